@@ -1,0 +1,2 @@
+DROP INDEX audit_events_module_time;
+DROP TABLE audit_events;

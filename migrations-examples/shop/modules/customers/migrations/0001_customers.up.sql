@@ -1,0 +1,6 @@
+CREATE TABLE customers (
+  id         VARCHAR(36) PRIMARY KEY,
+  email      VARCHAR(320) NOT NULL,
+  name       VARCHAR(200) NOT NULL,
+  created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+);

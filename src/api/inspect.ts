@@ -1,0 +1,30 @@
+import type { DatabaseTarget } from '../config/types.js';
+import { inspectDatabase } from '../execute/inspect.js';
+import type { AllowOptions, MigrationPlan } from '../plan/types.js';
+import { loadProject, selectModules, type Project } from '../project/load-project.js';
+import type { ProjectOptions } from './options.js';
+
+export interface InspectReport {
+  readonly project: Project;
+  readonly database: DatabaseTarget;
+  /** Per module, in system-first order: applied, pending, last applied, problems. */
+  readonly plan: MigrationPlan;
+}
+
+/**
+ * What `migrate` would do and what is wrong, read without writing anything: the library form of
+ * `modkit plan` and `modkit status`.
+ *
+ * @example
+ * ```ts
+ * import { inspect } from 'modkit';
+ * const { plan } = await inspect({ configPath: 'modkit.config.ts' });
+ * for (const m of plan.modules) console.log(m.module.name, m.pending.map((p) => p.id));
+ * ```
+ */
+export async function inspect(options: ProjectOptions & { readonly allow?: AllowOptions } = {}): Promise<InspectReport> {
+  const project = await loadProject(options);
+  const modules = selectModules(project, options.modules);
+  const plan = await inspectDatabase(project.config.database, modules, options.allow);
+  return { project, database: project.config.database, plan };
+}

@@ -1,0 +1,51 @@
+import { migrateProject } from '../../api/migrate.js';
+import { loadProject } from '../../project/load-project.js';
+import { EXIT_CODES } from '../../errors.js';
+import type { TxMode } from '../../execute/types.js';
+import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
+import { databaseJson, describeDatabase, errorJson, formatMs, type Output, plural } from '../output.js';
+import { progressReporter } from '../progress.js';
+
+export interface MigrateFlags extends CommonFlags {
+  readonly only?: boolean;
+  readonly txMode?: TxMode;
+  readonly concurrency?: number;
+}
+
+/** `modkit migrate --only`: pre_init + db, then exit (the CI/CD pre-deploy step). */
+export async function migrateOnly(flags: MigrateFlags, output: Output, signal: AbortSignal): Promise<number> {
+  const options = projectOptions(flags);
+  const project = await loadProject(options);
+  output.line(describeDatabase(project.config.database));
+  const report = await migrateProject(project, {
+    ...options,
+    allow: allowOptions(flags),
+    ...(flags.txMode ? { txMode: flags.txMode } : {}),
+    signal,
+    onEvent: progressReporter(output),
+  });
+  const { result } = report;
+  output.clearProgress();
+  const applied = result.results.filter((r) => r.status === 'applied');
+  const width = Math.max(0, ...result.results.map((r) => r.module.length));
+  const idWidth = Math.max(0, ...result.results.map((r) => r.id.length));
+  for (const r of result.results) {
+    const mark = r.status === 'applied' ? ' ' : '!';
+    output.line(`${mark} ${r.module.padEnd(width)}  ${r.id.padEnd(idWidth)}  ${r.status === 'applied' ? formatMs(r.durationMs) : r.status}`);
+  }
+  const modules = new Set(applied.map((r) => r.module)).size;
+  const exitCode = result.error ? result.error.exitCode : EXIT_CODES.ok;
+  if (applied.length === 0 && !result.error) output.line(`Nothing to migrate: ${plural(report.modules.length, 'module')} up to date (${formatMs(result.durationMs)})`);
+  else output.line(`Applied ${plural(applied.length, 'migration')} in ${plural(modules, 'module')} (${formatMs(result.durationMs)})`);
+  output.document('migrate', exitCode, {
+    mode: 'migrate-only',
+    database: databaseJson(report.database),
+    modules: report.modules,
+    migrations: result.results,
+    summary: { applied: applied.length, modules, durationMs: result.durationMs, lockWaitedMs: result.lockWaitedMs },
+    problems: result.plan?.problems ?? [],
+    error: result.error ? errorJson(result.error) : null,
+  });
+  if (result.error) output.error(result.error);
+  return exitCode;
+}

@@ -1,0 +1,67 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { ProjectOptions } from '../api/options.js';
+import type { AllowOptions } from '../plan/types.js';
+import type { OutputOptions } from './output.js';
+
+/** The flags every command takes (SPEC §4, "Common flags"). */
+export interface CommonFlags extends OutputOptions {
+  readonly config?: string;
+  readonly databaseUrl?: string;
+  readonly module?: string[];
+  readonly lockTimeout?: number;
+  readonly allowDrift?: boolean;
+  readonly allowMissing?: boolean;
+  readonly allowOutOfOrder?: boolean;
+}
+
+export function addCommonOptions(command: Command, { database = true }: { database?: boolean } = {}): Command {
+  command
+    .option('-c, --config <path>', 'config file (default: found by walking up from the current directory)')
+    .option('--json', 'print one JSON document on stdout; logs go to stderr')
+    .option('--verbose', 'more detail, and stack traces on errors')
+    .option('--quiet', 'print only errors');
+  if (database) {
+    command
+      .option('--database-url <url>', 'database URL (overrides MODKIT_DATABASE_URL and the config)')
+      .option('--module <name>', 'restrict to this module and what it depends on (repeatable)', collect)
+      .option('--lock-timeout <ms>', 'how long to wait for the migration lock', parseMs)
+      .option('--allow-drift', 'accept applied migrations whose file changed')
+      .option('--allow-missing', 'accept applied migrations whose file is gone')
+      .option('--allow-out-of-order', 'apply pending migrations that sort before the newest applied one');
+  }
+  return command;
+}
+
+export function txModeOption(): Option {
+  return new Option('--tx-mode <mode>', 'one transaction per migration, or all in one').choices(['per-migration', 'all']).default('per-migration');
+}
+
+export function parseMs(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number of milliseconds');
+  return n;
+}
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Maps the flags onto the library's options (flags are the highest precedence). */
+export function projectOptions(flags: CommonFlags): ProjectOptions {
+  return {
+    ...(flags.config ? { configPath: flags.config } : {}),
+    ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
+    ...(flags.lockTimeout !== undefined ? { lockTimeoutMs: flags.lockTimeout } : {}),
+    ...(flags.module ? { modules: flags.module } : {}),
+  };
+}
+
+export function allowOptions(flags: CommonFlags): AllowOptions {
+  return { drift: flags.allowDrift === true, missing: flags.allowMissing === true, outOfOrder: flags.allowOutOfOrder === true };
+}

@@ -1,0 +1,51 @@
+import { CommanderError } from 'commander';
+import { EXIT_CODES, exitCodeOf } from '../errors.js';
+import { errorJson, Output } from './output.js';
+import { buildProgram } from './program.js';
+
+/**
+ * The CLI entry point and the only place that exits. The first SIGINT/SIGTERM aborts the run
+ * (the running migration is cancelled and rolled back, the lock released, exit 130); a second
+ * one exits at once.
+ */
+export async function main(argv: readonly string[] = process.argv): Promise<never> {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(EXIT_CODES.interrupted);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let output = new Output({ json: argv.includes('--json'), verbose: argv.includes('--verbose') });
+  let exitCode: number = EXIT_CODES.ok;
+  const program = buildProgram({
+    signal: controller.signal,
+    done: (code) => {
+      exitCode = code;
+    },
+    setOutput: (o) => {
+      output = o;
+    },
+  });
+  try {
+    await program.parseAsync([...argv]);
+    if (controller.signal.aborted && exitCode === EXIT_CODES.ok) exitCode = EXIT_CODES.interrupted;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version "fail" with exit code 0; every usage error is exit 2.
+      exitCode = error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
+    } else {
+      exitCode = controller.signal.aborted ? EXIT_CODES.interrupted : exitCodeOf(error);
+      output.error(error);
+      output.document(program.args[0] ?? 'modkit', exitCode, { error: errorJson(error) });
+    }
+  }
+  await flush(process.stdout);
+  await flush(process.stderr);
+  process.exit(exitCode);
+}
+
+function flush(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => (stream.writableLength === 0 ? resolve() : stream.write('', () => resolve())));
+}

@@ -1,0 +1,106 @@
+import { redactUrl } from '../config/database-url.js';
+import type { DatabaseTarget } from '../config/types.js';
+import { ModkitError } from '../errors.js';
+
+/** The version of every `--json` document's shape (README, "JSON output"). */
+export const JSON_SCHEMA_VERSION = 1;
+
+export interface OutputOptions {
+  readonly json?: boolean;
+  readonly quiet?: boolean;
+  readonly verbose?: boolean;
+}
+
+/**
+ * The only writer to the terminal. Human lines go to stdout; under `--json` stdout carries one
+ * JSON document and every human line goes to stderr instead.
+ */
+export class Output {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+  readonly isTTY: boolean;
+
+  constructor(options: OutputOptions, private readonly stdout: NodeJS.WriteStream = process.stdout, private readonly stderr: NodeJS.WriteStream = process.stderr) {
+    this.json = options.json === true;
+    this.quiet = options.quiet === true;
+    this.verbose = options.verbose === true;
+    this.isTTY = !this.json && stdout.isTTY === true;
+  }
+
+  /** A line of human output (suppressed by --quiet). */
+  line(text = ''): void {
+    if (this.quiet) return;
+    (this.json ? this.stderr : this.stdout).write(`${text}\n`);
+  }
+
+  /** A diagnostic only shown with --verbose. */
+  debug(text: string): void {
+    if (this.verbose) this.stderr.write(`${text}\n`);
+  }
+
+  /** A warning: always shown, on stderr. */
+  warn(text: string): void {
+    this.stderr.write(`warning: ${text}\n`);
+  }
+
+  /** The one JSON document of a `--json` run. */
+  document(command: string, exitCode: number, body: Record<string, unknown>): void {
+    if (!this.json) return;
+    this.stdout.write(`${JSON.stringify({ modkit: JSON_SCHEMA_VERSION, command, exitCode, ...body }, null, 2)}\n`);
+  }
+
+  /** An error paragraph on stderr; the stack only with --verbose. */
+  error(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.stderr.write(`error: ${message}\n`);
+    if (this.verbose && error instanceof Error && error.stack) {
+      this.stderr.write(`${error.stack}\n`);
+      if (error.cause instanceof Error && error.cause.stack) this.stderr.write(`caused by: ${error.cause.stack}\n`);
+    }
+  }
+
+  /** A transient progress line (TTY only), overwritten by the next one. */
+  progress(text: string): void {
+    if (!this.isTTY || this.quiet) return;
+    this.stdout.write(`\r\x1b[2K${text}`);
+  }
+
+  clearProgress(): void {
+    if (this.isTTY && !this.quiet) this.stdout.write('\r\x1b[2K');
+  }
+}
+
+/** A JSON-safe description of an error, for documents. */
+export function errorJson(error: unknown): Record<string, unknown> {
+  if (error instanceof ModkitError) return { kind: error.kind, message: error.message, ...error.details };
+  return { kind: 'internal', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** The database as printed: engine, redacted URL, and where the setting came from. */
+export function databaseJson(target: DatabaseTarget): Record<string, unknown> {
+  return {
+    engine: target.engine,
+    url: redactUrl(target.url),
+    source: target.source,
+    ...(target.sqlitePath ? { path: target.sqlitePath } : {}),
+  };
+}
+
+/** The first line of output that says which database is used (SPEC §2.1 embedded default). */
+export function describeDatabase(target: DatabaseTarget): string {
+  if (target.source === 'default') {
+    return `Using the embedded SQLite database ${target.sqlitePath} (no database configured; set database.url, MODKIT_DATABASE_URL or --database-url)`;
+  }
+  const what = target.engine === 'sqlite' ? `SQLite ${target.sqlitePath}` : `PostgreSQL ${redactUrl(target.url)}`;
+  const from = { flag: '--database-url', env: 'MODKIT_DATABASE_URL', config: 'the config', default: 'default' }[target.source];
+  return `Using ${what} (from ${from})`;
+}
+
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

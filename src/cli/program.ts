@@ -1,0 +1,60 @@
+import { Command } from 'commander';
+import { addCommonOptions, parsePositiveInt, txModeOption } from './common-options.js';
+import { Output } from './output.js';
+
+/** Runs a command handler with its output; the handler returns the exit code. */
+export type Handler = (flags: Record<string, unknown>, output: Output, signal: AbortSignal, args: readonly string[]) => Promise<number>;
+
+export interface ProgramContext {
+  readonly signal: AbortSignal;
+  /** Receives the exit code and the output of the command that ran. */
+  readonly done: (exitCode: number, output: Output) => void;
+  /** The output of the command being run, so the entry point can report errors in its format. */
+  readonly setOutput: (output: Output) => void;
+}
+
+/**
+ * The commander program. Handlers are imported lazily, so `--help` and the commands that need no
+ * database load neither drivers nor the execution engine.
+ */
+export function buildProgram(context: ProgramContext): Command {
+  const program = new Command('modkit')
+    .description('Migrate the database of a modular application, module by module, then run its module lifecycle.')
+    .version(VERSION, '-V, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride();
+
+  const action =
+    (load: () => Promise<Handler>) =>
+    async (...args: unknown[]): Promise<void> => {
+      const command = args.at(-1) as Command;
+      const flags = command.opts();
+      const output = new Output(flags);
+      context.setOutput(output);
+      const handler = await load();
+      const positional = args.slice(0, -2).filter((a): a is string => typeof a === 'string');
+      context.done(await handler(flags, output, context.signal, positional), output);
+    };
+
+  addCommonOptions(program.command('migrate'))
+    .description('apply pending migrations (pre_init + db); without --only, go on to run the application')
+    .option('--only', 'stop after the db phase (the CI/CD pre-deploy step)')
+    .addOption(txModeOption())
+    .option('--concurrency <n>', 'migrate independent modules in parallel (PostgreSQL)', parsePositiveInt, 1)
+    .action(action(async () => (await import('./commands/migrate.js')).migrateOnly as Handler));
+
+  addCommonOptions(program.command('plan'))
+    .description('show what migrate would do, in order, without writing anything')
+    .option('--sql', 'print the SQL of SQL migrations')
+    .action(action(async () => (await import('./commands/inspect.js')).planCommand as Handler));
+
+  addCommonOptions(program.command('status'))
+    .description('per module: applied, pending, last applied id and time, problems')
+    .option('--exit-code', 'exit 4 unless the database is exactly up to date')
+    .action(action(async () => (await import('./commands/inspect.js')).statusCommand as Handler));
+
+  return program;
+}
+
+declare const __MODKIT_VERSION__: string | undefined;
+const VERSION = typeof __MODKIT_VERSION__ === 'string' ? __MODKIT_VERSION__ : '0.1.0';

@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, extname, join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { importDefault } from '../modules/import-file.js';
+import { EMBEDDED_SQLITE_PATH, parseDatabaseUrl } from './database-url.js';
+import type { ConfigOverrides, DatabaseTarget, ModkitConfig, ResolvedConfig } from './types.js';
+import { validateConfig } from './validate-config.js';
+
+/** The file names modkit looks for, in this order, in each directory while walking up. */
+export const CONFIG_FILE_NAMES = [
+  'modkit.config.ts',
+  'modkit.config.mts',
+  'modkit.config.js',
+  'modkit.config.mjs',
+  'modkit.config.cjs',
+  'modkit.config.json',
+] as const;
+
+/** The env var that overrides the config's database URL (flags override it in turn). */
+export const DATABASE_URL_ENV = 'MODKIT_DATABASE_URL';
+
+const DEFAULTS = {
+  modules: ['modules/*/module.{ts,mts,js,mjs,cjs}'],
+  lockTimeoutMs: 60_000,
+  shutdownDeadlineMs: 35_000,
+} as const;
+
+export interface LoadConfigOptions extends ConfigOverrides {
+  /** Path to the config file (`-c`); otherwise found by walking up from `cwd`. */
+  readonly configPath?: string;
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Finds, loads and validates the config, then applies the one precedence rule of modkit:
+ * defaults < config file < env (`MODKIT_DATABASE_URL`) < flags / explicit options.
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const configFile = options.configPath ? resolve(cwd, options.configPath) : findConfigFile(cwd);
+  if (!existsSync(configFile)) throw new UsageError(`config file not found: ${configFile}`);
+  const raw = await readConfigFile(configFile);
+  const { config, errors } = validateConfig(raw);
+  if (errors.length > 0) {
+    throw new UsageError(errors.map((e) => `${configFile}: ${e}`));
+  }
+  return resolveConfig(config, configFile, { ...options, cwd, env });
+}
+
+/** Applies defaults < file < env < overrides to a validated config. Pure apart from `path.resolve`. */
+export function resolveConfig(
+  config: ModkitConfig,
+  configFile: string,
+  options: ConfigOverrides & { readonly cwd: string; readonly env: NodeJS.ProcessEnv },
+): ResolvedConfig {
+  const rootDir = dirname(configFile);
+  const envUrl = options.env[DATABASE_URL_ENV] || undefined;
+  const database: DatabaseTarget = options.databaseUrl
+    ? parseDatabaseUrl(options.databaseUrl, 'flag', options.cwd)
+    : envUrl
+      ? parseDatabaseUrl(envUrl, 'env', options.cwd)
+      : config.database?.url
+        ? parseDatabaseUrl(config.database.url, 'config', rootDir)
+        : parseDatabaseUrl(`sqlite:${join(rootDir, EMBEDDED_SQLITE_PATH)}`, 'default', rootDir);
+  const runtimeUrl = config.runtime?.url;
+  return {
+    configFile,
+    rootDir,
+    moduleGlobs: config.modules ?? DEFAULTS.modules,
+    database,
+    ...(runtimeUrl ? { runtimeUrl } : {}),
+    lockTimeoutMs: options.lockTimeoutMs ?? config.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs,
+    shutdownDeadlineMs: config.shutdownDeadlineMs ?? DEFAULTS.shutdownDeadlineMs,
+    modulesConfig: config.modulesConfig ?? {},
+  };
+}
+
+/** Walks up from `start` to the filesystem root looking for a config file. */
+export function findConfigFile(start: string): string {
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    for (const name of CONFIG_FILE_NAMES) {
+      const candidate = join(dir, name);
+      if (existsSync(candidate)) return candidate;
+    }
+    if (dirname(dir) === dir) break;
+  }
+  throw new UsageError(
+    `no modkit config found in ${resolve(start)} or any parent directory ` +
+      `(looked for ${CONFIG_FILE_NAMES.join(', ')}); pass one with -c/--config PATH`,
+  );
+}
+
+async function readConfigFile(file: string): Promise<unknown> {
+  if (extname(file) === '.json') {
+    const text = await readFile(file, 'utf8');
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new UsageError(`${file}: invalid JSON: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return importDefault(file, 'config file');
+}

@@ -1,0 +1,48 @@
+/** What a user writes in `modkit.config.*` (SPEC §2.1). Every field is optional. */
+export interface ModkitConfig {
+  /** Globs of module files, relative to the config file. Default: `['modules/*\/module.{ts,mts,js,mjs,cjs}']`. */
+  readonly modules?: readonly string[];
+  /** The privileged database modkit migrates. Default: the embedded SQLite file `.modkit/modkit.sqlite`. */
+  readonly database?: { readonly url?: string | undefined };
+  /** Optional least-privilege URL handed to modules at run time (`ctx.db`). */
+  readonly runtime?: { readonly url?: string | undefined };
+  /** How long to wait for the migration lock, in ms. Default 60 000. */
+  readonly lockTimeoutMs?: number;
+  /** Per-module graceful stop budget, in ms. Default 35 000. */
+  readonly shutdownDeadlineMs?: number;
+  /** Handed to each module as `ctx.config`, keyed by module name. */
+  readonly modulesConfig?: Readonly<Record<string, unknown>>;
+}
+
+export type Engine = 'postgres' | 'sqlite';
+
+/** Where a setting came from; the order is the precedence (later wins). */
+export type SettingSource = 'default' | 'config' | 'env' | 'flag';
+
+export interface DatabaseTarget {
+  readonly url: string;
+  readonly engine: Engine;
+  readonly source: SettingSource;
+  /** The SQLite file path (absolute), or `:memory:`; undefined for PostgreSQL. */
+  readonly sqlitePath?: string;
+}
+
+/** The settings modkit runs with, after applying defaults < config file < env < flags. */
+export interface ResolvedConfig {
+  /** Absolute path of the config file. */
+  readonly configFile: string;
+  /** The directory holding the config file; globs and the embedded database are relative to it. */
+  readonly rootDir: string;
+  readonly moduleGlobs: readonly string[];
+  readonly database: DatabaseTarget;
+  readonly runtimeUrl?: string;
+  readonly lockTimeoutMs: number;
+  readonly shutdownDeadlineMs: number;
+  readonly modulesConfig: Readonly<Record<string, unknown>>;
+}
+
+/** Overrides from the command line or the library caller (highest precedence). */
+export interface ConfigOverrides {
+  readonly databaseUrl?: string;
+  readonly lockTimeoutMs?: number;
+}

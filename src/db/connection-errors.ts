@@ -1,0 +1,58 @@
+import { passwordOf, redactUrl } from '../config/database-url.js';
+import { ModkitError } from '../errors.js';
+
+/** Error codes (Node and PostgreSQL SQLSTATE) that mean "cannot reach or log in to the database". */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'SQLITE_CANTOPEN',
+  'SQLITE_NOTADB',
+  'SQLITE_READONLY',
+  '28P01', // invalid_password
+  '28000', // invalid_authorization_specification
+  '3D000', // invalid_catalog_name: the database does not exist
+  '57P03', // cannot_connect_now (starting up, shutting down)
+  '53300', // too_many_connections
+]);
+
+const HINTS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'is the server running and listening on that host and port?',
+  ENOTFOUND: 'check the host name in the URL.',
+  '28P01': 'check the user name and password.',
+  '28000': 'check the user name and the server\'s pg_hba.conf.',
+  '3D000': 'create the database first (createdb), or fix the database name in the URL.',
+  SQLITE_CANTOPEN: 'check that the directory exists and is writable.',
+};
+
+/** Wraps a connection failure as an exit-5 error whose text never contains the password. */
+export function unreachableError(url: string, error: unknown): ModkitError {
+  const code = (error as { code?: string })?.code ?? '';
+  const message = scrubSecret(String((error as Error)?.message ?? error), url);
+  const hint = HINTS[code] ?? 'check the URL, the network and the credentials.';
+  return new ModkitError('unreachable', `cannot connect to ${redactUrl(url)}: ${message}${code ? ` (${code})` : ''}; ${hint}`, {
+    cause: error,
+    details: { url: redactUrl(url), code },
+  });
+}
+
+export function isUnreachable(error: unknown): boolean {
+  const code = (error as { code?: string })?.code;
+  return code !== undefined && UNREACHABLE_CODES.has(code);
+}
+
+/** Removes the URL's password (raw and percent-decoded) from any text. */
+export function scrubSecret(text: string, url: string | undefined): string {
+  const secret = passwordOf(url);
+  let out = url ? text.split(url).join(redactUrl(url)) : text;
+  if (secret) {
+    out = out.split(secret).join('***');
+    const encoded = encodeURIComponent(secret);
+    if (encoded !== secret) out = out.split(encoded).join('***');
+  }
+  return out;
+}

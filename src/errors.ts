@@ -1,0 +1,63 @@
+/**
+ * Every failure modkit reports is a {@link ModkitError} carrying a {@link ErrorKind}.
+ * The kind is the one source of truth for the process exit code (SPEC §4, "Exit codes");
+ * only `src/cli` turns it into `process.exit`.
+ */
+
+/** What went wrong, from the user's point of view. */
+export type ErrorKind =
+  | 'migration-failed' // a migration or a lifecycle hook failed
+  | 'usage' // usage, config or module-definition error
+  | 'lock-timeout' // lock not acquired within the lock timeout
+  | 'validation' // drift, missing, dirty, out-of-order
+  | 'unreachable' // database unreachable or authentication failed
+  | 'interrupted'; // SIGINT/SIGTERM before completion
+
+/** The documented exit code of each kind. */
+export const EXIT_CODES: Readonly<Record<ErrorKind | 'ok', number>> = {
+  ok: 0,
+  'migration-failed': 1,
+  usage: 2,
+  'lock-timeout': 3,
+  validation: 4,
+  unreachable: 5,
+  interrupted: 130,
+};
+
+export interface ModkitErrorOptions {
+  readonly cause?: unknown;
+  /** Extra machine-readable facts for `--json` (module, migration id, file, ...). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export class ModkitError extends Error {
+  readonly kind: ErrorKind;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(kind: ErrorKind, message: string, options: ModkitErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ModkitError';
+    this.kind = kind;
+    this.details = options.details ?? {};
+  }
+
+  get exitCode(): number {
+    return EXIT_CODES[this.kind];
+  }
+}
+
+/** A usage, config or module-definition error (exit 2). Lists every problem found at once. */
+export class UsageError extends ModkitError {
+  readonly problems: readonly string[];
+  constructor(problems: string | readonly string[], options: ModkitErrorOptions = {}) {
+    const list = typeof problems === 'string' ? [problems] : problems;
+    super('usage', list.length === 1 ? list[0]! : list.map((p) => `- ${p}`).join('\n'), options);
+    this.name = 'UsageError';
+    this.problems = list;
+  }
+}
+
+/** The exit code for any thrown value: ModkitErrors carry theirs, anything else is a failure. */
+export function exitCodeOf(error: unknown): number {
+  return error instanceof ModkitError ? error.exitCode : EXIT_CODES['migration-failed'];
+}

@@ -1,0 +1,54 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
+import type { DatabaseLock } from '../db/dialects/types.js';
+import { ModkitError } from '../errors.js';
+import type { EventSink } from './types.js';
+
+export interface AcquireLockOptions {
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: EventSink;
+  /** Where the lock lives, for the timeout message (a redacted URL or a file). */
+  readonly where: string;
+}
+
+const FIRST_DELAY_MS = 25;
+const MAX_DELAY_MS = 1_000;
+
+/**
+ * Takes the database lock by polling with exponential backoff and jitter. Never a blocking
+ * wait: a PostgreSQL session blocked in pg_advisory_lock holds a snapshot, and a holder running
+ * CREATE INDEX CONCURRENTLY would then wait for it forever (flyway #1654, golang-migrate #960).
+ * Returns how long it waited, in ms.
+ */
+export async function acquireLock(lock: DatabaseLock, options: AcquireLockOptions): Promise<number> {
+  const started = performance.now();
+  let delay = FIRST_DELAY_MS;
+  let announced = false;
+  for (;;) {
+    if (await lock.tryAcquire()) {
+      const waitedMs = Math.round(performance.now() - started);
+      if (announced) options.onEvent?.({ type: 'lock-acquired', waitedMs });
+      return waitedMs;
+    }
+    if (!announced) {
+      announced = true;
+      const holder = await lock.describeHolder().catch(() => undefined);
+      options.onEvent?.({ type: 'lock-wait', ...(holder ? { holder } : {}) });
+    }
+    const left = options.timeoutMs - (performance.now() - started);
+    if (left <= 0) {
+      const holder = await lock.describeHolder().catch(() => undefined);
+      throw new ModkitError(
+        'lock-timeout',
+        `could not take the migration lock on ${options.where} within ${options.timeoutMs} ms` +
+          `${holder ? `: it is held by ${holder}` : ''}. Another modkit run is migrating this database; ` +
+          'wait for it to finish, or raise --lock-timeout.',
+        { details: { timeoutMs: options.timeoutMs, ...(holder ? { holder } : {}) } },
+      );
+    }
+    if (options.signal?.aborted) throw new ModkitError('interrupted', 'interrupted while waiting for the migration lock');
+    await sleep(Math.min(left, delay / 2 + (Math.random() * delay) / 2), undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
+    delay = Math.min(MAX_DELAY_MS, delay * 2);
+  }
+}

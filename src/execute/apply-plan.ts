@@ -1,0 +1,99 @@
+import { performance } from 'node:perf_hooks';
+import type { DbSession } from '../db/session.js';
+import { ensureHistoryTable } from '../db/history-table.js';
+import { ModkitError } from '../errors.js';
+import type { MigrationPlan } from '../plan/types.js';
+import { loadBody } from './load-body.js';
+import { runMigration } from './run-migration.js';
+import type { ApplyResult, EventSink, MigrationResult, TxMode } from './types.js';
+
+export interface ApplyOptions {
+  readonly txMode?: TxMode;
+  /** Aborting stops before the next migration; the running statement is cancelled by the caller. */
+  readonly signal?: AbortSignal;
+  readonly onEvent?: EventSink;
+}
+
+/**
+ * Applies every pending migration of a plan, module by module in plan order, each migration in
+ * its own transaction (or all in one under `--tx-mode all`). The first failure stops the run;
+ * the result still lists what completed before it.
+ */
+export async function applyPlan(session: DbSession, plan: MigrationPlan, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const started = performance.now();
+  const txMode = options.txMode ?? 'per-migration';
+  const results: MigrationResult[] = [];
+  const total = plan.pendingCount;
+  const finish = (error?: ModkitError): ApplyResult => ({
+    results,
+    ...(error ? { error } : {}),
+    durationMs: Math.round(performance.now() - started),
+  });
+  if (total === 0) return finish();
+  if (txMode === 'all') await refuseNoTransaction(plan);
+
+  const { connection, dialect } = session;
+  const all = txMode === 'all';
+  if (all) await connection.execScript(dialect.beginSql);
+  let index = 0;
+  try {
+    for (const modulePlan of plan.modules) {
+      if (modulePlan.pending.length === 0) continue;
+      options.onEvent?.({ type: 'module-start', module: modulePlan.module.name, pending: modulePlan.pending.length });
+      await ensureHistoryTable(dialect, connection, modulePlan.history);
+      for (const migration of modulePlan.pending) {
+        if (options.signal?.aborted) throw interrupted();
+        index += 1;
+        options.onEvent?.({ type: 'migration-start', module: migration.module, id: migration.id, index, total });
+        const base = { module: migration.module, id: migration.id, direction: 'up' as const, ...(migration.file ? { file: migration.file } : {}) };
+        const t0 = performance.now();
+        try {
+          const durationMs = await runMigration(session, modulePlan.history.table, migration, 'up', { insideOuterTransaction: all });
+          const result: MigrationResult = { ...base, status: 'applied', durationMs };
+          results.push(result);
+          options.onEvent?.({ type: 'migration-done', result, index, total });
+        } catch (error) {
+          results.push({ ...base, status: 'failed', durationMs: Math.round(performance.now() - t0) });
+          throw options.signal?.aborted ? interrupted(error) : error;
+        }
+      }
+    }
+    if (all) await connection.execScript('COMMIT');
+    return finish();
+  } catch (error) {
+    if (all) {
+      await connection.execScript('ROLLBACK').catch(() => undefined);
+      for (const [i, r] of results.entries()) if (r.status === 'applied') results[i] = { ...r, status: 'rolled-back' };
+    }
+    return finish(
+      error instanceof ModkitError
+        ? error
+        : new ModkitError('migration-failed', `the migration run stopped: ${(error as Error)?.message ?? String(error)}`, { cause: error }),
+    );
+  }
+}
+
+function interrupted(cause?: unknown): ModkitError {
+  return new ModkitError('interrupted', 'interrupted by a signal: the running migration was cancelled and rolled back, and the lock released', {
+    ...(cause ? { cause } : {}),
+  });
+}
+
+/** `--tx-mode all` cannot hold a no-transaction migration: refuse before anything runs. */
+async function refuseNoTransaction(plan: MigrationPlan): Promise<void> {
+  const offenders: string[] = [];
+  for (const modulePlan of plan.modules) {
+    for (const migration of modulePlan.pending) {
+      const body = await loadBody(migration, 'up');
+      if (body && !body.transactional) offenders.push(`${migration.module}/${migration.id}${migration.file ? ` (${migration.file})` : ''}`);
+    }
+  }
+  if (offenders.length > 0) {
+    throw new ModkitError(
+      'usage',
+      `--tx-mode all runs everything in one transaction, but these pending migrations are marked no-transaction: ${offenders.join(', ')}. ` +
+        'Run them with --tx-mode per-migration (the default).',
+      { details: { migrations: offenders } },
+    );
+  }
+}

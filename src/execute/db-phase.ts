@@ -1,0 +1,77 @@
+import { performance } from 'node:perf_hooks';
+import { redactUrl } from '../config/database-url.js';
+import type { DatabaseTarget } from '../config/types.js';
+import { readHistories } from '../db/history-table.js';
+import { openSession } from '../db/session.js';
+import { ModkitError } from '../errors.js';
+import type { LoadedModule } from '../modules/types.js';
+import { planMigrations } from '../plan/plan-migrations.js';
+import type { AllowOptions, MigrationPlan, Problem } from '../plan/types.js';
+import { acquireLock } from './acquire-lock.js';
+import { applyPlan, type ApplyOptions } from './apply-plan.js';
+import type { ApplyResult } from './types.js';
+
+export interface DbPhaseOptions extends ApplyOptions {
+  readonly allow?: AllowOptions;
+  readonly lockTimeoutMs: number;
+}
+
+export interface DbPhaseResult extends ApplyResult {
+  readonly plan?: MigrationPlan;
+  readonly lockWaitedMs: number;
+}
+
+/**
+ * The db phase (SPEC §5.2): under the database lock, read every history, verify, and apply what
+ * is pending. Runners that waited for the lock re-read history after taking it, so each
+ * migration runs exactly once. The privileged connection is closed when the phase ends.
+ */
+export async function runDbPhase(target: DatabaseTarget, modules: readonly LoadedModule[], options: DbPhaseOptions): Promise<DbPhaseResult> {
+  const started = performance.now();
+  const session = await openSession(target);
+  const { dialect, connection } = session;
+  const lock = dialect.createLock(connection, target);
+  const where = target.sqlitePath ?? redactUrl(target.url);
+  // A signal cancels the statement in flight; applyPlan then stops before the next migration.
+  const onAbort = () => void dialect.cancel(connection, target).catch(() => undefined);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  let locked = false;
+  try {
+    const lockWaitedMs = await acquireLock(lock, {
+      timeoutMs: options.lockTimeoutMs,
+      where,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
+    locked = true;
+    const histories = await readHistories(dialect, connection, modules.map((m) => m.name));
+    const plan = planMigrations(modules, histories, options.allow);
+    if (plan.blocking.length > 0) throw validationError(plan.blocking);
+    const result = await applyPlan(session, plan, options);
+    return { ...result, plan, lockWaitedMs, durationMs: Math.round(performance.now() - started) };
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    if (locked) await lock.release().catch(() => undefined);
+    await connection.close();
+  }
+}
+
+/** Exit 4: every offender listed, with the flag that would accept it. */
+export function validationError(problems: readonly Problem[]): ModkitError {
+  const flags = new Set(problems.map((p) => FLAG_OF[p.kind]).filter(Boolean));
+  const advice = flags.size > 0 ? ` Fix them, or accept them knowingly with ${[...flags].join(' / ')}.` : '';
+  return new ModkitError(
+    'validation',
+    `refusing to migrate: ${problems.length} problem${problems.length === 1 ? '' : 's'} found before anything ran:\n` +
+      problems.map((p) => `- [${p.kind}] ${p.message}`).join('\n') +
+      `\n${advice.trim()}`,
+    { details: { problems } },
+  );
+}
+
+const FLAG_OF: Readonly<Record<Problem['kind'], string | undefined>> = {
+  drift: '--allow-drift',
+  missing: '--allow-missing',
+  'out-of-order': '--allow-out-of-order',
+  dirty: undefined,
+};

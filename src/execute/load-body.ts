@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import type { Knex } from 'knex';
+import { ModkitError } from '../errors.js';
+import { hasNoTransactionDirective } from '../db/split-sql.js';
+import { importFile } from '../modules/import-file.js';
+import type { Migration } from '../modules/types.js';
+
+export type Direction = 'up' | 'down';
+
+/** A migration's body in one direction, ready to run. */
+export type MigrationBody =
+  | { readonly format: 'sql'; readonly sql: string; readonly file?: string; readonly transactional: boolean }
+  | {
+      readonly format: 'script';
+      readonly run: (db: Knex) => unknown;
+      readonly file?: string;
+      readonly transactional: boolean;
+    };
+
+/**
+ * Loads the body of a migration for one direction, reading the file only now (not at discovery).
+ * Returns undefined when the migration has no body for that direction (no `down`).
+ */
+export async function loadBody(migration: Migration, direction: Direction): Promise<MigrationBody | undefined> {
+  if (migration.inline) {
+    const body = migration.inline[direction];
+    if (body === undefined) return undefined;
+    const transactional = migration.inline.transaction !== false;
+    return typeof body === 'string'
+      ? { format: 'sql', sql: body, transactional: transactional && !hasNoTransactionDirective(body) }
+      : { format: 'script', run: body as (db: Knex) => unknown, transactional };
+  }
+  if (migration.format === 'sql') {
+    const file = direction === 'up' ? migration.file : migration.downFile;
+    if (!file) return undefined;
+    const sql = await readFile(file, 'utf8');
+    return { format: 'sql', sql, file, transactional: !hasNoTransactionDirective(sql) };
+  }
+  const file = migration.file!;
+  const namespace = await importFile(file, `migration ${migration.module}/${migration.id}`);
+  const exports = (namespace.default && typeof namespace.default === 'object' ? namespace.default : namespace) as Record<string, unknown>;
+  if (typeof exports.up !== 'function') {
+    throw new ModkitError('usage', `migration ${migration.module}/${migration.id} (${file}) does not export an up(db) function`, {
+      details: { module: migration.module, id: migration.id, file },
+    });
+  }
+  const run = exports[direction];
+  if (run === undefined) return undefined;
+  if (typeof run !== 'function') {
+    throw new ModkitError('usage', `migration ${migration.module}/${migration.id} (${file}): "${direction}" must be a function`, {
+      details: { module: migration.module, id: migration.id, file },
+    });
+  }
+  return { format: 'script', run: run as (db: Knex) => unknown, file, transactional: exports.transaction !== false };
+}

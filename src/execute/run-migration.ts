@@ -1,0 +1,108 @@
+import { performance } from 'node:perf_hooks';
+import type { DbSession } from '../db/session.js';
+import { deleteRecord, insertRecord, markApplied, STATE_STARTED } from '../db/history-table.js';
+import { knexFor } from '../db/knex-bridge.js';
+import { splitSqlStatements } from '../db/split-sql.js';
+import { ModkitError } from '../errors.js';
+import type { Migration } from '../modules/types.js';
+import { loadBody, type Direction, type MigrationBody } from './load-body.js';
+import { migrationFailedError } from './migration-error.js';
+
+export interface RunMigrationOptions {
+  /** True under `--tx-mode all`: the caller owns the one transaction around the whole phase. */
+  readonly insideOuterTransaction: boolean;
+}
+
+/**
+ * Runs one migration in one direction and records it in the same transaction: up inserts its
+ * history row, down deletes it. A no-transaction migration is recorded as started first and
+ * as done after, so a crash in between leaves its module dirty. Returns the duration in ms.
+ */
+export async function runMigration(
+  session: DbSession,
+  table: string,
+  migration: Migration,
+  direction: Direction,
+  options: RunMigrationOptions,
+): Promise<number> {
+  const body = await loadBody(migration, direction);
+  if (!body) {
+    throw new ModkitError('usage', `migration ${migration.module}/${migration.id} has no ${direction} to run`, {
+      details: { module: migration.module, id: migration.id },
+    });
+  }
+  const { connection, dialect } = session;
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const record = async (durationMs: number) => {
+    if (direction === 'down') await deleteRecord(connection, table, migration.id);
+    else if (body.transactional) await insertRecord(connection, table, { version: migration.id, checksum: migration.checksum, durationMs });
+    else await markApplied(connection, table, migration.id, durationMs);
+  };
+
+  if (!body.transactional) {
+    if (options.insideOuterTransaction) {
+      throw new ModkitError('usage', `migration ${migration.module}/${migration.id} cannot run inside --tx-mode all: it is marked no-transaction`);
+    }
+    if (direction === 'up') await insertRecord(connection, table, { version: migration.id, checksum: migration.checksum, durationMs: 0 }, STATE_STARTED);
+    else await connection.query(`UPDATE ${table} SET state = ? WHERE version = ?`, [STATE_STARTED, migration.id]);
+    await runBody(session, migration, direction, body);
+    const durationMs = elapsed();
+    await record(durationMs);
+    return durationMs;
+  }
+
+  const ownTransaction = !options.insideOuterTransaction;
+  if (ownTransaction) await connection.execScript(dialect.beginSql);
+  try {
+    await runBody(session, migration, direction, body);
+    const durationMs = elapsed();
+    await record(durationMs);
+    if (ownTransaction) await connection.execScript('COMMIT');
+    return durationMs;
+  } catch (error) {
+    if (ownTransaction) await connection.execScript('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Runs the body; a failure becomes the one-paragraph migration error (with the line, when known). */
+async function runBody(session: DbSession, migration: Migration, direction: Direction, body: MigrationBody): Promise<void> {
+  const { connection, dialect } = session;
+  const fail = (error: unknown, line?: number) =>
+    migrationFailedError({
+      migration,
+      direction,
+      ...(body.file ? { file: body.file } : {}),
+      ...(line ? { line } : {}),
+      transactional: body.transactional,
+      url: session.target.url,
+      error,
+    });
+  if (body.format === 'script') {
+    try {
+      await body.run(await knexFor(dialect, connection));
+    } catch (error) {
+      throw fail(error);
+    }
+    return;
+  }
+  if (body.transactional) {
+    // One round trip for the whole file: the engine's multi-statement call runs every statement.
+    try {
+      await connection.execScript(body.sql);
+    } catch (error) {
+      throw fail(error, dialect.errorLine?.(error, body.sql));
+    }
+    return;
+  }
+  // Outside a transaction each statement must be its own call (e.g. CREATE INDEX CONCURRENTLY).
+  for (const statement of splitSqlStatements(body.sql)) {
+    try {
+      await connection.execScript(statement.text);
+    } catch (error) {
+      const inner = dialect.errorLine?.(error, statement.text);
+      throw fail(error, inner ? statement.line + inner - 1 : statement.line);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import type { ModkitError } from '../errors.js';
+
+export type TxMode = 'per-migration' | 'all';
+
+/** What happened to one migration (kysely-style typed results, never tuples). */
+export interface MigrationResult {
+  readonly module: string;
+  readonly id: string;
+  readonly direction: 'up' | 'down';
+  readonly file?: string;
+  /** `rolled-back`: it ran, but `--tx-mode all` undid it when a later migration failed. */
+  readonly status: 'applied' | 'reverted' | 'failed' | 'rolled-back';
+  readonly durationMs: number;
+}
+
+/** The outcome of running migrations: what completed, and the error that stopped the run, if any. */
+export interface ApplyResult {
+  readonly results: readonly MigrationResult[];
+  readonly error?: ModkitError;
+  readonly durationMs: number;
+}
+
+/** Progress events, for reporters (a TTY progress line, logs). */
+export type ExecuteEvent =
+  | { readonly type: 'lock-wait'; readonly holder?: string }
+  | { readonly type: 'lock-acquired'; readonly waitedMs: number }
+  | { readonly type: 'module-start'; readonly module: string; readonly pending: number }
+  | { readonly type: 'migration-start'; readonly module: string; readonly id: string; readonly index: number; readonly total: number }
+  | { readonly type: 'migration-done'; readonly result: MigrationResult; readonly index: number; readonly total: number };
+
+export type EventSink = (event: ExecuteEvent) => void;

@@ -1,0 +1,30 @@
+/**
+ * modkit: migrate the database of a modular application, module by module, then run its module
+ * lifecycle. This is the library; the `modkit` CLI is a thin layer over it and is never imported here.
+ */
+export { defineConfig } from './config/define-config.js';
+export { defineModule } from './modules/define-module.js';
+export type { ModkitConfig, ResolvedConfig, DatabaseTarget, Engine } from './config/types.js';
+export type {
+  ModuleDefinition,
+  ModuleContext,
+  ModuleLogger,
+  SystemContext,
+  InlineMigration,
+  ScriptMigration,
+  Migration,
+  LoadedModule,
+} from './modules/types.js';
+
+export { loadConfig, findConfigFile, CONFIG_FILE_NAMES, DATABASE_URL_ENV } from './config/load-config.js';
+export { redactUrl } from './config/database-url.js';
+export { loadProject, selectModules, type Project } from './project/load-project.js';
+export { migrate, migrateProject, type MigrateReport } from './api/migrate.js';
+export { inspect, type InspectReport } from './api/inspect.js';
+export type { MigrateOptions, ProjectOptions } from './api/options.js';
+export { planMigrations } from './plan/plan-migrations.js';
+export type { MigrationPlan, ModulePlan, Problem, ProblemKind, AppliedRecord, AllowOptions } from './plan/types.js';
+export type { ApplyResult, MigrationResult, ExecuteEvent, TxMode } from './execute/types.js';
+export { historyTableName } from './db/history-table-name.js';
+export { POSTGRES_LOCK_KEY } from './db/lock-key.js';
+export { ModkitError, UsageError, EXIT_CODES, exitCodeOf, type ErrorKind } from './errors.js';

@@ -1,0 +1,120 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { checksumOf } from './checksum.js';
+import { classifyMigrationFile, compareIds, MIGRATION_ID_PATTERN } from './migration-files.js';
+import type { InlineMigration, Migration } from './types.js';
+
+export interface MigrationsResult {
+  readonly migrations: readonly Migration[];
+  readonly migrationsDir?: string;
+  /** Every problem found, each naming the file. */
+  readonly problems: readonly string[];
+}
+
+/**
+ * Lists a module's migrations and checksums them. File bodies are read once for the checksum
+ * and dropped: SQL is read again only when it runs, so memory stays flat for big projects.
+ */
+export async function loadMigrations(
+  module: string,
+  moduleFile: string,
+  source: string | readonly InlineMigration[] | undefined,
+): Promise<MigrationsResult> {
+  if (source === undefined) return { migrations: [], problems: [] };
+  if (typeof source !== 'string') return loadInline(module, moduleFile, source);
+  const dir = resolve(dirname(moduleFile), source);
+  let entries: string[];
+  try {
+    entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.isDirectory()).map((e) => e.name);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (error as Error).message;
+    return {
+      migrations: [],
+      migrationsDir: dir,
+      problems: [`module "${module}" (${moduleFile}): migrations directory ${dir} ${reason}`],
+    };
+  }
+  const problems: string[] = [];
+  const byId = new Map<string, { format: 'sql' | 'script'; file?: string; downFile?: string; files: string[]; duplicate?: boolean }>();
+  for (const name of entries.sort()) {
+    const parsed = classifyMigrationFile(name);
+    if (parsed.kind === 'ignored') continue;
+    const file = join(dir, name);
+    if (parsed.kind === 'misnamed') {
+      problems.push(`module "${module}": ${file}: ${parsed.reason}`);
+      continue;
+    }
+    const entry = byId.get(parsed.id) ?? { format: parsed.kind, files: [] };
+    byId.set(parsed.id, entry);
+    entry.files.push(file);
+    if (parsed.kind === 'sql' && parsed.direction === 'down') entry.downFile = file;
+    else if (entry.file || entry.format !== parsed.kind) entry.duplicate = true;
+    else entry.file = file;
+  }
+  const migrations: Migration[] = [];
+  await Promise.all(
+    [...byId].map(async ([id, entry]) => {
+      if (entry.duplicate) {
+        problems.push(`module "${module}": duplicate migration id "${id}" in ${entry.files.join(', ')}`);
+        return;
+      }
+      if (!entry.file) {
+        problems.push(`module "${module}": ${entry.downFile} has no matching ${id}.up.sql`);
+        return;
+      }
+      const checksum = await checksumFile(entry.file, module, problems);
+      if (checksum === undefined) return;
+      migrations.push({
+        id,
+        module,
+        format: entry.format,
+        file: entry.file,
+        ...(entry.downFile ? { downFile: entry.downFile } : {}),
+        checksum,
+      });
+    }),
+  );
+  migrations.sort((a, b) => compareIds(a.id, b.id));
+  return { migrations, migrationsDir: dir, problems };
+}
+
+async function checksumFile(file: string, module: string, problems: string[]): Promise<string | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    problems.push(`module "${module}": cannot read migration ${file}: ${(error as Error).message}`);
+    return undefined;
+  }
+  if (bytes.toString('utf8').trim() === '') {
+    problems.push(`module "${module}": migration ${file} is empty`);
+    return undefined;
+  }
+  return checksumOf(bytes);
+}
+
+function loadInline(module: string, moduleFile: string, list: readonly InlineMigration[]): MigrationsResult {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const migrations: Migration[] = [];
+  for (const [index, inline] of list.entries()) {
+    const where = `module "${module}" (${moduleFile}), inline migration #${index + 1}`;
+    if (!inline || typeof inline.id !== 'string' || !MIGRATION_ID_PATTERN.test(inline.id)) {
+      problems.push(`${where}: "id" must look like 0001_name, got ${JSON.stringify(inline?.id)}`);
+      continue;
+    }
+    if (typeof inline.up !== 'string' && typeof inline.up !== 'function') {
+      problems.push(`${where} (${inline.id}): "up" must be SQL text or a function`);
+      continue;
+    }
+    if (seen.has(inline.id)) {
+      problems.push(`module "${module}" (${moduleFile}): duplicate migration id "${inline.id}"`);
+      continue;
+    }
+    seen.add(inline.id);
+    const format = typeof inline.up === 'string' ? 'sql' : 'script';
+    migrations.push({ id: inline.id, module, format, checksum: checksumOf(String(inline.up)), inline });
+  }
+  migrations.sort((a, b) => compareIds(a.id, b.id));
+  return { migrations, problems };
+}

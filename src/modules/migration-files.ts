@@ -1,0 +1,63 @@
+/**
+ * The naming rules of migration files (SPEC §2.3), in one place: which files are migrations,
+ * which are ignored, and which look like migrations but are misnamed.
+ */
+
+/** `0001_users`; an optional leading letter accepts Rust-style ids such as `m0001_init`. */
+export const MIGRATION_ID_PATTERN = /^[A-Za-z]?\d+(?:_[A-Za-z0-9_-]*)?$/;
+
+const SQL_FILE = /^(?<id>.+?)(?:\.(?<direction>up|down))?\.sql$/;
+const SCRIPT_FILE = /^(?<id>.+)\.(?:ts|mts|cts|js|mjs|cjs)$/;
+
+export type MigrationFileName =
+  | { readonly kind: 'ignored' }
+  | { readonly kind: 'sql'; readonly id: string; readonly direction: 'up' | 'down' | 'both' }
+  | { readonly kind: 'script'; readonly id: string }
+  | { readonly kind: 'misnamed'; readonly reason: string };
+
+/** Classifies one directory entry of a migrations directory. */
+export function classifyMigrationFile(name: string): MigrationFileName {
+  if (isIgnored(name)) return { kind: 'ignored' };
+  const sql = SQL_FILE.exec(name);
+  if (sql?.groups) {
+    const id = sql.groups.id!;
+    if (!MIGRATION_ID_PATTERN.test(id)) return misnamed(name);
+    const direction = (sql.groups.direction as 'up' | 'down' | undefined) ?? 'both';
+    return { kind: 'sql', id, direction };
+  }
+  const script = SCRIPT_FILE.exec(name);
+  if (script?.groups) {
+    const id = script.groups.id!;
+    return MIGRATION_ID_PATTERN.test(id) ? { kind: 'script', id } : misnamed(name);
+  }
+  return misnamed(name);
+}
+
+/**
+ * Files that are never migrations: dotfiles, `_helpers.ts`, type declarations, source maps and
+ * docs (knex #4517 loaded `.d.ts` and `.map` files as migrations).
+ */
+function isIgnored(name: string): boolean {
+  return (
+    name.startsWith('.') ||
+    name.startsWith('_') ||
+    /\.d\.[cm]?ts$/.test(name) ||
+    /\.(map|md|markdown|txt|json|snap)$/i.test(name) ||
+    /^(readme|license|changelog)(\..*)?$/i.test(name)
+  );
+}
+
+function misnamed(name: string): MigrationFileName {
+  return {
+    kind: 'misnamed',
+    reason:
+      `"${name}" is not a valid migration file name: use NNNN_name.sql, NNNN_name.up.sql + NNNN_name.down.sql, ` +
+      'or NNNN_name.ts/.js/.mjs (id: digits, then _ and letters, digits, _ or -); ' +
+      'prefix helper files with "_" to keep them in this directory',
+  };
+}
+
+/** Byte-order comparison of ids, as the Rust runtime sorts them (not locale order). */
+export function compareIds(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}

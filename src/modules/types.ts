@@ -1,0 +1,95 @@
+import type { Knex } from 'knex';
+
+/** A migration written in code: `up(db)` and optionally `down(db)`; `db` is scoped to this migration. */
+export interface ScriptMigration {
+  up(db: Knex.Transaction | Knex): Promise<unknown> | unknown;
+  down?(db: Knex.Transaction | Knex): Promise<unknown> | unknown;
+  /** `false` runs the migration outside a transaction (e.g. `CREATE INDEX CONCURRENTLY`). */
+  transaction?: boolean;
+}
+
+/** A migration given inline in `defineModule({ migrations: [...] })`. */
+export interface InlineMigration {
+  readonly id: string;
+  readonly up: string | ScriptMigration['up'];
+  readonly down?: string | ScriptMigration['down'];
+  readonly transaction?: boolean;
+}
+
+/** A read-only view of the application given to `preInit` and `postInit` of system modules. */
+export interface SystemContext {
+  readonly instanceId: string;
+  readonly modules: readonly { readonly name: string; readonly deps: readonly string[]; readonly system: boolean }[];
+  /** Module names in system-first order. */
+  readonly order: readonly string[];
+}
+
+/** What a module sees at run time (SPEC §2.2). */
+export interface ModuleContext<C = unknown> {
+  readonly name: string;
+  readonly config: C;
+  /** A runtime handle (`runtime.url`, else the database URL): never the privileged connection. */
+  readonly db: Knex;
+  readonly log: ModuleLogger;
+  /** Aborts when the application shuts down. */
+  readonly signal: AbortSignal;
+  /** One UUID per process. */
+  readonly instanceId: string;
+}
+
+export interface ModuleLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** A module as written by the user (`defineModule({...})` or a plain default-exported object). */
+export interface ModuleDefinition<C = unknown> {
+  /** kebab-case: `^[a-z][a-z0-9]*(-[a-z0-9]+)*$` */
+  readonly name: string;
+  readonly deps?: readonly string[];
+  readonly system?: boolean;
+  /** A directory relative to the module file, or an inline list. */
+  readonly migrations?: string | readonly InlineMigration[];
+  preInit?(sys: SystemContext): Promise<void> | void;
+  init?(ctx: ModuleContext<C>): Promise<void> | void;
+  postInit?(sys: SystemContext): Promise<void> | void;
+  start?(signal: AbortSignal): Promise<void> | void;
+  /** A long-running task, started after every module's `start` succeeded. */
+  run?(signal: AbortSignal): Promise<void> | void;
+  /** What to do when `run` fails: `'never'` (default) shuts the app down. */
+  readonly restart?: 'never' | 'on-failure' | { readonly policy: 'on-failure'; readonly maxAttempts?: number; readonly backoffMs?: number };
+  stop?(deadline: AbortSignal): Promise<void> | void;
+}
+
+/** How a migration is stored. */
+export type MigrationFormat = 'sql' | 'script';
+
+/** One migration as discovered: what it is and where, with its checksum; the body is loaded on demand. */
+export interface Migration {
+  readonly id: string;
+  readonly module: string;
+  readonly format: MigrationFormat;
+  /** The up file (absolute); undefined for inline migrations. */
+  readonly file?: string;
+  /** The `.down.sql` file of a SQL pair. */
+  readonly downFile?: string;
+  /** sha256 (CRLF → LF) of the up file, or of the inline body. */
+  readonly checksum: string;
+  /** The inline definition, when the migration was given inline. */
+  readonly inline?: InlineMigration;
+}
+
+/** A module after discovery and validation. */
+export interface LoadedModule {
+  readonly name: string;
+  readonly deps: readonly string[];
+  readonly system: boolean;
+  /** The module file (absolute). */
+  readonly file: string;
+  /** The migrations directory, when migrations come from one. */
+  readonly migrationsDir?: string;
+  /** Sorted by id in byte order. */
+  readonly migrations: readonly Migration[];
+  readonly definition: ModuleDefinition;
+}

@@ -1,0 +1,91 @@
+import { compareIds } from '../modules/migration-files.js';
+import type { LoadedModule } from '../modules/types.js';
+import type { AllowOptions, AppliedRecord, MigrationPlan, ModuleHistory, ModulePlan, Problem } from './types.js';
+
+/**
+ * The pure heart of modkit: given modules (in the order they will run) and what their history
+ * tables hold, decide what is pending and what is wrong. No I/O, so it is unit-tested directly.
+ */
+export function planMigrations(
+  modules: readonly LoadedModule[],
+  histories: ReadonlyMap<string, ModuleHistory>,
+  allow: AllowOptions = {},
+): MigrationPlan {
+  const plans = modules.map((module) => planModule(module, histories.get(module.name) ?? emptyHistory(module.name)));
+  const problems = plans.flatMap((p) => p.problems);
+  const blocking = problems.filter((p) => !isAllowed(p, allow));
+  return { modules: plans, problems, blocking, pendingCount: plans.reduce((n, p) => n + p.pending.length, 0) };
+}
+
+function planModule(module: LoadedModule, history: ModuleHistory): ModulePlan {
+  const recorded = new Map(history.records.map((r) => [r.version, r]));
+  const problems: Problem[] = [];
+  const newest = history.records.filter((r) => r.state === 'applied').at(-1);
+  for (const record of history.records) {
+    const migration = module.migrations.find((m) => m.id === record.version);
+    if (record.state === 'started') {
+      problems.push({
+        kind: 'dirty',
+        module: module.name,
+        id: record.version,
+        ...(migration?.file ? { file: migration.file } : {}),
+        message:
+          `module "${module.name}" is dirty: no-transaction migration ${record.version} started and never finished. ` +
+          `Check what it left in the database, finish or undo it by hand, then run \`modkit repair --module ${module.name}\``,
+      });
+    } else if (!migration) {
+      problems.push({
+        kind: 'missing',
+        module: module.name,
+        id: record.version,
+        message: `module "${module.name}": migration ${record.version} is applied in the database but its file is gone${module.migrationsDir ? ` from ${module.migrationsDir}` : ''}`,
+      });
+    } else if (record.checksum !== null && record.checksum !== migration.checksum) {
+      problems.push({
+        kind: 'drift',
+        module: module.name,
+        id: record.version,
+        ...(migration.file ? { file: migration.file } : {}),
+        message: `module "${module.name}": migration ${record.version}${migration.file ? ` (${migration.file})` : ''} changed after it was applied (checksum ${record.checksum.slice(0, 12)}… in the database, ${migration.checksum.slice(0, 12)}… on disk)`,
+      });
+    }
+  }
+  const pending = module.migrations.filter((m) => !recorded.has(m.id));
+  for (const migration of pending) {
+    if (newest && compareIds(migration.id, newest.version) < 0) {
+      problems.push({
+        kind: 'out-of-order',
+        module: module.name,
+        id: migration.id,
+        ...(migration.file ? { file: migration.file } : {}),
+        message: `module "${module.name}": pending migration ${migration.id} sorts before ${newest.version}, which is already applied`,
+      });
+    }
+  }
+  const applied = history.records.filter((r: AppliedRecord) => r.state === 'applied' && module.migrations.some((m) => m.id === r.version));
+  return {
+    module,
+    history,
+    applied,
+    pending,
+    ...(newest ? { lastApplied: newest } : {}),
+    problems,
+  };
+}
+
+function isAllowed(problem: Problem, allow: AllowOptions): boolean {
+  switch (problem.kind) {
+    case 'drift':
+      return allow.drift === true;
+    case 'missing':
+      return allow.missing === true;
+    case 'out-of-order':
+      return allow.outOfOrder === true;
+    case 'dirty':
+      return false;
+  }
+}
+
+function emptyHistory(module: string): ModuleHistory {
+  return { module, table: '', exists: false, missingColumns: [], records: [] };
+}

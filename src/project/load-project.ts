@@ -1,0 +1,47 @@
+import { loadConfig, type LoadConfigOptions } from '../config/load-config.js';
+import type { ResolvedConfig } from '../config/types.js';
+import { orderModules, selectWithDependencies, type GraphNode, type ModuleOrder } from '../graph/module-graph.js';
+import { discoverModules } from '../modules/discover-modules.js';
+import type { LoadedModule } from '../modules/types.js';
+
+/** A user's project, loaded and checked: config, modules and their order. */
+export interface Project {
+  readonly config: ResolvedConfig;
+  /** Every module, in system-first order (the order of the db and start phases). */
+  readonly modules: readonly LoadedModule[];
+  readonly order: ModuleOrder;
+  readonly byName: ReadonlyMap<string, LoadedModule>;
+  readonly nodes: readonly GraphNode[];
+}
+
+export interface LoadProjectOptions extends LoadConfigOptions {}
+
+/**
+ * Loads the config, discovers and imports the modules, checks the graph and orders it.
+ * Throws a UsageError (exit 2) listing every problem found.
+ *
+ * @example
+ * ```ts
+ * import { loadProject } from 'modkit';
+ * const project = await loadProject({ configPath: 'modkit.config.ts' });
+ * console.log(project.order.systemFirst);
+ * ```
+ */
+export async function loadProject(options: LoadProjectOptions = {}): Promise<Project> {
+  const config = await loadConfig(options);
+  const discovered = await discoverModules(config.rootDir, config.moduleGlobs);
+  const nodes = discovered.map((m): GraphNode => ({ name: m.name, deps: m.deps, system: m.system, file: m.file }));
+  const order = orderModules(nodes);
+  const byName = new Map(discovered.map((m) => [m.name, m]));
+  return { config, modules: order.systemFirst.map((name) => byName.get(name)!), order, byName, nodes };
+}
+
+/**
+ * The modules `--module` selects (each named module and everything it depends on), in
+ * system-first order; all modules when none are named.
+ */
+export function selectModules(project: Project, names: readonly string[] | undefined): readonly LoadedModule[] {
+  if (!names || names.length === 0) return project.modules;
+  const keep = new Set(selectWithDependencies(project.nodes, names));
+  return project.modules.filter((m) => keep.has(m.name));
+}
