@@ -109,7 +109,8 @@ export async function ensureHistoryTable(dialect: Dialect, connection: DbConnect
 export interface RecordInput {
   readonly version: string;
   readonly checksum: string;
-  readonly durationMs: number;
+  /** Null for a row recorded without running the migration (`modkit baseline`). */
+  readonly durationMs: number | null;
 }
 
 /** Records a migration as applied (or, for no-transaction migrations, as started). */
