@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { DbSession } from '../db/session.js';
-import { ensureHistoryTable } from '../db/history-table.js';
+import { createHistoryTable } from '../db/history-table.js';
 import { ModkitError } from '../errors.js';
 import type { MigrationPlan } from '../plan/types.js';
 import { loadBody } from './load-body.js';
@@ -40,7 +40,7 @@ export async function applyPlan(session: DbSession, plan: MigrationPlan, options
     for (const modulePlan of plan.modules) {
       if (modulePlan.pending.length === 0) continue;
       options.onEvent?.({ type: 'module-start', module: modulePlan.module.name, pending: modulePlan.pending.length });
-      await ensureHistoryTable(dialect, connection, modulePlan.history);
+      if (!modulePlan.history.exists) await createHistoryTable(dialect, connection, modulePlan.history.table);
       for (const migration of modulePlan.pending) {
         if (options.signal?.aborted) throw interrupted();
         index += 1;

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { redactUrl } from '../config/database-url.js';
 import type { DatabaseTarget } from '../config/types.js';
-import { readHistories } from '../db/history-table.js';
+import { readHistories, upgradeHistoryTable } from '../db/history-table.js';
 import { openSession } from '../db/session.js';
 import { ModkitError } from '../errors.js';
 import type { LoadedModule } from '../modules/types.js';
@@ -47,6 +47,10 @@ export async function runDbPhase(target: DatabaseTarget, modules: readonly Loade
     const histories = await readHistories(dialect, connection, modules.map((m) => m.name));
     const plan = planMigrations(modules, histories, options.allow);
     if (plan.blocking.length > 0) throw validationError(plan.blocking);
+    // Tables the Rust runtime created gain modkit's columns now, even with nothing pending.
+    for (const history of histories.values()) {
+      if (history.exists && history.missingColumns.length > 0) await upgradeHistoryTable(connection, history);
+    }
     const result = await applyPlan(session, plan, options);
     return { ...result, plan, lockWaitedMs, durationMs: Math.round(performance.now() - started) };
   } finally {
