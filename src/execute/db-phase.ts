@@ -9,6 +9,7 @@ import { planMigrations } from '../plan/plan-migrations.js';
 import type { AllowOptions, MigrationPlan, Problem } from '../plan/types.js';
 import { acquireLock } from './acquire-lock.js';
 import { applyPlan, type ApplyOptions } from './apply-plan.js';
+import { preflight } from './preflight.js';
 import type { ApplyResult } from './types.js';
 
 export interface DbPhaseOptions extends ApplyOptions {
@@ -51,6 +52,7 @@ export async function runDbPhase(target: DatabaseTarget, modules: readonly Loade
     for (const history of histories.values()) {
       if (history.exists && history.missingColumns.length > 0) await upgradeHistoryTable(connection, history);
     }
+    await preflight(plan, options.txMode ?? 'per-migration');
     const result = await applyPlan(session, plan, options);
     return { ...result, plan, lockWaitedMs, durationMs: Math.round(performance.now() - started) };
   } finally {
@@ -62,8 +64,9 @@ export async function runDbPhase(target: DatabaseTarget, modules: readonly Loade
 
 /** Exit 4: every offender listed, with the flag that would accept it. */
 export function validationError(problems: readonly Problem[]): ModkitError {
-  const flags = new Set(problems.map((p) => FLAG_OF[p.kind]).filter(Boolean));
-  const advice = flags.size > 0 ? ` Fix them, or accept them knowingly with ${[...flags].join(' / ')}.` : '';
+  const kinds = new Set(problems.map((p) => p.kind));
+  const flags = (Object.keys(FLAG_OF) as Problem['kind'][]).filter((k) => kinds.has(k) && FLAG_OF[k]).map((k) => FLAG_OF[k]);
+  const advice = flags.length > 0 ? ` Fix them, or accept them knowingly with ${flags.join(' / ')}.` : '';
   return new ModkitError(
     'validation',
     `refusing to migrate: ${problems.length} problem${problems.length === 1 ? '' : 's'} found before anything ran:\n` +
