@@ -1,5 +1,5 @@
 import type { DatabaseTarget } from '../config/types.js';
-import { ensureHistoryTable, insertRecord } from '../db/history-table.js';
+import { createHistoryTable, insertRecord, upgradeHistoryTable } from '../db/history-table.js';
 import { ModkitError, UsageError } from '../errors.js';
 import { withLockedSession } from '../execute/locked-session.js';
 import type { EventSink } from '../execute/types.js';
@@ -58,7 +58,8 @@ export async function baseline(options: BaselineOptions): Promise<BaselineReport
     // All or nothing: a half-recorded baseline would look like a partly applied module.
     await connection.execScript(dialect.beginSql);
     try {
-      await ensureHistoryTable(dialect, connection, history);
+      if (!history.exists) await createHistoryTable(dialect, connection, history.table);
+      else await upgradeHistoryTable(connection, history);
       for (const migration of plan.record) await insertRecord(connection, history.table, { version: migration.id, checksum: migration.checksum, durationMs: null });
       await connection.execScript('COMMIT');
     } catch (error) {

@@ -1,6 +1,6 @@
 import type { DatabaseTarget } from '../config/types.js';
 import type { DbConnection } from '../db/dialects/types.js';
-import { ensureHistoryTable, markApplied, repairRecord } from '../db/history-table.js';
+import { markApplied, repairRecord, upgradeHistoryTable } from '../db/history-table.js';
 import { UsageError } from '../errors.js';
 import { withLockedSession } from '../execute/locked-session.js';
 import type { EventSink } from '../execute/types.js';
@@ -53,7 +53,7 @@ export async function repair(options: RepairOptions = {}): Promise<RepairReport>
     const { dialect, connection } = session;
     await connection.execScript(dialect.beginSql);
     try {
-      for (const upgrade of plan.upgrades) await ensureHistoryTable(dialect, connection, histories.get(upgrade.module)!);
+      for (const upgrade of plan.upgrades) await upgradeHistoryTable(connection, histories.get(upgrade.module)!);
       for (const change of plan.changes) {
         if (change.kind === 'dirty-cleared') await clearDirty(connection, change, plan);
         else await repairRecord(connection, change.table, change.id, change.after!);

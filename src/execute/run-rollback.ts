@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { ensureHistoryTable } from '../db/history-table.js';
+import { upgradeHistoryTable } from '../db/history-table.js';
 import type { DbSession } from '../db/session.js';
 import { ModkitError } from '../errors.js';
 import type { ModuleHistory } from '../plan/types.js';
@@ -32,7 +32,7 @@ export async function runRollback(
     // A Rust-created table lacks `state`, which a no-transaction down writes: upgrade it first.
     for (const module of new Set(downs.map((d) => d.step.module))) {
       const history = histories.get(module);
-      if (history?.exists && history.missingColumns.length > 0) await ensureHistoryTable(session.dialect, session.connection, history);
+      if (history?.exists && history.missingColumns.length > 0) await upgradeHistoryTable(session.connection, history);
     }
     for (const [i, { step }] of downs.entries()) {
       if (options.signal?.aborted) throw interrupted();
