@@ -11,7 +11,8 @@ export interface GraphFlags extends CommonFlags {
 /** `modkit graph [--format text|mermaid|dot]`: the module graph and its orders. No database, no driver. */
 export async function graphCommand(flags: GraphFlags, output: Output): Promise<number> {
   const project = await loadProject(flags.config ? { configPath: flags.config } : {});
-  output.line(renderGraph(project.nodes, project.order, flags.format ?? 'text').trimEnd());
+  // Under --json the document is the output; the rendering would only be noise on stderr.
+  if (!output.json) output.line(renderGraph(project.nodes, project.order, flags.format ?? 'text').trimEnd());
   output.document('graph', EXIT_CODES.ok, { ...graphToJson(project.nodes, project.order) });
   return EXIT_CODES.ok;
 }
