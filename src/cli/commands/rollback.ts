@@ -42,7 +42,8 @@ export async function rollbackCommand(flags: RollbackFlags, output: Output, sign
     }
   } else if (result) {
     const width = Math.max(0, ...result.results.map((r) => r.module.length));
-    for (const r of result.results) output.line(`${r.status === 'reverted' ? ' ' : '!'} ${r.module.padEnd(width)}  ${r.id}  ${r.status === 'reverted' ? formatMs(r.durationMs) : r.status}`);
+    const idWidth = Math.max(0, ...result.results.map((r) => r.id.length));
+    for (const r of result.results) output.line(`${r.status === 'reverted' ? ' ' : '!'} ${r.module.padEnd(width)}  ${r.id.padEnd(idWidth)}  ${r.status === 'reverted' ? formatMs(r.durationMs) : r.status}`);
     const reverted = result.results.filter((r) => r.status === 'reverted').length;
     output.line(`Rolled back ${plural(reverted, 'migration')} in ${plural(new Set(result.results.map((r) => r.module)).size, 'module')} (${formatMs(result.durationMs)})`);
   }
