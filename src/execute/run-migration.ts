@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { DbSession } from '../db/session.js';
-import { deleteRecord, insertRecord, markApplied, STATE_STARTED } from '../db/history-table.js';
+import { deleteRecord, insertRecord, markApplied, markStarted, STATE_STARTED } from '../db/history-table.js';
 import { knexFor } from '../db/knex-bridge.js';
 import { splitSqlStatements } from '../db/split-sql.js';
 import { ModkitError } from '../errors.js';
@@ -47,7 +47,7 @@ export async function runMigration(
       throw new ModkitError('usage', `migration ${migration.module}/${migration.id} cannot run inside --tx-mode all: it is marked no-transaction`);
     }
     if (direction === 'up') await insertRecord(connection, table, { version: migration.id, checksum: migration.checksum, durationMs: 0 }, STATE_STARTED);
-    else await connection.query(`UPDATE ${table} SET state = ? WHERE version = ?`, [STATE_STARTED, migration.id]);
+    else await markStarted(connection, table, migration.id);
     await runBody(session, migration, direction, body, options.signal);
     const durationMs = elapsed();
     await record(durationMs);

@@ -6,14 +6,6 @@ import { lineOfOffset } from '../split-sql.js';
 import type { DatabaseLock, DbConnection, Dialect, Row } from './types.js';
 
 
-// BIGINT and NUMERIC stay strings in pg by default; history columns are small, so read them as numbers.
-const types = {
-  getTypeParser(oid: number, format?: string) {
-    if (oid === 20) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format as 'text');
-  },
-};
-
 class PostgresConnection implements DbConnection {
   readonly engine = 'postgres';
   constructor(readonly driverConnection: pg.Client) {}
@@ -46,7 +38,6 @@ async function connectClient(url: string, settings: readonly string[]): Promise<
     connectionString: url,
     application_name: 'modkit',
     connectionTimeoutMillis: 10_000,
-    types,
     ...(settings.length > 0 ? { options: settings.map((s) => `-c ${s}`).join(' ') } : {}),
   });
   // An idle client whose server goes away emits 'error'; without a listener Node would crash.
