@@ -125,6 +125,11 @@ export async function insertRecord(connection: DbConnection, table: string, inpu
   ]);
 }
 
+/** Marks an applied no-transaction migration as started again, before its `down` runs. */
+export async function markStarted(connection: DbConnection, table: string, version: string): Promise<void> {
+  await connection.query(`UPDATE ${table} SET state = ? WHERE version = ?`, [STATE_STARTED, version]);
+}
+
 /** Marks a started no-transaction migration as applied. */
 export async function markApplied(connection: DbConnection, table: string, version: string, durationMs: number): Promise<void> {
   await connection.query(`UPDATE ${table} SET state = ?, duration_ms = ? WHERE version = ?`, [STATE_APPLIED, durationMs, version]);
