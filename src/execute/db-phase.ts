@@ -10,6 +10,7 @@ import type { AllowOptions, MigrationPlan, Problem } from '../plan/types.js';
 import { acquireLock } from './acquire-lock.js';
 import { applyPlan, type ApplyOptions } from './apply-plan.js';
 import { preflight } from './preflight.js';
+import { transactionsOf } from './transactions-of.js';
 import type { ApplyResult } from './types.js';
 
 export interface DbPhaseOptions extends ApplyOptions {
@@ -54,6 +55,8 @@ export async function runDbPhase(target: DatabaseTarget, modules: readonly Loade
     }
     await preflight(plan, options.txMode ?? 'per-migration');
     const result = await applyPlan(session, plan, options);
+    // Commits may be grouped or asynchronous (dialect MigrationTransactions): durable before we report.
+    await transactionsOf(session).flush();
     return { ...result, plan, lockWaitedMs, durationMs: Math.round(performance.now() - started) };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
