@@ -8,7 +8,8 @@ import type { LoadedModule } from '../modules/types.js';
 import { planMigrations } from '../plan/plan-migrations.js';
 import type { AllowOptions, MigrationPlan, Problem } from '../plan/types.js';
 import { acquireLock } from './acquire-lock.js';
-import { applyPlan, type ApplyOptions } from './apply-plan.js';
+import type { ApplyOptions } from './apply-plan.js';
+import { applyInOrderOrConcurrently } from './choose-executor.js';
 import { preflight } from './preflight.js';
 import { transactionsOf } from './transactions-of.js';
 import type { ApplyResult } from './types.js';
@@ -16,6 +17,8 @@ import type { ApplyResult } from './types.js';
 export interface DbPhaseOptions extends ApplyOptions {
   readonly allow?: AllowOptions;
   readonly lockTimeoutMs: number;
+  /** `--concurrency N`: independent modules migrate at once (PostgreSQL); 1 keeps the exact order. */
+  readonly concurrency?: number;
 }
 
 export interface DbPhaseResult extends ApplyResult {
@@ -54,7 +57,7 @@ export async function runDbPhase(target: DatabaseTarget, modules: readonly Loade
       if (history.exists && history.missingColumns.length > 0) await upgradeHistoryTable(connection, history);
     }
     await preflight(plan, options.txMode ?? 'per-migration');
-    const result = await applyPlan(session, plan, options);
+    const result = await applyInOrderOrConcurrently(session, plan, options);
     // Commits may be grouped or asynchronous (dialect MigrationTransactions): durable before we report.
     await transactionsOf(session).flush();
     return { ...result, plan, lockWaitedMs, durationMs: Math.round(performance.now() - started) };

@@ -68,6 +68,7 @@ export const postgresDialect: Dialect = {
   bigintType: 'BIGINT',
 
   beginSql: 'BEGIN',
+  supportsConcurrentMigrations: true,
   migrationTransactions: postgresTransactions,
   // statement_timestamp() is when the script arrived; clock_timestamp() is now.
   scriptElapsedMsSql: 'floor(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::int',

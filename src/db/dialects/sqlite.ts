@@ -52,6 +52,8 @@ export const sqliteDialect: Dialect = {
   bigintType: 'BIGINT',
 
   beginSql: 'BEGIN IMMEDIATE',
+  // One writer per database: a second connection would only wait for the first.
+  supportsConcurrentMigrations: false,
   migrationTransactions(connection) {
     const transactions = sqliteTransactions(connection.driverConnection as Database.Database);
     (connection as SqliteConnection).beforeClose.push(transactions.commitOpenGroup);

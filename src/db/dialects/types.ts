@@ -58,6 +58,8 @@ export interface Dialect {
   connect(target: DatabaseTarget, options?: { readonly readOnly?: boolean }): Promise<DbConnection | undefined>;
   /** How a migration's transaction starts (SQLite takes the write lock up front: `BEGIN IMMEDIATE`). */
   readonly beginSql: string;
+  /** Whether independent modules may migrate at once on separate connections (`--concurrency`). */
+  readonly supportsConcurrentMigrations: boolean;
   /** The commit policy of migrations' own transactions on `connection` (see MigrationTransactions). */
   migrationTransactions(connection: DbConnection): MigrationTransactions;
   /**
