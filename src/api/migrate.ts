@@ -38,6 +38,7 @@ export async function migrateProject(project: Project, options: MigrateOptions =
     lockTimeoutMs: project.config.lockTimeoutMs,
     ...(options.allow ? { allow: options.allow } : {}),
     ...(options.txMode ? { txMode: options.txMode } : {}),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });

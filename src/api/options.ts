@@ -11,6 +11,8 @@ export interface ProjectOptions extends LoadProjectOptions {
 export interface MigrateOptions extends ProjectOptions {
   readonly allow?: AllowOptions;
   readonly txMode?: TxMode;
+  /** Independent modules migrate at once on separate connections (PostgreSQL); default 1. */
+  readonly concurrency?: number;
   /** Aborting cancels the running migration, rolls it back and releases the lock. */
   readonly signal?: AbortSignal;
   readonly onEvent?: EventSink;

@@ -14,6 +14,9 @@ export function progressReporter(output: Output): EventSink {
       case 'lock-acquired':
         output.line(`Lock acquired after ${event.waitedMs} ms`);
         break;
+      case 'warning':
+        output.warn(event.message);
+        break;
       case 'migration-start':
         output.progress(`[${event.index}/${event.total}] ${event.module} ${event.id}`);
         break;

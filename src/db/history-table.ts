@@ -130,6 +130,16 @@ export async function markStarted(connection: DbConnection, table: string, versi
   await connection.query(`UPDATE ${table} SET state = ? WHERE version = ?`, [STATE_STARTED, version]);
 }
 
+/**
+ * The same insert as SQL text, to travel in one script with the migration's body. The duration is
+ * an SQL expression the server evaluates after the body ran. Values are quoted literals: ids and
+ * checksums are checked names and hex, but quoting keeps that from mattering.
+ */
+export function insertRecordSql(table: string, version: string, checksum: string, durationMsSql: string): string {
+  const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
+  return `INSERT INTO ${table} (version, applied_at, checksum, duration_ms, state) VALUES (${literal(version)}, ${Math.floor(Date.now() / 1000)}, ${literal(checksum)}, ${durationMsSql}, ${literal(STATE_APPLIED)})`;
+}
+
 /** Marks a started no-transaction migration as applied. */
 export async function markApplied(connection: DbConnection, table: string, version: string, durationMs: number): Promise<void> {
   await connection.query(`UPDATE ${table} SET state = ?, duration_ms = ? WHERE version = ?`, [STATE_APPLIED, durationMs, version]);

@@ -1,20 +1,21 @@
 import { performance } from 'node:perf_hooks';
-import { redactUrl } from '../config/database-url.js';
 import type { DatabaseTarget } from '../config/types.js';
-import { readHistories, upgradeHistoryTable } from '../db/history-table.js';
-import { openSession } from '../db/session.js';
+import { upgradeHistoryTable } from '../db/history-table.js';
 import { ModkitError } from '../errors.js';
 import type { LoadedModule } from '../modules/types.js';
 import { planMigrations } from '../plan/plan-migrations.js';
 import type { AllowOptions, MigrationPlan, Problem } from '../plan/types.js';
-import { acquireLock } from './acquire-lock.js';
-import { applyPlan, type ApplyOptions } from './apply-plan.js';
+import type { ApplyOptions } from './apply-plan.js';
+import { applyInOrderOrConcurrently } from './choose-executor.js';
 import { preflight } from './preflight.js';
+import { withLockedSession } from './locked-session.js';
 import type { ApplyResult } from './types.js';
 
 export interface DbPhaseOptions extends ApplyOptions {
   readonly allow?: AllowOptions;
   readonly lockTimeoutMs: number;
+  /** `--concurrency N`: independent modules migrate at once (PostgreSQL); 1 keeps the exact order. */
+  readonly concurrency?: number;
 }
 
 export interface DbPhaseResult extends ApplyResult {
@@ -26,40 +27,22 @@ export interface DbPhaseResult extends ApplyResult {
  * The db phase (SPEC §5.2): under the database lock, read every history, verify, and apply what
  * is pending. Runners that waited for the lock re-read history after taking it, so each
  * migration runs exactly once. The privileged connection is closed when the phase ends.
+ * A signal cancels the statement in flight; the executor then stops before the next migration.
  */
 export async function runDbPhase(target: DatabaseTarget, modules: readonly LoadedModule[], options: DbPhaseOptions): Promise<DbPhaseResult> {
   const started = performance.now();
-  const session = await openSession(target);
-  const { dialect, connection } = session;
-  const lock = dialect.createLock(connection, target);
-  const where = target.sqlitePath ?? redactUrl(target.url);
-  // A signal cancels the statement in flight; applyPlan then stops before the next migration.
-  const onAbort = () => void dialect.cancel(connection, target).catch(() => undefined);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  let locked = false;
-  try {
-    const lockWaitedMs = await acquireLock(lock, {
-      timeoutMs: options.lockTimeoutMs,
-      where,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-    });
-    locked = true;
-    const histories = await readHistories(dialect, connection, modules.map((m) => m.name));
+  const names = modules.map((m) => m.name);
+  return withLockedSession(target, names, options, async ({ session, histories, lockWaitedMs }) => {
     const plan = planMigrations(modules, histories, options.allow);
     if (plan.blocking.length > 0) throw validationError(plan.blocking);
     // Tables the Rust runtime created gain modkit's columns now, even with nothing pending.
     for (const history of histories.values()) {
-      if (history.exists && history.missingColumns.length > 0) await upgradeHistoryTable(connection, history);
+      if (history.exists && history.missingColumns.length > 0) await upgradeHistoryTable(session.connection, history);
     }
     await preflight(plan, options.txMode ?? 'per-migration');
-    const result = await applyPlan(session, plan, options);
+    const result = await applyInOrderOrConcurrently(session, plan, options);
     return { ...result, plan, lockWaitedMs, durationMs: Math.round(performance.now() - started) };
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
-    if (locked) await lock.release().catch(() => undefined);
-    await connection.close();
-  }
+  });
 }
 
 /** Exit 4: every offender listed, with the flag that would accept it. */

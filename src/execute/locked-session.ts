@@ -4,6 +4,7 @@ import { readHistories } from '../db/history-table.js';
 import { openSession, type DbSession } from '../db/session.js';
 import type { ModuleHistory } from '../plan/types.js';
 import { acquireLock } from './acquire-lock.js';
+import { transactionsOf } from './transactions-of.js';
 import type { EventSink } from './types.js';
 
 export interface LockedSessionOptions {
@@ -22,8 +23,8 @@ export interface LockedSession {
 
 /**
  * The shape of the db phase (runDbPhase) for the other writing commands: open the privileged
- * session, take the same database lock, read the histories of `modules`, run `work`, then
- * release the lock and close the connection whatever happened. A signal cancels the statement
+ * session, take the same database lock, read the histories of `modules`, run `work`, make its
+ * commits durable, then release the lock and close the connection whatever happened. A signal cancels the statement
  * in flight, as during migrate.
  */
 export async function withLockedSession<T>(
@@ -47,10 +48,17 @@ export async function withLockedSession<T>(
     });
     locked = true;
     const histories = await readHistories(dialect, connection, modules);
-    return await work({ session, histories, lockWaitedMs });
+    const result = await work({ session, histories, lockWaitedMs });
+    // Commits may be grouped or asynchronous (MigrationTransactions): durable before we report.
+    await transactionsOf(session).flush();
+    return result;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    if (locked) await lock.release().catch(() => undefined);
+    if (locked) {
+      // After a failure too: what did commit must be durable before another runner goes on.
+      await transactionsOf(session).flush().catch(() => undefined);
+      await lock.release().catch(() => undefined);
+    }
     await connection.close();
   }
 }

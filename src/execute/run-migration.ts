@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { DbSession } from '../db/session.js';
-import { deleteRecord, insertRecord, markApplied, markStarted, STATE_STARTED } from '../db/history-table.js';
+import { deleteRecord, insertRecord, insertRecordSql, markApplied, markStarted, STATE_STARTED } from '../db/history-table.js';
+import { transactionsOf } from './transactions-of.js';
 import { knexFor } from '../db/knex-bridge.js';
 import { splitSqlStatements } from '../db/split-sql.js';
 import { ModkitError } from '../errors.js';
@@ -46,6 +47,8 @@ export async function runMigration(
     if (options.insideOuterTransaction) {
       throw new ModkitError('usage', `migration ${migration.module}/${migration.id} cannot run inside --tx-mode all: it is marked no-transaction`);
     }
+    // Whatever earlier migrations committed must be durable before this one runs outside a transaction.
+    await transactionsOf(session).flush();
     if (direction === 'up') await insertRecord(connection, table, { version: migration.id, checksum: migration.checksum, durationMs: 0 }, STATE_STARTED);
     else await markStarted(connection, table, migration.id);
     await runBody(session, migration, direction, body, options.signal);
@@ -54,33 +57,65 @@ export async function runMigration(
     return durationMs;
   }
 
-  const ownTransaction = !options.insideOuterTransaction;
-  if (ownTransaction) await connection.execScript(dialect.beginSql);
+  if (options.insideOuterTransaction) {
+    await runBody(session, migration, direction, body, options.signal);
+    const durationMs = elapsed();
+    await record(durationMs);
+    return durationMs;
+  }
+  const transactions = transactionsOf(session);
+  if (direction === 'up' && body.format === 'sql' && transactions.wrapScript && dialect.scriptElapsedMsSql) {
+    // One round trip for begin, body, history row and commit: per-migration round trips are
+    // what a thousand small migrations cost over a network.
+    const recordSql = insertRecordSql(table, migration.id, migration.checksum, dialect.scriptElapsedMsSql);
+    const script = transactions.wrapScript(body.sql, recordSql);
+    try {
+      await connection.execScript(script);
+      return elapsed();
+    } catch (error) {
+      await connection.execScript('ROLLBACK').catch(() => undefined);
+      // The error position counts from the start of the wrapped script, whose lines are the body's.
+      const line = dialect.errorLine?.(error, script);
+      throw failure(session, migration, direction, body, error, line !== undefined && line <= lineCount(body.sql) ? line : undefined);
+    }
+  }
+  await transactions.begin();
   try {
     await runBody(session, migration, direction, body, options.signal);
     const durationMs = elapsed();
     await record(durationMs);
-    if (ownTransaction) await connection.execScript('COMMIT');
+    await transactions.commit();
     return durationMs;
   } catch (error) {
-    if (ownTransaction) await connection.execScript('ROLLBACK').catch(() => undefined);
+    await transactions.rollback().catch((lost: unknown) => {
+      throw lost instanceof ModkitError ? new ModkitError(lost.kind, `${(error as Error).message} ${lost.message}`, { cause: error }) : error;
+    });
     throw error;
   }
+}
+
+function lineCount(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n += 1;
+  return n;
+}
+
+function failure(session: DbSession, migration: Migration, direction: Direction, body: MigrationBody, error: unknown, line?: number): ModkitError {
+  return migrationFailedError({
+    migration,
+    direction,
+    ...(body.file ? { file: body.file } : {}),
+    ...(line ? { line } : {}),
+    transactional: body.transactional,
+    url: session.target.url,
+    error,
+  });
 }
 
 /** Runs the body; a failure becomes the one-paragraph migration error (with the line, when known). */
 async function runBody(session: DbSession, migration: Migration, direction: Direction, body: MigrationBody, signal?: AbortSignal): Promise<void> {
   const { connection, dialect } = session;
-  const fail = (error: unknown, line?: number) =>
-    migrationFailedError({
-      migration,
-      direction,
-      ...(body.file ? { file: body.file } : {}),
-      ...(line ? { line } : {}),
-      transactional: body.transactional,
-      url: session.target.url,
-      error,
-    });
+  const fail = (error: unknown, line?: number) => failure(session, migration, direction, body, error, line);
   if (body.format === 'script') {
     try {
       // A script may wait on timers or I/O that no database cancel reaches: stop waiting for it.

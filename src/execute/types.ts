@@ -26,6 +26,7 @@ export type ExecuteEvent =
   | { readonly type: 'lock-acquired'; readonly waitedMs: number }
   | { readonly type: 'module-start'; readonly module: string; readonly pending: number }
   | { readonly type: 'migration-start'; readonly module: string; readonly id: string; readonly index: number; readonly total: number }
-  | { readonly type: 'migration-done'; readonly result: MigrationResult; readonly index: number; readonly total: number };
+  | { readonly type: 'migration-done'; readonly result: MigrationResult; readonly index: number; readonly total: number }
+  | { readonly type: 'warning'; readonly message: string };
 
 export type EventSink = (event: ExecuteEvent) => void;

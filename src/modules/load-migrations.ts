@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { checksumOf } from './checksum.js';
 import { classifyMigrationFile, compareIds, MIGRATION_ID_PATTERN } from './migration-files.js';
@@ -81,7 +82,9 @@ export async function loadMigrations(
 async function checksumFile(file: string, module: string, problems: string[]): Promise<string | undefined> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    // Synchronous on purpose: migration files are small, and 1,000 async reads go through the
+    // 4-thread libuv pool at ~90 µs each, against ~15 µs read in place (measured: bench/).
+    bytes = readFileSync(file);
   } catch (error) {
     problems.push(`module "${module}": cannot read migration ${file}: ${(error as Error).message}`);
     return undefined;

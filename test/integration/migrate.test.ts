@@ -170,3 +170,19 @@ SELECT add_item('first; item');`,
     expect(indexes.map((i) => i.indexname)).toEqual(['items_id_name', 'items_name', 'items_pkey']);
   });
 });
+
+describe('error lines on PostgreSQL', () => {
+  it('points at the failing line even when it is far into a long first line', async () => {
+    const target = await createTarget('postgres');
+    const project = await createFixtureProject([
+      { name: 'core', migrations: { '0001_x.sql': `SELECT 1;\nSELECT 2;\nSELECT 3;\nSELECT * FROM missing_table_${'x'.repeat(80)};\n` } },
+    ]);
+    try {
+      const { result } = await migrate({ configPath: project.configPath, databaseUrl: target.url });
+      expect(result.error?.details.line).toBe(4);
+    } finally {
+      await target.dispose();
+      await project.cleanup();
+    }
+  });
+});

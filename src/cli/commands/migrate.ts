@@ -21,6 +21,7 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
     ...options,
     allow: allowOptions(flags),
     ...(flags.txMode ? { txMode: flags.txMode } : {}),
+    ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
     signal,
     onEvent: progressReporter(output),
   });

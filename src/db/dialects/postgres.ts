@@ -3,6 +3,7 @@ import type { DatabaseTarget } from '../../config/types.js';
 import { unreachableError } from '../connection-errors.js';
 import { POSTGRES_LOCK_KEY } from '../lock-key.js';
 import { lineOfOffset } from '../split-sql.js';
+import { postgresTransactions } from './postgres-transactions.js';
 import type { DatabaseLock, DbConnection, Dialect, Row } from './types.js';
 
 
@@ -58,6 +59,10 @@ export const postgresDialect: Dialect = {
   bigintType: 'BIGINT',
 
   beginSql: 'BEGIN',
+  supportsConcurrentMigrations: true,
+  migrationTransactions: postgresTransactions,
+  // statement_timestamp() is when the script arrived; clock_timestamp() is now.
+  scriptElapsedMsSql: 'floor(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::int',
 
   async connect(target: DatabaseTarget, options = {}): Promise<DbConnection> {
     // Belt and braces for plan/status/validate: the server itself refuses any write.

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DatabaseTarget } from '../../config/types.js';
 import { unreachableError } from '../connection-errors.js';
+import { sqliteTransactions } from './sqlite-transactions.js';
 import type { DatabaseLock, DbConnection, Dialect, Row } from './types.js';
 
 /** The lock file beside a SQLite database: `<db>.modkit-lock`. */
@@ -26,7 +27,11 @@ class SqliteConnection implements DbConnection {
     this.driverConnection.exec(sql);
   }
 
+  /** Run before closing: a group commit still open is committed, never silently rolled back. */
+  readonly beforeClose: (() => void)[] = [];
+
   async close(): Promise<void> {
+    for (const hook of this.beforeClose) hook();
     if (this.driverConnection.open) this.driverConnection.close();
   }
 }
@@ -47,6 +52,13 @@ export const sqliteDialect: Dialect = {
   bigintType: 'BIGINT',
 
   beginSql: 'BEGIN IMMEDIATE',
+  // One writer per database: a second connection would only wait for the first.
+  supportsConcurrentMigrations: false,
+  migrationTransactions(connection) {
+    const transactions = sqliteTransactions(connection.driverConnection as Database.Database);
+    (connection as SqliteConnection).beforeClose.push(transactions.commitOpenGroup);
+    return transactions;
+  },
 
   async connect(target: DatabaseTarget, options = {}): Promise<DbConnection | undefined> {
     const path = target.sqlitePath!;

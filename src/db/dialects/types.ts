@@ -17,6 +17,25 @@ export interface DbConnection {
   close(): Promise<void>;
 }
 
+/**
+ * How each migration's own transaction begins and ends on one connection. Every migration stays
+ * atomic with its history row; the engines differ in how they keep a thousand commits cheap
+ * (PostgreSQL: asynchronous commit, SQLite: group commit with savepoints), so `flush` must run
+ * before the phase reports anything as done.
+ */
+export interface MigrationTransactions {
+  begin(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  /** Makes every commit so far durable. Also runs before a migration that needs no transaction. */
+  flush(): Promise<void>;
+  /**
+   * When the engine takes multi-statement scripts over a network, one round trip can carry the
+   * whole migration: this wraps `body` and `record` (SQL text) into that script.
+   */
+  wrapScript?(body: string, record: string): string;
+}
+
 /** A lock that serialises modkit runners on one database for the whole db phase. */
 export interface DatabaseLock {
   /** Tries once; true when this process now holds the lock. */
@@ -39,6 +58,15 @@ export interface Dialect {
   connect(target: DatabaseTarget, options?: { readonly readOnly?: boolean }): Promise<DbConnection | undefined>;
   /** How a migration's transaction starts (SQLite takes the write lock up front: `BEGIN IMMEDIATE`). */
   readonly beginSql: string;
+  /** Whether independent modules may migrate at once on separate connections (`--concurrency`). */
+  readonly supportsConcurrentMigrations: boolean;
+  /** The commit policy of migrations' own transactions on `connection` (see MigrationTransactions). */
+  migrationTransactions(connection: DbConnection): MigrationTransactions;
+  /**
+   * SQL for "milliseconds since this script started", evaluated by the server, so a migration sent
+   * as one script can record its own duration. Engines without it record the client's measure.
+   */
+  readonly scriptElapsedMsSql?: string;
   /** The lock for the database `connection` is attached to. */
   createLock(connection: DbConnection, target: DatabaseTarget): DatabaseLock;
   /** Lists `[table, column]` pairs of the tables whose names start with `prefix`, in one query. */

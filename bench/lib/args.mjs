@@ -1,0 +1,65 @@
+/**
+ * Command-line options of `npm run bench` (`npm run bench -- --help`).
+ * Defaults are the issue's workload: 50 modules x 20 migrations, both engines.
+ */
+import { parseArgs } from 'node:util';
+
+const HELP = `usage: npm run bench -- [options]
+
+  --modules M          modules in the workload (default 50)
+  --migrations K       migrations per module (default 20)
+  --reps N             timed repetitions per tool and phase (default 7)
+  --engines LIST       sqlite,postgres (default both)
+  --pg-url URL         admin URL for PostgreSQL; fresh databases are created and dropped there
+                       (default $MODKIT_BENCH_PG_URL, $MODKIT_TEST_PG_URL, or postgres://postgres@127.0.0.1:5432/postgres)
+  --concurrency LIST   extra modkit apply runs with --concurrency N on PostgreSQL (default 2,4)
+  --modkit-format F    sql (default) or mjs: modkit migrations as .mjs scripts calling db.raw, like knex's
+  --scale              also run a workload 10x larger (M*10 modules) and report the growth ratio
+  --scale-reps N       repetitions for the scale run (default 3)
+  --keep               keep the generated workload directory
+  --json               print the results as one JSON document as well`;
+
+export function parseBenchArgs(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      modules: { type: 'string', default: '50' },
+      migrations: { type: 'string', default: '20' },
+      reps: { type: 'string', default: '7' },
+      engines: { type: 'string', default: 'sqlite,postgres' },
+      'pg-url': { type: 'string' },
+      concurrency: { type: 'string', default: '2,4' },
+      'modkit-format': { type: 'string', default: 'sql' },
+      scale: { type: 'boolean', default: false },
+      'scale-reps': { type: 'string', default: '3' },
+      keep: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const int = (name) => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive whole number, got ${values[name]}`);
+    return n;
+  };
+  const engines = values.engines.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const e of engines) if (!['sqlite', 'postgres'].includes(e)) throw new Error(`unknown engine ${e}`);
+  if (!['sql', 'mjs'].includes(values['modkit-format'])) throw new Error('--modkit-format must be sql or mjs');
+  return {
+    modules: int('modules'),
+    migrations: int('migrations'),
+    reps: int('reps'),
+    engines,
+    pgUrl: values['pg-url'] ?? process.env.MODKIT_BENCH_PG_URL ?? process.env.MODKIT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    concurrency: values.concurrency.split(',').filter(Boolean).map(Number).filter((n) => Number.isInteger(n) && n > 1),
+    modkitFormat: values['modkit-format'],
+    scale: values.scale,
+    scaleReps: int('scale-reps'),
+    keep: values.keep,
+    json: values.json,
+  };
+}

@@ -1,0 +1,68 @@
+/** Formats the bench results as the table the README quotes. */
+const TARGETS = { apply: 1.05, 'no-op': 0.8 };
+const CONCURRENT_TARGET = { 4: 0.7 };
+
+const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+
+export function formatReport({ env, options, total, results, help, scale }) {
+  const lines = [];
+  lines.push(`machine: ${env.cpu}, ${env.memoryGb} GB, ${env.os}`);
+  lines.push(
+    `versions: node ${env.node}, modkit ${env.modkit}, knex ${env.knex}, pg ${env.pg}, better-sqlite3 ${env.betterSqlite3} (SQLite ${env.sqlite})` +
+      (env.postgres ? `, PostgreSQL server ${env.postgres} (local)` : ''),
+  );
+  lines.push(
+    `workload: ${options.modules} modules x ${options.migrations} migrations = ${total} CREATE TABLEs; modkit migrations as ${options.modkitFormat === 'sql' ? '.up.sql/.down.sql' : '.mjs scripts'}, knex migrations as .js; ` +
+      `median of ${options.reps} runs per cell after one warm-up, tools alternating`,
+  );
+  lines.push('');
+  lines.push('| engine | phase | knex | modkit | modkit/knex | target | floor (driver only) | peak RSS knex / modkit |');
+  lines.push('|---|---|---:|---:|---:|---|---:|---|');
+  for (const r of results) {
+    for (const phase of ['apply', 'no-op']) {
+      const s = r[phase];
+      if (!s) continue;
+      const ratio = s.modkit.medianMs / s.knex.medianMs;
+      const target = TARGETS[phase];
+      const floor = s.floor ? fmt(s.floor.medianMs) : '';
+      const rss = phase === 'apply' ? `${s.knex.peakRssMb?.toFixed(0) ?? '?'} MB / ${s.modkit.peakRssMb?.toFixed(0) ?? '?'} MB` : '';
+      lines.push(
+        `| ${r.engine} | ${phase} | ${fmt(s.knex.medianMs)} | ${fmt(s.modkit.medianMs)} | ${ratio.toFixed(2)} | ≤ ${target.toFixed(2)} ${ratio <= target ? 'ok' : 'MISSED'} | ${floor} | ${rss} |`,
+      );
+      for (const [name, summary] of Object.entries(s)) {
+        const match = /^modkit -c(\d+)$/.exec(name);
+        if (!match) continue;
+        const n = Number(match[1]);
+        const cratio = summary.medianMs / s.knex.medianMs;
+        const ctarget = CONCURRENT_TARGET[n];
+        lines.push(
+          `| ${r.engine} | ${phase}, --concurrency ${n} | | ${fmt(summary.medianMs)} | ${cratio.toFixed(2)} | ${ctarget ? `≤ ${ctarget.toFixed(2)} ${cratio <= ctarget ? 'ok' : 'MISSED'}` : '(no target)'} | | ${summary.peakRssMb?.toFixed(0) ?? '?'} MB |`,
+        );
+      }
+    }
+  }
+  if (help) {
+    lines.push(
+      `| - | --help | ${fmt(help.knex.medianMs)} | ${fmt(help.modkit.medianMs)} | ${(help.modkit.medianMs / help.knex.medianMs).toFixed(2)} | | | ${help.knex.peakRssMb?.toFixed(0)} MB / ${help.modkit.peakRssMb?.toFixed(0)} MB |`,
+    );
+  }
+  if (scale) {
+    lines.push('');
+    lines.push(`scale: ${scale.modules} modules x ${options.migrations} migrations (${scale.factor}x the migrations), median of ${options.scaleReps} runs; growth = time at scale / time at base (linear: ≤ ~${scale.factor})`);
+    lines.push('');
+    lines.push('| engine | phase | knex at scale | growth | modkit at scale | growth | modkit/knex at scale |');
+    lines.push('|---|---|---:|---:|---:|---:|---:|');
+    for (const r of scale.results) {
+      for (const phase of ['apply', 'no-op']) {
+        const base = results.find((b) => b.engine === r.engine)?.[phase];
+        const s = r[phase];
+        if (!s || !base) continue;
+        const g = (tool) => (s[tool].medianMs / base[tool].medianMs).toFixed(1);
+        lines.push(
+          `| ${r.engine} | ${phase} | ${fmt(s.knex.medianMs)} | ${g('knex')}x | ${fmt(s.modkit.medianMs)} | ${g('modkit')}x | ${(s.modkit.medianMs / s.knex.medianMs).toFixed(2)} |`,
+        );
+      }
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,87 @@
+/**
+ * The timed scenarios. Each repetition runs every tool once, in an order that rotates from one
+ * repetition to the next, so drift in machine load hits all tools alike. One untimed warm-up
+ * repetition goes first (file cache, first-run costs).
+ */
+import { join } from 'node:path';
+import { createDatabase } from './databases.mjs';
+import { measure } from './measure.mjs';
+
+export function toolCommands({ repo, workload, engine }) {
+  const node = process.execPath;
+  const modkit = (db, extra = []) => ({
+    argv: [node, join(repo, 'bin/modkit.js'), 'migrate', '--only', '-c', workload.modkitConfig, '--database-url', db.modkitUrl, ...extra],
+  });
+  const knex = (db) => ({
+    argv: [node, join(repo, 'node_modules/knex/bin/cli.js'), 'migrate:latest', '--knexfile', workload.knexfile],
+    env: db.knexEnv,
+  });
+  const floor = (db) => ({ argv: [node, join(repo, 'bench/lib/floor.mjs'), engine, db.floorUrl, workload.floorStatements] });
+  return { modkit, knex, floor };
+}
+
+function rotate(list, by) {
+  const k = by % list.length;
+  return [...list.slice(k), ...list.slice(0, k)];
+}
+
+/** (a) apply on a fresh database, each tool and repetition on its own new database. */
+export async function benchApply({ engine, tools, reps, dir, pgUrl, log }) {
+  const samples = Object.fromEntries(tools.map((t) => [t.name, []]));
+  for (let rep = -1; rep < reps; rep += 1) {
+    for (const tool of rotate(tools, rep + 1)) {
+      const db = await createDatabase(engine, { dir, pgUrl });
+      try {
+        const { argv, env } = tool.command(db);
+        const sample = await measure(argv, { env, cwd: dir });
+        if (rep >= 0) samples[tool.name].push(sample);
+        log(`  ${engine} apply ${tool.name} #${rep < 0 ? 'warm-up' : rep + 1}: ${sample.ms.toFixed(0)} ms`);
+      } finally {
+        await db.drop();
+      }
+    }
+  }
+  return samples;
+}
+
+/** (b) the no-op rerun: each tool migrates its own database once (untimed), then reruns. */
+export async function benchNoop({ engine, tools, reps, dir, pgUrl, log }) {
+  const samples = Object.fromEntries(tools.map((t) => [t.name, []]));
+  const dbs = new Map();
+  try {
+    for (const tool of tools) {
+      const db = await createDatabase(engine, { dir, pgUrl });
+      dbs.set(tool.name, db);
+      const { argv, env } = tool.command(db);
+      await measure(argv, { env, cwd: dir });
+    }
+    for (let rep = -1; rep < reps; rep += 1) {
+      for (const tool of rotate(tools, rep + 1)) {
+        const { argv, env } = tool.command(dbs.get(tool.name));
+        const sample = await measure(argv, { env, cwd: dir });
+        if (rep >= 0) samples[tool.name].push(sample);
+        log(`  ${engine} no-op ${tool.name} #${rep < 0 ? 'warm-up' : rep + 1}: ${sample.ms.toFixed(0)} ms`);
+      }
+    }
+  } finally {
+    for (const db of dbs.values()) await db.drop();
+  }
+  return samples;
+}
+
+/** Start-up: `--help` of each CLI, no database. */
+export async function benchHelp({ repo, reps, dir, log }) {
+  const tools = [
+    { name: 'knex', argv: [process.execPath, join(repo, 'node_modules/knex/bin/cli.js'), '--help'] },
+    { name: 'modkit', argv: [process.execPath, join(repo, 'bin/modkit.js'), '--help'] },
+  ];
+  const samples = { knex: [], modkit: [] };
+  for (let rep = -1; rep < reps; rep += 1) {
+    for (const tool of rotate(tools, rep + 1)) {
+      const sample = await measure(tool.argv, { cwd: dir });
+      if (rep >= 0) samples[tool.name].push(sample);
+    }
+  }
+  log(`  --help done`);
+  return samples;
+}

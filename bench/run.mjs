@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: modkit's `migrate --only` against knex's own `migrate:latest`, as whole
+ * processes, on SQLite and PostgreSQL. Options: `npm run bench -- --help`.
+ * Progress goes to stderr, the table to stdout.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseBenchArgs } from './lib/args.mjs';
+import { describeEnvironment } from './lib/environment.mjs';
+import { rssSource } from './lib/measure.mjs';
+import { formatReport } from './lib/report.mjs';
+import { benchApply, benchHelp, benchNoop, toolCommands } from './lib/scenarios.mjs';
+import { summarize } from './lib/stats.mjs';
+import { generateWorkload } from './lib/workload.mjs';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const options = parseBenchArgs(process.argv.slice(2));
+const log = (line) => process.stderr.write(`${line}\n`);
+const summarizeAll = (samples) => Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)]));
+
+async function runWorkload(modules, reps, { full }) {
+  const dir = mkdtempSync(join(tmpdir(), 'modkit-bench-'));
+  log(`workload ${modules} x ${options.migrations} in ${dir}`);
+  try {
+    const workload = generateWorkload(dir, { ...options, modules, nodeModules: join(repo, 'node_modules') });
+    const results = [];
+    for (const engine of options.engines) {
+      const cmd = toolCommands({ repo, workload, engine });
+      const tools = [
+        { name: 'knex', command: cmd.knex },
+        { name: 'modkit', command: cmd.modkit },
+      ];
+      const applyTools = [...tools];
+      if (full) {
+        applyTools.push({ name: 'floor', command: cmd.floor });
+        if (engine === 'postgres') {
+          for (const n of options.concurrency) applyTools.push({ name: `modkit -c${n}`, command: (db) => cmd.modkit(db, ['--concurrency', String(n)]) });
+        }
+      }
+      const ctx = { engine, reps, dir, pgUrl: options.pgUrl, log };
+      const apply = summarizeAll(await benchApply({ ...ctx, tools: applyTools }));
+      const noop = summarizeAll(await benchNoop({ ...ctx, tools }));
+      results.push({ engine, apply, 'no-op': noop });
+    }
+    const help = full ? summarizeAll(await benchHelp({ repo, reps, dir, log })) : undefined;
+    return { total: workload.total, results, help };
+  } finally {
+    if (options.keep) log(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const env = await describeEnvironment({ engines: options.engines, pgUrl: options.pgUrl, repo });
+const base = await runWorkload(options.modules, options.reps, { full: true });
+let scale;
+if (options.scale) {
+  const factor = 10;
+  const run = await runWorkload(options.modules * factor, options.scaleReps, { full: false });
+  scale = { modules: options.modules * factor, factor, results: run.results };
+}
+console.log(formatReport({ env, options, total: base.total, results: base.results, help: base.help, scale }));
+console.log(`\npeak RSS measured with ${rssSource}. Reproduce: npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd());
+if (options.json) console.log(JSON.stringify({ env, options, base, scale }, null, 2));

@@ -1,0 +1,61 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createFixtureProject } from '../support/project-fixture.js';
+import { BIN } from '../support/run-cli.js';
+
+const PRELOAD = fileURLToPath(new URL('../support/record-loaded-modules.mjs', import.meta.url));
+const DRIVERS = ['pg', 'better-sqlite3', 'knex'] as const;
+
+/**
+ * Commands that need no database must never load a driver or knex (SPEC: start-up).
+ * Adding a command here is one line.
+ */
+const NO_DATABASE_COMMANDS: readonly (readonly string[])[] = [
+  ['--help'],
+  ['--version'],
+  ['migrate', '--help'],
+  ['plan', '--help'],
+  ['status', '--help'],
+];
+
+const scratch = mkdtempSync(join(tmpdir(), 'modkit-startup-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Runs the CLI and returns the packages it loaded (the name after the last node_modules/). */
+function loadedPackages(args: readonly string[], cwd = scratch): Set<string> {
+  const file = join(scratch, `loaded-${Math.random().toString(36).slice(2)}.txt`);
+  const run = spawnSync(process.execPath, ['--import', PRELOAD, BIN, ...args], {
+    cwd,
+    env: { ...process.env, MODKIT_LOADED_MODULES_FILE: file, MODKIT_DATABASE_URL: '' },
+    encoding: 'utf8',
+  });
+  expect(run.status, run.stderr).toBe(0);
+  const packages = new Set<string>();
+  for (const path of readFileSync(file, 'utf8').split('\n')) {
+    const match = /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/](?!.*node_modules)/.exec(path);
+    if (match) packages.add(match[1]!.replace('\\', '/'));
+  }
+  return packages;
+}
+
+describe('start-up', () => {
+  it.each(NO_DATABASE_COMMANDS.map((args) => [args.join(' '), args] as const))('`modkit %s` loads no driver and no knex', (_name, args) => {
+    const loaded = loadedPackages(args);
+    for (const driver of DRIVERS) expect(loaded.has(driver), `${driver} was loaded`).toBe(false);
+  });
+
+  it('the check sees a driver when a command does load one (control)', async () => {
+    const project = await createFixtureProject([{ name: 'core', system: true, migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER PRIMARY KEY);' } }]);
+    try {
+      const loaded = loadedPackages(['migrate', '--only', '-c', project.configPath, '--database-url', `sqlite:${join(project.dir, 'db.sqlite')}`]);
+      expect(loaded.has('better-sqlite3')).toBe(true);
+      expect(loaded.has('knex')).toBe(false);
+    } finally {
+      await project.cleanup();
+    }
+  });
+});
