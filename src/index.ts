@@ -21,6 +21,7 @@ export { redactUrl } from './config/database-url.js';
 export { loadProject, selectModules, type Project } from './project/load-project.js';
 export { migrate, migrateProject, type MigrateReport } from './api/migrate.js';
 export { inspect, type InspectReport } from './api/inspect.js';
+export { validate, type ValidateOptions, type ValidateReport } from './api/validate.js';
 export type { MigrateOptions, ProjectOptions } from './api/options.js';
 export { planMigrations } from './plan/plan-migrations.js';
 export type { MigrationPlan, ModulePlan, Problem, ProblemKind, AppliedRecord, AllowOptions } from './plan/types.js';

@@ -67,6 +67,11 @@ export function buildProgram(context: ProgramContext): Command {
     .option('--exit-code', 'exit 4 unless the database is exactly up to date')
     .action(action(async () => (await import('./commands/inspect.js')).statusCommand as Handler));
 
+  addCommonOptions(program.command('validate'))
+    .description('check the graph, file names, ids and files; with a reachable database also drift, missing, dirty, out-of-order')
+    .option('--offline', 'do not contact the database')
+    .action(action(async () => (await import('./commands/validate.js')).validateCommand as Handler));
+
   return program;
 }
 

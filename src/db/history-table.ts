@@ -87,20 +87,21 @@ function toDate(value: unknown): Date | null {
   return Number.isNaN(parsed) ? null : new Date(parsed);
 }
 
-/** Creates the history table if needed, or adds modkit's columns to a Rust-created one. */
-export async function ensureHistoryTable(dialect: Dialect, connection: DbConnection, history: ModuleHistory): Promise<void> {
-  if (!history.exists) {
-    await connection.execScript(
-      `CREATE TABLE IF NOT EXISTS ${history.table} (
-        version VARCHAR(255) NOT NULL PRIMARY KEY,
-        applied_at ${dialect.bigintType} NOT NULL,
-        checksum ${MODKIT_COLUMNS.checksum},
-        duration_ms ${MODKIT_COLUMNS.duration_ms},
-        state ${MODKIT_COLUMNS.state}
-      )`,
-    );
-    return;
-  }
+/** Creates a module's history table: Rust's columns (`version`, `applied_at` in unix seconds) plus modkit's. */
+export async function createHistoryTable(dialect: Dialect, connection: DbConnection, table: string): Promise<void> {
+  await connection.execScript(
+    `CREATE TABLE IF NOT EXISTS ${table} (
+      version VARCHAR(255) NOT NULL PRIMARY KEY,
+      applied_at ${dialect.bigintType} NOT NULL,
+      checksum ${MODKIT_COLUMNS.checksum},
+      duration_ms ${MODKIT_COLUMNS.duration_ms},
+      state ${MODKIT_COLUMNS.state}
+    )`,
+  );
+}
+
+/** Adds modkit's columns to a table the Rust runtime created; never recreates it. */
+export async function upgradeHistoryTable(connection: DbConnection, history: ModuleHistory): Promise<void> {
   for (const column of history.missingColumns) {
     await connection.execScript(`ALTER TABLE ${history.table} ADD COLUMN ${column} ${MODKIT_COLUMNS[column as keyof typeof MODKIT_COLUMNS]}`);
   }

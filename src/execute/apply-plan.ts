@@ -1,9 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { DbSession } from '../db/session.js';
-import { ensureHistoryTable } from '../db/history-table.js';
+import { createHistoryTable } from '../db/history-table.js';
 import { ModkitError } from '../errors.js';
 import type { MigrationPlan } from '../plan/types.js';
-import { loadBody } from './load-body.js';
 import { runMigration } from './run-migration.js';
 import type { ApplyResult, EventSink, MigrationResult, TxMode } from './types.js';
 
@@ -30,7 +29,6 @@ export async function applyPlan(session: DbSession, plan: MigrationPlan, options
     durationMs: Math.round(performance.now() - started),
   });
   if (total === 0) return finish();
-  if (txMode === 'all') await refuseNoTransaction(plan);
 
   const { connection, dialect } = session;
   const all = txMode === 'all';
@@ -40,7 +38,7 @@ export async function applyPlan(session: DbSession, plan: MigrationPlan, options
     for (const modulePlan of plan.modules) {
       if (modulePlan.pending.length === 0) continue;
       options.onEvent?.({ type: 'module-start', module: modulePlan.module.name, pending: modulePlan.pending.length });
-      await ensureHistoryTable(dialect, connection, modulePlan.history);
+      if (!modulePlan.history.exists) await createHistoryTable(dialect, connection, modulePlan.history.table);
       for (const migration of modulePlan.pending) {
         if (options.signal?.aborted) throw interrupted();
         index += 1;
@@ -77,23 +75,4 @@ function interrupted(cause?: unknown): ModkitError {
   return new ModkitError('interrupted', 'interrupted by a signal: the running migration was cancelled and rolled back, and the lock released', {
     ...(cause ? { cause } : {}),
   });
-}
-
-/** `--tx-mode all` cannot hold a no-transaction migration: refuse before anything runs. */
-async function refuseNoTransaction(plan: MigrationPlan): Promise<void> {
-  const offenders: string[] = [];
-  for (const modulePlan of plan.modules) {
-    for (const migration of modulePlan.pending) {
-      const body = await loadBody(migration, 'up');
-      if (body && !body.transactional) offenders.push(`${migration.module}/${migration.id}${migration.file ? ` (${migration.file})` : ''}`);
-    }
-  }
-  if (offenders.length > 0) {
-    throw new ModkitError(
-      'usage',
-      `--tx-mode all runs everything in one transaction, but these pending migrations are marked no-transaction: ${offenders.join(', ')}. ` +
-        'Run them with --tx-mode per-migration (the default).',
-      { details: { migrations: offenders } },
-    );
-  }
 }

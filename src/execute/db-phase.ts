@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { redactUrl } from '../config/database-url.js';
 import type { DatabaseTarget } from '../config/types.js';
-import { readHistories } from '../db/history-table.js';
+import { readHistories, upgradeHistoryTable } from '../db/history-table.js';
 import { openSession } from '../db/session.js';
 import { ModkitError } from '../errors.js';
 import type { LoadedModule } from '../modules/types.js';
@@ -9,6 +9,7 @@ import { planMigrations } from '../plan/plan-migrations.js';
 import type { AllowOptions, MigrationPlan, Problem } from '../plan/types.js';
 import { acquireLock } from './acquire-lock.js';
 import { applyPlan, type ApplyOptions } from './apply-plan.js';
+import { preflight } from './preflight.js';
 import type { ApplyResult } from './types.js';
 
 export interface DbPhaseOptions extends ApplyOptions {
@@ -47,6 +48,11 @@ export async function runDbPhase(target: DatabaseTarget, modules: readonly Loade
     const histories = await readHistories(dialect, connection, modules.map((m) => m.name));
     const plan = planMigrations(modules, histories, options.allow);
     if (plan.blocking.length > 0) throw validationError(plan.blocking);
+    // Tables the Rust runtime created gain modkit's columns now, even with nothing pending.
+    for (const history of histories.values()) {
+      if (history.exists && history.missingColumns.length > 0) await upgradeHistoryTable(connection, history);
+    }
+    await preflight(plan, options.txMode ?? 'per-migration');
     const result = await applyPlan(session, plan, options);
     return { ...result, plan, lockWaitedMs, durationMs: Math.round(performance.now() - started) };
   } finally {
@@ -58,8 +64,9 @@ export async function runDbPhase(target: DatabaseTarget, modules: readonly Loade
 
 /** Exit 4: every offender listed, with the flag that would accept it. */
 export function validationError(problems: readonly Problem[]): ModkitError {
-  const flags = new Set(problems.map((p) => FLAG_OF[p.kind]).filter(Boolean));
-  const advice = flags.size > 0 ? ` Fix them, or accept them knowingly with ${[...flags].join(' / ')}.` : '';
+  const kinds = new Set(problems.map((p) => p.kind));
+  const flags = (Object.keys(FLAG_OF) as Problem['kind'][]).filter((k) => kinds.has(k) && FLAG_OF[k]).map((k) => FLAG_OF[k]);
+  const advice = flags.length > 0 ? ` Fix them, or accept them knowingly with ${flags.join(' / ')}.` : '';
   return new ModkitError(
     'validation',
     `refusing to migrate: ${problems.length} problem${problems.length === 1 ? '' : 's'} found before anything ran:\n` +

@@ -73,7 +73,8 @@ export const sqliteDialect: Dialect = {
     return {
       async tryAcquire() {
         if (path === ':memory:') return true; // private to this connection: nobody to race
-        lockDb ??= open(sqliteLockPath(path), target.url);
+        // timeout 0: better-sqlite3 would otherwise block the event loop for 5 s in SQLite's busy handler.
+        lockDb ??= open(sqliteLockPath(path), target.url, { timeout: 0 });
         try {
           lockDb.exec('BEGIN IMMEDIATE');
           return true;
@@ -89,7 +90,7 @@ export const sqliteDialect: Dialect = {
         lockDb = undefined;
       },
       async describeHolder() {
-        return `another process holds the lock file ${sqliteLockPath(path)}`;
+        return `another process (it holds the lock file ${sqliteLockPath(path)})`;
       },
     };
   },

@@ -1,0 +1,35 @@
+import { validate } from '../../api/validate.js';
+import { EXIT_CODES } from '../../errors.js';
+import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
+import { databaseJson, type Output, plural } from '../output.js';
+
+export interface ValidateFlags extends CommonFlags {
+  readonly offline?: boolean;
+}
+
+/** `modkit validate`: files offline, and the database when it answers; changes nothing. */
+export async function validateCommand(flags: ValidateFlags, output: Output): Promise<number> {
+  const report = await validate({ ...projectOptions(flags), allow: allowOptions(flags), offline: flags.offline === true });
+  const modules = report.project.modules.length;
+  const migrations = report.project.modules.reduce((n, m) => n + m.migrations.length, 0);
+  output.line(`Checked ${plural(modules, 'module')} and ${plural(migrations, 'migration')}: graph, names, ids and files.`);
+  for (const p of report.fileProblems) output.line(`problem [file] ${p}`);
+  const online = report.online;
+  if (online.checked) {
+    for (const p of online.plan.problems) output.line(`problem [${p.kind}] ${p.message}${online.plan.blocking.includes(p) ? '' : ' (allowed)'}`);
+    output.line(`Database checked: ${plural(online.plan.problems.length, 'problem')}, ${plural(online.plan.pendingCount, 'pending migration')}.`);
+  } else {
+    output.line(`Database not checked: ${online.reason}`);
+  }
+  const exitCode =
+    report.fileProblems.length > 0 ? EXIT_CODES.usage : online.checked && online.plan.blocking.length > 0 ? EXIT_CODES.validation : EXIT_CODES.ok;
+  if (exitCode === EXIT_CODES.ok) output.line('Valid.');
+  output.document('validate', exitCode, {
+    database: databaseJson(report.project.config.database),
+    fileProblems: report.fileProblems,
+    online: online.checked
+      ? { checked: true, problems: online.plan.problems, pendingCount: online.plan.pendingCount }
+      : { checked: false, reason: online.reason },
+  });
+  return exitCode;
+}
