@@ -22,7 +22,9 @@ export interface RuntimeHandle {
  */
 export async function openRuntimeHandle(target: DatabaseTarget): Promise<RuntimeHandle> {
   const { default: knex } = await import('knex');
-  const db = target.engine === 'postgres' ? knex(postgresConfig(target)) : knex(sqliteConfig(target));
+  const config = target.engine === 'postgres' ? postgresConfig(target) : sqliteConfig(target);
+  // knex would print connection failures to the console itself; they reach the caller as errors instead.
+  const db = knex({ ...config, log: { warn: ignore, error: ignore, deprecate: ignore, debug: ignore } });
   try {
     await db.raw('select 1');
   } catch (error) {
@@ -31,6 +33,8 @@ export async function openRuntimeHandle(target: DatabaseTarget): Promise<Runtime
   }
   return { target, db, destroy: () => db.destroy() };
 }
+
+function ignore(): void {}
 
 function postgresConfig(target: DatabaseTarget): Knex.Config {
   return {
