@@ -95,8 +95,23 @@ async function phase<T>(emit: (event: LifecycleEvent) => void, name: LifecyclePh
   }
 }
 
+/**
+ * Phase 6, wait. An app whose modules hold no open handle (no server, no timer) would otherwise
+ * let Node's event loop drain and the process exit mid-await; the timer keeps it alive until the signal.
+ */
 function waitForAbort(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+  if (signal.aborted) return Promise.resolve();
+  const keepAlive = setInterval(() => undefined, 2 ** 30);
+  return new Promise((resolve) =>
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearInterval(keepAlive);
+        resolve();
+      },
+      { once: true },
+    ),
+  );
 }
 
 /** A graceful shutdown that did not end cleanly is still a failure (exit 1), naming every module. */
