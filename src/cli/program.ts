@@ -1,5 +1,5 @@
-import { Command } from 'commander';
-import { addCommonOptions, parsePositiveInt, txModeOption } from './common-options.js';
+import { Command, Option } from 'commander';
+import { addCommonOptions, parseMs, parsePositiveInt, txModeOption } from './common-options.js';
 import { Output } from './output.js';
 
 /** Runs a command handler with its output; the handler returns the exit code. */
@@ -38,7 +38,7 @@ export function buildProgram(context: ProgramContext): Command {
       const output = new Output(flags);
       context.setOutput(output);
       const handler = await load();
-      const positional = args.slice(0, -2).filter((a): a is string => typeof a === 'string');
+      const positional = args.slice(0, -2).flat().filter((a): a is string => typeof a === 'string');
       const result = await handler(flags, output, context.signal, positional);
       if (typeof result === 'number') context.done(result, output);
       else context.done(result.exitCode, output, result.signalHandled);
@@ -72,7 +72,46 @@ export function buildProgram(context: ProgramContext): Command {
     .option('--offline', 'do not contact the database')
     .action(action(async () => (await import('./commands/validate.js')).validateCommand as Handler));
 
+  addOperationCommands(program, action);
   return program;
+}
+
+/** rollback, baseline, repair, new, graph (the operations issue): registered apart to keep merges small. */
+function addOperationCommands(program: Command, action: (load: () => Promise<Handler>) => (...args: unknown[]) => Promise<void>): void {
+  const writing = (command: Command) =>
+    addCommonOptions(command, { database: false })
+      .option('--database-url <url>', 'database URL (overrides MODKIT_DATABASE_URL and the config)')
+      .option('--lock-timeout <ms>', 'how long to wait for the migration lock', parseMs);
+
+  writing(program.command('rollback').argument('<module>', 'the module to roll back'))
+    .description("run the down of applied migrations, newest first; refuses while dependents are applied unless --cascade")
+    .option('--steps <n>', 'how many migrations to undo (default 1)', parsePositiveInt)
+    .option('--to <id>', 'undo every migration after this one (it stays applied)')
+    .option('--cascade', 'first roll back, completely, every module that depends on this one')
+    .option('--dry-run', 'print the plan and the SQL of SQL downs, change nothing')
+    .option('--allow-drift', 'undo migrations whose file changed after they were applied')
+    .action(action(async () => (await import('./commands/rollback.js')).rollbackCommand as Handler));
+
+  writing(program.command('baseline').argument('<module>', 'the module to baseline'))
+    .description('record migrations up to ID as applied without running them (adopting an existing database)')
+    .requiredOption('--to <id>', 'the newest migration to record')
+    .action(action(async () => (await import('./commands/baseline.js')).baselineCommand as Handler));
+
+  writing(program.command('repair'))
+    .description('re-record checksums of applied migrations, fill missing ones, clear dirty state')
+    .option('--module <name>', 'only this module (repeatable; not its dependencies)', (v: string, p: string[] | undefined) => [...(p ?? []), v])
+    .action(action(async () => (await import('./commands/repair.js')).repairCommand as Handler));
+
+  addCommonOptions(program.command('new').argument('<module>', 'the module').argument('<name...>', 'what the migration does, e.g. "add refunds"'), { database: false })
+    .description('write the next migration file of a module, with an up/down skeleton')
+    .option('--sql', 'SQL: NNNN_name.up.sql + NNNN_name.down.sql (default)')
+    .option('--ts', 'TypeScript: NNNN_name.ts exporting up(db) and down(db)')
+    .action(action(async () => (await import('./commands/new.js')).newCommand as Handler));
+
+  addCommonOptions(program.command('graph'), { database: false })
+    .description('the module graph, system flags and the system-first order (no database)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'mermaid', 'dot']).default('text'))
+    .action(action(async () => (await import('./commands/graph.js')).graphCommand as Handler));
 }
 
 declare const __MODKIT_VERSION__: string | undefined;

@@ -110,7 +110,8 @@ export async function upgradeHistoryTable(connection: DbConnection, history: Mod
 export interface RecordInput {
   readonly version: string;
   readonly checksum: string;
-  readonly durationMs: number;
+  /** Null for a row recorded without running the migration (`modkit baseline`). */
+  readonly durationMs: number | null;
 }
 
 /** Records a migration as applied (or, for no-transaction migrations, as started). */
@@ -122,6 +123,11 @@ export async function insertRecord(connection: DbConnection, table: string, inpu
     input.durationMs,
     state,
   ]);
+}
+
+/** Marks an applied no-transaction migration as started again, before its `down` runs. */
+export async function markStarted(connection: DbConnection, table: string, version: string): Promise<void> {
+  await connection.query(`UPDATE ${table} SET state = ? WHERE version = ?`, [STATE_STARTED, version]);
 }
 
 /** Marks a started no-transaction migration as applied. */

@@ -46,7 +46,7 @@ export async function applyPlan(session: DbSession, plan: MigrationPlan, options
         const base = { module: migration.module, id: migration.id, direction: 'up' as const, ...(migration.file ? { file: migration.file } : {}) };
         const t0 = performance.now();
         try {
-          const durationMs = await runMigration(session, modulePlan.history.table, migration, 'up', { insideOuterTransaction: all });
+          const durationMs = await runMigration(session, modulePlan.history.table, migration, 'up', { insideOuterTransaction: all, ...(options.signal ? { signal: options.signal } : {}) });
           const result: MigrationResult = { ...base, status: 'applied', durationMs };
           results.push(result);
           options.onEvent?.({ type: 'migration-done', result, index, total });

@@ -1,9 +1,8 @@
 import type { DatabaseTarget } from '../config/types.js';
-import { readHistories } from '../db/history-table.js';
-import { openReadOnlySession } from '../db/session.js';
 import type { LoadedModule } from '../modules/types.js';
 import { planMigrations } from '../plan/plan-migrations.js';
 import type { AllowOptions, MigrationPlan } from '../plan/types.js';
+import { readHistoriesReadOnly } from './read-histories-read-only.js';
 
 /**
  * Reads every history on a read-only connection and plans against it. Writes nothing, not even
@@ -14,12 +13,6 @@ export async function inspectDatabase(
   modules: readonly LoadedModule[],
   allow: AllowOptions = {},
 ): Promise<MigrationPlan> {
-  const session = await openReadOnlySession(target);
-  if (!session) return planMigrations(modules, new Map(), allow);
-  try {
-    const histories = await readHistories(session.dialect, session.connection, modules.map((m) => m.name));
-    return planMigrations(modules, histories, allow);
-  } finally {
-    await session.connection.close();
-  }
+  const histories = await readHistoriesReadOnly(target, modules.map((m) => m.name));
+  return planMigrations(modules, histories, allow);
 }

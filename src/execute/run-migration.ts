@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { DbSession } from '../db/session.js';
-import { deleteRecord, insertRecord, markApplied, STATE_STARTED } from '../db/history-table.js';
+import { deleteRecord, insertRecord, markApplied, markStarted, STATE_STARTED } from '../db/history-table.js';
 import { knexFor } from '../db/knex-bridge.js';
 import { splitSqlStatements } from '../db/split-sql.js';
 import { ModkitError } from '../errors.js';
@@ -11,6 +11,8 @@ import { migrationFailedError } from './migration-error.js';
 export interface RunMigrationOptions {
   /** True under `--tx-mode all`: the caller owns the one transaction around the whole phase. */
   readonly insideOuterTransaction: boolean;
+  /** Aborting abandons a running script migration at once, so its transaction rolls back. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -45,8 +47,8 @@ export async function runMigration(
       throw new ModkitError('usage', `migration ${migration.module}/${migration.id} cannot run inside --tx-mode all: it is marked no-transaction`);
     }
     if (direction === 'up') await insertRecord(connection, table, { version: migration.id, checksum: migration.checksum, durationMs: 0 }, STATE_STARTED);
-    else await connection.query(`UPDATE ${table} SET state = ? WHERE version = ?`, [STATE_STARTED, migration.id]);
-    await runBody(session, migration, direction, body);
+    else await markStarted(connection, table, migration.id);
+    await runBody(session, migration, direction, body, options.signal);
     const durationMs = elapsed();
     await record(durationMs);
     return durationMs;
@@ -55,7 +57,7 @@ export async function runMigration(
   const ownTransaction = !options.insideOuterTransaction;
   if (ownTransaction) await connection.execScript(dialect.beginSql);
   try {
-    await runBody(session, migration, direction, body);
+    await runBody(session, migration, direction, body, options.signal);
     const durationMs = elapsed();
     await record(durationMs);
     if (ownTransaction) await connection.execScript('COMMIT');
@@ -67,7 +69,7 @@ export async function runMigration(
 }
 
 /** Runs the body; a failure becomes the one-paragraph migration error (with the line, when known). */
-async function runBody(session: DbSession, migration: Migration, direction: Direction, body: MigrationBody): Promise<void> {
+async function runBody(session: DbSession, migration: Migration, direction: Direction, body: MigrationBody, signal?: AbortSignal): Promise<void> {
   const { connection, dialect } = session;
   const fail = (error: unknown, line?: number) =>
     migrationFailedError({
@@ -81,7 +83,8 @@ async function runBody(session: DbSession, migration: Migration, direction: Dire
     });
   if (body.format === 'script') {
     try {
-      await body.run(await knexFor(dialect, connection));
+      // A script may wait on timers or I/O that no database cancel reaches: stop waiting for it.
+      await untilAborted(Promise.resolve(body.run(await knexFor(dialect, connection))), signal);
     } catch (error) {
       throw fail(error);
     }
@@ -105,4 +108,14 @@ async function runBody(session: DbSession, migration: Migration, direction: Dire
       throw fail(error, inner ? statement.line + inner - 1 : statement.line);
     }
   }
+}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('cancelled by a signal'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

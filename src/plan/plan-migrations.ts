@@ -19,10 +19,11 @@ export function planMigrations(
 
 function planModule(module: LoadedModule, history: ModuleHistory): ModulePlan {
   const recorded = new Map(history.records.map((r) => [r.version, r]));
+  const byId = new Map(module.migrations.map((m) => [m.id, m]));
   const problems: Problem[] = [];
   const newest = history.records.filter((r) => r.state === 'applied').at(-1);
   for (const record of history.records) {
-    const migration = module.migrations.find((m) => m.id === record.version);
+    const migration = byId.get(record.version);
     if (record.state === 'started') {
       problems.push({
         kind: 'dirty',
@@ -62,7 +63,7 @@ function planModule(module: LoadedModule, history: ModuleHistory): ModulePlan {
       });
     }
   }
-  const applied = history.records.filter((r: AppliedRecord) => r.state === 'applied' && module.migrations.some((m) => m.id === r.version));
+  const applied = history.records.filter((r: AppliedRecord) => r.state === 'applied' && byId.has(r.version));
   return {
     module,
     history,

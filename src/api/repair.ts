@@ -1,0 +1,74 @@
+import type { DatabaseTarget } from '../config/types.js';
+import type { DbConnection } from '../db/dialects/types.js';
+import { markApplied, repairRecord, upgradeHistoryTable } from '../db/history-table.js';
+import { UsageError } from '../errors.js';
+import { withLockedSession } from '../execute/locked-session.js';
+import type { EventSink } from '../execute/types.js';
+import { planRepair, type RepairChange, type RepairPlan } from '../plan/plan-repair.js';
+import { loadProject, type LoadProjectOptions, type Project } from '../project/load-project.js';
+import { didYouMean } from '../util/did-you-mean.js';
+
+export interface RepairOptions extends LoadProjectOptions {
+  /** Only these modules (exactly these: not what they depend on); all modules when empty. */
+  readonly modules?: readonly string[];
+  readonly signal?: AbortSignal;
+  readonly onEvent?: EventSink;
+}
+
+export interface RepairReport {
+  readonly project: Project;
+  readonly database: DatabaseTarget;
+  /** The modules looked at, in system-first order. */
+  readonly modules: readonly string[];
+  readonly plan: RepairPlan;
+  readonly lockWaitedMs: number;
+}
+
+/**
+ * `modkit repair [--module M]`: under the migration lock and in one transaction, upgrades
+ * history tables created by the Rust runtime (adds modkit's columns), records the checksum of
+ * every applied migration whose row has none or whose file changed, and clears dirty rows.
+ * Rows whose file is gone are left alone and reported.
+ *
+ * @example
+ * ```ts
+ * import { repair } from 'modkit';
+ * const { plan } = await repair({ modules: ['billing'] });
+ * for (const c of plan.changes) console.log(`${c.module} ${c.id}: ${c.kind}`);
+ * ```
+ */
+export async function repair(options: RepairOptions = {}): Promise<RepairReport> {
+  const project = await loadProject(options);
+  const names = [...project.byName.keys()];
+  const unknown = (options.modules ?? []).filter((m) => !project.byName.has(m));
+  if (unknown.length > 0) throw new UsageError(unknown.map((m) => `Unknown module "${m}"${didYouMean(m, names)}.`));
+  const wanted = new Set(options.modules ?? []);
+  const modules = project.modules.filter((m) => wanted.size === 0 || wanted.has(m.name));
+  const database = project.config.database;
+  const lockOptions = { lockTimeoutMs: project.config.lockTimeoutMs, ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
+  return withLockedSession(database, modules.map((m) => m.name), lockOptions, async ({ session, histories, lockWaitedMs }) => {
+    const plan = planRepair(modules, histories);
+    const report = { project, database, modules: modules.map((m) => m.name), plan, lockWaitedMs };
+    if (plan.changes.length === 0 && plan.upgrades.length === 0) return report;
+    const { dialect, connection } = session;
+    await connection.execScript(dialect.beginSql);
+    try {
+      for (const upgrade of plan.upgrades) await upgradeHistoryTable(connection, histories.get(upgrade.module)!);
+      for (const change of plan.changes) {
+        if (change.kind === 'dirty-cleared') await clearDirty(connection, change, plan);
+        else await repairRecord(connection, change.table, change.id, change.after!);
+      }
+      await connection.execScript('COMMIT');
+    } catch (error) {
+      await connection.execScript('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    return report;
+  });
+}
+
+/** A dirty row whose checksum is also re-recorded is cleared by repairRecord; otherwise only its state changes. */
+async function clearDirty(connection: DbConnection, change: RepairChange, plan: RepairPlan): Promise<void> {
+  const alsoChecksum = plan.changes.some((c) => c !== change && c.table === change.table && c.id === change.id);
+  if (!alsoChecksum) await markApplied(connection, change.table, change.id, 0);
+}

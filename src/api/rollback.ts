@@ -1,0 +1,102 @@
+import type { DatabaseTarget } from '../config/types.js';
+import { ModkitError, UsageError } from '../errors.js';
+import { checkDowns, type LoadedDown } from '../execute/check-downs.js';
+import { withLockedSession } from '../execute/locked-session.js';
+import { readHistoriesReadOnly } from '../execute/read-histories-read-only.js';
+import { runRollback } from '../execute/run-rollback.js';
+import type { ApplyResult, EventSink } from '../execute/types.js';
+import { dependentsOf } from '../graph/module-graph.js';
+import { planMigrations } from '../plan/plan-migrations.js';
+import { planRollback, type RollbackPlan, type RollbackRequest } from '../plan/plan-rollback.js';
+import type { AllowOptions, ModuleHistory } from '../plan/types.js';
+import { loadProject, type LoadProjectOptions, type Project } from '../project/load-project.js';
+
+export interface RollbackOptions extends LoadProjectOptions, RollbackRequest {
+  /** Plan and check (downs present, no blocking dependents) without writing anything. */
+  readonly dryRun?: boolean;
+  /** `drift`: undo a migration even though its file changed after it was applied. */
+  readonly allow?: AllowOptions;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: EventSink;
+}
+
+export interface RollbackReport {
+  readonly project: Project;
+  readonly database: DatabaseTarget;
+  readonly plan: RollbackPlan;
+  /** Each step with its loaded down body (for `--dry-run` to print the SQL). */
+  readonly downs: readonly LoadedDown[];
+  readonly dryRun: boolean;
+  /** Absent for a dry run. */
+  readonly result?: ApplyResult & { readonly lockWaitedMs: number };
+}
+
+/**
+ * `modkit rollback` as a library call: plans (newest first, dependents first with `cascade`),
+ * refuses before anything runs when dependents are applied (exit 2), a down is missing (exit 2)
+ * or a touched module is dirty or drifted (exit 4), then runs each down in its own transaction
+ * under the migration lock. A failed down is reported in `result.error` next to what completed.
+ *
+ * @example
+ * ```ts
+ * import { rollback } from 'modkit';
+ * const { result } = await rollback({ configPath: 'modkit.config.ts', module: 'billing', target: { steps: 1 } });
+ * if (result?.error) throw result.error;
+ * ```
+ */
+export async function rollback(options: RollbackOptions): Promise<RollbackReport> {
+  const project = await loadProject(options);
+  const database = project.config.database;
+  const involved = [options.module, ...dependentsOf(project.nodes, options.module)];
+  const prepare = async (histories: ReadonlyMap<string, ModuleHistory>) => {
+    const plan = planRollback(project.nodes, project.byName, histories, options);
+    refuseUnsafe(project, plan, histories, options.allow);
+    return { plan, downs: await checkDowns(plan.steps) };
+  };
+  if (options.dryRun) {
+    const { plan, downs } = await prepare(await readHistoriesReadOnly(database, involved));
+    return { project, database, plan, downs, dryRun: true };
+  }
+  const lockOptions = {
+    lockTimeoutMs: project.config.lockTimeoutMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  };
+  return withLockedSession(database, involved, lockOptions, async ({ session, histories, lockWaitedMs }) => {
+    const { plan, downs } = await prepare(histories);
+    const result = await runRollback(session, downs, histories, lockOptions);
+    return { project, database, plan, downs, dryRun: false, result: { ...result, lockWaitedMs } };
+  });
+}
+
+/** Refusals that depend on the database state: blocking dependents, dirty modules, drifted files. */
+function refuseUnsafe(project: Project, plan: RollbackPlan, histories: ReadonlyMap<string, ModuleHistory>, allow: AllowOptions = {}): void {
+  if (plan.blockers.length > 0) {
+    throw new UsageError(
+      `refusing to roll back module "${plan.module}": ${plan.blockers.length === 1 ? 'a module that depends on it has' : 'modules that depend on it have'} applied migrations:\n` +
+        plan.blockers.map((b) => `- ${b.module}: ${b.applied.join(', ')}`).join('\n') +
+        `\nRoll ${plan.blockers.length === 1 ? 'it' : 'them'} back first, or pass --cascade to roll ${plan.blockers.length === 1 ? 'it' : 'them'} back completely before "${plan.module}".`,
+      { details: { module: plan.module, dependents: plan.blockers } },
+    );
+  }
+  if (plan.dirty.length > 0) {
+    throw new ModkitError(
+      'validation',
+      `refusing to roll back: ${plan.dirty.map((d) => `module "${d.module}" is dirty (no-transaction migration ${d.id} started and never finished)`).join('; ')}. ` +
+        `Check what it left in the database, then run \`modkit repair --module ${plan.dirty[0]!.module}\` and roll back again.`,
+      { details: { dirty: plan.dirty } },
+    );
+  }
+  const undo = new Set(plan.steps.map((s) => `${s.module}\u0000${s.id}`));
+  const modules = [...new Set(plan.steps.map((s) => s.module))].map((m) => project.byName.get(m)!);
+  const drift = planMigrations(modules, histories).problems.filter((p) => p.kind === 'drift' && undo.has(`${p.module}\u0000${p.id}`));
+  if (drift.length > 0 && allow.drift !== true) {
+    throw new ModkitError(
+      'validation',
+      `refusing to roll back: ${drift.length === 1 ? 'a migration' : `${drift.length} migrations`} to undo changed after ${drift.length === 1 ? 'it was' : 'they were'} applied, so ${drift.length === 1 ? 'its' : 'their'} down may not match the schema:\n` +
+        drift.map((p) => `- ${p.message}`).join('\n') +
+        '\nCheck the downs against what was applied, then pass --allow-drift (or record the new checksums with `modkit repair`).',
+      { details: { problems: drift } },
+    );
+  }
+}

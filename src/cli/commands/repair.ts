@@ -1,0 +1,36 @@
+import { repair } from '../../api/repair.js';
+import { EXIT_CODES } from '../../errors.js';
+import type { RepairChange } from '../../plan/plan-repair.js';
+import { projectOptions, type CommonFlags } from '../common-options.js';
+import { databaseJson, describeDatabase, type Output, plural } from '../output.js';
+import { progressReporter } from '../progress.js';
+
+/** `modkit repair [--module M]`: re-record checksums, clear dirty state, print every change. */
+export async function repairCommand(flags: CommonFlags, output: Output, signal: AbortSignal): Promise<number> {
+  const { modules: _all, ...options } = projectOptions(flags);
+  const report = await repair({ ...options, ...(flags.module ? { modules: flags.module } : {}), signal, onEvent: progressReporter(output) });
+  const { plan } = report;
+  output.line(describeDatabase(report.database));
+  for (const u of plan.upgrades) output.line(`  upgraded  ${u.module}: added ${u.columns.join(', ')} to ${u.table}`);
+  for (const c of plan.changes) output.line(`  ${describe(c)}`);
+  for (const m of plan.missing) output.line(`  left alone ${m.module} ${m.id}: applied, but its file is gone`);
+  output.line(
+    plan.changes.length === 0 && plan.upgrades.length === 0
+      ? `Nothing to repair in ${plural(report.modules.length, 'module')}.`
+      : `Repaired ${plural(plan.changes.length, 'row')}${plan.upgrades.length > 0 ? ` and upgraded ${plural(plan.upgrades.length, 'table')}` : ''}.`,
+  );
+  output.document('repair', EXIT_CODES.ok, {
+    database: databaseJson(report.database),
+    modules: report.modules,
+    changes: plan.changes,
+    upgrades: plan.upgrades,
+    missing: plan.missing,
+  });
+  return EXIT_CODES.ok;
+}
+
+function describe(c: RepairChange): string {
+  const short = (s: string | null) => (s === null ? 'null' : s.length === 64 ? `${s.slice(0, 12)}…` : s);
+  const what = { 'checksum-filled': 'checksum filled', 'checksum-updated': 'checksum updated', 'dirty-cleared': 'dirty cleared' }[c.kind];
+  return `${what.padEnd(16)} ${c.module} ${c.id}: ${short(c.before)} -> ${short(c.after)}`;
+}
