@@ -36,3 +36,18 @@ export type { ApplyResult, MigrationResult, ExecuteEvent, TxMode } from './execu
 export { historyTableName } from './db/history-table-name.js';
 export { POSTGRES_LOCK_KEY } from './db/lock-key.js';
 export { ModkitError, UsageError, EXIT_CODES, exitCodeOf, type ErrorKind } from './errors.js';
+export { runPipeline } from './lifecycle/run-pipeline.js';
+export { runLifecycle, type LifecycleOptions } from './lifecycle/run-lifecycle.js';
+export { INSTANCE_ID } from './lifecycle/pre-init.js';
+export type {
+  PipelineMode,
+  PipelineOptions,
+  PipelineReport,
+  LifecycleReport,
+  LifecycleEvent,
+  LifecycleSink,
+  LifecyclePhase,
+  HookPhase,
+  RuntimeState,
+  StopProblem,
+} from './lifecycle/types.js';

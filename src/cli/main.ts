@@ -19,10 +19,12 @@ export async function main(argv: readonly string[] = process.argv): Promise<neve
 
   let output = new Output({ json: argv.includes('--json'), verbose: argv.includes('--verbose') });
   let exitCode: number = EXIT_CODES.ok;
+  let signalHandled = false;
   const program = buildProgram({
     signal: controller.signal,
-    done: (code) => {
+    done: (code, _output, handled = false) => {
       exitCode = code;
+      signalHandled = handled;
     },
     setOutput: (o) => {
       output = o;
@@ -30,7 +32,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<neve
   });
   try {
     await program.parseAsync([...argv]);
-    if (controller.signal.aborted && exitCode === EXIT_CODES.ok) exitCode = EXIT_CODES.interrupted;
+    if (controller.signal.aborted && exitCode === EXIT_CODES.ok && !signalHandled) exitCode = EXIT_CODES.interrupted;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version "fail" with exit code 0; every usage error is exit 2.

@@ -3,12 +3,18 @@ import { addCommonOptions, parseMs, parsePositiveInt, txModeOption } from './com
 import { Output } from './output.js';
 
 /** Runs a command handler with its output; the handler returns the exit code. */
-export type Handler = (flags: Record<string, unknown>, output: Output, signal: AbortSignal, args: readonly string[]) => Promise<number>;
+export type Handler = (flags: Record<string, unknown>, output: Output, signal: AbortSignal, args: readonly string[]) => Promise<number | HandlerResult>;
+
+/** A handler's exit code, and whether the first signal was its normal way to end (`modkit run`: exit 0, not 130). */
+export interface HandlerResult {
+  readonly exitCode: number;
+  readonly signalHandled: boolean;
+}
 
 export interface ProgramContext {
   readonly signal: AbortSignal;
   /** Receives the exit code and the output of the command that ran. */
-  readonly done: (exitCode: number, output: Output) => void;
+  readonly done: (exitCode: number, output: Output, signalHandled?: boolean) => void;
   /** The output of the command being run, so the entry point can report errors in its format. */
   readonly setOutput: (output: Output) => void;
 }
@@ -33,7 +39,9 @@ export function buildProgram(context: ProgramContext): Command {
       context.setOutput(output);
       const handler = await load();
       const positional = args.slice(0, -2).flat().filter((a): a is string => typeof a === 'string');
-      context.done(await handler(flags, output, context.signal, positional), output);
+      const result = await handler(flags, output, context.signal, positional);
+      if (typeof result === 'number') context.done(result, output);
+      else context.done(result.exitCode, output, result.signalHandled);
     };
 
   addCommonOptions(program.command('migrate'))
@@ -42,6 +50,12 @@ export function buildProgram(context: ProgramContext): Command {
     .addOption(txModeOption())
     .option('--concurrency <n>', 'migrate independent modules in parallel (PostgreSQL)', parsePositiveInt, 1)
     .action(action(async () => (await import('./commands/migrate.js')).migrateOnly as Handler));
+
+  addCommonOptions(program.command('run'))
+    .description('migrate (pre_init + db), then run the application: init, post_init, start, wait for SIGINT/SIGTERM, stop')
+    .addOption(txModeOption())
+    .option('--concurrency <n>', 'migrate independent modules in parallel (PostgreSQL)', parsePositiveInt, 1)
+    .action(action(async () => (await import('./commands/run.js')).runCommand as Handler));
 
   addCommonOptions(program.command('plan'))
     .description('show what migrate would do, in order, without writing anything')

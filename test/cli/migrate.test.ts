@@ -20,13 +20,13 @@ describe('the quick start on the shop example', () => {
     expect(first.code, first.stderr).toBe(0);
     const lines = first.stdout.trim().split('\n');
     expect(lines[0]).toContain(`Using the embedded SQLite database ${join(example.dir, '.modkit/modkit.sqlite')}`);
-    expect(lines.at(-1)).toMatch(/^Applied 8 migrations in 5 modules \(\d+(\.\d+)? m?s\)$/);
+    expect(lines.at(-1)).toMatch(/^Applied 9 migrations in 6 modules \(\d+(\.\d+)? m?s\)$/);
     expect(first.stdout).toMatch(/platform\s+0001_settings\s+\d+ ms/);
     expect(existsSync(join(example.dir, '.modkit/modkit.sqlite'))).toBe(true);
 
     const second = await runCli(['migrate', '--only'], { cwd: join(example.dir, 'modules', 'orders') });
     expect(second.code, second.stderr).toBe(0);
-    expect(second.stdout).toMatch(/Nothing to migrate: 5 modules up to date/);
+    expect(second.stdout).toMatch(/Nothing to migrate: 6 modules up to date/);
   });
 
   it('migrates PostgreSQL from MODKIT_DATABASE_URL, and --json reports the same facts', async () => {
@@ -36,10 +36,10 @@ describe('the quick start on the shop example', () => {
     expect(first.code, first.stderr).toBe(0);
     const doc = JSON.parse(first.stdout);
     expect(doc).toMatchObject({ modkit: 1, command: 'migrate', exitCode: 0, mode: 'migrate-only', database: { engine: 'postgres', source: 'env' }, error: null });
-    expect(doc.modules).toEqual(['platform', 'audit-log', 'catalog', 'customers', 'orders']);
-    expect(doc.migrations).toHaveLength(8);
+    expect(doc.modules).toEqual(['platform', 'audit-log', 'catalog', 'customers', 'orders', 'storefront']);
+    expect(doc.migrations).toHaveLength(9);
     expect(doc.migrations[0]).toMatchObject({ module: 'platform', id: '0001_settings', status: 'applied' });
-    expect(doc.summary).toMatchObject({ applied: 8, modules: 5 });
+    expect(doc.summary).toMatchObject({ applied: 9, modules: 6 });
     expect(first.stderr).toContain('Using PostgreSQL');
     expect(await queryTarget(target, 'SELECT count(*)::int AS n FROM catalog_products')).toEqual([{ n: 3 }]);
 
@@ -55,8 +55,9 @@ describe('the quick start on the shop example', () => {
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toMatch(/1\. platform 0001_settings/);
     expect(plan.stdout).toMatch(/8\. orders 0002_order_totals_view/);
+    expect(plan.stdout).toMatch(/9\. storefront 0001_storefront_products/);
     expect(plan.stdout).toContain('CREATE TABLE platform_settings');
-    expect(plan.stdout).toContain('Would apply 8 migrations in 5 modules.');
+    expect(plan.stdout).toContain('Would apply 9 migrations in 6 modules.');
     expect(await tableNames(target)).toEqual([]);
 
     await runCli(['migrate', '--only', '-c', example.config, '--database-url', target.url, '--module', 'catalog']);

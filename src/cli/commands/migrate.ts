@@ -4,6 +4,7 @@ import { EXIT_CODES } from '../../errors.js';
 import type { TxMode } from '../../execute/types.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
 import { databaseJson, describeDatabase, errorJson, formatMs, type Output, plural } from '../output.js';
+import type { HandlerResult } from '../program.js';
 import { progressReporter } from '../progress.js';
 
 export interface MigrateFlags extends CommonFlags {
@@ -13,7 +14,9 @@ export interface MigrateFlags extends CommonFlags {
 }
 
 /** `modkit migrate --only`: pre_init + db, then exit (the CI/CD pre-deploy step). */
-export async function migrateOnly(flags: MigrateFlags, output: Output, signal: AbortSignal): Promise<number> {
+export async function migrateOnly(flags: MigrateFlags, output: Output, signal: AbortSignal): Promise<number | HandlerResult> {
+  // Without --only, migrate is the full pipeline (SPEC §4), exactly as `modkit run`.
+  if (!flags.only) return (await import('./run.js')).runFullPipeline(flags, output, signal, 'migrate');
   const options = projectOptions(flags);
   const project = await loadProject(options);
   output.line(describeDatabase(project.config.database));

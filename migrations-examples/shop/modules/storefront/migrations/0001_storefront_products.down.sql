@@ -1,0 +1,1 @@
+DROP VIEW storefront_products;

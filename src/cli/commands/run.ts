@@ -1,0 +1,59 @@
+import { EXIT_CODES } from '../../errors.js';
+import { INSTANCE_ID } from '../../lifecycle/pre-init.js';
+import { runPipeline } from '../../lifecycle/run-pipeline.js';
+import { loadProject } from '../../project/load-project.js';
+import { allowOptions, projectOptions } from '../common-options.js';
+import { lifecycleReporter } from '../lifecycle-reporter.js';
+import { databaseJson, describeDatabase, errorJson, type Output } from '../output.js';
+import type { HandlerResult } from '../program.js';
+import type { MigrateFlags } from './migrate.js';
+
+/**
+ * `modkit run` (and `modkit migrate` without `--only`): the full pipeline. The first signal is
+ * this command's normal way to end, so a graceful stop exits 0 rather than 130.
+ */
+export function runCommand(flags: MigrateFlags, output: Output, signal: AbortSignal): Promise<HandlerResult> {
+  return runFullPipeline(flags, output, signal, 'run');
+}
+
+/** The full pipeline, reported under `command` (`run`, or `migrate` without `--only`). */
+export async function runFullPipeline(flags: MigrateFlags, output: Output, signal: AbortSignal, command: string): Promise<HandlerResult> {
+  const options = projectOptions(flags);
+  const project = await loadProject(options);
+  output.line(describeDatabase(project.config.database));
+  const reporter = lifecycleReporter(output);
+  const report = await runPipeline(project, {
+    ...options,
+    mode: 'full',
+    allow: allowOptions(flags),
+    ...(flags.txMode ? { txMode: flags.txMode } : {}),
+    signal,
+    onEvent: reporter.onEvent,
+    onLifecycleEvent: reporter.onLifecycleEvent,
+  });
+  const { lifecycle, migration } = report;
+  const exitCode = report.error ? report.error.exitCode : EXIT_CODES.ok;
+  output.document(command, exitCode, {
+    mode: 'full',
+    instanceId: INSTANCE_ID,
+    database: databaseJson(migration.database),
+    modules: migration.modules,
+    migrations: migration.result.results,
+    problems: migration.result.plan?.problems ?? [],
+    lifecycle: lifecycle
+      ? {
+          outcome: lifecycle.outcome,
+          started: lifecycle.started,
+          stopped: lifecycle.stopped,
+          stopProblems: lifecycle.stopProblems,
+          durationMs: lifecycle.durationMs,
+        }
+      : null,
+    states: reporter.log.states,
+    hooks: reporter.log.hooks,
+    restarts: reporter.log.restarts,
+    error: report.error ? errorJson(report.error) : null,
+  });
+  if (report.error) output.error(report.error);
+  return { exitCode, signalHandled: lifecycle !== undefined };
+}

@@ -1,0 +1,52 @@
+import { performance } from 'node:perf_hooks';
+import { migrateProject } from '../api/migrate.js';
+import type { Project } from '../project/load-project.js';
+import { selectModules } from '../project/load-project.js';
+import { runLifecycle } from './run-lifecycle.js';
+import type { PipelineOptions, PipelineReport } from './types.js';
+
+/**
+ * The one pipeline of SPEC §5. `mode: 'migrate-only'` runs pre_init and db and returns (the
+ * CI/CD pre-deploy step); `mode: 'full'` goes on with init, post_init, start, the supervised run
+ * tasks, waits for `signal`, and stops what started. Errors that stop the run before any
+ * migration (config, lock, validation, connection) are thrown as ModkitError, as `migrate` does;
+ * everything later is in the report, whose `error` decides the exit code.
+ *
+ * @example
+ * ```ts
+ * import { loadProject, runPipeline } from 'modkit';
+ * const project = await loadProject({ configPath: 'modkit.config.ts' });
+ * const controller = new AbortController();
+ * process.once('SIGTERM', () => controller.abort());
+ * const report = await runPipeline(project, { mode: 'full', signal: controller.signal });
+ * process.exitCode = report.error ? report.error.exitCode : 0;
+ * ```
+ */
+export async function runPipeline(project: Project, options: PipelineOptions): Promise<PipelineReport> {
+  const emit = options.onLifecycleEvent ?? (() => undefined);
+  const full = options.mode === 'full';
+  if (full) emit({ type: 'state', state: 'starting', at: new Date().toISOString() });
+  // pre_init runs first, inside migrateProject: it is part of every mode.
+  emit({ type: 'phase', phase: 'db', status: 'begin' });
+  const t0 = performance.now();
+  let migration;
+  try {
+    migration = await migrateProject(project, options);
+  } catch (error) {
+    if (full) emit({ type: 'state', state: 'failed', reason: (error as Error)?.message, at: new Date().toISOString() });
+    throw error;
+  } finally {
+    emit({ type: 'phase', phase: 'db', status: 'end', durationMs: Math.round(performance.now() - t0) });
+  }
+  const dbError = migration.result.error;
+  if (dbError || !full) {
+    if (dbError && full) emit({ type: 'state', state: 'failed', reason: dbError.message, at: new Date().toISOString() });
+    return { mode: options.mode, migration, ...(dbError ? { error: dbError } : {}) };
+  }
+  const lifecycle = await runLifecycle(project, selectModules(project, options.modules), {
+    ...(options.signal ? { signal: options.signal } : {}),
+    onEvent: emit,
+    ...(options.stopTimeoutMs !== undefined ? { stopTimeoutMs: options.stopTimeoutMs } : {}),
+  });
+  return { mode: options.mode, migration, lifecycle, ...(lifecycle.error ? { error: lifecycle.error } : {}) };
+}

@@ -1,0 +1,73 @@
+import { performance } from 'node:perf_hooks';
+import type { LoadedModule } from '../modules/types.js';
+import type { Project } from '../project/load-project.js';
+import { hookError, interruptedBeforeRunning, messageOf } from './hook-error.js';
+import { createModuleContext } from './module-context.js';
+import { systemContext } from './pre-init.js';
+import type { RuntimeDatabases } from './runtime-databases.js';
+import type { HookPhase, LifecycleSink, RuntimeState } from './types.js';
+
+/** What the startup phases share: the project, the selected modules (system-first order) and the sinks. */
+export interface StartupContext {
+  readonly project: Project;
+  readonly modules: readonly LoadedModule[];
+  /** Aborts on shutdown (a signal, or a failure elsewhere); it is every module's `ctx.signal`. */
+  readonly signal: AbortSignal;
+  readonly emit: LifecycleSink;
+  readonly setState: (state: RuntimeState, module?: string, reason?: string) => void;
+}
+
+/** Phase 3, init: every module's `init(ctx)`, in system-first order. */
+export async function runInitPhase(context: StartupContext, databases: RuntimeDatabases): Promise<void> {
+  for (const module of context.modules) {
+    const init = module.definition.init;
+    if (!init) continue;
+    const ctx = createModuleContext(context.project, module, databases, context.signal, context.emit);
+    await callHook(context, module, 'init', () => init.call(module.definition, ctx));
+  }
+}
+
+/** Phase 4, post_init: system modules' `postInit(sys)`, after every `init`. */
+export async function runPostInitPhase(context: StartupContext): Promise<void> {
+  const sys = systemContext(context.project);
+  for (const module of context.modules) {
+    const postInit = module.definition.postInit;
+    if (!module.system || !postInit) continue;
+    await callHook(context, module, 'post_init', () => postInit.call(module.definition, sys));
+  }
+}
+
+/**
+ * Phase 5, start: every module's `start(signal)`, in system-first order. Each module that
+ * started (its hook returned, or it has none) is appended to `started`, so a later failure
+ * knows exactly what to stop.
+ */
+export async function runStartPhase(context: StartupContext, started: string[]): Promise<void> {
+  for (const module of context.modules) {
+    const start = module.definition.start;
+    context.setState('starting', module.name);
+    try {
+      if (start) await callHook(context, module, 'start', () => start.call(module.definition, context.signal));
+      else if (context.signal.aborted) throw interruptedBeforeRunning('start');
+    } catch (error) {
+      context.setState('failed', module.name, messageOf(error));
+      throw error;
+    }
+    started.push(module.name);
+    context.setState('running', module.name);
+  }
+}
+
+/** Runs one hook: refuses once shutdown began, times it, reports it, and names module and phase on failure. */
+async function callHook(context: StartupContext, module: LoadedModule, phase: HookPhase, call: () => unknown): Promise<void> {
+  if (context.signal.aborted) throw interruptedBeforeRunning(phase);
+  const t0 = performance.now();
+  try {
+    await call();
+  } catch (error) {
+    const durationMs = Math.round(performance.now() - t0);
+    context.emit({ type: 'hook', module: module.name, phase, status: 'failed', durationMs, error: messageOf(error) });
+    throw hookError(module, phase, error);
+  }
+  context.emit({ type: 'hook', module: module.name, phase, status: 'ok', durationMs: Math.round(performance.now() - t0) });
+}

@@ -1,0 +1,94 @@
+import { performance } from 'node:perf_hooks';
+import type { LoadedModule } from '../modules/types.js';
+import { messageOf } from './hook-error.js';
+import { deadlineAfter, settleWithin, type Settled } from './settle-within.js';
+import type { LifecycleSink, RuntimeState, StopProblem } from './types.js';
+
+export interface StopOptions {
+  /** Each module's own budget (`shutdownDeadlineMs`): a fresh deadline per module, never a shared one. */
+  readonly deadlineMs: number;
+  /** Bound of the whole phase; when it passes, stopping is abandoned and the run fails. */
+  readonly watchdogMs: number;
+  /** Per module, the promise of its supervised `run` task; waited for before its `stop`. */
+  readonly tasks: ReadonlyMap<string, Promise<void>>;
+  readonly emit: LifecycleSink;
+  readonly setState: (state: RuntimeState, module?: string, reason?: string) => void;
+}
+
+export interface StopResult {
+  /** The modules whose stop ran to an end (well or not), in order. */
+  readonly stopped: readonly string[];
+  readonly problems: readonly StopProblem[];
+  /** The modules never reached because the watchdog fired. */
+  readonly abandoned: readonly string[];
+  readonly watchdogFired: boolean;
+}
+
+/** How long a module may take to react once its deadline aborted, before we move on without it. */
+export function graceAfterDeadline(deadlineMs: number): number {
+  return Math.min(1_000, deadlineMs);
+}
+
+/**
+ * Phase 7, stop: stops `modules` one after the other, in the order given (the caller passes the
+ * reverse topological order of the started modules). Each module first lets its `run` task end,
+ * then runs `stop(deadline)`, both within a fresh deadline of its own. A failing or hanging stop
+ * is reported and the next module still stops; the watchdog bounds the whole phase.
+ */
+export async function stopModules(modules: readonly LoadedModule[], options: StopOptions): Promise<StopResult> {
+  const stopped: string[] = [];
+  const problems: StopProblem[] = [];
+  let watchdogFired = false;
+  let timer: NodeJS.Timeout | undefined;
+  const watchdog = new Promise<'watchdog'>((resolve) => {
+    timer = setTimeout(() => resolve('watchdog'), options.watchdogMs);
+  });
+  const sequence = (async () => {
+    for (const module of modules) {
+      if (watchdogFired) return;
+      const problem = await stopOne(module, options);
+      if (problem) problems.push(problem);
+      stopped.push(module.name);
+    }
+  })();
+  try {
+    watchdogFired = (await Promise.race([sequence, watchdog])) === 'watchdog';
+  } finally {
+    clearTimeout(timer);
+  }
+  const abandoned = modules.map((m) => m.name).filter((name) => !stopped.includes(name));
+  return { stopped: [...stopped], problems, abandoned, watchdogFired };
+}
+
+async function stopOne(module: LoadedModule, options: StopOptions): Promise<StopProblem | undefined> {
+  const grace = graceAfterDeadline(options.deadlineMs);
+  const deadline = deadlineAfter(options.deadlineMs);
+  options.setState('draining', module.name);
+  try {
+    const task = options.tasks.get(module.name);
+    if (task && (await settleWithin(task, deadline.signal, grace)).status === 'timed-out') {
+      options.emit({ type: 'log', module: module.name, level: 'warn', message: `run task did not end within ${options.deadlineMs} ms of shutdown` });
+    }
+    const stop = module.definition.stop;
+    let outcome: Settled = { status: 'ok' };
+    if (stop) {
+      const t0 = performance.now();
+      // Promise.resolve().then turns a synchronous throw into a rejection like any other failure.
+      outcome = await settleWithin(Promise.resolve().then(() => stop.call(module.definition, deadline.signal)), deadline.signal, grace);
+      const error = outcome.status === 'failed' ? messageOf(outcome.error) : outcome.status === 'timed-out' ? `did not return within its ${options.deadlineMs} ms deadline` : undefined;
+      options.emit({ type: 'hook', module: module.name, phase: 'stop', status: outcome.status, durationMs: Math.round(performance.now() - t0), ...(error ? { error } : {}) });
+    }
+    if (outcome.status === 'ok') {
+      options.setState('stopped', module.name);
+      return undefined;
+    }
+    const message =
+      outcome.status === 'failed'
+        ? `stop(deadline) of module "${module.name}" (${module.file}) failed: ${messageOf(outcome.error)}`
+        : `stop(deadline) of module "${module.name}" (${module.file}) did not return within its ${options.deadlineMs} ms deadline (shutdownDeadlineMs); it was left behind`;
+    options.setState('failed', module.name, message);
+    return { module: module.name, status: outcome.status, message };
+  } finally {
+    deadline.clear();
+  }
+}

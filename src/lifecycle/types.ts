@@ -1,0 +1,73 @@
+import type { MigrateOptions } from '../api/options.js';
+import type { MigrateReport } from '../api/migrate.js';
+import type { ModkitError } from '../errors.js';
+
+/** `migrate-only` = pre_init + db (`modkit migrate --only`); `full` goes on to run the application. */
+export type PipelineMode = 'migrate-only' | 'full';
+
+/** The phases of SPEC §5, in order (`db` includes pre_init, which runs first inside it). */
+export type LifecyclePhase = 'db' | 'init' | 'post_init' | 'start' | 'run' | 'wait' | 'stop';
+
+/** The phases that call module hooks after the db phase. */
+export type HookPhase = 'init' | 'post_init' | 'start' | 'run' | 'stop';
+
+/** The runtime's state machine (and each module's): starting → running → draining → stopped | failed. */
+export type RuntimeState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
+
+/** What happened, for reporters (log lines, the `--json` document). */
+export type LifecycleEvent =
+  /** A state transition of the runtime (no `module`) or of one module. */
+  | { readonly type: 'state'; readonly state: RuntimeState; readonly module?: string; readonly reason?: string; readonly at: string }
+  | { readonly type: 'phase'; readonly phase: LifecyclePhase; readonly status: 'begin' | 'end'; readonly durationMs?: number }
+  | {
+      readonly type: 'hook';
+      readonly module: string;
+      readonly phase: HookPhase;
+      readonly status: 'ok' | 'failed' | 'timed-out';
+      readonly durationMs: number;
+      readonly error?: string;
+    }
+  | { readonly type: 'task-restart'; readonly module: string; readonly attempt: number; readonly delayMs: number; readonly error: string }
+  /** A line a module wrote through `ctx.log`. */
+  | { readonly type: 'log'; readonly module: string; readonly level: 'info' | 'warn' | 'error'; readonly message: string };
+
+export type LifecycleSink = (event: LifecycleEvent) => void;
+
+/** A module whose stop did not end well; the others were still stopped. */
+export interface StopProblem {
+  readonly module: string;
+  readonly status: 'failed' | 'timed-out';
+  readonly message: string;
+}
+
+/** The outcome of the phases after db. */
+export interface LifecycleReport {
+  /** `stopped`: graceful; `failed`: a hook or the stop phase failed; `interrupted`: a signal came before `running`. */
+  readonly outcome: 'stopped' | 'failed' | 'interrupted';
+  /** Why the outcome is not `stopped`. */
+  readonly error?: ModkitError;
+  /** The modules that were started, in start order. */
+  readonly started: readonly string[];
+  /** The modules stopped, in stop order. */
+  readonly stopped: readonly string[];
+  readonly stopProblems: readonly StopProblem[];
+  readonly durationMs: number;
+}
+
+export interface PipelineOptions extends MigrateOptions {
+  readonly mode: PipelineMode;
+  /** Receives the runtime's phases, hooks, state transitions and module logs. */
+  readonly onLifecycleEvent?: LifecycleSink;
+  /** Bound of the whole stop phase (the watchdog). Default: every started module's deadline plus grace, plus 5 s. */
+  readonly stopTimeoutMs?: number;
+}
+
+/** What one pipeline run did: the db phase, then (full mode) the lifecycle. */
+export interface PipelineReport {
+  readonly mode: PipelineMode;
+  readonly migration: MigrateReport;
+  /** Present in full mode when the db phase succeeded. */
+  readonly lifecycle?: LifecycleReport;
+  /** The error that decides the exit code: a failed migration, or the lifecycle's error. */
+  readonly error?: ModkitError;
+}
