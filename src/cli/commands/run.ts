@@ -27,6 +27,7 @@ export async function runFullPipeline(flags: MigrateFlags, output: Output, signa
     mode: 'full',
     allow: allowOptions(flags),
     ...(flags.txMode ? { txMode: flags.txMode } : {}),
+    ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
     signal,
     onEvent: reporter.onEvent,
     onLifecycleEvent: reporter.onLifecycleEvent,
