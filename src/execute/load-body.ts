@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { Knex } from 'knex';
 import { ModkitError } from '../errors.js';
 import { hasNoTransactionDirective } from '../db/split-sql.js';
@@ -33,7 +33,9 @@ export async function loadBody(migration: Migration, direction: Direction): Prom
   if (migration.format === 'sql') {
     const file = direction === 'up' ? migration.file : migration.downFile;
     if (!file) return undefined;
-    const sql = await readFile(file, 'utf8');
+    // Synchronous on purpose: an async read costs four thread-pool hops (open, stat, read, close),
+    // ~0.2 ms each, which for a thousand small migrations was most of the run.
+    const sql = readFileSync(file, 'utf8');
     return { format: 'sql', sql, file, transactional: !hasNoTransactionDirective(sql) };
   }
   const file = migration.file!;

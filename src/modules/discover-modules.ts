@@ -1,7 +1,7 @@
-import { glob } from 'tinyglobby';
 import { UsageError } from '../errors.js';
 import { importDefault } from './import-file.js';
 import { loadMigrations } from './load-migrations.js';
+import { matchGlobs } from './match-globs.js';
 import type { LoadedModule, ModuleDefinition } from './types.js';
 import { validateModuleDefinition } from './validate-definition.js';
 
@@ -15,7 +15,7 @@ interface Discovered {
  * migrations. Every problem across all modules is reported at once (exit 2), in file order.
  */
 export async function discoverModules(rootDir: string, globs: readonly string[]): Promise<LoadedModule[]> {
-  const files = (await glob([...globs], { cwd: rootDir, absolute: true, ignore: ['**/node_modules/**'] })).sort();
+  const files = matchGlobs(rootDir, globs);
   if (files.length === 0) {
     throw new UsageError(`no module files match ${globs.map((g) => `"${g}"`).join(', ')} in ${rootDir}`);
   }

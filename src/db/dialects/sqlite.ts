@@ -15,8 +15,15 @@ class SqliteConnection implements DbConnection {
   readonly engine = 'sqlite';
   constructor(readonly driverConnection: Database.Database) {}
 
+  /** Prepared statements by SQL text: history inserts repeat once per migration. */
+  private readonly statements = new Map<string, Database.Statement>();
+
   async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    const statement = this.driverConnection.prepare(sql);
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.driverConnection.prepare(sql);
+      this.statements.set(sql, statement);
+    }
     if (statement.reader) return statement.all(...params) as T[];
     statement.run(...params);
     return [];
