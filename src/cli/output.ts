@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import { redactUrl } from '../config/database-url.js';
 import type { DatabaseTarget } from '../config/types.js';
 import { ModkitError } from '../errors.js';
@@ -103,4 +104,10 @@ export function formatMs(ms: number): string {
 
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** A path as a person wants to read it: relative to the current directory when it lies below it. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }

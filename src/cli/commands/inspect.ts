@@ -3,7 +3,7 @@ import { inspect } from '../../api/inspect.js';
 import { EXIT_CODES } from '../../errors.js';
 import type { ModulePlan } from '../../plan/types.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
-import { databaseJson, describeDatabase, type Output, plural } from '../output.js';
+import { databaseJson, describeDatabase, displayPath, type Output, plural } from '../output.js';
 
 export interface PlanFlags extends CommonFlags {
   readonly sql?: boolean;
@@ -21,7 +21,7 @@ export async function planCommand(flags: PlanFlags, output: Output): Promise<num
       step += 1;
       const sql = flags.sql && migration.format === 'sql' ? (migration.file ? await readFile(migration.file, 'utf8') : String(migration.inline?.up)) : undefined;
       pending.push({ id: migration.id, format: migration.format, ...(migration.file ? { file: migration.file } : {}), ...(sql !== undefined ? { sql } : {}) });
-      output.line(`${String(step).padStart(4)}. ${m.module.name} ${migration.id}${migration.file ? `  (${migration.file})` : ''}`);
+      output.line(`${String(step).padStart(4)}. ${m.module.name} ${migration.id}${migration.file ? `  (${displayPath(migration.file)})` : ''}`);
       if (sql !== undefined) output.line(indent(sql.trimEnd()));
     }
     modules.push({ name: m.module.name, system: m.module.system, pending });
