@@ -19,8 +19,8 @@ const utf8 = new TextEncoder();
  * so cutting it at a byte count is cutting it at a char count.
  */
 function sanitize(name: string): string {
-  let out = '';
-  for (const ch of name) out += /^[A-Za-z0-9_]$/.test(ch) ? ch : '_';
+  // The `u` flag makes the class match whole code points (a lone surrogate counts as one).
+  const out = name.replace(/[^A-Za-z0-9_]/gu, '_');
   return out === '' ? '_' : out.slice(0, MAX_SANITIZED_BYTES);
 }
 

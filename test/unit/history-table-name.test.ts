@@ -44,10 +44,4 @@ describe('historyTableNames', () => {
     expect(tables.size).toBe(3);
     for (const name of names) expect(tables.get(name)).toBe(await historyTableName(name));
   });
-
-  it('is safe under concurrent calls sharing the one hasher', async () => {
-    const names = Array.from({ length: 50 }, (_, i) => `module-${i}`);
-    const [together, ...single] = await Promise.all([historyTableNames(names), ...names.map(historyTableName)]);
-    expect(single).toEqual(names.map((n) => together.get(n)));
-  });
 });
