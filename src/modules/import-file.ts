@@ -1,4 +1,4 @@
-import { extname } from 'node:path';
+import { extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '../errors.js';
 
@@ -39,5 +39,7 @@ function isTypeScript(file: string): boolean {
 
 async function createJitiOnce(): Promise<Jiti> {
   const { createJiti } = await import('jiti');
-  return createJiti(import.meta.url, { interopDefault: true }) as Jiti;
+  // Files are imported by absolute path, so the base only matters for jiti's own bookkeeping;
+  // the current directory keeps this free of import.meta (the CLI ships as a CommonJS bundle).
+  return createJiti(pathToFileURL(join(process.cwd(), 'modkit.config.js')).href, { interopDefault: true }) as Jiti;
 }

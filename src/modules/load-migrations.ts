@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { checksumOf } from './checksum.js';
 import { classifyMigrationFile, compareIds, MIGRATION_ID_PATTERN } from './migration-files.js';
@@ -26,7 +25,7 @@ export async function loadMigrations(
   const dir = resolve(dirname(moduleFile), source);
   let entries: string[];
   try {
-    entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.isDirectory()).map((e) => e.name);
+    entries = readdirSync(dir, { withFileTypes: true }).filter((e) => !e.isDirectory()).map((e) => e.name);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (error as Error).message;
     return {
@@ -89,7 +88,7 @@ async function checksumFile(file: string, module: string, problems: string[]): P
     problems.push(`module "${module}": cannot read migration ${file}: ${(error as Error).message}`);
     return undefined;
   }
-  if (bytes.toString('utf8').trim() === '') {
+  if (isBlank(bytes)) {
     problems.push(`module "${module}": migration ${file} is empty`);
     return undefined;
   }
@@ -120,4 +119,12 @@ function loadInline(module: string, moduleFile: string, list: readonly InlineMig
   }
   migrations.sort((a, b) => compareIds(a.id, b.id));
   return { migrations, problems };
+}
+
+/** True when the file holds only whitespace; scans bytes rather than decoding every file. */
+function isBlank(bytes: Buffer): boolean {
+  for (const byte of bytes) {
+    if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09 && byte !== 0x0c && byte !== 0x0b) return false;
+  }
+  return true;
 }

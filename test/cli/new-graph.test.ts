@@ -10,11 +10,18 @@ import { runCli } from '../support/run-cli.js';
  * a port nothing listens on, and a module hook makes importing `pg` or `better-sqlite3` throw.
  */
 const NO_DB = { database: { url: 'postgres://nobody:secret@127.0.0.1:1/none' } };
-const FORBID_DRIVERS = `import { register } from 'node:module';
+const FORBID_DRIVERS = `import Module, { register } from 'node:module';
+const forbidden = (s) => s === 'pg' || s === 'better-sqlite3';
 register('data:text/javascript,' + encodeURIComponent(\`export async function resolve(s, c, next) {
   if (s === 'pg' || s === 'better-sqlite3') throw new Error('driver ' + s + ' must not be loaded');
   return next(s, c);
 }\`));
+// The CLI is a CommonJS bundle: its drivers come through require(), which the ESM hook does not see.
+const load = Module._load;
+Module._load = function (request, ...rest) {
+  if (forbidden(request)) throw new Error('driver ' + request + ' must not be loaded');
+  return load.call(this, request, ...rest);
+};
 `;
 
 describe('modkit new and graph (no database)', () => {
