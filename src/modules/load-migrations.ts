@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { checksumOf } from './checksum.js';
+import { ChecksumCache } from './checksum-cache.js';
 import { classifyMigrationFile, compareIds, MIGRATION_ID_PATTERN } from './migration-files.js';
 import type { InlineMigration, Migration } from './types.js';
 
@@ -19,6 +20,7 @@ export async function loadMigrations(
   module: string,
   moduleFile: string,
   source: string | readonly InlineMigration[] | undefined,
+  cache: ChecksumCache = ChecksumCache.open(undefined),
 ): Promise<MigrationsResult> {
   if (source === undefined) return { migrations: [], problems: [] };
   if (typeof source !== 'string') return loadInline(module, moduleFile, source);
@@ -62,7 +64,7 @@ export async function loadMigrations(
         problems.push(`module "${module}": ${entry.downFile} has no matching ${id}.up.sql`);
         return;
       }
-      const checksum = await checksumFile(entry.file, module, problems);
+      const checksum = cache.checksum(entry.file, () => checksumFile(entry.file!, module, problems));
       if (checksum === undefined) return;
       migrations.push({
         id,
@@ -78,7 +80,7 @@ export async function loadMigrations(
   return { migrations, migrationsDir: dir, problems };
 }
 
-async function checksumFile(file: string, module: string, problems: string[]): Promise<string | undefined> {
+function checksumFile(file: string, module: string, problems: string[]): string | undefined {
   let bytes: Buffer;
   try {
     // Synchronous on purpose: migration files are small, and 1,000 async reads go through the
