@@ -1,6 +1,4 @@
 import { UsageError } from '../errors.js';
-import { join } from 'node:path';
-import { ChecksumCache } from './checksum-cache.js';
 import { importDefault } from './import-file.js';
 import { loadMigrations } from './load-migrations.js';
 import { matchGlobs } from './match-globs.js';
@@ -12,9 +10,6 @@ interface Discovered {
   readonly problems: readonly string[];
 }
 
-/** Where the checksum cache lives, beside the embedded database: `<project>/.modkit/`. */
-export const CHECKSUM_CACHE_FILE = '.modkit/checksums.json';
-
 /**
  * Finds module files by the config's globs, imports them, checks their shape and lists their
  * migrations. Every problem across all modules is reported at once (exit 2), in file order.
@@ -24,15 +19,13 @@ export async function discoverModules(rootDir: string, globs: readonly string[])
   if (files.length === 0) {
     throw new UsageError(`no module files match ${globs.map((g) => `"${g}"`).join(', ')} in ${rootDir}`);
   }
-  const cache = ChecksumCache.open(join(rootDir, CHECKSUM_CACHE_FILE), rootDir);
-  const results = await Promise.all(files.map((file) => discoverModule(file, cache)));
+  const results = await Promise.all(files.map(discoverModule));
   const problems = results.flatMap((r) => r.problems);
   if (problems.length > 0) throw new UsageError(problems);
-  cache.save();
   return results.map((r) => r.module!);
 }
 
-async function discoverModule(file: string, cache: ChecksumCache): Promise<Discovered> {
+async function discoverModule(file: string): Promise<Discovered> {
   let value: unknown;
   try {
     value = await importDefault(file, 'module file');
@@ -42,7 +35,7 @@ async function discoverModule(file: string, cache: ChecksumCache): Promise<Disco
   const shapeProblems = validateModuleDefinition(value, file);
   if (shapeProblems.length > 0) return { problems: shapeProblems };
   const definition = value as ModuleDefinition;
-  const result = await loadMigrations(definition.name, file, definition.migrations, cache);
+  const result = loadMigrations(definition.name, file, definition.migrations);
   const module: LoadedModule = {
     name: definition.name,
     deps: [...new Set(definition.deps ?? [])],
