@@ -1,6 +1,6 @@
 import type { DatabaseTarget } from '../config/types.js';
 import type { DbConnection } from '../db/dialects/types.js';
-import { markApplied, repairRecord, upgradeHistoryTable } from '../db/history-table.js';
+import { deleteRecord, markApplied, repairRecord, upgradeHistoryTable } from '../db/history-table.js';
 import { UsageError } from '../errors.js';
 import { withLockedSession } from '../execute/locked-session.js';
 import type { EventSink } from '../execute/types.js';
@@ -11,6 +11,8 @@ import { didYouMean } from '../util/did-you-mean.js';
 export interface RepairOptions extends LoadProjectOptions {
   /** Only these modules (exactly these: not what they depend on); all modules when empty. */
   readonly modules?: readonly string[];
+  /** Forget dirty migrations instead of marking them applied, so the next migrate runs them again. */
+  readonly retry?: boolean;
   readonly signal?: AbortSignal;
   readonly onEvent?: EventSink;
 }
@@ -47,7 +49,7 @@ export async function repair(options: RepairOptions = {}): Promise<RepairReport>
   const database = project.config.database;
   const lockOptions = { lockTimeoutMs: project.config.lockTimeoutMs, ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
   return withLockedSession(database, modules.map((m) => m.name), lockOptions, async ({ session, histories, lockWaitedMs }) => {
-    const plan = planRepair(modules, histories);
+    const plan = planRepair(modules, histories, { retry: options.retry === true });
     const report = { project, database, modules: modules.map((m) => m.name), plan, lockWaitedMs };
     if (plan.changes.length === 0 && plan.upgrades.length === 0) return report;
     const { dialect, connection } = session;
@@ -55,7 +57,8 @@ export async function repair(options: RepairOptions = {}): Promise<RepairReport>
     try {
       for (const upgrade of plan.upgrades) await upgradeHistoryTable(connection, histories.get(upgrade.module)!);
       for (const change of plan.changes) {
-        if (change.kind === 'dirty-cleared') await clearDirty(connection, change, plan);
+        if (change.kind === 'dirty-retried') await deleteRecord(connection, change.table, change.id);
+        else if (change.kind === 'dirty-cleared') await clearDirty(connection, change, plan);
         else await repairRecord(connection, change.table, change.id, change.after!);
       }
       await connection.execScript('COMMIT');

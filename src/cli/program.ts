@@ -100,6 +100,7 @@ function addOperationCommands(program: Command, action: (load: () => Promise<Han
   writing(program.command('repair'))
     .description('re-record checksums of applied migrations, fill missing ones, clear dirty state')
     .option('--module <name>', 'only this module (repeatable; not its dependencies)', (v: string, p: string[] | undefined) => [...(p ?? []), v])
+    .option('--retry', 'forget dirty migrations (after you undid their partial work by hand), so migrate runs them again')
     .action(action(async () => (await import('./commands/repair.js')).repairCommand as Handler));
 
   addCommonOptions(program.command('new').argument('<module>', 'the module').argument('<name...>', 'what the migration does, e.g. "add refunds"'), { database: false })

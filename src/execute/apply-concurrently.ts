@@ -4,7 +4,7 @@ import type { DbSession } from '../db/session.js';
 import { ModkitError } from '../errors.js';
 import type { ModulePlan, MigrationPlan } from '../plan/types.js';
 import type { ApplyOptions } from './apply-plan.js';
-import { runMigration } from './run-migration.js';
+import { interruptedError, runError, runStep } from './run-step.js';
 import { transactionsOf } from './transactions-of.js';
 import type { ApplyResult, MigrationResult } from './types.js';
 
@@ -29,8 +29,10 @@ export async function applyConcurrently(session: DbSession, plan: MigrationPlan,
   const todo = plan.modules.filter((m) => m.pending.length > 0);
   const waitingOn = new Set(todo.map((m) => m.module.name));
   const systemLeft = () => todo.some((m) => m.module.system && waitingOn.has(m.module.name));
+  // Transitive: a module may depend on one with pending migrations through one with none.
+  const upstream = dependencyClosures(plan);
   const isReady = (m: ModulePlan) =>
-    m.module.deps.every((d) => !waitingOn.has(d)) && (m.module.system || !systemLeft());
+    [...upstream.get(m.module.name)!].every((d) => !waitingOn.has(d)) && (m.module.system || !systemLeft());
 
   const sessions: DbSession[] = [session];
   const cancelAll = () => {
@@ -48,28 +50,14 @@ export async function applyConcurrently(session: DbSession, plan: MigrationPlan,
     const running = new Set<Promise<void>>();
     const stopping = () => errors.length > 0 || options.signal?.aborted === true;
 
+    const context = { results, total, ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
     const runModule = async (worker: DbSession, modulePlan: ModulePlan): Promise<void> => {
       options.onEvent?.({ type: 'module-start', module: modulePlan.module.name, pending: modulePlan.pending.length });
       if (!modulePlan.history.exists) await createHistoryTable(worker.dialect, worker.connection, modulePlan.history.table);
       for (const migration of modulePlan.pending) {
         if (stopping()) return;
         index += 1;
-        const position = index;
-        options.onEvent?.({ type: 'migration-start', module: migration.module, id: migration.id, index: position, total });
-        const base = { module: migration.module, id: migration.id, direction: 'up' as const, ...(migration.file ? { file: migration.file } : {}) };
-        const t0 = performance.now();
-        try {
-          const durationMs = await runMigration(worker, modulePlan.history.table, migration, 'up', {
-            insideOuterTransaction: false,
-            ...(options.signal ? { signal: options.signal } : {}),
-          });
-          const result: MigrationResult = { ...base, status: 'applied', durationMs };
-          results.push(result);
-          options.onEvent?.({ type: 'migration-done', result, index: position, total });
-        } catch (error) {
-          results.push({ ...base, status: 'failed', durationMs: Math.round(performance.now() - t0) });
-          throw error;
-        }
+        await runStep(worker, modulePlan.history.table, migration, 'up', index, context);
       }
       waitingOn.delete(modulePlan.module.name);
     };
@@ -83,7 +71,7 @@ export async function applyConcurrently(session: DbSession, plan: MigrationPlan,
         const worker = idle.shift()!;
         const task: Promise<void> = runModule(worker, modulePlan!)
           .catch((error: unknown) => {
-            errors.push(toModkitError(error, options.signal?.aborted === true));
+            errors.push(runError(error, options.signal?.aborted === true));
           })
           .finally(() => {
             running.delete(task);
@@ -97,29 +85,35 @@ export async function applyConcurrently(session: DbSession, plan: MigrationPlan,
       await Promise.race(running);
       schedule();
     }
-    if (options.signal?.aborted && errors.length === 0 && queue.length > 0) errors.push(interrupted());
+    if (options.signal?.aborted && errors.length === 0 && queue.length > 0) errors.push(interruptedError());
   } catch (error) {
-    errors.push(toModkitError(error, options.signal?.aborted === true));
+    errors.push(runError(error, options.signal?.aborted === true));
   } finally {
     options.signal?.removeEventListener('abort', cancelAll);
-    for (const s of sessions) await transactionsOf(s).flush().catch((error: unknown) => errors.push(toModkitError(error, false)));
+    for (const s of sessions) await transactionsOf(s).flush().catch((error: unknown) => errors.push(runError(error, false)));
     for (const s of sessions.slice(1)) await s.connection.close();
   }
   const error = combine(errors);
   return { results, ...(error ? { error } : {}), durationMs: Math.round(performance.now() - started) };
 }
 
-function toModkitError(error: unknown, aborted: boolean): ModkitError {
-  if (aborted) return interrupted(error);
-  return error instanceof ModkitError
-    ? error
-    : new ModkitError('migration-failed', `the migration run stopped: ${(error as Error)?.message ?? String(error)}`, { cause: error });
-}
-
-function interrupted(cause?: unknown): ModkitError {
-  return new ModkitError('interrupted', 'interrupted by a signal: the running migrations were cancelled and rolled back, and the lock released', {
-    ...(cause ? { cause } : {}),
-  });
+/** Each module's dependencies, direct and indirect, among the modules of the plan. */
+function dependencyClosures(plan: MigrationPlan): Map<string, Set<string>> {
+  const byName = new Map(plan.modules.map((m) => [m.module.name, m.module]));
+  const closures = new Map<string, Set<string>>();
+  const closureOf = (name: string): Set<string> => {
+    const known = closures.get(name);
+    if (known) return known;
+    const all = new Set<string>();
+    closures.set(name, all); // the graph is acyclic (checked at load); this only guards recursion
+    for (const dep of byName.get(name)?.deps ?? []) {
+      all.add(dep);
+      for (const d of closureOf(dep)) all.add(d);
+    }
+    return all;
+  };
+  for (const name of byName.keys()) closureOf(name);
+  return closures;
 }
 
 /** One error for the result: the only one, or all of them in one paragraph per failure. */

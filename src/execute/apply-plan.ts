@@ -3,7 +3,7 @@ import type { DbSession } from '../db/session.js';
 import { createHistoryTable } from '../db/history-table.js';
 import { ModkitError } from '../errors.js';
 import type { MigrationPlan } from '../plan/types.js';
-import { runMigration } from './run-migration.js';
+import { runError, runStep } from './run-step.js';
 import type { ApplyResult, EventSink, MigrationResult, TxMode } from './types.js';
 
 export interface ApplyOptions {
@@ -32,6 +32,7 @@ export async function applyPlan(session: DbSession, plan: MigrationPlan, options
 
   const { connection, dialect } = session;
   const all = txMode === 'all';
+  const context = { results, total, insideOuterTransaction: all, ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
   if (all) await connection.execScript(dialect.beginSql);
   let index = 0;
   try {
@@ -40,20 +41,8 @@ export async function applyPlan(session: DbSession, plan: MigrationPlan, options
       options.onEvent?.({ type: 'module-start', module: modulePlan.module.name, pending: modulePlan.pending.length });
       if (!modulePlan.history.exists) await createHistoryTable(dialect, connection, modulePlan.history.table);
       for (const migration of modulePlan.pending) {
-        if (options.signal?.aborted) throw interrupted();
         index += 1;
-        options.onEvent?.({ type: 'migration-start', module: migration.module, id: migration.id, index, total });
-        const base = { module: migration.module, id: migration.id, direction: 'up' as const, ...(migration.file ? { file: migration.file } : {}) };
-        const t0 = performance.now();
-        try {
-          const durationMs = await runMigration(session, modulePlan.history.table, migration, 'up', { insideOuterTransaction: all, ...(options.signal ? { signal: options.signal } : {}) });
-          const result: MigrationResult = { ...base, status: 'applied', durationMs };
-          results.push(result);
-          options.onEvent?.({ type: 'migration-done', result, index, total });
-        } catch (error) {
-          results.push({ ...base, status: 'failed', durationMs: Math.round(performance.now() - t0) });
-          throw options.signal?.aborted ? interrupted(error) : error;
-        }
+        await runStep(session, modulePlan.history.table, migration, 'up', index, context);
       }
     }
     if (all) await connection.execScript('COMMIT');
@@ -63,16 +52,6 @@ export async function applyPlan(session: DbSession, plan: MigrationPlan, options
       await connection.execScript('ROLLBACK').catch(() => undefined);
       for (const [i, r] of results.entries()) if (r.status === 'applied') results[i] = { ...r, status: 'rolled-back' };
     }
-    return finish(
-      error instanceof ModkitError
-        ? error
-        : new ModkitError('migration-failed', `the migration run stopped: ${(error as Error)?.message ?? String(error)}`, { cause: error }),
-    );
+    return finish(runError(error, options.signal?.aborted === true));
   }
-}
-
-function interrupted(cause?: unknown): ModkitError {
-  return new ModkitError('interrupted', 'interrupted by a signal: the running migration was cancelled and rolled back, and the lock released', {
-    ...(cause ? { cause } : {}),
-  });
 }

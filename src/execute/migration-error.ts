@@ -23,7 +23,8 @@ export function migrationFailedError(failure: MigrationFailure): ModkitError {
   const aftermath = transactional
     ? 'It was rolled back and nothing after it ran.'
     : `It ran outside a transaction, so statements before the failing one stay applied and module "${migration.module}" is now dirty: ` +
-      `check the database, finish or undo the change by hand, then run \`modkit repair --module ${migration.module}\`.`;
+      `check the database; if you finish the change by hand, run \`modkit repair --module ${migration.module}\`, ` +
+      `if you undo it, run \`modkit repair --module ${migration.module} --retry\` so that migrate runs it again.`;
   const next = direction === 'up' ? 'Fix the migration and run migrate again: it resumes from this migration.' : 'Fix the down migration and run rollback again.';
   return new ModkitError(
     'migration-failed',
@@ -34,6 +35,7 @@ export function migrationFailedError(failure: MigrationFailure): ModkitError {
         module: migration.module,
         id: migration.id,
         direction,
+        transactional,
         ...(file ? { file } : {}),
         ...(line ? { line } : {}),
         databaseMessage: dbMessage,

@@ -119,7 +119,14 @@ async function runBody(session: DbSession, migration: Migration, direction: Dire
   if (body.format === 'script') {
     try {
       // A script may wait on timers or I/O that no database cancel reaches: stop waiting for it.
-      await untilAborted(Promise.resolve(body.run(await knexFor(dialect, connection))), signal);
+      // Inside a transaction it gets a Knex.Transaction (a savepoint in ours): once abandoned or
+      // failed, knex completes it, so a still-running script cannot write outside our transaction.
+      if (body.transactional) {
+        const knex = await knexFor(dialect, connection, 'nested');
+        await knex.transaction((trx) => untilAborted(Promise.resolve(body.run(trx)), signal));
+      } else {
+        await untilAborted(Promise.resolve(body.run(await knexFor(dialect, connection, 'plain'))), signal);
+      }
     } catch (error) {
       throw fail(error);
     }

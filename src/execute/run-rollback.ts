@@ -4,7 +4,7 @@ import type { DbSession } from '../db/session.js';
 import { ModkitError } from '../errors.js';
 import type { ModuleHistory } from '../plan/types.js';
 import type { LoadedDown } from './check-downs.js';
-import { runMigration } from './run-migration.js';
+import { runError, runStep } from './run-step.js';
 import type { ApplyResult, EventSink, MigrationResult } from './types.js';
 
 export interface RunRollbackOptions {
@@ -34,32 +34,10 @@ export async function runRollback(
       const history = histories.get(module);
       if (history?.exists && history.missingColumns.length > 0) await upgradeHistoryTable(session.connection, history);
     }
-    for (const [i, { step }] of downs.entries()) {
-      if (options.signal?.aborted) throw interrupted();
-      const index = i + 1;
-      options.onEvent?.({ type: 'migration-start', module: step.module, id: step.id, index, total });
-      const base = { module: step.module, id: step.id, direction: 'down' as const, ...(step.migration?.file ? { file: step.migration.file } : {}) };
-      const t0 = performance.now();
-      try {
-        const durationMs = await runMigration(session, step.table, step.migration!, 'down', { insideOuterTransaction: false });
-        const result: MigrationResult = { ...base, status: 'reverted', durationMs };
-        results.push(result);
-        options.onEvent?.({ type: 'migration-done', result, index, total });
-      } catch (error) {
-        results.push({ ...base, status: 'failed', durationMs: Math.round(performance.now() - t0) });
-        throw options.signal?.aborted ? interrupted(error) : error;
-      }
-    }
+    const context = { results, total, ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
+    for (const [i, { step }] of downs.entries()) await runStep(session, step.table, step.migration!, 'down', i + 1, context);
     return finish();
   } catch (error) {
-    return finish(
-      error instanceof ModkitError ? error : new ModkitError('migration-failed', `the rollback stopped: ${(error as Error)?.message ?? String(error)}`, { cause: error }),
-    );
+    return finish(runError(error, options.signal?.aborted === true));
   }
-}
-
-function interrupted(cause?: unknown): ModkitError {
-  return new ModkitError('interrupted', 'interrupted by a signal: the running down was cancelled and rolled back, and the lock released', {
-    ...(cause ? { cause } : {}),
-  });
 }

@@ -32,7 +32,8 @@ function planModule(module: LoadedModule, history: ModuleHistory): ModulePlan {
         ...(migration?.file ? { file: migration.file } : {}),
         message:
           `module "${module.name}" is dirty: no-transaction migration ${record.version} started and never finished. ` +
-          `Check what it left in the database, finish or undo it by hand, then run \`modkit repair --module ${module.name}\``,
+          `Check what it left in the database: if you finished it by hand, run \`modkit repair --module ${module.name}\`; ` +
+          `if you undid it, run \`modkit repair --module ${module.name} --retry\` so that migrate runs it again`,
       });
     } else if (!migration) {
       problems.push({

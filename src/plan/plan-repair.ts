@@ -9,9 +9,11 @@ export interface RepairChange {
   /**
    * `checksum-filled`: a row without checksum (written by the Rust runtime) gets the file's;
    * `checksum-updated`: the file changed after it was applied (drift), the new checksum is recorded;
-   * `dirty-cleared`: a no-transaction migration that started and never finished is marked applied.
+   * `dirty-cleared`: a no-transaction migration that started and never finished is marked applied
+   * (the user finished it by hand); `dirty-retried`: its row is deleted, so migrate runs it again
+   * (the user undid its partial work by hand; `--retry`).
    */
-  readonly kind: 'checksum-filled' | 'checksum-updated' | 'dirty-cleared';
+  readonly kind: 'checksum-filled' | 'checksum-updated' | 'dirty-cleared' | 'dirty-retried';
   readonly before: string | null;
   readonly after: string | null;
   readonly file?: string;
@@ -33,7 +35,11 @@ export interface RepairPlan {
  * const plan = planRepair(modules, histories);
  * for (const c of plan.changes) console.log(c.module, c.id, c.kind);
  */
-export function planRepair(modules: readonly LoadedModule[], histories: ReadonlyMap<string, ModuleHistory>): RepairPlan {
+export function planRepair(
+  modules: readonly LoadedModule[],
+  histories: ReadonlyMap<string, ModuleHistory>,
+  options: { readonly retry?: boolean } = {},
+): RepairPlan {
   const changes: RepairChange[] = [];
   const upgrades: RepairPlan['upgrades'][number][] = [];
   const missing: RepairPlan['missing'][number][] = [];
@@ -45,7 +51,12 @@ export function planRepair(modules: readonly LoadedModule[], histories: Readonly
       const migration = module.migrations.find((m) => m.id === row.version);
       const base = { module: module.name, table: history.table, id: row.version, ...(migration?.file ? { file: migration.file } : {}) };
       if (row.state === 'started') {
-        // The user checked the database by hand (the dirty message says so): record it as done.
+        // The user checked the database by hand (the dirty message says so) and either finished
+        // the migration (record it as done) or undid it (--retry: forget it, so it runs again).
+        if (options.retry) {
+          changes.push({ ...base, kind: 'dirty-retried', before: 'started', after: null });
+          continue;
+        }
         changes.push({ ...base, kind: 'dirty-cleared', before: 'started', after: 'applied' });
       }
       if (!migration) {

@@ -114,6 +114,23 @@ describe.each(ENGINES)('modkit baseline, repair and status --exit-code on %s', (
     expect((await cli('migrate', '--only')).code).toBe(0);
   });
 
+  it('repair --retry forgets a dirty migration whose work was undone, so migrate runs it again', async () => {
+    await setup();
+    expect((await cli('migrate', '--only')).code).toBe(0);
+    await queryTarget(target, `UPDATE ${await historyTableName('users')} SET state = 'started' WHERE version = '0002_email_index'`);
+    const refused = await cli('migrate', '--only');
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain('modkit repair --module users --retry');
+    await queryTarget(target, 'DROP INDEX users_email'); // the person undoes the half-done work
+    const r = await cli('repair', '--module', 'users', '--retry');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/dirty forgotten\s+users 0002_email_index: started -> pending/);
+    expect((await rows('users')).map((x) => x.version)).toEqual(['0001_users']);
+    const again = await cli('migrate', '--only');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('0002_email_index');
+  });
+
   it('status --exit-code exits 4 while anything is pending or wrong and 0 when exactly up to date', async () => {
     await setup();
     const pending = await cli('status', '--exit-code', '--json');

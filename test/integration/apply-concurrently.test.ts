@@ -40,6 +40,19 @@ describe('--concurrency on postgres', () => {
     expect(tables[0]!.n).toBe(21);
   });
 
+  it('waits for indirect dependencies through a module with nothing pending', async () => {
+    target = await createTarget('postgres');
+    project = await createFixtureProject([
+      { name: 'a', migrations: { '0001_a.sql': 'SELECT pg_sleep(0.5);\nCREATE TABLE a_t (id INTEGER PRIMARY KEY);' } },
+      { name: 'b', deps: ['a'] },
+      { name: 'c', deps: ['b'], migrations: { '0001_c.sql': 'CREATE TABLE c_t (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a_t (id));' } },
+      { name: 'd', migrations: { '0001_d.sql': 'CREATE TABLE d_t (id INTEGER);' } },
+    ]);
+    const { result } = await migrate({ configPath: project.configPath, databaseUrl: target.url, concurrency: 3 });
+    expect(result.error).toBeUndefined();
+    expect(result.results.map((r) => r.module).indexOf('c')).toBeGreaterThan(result.results.map((r) => r.module).indexOf('a'));
+  });
+
   it('stops scheduling after a failure, keeps what completed, and reports the failure', async () => {
     target = await createTarget('postgres');
     project = await createFixtureProject(tree('mod1'));

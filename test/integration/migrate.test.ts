@@ -122,6 +122,37 @@ describe.each(ENGINES)('migrate on %s', (engine) => {
     expect(rows).toEqual([{ version: '0001_t' }]);
   });
 
+  it('a script gets a real knex transaction: nested transactions are savepoints inside it', async () => {
+    const options = await setup([
+      {
+        name: 'core',
+        migrations: {
+          '0001_nested.mjs': `export async function up(db) {
+  if (db.isTransaction !== true) throw new Error('db is not a transaction');
+  await db.transaction(async (trx) => { await trx.schema.createTable('t1', (t) => t.integer('id')); });
+  await db.schema.createTable('t2', (t) => t.integer('id'));
+  throw new Error('fail after nested work');
+}`,
+        },
+      },
+    ]);
+    const { result } = await migrate(options);
+    expect(result.error?.message).toContain('fail after nested work');
+    const tables = await tableNames(target);
+    expect(tables).not.toContain('t1');
+    expect(tables).not.toContain('t2');
+
+    // A new file: Node caches an imported module by path for the life of this test process.
+    await project.remove('modules/core/migrations/0001_nested.mjs');
+    await project.write('modules/core/migrations/0002_fixed.mjs', `export async function up(db) {
+  await db.transaction(async (trx) => { await trx.schema.createTable('t1', (t) => t.integer('id')); });
+  await db.schema.createTable('t2', (t) => t.integer('id'));
+}`);
+    const again = await migrate(options);
+    expect(again.result.error).toBeUndefined();
+    expect(await tableNames(target)).toEqual(expect.arrayContaining(['t1', 't2']));
+  });
+
   it('continues history tables created by the Rust runtime and adds its columns in place', async () => {
     const options = await setup();
     const table = await historyTableName('core');

@@ -6,9 +6,9 @@ import { databaseJson, describeDatabase, type Output, plural } from '../output.j
 import { progressReporter } from '../progress.js';
 
 /** `modkit repair [--module M]`: re-record checksums, clear dirty state, print every change. */
-export async function repairCommand(flags: CommonFlags, output: Output, signal: AbortSignal): Promise<number> {
+export async function repairCommand(flags: CommonFlags & { readonly retry?: boolean }, output: Output, signal: AbortSignal): Promise<number> {
   const { modules: _all, ...options } = projectOptions(flags);
-  const report = await repair({ ...options, ...(flags.module ? { modules: flags.module } : {}), signal, onEvent: progressReporter(output) });
+  const report = await repair({ ...options, ...(flags.module ? { modules: flags.module } : {}), retry: flags.retry === true, signal, onEvent: progressReporter(output) });
   const { plan } = report;
   output.line(describeDatabase(report.database));
   for (const u of plan.upgrades) output.line(`  upgraded  ${u.module}: added ${u.columns.join(', ')} to ${u.table}`);
@@ -31,6 +31,6 @@ export async function repairCommand(flags: CommonFlags, output: Output, signal: 
 
 function describe(c: RepairChange): string {
   const short = (s: string | null) => (s === null ? 'null' : s.length === 64 ? `${s.slice(0, 12)}…` : s);
-  const what = { 'checksum-filled': 'checksum filled', 'checksum-updated': 'checksum updated', 'dirty-cleared': 'dirty cleared' }[c.kind];
-  return `${what.padEnd(16)} ${c.module} ${c.id}: ${short(c.before)} -> ${short(c.after)}`;
+  const what = { 'checksum-filled': 'checksum filled', 'checksum-updated': 'checksum updated', 'dirty-cleared': 'dirty cleared', 'dirty-retried': 'dirty forgotten' }[c.kind];
+  return `${what.padEnd(16)} ${c.module} ${c.id}: ${short(c.before)} -> ${c.kind === 'dirty-retried' ? 'pending (runs again on the next migrate)' : short(c.after)}`;
 }

@@ -1,0 +1,71 @@
+import { performance } from 'node:perf_hooks';
+import type { DbSession } from '../db/session.js';
+import { ModkitError } from '../errors.js';
+import type { Migration } from '../modules/types.js';
+import type { Direction } from './load-body.js';
+import { runMigration } from './run-migration.js';
+import type { EventSink, MigrationResult } from './types.js';
+
+/** What the executors (in order, concurrent, rollback) share while running steps. */
+export interface StepContext {
+  readonly results: MigrationResult[];
+  readonly total: number;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: EventSink;
+  /** `--tx-mode all`: the caller owns the one transaction. */
+  readonly insideOuterTransaction?: boolean;
+}
+
+/**
+ * Runs one migration as one step of a run: the progress events, a result whether it worked or
+ * not, and any failure in the form the run reports (a signal makes it `interrupted`).
+ */
+export async function runStep(
+  worker: DbSession,
+  table: string,
+  migration: Migration,
+  direction: Direction,
+  index: number,
+  context: StepContext,
+): Promise<void> {
+  if (context.signal?.aborted) throw interruptedError();
+  context.onEvent?.({ type: 'migration-start', module: migration.module, id: migration.id, index, total: context.total });
+  const base = { module: migration.module, id: migration.id, direction, ...(migration.file ? { file: migration.file } : {}) };
+  const started = performance.now();
+  try {
+    const durationMs = await runMigration(worker, table, migration, direction, {
+      insideOuterTransaction: context.insideOuterTransaction === true,
+      ...(context.signal ? { signal: context.signal } : {}),
+    });
+    const result: MigrationResult = { ...base, status: direction === 'up' ? 'applied' : 'reverted', durationMs };
+    context.results.push(result);
+    context.onEvent?.({ type: 'migration-done', result, index, total: context.total });
+  } catch (error) {
+    context.results.push({ ...base, status: 'failed', durationMs: Math.round(performance.now() - started) });
+    throw runError(error, context.signal?.aborted === true);
+  }
+}
+
+/** Any error that stopped a run, as the ModkitError the run reports. */
+export function runError(error: unknown, aborted: boolean): ModkitError {
+  if (aborted && !(error instanceof ModkitError && error.kind === 'interrupted')) return interruptedError(error);
+  return error instanceof ModkitError
+    ? error
+    : new ModkitError('migration-failed', `the run stopped: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+}
+
+/**
+ * Exit 130. A cancelled transactional migration was rolled back; a no-transaction one may have
+ * left work behind, and then its own message (module dirty, what to do) is what matters.
+ */
+export function interruptedError(cause?: unknown): ModkitError {
+  const details = cause instanceof ModkitError ? cause.details : {};
+  const step = typeof details.module === 'string' ? `${details.module}/${String(details.id)}` : undefined;
+  const message =
+    details.transactional === false && cause instanceof ModkitError
+      ? `interrupted by a signal during ${step}: ${cause.message}`
+      : step
+        ? `interrupted by a signal: ${step} was cancelled and rolled back, nothing after it ran, and the lock was released`
+        : 'interrupted by a signal: no further migration ran, and the lock was released';
+  return new ModkitError('interrupted', message, { ...(cause ? { cause } : {}), details });
+}
