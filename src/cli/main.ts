@@ -35,8 +35,12 @@ export async function main(argv: readonly string[] = process.argv): Promise<neve
     if (controller.signal.aborted && exitCode === EXIT_CODES.ok && !signalHandled) exitCode = EXIT_CODES.interrupted;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // --help and --version "fail" with exit code 0; every usage error is exit 2.
+      // --help and --version "fail" with exit code 0; every usage error is exit 2. commander has
+      // printed its message; under --json the one document still says what went wrong.
       exitCode = error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
+      if (exitCode !== EXIT_CODES.ok) {
+        output.document(commandName(argv), exitCode, { error: { kind: 'usage', message: error.message.replace(/^error: /, '') } });
+      }
     } else {
       exitCode = controller.signal.aborted ? EXIT_CODES.interrupted : exitCodeOf(error);
       output.error(error);
@@ -46,6 +50,11 @@ export async function main(argv: readonly string[] = process.argv): Promise<neve
   await flush(process.stdout);
   await flush(process.stderr);
   process.exit(exitCode);
+}
+
+/** The command a usage error belongs to: the first word that is not an option. */
+function commandName(argv: readonly string[]): string {
+  return argv.slice(2).find((a) => !a.startsWith('-')) ?? 'modkit';
 }
 
 function flush(stream: NodeJS.WriteStream): Promise<void> {

@@ -38,9 +38,15 @@ function sqlitePathOf(url: string): string {
 
 /** A URL safe to print: the password (in the authority or a `password=` parameter) becomes `***`. */
 export function redactUrl(url: string): string {
-  return url
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/?#]*@/i, '$1:***@')
-    .replace(/([?&]password=)[^&#]*/gi, '$1***');
+  // The authority ends at the first / ? or # after the scheme; its userinfo ends at the LAST @
+  // in it, since an unencoded @ may sit inside the password itself.
+  const withoutPassword = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i, (all, scheme: string, authority: string) => {
+    const at = authority.lastIndexOf('@');
+    const colon = authority.indexOf(':');
+    if (at === -1 || colon === -1 || colon > at) return all;
+    return `${scheme}${authority.slice(0, colon)}:***${authority.slice(at)}`;
+  });
+  return withoutPassword.replace(/([?&]password=)[^&#]*/gi, '$1***');
 }
 
 /** The password in a URL, if any, so error texts can be scrubbed of it. */

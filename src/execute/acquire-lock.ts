@@ -25,7 +25,9 @@ export async function acquireLock(lock: DatabaseLock, options: AcquireLockOption
   const started = performance.now();
   let delay = FIRST_DELAY_MS;
   let announced = false;
+  const interrupted = () => new ModkitError('interrupted', 'interrupted by a signal while waiting for the migration lock; nothing ran');
   for (;;) {
+    if (options.signal?.aborted) throw interrupted();
     if (await lock.tryAcquire()) {
       const waitedMs = Math.round(performance.now() - started);
       if (announced) options.onEvent?.({ type: 'lock-acquired', waitedMs });
@@ -47,8 +49,8 @@ export async function acquireLock(lock: DatabaseLock, options: AcquireLockOption
         { details: { timeoutMs: options.timeoutMs, ...(holder ? { holder } : {}) } },
       );
     }
-    if (options.signal?.aborted) throw new ModkitError('interrupted', 'interrupted while waiting for the migration lock');
     await sleep(Math.min(left, delay / 2 + (Math.random() * delay) / 2), undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
+    if (options.signal?.aborted) throw interrupted();
     delay = Math.min(MAX_DELAY_MS, delay * 2);
   }
 }

@@ -58,6 +58,9 @@ describe('bad inputs', () => {
     expect(r.stderr).toMatch(/unknown option '--lock-timeot'/);
     expect(r.stderr).toContain('--lock-timeout');
     expect(r.dbCreated).toBe(false);
+    const json = await runCli(['migrate', '--only', '--json', '--bogus']);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ modkit: 1, command: 'migrate', exitCode: 2, error: { kind: 'usage' } });
   });
 
   it('a module file that throws on import (exit 2)', async () => {

@@ -64,6 +64,9 @@ describe('database URLs', () => {
     expect(redactUrl('postgres://app@host/db')).toBe('postgres://app@host/db');
     expect(redactUrl('postgres://host/db?user=a&password=s3cret&x=1')).toBe('postgres://host/db?user=a&password=***&x=1');
     expect(passwordOf('postgres://app:p%40ss@host/db')).toBe('p@ss');
+    expect(redactUrl('postgres://app:sec@ret@127.0.0.1:1/db')).toBe('postgres://app:***@127.0.0.1:1/db');
+    expect(redactUrl('postgres://app:a:b@c@host/db?sslmode=require')).toBe('postgres://app:***@host/db?sslmode=require');
+    expect(redactUrl('postgres://host:5432/db')).toBe('postgres://host:5432/db');
   });
 });
 
