@@ -9,7 +9,7 @@ export function progressReporter(output: Output): EventSink {
   return (event) => {
     switch (event.type) {
       case 'lock-wait':
-        output.line(`Waiting for the migration lock${event.holder ? ` (held by ${event.holder})` : ''}…`);
+        output.line(`Waiting for the migration lock${event.holder ? `, held by ${event.holder}` : ''}…`);
         break;
       case 'lock-acquired':
         output.line(`Lock acquired after ${event.waitedMs} ms`);

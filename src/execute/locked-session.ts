@@ -1,7 +1,8 @@
 import { redactUrl } from '../config/database-url.js';
 import type { DatabaseTarget } from '../config/types.js';
 import { readHistories } from '../db/history-table.js';
-import { openSession, type DbSession } from '../db/session.js';
+import { loadDialect } from '../db/load-dialect.js';
+import type { DbSession } from '../db/session.js';
 import type { ModuleHistory } from '../plan/types.js';
 import { acquireLock } from './acquire-lock.js';
 import { transactionsOf } from './transactions-of.js';
@@ -24,8 +25,8 @@ export interface LockedSession {
 /**
  * The shape of the db phase (runDbPhase) for the other writing commands: open the privileged
  * session, take the same database lock, read the histories of `modules`, run `work`, make its
- * commits durable, then release the lock and close the connection whatever happened. A signal cancels the statement
- * in flight, as during migrate.
+ * commits durable, then release the lock and close the connections whatever happened. A signal
+ * cancels the statement in flight, as during migrate.
  */
 export async function withLockedSession<T>(
   target: DatabaseTarget,
@@ -33,12 +34,16 @@ export async function withLockedSession<T>(
   options: LockedSessionOptions,
   work: (locked: LockedSession) => Promise<T>,
 ): Promise<T> {
-  const session = await openSession(target);
-  const { dialect, connection } = session;
-  const lock = dialect.createLock(connection, target);
-  const onAbort = () => void dialect.cancel(connection, target).catch(() => undefined);
+  const dialect = await loadDialect(target.engine);
+  // The lock's own connection (PostgreSQL) opens while the migration connection does.
+  const lock = dialect.createLock(target);
+  const connection = await dialect.connect(target).catch(async (error: unknown) => {
+    await lock.release().catch(() => undefined);
+    throw error;
+  });
+  const session: DbSession = { target, dialect, connection: connection! };
+  const onAbort = () => void dialect.cancel(session.connection, target).catch(() => undefined);
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  let locked = false;
   try {
     const lockWaitedMs = await acquireLock(lock, {
       timeoutMs: options.lockTimeoutMs,
@@ -46,19 +51,16 @@ export async function withLockedSession<T>(
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });
-    locked = true;
-    const histories = await readHistories(dialect, connection, modules);
+    const histories = await readHistories(dialect, session.connection, modules);
     const result = await work({ session, histories, lockWaitedMs });
     // Commits may be grouped or asynchronous (MigrationTransactions): durable before we report.
     await transactionsOf(session).flush();
     return result;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    if (locked) {
-      // After a failure too: what did commit must be durable before another runner goes on.
-      await transactionsOf(session).flush().catch(() => undefined);
-      await lock.release().catch(() => undefined);
-    }
-    await connection.close();
+    // After a failure too: what did commit must be durable before another runner goes on.
+    await transactionsOf(session).flush().catch(() => undefined);
+    await lock.release().catch(() => undefined); // safe when never acquired
+    await session.connection.close();
   }
 }

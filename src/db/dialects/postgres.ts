@@ -1,56 +1,11 @@
 import pg from 'pg';
 import type { DatabaseTarget } from '../../config/types.js';
 import { unreachableError } from '../connection-errors.js';
-import { POSTGRES_LOCK_KEY } from '../lock-key.js';
 import { lineOfOffset } from '../split-sql.js';
+import { connectClient, PostgresConnection } from './postgres-client.js';
+import { postgresLock } from './postgres-lock.js';
 import { postgresTransactions } from './postgres-transactions.js';
-import type { DatabaseLock, DbConnection, Dialect, Row } from './types.js';
-
-
-class PostgresConnection implements DbConnection {
-  readonly engine = 'postgres';
-  constructor(readonly driverConnection: pg.Client) {}
-
-  async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    let n = 0;
-    const text = params.length === 0 ? sql : sql.replace(/\?/g, () => `$${++n}`);
-    const result = await this.driverConnection.query(text, params as unknown[]);
-    return result.rows as T[];
-  }
-
-  async execScript(sql: string): Promise<void> {
-    // No parameters: pg uses the simple query protocol, which runs every statement of the script.
-    await this.driverConnection.query(sql);
-  }
-
-  async close(): Promise<void> {
-    await this.driverConnection.end().catch(() => undefined);
-  }
-}
-
-/**
- * Opens a client with session settings sent in the startup packet (no extra round trip).
- * `client_connection_check_interval` makes the server poll the socket during long statements,
- * so a runner killed with SIGKILL mid-migration is rolled back (and its lock released) within a
- * second instead of whenever the statement would have finished.
- */
-async function connectClient(url: string, settings: readonly string[]): Promise<pg.Client> {
-  const client = new pg.Client({
-    connectionString: url,
-    application_name: 'modkit',
-    connectionTimeoutMillis: 10_000,
-    ...(settings.length > 0 ? { options: settings.map((s) => `-c ${s}`).join(' ') } : {}),
-  });
-  // An idle client whose server goes away emits 'error'; without a listener Node would crash.
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return client;
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    throw error;
-  }
-}
+import type { DatabaseLock, DbConnection, Dialect } from './types.js';
 
 export const postgresDialect: Dialect = {
   engine: 'postgres',
@@ -80,32 +35,8 @@ export const postgresDialect: Dialect = {
     return new PostgresConnection(client);
   },
 
-  createLock(connection: DbConnection): DatabaseLock {
-    return {
-      async tryAcquire() {
-        const [row] = await connection.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(?::bigint) AS locked', [
-          POSTGRES_LOCK_KEY.toString(),
-        ]);
-        return row?.locked === true;
-      },
-      async release() {
-        await connection.query('SELECT pg_advisory_unlock(?::bigint)', [POSTGRES_LOCK_KEY.toString()]);
-      },
-      async describeHolder() {
-        const rows = await connection.query<{ pid: number; usename: string; application_name: string; client_addr: string | null; since: string }>(
-          `SELECT a.pid, a.usename, a.application_name, host(a.client_addr) AS client_addr,
-                  to_char(a.backend_start, 'YYYY-MM-DD"T"HH24:MI:SS') AS since
-             FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-            WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-              AND l.classid = ? AND l.objid = ? AND l.objsubid = 1`,
-          [Number(POSTGRES_LOCK_KEY >> 32n), Number(POSTGRES_LOCK_KEY & 0xffffffffn)],
-        );
-        const holder = rows[0];
-        if (!holder) return undefined;
-        const from = holder.client_addr ? ` from ${holder.client_addr}` : '';
-        return `backend pid ${holder.pid} (user ${holder.usename}, application "${holder.application_name}"${from}, connected since ${holder.since})`;
-      },
-    };
+  createLock(target: DatabaseTarget): DatabaseLock {
+    return postgresLock(target);
   },
 
   async listColumns(connection, prefix) {

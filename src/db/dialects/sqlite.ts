@@ -86,7 +86,7 @@ export const sqliteDialect: Dialect = {
    * lock file: SQLite implements it with an OS file lock (fcntl), which the kernel drops when the
    * process dies, so a crashed runner can never leave the lock stuck (unlike knex's lock row).
    */
-  createLock(_connection: DbConnection, target: DatabaseTarget): DatabaseLock {
+  createLock(target: DatabaseTarget): DatabaseLock {
     const path = target.sqlitePath!;
     let lockDb: Database.Database | undefined;
     return {
@@ -109,7 +109,7 @@ export const sqliteDialect: Dialect = {
         lockDb = undefined;
       },
       async describeHolder() {
-        return `another process (it holds the lock file ${sqliteLockPath(path)})`;
+        return `another process, through the lock file ${sqliteLockPath(path)}`;
       },
     };
   },

@@ -67,8 +67,8 @@ export interface Dialect {
    * as one script can record its own duration. Engines without it record the client's measure.
    */
   readonly scriptElapsedMsSql?: string;
-  /** The lock for the database `connection` is attached to. */
-  createLock(connection: DbConnection, target: DatabaseTarget): DatabaseLock;
+  /** The lock of the database `target` names (it may open a connection of its own). */
+  createLock(target: DatabaseTarget): DatabaseLock;
   /** Lists `[table, column]` pairs of the tables whose names start with `prefix`, in one query. */
   listColumns(connection: DbConnection, prefix: string): Promise<readonly (readonly [string, string])[]>;
   /** The column type of the history table's `applied_at` (Rust: unix seconds, BIGINT). */
