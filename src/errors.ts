@@ -61,3 +61,9 @@ export class UsageError extends ModkitError {
 export function exitCodeOf(error: unknown): number {
   return error instanceof ModkitError ? error.exitCode : EXIT_CODES['migration-failed'];
 }
+
+/** The text of anything thrown, for one-line reports. */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message.trim() || error.name;
+  return String(error);
+}

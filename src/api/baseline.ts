@@ -1,6 +1,7 @@
 import type { DatabaseTarget } from '../config/types.js';
 import { createHistoryTable, insertRecord, upgradeHistoryTable } from '../db/history-table.js';
 import { ModkitError, UsageError } from '../errors.js';
+import { inTransaction } from '../execute/in-transaction.js';
 import { withLockedSession } from '../execute/locked-session.js';
 import type { EventSink } from '../execute/types.js';
 import { planBaseline, type BaselinePlan } from '../plan/plan-baseline.js';
@@ -56,16 +57,11 @@ export async function baseline(options: BaselineOptions): Promise<BaselineReport
     if (plan.record.length === 0) return { project, database, plan, lockWaitedMs };
     const { dialect, connection } = session;
     // All or nothing: a half-recorded baseline would look like a partly applied module.
-    await connection.execScript(dialect.beginSql);
-    try {
+    await inTransaction(session, async () => {
       if (!history.exists) await createHistoryTable(dialect, connection, history.table);
       else await upgradeHistoryTable(connection, history);
       for (const migration of plan.record) await insertRecord(connection, history.table, { version: migration.id, checksum: migration.checksum, durationMs: null });
-      await connection.execScript('COMMIT');
-    } catch (error) {
-      await connection.execScript('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+    });
     return { project, database, plan, lockWaitedMs };
   });
 }

@@ -2,6 +2,7 @@ import type { DatabaseTarget } from '../config/types.js';
 import type { DbConnection } from '../db/dialects/types.js';
 import { deleteRecord, markApplied, repairRecord, upgradeHistoryTable } from '../db/history-table.js';
 import { UsageError } from '../errors.js';
+import { inTransaction } from '../execute/in-transaction.js';
 import { withLockedSession } from '../execute/locked-session.js';
 import type { EventSink } from '../execute/types.js';
 import { planRepair, type RepairChange, type RepairPlan } from '../plan/plan-repair.js';
@@ -52,20 +53,15 @@ export async function repair(options: RepairOptions = {}): Promise<RepairReport>
     const plan = planRepair(modules, histories, { retry: options.retry === true });
     const report = { project, database, modules: modules.map((m) => m.name), plan, lockWaitedMs };
     if (plan.changes.length === 0 && plan.upgrades.length === 0) return report;
-    const { dialect, connection } = session;
-    await connection.execScript(dialect.beginSql);
-    try {
+    const { connection } = session;
+    await inTransaction(session, async () => {
       for (const upgrade of plan.upgrades) await upgradeHistoryTable(connection, histories.get(upgrade.module)!);
       for (const change of plan.changes) {
         if (change.kind === 'dirty-retried') await deleteRecord(connection, change.table, change.id);
         else if (change.kind === 'dirty-cleared') await clearDirty(connection, change, plan);
         else await repairRecord(connection, change.table, change.id, change.after!);
       }
-      await connection.execScript('COMMIT');
-    } catch (error) {
-      await connection.execScript('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+    });
     return report;
   });
 }

@@ -14,22 +14,27 @@ export interface CommonFlags extends OutputOptions {
   readonly allowOutOfOrder?: boolean;
 }
 
-export function addCommonOptions(command: Command, { database = true }: { database?: boolean } = {}): Command {
+/**
+ * Adds the common flags. `database: false` leaves out the database ones (graph, new);
+ * `selection: false` keeps `--database-url`/`--lock-timeout` but leaves out `--module` and the
+ * `--allow-*` flags, for commands that define their own (rollback, baseline, repair).
+ */
+export function addCommonOptions(command: Command, { database = true, selection = true }: { database?: boolean; selection?: boolean } = {}): Command {
   command
     .option('-c, --config <path>', 'config file (default: found by walking up from the current directory)')
     .option('--json', 'print one JSON document on stdout; logs go to stderr')
     .option('--verbose', 'more detail, and stack traces on errors')
     .option('--quiet', 'print only errors');
-  if (database) {
-    command
-      .option('--database-url <url>', 'database URL (overrides MODKIT_DATABASE_URL and the config)')
-      .option('--module <name>', 'restrict to this module and what it depends on (repeatable)', collect)
-      .option('--lock-timeout <ms>', 'how long to wait for the migration lock', parseMs)
-      .option('--allow-drift', 'accept applied migrations whose file changed')
-      .option('--allow-missing', 'accept applied migrations whose file is gone')
-      .option('--allow-out-of-order', 'apply pending migrations that sort before the newest applied one');
-  }
-  return command;
+  if (!database) return command;
+  command
+    .option('--database-url <url>', 'database URL (overrides MODKIT_DATABASE_URL and the config)')
+    .option('--lock-timeout <ms>', 'how long to wait for the migration lock', parseMs);
+  if (!selection) return command;
+  return command
+    .option('--module <name>', 'restrict to this module and what it depends on (repeatable)', collect)
+    .option('--allow-drift', 'accept applied migrations whose file changed')
+    .option('--allow-missing', 'accept applied migrations whose file is gone')
+    .option('--allow-out-of-order', 'apply pending migrations that sort before the newest applied one');
 }
 
 export function txModeOption(): Option {

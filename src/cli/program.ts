@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { addCommonOptions, parseMs, parsePositiveInt, txModeOption } from './common-options.js';
+import { addCommonOptions, parsePositiveInt, txModeOption } from './common-options.js';
 import { Output } from './output.js';
 
 /** Runs a command handler with its output; the handler returns the exit code. */
@@ -78,10 +78,7 @@ export function buildProgram(context: ProgramContext): Command {
 
 /** rollback, baseline, repair, new, graph (the operations issue): registered apart to keep merges small. */
 function addOperationCommands(program: Command, action: (load: () => Promise<Handler>) => (...args: unknown[]) => Promise<void>): void {
-  const writing = (command: Command) =>
-    addCommonOptions(command, { database: false })
-      .option('--database-url <url>', 'database URL (overrides MODKIT_DATABASE_URL and the config)')
-      .option('--lock-timeout <ms>', 'how long to wait for the migration lock', parseMs);
+  const writing = (command: Command) => addCommonOptions(command, { selection: false });
 
   writing(program.command('rollback').argument('<module>', 'the module to roll back'))
     .description("run the down of applied migrations, newest first; refuses while dependents are applied unless --cascade")

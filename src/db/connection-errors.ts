@@ -1,25 +1,6 @@
 import { passwordOf, redactUrl } from '../config/database-url.js';
 import { ModkitError } from '../errors.js';
 
-/** Error codes (Node and PostgreSQL SQLSTATE) that mean "cannot reach or log in to the database". */
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'SQLITE_CANTOPEN',
-  'SQLITE_NOTADB',
-  'SQLITE_READONLY',
-  '28P01', // invalid_password
-  '28000', // invalid_authorization_specification
-  '3D000', // invalid_catalog_name: the database does not exist
-  '57P03', // cannot_connect_now (starting up, shutting down)
-  '53300', // too_many_connections
-]);
-
 const HINTS: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'is the server running and listening on that host and port?',
   ENOTFOUND: 'check the host name in the URL.',
@@ -38,11 +19,6 @@ export function unreachableError(url: string, error: unknown): ModkitError {
     cause: error,
     details: { url: redactUrl(url), code },
   });
-}
-
-export function isUnreachable(error: unknown): boolean {
-  const code = (error as { code?: string })?.code;
-  return code !== undefined && UNREACHABLE_CODES.has(code);
 }
 
 /** Removes the URL's password (raw and percent-decoded) from any text. */

@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import { redactUrl } from '../config/database-url.js';
 import type { DatabaseTarget } from '../config/types.js';
 import { unreachableError } from './connection-errors.js';
 
@@ -64,9 +63,4 @@ function sqliteConfig(target: DatabaseTarget): Knex.Config {
       },
     },
   };
-}
-
-/** What a runtime target looks like in logs: engine and redacted URL, never a password. */
-export function describeRuntimeTarget(target: DatabaseTarget): string {
-  return target.engine === 'sqlite' ? `SQLite ${target.sqlitePath}` : `PostgreSQL ${redactUrl(target.url)}`;
 }

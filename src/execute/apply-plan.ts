@@ -33,6 +33,9 @@ export async function applyPlan(session: DbSession, plan: MigrationPlan, options
   const { connection, dialect } = session;
   const all = txMode === 'all';
   const context = { results, total, insideOuterTransaction: all, ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
+  if (all && !dialect.supportsTransactionalDdl) {
+    return finish(new ModkitError('usage', `--tx-mode all needs transactional DDL, which ${dialect.engine} does not have; use --tx-mode per-migration`));
+  }
   if (all) await connection.execScript(dialect.beginSql);
   let index = 0;
   try {

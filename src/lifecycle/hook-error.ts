@@ -1,4 +1,4 @@
-import { ModkitError } from '../errors.js';
+import { messageOf, ModkitError } from '../errors.js';
 import type { LoadedModule } from '../modules/types.js';
 import type { HookPhase } from './types.js';
 
@@ -10,10 +10,6 @@ const HOOK_NAMES: Readonly<Record<HookPhase, string>> = {
   stop: 'stop(deadline)',
 };
 
-/** The text of anything thrown, for one-line reports. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * Exit 1: a module's hook failed. One paragraph naming the module, the phase and the file, what

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { LoadedModule } from '../modules/types.js';
 import type { Project } from '../project/load-project.js';
-import { hookError, interruptedBeforeRunning, messageOf } from './hook-error.js';
+import { messageOf } from '../errors.js';
+import { hookError, interruptedBeforeRunning } from './hook-error.js';
 import { createModuleContext } from './module-context.js';
 import { systemContext } from './pre-init.js';
 import type { RuntimeDatabases } from './runtime-databases.js';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { LoadedModule } from '../modules/types.js';
-import { messageOf } from './hook-error.js';
+import { messageOf } from '../errors.js';
 import { deadlineAfter, settleWithin, type Settled } from './settle-within.js';
 import type { LifecycleSink, RuntimeState, StopProblem } from './types.js';
 

@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ModkitError } from '../errors.js';
 import type { LoadedModule } from '../modules/types.js';
-import { hookError, messageOf } from './hook-error.js';
+import { messageOf } from '../errors.js';
+import { hookError } from './hook-error.js';
 import { resolveRestartPolicy, restartDelayMs, type RestartPolicy } from './restart-policy.js';
 import type { LifecycleSink } from './types.js';
 
