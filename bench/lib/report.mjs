@@ -2,7 +2,7 @@
 const TARGETS = { apply: 1.05, 'no-op': 0.8 };
 const CONCURRENT_TARGET = { 4: 0.7 };
 
-const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+const fmt = (ms) => (Number.isNaN(ms) ? 'failed' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 
 export function formatReport({ env, options, total, results, help, scale }) {
   const lines = [];
@@ -64,5 +64,9 @@ export function formatReport({ env, options, total, results, help, scale }) {
       }
     }
   }
-  return lines.join('\n');
+  const failures = [...results, ...(scale?.results ?? [])].flatMap((r) =>
+    ['apply', 'no-op'].flatMap((phase) => Object.entries(r[phase] ?? {}).filter(([, s]) => s.failed).map(([tool, s]) => `${tool} failed on ${r.engine} ${phase}: ${s.failed}`)),
+  );
+  if (failures.length > 0) lines.push('', ...failures);
+  return lines.join('\n').replace(/NaN(x)?/g, 'n/a');
 }

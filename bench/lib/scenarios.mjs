@@ -25,17 +25,31 @@ function rotate(list, by) {
   return [...list.slice(k), ...list.slice(0, k)];
 }
 
+/**
+ * A tool that fails (e.g. knex's one transaction for everything running out of PostgreSQL lock
+ * slots at 10,000 tables) is a result, not a crash of the bench: it is recorded on its samples
+ * as `failed` and not run again.
+ */
+function recordFailure(samples, tool, error, log) {
+  const lines = String(error?.message ?? error).split('\n').map((l) => l.trim()).filter(Boolean);
+  samples[tool.name].failed = lines.find((l) => /error|fatal|out of/i.test(l) && !l.startsWith('/')) ?? lines.at(-1) ?? 'failed';
+  log(`  ${tool.name} failed: ${samples[tool.name].failed}`);
+}
+
 /** (a) apply on a fresh database, each tool and repetition on its own new database. */
 export async function benchApply({ engine, tools, reps, dir, pgUrl, log }) {
   const samples = Object.fromEntries(tools.map((t) => [t.name, []]));
   for (let rep = -1; rep < reps; rep += 1) {
     for (const tool of rotate(tools, rep + 1)) {
+      if (samples[tool.name].failed) continue;
       const db = await createDatabase(engine, { dir, pgUrl });
       try {
         const { argv, env } = tool.command(db);
         const sample = await measure(argv, { env, cwd: dir });
         if (rep >= 0) samples[tool.name].push(sample);
         log(`  ${engine} apply ${tool.name} #${rep < 0 ? 'warm-up' : rep + 1}: ${sample.ms.toFixed(0)} ms`);
+      } catch (error) {
+        recordFailure(samples, tool, error, log);
       } finally {
         await db.drop();
       }
@@ -53,10 +67,11 @@ export async function benchNoop({ engine, tools, reps, dir, pgUrl, log }) {
       const db = await createDatabase(engine, { dir, pgUrl });
       dbs.set(tool.name, db);
       const { argv, env } = tool.command(db);
-      await measure(argv, { env, cwd: dir });
+      await measure(argv, { env, cwd: dir }).catch((error) => recordFailure(samples, tool, error, log));
     }
     for (let rep = -1; rep < reps; rep += 1) {
       for (const tool of rotate(tools, rep + 1)) {
+        if (samples[tool.name].failed) continue;
         const { argv, env } = tool.command(dbs.get(tool.name));
         const sample = await measure(argv, { env, cwd: dir });
         if (rep >= 0) samples[tool.name].push(sample);

@@ -6,6 +6,7 @@ export function median(values) {
 }
 
 export function summarize(samples) {
+  if (samples.failed) return { n: 0, medianMs: Number.NaN, failed: samples.failed };
   const ms = samples.map((s) => s.ms);
   const rss = samples.map((s) => s.rssKb).filter((v) => v !== undefined);
   return {

@@ -33,7 +33,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateRepo
 /** The same, for a project already loaded (the lifecycle runner uses it). */
 export async function migrateProject(project: Project, options: MigrateOptions = {}): Promise<MigrateReport> {
   const modules = selectModules(project, options.modules);
-  await runPreInit(project, modules);
+  await runPreInit(project, modules, options.signal);
   const result = await runDbPhase(project.config.database, modules, {
     lockTimeoutMs: project.config.lockTimeoutMs,
     ...(options.allow ? { allow: options.allow } : {}),

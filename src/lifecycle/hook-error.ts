@@ -3,6 +3,7 @@ import type { LoadedModule } from '../modules/types.js';
 import type { HookPhase } from './types.js';
 
 const HOOK_NAMES: Readonly<Record<HookPhase, string>> = {
+  pre_init: 'preInit(sys)',
   init: 'init(ctx)',
   post_init: 'postInit(sys)',
   start: 'start(signal)',
@@ -19,14 +20,18 @@ export function hookError(module: LoadedModule, phase: HookPhase, error: unknown
   return new ModkitError(
     'migration-failed',
     `${HOOK_NAMES[phase]} of module "${module.name}" failed in the ${phase} phase (${module.file}): ${messageOf(error)}. ` +
-      `${extra}Modules already started were stopped in reverse order. Fix the hook and run again (--verbose shows the stack).`,
+      `${extra}${aftermath(phase)} Fix the hook and run again (--verbose shows the stack).`,
     { cause: error, details: { module: module.name, phase, file: module.file } },
   );
 }
 
 /** Exit 130: a signal arrived before the application was running; what had started was stopped. */
 export function interruptedBeforeRunning(phase: HookPhase): ModkitError {
-  return new ModkitError('interrupted', `interrupted by a signal during the ${phase} phase; modules already started were stopped in reverse order`, {
+  return new ModkitError('interrupted', `interrupted by a signal during the ${phase} phase. ${aftermath(phase)}`, {
     details: { phase },
   });
+}
+
+function aftermath(phase: HookPhase): string {
+  return phase === 'pre_init' ? 'Nothing was migrated or started.' : 'Modules already started were stopped in reverse order.';
 }

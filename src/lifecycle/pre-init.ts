@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ModkitError } from '../errors.js';
+import { hookError, interruptedBeforeRunning } from './hook-error.js';
 import type { LoadedModule, SystemContext } from '../modules/types.js';
 import type { Project } from '../project/load-project.js';
 
@@ -15,20 +15,19 @@ export function systemContext(project: Project): SystemContext {
   });
 }
 
-/** Phase 1, pre_init: system modules' `preInit`, in topological order. */
-export async function runPreInit(project: Project, selected: readonly LoadedModule[]): Promise<void> {
+/** Phase 1, pre_init: system modules' `preInit`, in topological order, before any migration. */
+export async function runPreInit(project: Project, selected: readonly LoadedModule[], signal?: AbortSignal): Promise<void> {
   const names = new Set(selected.map((m) => m.name));
   const sys = systemContext(project);
   for (const name of project.order.topological) {
     const module = project.byName.get(name)!;
-    if (!names.has(name) || !module.system || !module.definition.preInit) continue;
+    const preInit = module.definition.preInit;
+    if (!names.has(name) || !module.system || !preInit) continue;
+    if (signal?.aborted) throw interruptedBeforeRunning('pre_init');
     try {
-      await module.definition.preInit(sys);
+      await preInit.call(module.definition, sys);
     } catch (error) {
-      throw new ModkitError('migration-failed', `preInit of module "${name}" (${module.file}) failed: ${(error as Error)?.message ?? error}`, {
-        cause: error,
-        details: { module: name, phase: 'pre_init', file: module.file },
-      });
+      throw hookError(module, 'pre_init', error);
     }
   }
 }

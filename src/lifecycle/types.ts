@@ -9,7 +9,7 @@ export type PipelineMode = 'migrate-only' | 'full';
 export type LifecyclePhase = 'db' | 'init' | 'post_init' | 'start' | 'run' | 'wait' | 'stop';
 
 /** The phases that call module hooks after the db phase. */
-export type HookPhase = 'init' | 'post_init' | 'start' | 'run' | 'stop';
+export type HookPhase = 'pre_init' | 'init' | 'post_init' | 'start' | 'run' | 'stop';
 
 /** The runtime's state machine (and each module's): starting → running → draining → stopped | failed. */
 export type RuntimeState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';

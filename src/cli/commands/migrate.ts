@@ -1,4 +1,4 @@
-import { migrateProject } from '../../api/migrate.js';
+import { runPipeline } from '../../lifecycle/run-pipeline.js';
 import { loadProject } from '../../project/load-project.js';
 import { EXIT_CODES } from '../../errors.js';
 import type { TxMode } from '../../execute/types.js';
@@ -20,8 +20,10 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
   const options = projectOptions(flags);
   const project = await loadProject(options);
   output.line(describeDatabase(project.config.database));
-  const report = await migrateProject(project, {
+  // The one pipeline of SPEC §5, in the mode that stops after the db phase.
+  const { migration: report } = await runPipeline(project, {
     ...options,
+    mode: 'migrate-only',
     allow: allowOptions(flags),
     ...(flags.txMode ? { txMode: flags.txMode } : {}),
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
