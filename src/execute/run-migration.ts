@@ -132,16 +132,18 @@ async function runBody(session: DbSession, migration: Migration, direction: Dire
     }
     return;
   }
-  if (body.transactional) {
-    // One round trip for the whole file: the engine's multi-statement call runs every statement.
+  if (body.transactional && dialect.errorLine) {
+    // One round trip for the whole file: the engine's multi-statement call runs every statement,
+    // and the error position it reports maps back to a line of the file.
     try {
       await connection.execScript(body.sql);
     } catch (error) {
-      throw fail(error, dialect.errorLine?.(error, body.sql));
+      throw fail(error, dialect.errorLine(error, body.sql));
     }
     return;
   }
-  // Outside a transaction each statement must be its own call (e.g. CREATE INDEX CONCURRENTLY).
+  // Statement by statement: outside a transaction each must be its own call (CREATE INDEX
+  // CONCURRENTLY), and on an engine that reports no error position (SQLite) it tells the line.
   for (const statement of splitSqlStatements(body.sql)) {
     try {
       await connection.execScript(statement.text);

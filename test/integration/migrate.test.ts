@@ -93,7 +93,7 @@ describe.each(ENGINES)('migrate on %s', (engine) => {
     expect(result.error?.message).toContain('billing/0001_invoices');
     expect(result.error?.message).toContain(project.migrationPath('billing', '0001_invoices.sql'));
     expect(result.error?.message).toMatch(/no_such_table/);
-    if (engine === 'postgres') expect(result.error?.details.line).toBe(3);
+    expect(result.error?.details.line).toBe(3);
     expect(result.results.at(-1)).toMatchObject({ module: 'billing', id: '0001_invoices', status: 'failed' });
     const tables = await tableNames(target);
     expect(tables).not.toContain('invoices');
