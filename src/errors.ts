@@ -1,7 +1,7 @@
 /**
  * Every failure modkit reports is a {@link ModkitError} carrying a {@link ErrorKind}.
  * The kind is the one source of truth for the process exit code (SPEC §4, "Exit codes");
- * only `src/cli` turns it into `process.exit`.
+ * only `src/cli` turns it into the process's exit status.
  */
 
 /** What went wrong, from the user's point of view. */

@@ -2,18 +2,11 @@ import type { DatabaseTarget } from '../config/types.js';
 import type { DbConnection, Dialect } from './dialects/types.js';
 import { loadDialect } from './load-dialect.js';
 
-/** The privileged connection and what it is connected to. */
+/** The privileged connection and what it is connected to (opened by withLockedSession). */
 export interface DbSession {
   readonly target: DatabaseTarget;
   readonly dialect: Dialect;
   readonly connection: DbConnection;
-}
-
-/** Opens the privileged connection (the executor owns it and closes it when the db phase ends). */
-export async function openSession(target: DatabaseTarget): Promise<DbSession> {
-  const dialect = await loadDialect(target.engine);
-  const connection = (await dialect.connect(target))!;
-  return { target, dialect, connection };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Knex } from 'knex';
+import type { Knex } from '../db/knex-types.js';
 import { ModkitError } from '../errors.js';
 import { hasNoTransactionDirective } from '../db/split-sql.js';
 import { importFile } from '../modules/import-file.js';

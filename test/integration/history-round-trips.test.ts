@@ -3,7 +3,8 @@ import { parseDatabaseUrl } from '../../src/config/database-url.js';
 import type { DbConnection } from '../../src/db/dialects/types.js';
 import { createHistoryTable, insertRecord, readHistories } from '../../src/db/history-table.js';
 import { historyTableNames } from '../../src/db/history-table-name.js';
-import { openSession, type DbSession } from '../../src/db/session.js';
+import { loadDialect } from '../../src/db/load-dialect.js';
+import type { DbSession } from '../../src/db/session.js';
 import { createTarget, ENGINES, type TestTarget } from '../support/engines.js';
 
 /** Wraps a connection so that every statement sent to the database is counted. */
@@ -31,7 +32,9 @@ describe.each(ENGINES)('reading history on %s', (engine) => {
 
   it('takes as many round trips for 200 modules as for 1', async () => {
     target = await createTarget(engine);
-    session = await openSession(parseDatabaseUrl(target.url, 'flag', process.cwd()));
+    const database = parseDatabaseUrl(target.url, 'flag', process.cwd());
+    const dialect = await loadDialect(database.engine);
+    session = { target: database, dialect, connection: (await dialect.connect(database))! };
     const modules = names(200);
     const tables = await historyTableNames(modules);
     for (const module of modules) {
