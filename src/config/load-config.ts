@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { importDefault } from '../modules/import-file.js';
@@ -95,7 +94,8 @@ export function findConfigFile(start: string): string {
 
 async function readConfigFile(file: string): Promise<unknown> {
   if (extname(file) === '.json') {
-    const text = await readFile(file, 'utf8');
+    // Synchronous: one small file, and node:fs/promises would cost ~0.9 ms to load on every run.
+    const text = readFileSync(file, 'utf8');
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { dynamicImport } from '../util/dynamic-import.js';
 import type { DbConnection, Dialect } from './dialects/types.js';
 
 const bound = new WeakMap<DbConnection, { nested: Knex; plain: Knex }>();
@@ -16,7 +17,7 @@ const bound = new WeakMap<DbConnection, { nested: Knex; plain: Knex }>();
 export async function knexFor(dialect: Dialect, connection: DbConnection, mode: 'nested' | 'plain'): Promise<Knex> {
   let pair = bound.get(connection);
   if (!pair) {
-    const { default: knex } = await import('knex');
+    const { default: knex } = await dynamicImport<typeof import('knex')>('knex');
     const make = (transacting: boolean): Knex => {
       // No `connection` setting: knex then creates no pool and opens nothing of its own.
       const instance = knex({ client: dialect.knexClient, useNullAsDefault: true });

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { dynamicImport } from '../util/dynamic-import.js';
 import type { DatabaseTarget } from '../config/types.js';
 import { unreachableError } from './connection-errors.js';
 
@@ -20,7 +21,7 @@ export interface RuntimeHandle {
  * knex is imported here, lazily, because `src/db` is the only folder that may load drivers.
  */
 export async function openRuntimeHandle(target: DatabaseTarget): Promise<RuntimeHandle> {
-  const { default: knex } = await import('knex');
+  const { default: knex } = await dynamicImport<typeof import('knex')>('knex');
   const config = target.engine === 'postgres' ? postgresConfig(target) : sqliteConfig(target);
   // knex would print connection failures to the console itself; they reach the caller as errors instead.
   const db = knex({ ...config, log: { warn: ignore, error: ignore, deprecate: ignore, debug: ignore } });

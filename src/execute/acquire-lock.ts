@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { performance } from 'node:perf_hooks';
+import { stopwatch } from '../util/stopwatch.js';
 import type { DatabaseLock } from '../db/dialects/types.js';
 import { ModkitError } from '../errors.js';
 import type { EventSink } from './types.js';
@@ -22,14 +22,14 @@ const MAX_DELAY_MS = 1_000;
  * Returns how long it waited, in ms.
  */
 export async function acquireLock(lock: DatabaseLock, options: AcquireLockOptions): Promise<number> {
-  const started = performance.now();
+  const elapsed = stopwatch();
   let delay = FIRST_DELAY_MS;
   let announced = false;
   const interrupted = () => new ModkitError('interrupted', 'interrupted by a signal while waiting for the migration lock; nothing ran');
   for (;;) {
     if (options.signal?.aborted) throw interrupted();
     if (await lock.tryAcquire()) {
-      const waitedMs = Math.round(performance.now() - started);
+      const waitedMs = elapsed();
       if (announced) options.onEvent?.({ type: 'lock-acquired', waitedMs });
       return waitedMs;
     }
@@ -38,7 +38,7 @@ export async function acquireLock(lock: DatabaseLock, options: AcquireLockOption
       const holder = await lock.describeHolder().catch(() => undefined);
       options.onEvent?.({ type: 'lock-wait', ...(holder ? { holder } : {}) });
     }
-    const left = options.timeoutMs - (performance.now() - started);
+    const left = options.timeoutMs - elapsed();
     if (left <= 0) {
       const holder = await lock.describeHolder().catch(() => undefined);
       throw new ModkitError(

@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { stopwatch } from '../util/stopwatch.js';
 import { createHistoryTable } from '../db/history-table.js';
 import type { DbSession } from '../db/session.js';
 import { ModkitError } from '../errors.js';
@@ -22,7 +22,7 @@ export interface ConcurrentApplyOptions extends ApplyOptions {
  * migration in flight (or roll it back) and stop; every failure is reported.
  */
 export async function applyConcurrently(session: DbSession, plan: MigrationPlan, options: ConcurrentApplyOptions): Promise<ApplyResult> {
-  const started = performance.now();
+  const elapsed = stopwatch();
   const results: MigrationResult[] = [];
   const errors: ModkitError[] = [];
   const total = plan.pendingCount;
@@ -94,7 +94,7 @@ export async function applyConcurrently(session: DbSession, plan: MigrationPlan,
     for (const s of sessions.slice(1)) await s.connection.close();
   }
   const error = combine(errors);
-  return { results, ...(error ? { error } : {}), durationMs: Math.round(performance.now() - started) };
+  return { results, ...(error ? { error } : {}), durationMs: elapsed() };
 }
 
 /** Each module's dependencies, direct and indirect, among the modules of the plan. */

@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { stopwatch } from '../util/stopwatch.js';
 import type { DbSession } from '../db/session.js';
 import { createHistoryTable } from '../db/history-table.js';
 import { ModkitError } from '../errors.js';
@@ -19,14 +19,14 @@ export interface ApplyOptions {
  * the result still lists what completed before it.
  */
 export async function applyPlan(session: DbSession, plan: MigrationPlan, options: ApplyOptions = {}): Promise<ApplyResult> {
-  const started = performance.now();
+  const elapsed = stopwatch();
   const txMode = options.txMode ?? 'per-migration';
   const results: MigrationResult[] = [];
   const total = plan.pendingCount;
   const finish = (error?: ModkitError): ApplyResult => ({
     results,
     ...(error ? { error } : {}),
-    durationMs: Math.round(performance.now() - started),
+    durationMs: elapsed(),
   });
   if (total === 0) return finish();
 

@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { stopwatch } from '../util/stopwatch.js';
 import type { DatabaseTarget } from '../config/types.js';
 import { upgradeHistoryTable } from '../db/history-table.js';
 import { ModkitError } from '../errors.js';
@@ -30,7 +30,7 @@ export interface DbPhaseResult extends ApplyResult {
  * A signal cancels the statement in flight; the executor then stops before the next migration.
  */
 export async function runDbPhase(target: DatabaseTarget, modules: readonly LoadedModule[], options: DbPhaseOptions): Promise<DbPhaseResult> {
-  const started = performance.now();
+  const elapsed = stopwatch();
   const names = modules.map((m) => m.name);
   return withLockedSession(target, names, options, async ({ session, histories, lockWaitedMs }) => {
     const plan = planMigrations(modules, histories, options.allow);
@@ -41,7 +41,7 @@ export async function runDbPhase(target: DatabaseTarget, modules: readonly Loade
     }
     await preflight(plan, options.txMode ?? 'per-migration');
     const result = await applyInOrderOrConcurrently(session, plan, options);
-    return { ...result, plan, lockWaitedMs, durationMs: Math.round(performance.now() - started) };
+    return { ...result, plan, lockWaitedMs, durationMs: elapsed() };
   });
 }
 

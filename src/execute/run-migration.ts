@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { stopwatch } from '../util/stopwatch.js';
 import type { DbSession } from '../db/session.js';
 import { deleteRecord, insertRecord, insertRecordSql, markApplied, markStarted, STATE_STARTED } from '../db/history-table.js';
 import { transactionsOf } from './transactions-of.js';
@@ -35,8 +35,7 @@ export async function runMigration(
     });
   }
   const { connection, dialect } = session;
-  const started = performance.now();
-  const elapsed = () => Math.round(performance.now() - started);
+  const elapsed = stopwatch();
   const record = async (durationMs: number) => {
     if (direction === 'down') await deleteRecord(connection, table, migration.id);
     else if (body.transactional) await insertRecord(connection, table, { version: migration.id, checksum: migration.checksum, durationMs });

@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { stopwatch } from '../util/stopwatch.js';
 import { upgradeHistoryTable } from '../db/history-table.js';
 import type { DbSession } from '../db/session.js';
 import { ModkitError } from '../errors.js';
@@ -24,10 +24,10 @@ export async function runRollback(
   histories: ReadonlyMap<string, ModuleHistory>,
   options: RunRollbackOptions = {},
 ): Promise<ApplyResult> {
-  const started = performance.now();
+  const elapsed = stopwatch();
   const results: MigrationResult[] = [];
   const total = downs.length;
-  const finish = (error?: ModkitError): ApplyResult => ({ results, ...(error ? { error } : {}), durationMs: Math.round(performance.now() - started) });
+  const finish = (error?: ModkitError): ApplyResult => ({ results, ...(error ? { error } : {}), durationMs: elapsed() });
   try {
     // A Rust-created table lacks `state`, which a no-transaction down writes: upgrade it first.
     for (const module of new Set(downs.map((d) => d.step.module))) {

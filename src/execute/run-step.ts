@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { stopwatch } from '../util/stopwatch.js';
 import type { DbSession } from '../db/session.js';
 import { ModkitError } from '../errors.js';
 import type { Migration } from '../modules/types.js';
@@ -31,7 +31,7 @@ export async function runStep(
   if (context.signal?.aborted) throw interruptedError();
   context.onEvent?.({ type: 'migration-start', module: migration.module, id: migration.id, index, total: context.total });
   const base = { module: migration.module, id: migration.id, direction, ...(migration.file ? { file: migration.file } : {}) };
-  const started = performance.now();
+  const elapsed = stopwatch();
   try {
     const durationMs = await runMigration(worker, table, migration, direction, {
       insideOuterTransaction: context.insideOuterTransaction === true,
@@ -41,7 +41,7 @@ export async function runStep(
     context.results.push(result);
     context.onEvent?.({ type: 'migration-done', result, index, total: context.total });
   } catch (error) {
-    context.results.push({ ...base, status: 'failed', durationMs: Math.round(performance.now() - started) });
+    context.results.push({ ...base, status: 'failed', durationMs: elapsed() });
     throw runError(error, context.signal?.aborted === true);
   }
 }

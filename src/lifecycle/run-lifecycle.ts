@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { stopwatch } from '../util/stopwatch.js';
 import { ModkitError } from '../errors.js';
 import type { LoadedModule } from '../modules/types.js';
 import type { Project } from '../project/load-project.js';
@@ -26,7 +26,7 @@ export interface LifecycleOptions {
  * `error` says why the outcome is not `stopped`.
  */
 export async function runLifecycle(project: Project, modules: readonly LoadedModule[], options: LifecycleOptions = {}): Promise<LifecycleReport> {
-  const t0 = performance.now();
+  const elapsed = stopwatch();
   const emit: LifecycleSink = options.onEvent ?? (() => undefined);
   const setState = (state: RuntimeState, module?: string, reason?: string) =>
     emit({ type: 'state', state, ...(module ? { module } : {}), ...(reason ? { reason } : {}), at: new Date().toISOString() });
@@ -81,18 +81,18 @@ export async function runLifecycle(project: Project, modules: readonly LoadedMod
     started,
     stopped: stop.stopped,
     stopProblems: stop.problems,
-    durationMs: Math.round(performance.now() - t0),
+    durationMs: elapsed(),
   };
 }
 
 /** Runs one phase between `begin` and `end` events. */
 async function phase<T>(emit: (event: LifecycleEvent) => void, name: LifecyclePhase, run: () => Promise<T>): Promise<T> {
   emit({ type: 'phase', phase: name, status: 'begin' });
-  const t0 = performance.now();
+  const elapsed = stopwatch();
   try {
     return await run();
   } finally {
-    emit({ type: 'phase', phase: name, status: 'end', durationMs: Math.round(performance.now() - t0) });
+    emit({ type: 'phase', phase: name, status: 'end', durationMs: elapsed() });
   }
 }
 

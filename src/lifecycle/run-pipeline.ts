@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { stopwatch } from '../util/stopwatch.js';
 import { migrateProject } from '../api/migrate.js';
 import type { Project } from '../project/load-project.js';
 import { selectModules } from '../project/load-project.js';
@@ -28,7 +28,7 @@ export async function runPipeline(project: Project, options: PipelineOptions): P
   if (full) emit({ type: 'state', state: 'starting', at: new Date().toISOString() });
   // pre_init runs first, inside migrateProject: it is part of every mode.
   emit({ type: 'phase', phase: 'db', status: 'begin' });
-  const t0 = performance.now();
+  const elapsed = stopwatch();
   let migration;
   try {
     migration = await migrateProject(project, options);
@@ -36,7 +36,7 @@ export async function runPipeline(project: Project, options: PipelineOptions): P
     if (full) emit({ type: 'state', state: 'failed', reason: (error as Error)?.message, at: new Date().toISOString() });
     throw error;
   } finally {
-    emit({ type: 'phase', phase: 'db', status: 'end', durationMs: Math.round(performance.now() - t0) });
+    emit({ type: 'phase', phase: 'db', status: 'end', durationMs: elapsed() });
   }
   const dbError = migration.result.error;
   if (dbError || !full) {

@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { stopwatch } from '../util/stopwatch.js';
 import type { LoadedModule } from '../modules/types.js';
 import type { Project } from '../project/load-project.js';
 import { messageOf } from '../errors.js';
@@ -62,13 +62,13 @@ export async function runStartPhase(context: StartupContext, started: string[]):
 /** Runs one hook: refuses once shutdown began, times it, reports it, and names module and phase on failure. */
 async function callHook(context: StartupContext, module: LoadedModule, phase: HookPhase, call: () => unknown): Promise<void> {
   if (context.signal.aborted) throw interruptedBeforeRunning(phase);
-  const t0 = performance.now();
+  const elapsed = stopwatch();
   try {
     await call();
   } catch (error) {
-    const durationMs = Math.round(performance.now() - t0);
+    const durationMs = elapsed();
     context.emit({ type: 'hook', module: module.name, phase, status: 'failed', durationMs, error: messageOf(error) });
     throw hookError(module, phase, error);
   }
-  context.emit({ type: 'hook', module: module.name, phase, status: 'ok', durationMs: Math.round(performance.now() - t0) });
+  context.emit({ type: 'hook', module: module.name, phase, status: 'ok', durationMs: elapsed() });
 }

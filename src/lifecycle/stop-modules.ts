@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { stopwatch } from '../util/stopwatch.js';
 import type { LoadedModule } from '../modules/types.js';
 import { messageOf } from '../errors.js';
 import { deadlineAfter, settleWithin, type Settled } from './settle-within.js';
@@ -72,11 +72,11 @@ async function stopOne(module: LoadedModule, options: StopOptions): Promise<Stop
     const stop = module.definition.stop;
     let outcome: Settled = { status: 'ok' };
     if (stop) {
-      const t0 = performance.now();
+      const elapsed = stopwatch();
       // Promise.resolve().then turns a synchronous throw into a rejection like any other failure.
       outcome = await settleWithin(Promise.resolve().then(() => stop.call(module.definition, deadline.signal)), deadline.signal, grace);
       const error = outcome.status === 'failed' ? messageOf(outcome.error) : outcome.status === 'timed-out' ? `did not return within its ${options.deadlineMs} ms deadline` : undefined;
-      options.emit({ type: 'hook', module: module.name, phase: 'stop', status: outcome.status, durationMs: Math.round(performance.now() - t0), ...(error ? { error } : {}) });
+      options.emit({ type: 'hook', module: module.name, phase: 'stop', status: outcome.status, durationMs: elapsed(), ...(error ? { error } : {}) });
     }
     if (outcome.status === 'ok') {
       options.setState('stopped', module.name);

@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { stopwatch } from '../util/stopwatch.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ModkitError } from '../errors.js';
 import type { LoadedModule } from '../modules/types.js';
@@ -29,13 +29,13 @@ export function superviseTasks(
 async function superviseTask(module: LoadedModule, signal: AbortSignal, emit: LifecycleSink, onFatal: (error: ModkitError) => void): Promise<void> {
   const policy = resolveRestartPolicy(module.definition.restart);
   for (let attempt = 1; ; attempt += 1) {
-    const t0 = performance.now();
+    const elapsed = stopwatch();
     try {
       await module.definition.run!.call(module.definition, signal);
-      emit({ type: 'hook', module: module.name, phase: 'run', status: 'ok', durationMs: Math.round(performance.now() - t0) });
+      emit({ type: 'hook', module: module.name, phase: 'run', status: 'ok', durationMs: elapsed() });
       return;
     } catch (error) {
-      const durationMs = Math.round(performance.now() - t0);
+      const durationMs = elapsed();
       // A task that rejects because shutdown aborted its signal is stopping, not failing.
       if (signal.aborted) {
         emit({ type: 'hook', module: module.name, phase: 'run', status: 'ok', durationMs });

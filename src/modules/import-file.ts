@@ -1,6 +1,7 @@
 import { extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '../errors.js';
+import { dynamicImport } from '../util/dynamic-import.js';
 
 type Jiti = { import(id: string, opts?: { default?: boolean }): Promise<unknown> };
 let jiti: Jiti | undefined;
@@ -18,7 +19,7 @@ export async function importFile(file: string, what: string): Promise<Record<str
       jiti ??= await createJitiOnce();
       return (await jiti.import(file)) as Record<string, unknown>;
     }
-    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    return await dynamicImport(pathToFileURL(file).href);
   } catch (error) {
     throw new UsageError(`${what} ${file} failed to load: ${(error as Error)?.message ?? String(error)}`, {
       cause: error,
@@ -38,7 +39,7 @@ function isTypeScript(file: string): boolean {
 }
 
 async function createJitiOnce(): Promise<Jiti> {
-  const { createJiti } = await import('jiti');
+  const { createJiti } = await dynamicImport<typeof import('jiti')>('jiti');
   // Files are imported by absolute path, so the base only matters for jiti's own bookkeeping;
   // the current directory keeps this free of import.meta (the CLI ships as a CommonJS bundle).
   return createJiti(pathToFileURL(join(process.cwd(), 'modkit.config.js')).href, { interopDefault: true }) as Jiti;

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { ModkitError } from '../../errors.js';
+import { stopwatch } from '../../util/stopwatch.js';
 import type { MigrationTransactions } from './types.js';
 
 /** How long one group of migrations may stay uncommitted. */
@@ -15,7 +16,7 @@ const GROUP_COMMIT_MS = 200;
  * as a whole, history rows included, and the rerun applies it again.
  */
 export function sqliteTransactions(db: Database.Database): MigrationTransactions & { readonly commitOpenGroup: () => void } {
-  let groupStarted = 0;
+  let groupAge = stopwatch();
   let inGroup = 0;
   let groupOpen = false;
   const commitGroup = () => {
@@ -28,7 +29,7 @@ export function sqliteTransactions(db: Database.Database): MigrationTransactions
       if (!db.inTransaction) {
         db.exec('BEGIN IMMEDIATE');
         groupOpen = true;
-        groupStarted = performance.now();
+        groupAge = stopwatch();
         inGroup = 0;
       }
       db.exec('SAVEPOINT modkit_migration');
@@ -36,7 +37,7 @@ export function sqliteTransactions(db: Database.Database): MigrationTransactions
     async commit() {
       db.exec('RELEASE modkit_migration');
       inGroup += 1;
-      if (performance.now() - groupStarted >= GROUP_COMMIT_MS) commitGroup();
+      if (groupAge() >= GROUP_COMMIT_MS) commitGroup();
     },
     async rollback() {
       if (!db.inTransaction) {
