@@ -57,7 +57,14 @@ function misnamed(name: string): MigrationFileName {
   };
 }
 
-/** Byte-order comparison of ids, as the Rust runtime sorts them (not locale order). */
+/**
+ * Byte-order comparison of ids' UTF-8, as the Rust runtime sorts them (not locale order).
+ * Comparing UTF-16 code units gives the same order except around surrogate pairs, so only
+ * strings with one pay for encoding (ids are ASCII; history rows from other tools may not be).
+ */
 export function compareIds(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  if (HAS_SURROGATE.test(a) || HAS_SURROGATE.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return a < b ? -1 : a > b ? 1 : 0;
 }
+
+const HAS_SURROGATE = /[\uD800-\uDFFF]/;

@@ -28,4 +28,13 @@ describe('compareIds', () => {
     const ids = ['0010_b', '0002_a', '0002_B', '0001_z', 'm0001_x'];
     expect([...ids].sort(compareIds)).toEqual(['0001_z', '0002_B', '0002_a', '0010_b', 'm0001_x']);
   });
+
+  it('orders by UTF-8 bytes for any text a history table may hold (astral characters too)', () => {
+    const ids = ['0001_a', '0001_é', '0001_\u{E000}', '0001_\u{FFFD}', '0001_😀', '0001_\u{10FFFF}', '0001_', '0001_a😀', '0001_aé', ''];
+    for (const a of ids) {
+      for (const b of ids) {
+        expect(Math.sign(compareIds(a, b)), `${a} vs ${b}`).toBe(Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))));
+      }
+    }
+  });
 });
