@@ -15,7 +15,7 @@ const buildId = /^\/\/ modkit-build (\w+)/.exec(source)?.[1];
 const cacheFile = buildId && bundle.replace(/\.cjs$/, `.${buildId}.cache`);
 let cachedData;
 try {
-  if (cacheFile && !process.env.MODKIT_TRAIN_CODE_CACHE) cachedData = readFileSync(cacheFile);
+  if (cacheFile) cachedData = readFileSync(cacheFile);
 } catch {
   // no cache (a development build, or removed): compile as usual
 }
@@ -29,7 +29,8 @@ const module = { exports: {} };
 script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
 
 if (process.env.MODKIT_TRAIN_CODE_CACHE && cacheFile) {
-  // Taken at exit, so the cache also holds every function this run compiled on the way.
+  // Taken at exit, so the cache holds every function this run compiled on the way, added to
+  // those of the training runs before it.
   process.on('exit', () => writeFileSync(cacheFile, script.createCachedData()));
 }
 

@@ -4,9 +4,9 @@
  * 1. dist/modkit-cli.cjs: one CommonJS bundle of dist/cli/main.js and commander, so Node reads and
  *    compiles one file instead of resolving ~60. Drivers, knex and jiti stay external: they load
  *    only when a command needs them. Its first line names the build: `// modkit-build <hash>`.
- * 2. dist/modkit-cli.<hash>.cache: a V8 code cache of that bundle, taken at the end of a real
- *    `migrate --only` on a small SQLite project, so it holds the bytecode of every function such a
- *    run compiles. bin/modkit.js hands it to V8, which skips parsing and compiling them (~4 ms of
+ * 2. dist/modkit-cli.<hash>.cache: a V8 code cache of that bundle, taken at the end of real runs
+ *    on a small SQLite project (migrate --only applying, then with nothing to do, then --help), so
+ *    it holds the bytecode of every function such runs compile. bin/modkit.js hands it to V8, which skips parsing and compiling them (~4 ms of
  *    every run). V8 rejects a cache made by another V8 version or with other flags; the CLI then
  *    compiles as usual, so a cache that does not fit costs nothing but the read.
  */
@@ -58,6 +58,7 @@ const result = await build({
   logLevel: 'warning',
 });
 const code = result.outputFiles[0].text;
+assertOneNativeImport(code);
 const buildId = createHash('sha256').update(code).digest('hex').slice(0, 16);
 writeFileSync(bundleFile, `// modkit-build ${buildId}\n${code}`);
 
@@ -65,24 +66,39 @@ for (const name of readdirSync(dist)) if (/^modkit-cli\.\w+\.cache$/.test(name))
 trainCodeCache();
 
 /**
- * Runs `modkit migrate --only` once on a throwaway project (SQL and script migrations, a system
- * module) with MODKIT_TRAIN_CODE_CACHE set, which makes bin/modkit.js write the code cache at exit.
- * Without better-sqlite3 (an optional dependency) it trains on `graph`, which needs no driver.
+ * Code compiled through vm.Script (bin/modkit.js) has no import() of its own on Node 20: a native
+ * import() anywhere but src/util/dynamic-import.ts would fail only when that path runs.
+ */
+function assertOneNativeImport(bundle) {
+  const calls = bundle.match(/(?<![.\w$])import\(/g) ?? [];
+  if (calls.length !== 1) {
+    throw new Error(`the CLI bundle has ${calls.length} native import() calls, expected 1: load modules through dynamicImport (src/util/dynamic-import.ts)`);
+  }
+}
+
+/**
+ * Runs the CLI on a throwaway project (SQL and script migrations, a system module) with
+ * MODKIT_TRAIN_CODE_CACHE set, which makes bin/modkit.js write the code cache at exit, each run
+ * adding to the cache of the one before. Without better-sqlite3 (an optional dependency) it
+ * trains on `graph`, which needs no driver.
  */
 function trainCodeCache() {
   const dir = mkdtempSync(join(tmpdir(), 'modkit-train-'));
   try {
     const config = writeTrainingProject(dir);
     const run = (args) =>
-      execFileSync(process.execPath, [join(repo, 'bin/modkit.js'), ...args, '-c', config], {
+      execFileSync(process.execPath, [join(repo, 'bin/modkit.js'), ...args], {
         env: { ...process.env, MODKIT_TRAIN_CODE_CACHE: '1', MODKIT_DATABASE_URL: '' },
         stdio: 'ignore',
       });
+    const migrate = ['migrate', '--only', '-c', config, '--database-url', `sqlite:${join(dir, 'train.sqlite')}`];
     try {
-      run(['migrate', '--only', '--database-url', `sqlite:${join(dir, 'train.sqlite')}`]);
+      run(migrate); // applies everything
+      run(migrate); // nothing to do: the run of every deploy
     } catch {
-      run(['graph']);
+      run(['graph', '-c', config]);
     }
+    run(['--help']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
