@@ -31,7 +31,13 @@ script.runInThisContext()(module.exports, createRequire(bundle), module, bundle,
 if (process.env.MODKIT_TRAIN_CODE_CACHE && cacheFile) {
   // Taken at exit, so the cache holds every function this run compiled on the way, added to
   // those of the training runs before it.
-  process.on('exit', () => writeFileSync(cacheFile, script.createCachedData()));
+  process.on('exit', () => {
+    try {
+      writeFileSync(cacheFile, script.createCachedData());
+    } catch {
+      // read-only install: the build notices a missing cache, a user's run must not fail on it
+    }
+  });
 }
 
 // Code compiled through vm.Script has no import() of its own on Node 20; lend it this module's.

@@ -12,7 +12,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +64,7 @@ writeFileSync(bundleFile, `// modkit-build ${buildId}\n${code}`);
 
 for (const name of readdirSync(dist)) if (/^modkit-cli\.\w+\.cache$/.test(name)) rmSync(join(dist, name));
 trainCodeCache();
+if (!existsSync(join(dist, `modkit-cli.${buildId}.cache`))) throw new Error('training the CLI code cache wrote no cache file');
 
 /**
  * Code compiled through vm.Script (bin/modkit.js) has no import() of its own on Node 20: a native
