@@ -1,13 +1,26 @@
 import type { Engine } from '../config/types.js';
+import { UsageError } from '../errors.js';
 import type { Dialect } from './dialects/types.js';
+
+const DRIVERS: Readonly<Record<Engine, string>> = { postgres: 'pg', sqlite: 'better-sqlite3' };
 
 /**
  * The dialect for an engine. Imported lazily so that commands which need no database
- * (`--help`, `graph`, `new`, `validate --offline`) never load a driver.
+ * (`--help`, `graph`, `new`, `validate --offline`) never load a driver. The drivers are optional
+ * dependencies: one that is not installed is a usage error that says how to install it.
  */
 export async function loadDialect(engine: Engine): Promise<Dialect> {
-  if (engine === 'postgres') return withoutLazyResponse(async () => (await import('./dialects/postgres.js')).postgresDialect);
-  return (await import('./dialects/sqlite.js')).sqliteDialect;
+  try {
+    if (engine === 'postgres') return await withoutLazyResponse(async () => (await import('./dialects/postgres.js')).postgresDialect);
+    return (await import('./dialects/sqlite.js')).sqliteDialect;
+  } catch (error) {
+    const driver = DRIVERS[engine];
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code !== 'MODULE_NOT_FOUND' || !message.includes(`'${driver}'`)) throw error;
+    throw new UsageError(`the ${engine === 'postgres' ? 'PostgreSQL' : 'SQLite'} driver "${driver}" is not installed: run \`npm install ${driver}\` in your project`, {
+      cause: error,
+    });
+  }
 }
 
 /**

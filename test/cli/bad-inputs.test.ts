@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { symlink } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureProject, type FixtureModule, type FixtureProject } from '../support/project-fixture.js';
 import { createTarget, tableNames, type TestTarget } from '../support/engines.js';
+import { installCopy } from '../support/install-copy.js';
 import { startEmbedded, type RunningPostgres } from '../support/postgres.js';
 import { runCli } from '../support/run-cli.js';
 
@@ -141,6 +143,24 @@ describe('bad inputs', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown database URL scheme');
     expect(r.stderr).not.toContain('hunter2');
+  });
+
+  it('a driver that is not installed (exit 2) says how to install it', async () => {
+    project = await createFixtureProject([good]); // in the temp dir: no node_modules above it
+    const copy = installCopy(project.dir);
+    for (const [url, advice] of [
+      ['postgres://app:hunter2@127.0.0.1:1/app', 'the PostgreSQL driver "pg" is not installed: run `npm install pg`'],
+      [`sqlite:${project.dir}/db.sqlite`, 'the SQLite driver "better-sqlite3" is not installed: run `npm install better-sqlite3`'],
+    ] as const) {
+      const run = spawnSync(process.execPath, [copy.bin, 'migrate', '--only', '-c', project.configPath, '--database-url', url], {
+        encoding: 'utf8',
+        env: { ...process.env, MODKIT_DATABASE_URL: '' },
+      });
+      expect(run.status, run.stderr).toBe(2);
+      expect(run.stderr).toContain(advice);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(run.stderr).not.toContain('hunter2');
+    }
   });
 
   it('an unreachable server (exit 5), password never printed', async () => {

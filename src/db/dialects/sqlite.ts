@@ -45,9 +45,10 @@ class SqliteConnection implements DbConnection {
 }
 
 /**
- * Where npm builds better-sqlite3's addon. Left to itself, better-sqlite3 finds it through the
- * `bindings` package, which probes ~20 paths: ~2.5 ms of every SQLite run. Anywhere else (a
- * prebuilt binary in another place, a bundler), `undefined` keeps better-sqlite3's own search.
+ * Where npm builds better-sqlite3's addon (build/Release, also where its prebuilt binaries go).
+ * Left to itself, better-sqlite3 finds it through the `bindings` package, which probes ~20 paths:
+ * ~2.5 ms of every SQLite run. Without that file (a Debug build, a bundler), `undefined` keeps
+ * better-sqlite3's own search.
  */
 const nativeBinding: string | undefined = (() => {
   try {
