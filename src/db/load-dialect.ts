@@ -2,7 +2,10 @@ import type { Engine } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import type { Dialect } from './dialects/types.js';
 
-const DRIVERS: Readonly<Record<Engine, string>> = { postgres: 'pg', sqlite: 'better-sqlite3' };
+const DRIVERS: Readonly<Record<Engine, { readonly engine: string; readonly driver: string }>> = {
+  postgres: { engine: 'PostgreSQL', driver: 'pg' },
+  sqlite: { engine: 'SQLite', driver: 'better-sqlite3' },
+};
 
 /**
  * The dialect for an engine. Imported lazily so that commands which need no database
@@ -14,12 +17,10 @@ export async function loadDialect(engine: Engine): Promise<Dialect> {
     if (engine === 'postgres') return await withoutLazyResponse(async () => (await import('./dialects/postgres.js')).postgresDialect);
     return (await import('./dialects/sqlite.js')).sqliteDialect;
   } catch (error) {
-    const driver = DRIVERS[engine];
+    const { engine: name, driver } = DRIVERS[engine];
     const { code, message } = error as NodeJS.ErrnoException;
     if (code !== 'MODULE_NOT_FOUND' || !message.includes(`'${driver}'`)) throw error;
-    throw new UsageError(`the ${engine === 'postgres' ? 'PostgreSQL' : 'SQLite'} driver "${driver}" is not installed: run \`npm install ${driver}\` in your project`, {
-      cause: error,
-    });
+    throw new UsageError(`the ${name} driver "${driver}" is not installed: run \`npm install ${driver}\` in your project`, { cause: error });
   }
 }
 
