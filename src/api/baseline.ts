@@ -1,7 +1,5 @@
 import type { DatabaseTarget } from '../config/types.js';
-import { createHistoryTable, insertRecord, upgradeHistoryTable } from '../db/history-table.js';
 import { ModkitError, UsageError } from '../errors.js';
-import { inTransaction } from '../execute/in-transaction.js';
 import { withLockedSession } from '../execute/locked-session.js';
 import type { EventSink } from '../execute/types.js';
 import { planBaseline, type BaselinePlan } from '../plan/plan-baseline.js';
@@ -55,12 +53,11 @@ export async function baseline(options: BaselineOptions): Promise<BaselineReport
       );
     }
     if (plan.record.length === 0) return { project, database, plan, lockWaitedMs };
-    const { dialect, connection } = session;
     // All or nothing: a half-recorded baseline would look like a partly applied module.
-    await inTransaction(session, async () => {
-      if (!history.exists) await createHistoryTable(dialect, connection, history.table);
-      else await upgradeHistoryTable(connection, history);
-      for (const migration of plan.record) await insertRecord(connection, history.table, { version: migration.id, checksum: migration.checksum, durationMs: null });
+    await session.writeHistory(async (writer) => {
+      if (!history.exists) await writer.create(history.table);
+      else await writer.upgrade(history);
+      for (const migration of plan.record) await writer.insert(history.table, migration.id, migration.checksum);
     });
     return { project, database, plan, lockWaitedMs };
   });

@@ -1,6 +1,5 @@
+import type { RunOptions } from '../lifecycle/types.js';
 import type { LoadProjectOptions } from '../project/load-project.js';
-import type { AllowOptions } from '../plan/types.js';
-import type { EventSink, TxMode } from '../execute/types.js';
 
 /** Options shared by the library calls (the CLI's common flags map onto these one to one). */
 export interface ProjectOptions extends LoadProjectOptions {
@@ -8,12 +7,5 @@ export interface ProjectOptions extends LoadProjectOptions {
   readonly modules?: readonly string[];
 }
 
-export interface MigrateOptions extends ProjectOptions {
-  readonly allow?: AllowOptions;
-  readonly txMode?: TxMode;
-  /** Independent modules migrate at once on separate connections (PostgreSQL); default 1. */
-  readonly concurrency?: number;
-  /** Aborting cancels the running migration, rolls it back and releases the lock. */
-  readonly signal?: AbortSignal;
-  readonly onEvent?: EventSink;
-}
+/** `migrate`: where (the project and its config overrides) and how (the run options). */
+export interface MigrateOptions extends ProjectOptions, RunOptions {}

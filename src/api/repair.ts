@@ -1,8 +1,6 @@
 import type { DatabaseTarget } from '../config/types.js';
-import type { DbConnection } from '../db/dialects/types.js';
-import { deleteRecord, markApplied, repairRecord, upgradeHistoryTable } from '../db/history-table.js';
+import type { HistoryWriter } from '../db/session.js';
 import { UsageError } from '../errors.js';
-import { inTransaction } from '../execute/in-transaction.js';
 import { withLockedSession } from '../execute/locked-session.js';
 import type { EventSink } from '../execute/types.js';
 import { planRepair, type RepairChange, type RepairPlan } from '../plan/plan-repair.js';
@@ -53,13 +51,12 @@ export async function repair(options: RepairOptions = {}): Promise<RepairReport>
     const plan = planRepair(modules, histories, { retry: options.retry === true });
     const report = { project, database, modules: modules.map((m) => m.name), plan, lockWaitedMs };
     if (plan.changes.length === 0 && plan.upgrades.length === 0) return report;
-    const { connection } = session;
-    await inTransaction(session, async () => {
-      for (const upgrade of plan.upgrades) await upgradeHistoryTable(connection, histories.get(upgrade.module)!);
+    await session.writeHistory(async (writer) => {
+      for (const upgrade of plan.upgrades) await writer.upgrade(histories.get(upgrade.module)!);
       for (const change of plan.changes) {
-        if (change.kind === 'dirty-retried') await deleteRecord(connection, change.table, change.id);
-        else if (change.kind === 'dirty-cleared') await clearDirty(connection, change, plan);
-        else await repairRecord(connection, change.table, change.id, change.after!);
+        if (change.kind === 'dirty-retried') await writer.remove(change.table, change.id);
+        else if (change.kind === 'dirty-cleared') await clearDirty(writer, change, plan);
+        else await writer.repair(change.table, change.id, change.after!);
       }
     });
     return report;
@@ -67,7 +64,7 @@ export async function repair(options: RepairOptions = {}): Promise<RepairReport>
 }
 
 /** A dirty row whose checksum is also re-recorded is cleared by repairRecord; otherwise only its state changes. */
-async function clearDirty(connection: DbConnection, change: RepairChange, plan: RepairPlan): Promise<void> {
+async function clearDirty(writer: HistoryWriter, change: RepairChange, plan: RepairPlan): Promise<void> {
   const alsoChecksum = plan.changes.some((c) => c !== change && c.table === change.table && c.id === change.id);
-  if (!alsoChecksum) await markApplied(connection, change.table, change.id, 0);
+  if (!alsoChecksum) await writer.markApplied(change.table, change.id);
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DatabaseTarget } from '../config/types.js';
 import { ModkitError, UsageError } from '../errors.js';
 import { checkDowns, type LoadedDown } from '../execute/check-downs.js';
@@ -64,7 +65,7 @@ export async function rollback(options: RollbackOptions): Promise<RollbackReport
   };
   return withLockedSession(database, involved, lockOptions, async ({ session, histories, lockWaitedMs }) => {
     const { plan, downs } = await prepare(histories);
-    const result = await runRollback(session, downs, histories, lockOptions);
+    const result = await runRollback(session, downs, histories, randomUUID(), lockOptions);
     return { project, database, plan, downs, dryRun: false, result: { ...result, lockWaitedMs } };
   });
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { splitSqlStatements } from '../db/split-sql.js';
 import { ModkitError } from '../errors.js';
 import { inspectDatabase } from '../execute/inspect.js';
-import { loadBody } from '../execute/load-body.js';
+import { loadBody } from '../modules/load-body.js';
 import type { Migration } from '../modules/types.js';
 import type { AllowOptions, MigrationPlan } from '../plan/types.js';
 import { loadProject, selectModules, type Project } from '../project/load-project.js';

@@ -1,5 +1,5 @@
 import { isAbsolute, relative } from 'node:path';
-import { redactUrl } from '../config/database-url.js';
+import { describeTarget, redactUrl } from '../config/database-url.js';
 import type { DatabaseTarget } from '../config/types.js';
 import { ModkitError } from '../errors.js';
 
@@ -93,7 +93,7 @@ export function describeDatabase(target: DatabaseTarget): string {
   if (target.source === 'default') {
     return `Using the embedded SQLite database ${target.sqlitePath} (no database configured; set database.url, MODKIT_DATABASE_URL or --database-url)`;
   }
-  const what = target.engine === 'sqlite' ? `SQLite ${target.sqlitePath}` : `PostgreSQL ${redactUrl(target.url)}`;
+  const what = describeTarget(target);
   const from = { flag: '--database-url', env: 'MODKIT_DATABASE_URL', config: 'the config', default: 'default' }[target.source];
   return `Using ${what} (from ${from})`;
 }

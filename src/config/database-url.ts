@@ -18,6 +18,19 @@ export function parseDatabaseUrl(url: string, source: SettingSource, baseDir: st
   return { url, engine, source, sqlitePath };
 }
 
+/** Each engine's name in output and messages. */
+export const ENGINE_NAMES: Readonly<Record<Engine, string>> = { postgres: 'PostgreSQL', sqlite: 'SQLite' };
+
+/** Where a target is, as printed: a SQLite file's path, or the URL with its password redacted. */
+export function targetLocation(target: DatabaseTarget): string {
+  return target.sqlitePath ?? redactUrl(target.url);
+}
+
+/** A target as printed: `PostgreSQL postgres://app:***@db/shop`, `SQLite /srv/app.sqlite`. */
+export function describeTarget(target: DatabaseTarget): string {
+  return `${ENGINE_NAMES[target.engine]} ${targetLocation(target)}`;
+}
+
 /** Which engine a URL names, or a UsageError naming the schemes modkit understands. */
 export function engineOf(url: string): Engine {
   if (/^postgres(ql)?:\/\//i.test(url)) return 'postgres';

@@ -65,11 +65,12 @@ export function resolveConfig(
         ? parseDatabaseUrl(config.database.url, 'config', rootDir)
         : parseDatabaseUrl(`sqlite:${join(rootDir, EMBEDDED_SQLITE_PATH)}`, 'default', rootDir);
   const runtimeUrl = config.runtime?.url;
+  const schema = config.database?.schema;
   return {
     configFile,
     rootDir,
     moduleGlobs: config.modules ?? DEFAULTS.modules,
-    database,
+    database: schema ? { ...database, schema } : database,
     ...(runtimeUrl ? { runtimeUrl } : {}),
     lockTimeoutMs: options.lockTimeoutMs ?? config.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs,
     shutdownDeadlineMs: config.shutdownDeadlineMs ?? DEFAULTS.shutdownDeadlineMs,

@@ -2,8 +2,11 @@
 export interface ModkitConfig {
   /** Globs of module files, relative to the config file. Default: `['modules/*\/module.{ts,mts,js,mjs,cjs}']`. */
   readonly modules?: readonly string[];
-  /** The privileged database modkit migrates. Default: the embedded SQLite file `.modkit/modkit.sqlite`. */
-  readonly database?: { readonly url?: string | undefined };
+  /**
+   * The privileged database modkit migrates. Default: the embedded SQLite file `.modkit/modkit.sqlite`.
+   * `schema` (PostgreSQL): where the history tables live, whatever `search_path` says. Default `public`.
+   */
+  readonly database?: { readonly url?: string | undefined; readonly schema?: string | undefined };
   /** Optional least-privilege URL handed to modules at run time (`ctx.db`). */
   readonly runtime?: { readonly url?: string | undefined };
   /** How long to wait for the migration lock, in ms. Default 60 000. */
@@ -25,6 +28,8 @@ export interface DatabaseTarget {
   readonly source: SettingSource;
   /** The SQLite file path (absolute), or `:memory:`; undefined for PostgreSQL. */
   readonly sqlitePath?: string;
+  /** PostgreSQL: the schema that holds the history tables (`database.schema`; default `public`). */
+  readonly schema?: string;
 }
 
 /** The settings modkit runs with, after applying defaults < config file < env < flags. */

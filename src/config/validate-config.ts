@@ -54,8 +54,13 @@ function checkUrlBlock(key: 'database' | 'runtime', block: unknown, errors: stri
     errors.push(`"${key}" must be an object like { url: '...' }, got ${describe(block)}`);
     return;
   }
+  const known = key === 'database' ? ['url', 'schema'] : ['url'];
   for (const inner of Object.keys(block)) {
-    if (inner !== 'url') errors.push(`unknown key "${key}.${inner}"${didYouMean(inner, ['url'])}`);
+    if (!known.includes(inner)) errors.push(`unknown key "${key}.${inner}"${didYouMean(inner, known)}`);
+  }
+  const schema = (block as Record<string, unknown>).schema;
+  if (schema !== undefined && (typeof schema !== 'string' || schema.length === 0 || schema.length > 63)) {
+    errors.push(`"${key}.schema" must be a PostgreSQL schema name (1 to 63 characters), got ${describe(schema)}`);
   }
   const url = (block as Record<string, unknown>).url;
   // `undefined` is allowed so that `{ url: process.env.X }` works when X is unset.

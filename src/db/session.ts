@@ -1,20 +1,141 @@
 import type { DatabaseTarget } from '../config/types.js';
-import type { DbConnection, Dialect } from './dialects/types.js';
-import { loadDialect } from './load-dialect.js';
-
-/** The privileged connection and what it is connected to (opened by withLockedSession). */
-export interface DbSession {
-  readonly target: DatabaseTarget;
-  readonly dialect: Dialect;
-  readonly connection: DbConnection;
-}
+import type { MigrationBody } from '../modules/load-body.js';
+import type { Migration } from '../modules/types.js';
+import type { ModuleHistory } from '../plan/types.js';
 
 /**
- * Opens a read-only connection for plan/status/validate; undefined when the database does not
- * exist yet (a SQLite file nobody migrated), which reads as "nothing applied".
+ * One open target, as the rest of modkit sees it: everything engine-specific lives behind this
+ * object (kysely's adapter + driver in one). `execute/` asks it to apply a migration and never asks
+ * which engine it is talking to; each engine (src/db/<engine>/) implements it.
  */
-export async function openReadOnlySession(target: DatabaseTarget): Promise<DbSession | undefined> {
-  const dialect = await loadDialect(target.engine);
-  const connection = await dialect.connect(target, { readOnly: true });
-  return connection ? { target, dialect, connection } : undefined;
+export interface Session {
+  readonly target: DatabaseTarget;
+  /** What the executor may ask of this engine. */
+  readonly capabilities: SessionCapabilities;
+  /** The lock serialising modkit runs on this database (undefined on a read-only session). */
+  readonly lock?: RunLock;
+
+  /**
+   * Reads the history of every named module in a constant number of round trips. Refuses (exit 4)
+   * when history tables of these modules sit in another schema than the configured one.
+   */
+  readHistories(modules: readonly string[]): Promise<Map<string, ModuleHistory>>;
+  /** Creates a module's history table: the Rust runtime's columns and types, then modkit's nullable ones. */
+  createHistory(table: string): Promise<void>;
+  /**
+   * Brings a history table another runtime (or modkit 0.1.0) created to the current shape, in
+   * place: missing columns added, a unix-seconds `applied_at` turned into the Rust type with every
+   * value kept. Returns what changed, or undefined when the table was current.
+   */
+  upgradeHistory(history: ModuleHistory): Promise<HistoryUpgrade | undefined>;
+
+  /** Runs one migration step and records it, as this engine does it best. Returns the duration in ms. */
+  apply(step: MigrationStep, context: StepContext): Promise<number>;
+  /** Runs `work` (history writes of baseline and repair) in one transaction. */
+  writeHistory<T>(work: (history: HistoryWriter) => Promise<T>): Promise<T>;
+  /**
+   * `--tx-mode all`: every `apply` inside `work` joins one transaction, committed when `work`
+   * returns and rolled back when it throws. `scripts`: some step is a script migration.
+   */
+  inOneTransaction<T>(work: () => Promise<T>, options?: { readonly scripts?: boolean }): Promise<T>;
+
+  /** Another connection to the same database for `--concurrency` (only when `capabilities.concurrentMigrations`). */
+  fork(): Promise<Session>;
+  /** Makes every commit so far durable (commits may be grouped or asynchronous). */
+  flush(): Promise<void>;
+  /** Cancels the statement running now, if any (a signal during the db phase). */
+  cancel(): Promise<void>;
+  /** Flushes, releases the lock if held, and closes every connection. */
+  close(): Promise<void>;
+}
+
+export interface SessionCapabilities {
+  /** Independent modules may migrate at once, each on a connection of its own. */
+  readonly concurrentMigrations: boolean;
+  /** Why not, when not (for the warning that `--concurrency` is ignored). */
+  readonly oneAtATime?: string;
+  /** DDL is transactional, so `--tx-mode all` can undo a whole run. */
+  readonly transactionalDdl: boolean;
+}
+
+/** One migration to run in one direction, with its body already loaded. */
+export interface MigrationStep {
+  readonly table: string;
+  readonly migration: Migration;
+  readonly direction: 'up' | 'down';
+  readonly body: MigrationBody;
+}
+
+export interface StepContext {
+  /** Recorded in the history row's `run_id`: every migration one migrate run applies shares it. */
+  readonly runId: string;
+  /** Aborting abandons a running script migration (its transaction rolls back). */
+  readonly signal?: AbortSignal;
+}
+
+export interface HistoryUpgrade {
+  readonly table: string;
+  /** Columns added (modkit's own, on a table the Rust runtime created). */
+  readonly addedColumns: readonly string[];
+  /** `applied_at` was modkit 0.1.0's unix seconds and now has the Rust runtime's type. */
+  readonly appliedAtConverted: boolean;
+}
+
+/** The history writes of baseline and repair, inside {@link Session.writeHistory}. */
+export interface HistoryWriter {
+  create(table: string): Promise<void>;
+  upgrade(history: ModuleHistory): Promise<HistoryUpgrade | undefined>;
+  /** Records a migration as applied without running it (baseline). */
+  insert(table: string, version: string, checksum: string): Promise<void>;
+  /** Re-records a checksum and clears a dirty state. */
+  repair(table: string, version: string, checksum: string): Promise<void>;
+  /** Clears a dirty state (the user finished the migration by hand). */
+  markApplied(table: string, version: string): Promise<void>;
+  /** Forgets a row (a dirty migration the user undid, so migrate runs it again). */
+  remove(table: string, version: string): Promise<void>;
+}
+
+/** A lock that serialises modkit runners on one database for a whole operation. */
+export interface RunLock {
+  /** Tries once; true when this process now holds the lock and may start. */
+  tryAcquire(): Promise<boolean>;
+  /** Who holds the lock or keeps it from being taken, when the engine can tell. */
+  describeHolder(): Promise<string | undefined>;
+  release(): Promise<void>;
+}
+
+/** A migration's own body failed (its SQL or its script): the user's migration is at fault. */
+export class BodyError extends Error {
+  constructor(
+    override readonly cause: unknown,
+    /** The 1-based line in the body's text, when the engine can tell. */
+    readonly line?: number,
+  ) {
+    super((cause as Error)?.message ?? String(cause), { cause });
+    this.name = 'BodyError';
+  }
+}
+
+/** What modkit was doing to a history table when it failed. */
+export type HistoryAction = 'create' | 'upgrade' | 'read' | 'record' | 'mark-started' | 'mark-applied' | 'delete' | 'repair';
+
+/** modkit's own bookkeeping failed (creating, upgrading, reading or writing a history table). */
+export class HistoryError extends Error {
+  constructor(
+    readonly table: string,
+    readonly action: HistoryAction,
+    override readonly cause: unknown,
+  ) {
+    super((cause as Error)?.message ?? String(cause), { cause });
+    this.name = 'HistoryError';
+  }
+}
+
+/** Runs a history statement, turning its failure into a {@link HistoryError}. */
+export async function bookkeeping<T>(table: string, action: HistoryAction, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw error instanceof HistoryError ? error : new HistoryError(table, action, error);
+  }
 }

@@ -190,18 +190,8 @@ function toStatements(sql: string, found: readonly { start: number; end: number 
   return out;
 }
 
-/**
- * True when the first line of the file is the comment `-- modkit:no-transaction`
- * (case-insensitive; spaces around `--` and `:` and a UTF-8 BOM are tolerated, other text is not).
- *
- * @example
- * hasNoTransactionDirective('-- modkit:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (x);') // → true
- */
-export function hasNoTransactionDirective(sql: string): boolean {
-  const eol = sql.indexOf('\n');
-  const first = eol === -1 ? sql : sql.slice(0, eol);
-  return /^\uFEFF?\s*--\s*modkit\s*:\s*no-transaction\s*$/i.test(first);
-}
+/** Markers live in src/modules/directives.ts; re-exported here for callers that split and check together. */
+export { hasNoTransactionDirective } from '../modules/directives.js';
 
 /**
  * 1-based line number of a 0-based char (UTF-16 code unit) offset into `sql`; lines end at `\n`.

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stopwatch } from '../util/stopwatch.js';
-import type { DatabaseLock } from '../db/dialects/types.js';
+import type { RunLock } from '../db/session.js';
 import { ModkitError } from '../errors.js';
 import type { EventSink } from './types.js';
 
@@ -21,7 +21,7 @@ const MAX_DELAY_MS = 1_000;
  * CREATE INDEX CONCURRENTLY would then wait for it forever (flyway #1654, golang-migrate #960).
  * Returns how long it waited, in ms.
  */
-export async function acquireLock(lock: DatabaseLock, options: AcquireLockOptions): Promise<number> {
+export async function acquireLock(lock: RunLock, options: AcquireLockOptions): Promise<number> {
   const elapsed = stopwatch();
   let delay = FIRST_DELAY_MS;
   let announced = false;

@@ -1,11 +1,9 @@
 import { stopwatch } from '../util/stopwatch.js';
-import { createHistoryTable } from '../db/history-table.js';
-import type { DbSession } from '../db/session.js';
+import type { Session } from '../db/session.js';
 import { ModkitError } from '../errors.js';
 import type { ModulePlan, MigrationPlan } from '../plan/types.js';
-import type { ApplyOptions } from './apply-plan.js';
-import { interruptedError, runError, runStep } from './run-step.js';
-import { transactionsOf } from './transactions-of.js';
+import { createHistory, type ApplyOptions } from './apply-plan.js';
+import { interruptedError, runError, runStep, type StepContext } from './run-step.js';
 import type { ApplyResult, MigrationResult } from './types.js';
 
 export interface ConcurrentApplyOptions extends ApplyOptions {
@@ -21,7 +19,7 @@ export interface ConcurrentApplyOptions extends ApplyOptions {
  * system-first order. The first failure stops scheduling: modules already running finish the
  * migration in flight (or roll it back) and stop; every failure is reported.
  */
-export async function applyConcurrently(session: DbSession, plan: MigrationPlan, options: ConcurrentApplyOptions): Promise<ApplyResult> {
+export async function applyConcurrently(session: Session, plan: MigrationPlan, runId: string, options: ConcurrentApplyOptions): Promise<ApplyResult> {
   const elapsed = stopwatch();
   const results: MigrationResult[] = [];
   const errors: ModkitError[] = [];
@@ -34,26 +32,23 @@ export async function applyConcurrently(session: DbSession, plan: MigrationPlan,
   const isReady = (m: ModulePlan) =>
     [...upstream.get(m.module.name)!].every((d) => !waitingOn.has(d)) && (m.module.system || !systemLeft());
 
-  const sessions: DbSession[] = [session];
+  const sessions: Session[] = [session];
   const cancelAll = () => {
-    for (const s of sessions) void s.dialect.cancel(s.connection, s.target).catch(() => undefined);
+    for (const s of sessions) void s.cancel().catch(() => undefined);
   };
   options.signal?.addEventListener('abort', cancelAll, { once: true });
   let index = 0;
   try {
-    for (let i = 1; i < Math.min(options.concurrency, todo.length); i += 1) {
-      const connection = (await session.dialect.connect(session.target))!;
-      sessions.push({ ...session, connection });
-    }
+    for (let i = 1; i < Math.min(options.concurrency, todo.length); i += 1) sessions.push(await session.fork());
     const idle = [...sessions];
     const queue = [...todo];
     const running = new Set<Promise<void>>();
     const stopping = () => errors.length > 0 || options.signal?.aborted === true;
 
-    const context = { results, total, ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
-    const runModule = async (worker: DbSession, modulePlan: ModulePlan): Promise<void> => {
+    const context: StepContext = { results, total, runId, ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
+    const runModule = async (worker: Session, modulePlan: ModulePlan): Promise<void> => {
       options.onEvent?.({ type: 'module-start', module: modulePlan.module.name, pending: modulePlan.pending.length });
-      if (!modulePlan.history.exists) await createHistoryTable(worker.dialect, worker.connection, modulePlan.history.table);
+      if (!modulePlan.history.exists) await createHistory(worker, modulePlan.history.table, modulePlan.module.name);
       for (const migration of modulePlan.pending) {
         if (stopping()) return;
         index += 1;
@@ -90,8 +85,8 @@ export async function applyConcurrently(session: DbSession, plan: MigrationPlan,
     errors.push(runError(error, options.signal?.aborted === true));
   } finally {
     options.signal?.removeEventListener('abort', cancelAll);
-    for (const s of sessions) await transactionsOf(s).flush().catch((error: unknown) => errors.push(runError(error, false)));
-    for (const s of sessions.slice(1)) await s.connection.close();
+    for (const s of sessions) await s.flush().catch((error: unknown) => errors.push(runError(error, false)));
+    for (const s of sessions.slice(1)) await s.close();
   }
   const error = combine(errors);
   return { results, ...(error ? { error } : {}), durationMs: elapsed() };

@@ -1,9 +1,9 @@
 import { stopwatch } from '../util/stopwatch.js';
-import type { DbSession } from '../db/session.js';
-import { createHistoryTable } from '../db/history-table.js';
+import type { Session } from '../db/session.js';
 import { ModkitError } from '../errors.js';
 import type { MigrationPlan } from '../plan/types.js';
-import { runError, runStep } from './run-step.js';
+import { historySetupError } from './migration-error.js';
+import { runError, runStep, type StepContext } from './run-step.js';
 import type { ApplyResult, EventSink, MigrationResult, TxMode } from './types.js';
 
 export interface ApplyOptions {
@@ -18,43 +18,51 @@ export interface ApplyOptions {
  * its own transaction (or all in one under `--tx-mode all`). The first failure stops the run;
  * the result still lists what completed before it.
  */
-export async function applyPlan(session: DbSession, plan: MigrationPlan, options: ApplyOptions = {}): Promise<ApplyResult> {
+export async function applyPlan(session: Session, plan: MigrationPlan, runId: string, options: ApplyOptions = {}): Promise<ApplyResult> {
   const elapsed = stopwatch();
-  const txMode = options.txMode ?? 'per-migration';
   const results: MigrationResult[] = [];
-  const total = plan.pendingCount;
-  const finish = (error?: ModkitError): ApplyResult => ({
-    results,
-    ...(error ? { error } : {}),
-    durationMs: elapsed(),
-  });
-  if (total === 0) return finish();
+  const finish = (error?: ModkitError): ApplyResult => ({ results, ...(error ? { error } : {}), durationMs: elapsed() });
+  if (plan.pendingCount === 0) return finish();
 
-  const { connection, dialect } = session;
-  const all = txMode === 'all';
-  const context = { results, total, insideOuterTransaction: all, ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
-  if (all && !dialect.supportsTransactionalDdl) {
-    return finish(new ModkitError('usage', `--tx-mode all needs transactional DDL, which ${dialect.engine} does not have; use --tx-mode per-migration`));
-  }
-  if (all) await connection.execScript(dialect.beginSql);
-  let index = 0;
-  try {
+  const context: StepContext = { results, total: plan.pendingCount, runId, ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
+  const applyAll = async () => {
+    let index = 0;
     for (const modulePlan of plan.modules) {
       if (modulePlan.pending.length === 0) continue;
       options.onEvent?.({ type: 'module-start', module: modulePlan.module.name, pending: modulePlan.pending.length });
-      if (!modulePlan.history.exists) await createHistoryTable(dialect, connection, modulePlan.history.table);
+      if (!modulePlan.history.exists) await createHistory(session, modulePlan.history.table, modulePlan.module.name);
       for (const migration of modulePlan.pending) {
         index += 1;
         await runStep(session, modulePlan.history.table, migration, 'up', index, context);
       }
     }
-    if (all) await connection.execScript('COMMIT');
+  };
+  if (options.txMode !== 'all') {
+    try {
+      await applyAll();
+      return finish();
+    } catch (error) {
+      return finish(runError(error, options.signal?.aborted === true));
+    }
+  }
+  if (!session.capabilities.transactionalDdl) {
+    return finish(new ModkitError('usage', '--tx-mode all needs transactional DDL, which this database does not have (DDL commits implicitly); use --tx-mode per-migration'));
+  }
+  try {
+    const scripts = plan.modules.some((m) => m.pending.some((p) => p.format === 'script'));
+    await session.inOneTransaction(applyAll, { scripts });
     return finish();
   } catch (error) {
-    if (all) {
-      await connection.execScript('ROLLBACK').catch(() => undefined);
-      for (const [i, r] of results.entries()) if (r.status === 'applied') results[i] = { ...r, status: 'rolled-back' };
-    }
+    for (const [i, r] of results.entries()) if (r.status === 'applied') results[i] = { ...r, status: 'rolled-back' };
     return finish(runError(error, options.signal?.aborted === true));
+  }
+}
+
+/** Creates a module's history table before its first migration; a failure names the module. */
+export async function createHistory(session: Session, table: string, module: string): Promise<void> {
+  try {
+    await session.createHistory(table);
+  } catch (error) {
+    throw historySetupError(error, module, session.target.url);
   }
 }

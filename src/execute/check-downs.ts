@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { RollbackStep } from '../plan/plan-rollback.js';
-import { loadBody, type MigrationBody } from './load-body.js';
+import { loadBody, type MigrationBody } from '../modules/load-body.js';
 
 /** A step whose down body was loaded, ready to run or to print (`--dry-run`). */
 export interface LoadedDown {

@@ -1,6 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { stopwatch } from '../util/stopwatch.js';
 import type { DatabaseTarget } from '../config/types.js';
-import { upgradeHistoryTable } from '../db/history-table.js';
 import { ModkitError } from '../errors.js';
 import type { LoadedModule } from '../modules/types.js';
 import { planMigrations } from '../plan/plan-migrations.js';
@@ -10,6 +10,7 @@ import { applyInOrderOrConcurrently } from './choose-executor.js';
 import { preflight } from './preflight.js';
 import { withLockedSession } from './locked-session.js';
 import type { ApplyResult } from './types.js';
+import { upgradeHistories } from './upgrade-histories.js';
 
 export interface DbPhaseOptions extends ApplyOptions {
   readonly allow?: AllowOptions;
@@ -21,6 +22,8 @@ export interface DbPhaseOptions extends ApplyOptions {
 export interface DbPhaseResult extends ApplyResult {
   readonly plan?: MigrationPlan;
   readonly lockWaitedMs: number;
+  /** Recorded in the `run_id` of every history row this run wrote (`rollback --last-run`). */
+  readonly runId: string;
 }
 
 /**
@@ -32,16 +35,15 @@ export interface DbPhaseResult extends ApplyResult {
 export async function runDbPhase(target: DatabaseTarget, modules: readonly LoadedModule[], options: DbPhaseOptions): Promise<DbPhaseResult> {
   const elapsed = stopwatch();
   const names = modules.map((m) => m.name);
+  const runId = randomUUID();
   return withLockedSession(target, names, options, async ({ session, histories, lockWaitedMs }) => {
     const plan = planMigrations(modules, histories, options.allow);
     if (plan.blocking.length > 0) throw validationError(plan.blocking);
-    // Tables the Rust runtime created gain modkit's columns now, even with nothing pending.
-    for (const history of histories.values()) {
-      if (history.exists && history.missingColumns.length > 0) await upgradeHistoryTable(session.connection, history);
-    }
+    // Tables of another runtime or an older modkit are brought up to date now, even with nothing pending.
+    await upgradeHistories(session, histories.values(), options.onEvent);
     await preflight(plan, options.txMode ?? 'per-migration');
-    const result = await applyInOrderOrConcurrently(session, plan, options);
-    return { ...result, plan, lockWaitedMs, durationMs: elapsed() };
+    const result = await applyInOrderOrConcurrently(session, plan, runId, options);
+    return { ...result, plan, lockWaitedMs, runId, durationMs: elapsed() };
   });
 }
 

@@ -1,11 +1,9 @@
-import { redactUrl } from '../config/database-url.js';
+import { targetLocation } from '../config/database-url.js';
 import type { DatabaseTarget } from '../config/types.js';
-import { readHistories } from '../db/history-table.js';
-import { loadDialect } from '../db/load-dialect.js';
-import type { DbSession } from '../db/session.js';
+import { openSession } from '../db/load-engine.js';
+import type { Session } from '../db/session.js';
 import type { ModuleHistory } from '../plan/types.js';
 import { acquireLock } from './acquire-lock.js';
-import { transactionsOf } from './transactions-of.js';
 import type { EventSink } from './types.js';
 
 export interface LockedSessionOptions {
@@ -14,19 +12,18 @@ export interface LockedSessionOptions {
   readonly onEvent?: EventSink;
 }
 
-/** What a locked operation (rollback, baseline, repair) works with. */
+/** What a locked operation (migrate, rollback, baseline, repair) works with. */
 export interface LockedSession {
-  readonly session: DbSession;
+  readonly session: Session;
   /** Read after the lock was taken, so a runner that waited sees what the previous holder did. */
   readonly histories: ReadonlyMap<string, ModuleHistory>;
   readonly lockWaitedMs: number;
 }
 
 /**
- * The shape of the db phase (runDbPhase) for the other writing commands: open the privileged
- * session, take the same database lock, read the histories of `modules`, run `work`, make its
- * commits durable, then release the lock and close the connections whatever happened. A signal
- * cancels the statement in flight, as during migrate.
+ * The shape of every writing command: open the target's session, take its lock, read the
+ * histories of `modules`, run `work`, make its commits durable, then release the lock and close
+ * the connections whatever happened. A signal cancels the statement in flight.
  */
 export async function withLockedSession<T>(
   target: DatabaseTarget,
@@ -34,33 +31,24 @@ export async function withLockedSession<T>(
   options: LockedSessionOptions,
   work: (locked: LockedSession) => Promise<T>,
 ): Promise<T> {
-  const dialect = await loadDialect(target.engine);
-  // The lock's own connection (PostgreSQL) opens while the migration connection does.
-  const lock = dialect.createLock(target);
-  const connection = await dialect.connect(target).catch(async (error: unknown) => {
-    await lock.release().catch(() => undefined);
-    throw error;
-  });
-  const session: DbSession = { target, dialect, connection: connection! };
-  const onAbort = () => void dialect.cancel(session.connection, target).catch(() => undefined);
+  const session = await openSession(target);
+  const onAbort = () => void session.cancel().catch(() => undefined);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const lockWaitedMs = await acquireLock(lock, {
+    const lockWaitedMs = await acquireLock(session.lock!, {
       timeoutMs: options.lockTimeoutMs,
-      where: target.sqlitePath ?? redactUrl(target.url),
+      where: targetLocation(target),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });
-    const histories = await readHistories(dialect, session.connection, modules);
+    const histories = await session.readHistories(modules);
     const result = await work({ session, histories, lockWaitedMs });
-    // Commits may be grouped or asynchronous (MigrationTransactions): durable before we report.
-    await transactionsOf(session).flush();
+    // Commits may be grouped or asynchronous: durable before we report success.
+    await session.flush();
     return result;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    // After a failure too: what did commit must be durable before another runner goes on.
-    await transactionsOf(session).flush().catch(() => undefined);
-    await lock.release().catch(() => undefined); // safe when never acquired
-    await session.connection.close();
+    // After a failure too: what did commit is made durable before another runner goes on.
+    await session.close();
   }
 }

@@ -1,51 +1,154 @@
 import { scrubSecret } from '../db/connection-errors.js';
+import { BodyError, HistoryError, type HistoryAction } from '../db/session.js';
 import { messageOf, ModkitError } from '../errors.js';
+import type { Direction, MigrationBody } from '../modules/load-body.js';
 import type { Migration } from '../modules/types.js';
-import type { Direction } from './load-body.js';
 
-export interface MigrationFailure {
+/** The step that failed, as the error paragraph names it. */
+export interface FailedStep {
   readonly migration: Migration;
   readonly direction: Direction;
-  readonly file?: string;
-  readonly line?: number;
-  readonly transactional: boolean;
+  readonly body: MigrationBody;
+  readonly table: string;
+  /** The database URL, so that its password can be scrubbed from the database's message. */
   readonly url: string;
-  readonly error: unknown;
 }
 
-/** The one-paragraph message of a failed migration: what, where, the database's words, what next. */
-export function migrationFailedError(failure: MigrationFailure): ModkitError {
-  const { migration, direction, file, line, transactional } = failure;
-  const dbMessage = scrubSecret(messageOf(failure.error), failure.url);
-  const code = (failure.error as { code?: unknown })?.code;
-  const where = file ? ` (${file}${line ? `, line ${line}` : ''})` : '';
-  const verb = direction === 'up' ? 'Migration' : 'Rollback of migration';
-  const aftermath = transactional
-    ? 'It was rolled back and the run stopped there.'
-    : `It ran outside a transaction, so statements before the failing one stay applied and module "${migration.module}" is now dirty: ` +
-      `check the database; if you finish the change by hand, run \`modkit repair --module ${migration.module}\`, ` +
-      `if you undo it, run \`modkit repair --module ${migration.module} --retry\` so that migrate runs it again.`;
-  const next =
-    code === '25001' // active_sql_transaction: e.g. CREATE INDEX CONCURRENTLY inside a transaction
-      ? 'This statement cannot run inside a transaction: put `-- modkit:no-transaction` on the first line of the file (or `export const transaction = false` in a script), then run migrate again.'
-      : direction === 'up'
-        ? 'Fix the migration and run migrate again: it resumes from this migration.'
-        : 'Fix the down migration and run rollback again.';
+/**
+ * The one paragraph of a failed step: what failed, where, the database's own words, what to do
+ * next and what the next run will do. A failure of modkit's own bookkeeping says so and never
+ * blames the migration.
+ */
+export function stepFailedError(step: FailedStep, error: unknown): ModkitError {
+  if (error instanceof ModkitError) return error;
+  if (error instanceof HistoryError) return historyFailedError(step, error);
+  if (error instanceof BodyError) return migrationFailedError(step, error.cause, error.line);
+  return interruptedStepError(step, error);
+}
+
+/** Neither the migration nor the bookkeeping: the connection or the server gave out under it. */
+function interruptedStepError(step: FailedStep, error: unknown): ModkitError {
+  const { migration, body } = step;
+  const { message, code } = databaseWords(error, step.url);
+  const aftermath = body.transactional
+    ? 'Its transaction was not committed by modkit, so the database rolls it back.'
+    : `It ran outside a transaction, so part of it may be applied and module "${migration.module}" may be dirty; \`modkit status\` tells.`;
   return new ModkitError(
     'migration-failed',
-    `${verb} ${migration.module}/${migration.id}${where} failed: ${dbMessage}${typeof code === 'string' ? ` [${code}]` : ''}. ${aftermath} ${next}`,
-    {
-      cause: failure.error,
-      details: {
-        module: migration.module,
-        id: migration.id,
-        direction,
-        transactional,
-        ...(file ? { file } : {}),
-        ...(line ? { line } : {}),
-        databaseMessage: dbMessage,
-        ...(typeof code === 'string' ? { databaseCode: code } : {}),
-      },
-    },
+    `The run stopped during ${migration.module}/${migration.id}: ${withCode(message, code)}. ${aftermath} Run migrate again once the database answers: it re-reads the history and resumes where the database stands.`,
+    { cause: error, details: { module: migration.module, id: migration.id, direction: step.direction, transactional: body.transactional, databaseMessage: message, ...(code ? { databaseCode: code } : {}) } },
   );
+}
+
+function migrationFailedError(step: FailedStep, cause: unknown, line: number | undefined): ModkitError {
+  const { migration, direction, body } = step;
+  const module = migration.module;
+  const { message, code } = databaseWords(cause, step.url);
+  const text = withCode(message, code);
+  const file = body.file ?? (direction === 'up' ? migration.file : migration.downFile);
+  const where = file ? ` (${file}${line ? `, line ${line}` : ''})` : '';
+  const what = direction === 'up' ? `Migration ${module}/${migration.id}` : `Rollback of migration ${module}/${migration.id}`;
+  let next: string;
+  if (!body.transactional) {
+    next = `It ran outside a transaction, so the statements before the failing one stay applied, and module "${module}" is now dirty: migrate and rollback refuse it until you check the database and then run ${dirtyAdvice(module, direction)}.`;
+  } else if (code === '25001') {
+    // active_sql_transaction: e.g. CREATE INDEX CONCURRENTLY inside a transaction
+    next =
+      'It was rolled back. This statement cannot run inside a transaction: put `-- modkit:no-transaction` in the file\'s leading comments ' +
+      '(or `export const transaction = false` in a script), then run migrate again: it resumes from this migration.';
+  } else if (direction === 'up') {
+    next = 'It was rolled back and nothing after it ran. Fix the migration and run migrate again: it resumes from this migration.';
+  } else {
+    next = `It was rolled back, so ${migration.id} is still applied and nothing after it ran. Fix the down migration and run rollback again.`;
+  }
+  return new ModkitError('migration-failed', `${what}${where} failed: ${text}. ${next}`, {
+    cause,
+    details: {
+      module,
+      id: migration.id,
+      direction,
+      transactional: body.transactional,
+      ...(file ? { file } : {}),
+      ...(line ? { line } : {}),
+      databaseMessage: message,
+      ...(code ? { databaseCode: code } : {}),
+    },
+  });
+}
+
+/** The two ways out of a dirty module, in one instruction. */
+function dirtyAdvice(module: string, direction: Direction): string {
+  return direction === 'up'
+    ? `\`modkit repair --module ${module} --retry\` if you undid its work (migrate then runs it again, so fix the file first), or \`modkit repair --module ${module}\` if you completed it by hand (it is then recorded as applied)`
+    : `\`modkit repair --module ${module} --retry\` if you completed the undo by hand (the migration is then pending again), or \`modkit repair --module ${module}\` if you restored what it removed (it is then applied again)`;
+}
+
+const ACTIONS: Readonly<Record<HistoryAction, string>> = {
+  create: 'create its history table',
+  upgrade: 'upgrade its history table',
+  read: 'read its history table',
+  record: 'record the migration in its history table',
+  'mark-started': 'record the migration as started in its history table',
+  'mark-applied': 'record the migration as applied in its history table',
+  delete: 'remove the migration from its history table',
+  repair: 'update its history table',
+};
+
+function historyFailedError(step: FailedStep, error: HistoryError): ModkitError {
+  const { migration, direction, body } = step;
+  const module = migration.module;
+  let aftermath: string;
+  if (error.action === 'mark-applied' || (error.action === 'delete' && !body.transactional)) {
+    aftermath = `The migration itself ran outside a transaction and did its work, but is not recorded as done, so module "${module}" is dirty: once the table is writable, run ${dirtyAdvice(module, direction)}.`;
+  } else if (error.action === 'mark-started') {
+    aftermath = `Nothing of ${module}/${migration.id} ran. Run migrate again once the cause is fixed.`;
+  } else {
+    aftermath = 'The migration was rolled back together with it, so nothing changed and nothing after it ran. Run migrate again once the cause is fixed: it resumes from this migration.';
+  }
+  const what = `${direction === 'up' ? '' : 'the rollback of '}${module}/${migration.id}`;
+  return bookkeepingError(error, what, aftermath, step.url, { module, id: migration.id, direction });
+}
+
+/**
+ * A history table could not be created, upgraded or read, before any migration of `module` ran
+ * (exit 1, never blaming a migration). Anything else passes through.
+ */
+export function historySetupError(error: unknown, module: string, url: string): unknown {
+  if (!(error instanceof HistoryError)) return error;
+  return bookkeepingError(error, `module ${module}`, `Nothing of module "${module}" ran. Run migrate again once the cause is fixed.`, url, { module });
+}
+
+function bookkeepingError(error: HistoryError, what: string, aftermath: string, url: string, details: Record<string, unknown>): ModkitError {
+  const { message, code } = databaseWords(error.cause, url);
+  const privilege = code === '42501' ? ` The role modkit connects with lacks a privilege: ${privilegeAdvice(error.action)}.` : '';
+  return new ModkitError(
+    'migration-failed',
+    `modkit could not ${ACTIONS[error.action]} ${error.table} (for ${what}): ${withCode(message, code)}. This is modkit's own bookkeeping, not your migration.${privilege} ${aftermath}`,
+    { cause: error.cause, details: { ...details, table: error.table, bookkeeping: error.action, databaseMessage: message, ...(code ? { databaseCode: code } : {}) } },
+  );
+}
+
+/** What to grant for each bookkeeping action. */
+export function privilegeAdvice(action: HistoryAction): string {
+  switch (action) {
+    case 'create':
+      return 'grant it CREATE on the schema that holds the history tables (or create the table in advance with the columns the README lists)';
+    case 'upgrade':
+      return 'history tables are upgraded with ALTER TABLE, which needs the table\'s owner: run this once as the owner';
+    case 'read':
+      return 'grant it SELECT on the history tables';
+    default:
+      return 'grant it SELECT, INSERT, UPDATE and DELETE on the history table';
+  }
+}
+
+/** The database's message without secrets, and its SQLSTATE or driver code. */
+function databaseWords(cause: unknown, url: string): { message: string; code?: string } {
+  const code = (cause as { code?: unknown })?.code;
+  const message = scrubSecret(messageOf(cause), url);
+  return typeof code === 'string' ? { message, code } : { message };
+}
+
+function withCode(message: string, code: string | undefined): string {
+  return code ? `${message} [${code}]` : message;
 }

@@ -1,6 +1,6 @@
 import { ModkitError } from '../errors.js';
 import type { MigrationPlan } from '../plan/types.js';
-import { loadBody } from './load-body.js';
+import { loadBody } from '../modules/load-body.js';
 import type { TxMode } from './types.js';
 
 /**

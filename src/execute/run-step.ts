@@ -1,27 +1,28 @@
-import { stopwatch } from '../util/stopwatch.js';
-import type { DbSession } from '../db/session.js';
+import type { Session } from '../db/session.js';
 import { ModkitError } from '../errors.js';
+import { loadBody, type Direction } from '../modules/load-body.js';
 import type { Migration } from '../modules/types.js';
-import type { Direction } from './load-body.js';
-import { runMigration } from './run-migration.js';
+import { stopwatch } from '../util/stopwatch.js';
+import { stepFailedError } from './migration-error.js';
 import type { EventSink, MigrationResult } from './types.js';
 
 /** What the executors (in order, concurrent, rollback) share while running steps. */
 export interface StepContext {
   readonly results: MigrationResult[];
   readonly total: number;
+  /** Recorded with every history row this run writes. */
+  readonly runId: string;
   readonly signal?: AbortSignal;
   readonly onEvent?: EventSink;
-  /** `--tx-mode all`: the caller owns the one transaction. */
-  readonly insideOuterTransaction?: boolean;
 }
 
 /**
- * Runs one migration as one step of a run: the progress events, a result whether it worked or
- * not, and any failure in the form the run reports (a signal makes it `interrupted`).
+ * Runs one migration as one step of a run: load its body, ask the session to apply it (the session
+ * knows how on its engine), and report: progress events, a result whether it worked or not, and
+ * any failure as the one paragraph the run ends with (a signal makes it `interrupted`).
  */
 export async function runStep(
-  worker: DbSession,
+  session: Session,
   table: string,
   migration: Migration,
   direction: Direction,
@@ -33,13 +34,20 @@ export async function runStep(
   const base = { module: migration.module, id: migration.id, direction, ...(migration.file ? { file: migration.file } : {}) };
   const elapsed = stopwatch();
   try {
-    const durationMs = await runMigration(worker, table, migration, direction, {
-      insideOuterTransaction: context.insideOuterTransaction === true,
-      ...(context.signal ? { signal: context.signal } : {}),
-    });
-    const result: MigrationResult = { ...base, status: direction === 'up' ? 'applied' : 'reverted', durationMs };
-    context.results.push(result);
-    context.onEvent?.({ type: 'migration-done', result, index, total: context.total });
+    const body = await loadBody(migration, direction);
+    if (!body) {
+      throw new ModkitError('usage', `migration ${migration.module}/${migration.id} has no ${direction} to run`, {
+        details: { module: migration.module, id: migration.id },
+      });
+    }
+    try {
+      const durationMs = await session.apply({ table, migration, direction, body }, { runId: context.runId, ...(context.signal ? { signal: context.signal } : {}) });
+      const result: MigrationResult = { ...base, status: direction === 'up' ? 'applied' : 'reverted', durationMs };
+      context.results.push(result);
+      context.onEvent?.({ type: 'migration-done', result, index, total: context.total });
+    } catch (error) {
+      throw stepFailedError({ migration, direction, body, table, url: session.target.url }, error);
+    }
   } catch (error) {
     context.results.push({ ...base, status: 'failed', durationMs: elapsed() });
     throw runError(error, context.signal?.aborted === true);
@@ -65,7 +73,7 @@ export function interruptedError(cause?: unknown): ModkitError {
     details.transactional === false && cause instanceof ModkitError
       ? `interrupted by a signal during ${step}: ${cause.message}`
       : step
-        ? `interrupted by a signal: ${step} was cancelled and rolled back, nothing after it ran, and the lock was released`
-        : 'interrupted by a signal: no further migration ran, and the lock was released';
+        ? `interrupted by a signal: ${step} was cancelled and rolled back, nothing after it ran, and the lock was released. Run migrate again: it resumes from ${step}.`
+        : 'interrupted by a signal: no further migration ran, and the lock was released. Run migrate again: it resumes where this run stopped.';
   return new ModkitError('interrupted', message, { ...(cause ? { cause } : {}), details });
 }

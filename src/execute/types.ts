@@ -27,6 +27,13 @@ export type ExecuteEvent =
   | { readonly type: 'module-start'; readonly module: string; readonly pending: number }
   | { readonly type: 'migration-start'; readonly module: string; readonly id: string; readonly index: number; readonly total: number }
   | { readonly type: 'migration-done'; readonly result: MigrationResult; readonly index: number; readonly total: number }
+  | {
+      readonly type: 'history-upgraded';
+      readonly module: string;
+      readonly table: string;
+      readonly addedColumns: readonly string[];
+      readonly appliedAtConverted: boolean;
+    }
   | { readonly type: 'warning'; readonly message: string };
 
 export type EventSink = (event: ExecuteEvent) => void;

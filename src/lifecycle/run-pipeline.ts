@@ -1,9 +1,10 @@
 import { stopwatch } from '../util/stopwatch.js';
-import { migrateProject } from '../api/migrate.js';
+import { runDbPhase } from '../execute/db-phase.js';
 import type { Project } from '../project/load-project.js';
 import { selectModules } from '../project/load-project.js';
+import { runPreInit } from './pre-init.js';
 import { runLifecycle } from './run-lifecycle.js';
-import type { PipelineOptions, PipelineReport } from './types.js';
+import type { MigrateReport, PipelineOptions, PipelineReport } from './types.js';
 
 /**
  * The one pipeline of SPEC §5. `mode: 'migrate-only'` runs pre_init and db and returns (the
@@ -25,13 +26,23 @@ import type { PipelineOptions, PipelineReport } from './types.js';
 export async function runPipeline(project: Project, options: PipelineOptions): Promise<PipelineReport> {
   const emit = options.onLifecycleEvent ?? (() => undefined);
   const full = options.mode === 'full';
+  const modules = selectModules(project, options.modules);
   if (full) emit({ type: 'state', state: 'starting', at: new Date().toISOString() });
-  // pre_init runs first, inside migrateProject: it is part of every mode.
+  // pre_init runs first: it is part of every mode, and reported within the db phase.
   emit({ type: 'phase', phase: 'db', status: 'begin' });
   const elapsed = stopwatch();
-  let migration;
+  let migration: MigrateReport;
   try {
-    migration = await migrateProject(project, options);
+    await runPreInit(project, modules, options.signal);
+    const result = await runDbPhase(project.config.database, modules, {
+      lockTimeoutMs: project.config.lockTimeoutMs,
+      ...(options.allow ? { allow: options.allow } : {}),
+      ...(options.txMode ? { txMode: options.txMode } : {}),
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
+    migration = { project, database: project.config.database, modules: modules.map((m) => m.name), result };
   } catch (error) {
     if (full) emit({ type: 'state', state: 'failed', reason: (error as Error)?.message, at: new Date().toISOString() });
     throw error;
@@ -43,7 +54,7 @@ export async function runPipeline(project: Project, options: PipelineOptions): P
     if (dbError && full) emit({ type: 'state', state: 'failed', reason: dbError.message, at: new Date().toISOString() });
     return { mode: options.mode, migration, ...(dbError ? { error: dbError } : {}) };
   }
-  const lifecycle = await runLifecycle(project, selectModules(project, options.modules), {
+  const lifecycle = await runLifecycle(project, modules, {
     ...(options.signal ? { signal: options.signal } : {}),
     onEvent: emit,
     ...(options.stopTimeoutMs !== undefined ? { stopTimeoutMs: options.stopTimeoutMs } : {}),

@@ -1,6 +1,9 @@
-import type { MigrateOptions } from '../api/options.js';
-import type { MigrateReport } from '../api/migrate.js';
+import type { DatabaseTarget } from '../config/types.js';
 import type { ModkitError } from '../errors.js';
+import type { DbPhaseResult } from '../execute/db-phase.js';
+import type { EventSink, TxMode } from '../execute/types.js';
+import type { AllowOptions } from '../plan/types.js';
+import type { Project } from '../project/load-project.js';
 
 /** `migrate-only` = pre_init + db (`modkit migrate --only`); `full` goes on to run the application. */
 export type PipelineMode = 'migrate-only' | 'full';
@@ -54,7 +57,29 @@ export interface LifecycleReport {
   readonly durationMs: number;
 }
 
-export interface PipelineOptions extends MigrateOptions {
+/** How a run migrates: which modules, what it accepts, how it applies. (Where to, is the project's config.) */
+export interface RunOptions {
+  /** `--module M`: restrict to these modules and what they depend on. */
+  readonly modules?: readonly string[];
+  readonly allow?: AllowOptions;
+  readonly txMode?: TxMode;
+  /** Independent modules migrate at once on separate connections (PostgreSQL); default 1. */
+  readonly concurrency?: number;
+  /** Aborting cancels the running migration, rolls it back and releases the lock. */
+  readonly signal?: AbortSignal;
+  readonly onEvent?: EventSink;
+}
+
+/** What the db phase of one run did (`modkit migrate --only`). */
+export interface MigrateReport {
+  readonly project: Project;
+  readonly database: DatabaseTarget;
+  /** The modules this run covered, in system-first order. */
+  readonly modules: readonly string[];
+  readonly result: DbPhaseResult;
+}
+
+export interface PipelineOptions extends RunOptions {
   readonly mode: PipelineMode;
   /** Receives the runtime's phases, hooks, state transitions and module logs. */
   readonly onLifecycleEvent?: LifecycleSink;

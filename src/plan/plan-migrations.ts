@@ -88,6 +88,7 @@ function isAllowed(problem: Problem, allow: AllowOptions): boolean {
   }
 }
 
-function emptyHistory(module: string): ModuleHistory {
-  return { module, table: '', exists: false, missingColumns: [], records: [] };
+/** The history of a module whose table does not exist (or was not read). */
+export function emptyHistory(module: string): ModuleHistory {
+  return { module, table: '', exists: false, missingColumns: [], legacyAppliedAt: false, records: [] };
 }

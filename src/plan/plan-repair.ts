@@ -22,7 +22,7 @@ export interface RepairChange {
 export interface RepairPlan {
   readonly changes: readonly RepairChange[];
   /** History tables that lack modkit's columns (created by the Rust runtime): they are upgraded first. */
-  readonly upgrades: readonly { readonly module: string; readonly table: string; readonly columns: readonly string[] }[];
+  readonly upgrades: readonly { readonly module: string; readonly table: string; readonly columns: readonly string[]; readonly appliedAtConverted: boolean }[];
   /** Applied rows whose file is gone: repair cannot re-record them and leaves them alone. */
   readonly missing: readonly { readonly module: string; readonly id: string }[];
 }
@@ -46,7 +46,9 @@ export function planRepair(
   for (const module of modules) {
     const history = histories.get(module.name);
     if (!history?.exists) continue;
-    if (history.missingColumns.length > 0) upgrades.push({ module: module.name, table: history.table, columns: history.missingColumns });
+    if (history.missingColumns.length > 0 || history.legacyAppliedAt) {
+      upgrades.push({ module: module.name, table: history.table, columns: history.missingColumns, appliedAtConverted: history.legacyAppliedAt });
+    }
     for (const row of history.records) {
       const migration = module.migrations.find((m) => m.id === row.version);
       const base = { module: module.name, table: history.table, id: row.version, ...(migration?.file ? { file: migration.file } : {}) };

@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import { dependentsOf, type GraphNode } from '../graph/module-graph.js';
 import { compareIds } from '../modules/migration-files.js';
+import { emptyHistory } from './plan-migrations.js';
 import type { LoadedModule, Migration } from '../modules/types.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import type { ModuleHistory } from './types.js';
@@ -105,5 +106,5 @@ export function planRollback(
 }
 
 function historyOf(histories: ReadonlyMap<string, ModuleHistory>, module: string): ModuleHistory {
-  return histories.get(module) ?? { module, table: '', exists: false, missingColumns: [], records: [] };
+  return histories.get(module) ?? emptyHistory(module);
 }

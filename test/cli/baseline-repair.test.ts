@@ -4,6 +4,7 @@ import { createTarget, ENGINES, queryTarget, tableNames, type TestTarget } from 
 import { OPS_MODULES } from '../support/ops-fixture.js';
 import { createFixtureProject, type FixtureProject } from '../support/project-fixture.js';
 import { runCli } from '../support/run-cli.js';
+import { runRustMigrations } from '../support/rust-runtime.js';
 
 interface Row {
   version: string;
@@ -73,14 +74,13 @@ describe.each(ENGINES)('modkit baseline, repair and status --exit-code on %s', (
   it('repair upgrades a Rust-created table and fills its null checksums', async () => {
     await setup();
     const table = await historyTableName('platform');
-    // Exactly what the Rust runtime creates: version + applied_at (unix seconds), no modkit columns.
-    await queryTarget(target, `CREATE TABLE ${table} (version VARCHAR(255) NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL)`);
-    await queryTarget(target, `INSERT INTO ${table} (version, applied_at) VALUES ('0001_settings', 1700000000)`);
+    // The Rust runtime's own statements: its table (version + applied_at), its row, no modkit columns.
+    await runRustMigrations(target, 'platform', [{ name: '0001_settings', sql: 'CREATE TABLE settings (k VARCHAR(50) PRIMARY KEY, v TEXT)' }]);
     const r = await cli('repair', '--module', 'platform', '--json');
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ modkit: 1, command: 'repair', exitCode: 0, modules: ['platform'] });
-    expect(doc.upgrades).toEqual([{ module: 'platform', table, columns: ['checksum', 'duration_ms', 'state'] }]);
+    expect(doc.upgrades).toEqual([{ module: 'platform', table, columns: ['checksum', 'duration_ms', 'state', 'run_id'], appliedAtConverted: false }]);
     expect(doc.changes).toEqual([expect.objectContaining({ module: 'platform', id: '0001_settings', kind: 'checksum-filled', before: null })]);
     const [row] = await rows('platform');
     expect(row!.checksum).toBe(doc.changes[0].after);

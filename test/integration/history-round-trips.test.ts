@@ -1,56 +1,72 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../src/config/database-url.js';
-import type { DbConnection } from '../../src/db/dialects/types.js';
-import { createHistoryTable, insertRecord, readHistories } from '../../src/db/history-table.js';
+import { readHistories, type HistoryDialect, type SqlRunner } from '../../src/db/history-store.js';
 import { historyTableNames } from '../../src/db/history-table-name.js';
-import { loadDialect } from '../../src/db/load-dialect.js';
-import type { DbSession } from '../../src/db/session.js';
+import { openSession } from '../../src/db/load-engine.js';
+import { PostgresConnection } from '../../src/db/postgres/postgres-connection.js';
+import { postgresHistory } from '../../src/db/postgres/postgres-history.js';
+import type { Session } from '../../src/db/session.js';
+import { openDatabase, SqliteConnection } from '../../src/db/sqlite/sqlite-connection.js';
+import { sqliteHistory } from '../../src/db/sqlite/sqlite-history.js';
 import { createTarget, ENGINES, type TestTarget } from '../support/engines.js';
 
-/** Wraps a connection so that every statement sent to the database is counted. */
-function counting(connection: DbConnection): { connection: DbConnection; count: () => number } {
+/** Wraps a runner so that every statement sent to the database is counted. */
+function counting(runner: SqlRunner): { runner: SqlRunner; count: () => number } {
   let n = 0;
-  const counted: DbConnection = {
-    engine: connection.engine,
-    driverConnection: connection.driverConnection,
-    query: (sql, params) => ((n += 1), connection.query(sql, params)),
-    execScript: (sql) => ((n += 1), connection.execScript(sql)),
-    close: () => connection.close(),
+  return {
+    runner: { query: (sql, params) => ((n += 1), runner.query(sql, params)), exec: (sql) => ((n += 1), runner.exec(sql)) },
+    count: () => n,
   };
-  return { connection: counted, count: () => n };
+}
+
+/** The engine's own runner and history dialect on a second connection, for counting. */
+async function rawRunner(target: TestTarget): Promise<{ runner: SqlRunner; dialect: HistoryDialect; close(): Promise<void> }> {
+  if (target.engine === 'sqlite') {
+    const db = openDatabase(target.file!);
+    return { runner: new SqliteConnection(db), dialect: sqliteHistory(db), close: async () => void db.close() };
+  }
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: target.url });
+  await client.connect();
+  return { runner: new PostgresConnection(client), dialect: postgresHistory('public'), close: () => client.end() };
 }
 
 const names = (count: number) => Array.from({ length: count }, (_, i) => `mod-${String(i).padStart(3, '0')}`);
 
 describe.each(ENGINES)('reading history on %s', (engine) => {
   let target: TestTarget | undefined;
-  let session: DbSession | undefined;
+  let session: Session | undefined;
   afterEach(async () => {
-    await session?.connection.close();
+    await session?.close();
     await target?.dispose();
   });
 
   it('takes as many round trips for 200 modules as for 1', async () => {
     target = await createTarget(engine);
-    const database = parseDatabaseUrl(target.url, 'flag', process.cwd());
-    const dialect = await loadDialect(database.engine);
-    session = { target: database, dialect, connection: (await dialect.connect(database))! };
+    session = await openSession(parseDatabaseUrl(target.url, 'flag', process.cwd()));
     const modules = names(200);
     const tables = await historyTableNames(modules);
-    for (const module of modules) {
-      const table = tables.get(module)!;
-      await createHistoryTable(session.dialect, session.connection, table);
-      await insertRecord(session.connection, table, { version: '0001_init', checksum: 'c'.repeat(64), durationMs: 1 });
+    await session.writeHistory(async (writer) => {
+      for (const module of modules) {
+        await writer.create(tables.get(module)!);
+        await writer.insert(tables.get(module)!, '0001_init', 'c'.repeat(64));
+      }
+    });
+    await session.close();
+    session = undefined;
+
+    const raw = await rawRunner(target);
+    try {
+      const one = counting(raw.runner);
+      const historyOfOne = await readHistories(raw.dialect, one.runner, modules.slice(0, 1));
+      const all = counting(raw.runner);
+      const historyOfAll = await readHistories(raw.dialect, all.runner, modules);
+      expect(historyOfOne.get(modules[0]!)?.records.map((r) => r.version)).toEqual(['0001_init']);
+      expect([...historyOfAll.values()].every((h) => h.exists && h.records.length === 1)).toBe(true);
+      expect(one.count()).toBeGreaterThan(0);
+      expect(all.count()).toBe(one.count());
+    } finally {
+      await raw.close();
     }
-
-    const one = counting(session.connection);
-    const historyOfOne = await readHistories(session.dialect, one.connection, modules.slice(0, 1));
-    const all = counting(session.connection);
-    const historyOfAll = await readHistories(session.dialect, all.connection, modules);
-
-    expect(historyOfOne.get(modules[0]!)?.records.map((r) => r.version)).toEqual(['0001_init']);
-    expect([...historyOfAll.values()].every((h) => h.exists && h.records.length === 1)).toBe(true);
-    expect(one.count()).toBeGreaterThan(0);
-    expect(all.count()).toBe(one.count());
   });
 });

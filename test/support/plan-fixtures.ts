@@ -20,7 +20,7 @@ export function loadedModule(name: string, ids: readonly string[], deps: readonl
 }
 
 export function record(version: string, checksum: string | null, state: AppliedRecord['state'] = 'applied'): AppliedRecord {
-  return { version, appliedAt: new Date(0), checksum, durationMs: 1, state };
+  return { version, appliedAt: new Date(0), checksum, durationMs: 1, state, runId: null };
 }
 
 /** A history where each id is recorded with the checksum `migration()` gives it, unless overridden. */
@@ -30,6 +30,7 @@ export function history(module: string, ids: readonly string[], overrides: Parti
     table: `t_${module}`,
     exists: true,
     missingColumns,
+    legacyAppliedAt: false,
     records: ids.map((id) => ({ ...record(id, `sum-${module}-${id}`), ...overrides[id] })),
   };
 }

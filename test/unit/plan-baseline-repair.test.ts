@@ -46,7 +46,7 @@ describe('planRepair', () => {
       ['0002_refunds', 'checksum-updated', 'old', migration('billing', '0002_refunds').checksum],
       ['0003_credits', 'dirty-cleared', 'started', 'applied'],
     ]);
-    expect(plan.upgrades).toEqual([{ module: 'billing', table: 't_billing', columns: ['state'] }]);
+    expect(plan.upgrades).toEqual([{ module: 'billing', table: 't_billing', columns: ['state'], appliedAtConverted: false }]);
     expect(plan.missing).toEqual([{ module: 'billing', id: '0004_gone' }]);
   });
 

@@ -19,9 +19,10 @@ const record = (version: string, extra: Partial<AppliedRecord> = {}): AppliedRec
   checksum: `sum-${version}`,
   durationMs: 1,
   state: 'applied',
+  runId: null,
   ...extra,
 });
-const history = (module: string, records: AppliedRecord[]): ModuleHistory => ({ module, table: `t_${module}`, exists: true, missingColumns: [], records });
+const history = (module: string, records: AppliedRecord[]): ModuleHistory => ({ module, table: `t_${module}`, exists: true, missingColumns: [], legacyAppliedAt: false, records });
 
 describe('planMigrations', () => {
   it('lists pending migrations in id order, per module in the given order', () => {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { hasNoTransactionDirective, lineOfOffset, splitSqlStatements } from '../../src/db/split-sql.js';
+import { lineOfOffset, splitSqlStatements } from '../../src/db/split-sql.js';
 
 const texts = (sql: string): string[] => splitSqlStatements(sql).map((s) => s.text);
 
@@ -157,30 +157,12 @@ COMMENT ON TABLE audit_log IS E'Audit\\'s log; one row per change';
     expect(out[1]?.text.endsWith('END;\n$fn$')).toBe(true);
   });
 
-  it('is linear: a 5 MB file splits fast', () => {
+  it('splits a 5 MB file completely (its speed is measured in the benchmark, not here)', () => {
     const row = "INSERT INTO t (a, b) VALUES (1, 'x; y'); -- c;\n/* d; */ SELECT $$e;$$;\n";
     const sql = row.repeat(Math.ceil((5 * 1024 * 1024) / row.length));
-    const started = performance.now();
     const out = splitSqlStatements(sql);
-    expect(performance.now() - started).toBeLessThan(1500);
     expect(out).toHaveLength(2 * Math.ceil((5 * 1024 * 1024) / row.length));
     expect(out.at(-1)?.line).toBe(sql.split('\n').length - 1);
-  });
-});
-
-describe('hasNoTransactionDirective', () => {
-  it('accepts the first-line comment, tolerating case, spaces, CRLF and a BOM', () => {
-    expect(hasNoTransactionDirective('-- modkit:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (x);')).toBe(true);
-    expect(hasNoTransactionDirective('  --   MODKIT : No-Transaction  \r\nSELECT 1')).toBe(true);
-    expect(hasNoTransactionDirective('\uFEFF--modkit:no-transaction')).toBe(true);
-  });
-
-  it('rejects it anywhere but the first line, and look-alikes', () => {
-    expect(hasNoTransactionDirective('\n-- modkit:no-transaction\n')).toBe(false);
-    expect(hasNoTransactionDirective('SELECT 1; -- modkit:no-transaction')).toBe(false);
-    expect(hasNoTransactionDirective('-- modkit:no-transactions')).toBe(false);
-    expect(hasNoTransactionDirective('-- modkit:transaction')).toBe(false);
-    expect(hasNoTransactionDirective('')).toBe(false);
   });
 });
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Knex } from '../db/knex-types.js';
 import { ModkitError } from '../errors.js';
-import { hasNoTransactionDirective } from '../db/split-sql.js';
-import { importFile } from '../modules/import-file.js';
-import type { Migration } from '../modules/types.js';
+import { readDirectives, splitSections } from './directives.js';
+import { importFile } from './import-file.js';
+import type { Migration } from './types.js';
 
 export type Direction = 'up' | 'down';
 
@@ -19,7 +19,8 @@ export type MigrationBody =
 
 /**
  * Loads the body of a migration for one direction, reading the file only now (not at discovery).
- * Returns undefined when the migration has no body for that direction (no `down`).
+ * Returns undefined when the migration has no body for that direction (no `down`). A `.sql` file
+ * written for goose or dbmate holds both directions in sections: each direction gets its own.
  */
 export async function loadBody(migration: Migration, direction: Direction): Promise<MigrationBody | undefined> {
   if (migration.inline) {
@@ -27,17 +28,10 @@ export async function loadBody(migration: Migration, direction: Direction): Prom
     if (body === undefined) return undefined;
     const transactional = migration.inline.transaction !== false;
     return typeof body === 'string'
-      ? { format: 'sql', sql: body, transactional: transactional && !hasNoTransactionDirective(body) }
+      ? { format: 'sql', sql: body, transactional: transactional && !readDirectives(body).noTransaction }
       : { format: 'script', run: body as (db: Knex) => unknown, transactional };
   }
-  if (migration.format === 'sql') {
-    const file = direction === 'up' ? migration.file : migration.downFile;
-    if (!file) return undefined;
-    // Synchronous on purpose: an async read costs four thread-pool hops (open, stat, read, close),
-    // ~0.2 ms each, which for a thousand small migrations was most of the run.
-    const sql = readFileSync(file, 'utf8');
-    return { format: 'sql', sql, file, transactional: !hasNoTransactionDirective(sql) };
-  }
+  if (migration.format === 'sql') return loadSql(migration, direction);
   const file = migration.file!;
   const namespace = await importFile(file, `migration ${migration.module}/${migration.id}`);
   const exports = (namespace.default && typeof namespace.default === 'object' ? namespace.default : namespace) as Record<string, unknown>;
@@ -54,4 +48,27 @@ export async function loadBody(migration: Migration, direction: Direction): Prom
     });
   }
   return { format: 'script', run: run as (db: Knex) => unknown, file, transactional: exports.transaction !== false };
+}
+
+function loadSql(migration: Migration, direction: Direction): MigrationBody | undefined {
+  if (direction === 'down' && migration.downFile) return sqlBody(readSql(migration.downFile), migration.downFile);
+  const file = migration.file!;
+  const text = readSql(file);
+  const sections = splitSections(text);
+  if (!sections) return direction === 'up' ? sqlBody(text, file) : undefined;
+  const part = direction === 'up' ? sections.up : sections.down;
+  // goose's NO TRANSACTION applies to both sections; dbmate's `transaction:false` to its own.
+  return part === undefined ? undefined : sqlBody(part, file, sections.tool === 'goose' && readDirectives(text).noTransaction);
+}
+
+function sqlBody(sql: string, file: string, noTransaction = false): MigrationBody {
+  return { format: 'sql', sql, file, transactional: !(noTransaction || readDirectives(sql).noTransaction) };
+}
+
+/**
+ * Synchronous on purpose: an async read costs four thread-pool hops (open, stat, read, close),
+ * ~0.2 ms each, which for a thousand small migrations was most of the run.
+ */
+function readSql(file: string): string {
+  return readFileSync(file, 'utf8');
 }

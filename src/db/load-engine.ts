@@ -1,0 +1,49 @@
+import { ENGINE_NAMES } from '../config/database-url.js';
+import type { DatabaseTarget, Engine } from '../config/types.js';
+import { UsageError } from '../errors.js';
+import type { Knex } from './knex-types.js';
+import type { Session } from './session.js';
+
+/** What each engine folder (src/db/<engine>/index.ts) provides. */
+export interface EngineModule {
+  /**
+   * Opens a session on `target`. `readOnly` sessions refuse writes and take no lock (plan, status,
+   * validate); a read-only look at a database that does not exist yet gives `undefined`.
+   */
+  open(target: DatabaseTarget, options?: { readonly readOnly?: boolean }): Promise<Session | undefined>;
+  /** knex settings of the pool modules get at run time (`ctx.db`). */
+  runtimeKnexConfig(target: DatabaseTarget): Knex.Config;
+}
+
+/** Each engine's optional driver package and how to load its folder. */
+const ENGINES: Readonly<Record<Engine, { readonly driver: string; readonly load: () => Promise<EngineModule> }>> = {
+  postgres: { driver: 'pg', load: async () => (await import('./postgres/index.js')).postgresEngine },
+  sqlite: { driver: 'better-sqlite3', load: async () => (await import('./sqlite/index.js')).sqliteEngine },
+};
+
+/**
+ * The engine of a target, imported lazily so that commands which need no database (`--help`,
+ * `graph`, `new`, `validate --offline`) never load a driver. Drivers are optional dependencies: one
+ * that is not installed is a usage error that says how to install it.
+ */
+export async function loadEngine(engine: Engine): Promise<EngineModule> {
+  const { driver, load } = ENGINES[engine];
+  const name = ENGINE_NAMES[engine];
+  try {
+    return await load();
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code !== 'MODULE_NOT_FOUND' || !message.includes(`'${driver}'`)) throw error;
+    throw new UsageError(`the ${name} driver "${driver}" is not installed: run \`npm install ${driver}\` in your project`, { cause: error });
+  }
+}
+
+/** Opens a session on `target` (read-write, with its lock), through its engine. */
+export async function openSession(target: DatabaseTarget): Promise<Session> {
+  return (await (await loadEngine(target.engine)).open(target))!;
+}
+
+/** Opens a read-only session; undefined when the database does not exist yet (it reads as empty). */
+export async function openReadOnlySession(target: DatabaseTarget): Promise<Session | undefined> {
+  return (await loadEngine(target.engine)).open(target, { readOnly: true });
+}

@@ -1,0 +1,67 @@
+import pg from 'pg';
+import type { SqlRunner, Row } from '../history-store.js';
+
+/** How long to wait for a PostgreSQL connection before calling the server unreachable. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/** `application_name` of modkit's connections, as seen in pg_stat_activity. */
+export const APPLICATION_NAMES = { migration: 'modkit', lock: 'modkit-lock', runtime: 'modkit-runtime', cancel: 'modkit-cancel' } as const;
+
+/** One pinned pg client: the SqlRunner of a PostgreSQL session. */
+export class PostgresConnection implements SqlRunner {
+  constructor(readonly client: pg.Client) {}
+
+  async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    let n = 0;
+    const text = params.length === 0 ? sql : sql.replace(/\?/g, () => `$${++n}`);
+    const result = await this.client.query(text, params as unknown[]);
+    return result.rows as T[];
+  }
+
+  async exec(sql: string): Promise<void> {
+    // No parameters: pg uses the simple query protocol, which runs every statement of the script.
+    await this.client.query(sql);
+  }
+
+  /** The server's process id of this connection (for cancel requests and lock reports). */
+  get pid(): number | undefined {
+    return (this.client as { processID?: number }).processID;
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Opens a client with session settings sent in the startup packet (no extra round trip).
+ * `client_connection_check_interval` makes the server poll the socket during long statements, so
+ * a runner killed with SIGKILL mid-migration is rolled back within a second instead of whenever the
+ * statement would have finished. Servers before PostgreSQL 14 do not know it: they get the rest.
+ */
+export async function connectClient(url: string, settings: readonly string[], applicationName: string): Promise<pg.Client> {
+  try {
+    return await connectOnce(url, [...settings, 'client_connection_check_interval=1000'], applicationName);
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42704') throw error; // unrecognized configuration parameter
+    return connectOnce(url, settings, applicationName);
+  }
+}
+
+async function connectOnce(url: string, settings: readonly string[], applicationName: string): Promise<pg.Client> {
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: applicationName,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    ...(settings.length > 0 ? { options: settings.map((s) => `-c ${s}`).join(' ') } : {}),
+  });
+  // An idle client whose server goes away emits 'error'; without a listener Node would crash.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+}

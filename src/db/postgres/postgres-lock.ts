@@ -1,0 +1,122 @@
+import type { DatabaseTarget } from '../../config/types.js';
+import { unreachableError } from '../connection-errors.js';
+import { POSTGRES_BARRIER_KEY, POSTGRES_LOCK_KEY } from '../lock-key.js';
+import type { RunLock } from '../session.js';
+import { APPLICATION_NAMES, connectClient, PostgresConnection } from './postgres-connection.js';
+
+const LOCK = POSTGRES_LOCK_KEY.toString();
+const BARRIER = POSTGRES_BARRIER_KEY.toString();
+
+/**
+ * The lock of a PostgreSQL run: two advisory locks, because one is not enough once a runner can be
+ * killed.
+ *
+ * 1. The run lock (`POSTGRES_LOCK_KEY`), a session lock on a dedicated connection (`modkit-lock`):
+ *    one run at a time. Its connection does nothing else, so it is free to answer while the
+ *    migration connections work, fail or are cancelled.
+ * 2. The work barrier (`POSTGRES_BARRIER_KEY`): every connection that runs migrations holds it in
+ *    SHARE mode for its whole life. When a runner dies, the server ends the lock connection at once,
+ *    but a migration connection may still be executing a statement it received (a whole migration
+ *    travels in one message) and can commit it. So a new run, once it holds the run lock, waits
+ *    until it can take the barrier EXCLUSIVELY — which happens only when every backend of every
+ *    earlier run has ended — and only then starts. Hence: no statement of a new run overlaps a
+ *    statement of an earlier run, even a killed one, with any number of connections.
+ *
+ * Both are polled (`pg_try_advisory_lock`), never awaited: a session blocked in a lock wait holds a
+ * snapshot, and a holder running CREATE INDEX CONCURRENTLY would wait for it forever.
+ */
+export class PostgresRunLock implements RunLock {
+  private readonly opening: Promise<PostgresConnection>;
+  private holdsRunLock = false;
+
+  constructor(
+    target: DatabaseTarget,
+    /** Called once the barrier is clear: the working connection joins it (SHARE) before any statement. */
+    private readonly joinBarrier: () => Promise<void>,
+  ) {
+    // The lock's connection opens alongside the migration connection.
+    this.opening = connectClient(target.url, [], APPLICATION_NAMES.lock).then(
+      (client) => new PostgresConnection(client),
+      (error: unknown) => {
+        throw unreachableError(target.url, error);
+      },
+    );
+    this.opening.catch(() => undefined); // reported by the first tryAcquire, not as an unhandled rejection
+  }
+
+  async tryAcquire(): Promise<boolean> {
+    const connection = await this.opening;
+    if (!this.holdsRunLock) {
+      const [row] = await connection.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(?::bigint) AS locked', [LOCK]);
+      if (row?.locked !== true) return false;
+      this.holdsRunLock = true;
+    }
+    // Clear when nobody holds the barrier: take it exclusively and let go at once (CASE keeps the order).
+    const [row] = await connection.query<{ clear: boolean }>(
+      'SELECT CASE WHEN pg_try_advisory_lock(?::bigint) THEN pg_advisory_unlock(?::bigint) ELSE false END AS clear',
+      [BARRIER, BARRIER],
+    );
+    if (row?.clear !== true) return false;
+    await this.joinBarrier();
+    return true;
+  }
+
+  async describeHolder(): Promise<string | undefined> {
+    const connection = await this.opening;
+    if (this.holdsRunLock) {
+      const rows = await connection.query<Holder>(`${HOLDERS} AND l.mode = 'ShareLock'`, keyParts(POSTGRES_BARRIER_KEY));
+      if (rows.length === 0) return undefined;
+      return `the ${rows.length === 1 ? 'backend' : 'backends'} of an earlier run that ended abruptly, still finishing: ${rows.map(describe).join('; ')}`;
+    }
+    const [holder] = await connection.query<Holder>(`${HOLDERS} AND l.mode = 'ExclusiveLock'`, keyParts(POSTGRES_LOCK_KEY));
+    return holder ? describe(holder) : undefined;
+  }
+
+  /** Cancels the statement running on backend `pid` (a cancel must come from another connection). */
+  async cancel(pid: number): Promise<void> {
+    const connection = await this.opening;
+    await connection.query('SELECT pg_cancel_backend(?)', [pid]);
+  }
+
+  async release(): Promise<void> {
+    const connection = await this.opening.catch(() => undefined);
+    if (!connection) return;
+    // Closing the session releases the lock too; unlocking first says so explicitly.
+    if (this.holdsRunLock) await connection.query('SELECT pg_advisory_unlock(?::bigint)', [LOCK]).catch(() => undefined);
+    this.holdsRunLock = false;
+    await connection.close();
+  }
+}
+
+/** Takes the barrier in SHARE mode on a migration connection; it holds it until it closes. */
+export async function joinBarrier(connection: PostgresConnection): Promise<void> {
+  // Nobody can hold it exclusively now (only the run-lock holder ever tries, and that is us), so
+  // this returns at once.
+  await connection.query('SELECT pg_advisory_lock_shared(?::bigint)', [BARRIER]);
+}
+
+interface Holder extends Record<string, unknown> {
+  readonly pid: number;
+  readonly usename: string;
+  readonly application_name: string;
+  readonly client_addr: string | null;
+  readonly since: string;
+  readonly state: string | null;
+}
+
+const HOLDERS = `SELECT a.pid, a.usename, a.application_name, host(a.client_addr) AS client_addr, a.state,
+       to_char(a.backend_start, 'YYYY-MM-DD"T"HH24:MI:SS') AS since
+  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+ WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+   AND l.classid = ? AND l.objid = ? AND l.objsubid = 1`;
+
+/** A bigint advisory key as pg_locks shows it: high and low 32 bits. */
+function keyParts(key: bigint): number[] {
+  return [Number(key >> 32n), Number(key & 0xffffffffn)];
+}
+
+function describe(holder: Holder): string {
+  const from = holder.client_addr ? ` from ${holder.client_addr}` : '';
+  const state = holder.state ? `, ${holder.state}` : '';
+  return `backend pid ${holder.pid} (user ${holder.usename}, application "${holder.application_name}"${from}, connected since ${holder.since}${state})`;
+}

@@ -1,0 +1,191 @@
+import pg from 'pg';
+import type { DatabaseTarget } from '../../config/types.js';
+import { unreachableError } from '../connection-errors.js';
+import { deleteRecordLiteral, insertRecordLiteral, STATE_APPLIED, type HistoryDialect } from '../history-store.js';
+import type { Knex } from '../knex-types.js';
+import { SessionBase } from '../session-base.js';
+import { BodyError, HistoryError, type MigrationStep, type Session, type StepContext } from '../session.js';
+import { lineOfOffset } from '../split-sql.js';
+import { stopwatch } from '../../util/stopwatch.js';
+import { APPLICATION_NAMES, CONNECT_TIMEOUT_MS, connectClient, PostgresConnection } from './postgres-connection.js';
+import { DEFAULT_HISTORY_SCHEMA, postgresHistory } from './postgres-history.js';
+import { joinBarrier, PostgresRunLock } from './postgres-lock.js';
+
+/** Each migration's transaction commits asynchronously: `flush` makes them durable in one go. */
+const BEGIN = 'BEGIN; SET LOCAL synchronous_commit TO off';
+/** statement_timestamp() is when the script arrived; clock_timestamp() is now. */
+const ELAPSED_MS_SQL = 'floor(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::int';
+
+export interface OpenOptions {
+  /** plan/status/validate: the server itself refuses any write, and no lock is taken. */
+  readonly readOnly?: boolean;
+}
+
+/**
+ * Opens a PostgreSQL session on `target`: the working connection and, unless read-only, the run
+ * lock's own connection, opened side by side.
+ */
+export async function openPostgres(target: DatabaseTarget, options: OpenOptions = {}): Promise<Session> {
+  const settings = options.readOnly ? ['default_transaction_read_only=on'] : [];
+  let lock: PostgresRunLock | undefined;
+  let session: PostgresSession | undefined;
+  if (!options.readOnly) lock = new PostgresRunLock(target, () => joinBarrier(session!.connection));
+  try {
+    const client = await connectClient(target.url, settings, APPLICATION_NAMES.migration);
+    session = new PostgresSession(target, new PostgresConnection(client), lock);
+    return session;
+  } catch (error) {
+    await lock?.release();
+    throw unreachableError(target.url, error);
+  }
+}
+
+/**
+ * PostgreSQL: transactional DDL, several connections at once (`--concurrency`), and a whole SQL
+ * migration with its history row in ONE round trip (`BEGIN; body; insert; COMMIT` through the
+ * simple query protocol), committed asynchronously so a thousand migrations do not wait for a
+ * thousand WAL flushes; `flush` then waits once for all of them.
+ */
+export class PostgresSession extends SessionBase {
+  readonly capabilities = { concurrentMigrations: true, transactionalDdl: true };
+  protected readonly dialect: HistoryDialect;
+  protected readonly knexClient = 'pg';
+  protected readonly transactionSql = { begin: 'BEGIN', commit: 'COMMIT', rollback: 'ROLLBACK' };
+  /** Some commit since the last flush was asynchronous. */
+  private unflushed = false;
+
+  constructor(
+    target: DatabaseTarget,
+    readonly connection: PostgresConnection,
+    readonly lock?: PostgresRunLock,
+  ) {
+    super(target);
+    this.dialect = postgresHistory(target.schema ?? DEFAULT_HISTORY_SCHEMA);
+  }
+
+  protected get runner(): PostgresConnection {
+    return this.connection;
+  }
+
+  protected get driverConnection(): pg.Client {
+    return this.connection.client;
+  }
+
+  protected async applySql(step: MigrationStep & { body: { format: 'sql' } }, context: StepContext): Promise<number> {
+    const elapsed = stopwatch();
+    const { table, migration, body } = step;
+    const record =
+      step.direction === 'up'
+        ? insertRecordLiteral(this.dialect, table, { version: migration.id, checksum: migration.checksum, state: STATE_APPLIED, runId: context.runId }, ELAPSED_MS_SQL)
+        : deleteRecordLiteral(this.dialect, table, migration.id);
+    // Nothing before the body on its first line adds a newline, so an error position maps to the
+    // file's own line; the newline before `;` ends a trailing `--` comment of the body.
+    const prefix = `${BEGIN}; `;
+    const script = `${prefix}${body.sql}\n;\n${record};\nCOMMIT`;
+    try {
+      await this.connection.exec(script);
+      this.unflushed = true;
+      return elapsed();
+    } catch (error) {
+      await this.connection.exec('ROLLBACK').catch(() => undefined);
+      throw this.classify(error, script, prefix.length + body.sql.length, table);
+    }
+  }
+
+  /** Whether the one-round-trip script failed in the user's body or in modkit's history write. */
+  private classify(error: unknown, script: string, bodyEnd: number, table: string): unknown {
+    if (!this.isStatementError(error)) return error;
+    const { position, table: errorTable, message } = error as { position?: string; table?: string; message?: string };
+    const at = Number(position);
+    if (Number.isInteger(at) && at > 0) {
+      return at - 1 >= bodyEnd ? new HistoryError(table, 'record', error) : new BodyError(error, lineOfOffset(script, at - 1));
+    }
+    // Errors without a position (permissions, constraints) name the table they are about.
+    if (errorTable === table || String(message ?? '').includes(table)) return new HistoryError(table, 'record', error);
+    return new BodyError(error);
+  }
+
+  protected isStatementError(error: unknown): boolean {
+    return error instanceof pg.DatabaseError;
+  }
+
+  protected override errorLine(error: unknown, sql: string): number | undefined {
+    const position = Number((error as { position?: string })?.position);
+    return Number.isInteger(position) && position > 0 ? lineOfOffset(sql, position - 1) : undefined;
+  }
+
+  /** `--tx-mode all`: the whole file in one call, its error position mapped to a line. */
+  protected override async runSqlBody(sql: string): Promise<void> {
+    try {
+      await this.connection.exec(sql);
+    } catch (error) {
+      throw this.isStatementError(error) ? new BodyError(error, this.errorLine(error, sql)) : error;
+    }
+  }
+
+  protected override scriptTransactionSetup(): string {
+    this.unflushed = true;
+    return 'SET LOCAL synchronous_commit TO off';
+  }
+
+  protected plainKnexConfig(): Knex.Config {
+    return {
+      client: 'pg',
+      connection: { connectionString: this.target.url, application_name: APPLICATION_NAMES.migration, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+      pool: {
+        min: 0,
+        max: 1,
+        // Its connection works for this run too, so it joins the work barrier like ours.
+        afterCreate(client: pg.Client, done: (error: Error | null, client: pg.Client) => void) {
+          void joinBarrier(new PostgresConnection(client)).then(() => done(null, client), (error: Error) => done(error, client));
+        },
+      },
+    };
+  }
+
+  async fork(): Promise<Session> {
+    const client = await connectClient(this.target.url, [], APPLICATION_NAMES.migration).catch((error: unknown) => {
+      throw unreachableError(this.target.url, error);
+    });
+    const forked = new PostgresSession(this.target, new PostgresConnection(client));
+    await joinBarrier(forked.connection);
+    forked.canceller = this.lock ?? this.canceller;
+    return forked;
+  }
+
+  override async flush(): Promise<void> {
+    if (!this.unflushed) return;
+    // A synchronous commit that holds an xid waits until the WAL is on disk up to that point,
+    // which covers every earlier asynchronous commit.
+    await this.connection.exec('BEGIN; SELECT txid_current(); COMMIT');
+    this.unflushed = false;
+  }
+
+  /** Where cancel requests go from: the run lock's connection (a fork borrows its parent's). */
+  private canceller: PostgresRunLock | undefined;
+
+  async cancel(): Promise<void> {
+    const pid = this.connection.pid;
+    if (!pid) return;
+    const via = this.lock ?? this.canceller;
+    if (via) {
+      await via.cancel(pid);
+      return;
+    }
+    const canceller = new pg.Client({ connectionString: this.target.url, application_name: APPLICATION_NAMES.cancel, connectionTimeoutMillis: 5_000 });
+    canceller.on('error', () => undefined);
+    try {
+      await canceller.connect();
+      await canceller.query('SELECT pg_cancel_backend($1)', [pid]);
+    } finally {
+      await canceller.end().catch(() => undefined);
+    }
+  }
+
+  override async close(): Promise<void> {
+    await this.flush().catch(() => undefined);
+    await super.close();
+    await this.lock?.release();
+    await this.connection.close();
+  }
+}

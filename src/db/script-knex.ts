@@ -1,0 +1,41 @@
+import type { Knex } from 'knex';
+import { dynamicImport } from '../util/dynamic-import.js';
+
+/** The knex that script migrations receive, on one session's connection. */
+export interface ScriptKnex {
+  /**
+   * Runs `work` in a knex transaction on `connection`, one of our own connections, through knex's
+   * public `connection` option: knex sends BEGIN/COMMIT there and never returns it to a pool.
+   */
+  transaction(connection: unknown, work: (trx: Knex.Transaction) => Promise<void>): Promise<void>;
+  /** A knex for no-transaction scripts: its own pool of one connection, opened on first use. */
+  plain(): Knex;
+  destroy(): Promise<void>;
+}
+
+/**
+ * knex is imported only when a script migration actually runs (it costs ~60 ms to load). Nothing
+ * here reaches into knex's internals: transactions go through `knex.transaction(work, { connection })`.
+ */
+export async function scriptKnex(client: string, plainConfig: () => Knex.Config): Promise<ScriptKnex> {
+  const { default: knex } = await dynamicImport<typeof import('knex')>('knex');
+  // No `connection` setting: this instance creates no pool and opens nothing of its own.
+  const bound = knex({ client, useNullAsDefault: true });
+  let plain: Knex | undefined;
+  return {
+    async transaction(connection, work) {
+      await bound.transaction(work, { connection });
+    },
+    plain() {
+      plain ??= knex({ ...plainConfig(), log: QUIET });
+      return plain;
+    },
+    async destroy() {
+      await Promise.all([bound.destroy(), plain?.destroy()]).catch(() => undefined);
+    },
+  };
+}
+
+const ignore = (): void => undefined;
+/** knex would print connection problems to the console itself; they reach the caller as errors. */
+export const QUIET = { warn: ignore, error: ignore, deprecate: ignore, debug: ignore };

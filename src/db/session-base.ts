@@ -1,0 +1,302 @@
+import type { DatabaseTarget } from '../config/types.js';
+import type { ModuleHistory } from '../plan/types.js';
+import {
+  createHistoryTable,
+  historySql,
+  readHistories,
+  STATE_APPLIED,
+  STATE_STARTED,
+  upgradeHistoryTable,
+  type HistoryDialect,
+  type NewRecord,
+  type SqlRunner,
+} from './history-store.js';
+import type { Knex } from './knex-types.js';
+import { scriptKnex, type ScriptKnex } from './script-knex.js';
+import {
+  BodyError,
+  bookkeeping,
+  type HistoryUpgrade,
+  type HistoryWriter,
+  type MigrationStep,
+  type RunLock,
+  type Session,
+  type SessionCapabilities,
+  type StepContext,
+} from './session.js';
+import { splitSqlStatements } from './split-sql.js';
+import { stopwatch } from '../util/stopwatch.js';
+
+/**
+ * What every engine's session shares: the history tables, the no-transaction path, script
+ * migrations through knex, `--tx-mode all`. An engine supplies its connection, its history dialect,
+ * its transaction statements and how it applies a SQL migration inside a transaction (the part
+ * where the engines differ most: one round trip, group commit, ...).
+ */
+export abstract class SessionBase implements Session {
+  abstract readonly capabilities: SessionCapabilities;
+  abstract readonly lock?: RunLock;
+  /** The engine's history-table dialect. */
+  protected abstract readonly dialect: HistoryDialect;
+  /** The working connection. */
+  protected abstract readonly runner: SqlRunner;
+  /** The driver's own connection object, handed to knex for script migrations. */
+  protected abstract readonly driverConnection: unknown;
+  /** The knex client name (`pg`, `better-sqlite3`, `mysql2`). */
+  protected abstract readonly knexClient: string;
+  /** How this engine opens, commits and rolls back a plain transaction on the working connection. */
+  protected abstract readonly transactionSql: { readonly begin: string; readonly commit: string; readonly rollback: string };
+
+  /** Runs a transactional SQL migration and its history write in one transaction of its own. */
+  protected abstract applySql(step: MigrationStep & { body: { format: 'sql' } }, context: StepContext): Promise<number>;
+  /** The 1-based line of an error inside `sql` when the engine reports a position. */
+  protected errorLine(_error: unknown, _sql: string): number | undefined {
+    return undefined;
+  }
+  /**
+   * True for an error the database returned for a statement (its SQL failed), false for a lost
+   * connection or a driver failure, which must not be blamed on the migration.
+   */
+  protected abstract isStatementError(error: unknown): boolean;
+  /** Statements run inside a script migration's transaction before it (PostgreSQL: asynchronous commit). */
+  protected scriptTransactionSetup(): string | undefined {
+    return undefined;
+  }
+  /** Runs before a script migration's transaction opens (SQLite commits its open group first). */
+  protected async beforeScript(): Promise<void> {}
+  /**
+   * Runs a SQL body inside a transaction someone else opened (`--tx-mode all`). Statement by
+   * statement by default, which names the failing line on any engine.
+   */
+  protected runSqlBody(sql: string): Promise<void> {
+    return this.runStatements(sql);
+  }
+  /** Settings for the one-connection knex pool a no-transaction script gets. */
+  protected abstract plainKnexConfig(): Knex.Config;
+
+  /** Set while `--tx-mode all` holds one transaction around everything. */
+  private outer: { readonly knex?: Knex.Transaction } | undefined;
+  private knex: ScriptKnex | undefined;
+
+  constructor(readonly target: DatabaseTarget) {}
+
+  readHistories(modules: readonly string[]): Promise<Map<string, ModuleHistory>> {
+    return readHistories(this.dialect, this.runner, modules);
+  }
+
+  createHistory(table: string): Promise<void> {
+    return createHistoryTable(this.dialect, this.runner, table);
+  }
+
+  upgradeHistory(history: ModuleHistory): Promise<HistoryUpgrade | undefined> {
+    return upgradeHistoryTable(this.dialect, this.runner, history);
+  }
+
+  async apply(step: MigrationStep, context: StepContext): Promise<number> {
+    const elapsed = stopwatch();
+    if (!step.body.transactional) {
+      await this.applyOutsideTransaction(step, context);
+      return elapsed();
+    }
+    if (this.outer) {
+      await this.runBody(step, context, this.outer.knex);
+      await this.record(this.runner, step, context, elapsed());
+      return elapsed();
+    }
+    if (step.body.format === 'script') {
+      await this.applyScript(step, context);
+      return elapsed();
+    }
+    return this.applySql(step as MigrationStep & { body: { format: 'sql' } }, context);
+  }
+
+  async writeHistory<T>(work: (history: HistoryWriter) => Promise<T>): Promise<T> {
+    const { dialect, runner } = this;
+    const writer: HistoryWriter = {
+      create: (table) => createHistoryTable(dialect, runner, table),
+      upgrade: (history) => upgradeHistoryTable(dialect, runner, history),
+      insert: (table, version, checksum) =>
+        bookkeeping(table, 'record', () =>
+          runner.query(historySql.insert(dialect, table), historySql.insertValues({ version, checksum, durationMs: null, state: STATE_APPLIED, runId: null })),
+        ).then(() => undefined),
+      repair: (table, version, checksum) =>
+        bookkeeping(table, 'repair', () => runner.query(historySql.repair(dialect, table), [checksum, STATE_APPLIED, version])).then(() => undefined),
+      markApplied: (table, version) =>
+        bookkeeping(table, 'mark-applied', () => runner.query(historySql.markApplied(dialect, table), [STATE_APPLIED, 0, version])).then(() => undefined),
+      remove: (table, version) => bookkeeping(table, 'delete', () => runner.query(historySql.delete(dialect, table), [version])).then(() => undefined),
+    };
+    return this.inTransaction(() => work(writer));
+  }
+
+  async inOneTransaction<T>(work: () => Promise<T>, options: { readonly scripts?: boolean } = {}): Promise<T> {
+    if (!options.scripts) {
+      return this.inTransaction(async () => {
+        this.outer = {};
+        try {
+          return await work();
+        } finally {
+          this.outer = undefined;
+        }
+      });
+    }
+    // Script migrations need a Knex.Transaction: knex itself opens the one transaction (on our
+    // connection, through its public `connection` option), and each script nests in it.
+    const knex = await this.scripts();
+    let result: T | undefined;
+    await knex.transaction(this.driverConnection, async (trx) => {
+      this.outer = { knex: trx };
+      try {
+        result = await work();
+      } finally {
+        this.outer = undefined;
+      }
+    });
+    return result as T;
+  }
+
+  abstract fork(): Promise<Session>;
+
+  async flush(): Promise<void> {}
+
+  abstract cancel(): Promise<void>;
+
+  async close(): Promise<void> {
+    await this.knex?.destroy();
+  }
+
+  /** Runs `work` between this engine's BEGIN and COMMIT on the working connection. */
+  protected async inTransaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.flush(); // no grouped or asynchronous commit stays open under it
+    await this.runner.exec(this.transactionSql.begin);
+    try {
+      const result = await work();
+      await this.runner.exec(this.transactionSql.commit);
+      return result;
+    } catch (error) {
+      await this.runner.exec(this.transactionSql.rollback).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Statement by statement, each its own call (outside a transaction CREATE INDEX CONCURRENTLY must
+   * be), so a failure names its line: the statement's own, refined by the engine's error position.
+   */
+  protected async runStatements(sql: string): Promise<void> {
+    for (const statement of splitSqlStatements(sql)) {
+      try {
+        await this.runner.exec(statement.text);
+      } catch (error) {
+        if (!this.isStatementError(error)) throw error;
+        const inner = this.errorLine(error, statement.text);
+        throw new BodyError(error, inner ? statement.line + inner - 1 : statement.line);
+      }
+    }
+  }
+
+  /** The history row write of a step that ran: insert (up) or delete (down). */
+  protected async record(runner: SqlRunner, step: MigrationStep, context: StepContext, durationMs: number): Promise<void> {
+    const { dialect } = this;
+    const { table, migration } = step;
+    if (step.direction === 'down') {
+      await bookkeeping(table, 'delete', () => runner.query(historySql.delete(dialect, table), [migration.id]));
+      return;
+    }
+    const row: NewRecord = { version: migration.id, checksum: migration.checksum, durationMs, state: STATE_APPLIED, runId: context.runId };
+    await bookkeeping(table, 'record', () => runner.query(historySql.insert(dialect, table), historySql.insertValues(row)));
+  }
+
+  /**
+   * A no-transaction migration: recorded as started first (so a crash leaves the module dirty),
+   * then its statements one by one, then recorded as applied. Commits of earlier migrations are
+   * made durable before it starts, since nothing of it can be rolled back.
+   */
+  private async applyOutsideTransaction(step: MigrationStep, context: StepContext): Promise<void> {
+    const { dialect, runner } = this;
+    const { table, migration } = step;
+    const elapsed = stopwatch();
+    await this.flush();
+    if (step.direction === 'up') {
+      const row: NewRecord = { version: migration.id, checksum: migration.checksum, durationMs: 0, state: STATE_STARTED, runId: context.runId };
+      await bookkeeping(table, 'mark-started', () => runner.query(historySql.insert(dialect, table), historySql.insertValues(row)));
+    } else {
+      await bookkeeping(table, 'mark-started', () => runner.query(historySql.markStarted(dialect, table), [STATE_STARTED, migration.id]));
+    }
+    await this.runBody(step, context);
+    if (step.direction === 'up') {
+      await bookkeeping(table, 'mark-applied', () => runner.query(historySql.markApplied(dialect, table), [STATE_APPLIED, elapsed(), migration.id]));
+    } else {
+      await bookkeeping(table, 'delete', () => runner.query(historySql.delete(dialect, table), [migration.id]));
+    }
+  }
+
+  /**
+   * A transactional script migration: knex opens the transaction on our connection (its public
+   * `connection` option), the script gets that `Knex.Transaction` (its own `db.transaction()` nests
+   * as a savepoint), and the history row is written through it, so both commit or roll back together.
+   */
+  private async applyScript(step: MigrationStep, context: StepContext): Promise<void> {
+    const knex = await this.scripts();
+    await this.beforeScript();
+    const elapsed = stopwatch();
+    const setup = this.scriptTransactionSetup();
+    await knex.transaction(this.driverConnection, async (trx) => {
+      if (setup) await trx.raw(setup);
+      await this.runScript(step, trx, context);
+      await this.record(knexRunner(trx), step, context, elapsed());
+    });
+  }
+
+  /** Runs the body: SQL statement by statement, or the script with the knex it should get. */
+  private async runBody(step: MigrationStep, context: StepContext, trx?: Knex.Transaction): Promise<void> {
+    const { body } = step;
+    if (body.format === 'sql') {
+      await (this.outer ? this.runSqlBody(body.sql) : this.runStatements(body.sql));
+      return;
+    }
+    if (trx) {
+      await trx.transaction((nested) => this.runScript(step, nested, context));
+      return;
+    }
+    await this.runScript(step, (await this.scripts()).plain(), context);
+  }
+
+  private async runScript(step: MigrationStep, db: Knex, context: StepContext): Promise<void> {
+    if (step.body.format !== 'script') throw new Error('not a script migration');
+    try {
+      // A script may wait on timers or I/O that no database cancel reaches: stop waiting for it,
+      // so its transaction rolls back; knex refuses its later queries on the finished transaction.
+      await untilAborted(Promise.resolve(step.body.run(db)), context.signal);
+    } catch (error) {
+      throw new BodyError(error);
+    }
+  }
+
+  private async scripts(): Promise<ScriptKnex> {
+    this.knex ??= await scriptKnex(this.knexClient, () => this.plainKnexConfig());
+    return this.knex;
+  }
+}
+
+/** A knex transaction as a SqlRunner, for the history write inside a script's transaction. */
+function knexRunner(trx: Knex.Transaction): SqlRunner {
+  return {
+    async query(sql, params = []) {
+      await trx.raw(sql, params as Knex.RawBinding[]);
+      return [];
+    },
+    async exec(sql) {
+      await trx.raw(sql);
+    },
+  };
+}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('cancelled by a signal'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

@@ -1,0 +1,9 @@
+import type { EngineModule } from '../load-engine.js';
+import { openSqlite, sqliteKnexConfig } from './sqlite-session.js';
+
+/** SQLite through `better-sqlite3`. */
+export const sqliteEngine: EngineModule = {
+  open: openSqlite,
+  // One connection: SQLite has one writer, and a pool of several would only wait on each other.
+  runtimeKnexConfig: (target) => sqliteKnexConfig(target),
+};

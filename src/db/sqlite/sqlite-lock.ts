@@ -1,0 +1,52 @@
+import type Database from 'better-sqlite3';
+import type { DatabaseTarget } from '../../config/types.js';
+import { unreachableError } from '../connection-errors.js';
+import type { RunLock } from '../session.js';
+import { openDatabase } from './sqlite-connection.js';
+
+/** The lock file beside a SQLite database: `<db>.modkit-lock`. */
+export function sqliteLockPath(databasePath: string): string {
+  return `${databasePath}.modkit-lock`;
+}
+
+/**
+ * SQLite has no advisory locks, and holding a write transaction on the database itself would block
+ * the migrations. So the lock is a write transaction (`BEGIN IMMEDIATE`) on a separate lock file:
+ * SQLite implements it with an OS file lock (fcntl), which the kernel drops when the process dies,
+ * so a crashed runner can never leave the lock stuck (unlike knex's lock row). SQLite runs in this
+ * process, so nothing of a dead run can outlive it.
+ */
+export class SqliteRunLock implements RunLock {
+  private lockDb: Database.Database | undefined;
+
+  constructor(private readonly target: DatabaseTarget) {}
+
+  async tryAcquire(): Promise<boolean> {
+    const path = this.target.sqlitePath!;
+    if (path === ':memory:') return true; // private to this connection: nobody to race
+    try {
+      // timeout 0: better-sqlite3 would otherwise block the event loop for 5 s in SQLite's busy handler.
+      this.lockDb ??= openDatabase(sqliteLockPath(path), { timeout: 0 });
+    } catch (error) {
+      throw unreachableError(this.target.url, error);
+    }
+    try {
+      this.lockDb.exec('BEGIN IMMEDIATE');
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_BUSY') return false;
+      throw error;
+    }
+  }
+
+  async describeHolder(): Promise<string | undefined> {
+    return `another process, through the lock file ${sqliteLockPath(this.target.sqlitePath!)}`;
+  }
+
+  async release(): Promise<void> {
+    if (!this.lockDb) return;
+    if (this.lockDb.inTransaction) this.lockDb.exec('ROLLBACK');
+    this.lockDb.close();
+    this.lockDb = undefined;
+  }
+}
