@@ -30,6 +30,11 @@ export interface DatabaseTarget {
   readonly sqlitePath?: string;
   /** PostgreSQL: the schema that holds the history tables (`database.schema`; default `public`). */
   readonly schema?: string;
+  /**
+   * PostgreSQL: the `search_path` modkit's migration connections start with (a schema-per-tenant
+   * target puts unqualified names in its tenant's schema). Default: the server's, untouched.
+   */
+  readonly searchPath?: string;
 }
 
 /** The settings modkit runs with, after applying defaults < config file < env < flags. */

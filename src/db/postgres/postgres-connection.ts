@@ -48,12 +48,17 @@ export async function connectClient(url: string, settings: readonly string[], ap
   }
 }
 
+/** Session settings as the startup packet's `options`: `-c name=value …`. */
+export function startupOptions(settings: readonly string[]): string {
+  return settings.map((s) => `-c ${s}`).join(' ');
+}
+
 async function connectOnce(url: string, settings: readonly string[], applicationName: string): Promise<pg.Client> {
   const client = new pg.Client({
     connectionString: url,
     application_name: applicationName,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    ...(settings.length > 0 ? { options: settings.map((s) => `-c ${s}`).join(' ') } : {}),
+    ...(settings.length > 0 ? { options: startupOptions(settings) } : {}),
   });
   // An idle client whose server goes away emits 'error'; without a listener Node would crash.
   client.on('error', () => undefined);

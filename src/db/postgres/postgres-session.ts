@@ -7,7 +7,7 @@ import { SessionBase } from '../session-base.js';
 import { BodyError, HistoryError, type MigrationStep, type Session, type StepContext } from '../session.js';
 import { lineOfOffset } from '../split-sql.js';
 import { stopwatch } from '../../util/stopwatch.js';
-import { APPLICATION_NAMES, CONNECT_TIMEOUT_MS, connectClient, PostgresConnection } from './postgres-connection.js';
+import { APPLICATION_NAMES, CONNECT_TIMEOUT_MS, connectClient, PostgresConnection, startupOptions } from './postgres-connection.js';
 import { DEFAULT_HISTORY_SCHEMA, postgresHistory } from './postgres-history.js';
 import { joinBarrier, PostgresRunLock } from './postgres-lock.js';
 
@@ -26,7 +26,7 @@ export interface OpenOptions {
  * lock's own connection, opened side by side.
  */
 export async function openPostgres(target: DatabaseTarget, options: OpenOptions = {}): Promise<Session> {
-  const settings = options.readOnly ? ['default_transaction_read_only=on'] : [];
+  const settings = sessionSettings(target, options);
   let lock: PostgresRunLock | undefined;
   let session: PostgresSession | undefined;
   if (!options.readOnly) lock = new PostgresRunLock(target, () => joinBarrier(session!.connection));
@@ -38,6 +38,14 @@ export async function openPostgres(target: DatabaseTarget, options: OpenOptions 
     await lock?.release();
     throw unreachableError(target.url, error);
   }
+}
+
+/** Settings sent in the startup packet of a migration connection (no extra round trip). */
+function sessionSettings(target: DatabaseTarget, options: OpenOptions = {}): string[] {
+  const settings = options.readOnly ? ['default_transaction_read_only=on'] : [];
+  // In the startup packet's options, spaces and backslashes are escaped with a backslash.
+  if (target.searchPath) settings.push(`search_path=${target.searchPath.replace(/[\\ ]/g, (c) => `\\${c}`)}`);
+  return settings;
 }
 
 /**
@@ -131,7 +139,12 @@ export class PostgresSession extends SessionBase {
   protected plainKnexConfig(): Knex.Config {
     return {
       client: 'pg',
-      connection: { connectionString: this.target.url, application_name: APPLICATION_NAMES.migration, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+      connection: {
+        connectionString: this.target.url,
+        application_name: APPLICATION_NAMES.migration,
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        options: startupOptions(sessionSettings(this.target)),
+      },
       pool: {
         min: 0,
         max: 1,
@@ -144,7 +157,7 @@ export class PostgresSession extends SessionBase {
   }
 
   async fork(): Promise<Session> {
-    const client = await connectClient(this.target.url, [], APPLICATION_NAMES.migration).catch((error: unknown) => {
+    const client = await connectClient(this.target.url, sessionSettings(this.target), APPLICATION_NAMES.migration).catch((error: unknown) => {
       throw unreachableError(this.target.url, error);
     });
     const forked = new PostgresSession(this.target, new PostgresConnection(client));
