@@ -1,3 +1,5 @@
+import type { DatabaseGroup } from '../config/database-groups.js';
+import { databaseOf } from '../config/module-databases.js';
 import type { DatabaseTarget } from '../config/types.js';
 import { ModkitError, UsageError } from '../errors.js';
 import { withLockedSession } from '../execute/locked-session.js';
@@ -16,7 +18,10 @@ export interface BaselineOptions extends LoadProjectOptions {
 
 export interface BaselineReport {
   readonly project: Project;
+  /** The database of the module (its own, or the default one): where the rows were recorded. */
   readonly database: DatabaseTarget;
+  /** That database as a group of one module. */
+  readonly databases: readonly DatabaseGroup[];
   readonly plan: BaselinePlan;
   readonly lockWaitedMs: number;
 }
@@ -38,9 +43,10 @@ export async function baseline(options: BaselineOptions): Promise<BaselineReport
   const project = await loadProject(options);
   const module = project.byName.get(options.module);
   if (!module) throw new UsageError(`Unknown module "${options.module}"${didYouMean(options.module, [...project.byName.keys()])}.`);
-  const database = project.config.database;
+  const database = databaseOf(project.config, module.name);
   const lockOptions = { lockTimeoutMs: project.config.lockTimeoutMs, ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
-  return withLockedSession(database, [module.name], lockOptions, async ({ session, histories, lockWaitedMs }) => {
+  return withLockedSession(project.config, [module.name], lockOptions, async ({ sessions, histories, lockWaitedMs }) => {
+    const databases = sessions.groups;
     const history = histories.get(module.name)!;
     const plan = planBaseline(module, history, options.to);
     if (plan.conflicts.length > 0) {
@@ -52,13 +58,13 @@ export async function baseline(options: BaselineOptions): Promise<BaselineReport
         { details: { module: module.name, conflicts: plan.conflicts } },
       );
     }
-    if (plan.record.length === 0) return { project, database, plan, lockWaitedMs };
+    if (plan.record.length === 0) return { project, database, databases, plan, lockWaitedMs };
     // All or nothing: a half-recorded baseline would look like a partly applied module.
-    await session.writeHistory(async (writer) => {
+    await sessions.of(module.name).writeHistory(async (writer) => {
       if (!history.exists) await writer.create(history.table);
       else await writer.upgrade(history);
       for (const migration of plan.record) await writer.insert(history.table, migration.id, migration.checksum);
     });
-    return { project, database, plan, lockWaitedMs };
+    return { project, database, databases, plan, lockWaitedMs };
   });
 }

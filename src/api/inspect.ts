@@ -1,12 +1,16 @@
+import type { DatabaseGroup } from '../config/database-groups.js';
 import type { DatabaseTarget } from '../config/types.js';
-import { inspectDatabase } from '../execute/inspect.js';
+import { inspectDatabases } from '../execute/inspect.js';
 import type { AllowOptions, MigrationPlan } from '../plan/types.js';
 import { loadProject, selectModules, type Project } from '../project/load-project.js';
 import type { ProjectOptions } from './options.js';
 
 export interface InspectReport {
   readonly project: Project;
+  /** The default database. */
   readonly database: DatabaseTarget;
+  /** The databases read, in lock order, each with its modules (their own, or the default one). */
+  readonly databases: readonly DatabaseGroup[];
   /** Per module, in system-first order: applied, pending, last applied, problems. */
   readonly plan: MigrationPlan;
 }
@@ -25,6 +29,6 @@ export interface InspectReport {
 export async function inspect(options: ProjectOptions & { readonly allow?: AllowOptions } = {}): Promise<InspectReport> {
   const project = await loadProject(options);
   const modules = selectModules(project, options.modules);
-  const plan = await inspectDatabase(project.config.database, modules, options.allow);
-  return { project, database: project.config.database, plan };
+  const { plan, databases } = await inspectDatabases(project.config, modules, options.allow);
+  return { project, database: project.config.database, databases, plan };
 }

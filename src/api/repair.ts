@@ -1,3 +1,4 @@
+import type { DatabaseGroup } from '../config/database-groups.js';
 import type { DatabaseTarget } from '../config/types.js';
 import type { HistoryWriter } from '../db/session.js';
 import { UsageError } from '../errors.js';
@@ -18,7 +19,10 @@ export interface RepairOptions extends LoadProjectOptions {
 
 export interface RepairReport {
   readonly project: Project;
+  /** The default database. */
   readonly database: DatabaseTarget;
+  /** The databases repaired, in lock order, each with its modules. */
+  readonly databases: readonly DatabaseGroup[];
   /** The modules looked at, in system-first order. */
   readonly modules: readonly string[];
   readonly plan: RepairPlan;
@@ -26,7 +30,7 @@ export interface RepairReport {
 }
 
 /**
- * `modkit repair [--module M]`: under the migration lock and in one transaction, upgrades
+ * `modkit repair [--module M]`: under the migration locks and in one transaction per database, upgrades
  * history tables created by the Rust runtime (adds modkit's columns), records the checksum of
  * every applied migration whose row has none or whose file changed, and clears dirty rows.
  * Rows whose file is gone are left alone and reported.
@@ -47,18 +51,25 @@ export async function repair(options: RepairOptions = {}): Promise<RepairReport>
   const modules = project.modules.filter((m) => wanted.size === 0 || wanted.has(m.name));
   const database = project.config.database;
   const lockOptions = { lockTimeoutMs: project.config.lockTimeoutMs, ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
-  return withLockedSession(database, modules.map((m) => m.name), lockOptions, async ({ session, histories, lockWaitedMs }) => {
+  return withLockedSession(project.config, modules.map((m) => m.name), lockOptions, async ({ sessions, histories, lockWaitedMs }) => {
     const plan = planRepair(modules, histories, { retry: options.retry === true });
-    const report = { project, database, modules: modules.map((m) => m.name), plan, lockWaitedMs };
+    const report = { project, database, databases: sessions.groups, modules: modules.map((m) => m.name), plan, lockWaitedMs };
     if (plan.changes.length === 0 && plan.upgrades.length === 0) return report;
-    await session.writeHistory(async (writer) => {
-      for (const upgrade of plan.upgrades) await writer.upgrade(histories.get(upgrade.module)!);
-      for (const change of plan.changes) {
-        if (change.kind === 'dirty-retried') await writer.remove(change.table, change.id);
-        else if (change.kind === 'dirty-cleared') await clearDirty(writer, change, plan);
-        else await writer.repair(change.table, change.id, change.after!);
-      }
-    });
+    // One transaction per database (none spans two), in lock order.
+    for (const [i, group] of sessions.groups.entries()) {
+      const here = new Set(group.modules);
+      const upgrades = plan.upgrades.filter((u) => here.has(u.module));
+      const changes = plan.changes.filter((c) => here.has(c.module));
+      if (upgrades.length === 0 && changes.length === 0) continue;
+      await sessions.sessions[i]!.writeHistory(async (writer) => {
+        for (const upgrade of upgrades) await writer.upgrade(histories.get(upgrade.module)!);
+        for (const change of changes) {
+          if (change.kind === 'dirty-retried') await writer.remove(change.table, change.id);
+          else if (change.kind === 'dirty-cleared') await clearDirty(writer, change, plan);
+          else await writer.repair(change.table, change.id, change.after!);
+        }
+      });
+    }
     return report;
   });
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { groupByDatabase, type DatabaseGroup } from '../config/database-groups.js';
 import type { DatabaseTarget } from '../config/types.js';
 import { ModkitError, UsageError } from '../errors.js';
 import { checkDowns, type LoadedDown } from '../execute/check-downs.js';
@@ -23,7 +24,10 @@ export interface RollbackOptions extends LoadProjectOptions, RollbackRequest {
 
 export interface RollbackReport {
   readonly project: Project;
+  /** The default database. */
   readonly database: DatabaseTarget;
+  /** The databases of the module and its dependents, in lock order, each with its modules. */
+  readonly databases: readonly DatabaseGroup[];
   readonly plan: RollbackPlan;
   /** Each step with its loaded down body (for `--dry-run` to print the SQL). */
   readonly downs: readonly LoadedDown[];
@@ -55,18 +59,20 @@ export async function rollback(options: RollbackOptions): Promise<RollbackReport
     return { plan, downs: await checkDowns(plan.steps) };
   };
   if (options.dryRun) {
-    const { plan, downs } = await prepare(await readHistoriesReadOnly(database, involved));
-    return { project, database, plan, downs, dryRun: true };
+    const databases = groupByDatabase(project.config, involved);
+    const { plan, downs } = await prepare(await readHistoriesReadOnly(databases));
+    return { project, database, databases, plan, downs, dryRun: true };
   }
   const lockOptions = {
     lockTimeoutMs: project.config.lockTimeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   };
-  return withLockedSession(database, involved, lockOptions, async ({ session, histories, lockWaitedMs }) => {
+  // The databases of every module a cascade may touch are locked, in the one fixed order.
+  return withLockedSession(project.config, involved, lockOptions, async ({ sessions, histories, lockWaitedMs }) => {
     const { plan, downs } = await prepare(histories);
-    const result = await runRollback(session, downs, histories, randomUUID(), lockOptions);
-    return { project, database, plan, downs, dryRun: false, result: { ...result, lockWaitedMs } };
+    const result = await runRollback(sessions, downs, histories, randomUUID(), lockOptions);
+    return { project, database, databases: sessions.groups, plan, downs, dryRun: false, result: { ...result, lockWaitedMs } };
   });
 }
 

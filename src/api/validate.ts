@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { splitSqlStatements } from '../db/split-sql.js';
 import { ModkitError } from '../errors.js';
-import { inspectDatabase } from '../execute/inspect.js';
+import { groupByDatabase, type DatabaseGroup } from '../config/database-groups.js';
+import { inspectDatabases } from '../execute/inspect.js';
 import { loadBody } from '../modules/load-body.js';
 import type { Migration } from '../modules/types.js';
 import type { AllowOptions, MigrationPlan } from '../plan/types.js';
@@ -16,6 +17,8 @@ export interface ValidateOptions extends ProjectOptions {
 
 export interface ValidateReport {
   readonly project: Project;
+  /** The databases of the selected modules, in lock order, each with its modules (known offline too). */
+  readonly databases: readonly DatabaseGroup[];
   /** Problems in the files themselves (each a sentence naming the file). */
   readonly fileProblems: readonly string[];
   /** The database check: skipped with `--offline` or when the database does not answer. */
@@ -36,13 +39,14 @@ export async function validate(options: ValidateOptions = {}): Promise<ValidateR
   for (const module of modules) {
     for (const migration of module.migrations) fileProblems.push(...(await checkMigration(migration)));
   }
-  if (options.offline) return { project, fileProblems, online: { checked: false, reason: '--offline' } };
+  const databases = groupByDatabase(project.config, modules.map((m) => m.name));
+  if (options.offline) return { project, databases, fileProblems, online: { checked: false, reason: '--offline' } };
   try {
-    const plan = await inspectDatabase(project.config.database, modules, options.allow);
-    return { project, fileProblems, online: { checked: true, plan } };
+    const { plan } = await inspectDatabases(project.config, modules, options.allow);
+    return { project, databases, fileProblems, online: { checked: true, plan } };
   } catch (error) {
     if (error instanceof ModkitError && error.kind === 'unreachable') {
-      return { project, fileProblems, online: { checked: false, reason: error.message } };
+      return { project, databases, fileProblems, online: { checked: false, reason: error.message } };
     }
     throw error;
   }

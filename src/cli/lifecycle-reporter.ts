@@ -15,9 +15,10 @@ export interface LifecycleLog {
 /**
  * Turns pipeline events into the phase log of `modkit run`: one line per migration, per hook,
  * per state change of the runtime and per module stopped, and the modules' own `ctx.log` lines
- * as `name: message`. Under `--json` these lines go to stderr and the facts into `log`.
+ * as `name: message`. Under `--json` these lines go to stderr and the facts into `log`. `suffix`
+ * names a module's database on its `[db]` lines when the run spans several.
  */
-export function lifecycleReporter(output: Output): { log: LifecycleLog; onEvent: (e: ExecuteEvent) => void; onLifecycleEvent: (e: LifecycleEvent) => void } {
+export function lifecycleReporter(output: Output, suffix: (module: string) => string = () => ''): { log: LifecycleLog; onEvent: (e: ExecuteEvent) => void; onLifecycleEvent: (e: LifecycleEvent) => void } {
   const log: LifecycleLog = { migrations: [], states: [], hooks: [], restarts: [] };
   const progress = progressReporter(output);
   const onEvent = (event: ExecuteEvent) => {
@@ -25,7 +26,7 @@ export function lifecycleReporter(output: Output): { log: LifecycleLog; onEvent:
     if (event.type !== 'migration-done') return;
     output.clearProgress();
     log.migrations.push(event.result);
-    output.line(`[db] ${event.result.module} ${event.result.id} (${formatMs(event.result.durationMs)})`);
+    output.line(`[db] ${event.result.module} ${event.result.id} (${formatMs(event.result.durationMs)})${suffix(event.result.module)}`);
   };
   const onLifecycleEvent = (event: LifecycleEvent) => {
     switch (event.type) {

@@ -1,5 +1,6 @@
 import { isAbsolute, relative } from 'node:path';
 import { describeTarget, redactUrl } from '../config/database-url.js';
+import type { DatabaseGroup } from '../config/database-groups.js';
 import type { DatabaseTarget } from '../config/types.js';
 import { ModkitError } from '../errors.js';
 
@@ -86,6 +87,50 @@ export function databaseJson(target: DatabaseTarget): Record<string, unknown> {
     source: target.source,
     ...(target.sqlitePath ? { path: target.sqlitePath } : {}),
   };
+}
+
+/**
+ * The databases of a run, as `--json` documents list them (`databases[]`), in lock order: each
+ * with its modules, and whether it is the default database.
+ */
+export function databasesJson(groups: readonly DatabaseGroup[]): Record<string, unknown>[] {
+  return groups.map((g) => ({ ...databaseJson(g.target), default: g.isDefault, modules: [...g.modules] }));
+}
+
+/** Each module's database as `--json` names it per module: the redacted URL of its `databases[]` entry. */
+export function moduleDatabaseUrls(groups: readonly DatabaseGroup[]): Map<string, string> {
+  return new Map(groups.flatMap((g) => g.modules.map((m) => [m, redactUrl(g.target.url)] as const)));
+}
+
+/**
+ * The first line of output when modules may live in databases of their own: the default database
+ * as {@link describeDatabase} says it, then the modules that are elsewhere and where. A default
+ * from `--database-url` or `MODKIT_DATABASE_URL` does not move them, and the line says so.
+ */
+export function describeDatabases(defaultTarget: DatabaseTarget, groups: readonly DatabaseGroup[]): string {
+  const own = groups.filter((g) => !g.isDefault);
+  if (own.length === 0) return describeDatabase(defaultTarget);
+  const count = own.reduce((n, g) => n + g.modules.length, 0);
+  const override = defaultTarget.source === 'flag' ? '--database-url' : defaultTarget.source === 'env' ? 'MODKIT_DATABASE_URL' : undefined;
+  const where = own.map((g) => `${g.modules.join(', ')} in ${describeTarget(g.target)}`).join('; ');
+  const ownPart = `${count === 1 ? 'a module with its' : 'modules with their'} own database${override ? ` (${override} does not move ${count === 1 ? 'it' : 'them'})` : ''}: ${where}`;
+  if (groups.some((g) => g.isDefault)) return `${describeDatabase(defaultTarget)}; ${ownPart}`;
+  return `Using only ${ownPart}${override ? `; ${override} names the default database, which none of these modules uses` : ''}`;
+}
+
+/**
+ * The suffix of a human line about `module`: its database in parentheses when the run spans
+ * several databases and the module is not in the default one (whose name the first line gives).
+ */
+export function databaseSuffix(groups: readonly DatabaseGroup[]): (module: string) => string {
+  if (groups.length <= 1) return () => '';
+  const labels = new Map(groups.filter((g) => !g.isDefault).flatMap((g) => g.modules.map((m) => [m, `  (${describeTarget(g.target)})`] as const)));
+  return (module) => labels.get(module) ?? '';
+}
+
+/** ` across N databases` for summary lines of runs that span more than one. */
+export function acrossDatabases(groups: readonly DatabaseGroup[]): string {
+  return groups.length > 1 ? ` across ${groups.length} databases` : '';
 }
 
 /** The first line of output that says which database is used (SPEC §2.1 embedded default). */

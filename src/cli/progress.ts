@@ -9,10 +9,10 @@ export function progressReporter(output: Output): EventSink {
   return (event) => {
     switch (event.type) {
       case 'lock-wait':
-        output.line(`Waiting for the migration lock${event.holder ? `, held by ${event.holder}` : ''}…`);
+        output.line(`Waiting for the migration lock${event.database ? ` on ${event.database}` : ''}${event.holder ? `, held by ${event.holder}` : ''}…`);
         break;
       case 'lock-acquired':
-        output.line(`Lock acquired after ${event.waitedMs} ms`);
+        output.line(`Lock${event.database ? ` on ${event.database}` : ''} acquired after ${event.waitedMs} ms`);
         break;
       case 'warning':
         output.warn(event.message);

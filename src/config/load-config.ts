@@ -3,7 +3,8 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { importDefault } from '../modules/import-file.js';
 import { EMBEDDED_SQLITE_PATH, parseDatabaseUrl } from './database-url.js';
-import type { ConfigOverrides, DatabaseTarget, ModkitConfig, ResolvedConfig } from './types.js';
+import { expandEnv } from './expand-env.js';
+import type { ConfigOverrides, DatabaseTarget, ModkitConfig, ModuleDatabase, ModuleDatabaseConfig, ResolvedConfig } from './types.js';
 import { validateConfig } from './validate-config.js';
 
 /** The file names modkit looks for, in this order, in each directory while walking up. */
@@ -49,33 +50,103 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
   return resolveConfig(config, configFile, { ...options, cwd, env });
 }
 
-/** Applies defaults < file < env < overrides to a validated config. Pure apart from `path.resolve`. */
+/**
+ * Applies defaults < file < env < overrides to a validated config, and expands `${VAR}` in the
+ * database settings of the config file (never in flag or env values, which come expanded). Pure
+ * apart from `path.resolve`. Every unset variable is reported at once, naming the setting.
+ */
 export function resolveConfig(
   config: ModkitConfig,
   configFile: string,
   options: ConfigOverrides & { readonly cwd: string; readonly env: NodeJS.ProcessEnv },
 ): ResolvedConfig {
   const rootDir = dirname(configFile);
+  const problems: string[] = [];
+  /** A config value with its `${VAR}`s expanded; undefined (and a problem noted) when one is unset. */
+  const expand = (value: string, where: string, into: string[] = problems): string | undefined => {
+    const expansion = expandEnv(value, `"${where}"`, options.env);
+    into.push(...expansion.problems);
+    return expansion.problems.length > 0 ? undefined : expansion.value;
+  };
+  const parse = (url: string | undefined, where: string): DatabaseTarget | undefined => {
+    if (url === undefined) return undefined;
+    try {
+      return parseDatabaseUrl(url, 'config', rootDir);
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      problems.push(`"${where}": ${error.message}`);
+      return undefined;
+    }
+  };
+
   const envUrl = options.env[DATABASE_URL_ENV] || undefined;
-  const database: DatabaseTarget = options.databaseUrl
+  // The config's URL is expanded only when it wins: an unset variable in a URL that a flag
+  // overrides is no reason to fail.
+  const database: DatabaseTarget | undefined = options.databaseUrl
     ? parseDatabaseUrl(options.databaseUrl, 'flag', options.cwd)
     : envUrl
       ? parseDatabaseUrl(envUrl, 'env', options.cwd)
       : config.database?.url
-        ? parseDatabaseUrl(config.database.url, 'config', rootDir)
+        ? parse(expand(config.database.url, 'database.url'), 'database.url')
         : parseDatabaseUrl(`sqlite:${join(rootDir, EMBEDDED_SQLITE_PATH)}`, 'default', rootDir);
-  const runtimeUrl = config.runtime?.url;
-  const schema = config.database?.schema;
+  const schema = config.database?.schema === undefined ? undefined : expand(config.database.schema, 'database.schema');
+  const runtime = lazyUrl(config.runtime?.url, 'runtime.url', expand, configFile);
+  const { moduleDatabases, modulesConfig } = resolveModuleDatabases(config.modulesConfig ?? {}, { expand, parse, configFile });
+  if (problems.length > 0 || !database) throw new UsageError(problems.map((p) => `${configFile}: ${p}`));
   return {
     configFile,
     rootDir,
     moduleGlobs: config.modules ?? DEFAULTS.modules,
     database: schema ? { ...database, schema } : database,
-    ...(runtimeUrl ? { runtimeUrl } : {}),
+    ...runtime,
+    moduleDatabases,
     lockTimeoutMs: options.lockTimeoutMs ?? config.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs,
     shutdownDeadlineMs: config.shutdownDeadlineMs ?? DEFAULTS.shutdownDeadlineMs,
-    modulesConfig: config.modulesConfig ?? {},
+    modulesConfig,
   };
+}
+
+type Expand = (value: string, where: string, into?: string[]) => string | undefined;
+
+/**
+ * `modulesConfig.<name>.database` of every module that has one, resolved; and `modulesConfig`
+ * without that key, which becomes the modules' `ctx.config` (it may hold a password).
+ */
+function resolveModuleDatabases(
+  modulesConfig: Readonly<Record<string, unknown>>,
+  helpers: { readonly expand: Expand; readonly parse: (url: string | undefined, where: string) => DatabaseTarget | undefined; readonly configFile: string },
+): Pick<ResolvedConfig, 'moduleDatabases' | 'modulesConfig'> {
+  const { expand, parse, configFile } = helpers;
+  const moduleDatabases: Record<string, ModuleDatabase> = {};
+  const withoutDatabases: Record<string, unknown> = {};
+  for (const [name, moduleConfig] of Object.entries(modulesConfig)) {
+    if (moduleConfig === null || typeof moduleConfig !== 'object' || Array.isArray(moduleConfig) || !('database' in moduleConfig)) {
+      withoutDatabases[name] = moduleConfig;
+      continue;
+    }
+    const { database: block, ...rest } = moduleConfig as { database: ModuleDatabaseConfig } & Record<string, unknown>;
+    withoutDatabases[name] = rest;
+    const key = `modulesConfig.${name}.database`;
+    const target = typeof block.url === 'string' ? parse(expand(block.url, `${key}.url`), `${key}.url`) : undefined;
+    const schema = block.schema === undefined ? undefined : expand(block.schema, `${key}.schema`);
+    if (!target) continue;
+    moduleDatabases[name] = {
+      target: schema ? { ...target, schema } : target,
+      ...lazyUrl(block.runtimeUrl, `${key}.runtimeUrl`, expand, configFile),
+    };
+  }
+  return { moduleDatabases, modulesConfig: withoutDatabases };
+}
+
+/**
+ * A runtime URL: expanded now, but an unset variable in it fails only the runs that open
+ * `ctx.db` (the pre-deploy `migrate --only` often runs without the application's credentials).
+ */
+function lazyUrl(url: string | undefined, where: string, expand: Expand, configFile: string): { runtimeUrl?: string; runtimeUrlProblem?: string } {
+  if (url === undefined) return {};
+  const problems: string[] = [];
+  const value = expand(url, where, problems);
+  return value !== undefined ? { runtimeUrl: value } : { runtimeUrlProblem: problems.map((p) => `${configFile}: ${p}`).join('; ') };
 }
 
 /** Walks up from `start` to the filesystem root looking for a config file. */

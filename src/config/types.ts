@@ -13,8 +13,25 @@ export interface ModkitConfig {
   readonly lockTimeoutMs?: number;
   /** Per-module graceful stop budget, in ms. Default 35 000. */
   readonly shutdownDeadlineMs?: number;
-  /** Handed to each module as `ctx.config`, keyed by module name. */
+  /**
+   * Handed to each module as `ctx.config`, keyed by module name. One key is modkit's own:
+   * `database` ({@link ModuleDatabaseConfig}) puts that module's migrations and history table in
+   * another database; it is taken out of the module's `ctx.config` (it may hold a password).
+   */
   readonly modulesConfig?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * `modulesConfig.<name>.database`: the module's own database (the Rust runtime's
+ * `modules.<name>.database`). Any engine; `${VAR}` references are expanded from the environment.
+ */
+export interface ModuleDatabaseConfig {
+  /** Where this module's migrations and history table live. Required. */
+  readonly url?: string | undefined;
+  /** PostgreSQL: the schema of this module's history table (default `public`). */
+  readonly schema?: string | undefined;
+  /** The URL of this module's `ctx.db` at run time (a least-privilege role); default: `url`. */
+  readonly runtimeUrl?: string | undefined;
 }
 
 export type Engine = 'postgres' | 'sqlite';
@@ -46,9 +63,31 @@ export interface ResolvedConfig {
   readonly moduleGlobs: readonly string[];
   readonly database: DatabaseTarget;
   readonly runtimeUrl?: string;
+  /**
+   * Why `runtime.url` cannot be used, when a `${VAR}` in it is not set: only a run that opens
+   * `ctx.db` fails with it (a pre-deploy `migrate --only` need not know the runtime's URL).
+   */
+  readonly runtimeUrlProblem?: string;
+  /**
+   * Modules with a database of their own (`modulesConfig.<name>.database`), by module name.
+   * `database` stays the default database of every other module; `--database-url` and
+   * `MODKIT_DATABASE_URL` replace the default only, never these.
+   */
+  readonly moduleDatabases: Readonly<Record<string, ModuleDatabase>>;
   readonly lockTimeoutMs: number;
   readonly shutdownDeadlineMs: number;
+  /** `ctx.config` of each module: `modulesConfig` without modkit's own `database` key. */
   readonly modulesConfig: Readonly<Record<string, unknown>>;
+}
+
+/** A module's own database, resolved. */
+export interface ModuleDatabase {
+  /** Where its migrations and history table live (`source` is `config`). */
+  readonly target: DatabaseTarget;
+  /** Its `ctx.db` URL when it differs from the target's, expanded. */
+  readonly runtimeUrl?: string;
+  /** As {@link ResolvedConfig.runtimeUrlProblem}, for this module's `runtimeUrl`. */
+  readonly runtimeUrlProblem?: string;
 }
 
 /** Overrides from the command line or the library caller (highest precedence). */

@@ -44,8 +44,46 @@ export function validateConfig(raw: unknown): ConfigValidation {
   const { modulesConfig } = value;
   if (modulesConfig !== undefined && (modulesConfig === null || typeof modulesConfig !== 'object' || Array.isArray(modulesConfig))) {
     errors.push(`"modulesConfig" must be an object keyed by module name, got ${describe(modulesConfig)}`);
+  } else if (modulesConfig !== undefined) {
+    for (const [name, moduleConfig] of Object.entries(modulesConfig as Record<string, unknown>)) {
+      if (isObject(moduleConfig) && 'database' in moduleConfig) checkModuleDatabase(name, moduleConfig.database, errors);
+    }
   }
   return { config: value as ModkitConfig, errors };
+}
+
+const MODULE_DATABASE_KEYS = ['url', 'schema', 'runtimeUrl'] as const;
+
+/** `modulesConfig.<name>.database`: modkit's own key inside a module's config (SPEC §2.1). */
+function checkModuleDatabase(module: string, block: unknown, errors: string[]): void {
+  const key = `modulesConfig.${module}.database`;
+  if (!isObject(block)) {
+    errors.push(`"${key}" must be an object like { url: '...' } (the module's own database), got ${describe(block)}`);
+    return;
+  }
+  for (const inner of Object.keys(block)) {
+    if ((MODULE_DATABASE_KEYS as readonly string[]).includes(inner)) continue;
+    // The Rust runtime's `modules.<name>.database` spells the URL `dsn`.
+    const hint = inner === 'dsn' ? ' (modkit calls the Rust runtime\'s "dsn" "url")' : didYouMean(inner, MODULE_DATABASE_KEYS);
+    errors.push(`unknown key "${key}.${inner}"${hint}`);
+  }
+  const { url, schema, runtimeUrl } = block;
+  if (url === undefined) {
+    // A module whose own URL is missing must not quietly migrate into the default database.
+    errors.push(`"${key}.url" is missing: a module's own database needs a URL (when it comes from process.env, that variable is not set)`);
+  } else if (typeof url !== 'string' || url.length === 0) {
+    errors.push(`"${key}.url" must be a non-empty string, got ${describe(url)}`);
+  }
+  if (schema !== undefined && (typeof schema !== 'string' || schema.length === 0 || schema.length > 63)) {
+    errors.push(`"${key}.schema" must be a PostgreSQL schema name (1 to 63 characters), got ${describe(schema)}`);
+  }
+  if (runtimeUrl !== undefined && (typeof runtimeUrl !== 'string' || runtimeUrl.length === 0)) {
+    errors.push(`"${key}.runtimeUrl" must be a non-empty string, got ${describe(runtimeUrl)}`);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function checkUrlBlock(key: 'database' | 'runtime', block: unknown, errors: string[]): void {

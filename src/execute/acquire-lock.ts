@@ -10,6 +10,8 @@ export interface AcquireLockOptions {
   readonly onEvent?: EventSink;
   /** Where the lock lives, for the timeout message (a redacted URL or a file). */
   readonly where: string;
+  /** The database as the wait events name it, when an operation locks several. */
+  readonly database?: string;
 }
 
 const FIRST_DELAY_MS = 25;
@@ -25,18 +27,19 @@ export async function acquireLock(lock: RunLock, options: AcquireLockOptions): P
   const elapsed = stopwatch();
   let delay = FIRST_DELAY_MS;
   let announced = false;
+  const on = options.database ? { database: options.database } : {};
   const interrupted = () => new ModkitError('interrupted', 'interrupted by a signal while waiting for the migration lock; nothing ran');
   for (;;) {
     if (options.signal?.aborted) throw interrupted();
     if (await lock.tryAcquire()) {
       const waitedMs = elapsed();
-      if (announced) options.onEvent?.({ type: 'lock-acquired', waitedMs });
+      if (announced) options.onEvent?.({ type: 'lock-acquired', waitedMs, ...on });
       return waitedMs;
     }
     if (!announced) {
       announced = true;
       const holder = await lock.describeHolder().catch(() => undefined);
-      options.onEvent?.({ type: 'lock-wait', ...(holder ? { holder } : {}) });
+      options.onEvent?.({ type: 'lock-wait', ...(holder ? { holder } : {}), ...on });
     }
     const left = options.timeoutMs - elapsed();
     if (left <= 0) {

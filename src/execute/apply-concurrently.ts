@@ -3,6 +3,7 @@ import type { Session } from '../db/session.js';
 import { ModkitError } from '../errors.js';
 import type { ModulePlan, MigrationPlan } from '../plan/types.js';
 import { createHistory, type ApplyOptions } from './apply-plan.js';
+import type { DatabaseSessions } from './locked-session.js';
 import { interruptedError, runError, runStep, type StepContext } from './run-step.js';
 import type { ApplyResult, MigrationResult } from './types.js';
 
@@ -12,14 +13,16 @@ export interface ConcurrentApplyOptions extends ApplyOptions {
 }
 
 /**
- * `--concurrency N`: modules whose dependencies are all migrated run at the same time, each on
- * its own connection, while the caller's session keeps holding the one database lock (it also
- * serves as one of the N connections). Within a module, migrations run in id order, one
- * transaction each. System modules all finish before any other module starts, as in
- * system-first order. The first failure stops scheduling: modules already running finish the
- * migration in flight (or roll it back) and stop; every failure is reported.
+ * `--concurrency N`: modules whose dependencies are all migrated run at the same time, at most N
+ * at once, each on a connection of its own database. A database whose engine allows it serves up
+ * to N modules at once (its locked session is one of the connections, more are forked on demand
+ * and join its lock); one that does not (SQLite: one writer) serves one at a time, while modules
+ * of other databases go on beside it. Within a module, migrations run in id order, one transaction
+ * each. System modules all finish before any other module starts, as in system-first order. The
+ * first failure stops scheduling: modules already running finish the migration in flight (or roll
+ * it back) and stop; every failure is reported.
  */
-export async function applyConcurrently(session: Session, plan: MigrationPlan, runId: string, options: ConcurrentApplyOptions): Promise<ApplyResult> {
+export async function applyConcurrently(sessions: DatabaseSessions, plan: MigrationPlan, runId: string, options: ConcurrentApplyOptions): Promise<ApplyResult> {
   const elapsed = stopwatch();
   const results: MigrationResult[] = [];
   const errors: ModkitError[] = [];
@@ -32,15 +35,15 @@ export async function applyConcurrently(session: Session, plan: MigrationPlan, r
   const isReady = (m: ModulePlan) =>
     [...upstream.get(m.module.name)!].every((d) => !waitingOn.has(d)) && (m.module.system || !systemLeft());
 
-  const sessions: Session[] = [session];
+  // Each database's workers: its locked session, then forks while its engine allows more.
+  const pools = new Map<Session, Pool>(sessions.sessions.map((s) => [s, { idle: [s], size: 1, max: s.capabilities.concurrentMigrations ? options.concurrency : 1 }]));
+  const workers: Session[] = [...sessions.sessions];
   const cancelAll = () => {
-    for (const s of sessions) void s.cancel().catch(() => undefined);
+    for (const s of workers) void s.cancel().catch(() => undefined);
   };
   options.signal?.addEventListener('abort', cancelAll, { once: true });
   let index = 0;
   try {
-    for (let i = 1; i < Math.min(options.concurrency, todo.length); i += 1) sessions.push(await session.fork());
-    const idle = [...sessions];
     const queue = [...todo];
     const running = new Set<Promise<void>>();
     const stopping = () => errors.length > 0 || options.signal?.aborted === true;
@@ -56,21 +59,37 @@ export async function applyConcurrently(session: Session, plan: MigrationPlan, r
       }
       waitingOn.delete(modulePlan.module.name);
     };
+    /** A worker of `pool`'s database: an idle one, else a new fork of `main`. */
+    const takeWorker = async (main: Session, pool: Pool): Promise<Session> => {
+      const idle = pool.idle.shift();
+      if (idle) return idle;
+      const fork = await main.fork();
+      workers.push(fork);
+      return fork;
+    };
 
-    // Start every ready module on an idle connection; whenever one finishes, look again.
+    // Start every ready module whose database has a free worker; whenever one finishes, look again.
     const schedule = () => {
-      while (!stopping() && idle.length > 0) {
-        const next = queue.findIndex(isReady);
+      while (!stopping() && running.size < options.concurrency) {
+        const next = queue.findIndex((m) => {
+          const pool = pools.get(sessions.of(m.module.name))!;
+          return (pool.idle.length > 0 || pool.size < pool.max) && isReady(m);
+        });
         if (next === -1) return;
         const [modulePlan] = queue.splice(next, 1);
-        const worker = idle.shift()!;
-        const task: Promise<void> = runModule(worker, modulePlan!)
+        const main = sessions.of(modulePlan!.module.name);
+        const pool = pools.get(main)!;
+        if (pool.idle.length === 0) pool.size += 1; // reserved now, forked in the task
+        let worker: Session | undefined;
+        const task: Promise<void> = takeWorker(main, pool)
+          .then((w) => runModule((worker = w), modulePlan!))
           .catch((error: unknown) => {
             errors.push(runError(error, options.signal?.aborted === true));
           })
           .finally(() => {
             running.delete(task);
-            idle.push(worker);
+            if (worker) pool.idle.push(worker);
+            else pool.size -= 1;
           });
         running.add(task);
       }
@@ -85,11 +104,18 @@ export async function applyConcurrently(session: Session, plan: MigrationPlan, r
     errors.push(runError(error, options.signal?.aborted === true));
   } finally {
     options.signal?.removeEventListener('abort', cancelAll);
-    for (const s of sessions) await s.flush().catch((error: unknown) => errors.push(runError(error, false)));
-    for (const s of sessions.slice(1)) await s.close();
+    for (const s of workers) await s.flush().catch((error: unknown) => errors.push(runError(error, false)));
+    for (const s of workers.slice(sessions.sessions.length)) await s.close();
   }
   const error = combine(errors);
   return { results, ...(error ? { error } : {}), durationMs: elapsed() };
+}
+
+/** The connections of one database: idle ones, how many exist (or are being opened), how many may. */
+interface Pool {
+  readonly idle: Session[];
+  size: number;
+  readonly max: number;
 }
 
 /** Each module's dependencies, direct and indirect, among the modules of the plan. */

@@ -1,7 +1,9 @@
 import { stopwatch } from '../util/stopwatch.js';
+import { describeTarget } from '../config/database-url.js';
 import type { Session } from '../db/session.js';
 import { ModkitError } from '../errors.js';
 import type { MigrationPlan } from '../plan/types.js';
+import type { DatabaseSessions } from './locked-session.js';
 import { historySetupError } from './migration-error.js';
 import { runError, runStep, type StepContext } from './run-step.js';
 import type { ApplyResult, EventSink, MigrationResult, TxMode } from './types.js';
@@ -14,11 +16,12 @@ export interface ApplyOptions {
 }
 
 /**
- * Applies every pending migration of a plan, module by module in plan order, each migration in
- * its own transaction (or all in one under `--tx-mode all`). The first failure stops the run;
- * the result still lists what completed before it.
+ * Applies every pending migration of a plan, module by module in plan order (the one system-first
+ * order, switching to each module's database), each migration in its own transaction (or all in
+ * one under `--tx-mode all`). The first failure stops the run; the result still lists what
+ * completed before it.
  */
-export async function applyPlan(session: Session, plan: MigrationPlan, runId: string, options: ApplyOptions = {}): Promise<ApplyResult> {
+export async function applyPlan(sessions: DatabaseSessions, plan: MigrationPlan, runId: string, options: ApplyOptions = {}): Promise<ApplyResult> {
   const elapsed = stopwatch();
   const results: MigrationResult[] = [];
   const finish = (error?: ModkitError): ApplyResult => ({ results, ...(error ? { error } : {}), durationMs: elapsed() });
@@ -30,6 +33,7 @@ export async function applyPlan(session: Session, plan: MigrationPlan, runId: st
     for (const modulePlan of plan.modules) {
       if (modulePlan.pending.length === 0) continue;
       options.onEvent?.({ type: 'module-start', module: modulePlan.module.name, pending: modulePlan.pending.length });
+      const session = sessions.of(modulePlan.module.name);
       if (!modulePlan.history.exists) await createHistory(session, modulePlan.history.table, modulePlan.module.name);
       for (const migration of modulePlan.pending) {
         index += 1;
@@ -45,6 +49,18 @@ export async function applyPlan(session: Session, plan: MigrationPlan, runId: st
       return finish(runError(error, options.signal?.aborted === true));
     }
   }
+  // One transaction lives in one database: with pending work in several, nothing could undo them together.
+  const involved = [...new Set(plan.modules.filter((m) => m.pending.length > 0).map((m) => sessions.of(m.module.name)))];
+  if (involved.length > 1) {
+    return finish(
+      new ModkitError(
+        'usage',
+        `--tx-mode all runs everything in one transaction, which cannot span databases, and the pending migrations are in ${involved.length}: ` +
+          `${involved.map((s) => describeTarget(s.target)).join(', ')}. Nothing was applied. Use --tx-mode per-migration, or migrate one database at a time with --module.`,
+      ),
+    );
+  }
+  const session = involved[0]!;
   if (!session.capabilities.transactionalDdl) {
     return finish(new ModkitError('usage', '--tx-mode all needs transactional DDL, which this database does not have (DDL commits implicitly); use --tx-mode per-migration'));
   }

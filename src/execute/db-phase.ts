@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { stopwatch } from '../util/stopwatch.js';
-import type { DatabaseTarget } from '../config/types.js';
+import type { DatabaseGroup } from '../config/database-groups.js';
+import type { DatabasePlacement } from '../config/module-databases.js';
 import { ModkitError } from '../errors.js';
 import type { LoadedModule } from '../modules/types.js';
 import { planMigrations } from '../plan/plan-migrations.js';
@@ -24,26 +25,31 @@ export interface DbPhaseResult extends ApplyResult {
   readonly lockWaitedMs: number;
   /** Recorded in the `run_id` of every history row this run wrote (`rollback --last-run`). */
   readonly runId: string;
+  /** The databases migrated, in lock order, each with its modules. */
+  readonly databases: readonly DatabaseGroup[];
 }
 
 /**
- * The db phase (SPEC §5.2): under the database lock, read every history, verify, and apply what
- * is pending. Runners that waited for the lock re-read history after taking it, so each
- * migration runs exactly once. The privileged connection is closed when the phase ends.
- * A signal cancels the statement in flight; the executor then stops before the next migration.
+ * The db phase (SPEC §5.2): under the lock of every database the modules live in (their own, or
+ * the default one), read every history, verify all of them, and apply what is pending in the one
+ * system-first order, switching databases between modules. Nothing runs while any database has a
+ * refusal (drift, dirty, ...). Runners that waited for the locks re-read history after taking
+ * them, so each migration runs exactly once. The privileged connections are closed when the
+ * phase ends. A signal cancels the statements in flight; the executor then stops before the next
+ * migration.
  */
-export async function runDbPhase(target: DatabaseTarget, modules: readonly LoadedModule[], options: DbPhaseOptions): Promise<DbPhaseResult> {
+export async function runDbPhase(placement: DatabasePlacement, modules: readonly LoadedModule[], options: DbPhaseOptions): Promise<DbPhaseResult> {
   const elapsed = stopwatch();
   const names = modules.map((m) => m.name);
   const runId = randomUUID();
-  return withLockedSession(target, names, options, async ({ session, histories, lockWaitedMs }) => {
+  return withLockedSession(placement, names, options, async ({ sessions, histories, lockWaitedMs }) => {
     const plan = planMigrations(modules, histories, options.allow);
     if (plan.blocking.length > 0) throw validationError(plan.blocking);
     // Tables of another runtime or an older modkit are brought up to date now, even with nothing pending.
-    await upgradeHistories(session, histories.values(), options.onEvent);
+    await upgradeHistories(sessions, histories.values(), options.onEvent);
     await preflight(plan, options.txMode ?? 'per-migration');
-    const result = await applyInOrderOrConcurrently(session, plan, runId, options);
-    return { ...result, plan, lockWaitedMs, runId, durationMs: elapsed() };
+    const result = await applyInOrderOrConcurrently(sessions, plan, runId, options);
+    return { ...result, plan, lockWaitedMs, runId, durationMs: elapsed(), databases: sessions.groups };
   });
 }
 

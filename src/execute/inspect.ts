@@ -1,18 +1,23 @@
-import type { DatabaseTarget } from '../config/types.js';
+import { groupByDatabase, type DatabaseGroup } from '../config/database-groups.js';
+import type { DatabasePlacement } from '../config/module-databases.js';
 import type { LoadedModule } from '../modules/types.js';
 import { planMigrations } from '../plan/plan-migrations.js';
 import type { AllowOptions, MigrationPlan } from '../plan/types.js';
 import { readHistoriesReadOnly } from './read-histories-read-only.js';
 
+export interface DatabaseInspection {
+  readonly plan: MigrationPlan;
+  /** The databases read, in lock order, each with its modules. */
+  readonly databases: readonly DatabaseGroup[];
+}
+
 /**
- * Reads every history on a read-only connection and plans against it. Writes nothing, not even
- * history tables; a database that does not exist yet reads as empty.
+ * Reads every history from its module's database on read-only connections and plans against
+ * them together. Writes nothing, not even history tables; a database that does not exist yet
+ * reads as empty.
  */
-export async function inspectDatabase(
-  target: DatabaseTarget,
-  modules: readonly LoadedModule[],
-  allow: AllowOptions = {},
-): Promise<MigrationPlan> {
-  const histories = await readHistoriesReadOnly(target, modules.map((m) => m.name));
-  return planMigrations(modules, histories, allow);
+export async function inspectDatabases(placement: DatabasePlacement, modules: readonly LoadedModule[], allow: AllowOptions = {}): Promise<DatabaseInspection> {
+  const databases = groupByDatabase(placement, modules.map((m) => m.name));
+  const histories = await readHistoriesReadOnly(databases);
+  return { plan: planMigrations(modules, histories, allow), databases };
 }

@@ -1,54 +1,107 @@
-import { targetLocation } from '../config/database-url.js';
-import type { DatabaseTarget } from '../config/types.js';
+import { groupByDatabase, type DatabaseGroup } from '../config/database-groups.js';
+import { describeTarget, targetLocation } from '../config/database-url.js';
+import type { DatabasePlacement } from '../config/module-databases.js';
 import { openSession } from '../db/load-engine.js';
 import type { Session } from '../db/session.js';
 import type { ModuleHistory } from '../plan/types.js';
+import { stopwatch } from '../util/stopwatch.js';
 import { acquireLock } from './acquire-lock.js';
 import type { EventSink } from './types.js';
 
 export interface LockedSessionOptions {
+  /** One budget for all the locks of the operation together. */
   readonly lockTimeoutMs: number;
   readonly signal?: AbortSignal;
   readonly onEvent?: EventSink;
 }
 
+/** The open sessions of an operation: one per database, each holding that database's lock. */
+export interface DatabaseSessions {
+  /** The databases, in lock order (canonical key), with their modules. */
+  readonly groups: readonly DatabaseGroup[];
+  /** Each group's session, in the same order. */
+  readonly sessions: readonly Session[];
+  /** The session of the database that holds `module`'s history. */
+  of(module: string): Session;
+}
+
 /** What a locked operation (migrate, rollback, baseline, repair) works with. */
 export interface LockedSession {
-  readonly session: Session;
-  /** Read after the lock was taken, so a runner that waited sees what the previous holder did. */
+  readonly sessions: DatabaseSessions;
+  /** Read after the locks were taken, so a runner that waited sees what the previous holder did. */
   readonly histories: ReadonlyMap<string, ModuleHistory>;
+  /** The time spent waiting for all the locks. */
   readonly lockWaitedMs: number;
 }
 
 /**
- * The shape of every writing command: open the target's session, take its lock, read the
- * histories of `modules`, run `work`, make its commits durable, then release the lock and close
- * the connections whatever happened. A signal cancels the statement in flight.
+ * The shape of every writing command, over however many databases `modules` live in: open one
+ * session per database, take every database's lock in ONE fixed order (sorted by canonical key, so
+ * two runners never hold one lock each while waiting for the other's), read the histories of
+ * `modules` from their databases, run `work`, make each database's commits durable, then release
+ * the locks and close the connections whatever happened (a crash releases them too: each engine's
+ * lock dies with its connection or process). A signal cancels the statements in flight.
  */
 export async function withLockedSession<T>(
-  target: DatabaseTarget,
+  placement: DatabasePlacement,
   modules: readonly string[],
   options: LockedSessionOptions,
   work: (locked: LockedSession) => Promise<T>,
 ): Promise<T> {
-  const session = await openSession(target);
-  const onAbort = () => void session.cancel().catch(() => undefined);
+  const groups = groupByDatabase(placement, modules);
+  const opened: Session[] = [];
+  const onAbort = () => {
+    for (const session of opened) void session.cancel().catch(() => undefined);
+  };
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  let failed = false;
   try {
-    const lockWaitedMs = await acquireLock(session.lock!, {
-      timeoutMs: options.lockTimeoutMs,
-      where: targetLocation(target),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-    });
-    const histories = await session.readHistories(modules);
-    const result = await work({ session, histories, lockWaitedMs });
+    for (const group of groups) opened.push(await openSession(group.target));
+    const elapsed = stopwatch();
+    for (const [i, group] of groups.entries()) {
+      await acquireLock(opened[i]!.lock!, {
+        timeoutMs: Math.max(0, options.lockTimeoutMs - elapsed()),
+        where: targetLocation(group.target),
+        // Name the database in the wait lines only when there is more than one to tell apart.
+        ...(groups.length > 1 ? { database: describeTarget(group.target) } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      });
+    }
+    const lockWaitedMs = elapsed();
+    const histories = new Map<string, ModuleHistory>();
+    for (const [i, group] of groups.entries()) {
+      for (const [module, history] of await opened[i]!.readHistories(group.modules)) histories.set(module, history);
+    }
+    const sessions = databaseSessions(groups, opened);
+    const result = await work({ sessions, histories, lockWaitedMs });
     // Commits may be grouped or asynchronous: durable before we report success.
-    await session.flush();
+    for (const session of opened) await session.flush();
     return result;
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    // After a failure too: what did commit is made durable before another runner goes on.
-    await session.close();
+    // After a failure too: what did commit is made durable (close flushes) before each lock goes,
+    // and every session is closed even when closing another one failed.
+    const problems: unknown[] = [];
+    for (const session of opened.reverse()) await session.close().catch((error: unknown) => problems.push(error));
+    if (!failed && problems.length > 0) throw problems[0];
   }
+}
+
+/** The sessions of `groups` (same order), routed by module. */
+export function databaseSessions(groups: readonly DatabaseGroup[], sessions: readonly Session[]): DatabaseSessions {
+  const byModule = new Map<string, Session>();
+  for (const [i, group] of groups.entries()) for (const module of group.modules) byModule.set(module, sessions[i]!);
+  return {
+    groups,
+    sessions,
+    of(module) {
+      const session = byModule.get(module);
+      if (!session) throw new Error(`internal error: module "${module}" has no database session in this operation`);
+      return session;
+    },
+  };
 }

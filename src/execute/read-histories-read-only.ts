@@ -1,17 +1,21 @@
-import type { DatabaseTarget } from '../config/types.js';
+import type { DatabaseGroup } from '../config/database-groups.js';
 import { openReadOnlySession } from '../db/load-engine.js';
 import type { ModuleHistory } from '../plan/types.js';
 
 /**
- * Reads histories on a read-only connection, for dry runs. A database that does not exist yet
- * reads as empty histories.
+ * Reads the histories of every group's modules, each from its database on a read-only
+ * connection, for dry runs. A database that does not exist yet reads as empty histories.
  */
-export async function readHistoriesReadOnly(target: DatabaseTarget, modules: readonly string[]): Promise<Map<string, ModuleHistory>> {
-  const session = await openReadOnlySession(target);
-  if (!session) return new Map();
-  try {
-    return await session.readHistories(modules);
-  } finally {
-    await session.close();
+export async function readHistoriesReadOnly(groups: readonly DatabaseGroup[]): Promise<Map<string, ModuleHistory>> {
+  const histories = new Map<string, ModuleHistory>();
+  for (const group of groups) {
+    const session = await openReadOnlySession(group.target);
+    if (!session) continue;
+    try {
+      for (const [module, history] of await session.readHistories(group.modules)) histories.set(module, history);
+    } finally {
+      await session.close();
+    }
   }
+  return histories;
 }

@@ -1,8 +1,8 @@
 import { stopwatch } from '../util/stopwatch.js';
-import type { Session } from '../db/session.js';
 import { ModkitError } from '../errors.js';
 import type { ModuleHistory } from '../plan/types.js';
 import type { LoadedDown } from './check-downs.js';
+import type { DatabaseSessions } from './locked-session.js';
 import { runError, runStep } from './run-step.js';
 import type { ApplyResult, EventSink, MigrationResult } from './types.js';
 import { upgradeHistories } from './upgrade-histories.js';
@@ -15,11 +15,11 @@ export interface RunRollbackOptions {
 
 /**
  * Runs the downs in order (the plan's order: dependents first, newest first), each in its own
- * transaction with the deletion of its history row. The first failure stops the run; the result
+ * transaction with the deletion of its history row, in its module's database. The first failure stops the run; the result
  * lists what was reverted before it.
  */
 export async function runRollback(
-  session: Session,
+  sessions: DatabaseSessions,
   downs: readonly LoadedDown[],
   histories: ReadonlyMap<string, ModuleHistory>,
   runId: string,
@@ -31,9 +31,9 @@ export async function runRollback(
   try {
     // A table of another runtime lacks `state`, which a no-transaction down writes: upgrade it first.
     const touched = new Set(downs.map((d) => d.step.module));
-    await upgradeHistories(session, [...histories.values()].filter((h) => touched.has(h.module)), options.onEvent);
+    await upgradeHistories(sessions, [...histories.values()].filter((h) => touched.has(h.module)), options.onEvent);
     const context = { results, total: downs.length, runId, ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
-    for (const [i, { step }] of downs.entries()) await runStep(session, step.table, step.migration!, 'down', i + 1, context);
+    for (const [i, { step }] of downs.entries()) await runStep(sessions.of(step.module), step.table, step.migration!, 'down', i + 1, context);
     return finish();
   } catch (error) {
     return finish(runError(error, options.signal?.aborted === true));

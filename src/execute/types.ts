@@ -22,8 +22,9 @@ export interface ApplyResult {
 
 /** Progress events, for reporters (a TTY progress line, logs). */
 export type ExecuteEvent =
-  | { readonly type: 'lock-wait'; readonly holder?: string }
-  | { readonly type: 'lock-acquired'; readonly waitedMs: number }
+  /** `database`: which one, when the operation locks several databases. */
+  | { readonly type: 'lock-wait'; readonly holder?: string; readonly database?: string }
+  | { readonly type: 'lock-acquired'; readonly waitedMs: number; readonly database?: string }
   | { readonly type: 'module-start'; readonly module: string; readonly pending: number }
   | { readonly type: 'migration-start'; readonly module: string; readonly id: string; readonly index: number; readonly total: number }
   | { readonly type: 'migration-done'; readonly result: MigrationResult; readonly index: number; readonly total: number }

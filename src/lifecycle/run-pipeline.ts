@@ -34,7 +34,7 @@ export async function runPipeline(project: Project, options: PipelineOptions): P
   let migration: MigrateReport;
   try {
     await runPreInit(project, modules, options.signal);
-    const result = await runDbPhase(project.config.database, modules, {
+    const result = await runDbPhase(project.config, modules, {
       lockTimeoutMs: project.config.lockTimeoutMs,
       ...(options.allow ? { allow: options.allow } : {}),
       ...(options.txMode ? { txMode: options.txMode } : {}),
@@ -42,7 +42,7 @@ export async function runPipeline(project: Project, options: PipelineOptions): P
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });
-    migration = { project, database: project.config.database, modules: modules.map((m) => m.name), result };
+    migration = { project, database: project.config.database, databases: result.databases, modules: modules.map((m) => m.name), result };
   } catch (error) {
     if (full) emit({ type: 'state', state: 'failed', reason: (error as Error)?.message, at: new Date().toISOString() });
     throw error;

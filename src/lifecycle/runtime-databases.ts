@@ -2,7 +2,7 @@ import type { Knex } from '../db/knex-types.js';
 import { parseDatabaseUrl } from '../config/database-url.js';
 import type { DatabaseTarget } from '../config/types.js';
 import { openRuntimeHandle, type RuntimeHandle } from '../db/runtime-handle.js';
-import { ModkitError } from '../errors.js';
+import { ModkitError, UsageError } from '../errors.js';
 import type { LoadedModule } from '../modules/types.js';
 import type { Project } from '../project/load-project.js';
 
@@ -15,13 +15,22 @@ export interface RuntimeDatabases {
 }
 
 /**
- * Where modules' `ctx.db` points (SPEC §5.3): `runtime.url` when configured, else the database
- * URL, through a new pool either way, never the privileged connection. With no database
- * configured at all (the embedded default), only modules that own migrations get the embedded
- * file; the others get a handle that explains, when used, why there is none.
+ * Where modules' `ctx.db` points (SPEC §5.3), through a new pool, never the privileged connection.
+ * A module with its own database (`modulesConfig.<name>.database`) gets that database: its
+ * `runtimeUrl` when configured, else its `url`. Every other module gets `runtime.url` when
+ * configured, else the default database's URL. With no database configured at all (the embedded
+ * default), only modules that own migrations get the embedded file; the others get a handle that
+ * explains, when used, why there is none.
  */
 export function runtimeTargetFor(project: Project, module: LoadedModule): DatabaseTarget | undefined {
-  const { runtimeUrl, database, rootDir } = project.config;
+  const { runtimeUrl, runtimeUrlProblem, database, rootDir, moduleDatabases } = project.config;
+  const own = Object.hasOwn(moduleDatabases, module.name) ? moduleDatabases[module.name]! : undefined;
+  if (own) {
+    if (own.runtimeUrlProblem) throw new UsageError(own.runtimeUrlProblem);
+    return own.runtimeUrl ? parseDatabaseUrl(own.runtimeUrl, 'config', rootDir) : own.target;
+  }
+  // A `${VAR}` of runtime.url that is not set matters only now, when ctx.db is opened.
+  if (runtimeUrlProblem) throw new UsageError(runtimeUrlProblem);
   if (runtimeUrl) return parseDatabaseUrl(runtimeUrl, 'config', rootDir);
   if (database.source !== 'default' || module.migrations.length > 0) return database;
   return undefined;

@@ -1,3 +1,4 @@
+import type { DatabaseGroup } from '../config/database-groups.js';
 import type { DatabaseTarget } from '../config/types.js';
 import type { ModkitError } from '../errors.js';
 import type { DbPhaseResult } from '../execute/db-phase.js';
@@ -73,7 +74,10 @@ export interface RunOptions {
 /** What the db phase of one run did (`modkit migrate --only`). */
 export interface MigrateReport {
   readonly project: Project;
+  /** The default database. */
   readonly database: DatabaseTarget;
+  /** The databases migrated, in lock order, each with its modules (their own, or the default one). */
+  readonly databases: readonly DatabaseGroup[];
   /** The modules this run covered, in system-first order. */
   readonly modules: readonly string[];
   readonly result: DbPhaseResult;

@@ -3,6 +3,8 @@ import type { ResolvedConfig } from '../config/types.js';
 import { orderModules, selectWithDependencies, type GraphNode, type ModuleOrder } from '../graph/module-graph.js';
 import { discoverModules } from '../modules/discover-modules.js';
 import type { LoadedModule } from '../modules/types.js';
+import { UsageError } from '../errors.js';
+import { didYouMean } from '../util/did-you-mean.js';
 
 /** A user's project, loaded and checked: config, modules and their order. */
 export interface Project {
@@ -33,7 +35,25 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Pro
   const nodes = discovered.map((m): GraphNode => ({ name: m.name, deps: m.deps, system: m.system, file: m.file }));
   const order = orderModules(nodes);
   const byName = new Map(discovered.map((m) => [m.name, m]));
+  refuseUnknownModuleDatabases(config, [...byName.keys()]);
   return { config, modules: order.systemFirst.map((name) => byName.get(name)!), order, byName, nodes };
+}
+
+/**
+ * A database configured for a module that does not exist is a typo until proven otherwise: left
+ * alone, the module it meant would quietly migrate into the default database (exit 2).
+ */
+function refuseUnknownModuleDatabases(config: ResolvedConfig, names: readonly string[]): void {
+  const known = new Set(names);
+  const unknown = Object.keys(config.moduleDatabases).filter((name) => !known.has(name));
+  if (unknown.length === 0) return;
+  throw new UsageError(
+    unknown.map(
+      (name) =>
+        `${config.configFile}: "modulesConfig.${name}.database" is set, but there is no module "${name}"${didYouMean(name, names)}; ` +
+        'a module\'s own database must be keyed by its exact name, or that module would migrate into the default database',
+    ),
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import { baseline } from '../../api/baseline.js';
 import { EXIT_CODES } from '../../errors.js';
 import { projectOptions, type CommonFlags } from '../common-options.js';
-import { databaseJson, describeDatabase, type Output, plural } from '../output.js';
+import { databaseJson, databasesJson, describeDatabases, type Output, plural } from '../output.js';
 import { progressReporter } from '../progress.js';
 
 export interface BaselineFlags extends CommonFlags {
@@ -14,7 +14,7 @@ export async function baselineCommand(flags: BaselineFlags, output: Output, sign
   const module = args[0]!;
   const report = await baseline({ ...projectOptions(flags), module, to: flags.to!, signal, onEvent: progressReporter(output) });
   const { plan } = report;
-  output.line(describeDatabase(report.database));
+  output.line(describeDatabases(report.project.config.database, report.databases));
   for (const m of plan.record) output.line(`  recorded  ${module} ${m.id}`);
   for (const m of plan.skip) output.line(`  skipped   ${module} ${m.id} (already recorded)`);
   output.line(
@@ -24,6 +24,7 @@ export async function baselineCommand(flags: BaselineFlags, output: Output, sign
   );
   output.document('baseline', EXIT_CODES.ok, {
     database: databaseJson(report.database),
+    databases: databasesJson(report.databases),
     module,
     to: plan.to,
     table: plan.table,

@@ -3,7 +3,7 @@ import { inspect } from '../../api/inspect.js';
 import { EXIT_CODES } from '../../errors.js';
 import type { ModulePlan } from '../../plan/types.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
-import { databaseJson, describeDatabase, displayPath, type Output, plural } from '../output.js';
+import { acrossDatabases, databaseJson, databasesJson, databaseSuffix, describeDatabases, displayPath, moduleDatabaseUrls, type Output, plural } from '../output.js';
 
 export interface PlanFlags extends CommonFlags {
   readonly sql?: boolean;
@@ -11,8 +11,10 @@ export interface PlanFlags extends CommonFlags {
 
 /** `modkit plan`: what migrate would do, in order, without writing anything. */
 export async function planCommand(flags: PlanFlags, output: Output): Promise<number> {
-  const { database, plan } = await inspect({ ...projectOptions(flags), allow: allowOptions(flags) });
-  output.line(describeDatabase(database));
+  const { database, databases, plan } = await inspect({ ...projectOptions(flags), allow: allowOptions(flags) });
+  output.line(describeDatabases(database, databases));
+  const suffix = databaseSuffix(databases);
+  const urls = moduleDatabaseUrls(databases);
   const modules = [];
   let step = 0;
   for (const m of plan.modules) {
@@ -21,19 +23,19 @@ export async function planCommand(flags: PlanFlags, output: Output): Promise<num
       step += 1;
       const sql = flags.sql && migration.format === 'sql' ? (migration.file ? await readFile(migration.file, 'utf8') : String(migration.inline?.up)) : undefined;
       pending.push({ id: migration.id, format: migration.format, ...(migration.file ? { file: migration.file } : {}), ...(sql !== undefined ? { sql } : {}) });
-      output.line(`${String(step).padStart(4)}. ${m.module.name} ${migration.id}${migration.file ? `  (${displayPath(migration.file)})` : ''}`);
+      output.line(`${String(step).padStart(4)}. ${m.module.name} ${migration.id}${migration.file ? `  (${displayPath(migration.file)})` : ''}${suffix(m.module.name)}`);
       if (sql !== undefined) output.line(indent(sql.trimEnd()));
     }
-    modules.push({ name: m.module.name, system: m.module.system, pending });
+    modules.push({ name: m.module.name, system: m.module.system, database: urls.get(m.module.name), pending });
   }
   for (const p of plan.problems) output.line(`problem [${p.kind}] ${p.message}`);
   const blocked = plan.blocking.length > 0;
   output.line(
     plan.pendingCount === 0
       ? 'Nothing to migrate.'
-      : `${blocked ? 'migrate would refuse: fix the problems above first. ' : ''}Would apply ${plural(plan.pendingCount, 'migration')} in ${plural(plan.modules.filter((m) => m.pending.length > 0).length, 'module')}.`,
+      : `${blocked ? 'migrate would refuse: fix the problems above first. ' : ''}Would apply ${plural(plan.pendingCount, 'migration')} in ${plural(plan.modules.filter((m) => m.pending.length > 0).length, 'module')}${acrossDatabases(databases)}.`,
   );
-  output.document('plan', EXIT_CODES.ok, { database: databaseJson(database), modules, pendingCount: plan.pendingCount, problems: plan.problems, wouldRefuse: blocked });
+  output.document('plan', EXIT_CODES.ok, { database: databaseJson(database), databases: databasesJson(databases), modules, pendingCount: plan.pendingCount, problems: plan.problems, wouldRefuse: blocked });
   return EXIT_CODES.ok;
 }
 
@@ -43,12 +45,14 @@ export interface StatusFlags extends CommonFlags {
 
 /** `modkit status`: per module, applied count, pending ids, last applied id and time, problems. */
 export async function statusCommand(flags: StatusFlags, output: Output): Promise<number> {
-  const { database, plan } = await inspect(projectOptions(flags));
-  output.line(describeDatabase(database));
+  const { database, databases, plan } = await inspect(projectOptions(flags));
+  output.line(describeDatabases(database, databases));
+  const suffix = databaseSuffix(databases);
+  const urls = moduleDatabaseUrls(databases);
   const width = Math.max(6, ...plan.modules.map((m) => m.module.name.length));
   output.line(`${'module'.padEnd(width)}  applied  pending  last applied`);
   for (const m of plan.modules) {
-    output.line(`${m.module.name.padEnd(width)}  ${String(m.applied.length).padStart(7)}  ${String(m.pending.length).padStart(7)}  ${lastApplied(m)}`);
+    output.line(`${m.module.name.padEnd(width)}  ${String(m.applied.length).padStart(7)}  ${String(m.pending.length).padStart(7)}  ${lastApplied(m)}${suffix(m.module.name)}`);
     if (m.pending.length > 0) output.line(`${' '.repeat(width)}  pending: ${m.pending.map((p) => p.id).join(', ')}`);
     for (const p of m.problems) output.line(`${' '.repeat(width)}  problem [${p.kind}] ${p.message}`);
   }
@@ -57,10 +61,12 @@ export async function statusCommand(flags: StatusFlags, output: Output): Promise
   const exitCode = flags.exitCode && !upToDate ? EXIT_CODES.validation : EXIT_CODES.ok;
   output.document('status', exitCode, {
     database: databaseJson(database),
+    databases: databasesJson(databases),
     upToDate,
     modules: plan.modules.map((m) => ({
       name: m.module.name,
       system: m.module.system,
+      database: urls.get(m.module.name),
       table: m.history.table || undefined,
       applied: m.applied.length,
       pending: m.pending.map((p) => p.id),

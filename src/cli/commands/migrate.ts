@@ -1,9 +1,10 @@
+import { groupByDatabase } from '../../config/database-groups.js';
 import { runPipeline } from '../../lifecycle/run-pipeline.js';
-import { loadProject } from '../../project/load-project.js';
+import { loadProject, selectModules } from '../../project/load-project.js';
 import { EXIT_CODES } from '../../errors.js';
 import type { TxMode } from '../../execute/types.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
-import { databaseJson, describeDatabase, errorJson, formatMs, type Output, plural } from '../output.js';
+import { acrossDatabases, databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, formatMs, moduleDatabaseUrls, type Output, plural } from '../output.js';
 import type { HandlerResult } from '../program.js';
 import { progressReporter } from '../progress.js';
 
@@ -19,7 +20,9 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
   if (!flags.only) return (await import('./run.js')).runFullPipeline(flags, output, signal, 'migrate');
   const options = projectOptions(flags);
   const project = await loadProject(options);
-  output.line(describeDatabase(project.config.database));
+  // Which databases the selected modules live in is known before anything connects.
+  const groups = groupByDatabase(project.config, selectModules(project, options.modules).map((m) => m.name));
+  output.line(describeDatabases(project.config.database, groups));
   // The one pipeline of SPEC §5, in the mode that stops after the db phase.
   const { migration: report } = await runPipeline(project, {
     ...options,
@@ -35,19 +38,23 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
   const applied = result.results.filter((r) => r.status === 'applied');
   const width = Math.max(0, ...result.results.map((r) => r.module.length));
   const idWidth = Math.max(0, ...result.results.map((r) => r.id.length));
+  const suffix = databaseSuffix(report.databases);
   for (const r of result.results) {
     const mark = r.status === 'applied' ? ' ' : '!';
-    output.line(`${mark} ${r.module.padEnd(width)}  ${r.id.padEnd(idWidth)}  ${r.status === 'applied' ? formatMs(r.durationMs) : r.status}`);
+    output.line(`${mark} ${r.module.padEnd(width)}  ${r.id.padEnd(idWidth)}  ${r.status === 'applied' ? formatMs(r.durationMs) : r.status}${suffix(r.module)}`);
   }
   const modules = new Set(applied.map((r) => r.module)).size;
   const exitCode = result.error ? result.error.exitCode : EXIT_CODES.ok;
-  if (applied.length === 0 && !result.error) output.line(`Nothing to migrate: ${plural(report.modules.length, 'module')} up to date (${formatMs(result.durationMs)})`);
-  else output.line(`Applied ${plural(applied.length, 'migration')} in ${plural(modules, 'module')} (${formatMs(result.durationMs)})`);
+  const across = acrossDatabases(report.databases);
+  if (applied.length === 0 && !result.error) output.line(`Nothing to migrate: ${plural(report.modules.length, 'module')}${across} up to date (${formatMs(result.durationMs)})`);
+  else output.line(`Applied ${plural(applied.length, 'migration')} in ${plural(modules, 'module')}${across} (${formatMs(result.durationMs)})`);
+  const urls = moduleDatabaseUrls(report.databases);
   output.document('migrate', exitCode, {
     mode: 'migrate-only',
     database: databaseJson(report.database),
+    databases: databasesJson(report.databases),
     modules: report.modules,
-    migrations: result.results,
+    migrations: result.results.map((r) => ({ ...r, database: urls.get(r.module) })),
     summary: { applied: applied.length, modules, durationMs: result.durationMs, lockWaitedMs: result.lockWaitedMs },
     problems: result.plan?.problems ?? [],
     error: result.error ? errorJson(result.error) : null,

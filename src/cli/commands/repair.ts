@@ -2,7 +2,7 @@ import { repair } from '../../api/repair.js';
 import { EXIT_CODES } from '../../errors.js';
 import type { RepairChange } from '../../plan/plan-repair.js';
 import { projectOptions, type CommonFlags } from '../common-options.js';
-import { databaseJson, describeDatabase, type Output, plural } from '../output.js';
+import { databaseJson, databasesJson, databaseSuffix, describeDatabases, moduleDatabaseUrls, type Output, plural } from '../output.js';
 import { progressReporter } from '../progress.js';
 
 /** `modkit repair [--module M]`: re-record checksums, clear dirty state, print every change. */
@@ -10,10 +10,12 @@ export async function repairCommand(flags: CommonFlags & { readonly retry?: bool
   const { modules: _all, ...options } = projectOptions(flags);
   const report = await repair({ ...options, ...(flags.module ? { modules: flags.module } : {}), retry: flags.retry === true, signal, onEvent: progressReporter(output) });
   const { plan } = report;
-  output.line(describeDatabase(report.database));
-  for (const u of plan.upgrades) output.line(`  upgraded  ${u.module}: added ${u.columns.join(', ')} to ${u.table}`);
-  for (const c of plan.changes) output.line(`  ${describe(c)}`);
-  for (const m of plan.missing) output.line(`  left alone ${m.module} ${m.id}: applied, but its file is gone`);
+  output.line(describeDatabases(report.database, report.databases));
+  const suffix = databaseSuffix(report.databases);
+  const urls = moduleDatabaseUrls(report.databases);
+  for (const u of plan.upgrades) output.line(`  upgraded  ${u.module}: added ${u.columns.join(', ')} to ${u.table}${suffix(u.module)}`);
+  for (const c of plan.changes) output.line(`  ${describe(c)}${suffix(c.module)}`);
+  for (const m of plan.missing) output.line(`  left alone ${m.module} ${m.id}: applied, but its file is gone${suffix(m.module)}`);
   output.line(
     plan.changes.length === 0 && plan.upgrades.length === 0
       ? `Nothing to repair in ${plural(report.modules.length, 'module')}.`
@@ -21,10 +23,11 @@ export async function repairCommand(flags: CommonFlags & { readonly retry?: bool
   );
   output.document('repair', EXIT_CODES.ok, {
     database: databaseJson(report.database),
+    databases: databasesJson(report.databases),
     modules: report.modules,
-    changes: plan.changes,
-    upgrades: plan.upgrades,
-    missing: plan.missing,
+    changes: plan.changes.map((c) => ({ ...c, database: urls.get(c.module) })),
+    upgrades: plan.upgrades.map((u) => ({ ...u, database: urls.get(u.module) })),
+    missing: plan.missing.map((m) => ({ ...m, database: urls.get(m.module) })),
   });
   return EXIT_CODES.ok;
 }

@@ -3,7 +3,7 @@ import { EXIT_CODES, UsageError } from '../../errors.js';
 import type { LoadedDown } from '../../execute/check-downs.js';
 import type { RollbackTarget } from '../../plan/plan-rollback.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
-import { databaseJson, describeDatabase, errorJson, formatMs, type Output, plural } from '../output.js';
+import { acrossDatabases, databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, formatMs, moduleDatabaseUrls, type Output, plural } from '../output.js';
 import { progressReporter } from '../progress.js';
 
 export interface RollbackFlags extends CommonFlags {
@@ -29,31 +29,35 @@ export async function rollbackCommand(flags: RollbackFlags, output: Output, sign
     onEvent: progressReporter(output),
   });
   output.clearProgress();
-  output.line(describeDatabase(report.database));
+  output.line(describeDatabases(report.database, report.databases));
   const { plan, result } = report;
-  const steps = report.downs.map((d) => stepJson(d, report.dryRun));
+  const suffix = databaseSuffix(report.databases);
+  const urls = moduleDatabaseUrls(report.databases);
+  const steps = report.downs.map((d) => ({ ...stepJson(d, report.dryRun), database: urls.get(d.step.module) }));
   if (plan.steps.length === 0) {
     output.line(`Nothing to roll back: module "${module}" is already at ${'to' in target ? target.to : 'the requested point'}.`);
   } else if (report.dryRun) {
     output.line(`Would roll back ${plural(plan.steps.length, 'migration')}, in this order:`);
     for (const [i, d] of report.downs.entries()) {
-      output.line(`${String(i + 1).padStart(4)}. ${d.step.module} ${d.step.id}${d.step.reason === 'cascade' ? '  (--cascade: depends on ' + module + ')' : ''}  ${d.body.file ?? '(inline)'}`);
+      output.line(`${String(i + 1).padStart(4)}. ${d.step.module} ${d.step.id}${d.step.reason === 'cascade' ? '  (--cascade: depends on ' + module + ')' : ''}  ${d.body.file ?? '(inline)'}${suffix(d.step.module)}`);
       if (d.body.format === 'sql') output.line(indent(d.body.sql.trimEnd()));
     }
   } else if (result) {
     const width = Math.max(0, ...result.results.map((r) => r.module.length));
     const idWidth = Math.max(0, ...result.results.map((r) => r.id.length));
-    for (const r of result.results) output.line(`${r.status === 'reverted' ? ' ' : '!'} ${r.module.padEnd(width)}  ${r.id.padEnd(idWidth)}  ${r.status === 'reverted' ? formatMs(r.durationMs) : r.status}`);
+    for (const r of result.results) output.line(`${r.status === 'reverted' ? ' ' : '!'} ${r.module.padEnd(width)}  ${r.id.padEnd(idWidth)}  ${r.status === 'reverted' ? formatMs(r.durationMs) : r.status}${suffix(r.module)}`);
     const reverted = result.results.filter((r) => r.status === 'reverted').length;
-    output.line(`Rolled back ${plural(reverted, 'migration')} in ${plural(new Set(result.results.map((r) => r.module)).size, 'module')} (${formatMs(result.durationMs)})`);
+    const touched = report.databases.filter((g) => result.results.some((r) => g.modules.includes(r.module)));
+    output.line(`Rolled back ${plural(reverted, 'migration')} in ${plural(new Set(result.results.map((r) => r.module)).size, 'module')}${acrossDatabases(touched)} (${formatMs(result.durationMs)})`);
   }
   const exitCode = result?.error ? result.error.exitCode : EXIT_CODES.ok;
   output.document('rollback', exitCode, {
     database: databaseJson(report.database),
+    databases: databasesJson(report.databases),
     module,
     dryRun: report.dryRun,
     steps,
-    migrations: result?.results ?? [],
+    migrations: (result?.results ?? []).map((r) => ({ ...r, database: urls.get(r.module) })),
     summary: result ? { reverted: result.results.filter((r) => r.status === 'reverted').length, durationMs: result.durationMs, lockWaitedMs: result.lockWaitedMs } : null,
     error: result?.error ? errorJson(result.error) : null,
   });

@@ -1,10 +1,11 @@
 import { EXIT_CODES } from '../../errors.js';
 import { INSTANCE_ID } from '../../lifecycle/pre-init.js';
 import { runPipeline } from '../../lifecycle/run-pipeline.js';
-import { loadProject } from '../../project/load-project.js';
+import { groupByDatabase } from '../../config/database-groups.js';
+import { loadProject, selectModules } from '../../project/load-project.js';
 import { allowOptions, projectOptions } from '../common-options.js';
 import { lifecycleReporter } from '../lifecycle-reporter.js';
-import { databaseJson, describeDatabase, errorJson, type Output } from '../output.js';
+import { databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, moduleDatabaseUrls, type Output } from '../output.js';
 import type { HandlerResult } from '../program.js';
 import type { MigrateFlags } from './migrate.js';
 
@@ -20,8 +21,9 @@ export function runCommand(flags: MigrateFlags, output: Output, signal: AbortSig
 export async function runFullPipeline(flags: MigrateFlags, output: Output, signal: AbortSignal, command: string): Promise<HandlerResult> {
   const options = projectOptions(flags);
   const project = await loadProject(options);
-  output.line(describeDatabase(project.config.database));
-  const reporter = lifecycleReporter(output);
+  const groups = groupByDatabase(project.config, selectModules(project, options.modules).map((m) => m.name));
+  output.line(describeDatabases(project.config.database, groups));
+  const reporter = lifecycleReporter(output, databaseSuffix(groups));
   const report = await runPipeline(project, {
     ...options,
     mode: 'full',
@@ -38,8 +40,9 @@ export async function runFullPipeline(flags: MigrateFlags, output: Output, signa
     mode: 'full',
     instanceId: INSTANCE_ID,
     database: databaseJson(migration.database),
+    databases: databasesJson(migration.databases),
     modules: migration.modules,
-    migrations: migration.result.results,
+    migrations: migration.result.results.map((r) => ({ ...r, database: moduleDatabaseUrls(migration.databases).get(r.module) })),
     problems: migration.result.plan?.problems ?? [],
     lifecycle: lifecycle
       ? {

@@ -1,7 +1,8 @@
 import { validate } from '../../api/validate.js';
 import { EXIT_CODES } from '../../errors.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
-import { databaseJson, type Output, plural } from '../output.js';
+import { describeTarget } from '../../config/database-url.js';
+import { databaseJson, databasesJson, type Output, plural } from '../output.js';
 
 export interface ValidateFlags extends CommonFlags {
   readonly offline?: boolean;
@@ -16,6 +17,7 @@ export async function validateCommand(flags: ValidateFlags, output: Output): Pro
   for (const p of report.fileProblems) output.line(`problem [file] ${p}`);
   const online = report.online;
   if (online.checked) {
+    if (report.databases.length > 1) output.line(`Databases checked: ${report.databases.map((g) => `${describeTarget(g.target)} (${g.modules.join(', ')})`).join('; ')}.`);
     for (const p of online.plan.problems) output.line(`problem [${p.kind}] ${p.message}${online.plan.blocking.includes(p) ? '' : ' (allowed)'}`);
     output.line(`Database checked: ${plural(online.plan.problems.length, 'problem')}, ${plural(online.plan.pendingCount, 'pending migration')}.`);
   } else {
@@ -26,6 +28,7 @@ export async function validateCommand(flags: ValidateFlags, output: Output): Pro
   if (exitCode === EXIT_CODES.ok) output.line('Valid.');
   output.document('validate', exitCode, {
     database: databaseJson(report.project.config.database),
+    databases: databasesJson(report.databases),
     fileProblems: report.fileProblems,
     online: online.checked
       ? { checked: true, problems: online.plan.problems, pendingCount: online.plan.pendingCount }

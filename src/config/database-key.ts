@@ -1,0 +1,76 @@
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { DatabaseTarget } from './types.js';
+
+/** The port a server engine listens on when a URL names none. */
+const DEFAULT_PORTS: Readonly<Record<string, string>> = { postgres: '5432', mysql: '3306' };
+/** Engines whose database defaults to the user's name when a URL names none (libpq's rule). */
+const DATABASE_DEFAULTS_TO_USER: ReadonlySet<string> = new Set(['postgres']);
+/** Names of this machine's loopback interface: one server answers on all of them in practice. */
+const LOOPBACK: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '::1']);
+
+/**
+ * Which database a target names, as a canonical key: the same for every spelling of one database
+ * (`postgresql://u:pw@LOCALHOST/app` and `postgres://u@127.0.0.1:5432/app`; `sqlite:./a.db` and
+ * `file:/abs/a.db`), so that modkit takes one lock per database, never two on one database (which
+ * would wait for itself), and so that every runner takes its locks in the same order (sorted by
+ * key), which keeps two runners from deadlocking. The user, the password and connection parameters
+ * do not change which database it is. Keys are compared, never printed: they may hold paths.
+ */
+export function databaseKey(target: DatabaseTarget): string {
+  if (target.sqlitePath !== undefined) return `${target.engine}:${canonicalPath(target.sqlitePath)}`;
+  const url = parseUrl(target.url);
+  if (!url) return `${target.engine}:${target.url}`;
+  let host = decode(url.hostname).replace(/^\[(.*)\]$/, '$1').toLowerCase() || url.searchParams.get('host') || 'localhost';
+  if (LOOPBACK.has(host)) host = 'localhost';
+  const port = url.port || url.searchParams.get('port') || DEFAULT_PORTS[target.engine] || '';
+  const user = decode(url.username);
+  const name = decode(url.pathname.replace(/^\//, '')) || (DATABASE_DEFAULTS_TO_USER.has(target.engine) ? user : '');
+  return `${target.engine}://${host}:${port}/${name}`;
+}
+
+/**
+ * What else a connection to the database says besides which database it is: the user, the
+ * parameters and modkit's settings. Two targets with one {@link databaseKey} but different
+ * settings cannot share one session, and modkit refuses them rather than pick one.
+ */
+export function connectionSettings(target: DatabaseTarget): string {
+  const url = target.sqlitePath === undefined ? parseUrl(target.url) : undefined;
+  const params = url ? [...url.searchParams].filter(([k]) => k !== 'password').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : [];
+  return JSON.stringify({
+    user: url ? decode(url.username) : '',
+    params,
+    schema: target.schema ?? null,
+    searchPath: target.searchPath ?? null,
+  });
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function parseUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A SQLite file's path with symbolic links resolved, also for a file that does not exist yet. */
+function canonicalPath(path: string): string {
+  if (path === ':memory:') return path;
+  try {
+    return realpathSync(path);
+  } catch {
+    try {
+      return join(realpathSync(dirname(path)), basename(path));
+    } catch {
+      return resolve(path);
+    }
+  }
+}
