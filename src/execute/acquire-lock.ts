@@ -6,6 +6,8 @@ import type { EventSink } from './types.js';
 
 export interface AcquireLockOptions {
   readonly timeoutMs: number;
+  /** Already spent of `timeoutMs` on other databases' locks (one budget for all of them). */
+  readonly spentMs?: number;
   readonly signal?: AbortSignal;
   readonly onEvent?: EventSink;
   /** Where the lock lives, for the timeout message (a redacted URL or a file). */
@@ -41,7 +43,7 @@ export async function acquireLock(lock: RunLock, options: AcquireLockOptions): P
       const holder = await lock.describeHolder().catch(() => undefined);
       options.onEvent?.({ type: 'lock-wait', ...(holder ? { holder } : {}), ...on });
     }
-    const left = options.timeoutMs - elapsed();
+    const left = options.timeoutMs - (options.spentMs ?? 0) - elapsed();
     if (left <= 0) {
       const holder = await lock.describeHolder().catch(() => undefined);
       throw new ModkitError(

@@ -60,7 +60,8 @@ export async function withLockedSession<T>(
     const elapsed = stopwatch();
     for (const [i, group] of groups.entries()) {
       await acquireLock(opened[i]!.lock!, {
-        timeoutMs: Math.max(0, options.lockTimeoutMs - elapsed()),
+        timeoutMs: options.lockTimeoutMs,
+        spentMs: elapsed(),
         where: targetLocation(group.target),
         // Name the database in the wait lines only when there is more than one to tell apart.
         ...(groups.length > 1 ? { database: describeTarget(group.target) } : {}),
