@@ -1,4 +1,4 @@
-import type { EventSink } from '../execute/types.js';
+import type { EventSink, ExecuteEvent } from '../execute/types.js';
 import type { Output } from './output.js';
 
 /**
@@ -17,6 +17,10 @@ export function progressReporter(output: Output): EventSink {
       case 'warning':
         output.warn(event.message);
         break;
+      case 'history-upgraded':
+        output.clearProgress();
+        output.line(describeUpgrade(event));
+        break;
       case 'migration-start':
         output.progress(`[${event.index}/${event.total}] ${event.module} ${event.id}`);
         break;
@@ -24,4 +28,13 @@ export function progressReporter(output: Output): EventSink {
         break;
     }
   };
+}
+
+/** One line per history table brought up to date (once: the next run finds nothing to do). */
+export function describeUpgrade(event: Extract<ExecuteEvent, { type: 'history-upgraded' }>): string {
+  const changes = [
+    ...(event.addedColumns.length > 0 ? [`added ${event.addedColumns.join(', ')}`] : []),
+    ...(event.appliedAtConverted ? ["applied_at converted from unix seconds (modkit 0.1.0) to the Rust runtime's type, every value kept"] : []),
+  ];
+  return `Upgraded the history table of module "${event.module}" (${event.table}): ${changes.join('; ')}`;
 }
