@@ -1,4 +1,5 @@
 import type { EventSink, ExecuteEvent } from '../execute/types.js';
+import { trackActivity } from './exit-guard.js';
 import type { Output } from './output.js';
 
 /**
@@ -7,6 +8,7 @@ import type { Output } from './output.js';
  */
 export function progressReporter(output: Output): EventSink {
   return (event) => {
+    trackActivity(event);
     switch (event.type) {
       case 'lock-wait':
         output.line(`Waiting for the migration lock${event.holder ? `, held by ${event.holder}` : ''}…`);
