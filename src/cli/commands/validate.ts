@@ -14,6 +14,7 @@ export async function validateCommand(flags: ValidateFlags, output: Output): Pro
   const migrations = report.project.modules.reduce((n, m) => n + m.migrations.length, 0);
   output.line(`Checked ${plural(modules, 'module')} and ${plural(migrations, 'migration')}: graph, names, ids and files.`);
   for (const p of report.fileProblems) output.line(`problem [file] ${p}`);
+  for (const w of report.markerWarnings) output.warn(w);
   const online = report.online;
   if (online.checked) {
     for (const p of online.plan.problems) output.line(`problem [${p.kind}] ${p.message}${online.plan.blocking.includes(p) ? '' : ' (allowed)'}`);
@@ -27,6 +28,7 @@ export async function validateCommand(flags: ValidateFlags, output: Output): Pro
   output.document('validate', exitCode, {
     database: databaseJson(report.project.config.database),
     fileProblems: report.fileProblems,
+    markerWarnings: report.markerWarnings,
     online: online.checked
       ? { checked: true, problems: online.plan.problems, pendingCount: online.plan.pendingCount }
       : { checked: false, reason: online.reason },
