@@ -4,6 +4,7 @@ import { ModkitError } from '../errors.js';
 import { groupByDatabase, type DatabaseGroup } from '../config/database-groups.js';
 import { inspectDatabases } from '../execute/inspect.js';
 import { loadBody } from '../modules/load-body.js';
+import { readDirectives } from '../modules/directives.js';
 import type { Migration } from '../modules/types.js';
 import type { AllowOptions, MigrationPlan } from '../plan/types.js';
 import { loadProject, selectModules, type Project } from '../project/load-project.js';
@@ -21,6 +22,8 @@ export interface ValidateReport {
   readonly databases: readonly DatabaseGroup[];
   /** Problems in the files themselves (each a sentence naming the file). */
   readonly fileProblems: readonly string[];
+  /** Comments that look like another tool's instructions modkit does not act on (file:line: text). */
+  readonly markerWarnings: readonly string[];
   /** The database check: skipped with `--offline` or when the database does not answer. */
   readonly online:
     | { readonly checked: true; readonly plan: MigrationPlan }
@@ -36,30 +39,36 @@ export async function validate(options: ValidateOptions = {}): Promise<ValidateR
   const project = await loadProject(options);
   const modules = selectModules(project, options.modules);
   const fileProblems: string[] = [];
+  const markerWarnings: string[] = [];
   for (const module of modules) {
-    for (const migration of module.migrations) fileProblems.push(...(await checkMigration(migration)));
+    for (const migration of module.migrations) {
+      const checked = await checkMigration(migration);
+      fileProblems.push(...checked.problems);
+      markerWarnings.push(...checked.markers);
+    }
   }
   const databases = groupByDatabase(project.config, modules.map((m) => m.name));
-  if (options.offline) return { project, databases, fileProblems, online: { checked: false, reason: '--offline' } };
+  const files = { project, databases, fileProblems, markerWarnings };
+  if (options.offline) return { ...files, online: { checked: false, reason: '--offline' } };
   try {
     const { plan } = await inspectDatabases(project.config, modules, options.allow);
-    return { project, databases, fileProblems, online: { checked: true, plan } };
+    return { ...files, online: { checked: true, plan } };
   } catch (error) {
     if (error instanceof ModkitError && error.kind === 'unreachable') {
-      return { project, databases, fileProblems, online: { checked: false, reason: error.message } };
+      return { ...files, online: { checked: false, reason: error.message } };
     }
     throw error;
   }
 }
 
-async function checkMigration(migration: Migration): Promise<string[]> {
+async function checkMigration(migration: Migration): Promise<{ problems: string[]; markers: string[] }> {
   const name = `module "${migration.module}": migration ${migration.id}`;
   if (migration.format === 'script') {
     try {
       await loadBody(migration, 'up');
-      return [];
+      return { problems: [], markers: [] };
     } catch (error) {
-      return [(error as Error).message];
+      return { problems: [(error as Error).message], markers: [] };
     }
   }
   const problems: string[] = [];
@@ -69,8 +78,13 @@ async function checkMigration(migration: Migration): Promise<string[]> {
         [migration.file!, await readFile(migration.file!, 'utf8')],
         ...(migration.downFile ? [[migration.downFile, await readFile(migration.downFile, 'utf8')] as [string, string]] : []),
       ];
+  const markers: string[] = [];
   for (const [where, sql] of sources) {
-    if (sql !== undefined && splitSqlStatements(sql).length === 0) problems.push(`${name}: ${where} holds no SQL statement (only comments or blanks)`);
+    if (sql === undefined) continue;
+    if (splitSqlStatements(sql).length === 0) problems.push(`${name}: ${where} holds no SQL statement (only comments or blanks)`);
+    for (const unknown of readDirectives(sql).unknown) {
+      markers.push(`${where}:${unknown.line}: "${unknown.text}" looks like an instruction to a migration tool, but modkit does not act on it (see README, "Files other tools wrote")`);
+    }
   }
-  return problems;
+  return { problems, markers };
 }

@@ -2,6 +2,7 @@ import type { ExecuteEvent, MigrationResult } from '../execute/types.js';
 import type { LifecycleEvent, RuntimeState } from '../lifecycle/types.js';
 import { INSTANCE_ID } from '../lifecycle/pre-init.js';
 import { formatMs, type Output, plural } from './output.js';
+import { trackActivity } from './exit-guard.js';
 import { progressReporter } from './progress.js';
 
 /** What `modkit run` collects for its `--json` document while it prints the phase log. */
@@ -29,6 +30,7 @@ export function lifecycleReporter(output: Output, suffix: (module: string) => st
     output.line(`[db] ${event.result.module} ${event.result.id} (${formatMs(event.result.durationMs)})${suffix(event.result.module)}`);
   };
   const onLifecycleEvent = (event: LifecycleEvent) => {
+    trackActivity(event);
     switch (event.type) {
       case 'state': {
         const { type: _type, ...state } = event;

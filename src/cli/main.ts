@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { EXIT_CODES, exitCodeOf } from '../errors.js';
 import { type DynamicImport, setDynamicImport } from '../util/dynamic-import.js';
+import { guardUnexpectedExit } from './exit-guard.js';
 import { errorJson, Output } from './output.js';
 import { buildProgram } from './program.js';
 
@@ -11,9 +12,13 @@ import { buildProgram } from './program.js';
  */
 export async function main(argv: readonly string[] = process.argv, { dynamicImport }: { dynamicImport?: DynamicImport } = {}): Promise<never> {
   if (dynamicImport) setDynamicImport(dynamicImport);
+  const exitingOnPurpose = guardUnexpectedExit({ json: argv.includes('--json'), command: () => commandName(argv) });
   const controller = new AbortController();
   const onSignal = () => {
-    if (controller.signal.aborted) process.exit(EXIT_CODES.interrupted);
+    if (controller.signal.aborted) {
+      exitingOnPurpose();
+      process.exit(EXIT_CODES.interrupted);
+    }
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -51,6 +56,7 @@ export async function main(argv: readonly string[] = process.argv, { dynamicImpo
   }
   await flush(process.stdout);
   await flush(process.stderr);
+  exitingOnPurpose();
   process.exit(exitCode);
 }
 

@@ -1,4 +1,5 @@
-import type { EventSink } from '../execute/types.js';
+import type { EventSink, ExecuteEvent } from '../execute/types.js';
+import { trackActivity } from './exit-guard.js';
 import type { Output } from './output.js';
 
 /**
@@ -7,6 +8,7 @@ import type { Output } from './output.js';
  */
 export function progressReporter(output: Output): EventSink {
   return (event) => {
+    trackActivity(event);
     switch (event.type) {
       case 'lock-wait':
         output.line(`Waiting for the migration lock${event.database ? ` on ${event.database}` : ''}${event.holder ? `, held by ${event.holder}` : ''}…`);
@@ -17,6 +19,10 @@ export function progressReporter(output: Output): EventSink {
       case 'warning':
         output.warn(event.message);
         break;
+      case 'history-upgraded':
+        output.clearProgress();
+        output.line(describeUpgrade(event));
+        break;
       case 'migration-start':
         output.progress(`[${event.index}/${event.total}] ${event.module} ${event.id}`);
         break;
@@ -24,4 +30,13 @@ export function progressReporter(output: Output): EventSink {
         break;
     }
   };
+}
+
+/** One line per history table brought up to date (once: the next run finds nothing to do). */
+export function describeUpgrade(event: Extract<ExecuteEvent, { type: 'history-upgraded' }>): string {
+  const changes = [
+    ...(event.addedColumns.length > 0 ? [`added ${event.addedColumns.join(', ')}`] : []),
+    ...(event.appliedAtConverted ? ["applied_at converted from unix seconds (modkit 0.1.0) to the Rust runtime's type, every value kept"] : []),
+  ];
+  return `Upgraded the history table of module "${event.module}" (${event.table}): ${changes.join('; ')}`;
 }

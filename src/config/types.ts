@@ -48,7 +48,7 @@ export interface DatabaseTarget {
   /** PostgreSQL: the schema that holds the history tables (`database.schema`; default `public`). */
   readonly schema?: string;
   /**
-   * PostgreSQL: the `search_path` modkit's migration connections start with (a schema-per-tenant
+   * PostgreSQL: the `search_path` value (its own syntax: quote identifiers that need it) that modkit's migration connections start with (a schema-per-tenant
    * target puts unqualified names in its tenant's schema). Default: the server's, untouched.
    */
   readonly searchPath?: string;

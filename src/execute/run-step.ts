@@ -40,6 +40,9 @@ export async function runStep(
         details: { module: migration.module, id: migration.id },
       });
     }
+    for (const marker of body.format === 'sql' ? (body.unknownMarkers ?? []) : []) {
+      context.onEvent?.({ type: 'warning', message: `${body.file ?? `${migration.module}/${migration.id}`}:${marker.line}: "${marker.text}" looks like an instruction to a migration tool, but modkit does not act on it` });
+    }
     try {
       const durationMs = await session.apply({ table, migration, direction, body }, { runId: context.runId, ...(context.signal ? { signal: context.signal } : {}) });
       const result: MigrationResult = { ...base, status: direction === 'up' ? 'applied' : 'reverted', durationMs };
@@ -69,11 +72,13 @@ export function runError(error: unknown, aborted: boolean): ModkitError {
 export function interruptedError(cause?: unknown): ModkitError {
   const details = cause instanceof ModkitError ? cause.details : {};
   const step = typeof details.module === 'string' ? `${details.module}/${String(details.id)}` : undefined;
+  const down = details.direction === 'down';
+  const next = down ? `${step} is still applied; run rollback again to go on.` : `Run migrate again: it resumes from ${step}.`;
   const message =
     details.transactional === false && cause instanceof ModkitError
       ? `interrupted by a signal during ${step}: ${cause.message}`
       : step
-        ? `interrupted by a signal: ${step} was cancelled and rolled back, nothing after it ran, and the lock was released. Run migrate again: it resumes from ${step}.`
-        : 'interrupted by a signal: no further migration ran, and the lock was released. Run migrate again: it resumes where this run stopped.';
+        ? `interrupted by a signal: ${step} was cancelled and rolled back, nothing after it ran, and the lock was released. ${next}`
+        : 'interrupted by a signal: nothing further ran, and the lock was released. Run the same command again: it goes on where this run stopped.';
   return new ModkitError('interrupted', message, { ...(cause ? { cause } : {}), details });
 }

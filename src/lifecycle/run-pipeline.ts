@@ -33,7 +33,7 @@ export async function runPipeline(project: Project, options: PipelineOptions): P
   const elapsed = stopwatch();
   let migration: MigrateReport;
   try {
-    await runPreInit(project, modules, options.signal);
+    await runPreInit(project, modules, options.signal, emit);
     const result = await runDbPhase(project.config, modules, {
       lockTimeoutMs: project.config.lockTimeoutMs,
       ...(options.allow ? { allow: options.allow } : {}),

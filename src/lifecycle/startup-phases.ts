@@ -62,6 +62,7 @@ export async function runStartPhase(context: StartupContext, started: string[]):
 /** Runs one hook: refuses once shutdown began, times it, reports it, and names module and phase on failure. */
 async function callHook(context: StartupContext, module: LoadedModule, phase: HookPhase, call: () => unknown): Promise<void> {
   if (context.signal.aborted) throw interruptedBeforeRunning(phase);
+  context.emit({ type: 'hook-start', module: module.name, phase });
   const elapsed = stopwatch();
   try {
     await call();

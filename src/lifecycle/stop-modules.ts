@@ -72,6 +72,7 @@ async function stopOne(module: LoadedModule, options: StopOptions): Promise<Stop
     const stop = module.definition.stop;
     let outcome: Settled = { status: 'ok' };
     if (stop) {
+      options.emit({ type: 'hook-start', module: module.name, phase: 'stop' });
       const elapsed = stopwatch();
       // Promise.resolve().then turns a synchronous throw into a rejection like any other failure.
       outcome = await settleWithin(Promise.resolve().then(() => stop.call(module.definition, deadline.signal)), deadline.signal, grace);

@@ -29,6 +29,7 @@ export function superviseTasks(
 async function superviseTask(module: LoadedModule, signal: AbortSignal, emit: LifecycleSink, onFatal: (error: ModkitError) => void): Promise<void> {
   const policy = resolveRestartPolicy(module.definition.restart);
   for (let attempt = 1; ; attempt += 1) {
+    emit({ type: 'hook-start', module: module.name, phase: 'run' });
     const elapsed = stopwatch();
     try {
       await module.definition.run!.call(module.definition, signal);

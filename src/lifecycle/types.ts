@@ -31,6 +31,8 @@ export type LifecycleEvent =
       readonly durationMs: number;
       readonly error?: string;
     }
+  /** A hook is about to run (its outcome is the `hook` event that follows). */
+  | { readonly type: 'hook-start'; readonly module: string; readonly phase: HookPhase }
   | { readonly type: 'task-restart'; readonly module: string; readonly attempt: number; readonly delayMs: number; readonly error: string }
   /** A line a module wrote through `ctx.log`. */
   | { readonly type: 'log'; readonly module: string; readonly level: 'info' | 'warn' | 'error'; readonly message: string };

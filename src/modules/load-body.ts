@@ -9,7 +9,14 @@ export type Direction = 'up' | 'down';
 
 /** A migration's body in one direction, ready to run. */
 export type MigrationBody =
-  | { readonly format: 'sql'; readonly sql: string; readonly file?: string; readonly transactional: boolean }
+  | {
+      readonly format: 'sql';
+      readonly sql: string;
+      readonly file?: string;
+      readonly transactional: boolean;
+      /** Marker-like comments modkit does not act on (reported, never silently ignored). */
+      readonly unknownMarkers?: readonly { readonly line: number; readonly text: string }[];
+    }
   | {
       readonly format: 'script';
       readonly run: (db: Knex) => unknown;
@@ -62,7 +69,14 @@ function loadSql(migration: Migration, direction: Direction): MigrationBody | un
 }
 
 function sqlBody(sql: string, file: string, noTransaction = false): MigrationBody {
-  return { format: 'sql', sql, file, transactional: !(noTransaction || readDirectives(sql).noTransaction) };
+  const directives = readDirectives(sql);
+  return {
+    format: 'sql',
+    sql,
+    file,
+    transactional: !(noTransaction || directives.noTransaction),
+    ...(directives.unknown.length > 0 ? { unknownMarkers: directives.unknown } : {}),
+  };
 }
 
 /**

@@ -6,6 +6,7 @@ import type { TxMode } from '../../execute/types.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
 import { acrossDatabases, databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, formatMs, moduleDatabaseUrls, type Output, plural } from '../output.js';
 import type { HandlerResult } from '../program.js';
+import { trackActivity } from '../exit-guard.js';
 import { progressReporter } from '../progress.js';
 
 export interface MigrateFlags extends CommonFlags {
@@ -32,6 +33,7 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
     signal,
     onEvent: progressReporter(output),
+    onLifecycleEvent: trackActivity, // pre_init hooks, so that an exit inside one is named
   });
   const { result } = report;
   output.clearProgress();

@@ -15,6 +15,7 @@ export async function validateCommand(flags: ValidateFlags, output: Output): Pro
   const migrations = report.project.modules.reduce((n, m) => n + m.migrations.length, 0);
   output.line(`Checked ${plural(modules, 'module')} and ${plural(migrations, 'migration')}: graph, names, ids and files.`);
   for (const p of report.fileProblems) output.line(`problem [file] ${p}`);
+  for (const w of report.markerWarnings) output.warn(w);
   const online = report.online;
   if (online.checked) {
     if (report.databases.length > 1) output.line(`Databases checked: ${report.databases.map((g) => `${describeTarget(g.target)} (${g.modules.join(', ')})`).join('; ')}.`);
@@ -30,6 +31,7 @@ export async function validateCommand(flags: ValidateFlags, output: Output): Pro
     database: databaseJson(report.project.config.database),
     databases: databasesJson(report.databases),
     fileProblems: report.fileProblems,
+    markerWarnings: report.markerWarnings,
     online: online.checked
       ? { checked: true, problems: online.plan.problems, pendingCount: online.plan.pendingCount }
       : { checked: false, reason: online.reason },

@@ -48,6 +48,14 @@ export async function connectClient(url: string, settings: readonly string[], ap
   }
 }
 
+/** `name=value` as a set_config call, which parses the value as the setting's own syntax would. */
+function toSetCommand(setting: string): string {
+  const at = setting.indexOf('=');
+  const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+  // The startup packet escapes spaces and backslashes with a backslash; set_config takes them plain.
+  return `SELECT set_config(${literal(setting.slice(0, at))}, ${literal(setting.slice(at + 1).replace(/\\(.)/g, '$1'))}, false)`;
+}
+
 /** Session settings as the startup packet's `options`: `-c name=value …`. */
 export function startupOptions(settings: readonly string[]): string {
   return settings.map((s) => `-c ${s}`).join(' ');
@@ -64,6 +72,8 @@ async function connectOnce(url: string, settings: readonly string[], application
   client.on('error', () => undefined);
   try {
     await client.connect();
+    // pg lets a URL's own `options` parameter replace ours: then the settings go in SET commands.
+    if (settings.length > 0 && /[?&]options=/i.test(url)) await client.query(settings.map(toSetCommand).join('; '));
     return client;
   } catch (error) {
     await client.end().catch(() => undefined);
