@@ -4,7 +4,8 @@
  */
 export { defineConfig } from './config/define-config.js';
 export { defineModule } from './modules/define-module.js';
-export type { ModkitConfig, ResolvedConfig, DatabaseTarget, Engine } from './config/types.js';
+export type { ModkitConfig, ResolvedConfig, DatabaseTarget, Engine, ModuleDatabaseConfig, ModuleDatabase } from './config/types.js';
+export type { DatabaseGroup } from './config/database-groups.js';
 export type {
   ModuleDefinition,
   ModuleContext,

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { baseline, inspect, loadProject, migrate, rollback, runPipeline, type ExecuteEvent } from '../../src/index.js';
+import { baseline, inspect, ModkitError, loadProject, migrate, repair, rollback, runPipeline, type ExecuteEvent } from '../../src/index.js';
 import { historyTableName } from '../../src/db/history-table-name.js';
-import { createTarget, tableNames, type TestTarget } from '../support/engines.js';
+import { createTarget, queryTarget, tableNames, type TestTarget } from '../support/engines.js';
 import { recordingModule, resetRecorder, type LifecycleRecorder, type RecordingModule } from '../support/lifecycle-fixture.js';
 import { createFixtureProject, type FixtureProject } from '../support/project-fixture.js';
 
@@ -135,6 +135,31 @@ describe('two modules in two databases (PostgreSQL and SQLite), with a dependenc
     expect(report.plan.record.map((m) => m.id)).toEqual(['0001_events']);
     expect(await tables(audit)).toEqual([await historyTableName('audit')]);
     expect(await tables(pg)).toEqual([]);
+  });
+
+  it('refusals are checked in every database before anything runs in any of them', async () => {
+    const options = await setup();
+    await migrate(options);
+    // Drift in the SQLite database, new work in the PostgreSQL one.
+    await project.write('modules/audit/migrations/0002_actor.up.sql', 'ALTER TABLE audit_events ADD COLUMN actor_name TEXT;');
+    await project.write('modules/platform/migrations/0002_flags.up.sql', 'CREATE TABLE flags (k VARCHAR(20) PRIMARY KEY);');
+    const refused = (await migrate(options).catch((e: unknown) => e)) as ModkitError;
+    expect(refused).toBeInstanceOf(ModkitError);
+    expect(refused.exitCode).toBe(4);
+    expect(refused.message).toMatch(/\[drift\] .*audit.*0002_actor/);
+    expect(await tables(pg)).not.toContain('flags');
+  });
+
+  it('repair re-records checksums in each module\'s database', async () => {
+    const options = await setup();
+    await migrate(options);
+    await queryTarget(audit, `UPDATE ${await historyTableName('audit')} SET checksum = NULL`);
+    await queryTarget(pg, `UPDATE ${await historyTableName('billing')} SET checksum = NULL`);
+    const { plan, databases } = await repair(options);
+    expect(plan.changes.map((c) => `${c.module}/${c.id}:${c.kind}`)).toEqual(['audit/0001_events:checksum-filled', 'audit/0002_actor:checksum-filled', 'billing/0001_invoices:checksum-filled']);
+    expect(databases).toHaveLength(2);
+    expect((await inspect(options)).plan.problems).toEqual([]);
+    expect(await queryTarget(audit, `SELECT count(*) AS n FROM ${await historyTableName('audit')} WHERE checksum IS NULL`)).toEqual([{ n: 0 }]);
   });
 
   it('--concurrency runs both databases side by side, SQLite one module at a time, dependencies first', async () => {
