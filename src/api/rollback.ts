@@ -52,7 +52,10 @@ export interface RollbackReport {
 export async function rollback(options: RollbackOptions): Promise<RollbackReport> {
   const project = await loadProject(options);
   const database = project.config.database;
-  const involved = [options.module, ...dependentsOf(project.nodes, options.module)];
+  // The module and every dependent (a cascade may touch them), in system-first order; an unknown
+  // module is a usage error from dependentsOf, before any database is opened.
+  const touched = new Set([options.module, ...dependentsOf(project.nodes, options.module)]);
+  const involved = project.modules.map((m) => m.name).filter((m) => touched.has(m));
   const prepare = async (histories: ReadonlyMap<string, ModuleHistory>) => {
     const plan = planRollback(project.nodes, project.byName, histories, options);
     refuseUnsafe(project, plan, histories, options.allow);

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { historyTableName } from '../../src/db/history-table-name.js';
 import { POSTGRES_LOCK_KEY } from '../../src/db/lock-key.js';
 import { createTarget, queryTarget, tableNames, type TestTarget } from '../support/engines.js';
+import { copyExample } from '../support/example-copy.js';
 import { createFixtureProject, type FixtureModule, type FixtureProject } from '../support/project-fixture.js';
 import { runCli, startCli } from '../support/run-cli.js';
 
@@ -118,6 +119,29 @@ describe('a JSON config with ${VAR} references and a module in a database of its
     const result = await runCli(['migrate', '--only', '-c', config, '--database-url', pg.url], { env: {} });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('"modulesConfig.audits.database" is set, but there is no module "audits" (did you mean "audit"?)');
+  });
+});
+
+describe('the shop example with audit-log in a database of its own (README, "Many databases")', () => {
+  it('migrates every module into its database from migrations-examples/shop/modkit.many-databases.config.json', async () => {
+    const shop = await copyExample('shop');
+    try {
+      const config = join(shop.dir, 'modkit.many-databases.config.json');
+      const env = { SHOP_DATABASE_URL: pg.url, AUDIT_DATABASE_URL: sqlite.url };
+      const result = await runCli(['migrate', '--only', '-c', config, '--json'], { env });
+      expect(result.code, result.stderr).toBe(0);
+      const doc = JSON.parse(result.stdout);
+      expect(doc.summary.applied).toBe(9);
+      expect(doc.databases.map((d: { engine: string; modules: string[] }) => [d.engine, d.modules])).toEqual([
+        ['postgres', ['platform', 'catalog', 'customers', 'orders', 'storefront']],
+        ['sqlite', ['audit-log']],
+      ]);
+      expect(await tableNames(sqlite)).toContain('audit_events');
+      expect(await tableNames(pg)).toContain('orders');
+      expect(await tableNames(pg)).not.toContain('audit_events');
+    } finally {
+      await shop.cleanup();
+    }
   });
 });
 

@@ -47,9 +47,12 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
   }
   const modules = new Set(applied.map((r) => r.module)).size;
   const exitCode = result.error ? result.error.exitCode : EXIT_CODES.ok;
-  const across = acrossDatabases(report.databases);
-  if (applied.length === 0 && !result.error) output.line(`Nothing to migrate: ${plural(report.modules.length, 'module')}${across} up to date (${formatMs(result.durationMs)})`);
-  else output.line(`Applied ${plural(applied.length, 'migration')} in ${plural(modules, 'module')}${across} (${formatMs(result.durationMs)})`);
+  if (applied.length === 0 && !result.error) {
+    output.line(`Nothing to migrate: ${plural(report.modules.length, 'module')}${acrossDatabases(report.databases)} up to date (${formatMs(result.durationMs)})`);
+  } else {
+    const touched = report.databases.filter((g) => applied.some((r) => g.modules.includes(r.module)));
+    output.line(`Applied ${plural(applied.length, 'migration')} in ${plural(modules, 'module')}${acrossDatabases(touched)} (${formatMs(result.durationMs)})`);
+  }
   const urls = moduleDatabaseUrls(report.databases);
   output.document('migrate', exitCode, {
     mode: 'migrate-only',
