@@ -80,7 +80,7 @@ describe.each(ENGINES)('modkit baseline, repair and status --exit-code on %s', (
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ modkit: 1, command: 'repair', exitCode: 0, modules: ['platform'] });
-    expect(doc.upgrades).toEqual([{ module: 'platform', table, columns: ['checksum', 'duration_ms', 'state', 'run_id'], appliedAtConverted: false }]);
+    expect(doc.upgrades).toEqual([{ module: 'platform', table, columns: ['checksum', 'duration_ms', 'state', 'run_id'], appliedAtConverted: false, database: target.url }]);
     expect(doc.changes).toEqual([expect.objectContaining({ module: 'platform', id: '0001_settings', kind: 'checksum-filled', before: null })]);
     const [row] = await rows('platform');
     expect(row!.checksum).toBe(doc.changes[0].after);
