@@ -65,7 +65,7 @@ export async function rollback(options: RollbackOptions): Promise<RollbackReport
   };
   return withLockedSession(database, involved, lockOptions, async ({ session, histories, lockWaitedMs }) => {
     const { plan, downs } = await prepare(histories);
-    const result = await runRollback(session, downs, histories, randomUUID(), lockOptions);
+    const result = await runRollback(session, downs, histories, randomUUID(), { ...lockOptions, dbTimeouts: project.config.dbTimeouts });
     return { project, database, plan, downs, dryRun: false, result: { ...result, lockWaitedMs } };
   });
 }

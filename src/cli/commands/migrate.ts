@@ -1,7 +1,7 @@
 import { runPipeline } from '../../lifecycle/run-pipeline.js';
 import { loadProject } from '../../project/load-project.js';
 import { EXIT_CODES } from '../../errors.js';
-import type { TxMode } from '../../execute/types.js';
+import type { ExecuteEvent, TxMode } from '../../execute/types.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
 import { databaseJson, describeDatabase, errorJson, formatMs, type Output, plural } from '../output.js';
 import type { HandlerResult } from '../program.js';
@@ -21,6 +21,8 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
   const options = projectOptions(flags);
   const project = await loadProject(options);
   output.line(describeDatabase(project.config.database));
+  const progress = progressReporter(output);
+  const retries: Extract<ExecuteEvent, { type: 'lock-retry' }>[] = [];
   // The one pipeline of SPEC §5, in the mode that stops after the db phase.
   const { migration: report } = await runPipeline(project, {
     ...options,
@@ -29,7 +31,10 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
     ...(flags.txMode ? { txMode: flags.txMode } : {}),
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
     signal,
-    onEvent: progressReporter(output),
+    onEvent: (event) => {
+      if (event.type === 'lock-retry') retries.push(event);
+      progress(event);
+    },
     onLifecycleEvent: trackActivity, // pre_init hooks, so that an exit inside one is named
   });
   const { result } = report;
@@ -52,6 +57,7 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
     migrations: result.results,
     summary: { applied: applied.length, modules, durationMs: result.durationMs, lockWaitedMs: result.lockWaitedMs },
     problems: result.plan?.problems ?? [],
+    retries: retries.map(({ type: _type, ...retry }) => retry),
     error: result.error ? errorJson(result.error) : null,
   });
   if (result.error) output.error(result.error);
