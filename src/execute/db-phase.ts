@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRunId } from '../util/run-id.js';
 import { stopwatch } from '../util/stopwatch.js';
 import type { DatabaseTarget } from '../config/types.js';
 import { ModkitError } from '../errors.js';
@@ -35,7 +35,7 @@ export interface DbPhaseResult extends ApplyResult {
 export async function runDbPhase(target: DatabaseTarget, modules: readonly LoadedModule[], options: DbPhaseOptions): Promise<DbPhaseResult> {
   const elapsed = stopwatch();
   const names = modules.map((m) => m.name);
-  const runId = randomUUID();
+  const runId = newRunId();
   return withLockedSession(target, names, options, async ({ session, histories, lockWaitedMs }) => {
     const plan = planMigrations(modules, histories, options.allow);
     if (plan.blocking.length > 0) throw validationError(plan.blocking);
