@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { groupByDatabase, type DatabaseGroup } from '../config/database-groups.js';
 import type { DatabaseTarget } from '../config/types.js';
+import { newRunId } from '../util/run-id.js';
 import { ModkitError, UsageError } from '../errors.js';
 import { checkDowns, type LoadedDown } from '../execute/check-downs.js';
 import { withLockedSession } from '../execute/locked-session.js';
@@ -9,11 +9,16 @@ import { runRollback } from '../execute/run-rollback.js';
 import type { ApplyResult, EventSink } from '../execute/types.js';
 import { dependentsOf } from '../graph/module-graph.js';
 import { planMigrations } from '../plan/plan-migrations.js';
+import { planLastRun } from '../plan/plan-last-run.js';
 import { planRollback, type RollbackPlan, type RollbackRequest } from '../plan/plan-rollback.js';
 import type { AllowOptions, ModuleHistory } from '../plan/types.js';
 import { loadProject, type LoadProjectOptions, type Project } from '../project/load-project.js';
 
-export interface RollbackOptions extends LoadProjectOptions, RollbackRequest {
+export interface RollbackOptions extends LoadProjectOptions, Omit<RollbackRequest, 'module'> {
+  /** The module to roll back (with `target` and `cascade`) … */
+  readonly module?: string;
+  /** … or everything the most recent migrate run applied, across modules (`--last-run`). */
+  readonly lastRun?: boolean;
   /** Plan and check (downs present, no blocking dependents) without writing anything. */
   readonly dryRun?: boolean;
   /** `drift`: undo a migration even though its file changed after it was applied. */
@@ -50,14 +55,20 @@ export interface RollbackReport {
  * ```
  */
 export async function rollback(options: RollbackOptions): Promise<RollbackReport> {
+  const { module, lastRun } = options;
+  if ((module === undefined) === (lastRun !== true)) throw new UsageError('name the module to roll back, or pass --last-run (not both)');
+  if (lastRun && (options.target || options.cascade)) throw new UsageError('--last-run undoes exactly what the last migrate applied: it takes no --steps, --to or --cascade');
   const project = await loadProject(options);
   const database = project.config.database;
-  // The module and every dependent (a cascade may touch them), in system-first order; an unknown
-  // module is a usage error from dependentsOf, before any database is opened.
-  const touched = new Set([options.module, ...dependentsOf(project.nodes, options.module)]);
+  // The module and every dependent (a cascade may touch them), or every module for --last-run, in
+  // system-first order; an unknown module is a usage error from dependentsOf, before any database is opened.
+  const touched = new Set(module === undefined ? project.modules.map((m) => m.name) : [module, ...dependentsOf(project.nodes, module)]);
   const involved = project.modules.map((m) => m.name).filter((m) => touched.has(m));
   const prepare = async (histories: ReadonlyMap<string, ModuleHistory>) => {
-    const plan = planRollback(project.nodes, project.byName, histories, options);
+    const plan =
+      module === undefined
+        ? planLastRun(project.order.stop, project.byName, histories, (m) => dependentsOf(project.nodes, m))
+        : planRollback(project.nodes, project.byName, histories, { ...options, module });
     refuseUnsafe(project, plan, histories, options.allow);
     return { plan, downs: await checkDowns(plan.steps) };
   };
@@ -71,16 +82,24 @@ export async function rollback(options: RollbackOptions): Promise<RollbackReport
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   };
-  // The databases of every module a cascade may touch are locked, in the one fixed order.
+  // The databases of every module the rollback may touch are locked, in the one fixed order.
   return withLockedSession(project.config, involved, lockOptions, async ({ sessions, histories, lockWaitedMs }) => {
     const { plan, downs } = await prepare(histories);
-    const result = await runRollback(sessions, downs, histories, randomUUID(), lockOptions);
+    const result = await runRollback(sessions, downs, histories, newRunId(), { ...lockOptions, dbTimeouts: project.config.dbTimeouts });
     return { project, database, databases: sessions.groups, plan, downs, dryRun: false, result: { ...result, lockWaitedMs } };
   });
 }
 
 /** Refusals that depend on the database state: blocking dependents, dirty modules, drifted files. */
 function refuseUnsafe(project: Project, plan: RollbackPlan, histories: ReadonlyMap<string, ModuleHistory>, allow: AllowOptions = {}): void {
+  if (plan.blockers.length > 0 && plan.module === '') {
+    throw new UsageError(
+      `refusing to roll back the last run: ${plan.blockers.length === 1 ? 'a module that depends on what it applied has' : 'modules that depend on what it applied have'} migrations applied since, outside that run:\n` +
+        plan.blockers.map((b) => `- ${b.module}: ${b.applied.join(', ')}`).join('\n') +
+        '\nRoll those back first (modkit rollback <module>), then run rollback --last-run again.',
+      { details: { dependents: plan.blockers } },
+    );
+  }
   if (plan.blockers.length > 0) {
     throw new UsageError(
       `refusing to roll back module "${plan.module}": ${plan.blockers.length === 1 ? 'a module that depends on it has' : 'modules that depend on it have'} applied migrations:\n` +

@@ -9,6 +9,7 @@ export interface CommonFlags extends OutputOptions {
   readonly databaseUrl?: string;
   readonly module?: string[];
   readonly lockTimeout?: number;
+  readonly dbLockTimeout?: number;
   readonly allowDrift?: boolean;
   readonly allowMissing?: boolean;
   readonly allowOutOfOrder?: boolean;
@@ -28,7 +29,8 @@ export function addCommonOptions(command: Command, { database = true, selection 
   if (!database) return command;
   command
     .option('--database-url <url>', 'database URL (overrides MODKIT_DATABASE_URL and the config)')
-    .option('--lock-timeout <ms>', 'how long to wait for the migration lock', parseMs);
+    .option('--lock-timeout <ms>', "how long to wait for modkit's own migration lock", parseMs)
+    .option('--db-lock-timeout <ms>', 'how long a migration may wait for a lock inside the database before it is rolled back and retried (0: no limit)', parseMs);
   if (!selection) return command;
   return command
     .option('--module <name>', 'restrict to this module and what it depends on (repeatable)', collect)
@@ -63,6 +65,7 @@ export function projectOptions(flags: CommonFlags): ProjectOptions {
     ...(flags.config ? { configPath: flags.config } : {}),
     ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
     ...(flags.lockTimeout !== undefined ? { lockTimeoutMs: flags.lockTimeout } : {}),
+    ...(flags.dbLockTimeout !== undefined ? { dbLockTimeoutMs: flags.dbLockTimeout } : {}),
     ...(flags.module ? { modules: flags.module } : {}),
   };
 }

@@ -80,12 +80,13 @@ export function buildProgram(context: ProgramContext): Command {
 function addOperationCommands(program: Command, action: (load: () => Promise<Handler>) => (...args: unknown[]) => Promise<void>): void {
   const writing = (command: Command) => addCommonOptions(command, { selection: false });
 
-  writing(program.command('rollback').argument('<module>', 'the module to roll back'))
+  writing(program.command('rollback').argument('[module]', 'the module to roll back (or --last-run)'))
     .description("run the down of applied migrations, newest first; refuses while dependents are applied unless --cascade")
     .option('--steps <n>', 'how many migrations to undo (default 1)', parsePositiveInt)
     .option('--to <id>', 'undo every migration after this one (it stays applied)')
     .option('--cascade', 'first roll back, completely, every module that depends on this one')
     .option('--dry-run', 'print the plan and the SQL of SQL downs, change nothing')
+    .option('--last-run', 'undo everything the most recent migrate applied, across modules, newest first')
     .option('--allow-drift', 'undo migrations whose file changed after they were applied')
     .action(action(async () => (await import('./commands/rollback.js')).rollbackCommand as Handler));
 

@@ -19,6 +19,10 @@ export function progressReporter(output: Output): EventSink {
       case 'warning':
         output.warn(event.message);
         break;
+      case 'lock-retry':
+        output.clearProgress();
+        output.warn(describeLockRetry(event));
+        break;
       case 'history-upgraded':
         output.clearProgress();
         output.line(describeUpgrade(event));
@@ -39,4 +43,10 @@ export function describeUpgrade(event: Extract<ExecuteEvent, { type: 'history-up
     ...(event.appliedAtConverted ? ["applied_at converted from unix seconds (modkit 0.1.0) to the Rust runtime's type, every value kept"] : []),
   ];
   return `Upgraded the history table of module "${event.module}" (${event.table}): ${changes.join('; ')}`;
+}
+
+/** One line per retry after a lock timeout: what, which try, when again, and who held the lock. */
+export function describeLockRetry(event: Extract<ExecuteEvent, { type: 'lock-retry' }>): string {
+  const held = event.blockers.length > 0 ? `; the lock was held by ${event.blockers.join('; ')}` : '';
+  return `${event.module}/${event.id} could not get a lock within ${event.lockTimeoutMs} ms (try ${event.attempt} of ${event.tries}); rolled back, trying again in ${event.delayMs} ms${held}`;
 }

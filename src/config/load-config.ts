@@ -23,6 +23,9 @@ export const DATABASE_URL_ENV = 'MODKIT_DATABASE_URL';
 const DEFAULTS = {
   modules: ['modules/*/module.{ts,mts,js,mjs,cjs}'],
   lockTimeoutMs: 60_000,
+  dbLockTimeoutMs: 10_000,
+  dbLockRetries: 5,
+  statementTimeoutMs: 0,
   shutdownDeadlineMs: 35_000,
 } as const;
 
@@ -101,6 +104,11 @@ export function resolveConfig(
     ...runtime,
     moduleDatabases,
     lockTimeoutMs: options.lockTimeoutMs ?? config.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs,
+    dbTimeouts: {
+      lockMs: options.dbLockTimeoutMs ?? config.dbLockTimeoutMs ?? DEFAULTS.dbLockTimeoutMs,
+      tries: config.dbLockRetries ?? DEFAULTS.dbLockRetries,
+      statementMs: config.statementTimeoutMs ?? DEFAULTS.statementTimeoutMs,
+    },
     shutdownDeadlineMs: config.shutdownDeadlineMs ?? DEFAULTS.shutdownDeadlineMs,
     modulesConfig,
   };

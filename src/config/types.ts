@@ -11,6 +11,15 @@ export interface ModkitConfig {
   readonly runtime?: { readonly url?: string | undefined };
   /** How long to wait for the migration lock, in ms. Default 60 000. */
   readonly lockTimeoutMs?: number;
+  /**
+   * How long a migration may wait for a lock inside the database (an ALTER TABLE behind a long
+   * read) before it gives up, is rolled back and retried, in ms; 0 = wait for ever. Default 10 000.
+   */
+  readonly dbLockTimeoutMs?: number;
+  /** How many times a migration is tried when it hits `dbLockTimeoutMs`. Default 5. */
+  readonly dbLockRetries?: number;
+  /** The longest a migration's statement may run, in ms; 0 (the default) = no limit. */
+  readonly statementTimeoutMs?: number;
   /** Per-module graceful stop budget, in ms. Default 35 000. */
   readonly shutdownDeadlineMs?: number;
   /**
@@ -75,6 +84,8 @@ export interface ResolvedConfig {
    */
   readonly moduleDatabases: Readonly<Record<string, ModuleDatabase>>;
   readonly lockTimeoutMs: number;
+  /** Database lock and statement timeouts of migrations (README, "Safe deploys"). */
+  readonly dbTimeouts: DbTimeouts;
   readonly shutdownDeadlineMs: number;
   /** `ctx.config` of each module: `modulesConfig` without modkit's own `database` key. */
   readonly modulesConfig: Readonly<Record<string, unknown>>;
@@ -94,4 +105,15 @@ export interface ModuleDatabase {
 export interface ConfigOverrides {
   readonly databaseUrl?: string;
   readonly lockTimeoutMs?: number;
+  readonly dbLockTimeoutMs?: number;
+}
+
+/** How long a migration may wait for database locks and run, and how often it is tried. */
+export interface DbTimeouts {
+  /** 0 = no lock timeout. */
+  readonly lockMs: number;
+  /** Tries in all (1 = no retry). */
+  readonly tries: number;
+  /** 0 = no statement timeout. */
+  readonly statementMs: number;
 }

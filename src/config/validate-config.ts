@@ -1,7 +1,7 @@
 import { didYouMean } from '../util/did-you-mean.js';
 import type { ModkitConfig } from './types.js';
 
-const KNOWN_KEYS = ['modules', 'database', 'runtime', 'lockTimeoutMs', 'shutdownDeadlineMs', 'modulesConfig'] as const;
+const KNOWN_KEYS = ['modules', 'database', 'runtime', 'lockTimeoutMs', 'dbLockTimeoutMs', 'dbLockRetries', 'statementTimeoutMs', 'shutdownDeadlineMs', 'modulesConfig'] as const;
 
 export interface ConfigValidation {
   readonly config: ModkitConfig;
@@ -35,7 +35,11 @@ export function validateConfig(raw: unknown): ConfigValidation {
   for (const key of ['database', 'runtime'] as const) {
     checkUrlBlock(key, value[key], errors);
   }
-  for (const key of ['lockTimeoutMs', 'shutdownDeadlineMs'] as const) {
+  const retries = value.dbLockRetries;
+  if (retries !== undefined && (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 1)) {
+    errors.push(`"dbLockRetries" must be a whole number of tries, at least 1, got ${describe(retries)}`);
+  }
+  for (const key of ['lockTimeoutMs', 'dbLockTimeoutMs', 'statementTimeoutMs', 'shutdownDeadlineMs'] as const) {
     const ms = value[key];
     if (ms !== undefined && (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)) {
       errors.push(`"${key}" must be a non-negative number of milliseconds, got ${describe(ms)}`);

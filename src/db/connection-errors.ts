@@ -8,6 +8,10 @@ const HINTS: Readonly<Record<string, string>> = {
   '28000': 'check the user name and the server\'s pg_hba.conf.',
   '3D000': 'create the database first (createdb), or fix the database name in the URL.',
   SQLITE_CANTOPEN: 'check that the directory exists and is writable.',
+  ENOENT: 'a directory on the way to the database file cannot be created there: check the path.',
+  EACCES: 'the database file or its directory is not writable by this user: check the path and its permissions.',
+  EROFS: 'the database file would be on a read-only file system: choose another path.',
+  ENOTDIR: 'a part of the path to the database file is a file, not a directory: check the path.',
 };
 
 /** Wraps a connection failure as an exit-5 error whose text never contains the password. */

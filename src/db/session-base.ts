@@ -1,5 +1,6 @@
 import type { DatabaseTarget } from '../config/types.js';
 import type { ModuleHistory } from '../plan/types.js';
+import { stopwatch } from '../util/stopwatch.js';
 import {
   createHistoryTable,
   historySql,
@@ -16,6 +17,7 @@ import { scriptKnex, type ScriptKnex } from './script-knex.js';
 import {
   BodyError,
   bookkeeping,
+  LockTimeoutError,
   type HistoryUpgrade,
   type HistoryWriter,
   type MigrationStep,
@@ -25,13 +27,20 @@ import {
   type StepContext,
 } from './session.js';
 import { splitSqlStatements } from './split-sql.js';
-import { stopwatch } from '../util/stopwatch.js';
+
+/** The lock and statement timeouts of one step, in ms (0 = none). */
+export type StepTimeouts = NonNullable<StepContext['timeouts']>;
+
+/** Watches, while a statement runs, who would keep it waiting for a lock; `stop` says who did. */
+export interface BlockerWatch {
+  stop(): readonly string[];
+}
 
 /**
  * What every engine's session shares: the history tables, the no-transaction path, script
- * migrations through knex, `--tx-mode all`. An engine supplies its connection, its history dialect,
- * its transaction statements and how it applies a SQL migration inside a transaction (the part
- * where the engines differ most: one round trip, group commit, ...).
+ * migrations through knex, `--tx-mode all`, lock timeouts with retries. An engine supplies its
+ * connection, its history dialect, its transaction statements and how it applies a SQL migration
+ * inside a transaction (the part where the engines differ most: one round trip, group commit, ...).
  */
 export abstract class SessionBase implements Session {
   abstract readonly capabilities: SessionCapabilities;
@@ -49,18 +58,36 @@ export abstract class SessionBase implements Session {
 
   /** Runs a transactional SQL migration and its history write in one transaction of its own. */
   protected abstract applySql(step: MigrationStep & { body: { format: 'sql' } }, context: StepContext): Promise<number>;
-  /** The 1-based line of an error inside `sql` when the engine reports a position. */
-  protected errorLine(_error: unknown, _sql: string): number | undefined {
-    return undefined;
-  }
   /**
    * True for an error the database returned for a statement (its SQL failed), false for a lost
    * connection or a driver failure, which must not be blamed on the migration.
    */
   protected abstract isStatementError(error: unknown): boolean;
-  /** Statements run inside a script migration's transaction before it (PostgreSQL: asynchronous commit). */
-  protected scriptTransactionSetup(): string | undefined {
+  /** Settings for the one-connection knex pool a no-transaction script gets. */
+  protected abstract plainKnexConfig(): Knex.Config;
+
+  /** The 1-based line of an error inside `sql` when the engine reports a position. */
+  protected errorLine(_error: unknown, _sql: string): number | undefined {
     return undefined;
+  }
+  /** True when the statement gave up waiting for a lock (the lock timeout). */
+  protected isLockTimeout(_error: unknown): boolean {
+    return false;
+  }
+  /**
+   * Statements that set the step's timeouts: for its own transaction (`local`) or for the session
+   * until reset (`session`, the no-transaction path). None by default (engines without them).
+   */
+  protected timeoutStatements(_timeouts: StepTimeouts, _scope: 'local' | 'session'): readonly string[] {
+    return [];
+  }
+  /** Starts watching who blocks the working connection (for the report of a lock timeout of `lockMs`). */
+  protected watchBlockers(_lockMs: number): BlockerWatch | undefined {
+    return undefined;
+  }
+  /** Statements run inside a script migration's transaction before it (PostgreSQL: asynchronous commit). */
+  protected scriptTransactionSetup(): readonly string[] {
+    return [];
   }
   /** Runs before a script migration's transaction opens (SQLite commits its open group first). */
   protected async beforeScript(): Promise<void> {}
@@ -71,8 +98,6 @@ export abstract class SessionBase implements Session {
   protected runSqlBody(sql: string): Promise<void> {
     return this.runStatements(sql);
   }
-  /** Settings for the one-connection knex pool a no-transaction script gets. */
-  protected abstract plainKnexConfig(): Knex.Config;
 
   /** Set while `--tx-mode all` holds one transaction around everything. */
   private outer: { readonly knex?: Knex.Transaction } | undefined;
@@ -103,27 +128,32 @@ export abstract class SessionBase implements Session {
       await this.record(this.runner, step, context, elapsed());
       return elapsed();
     }
-    if (step.body.format === 'script') {
-      await this.applyScript(step, context);
-      return elapsed();
+    // A migration that hit the lock timeout was rolled back entirely: it can simply run again.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        if (step.body.format === 'script') {
+          await this.applyScript(step, context);
+          return elapsed();
+        }
+        return await this.applySql(step as MigrationStep & { body: { format: 'sql' } }, context);
+      } catch (error) {
+        if (!(await this.retryAfterLockTimeout(error, attempt, context))) throw error;
+      }
     }
-    return this.applySql(step as MigrationStep & { body: { format: 'sql' } }, context);
   }
 
   async writeHistory<T>(work: (history: HistoryWriter) => Promise<T>): Promise<T> {
     const { dialect, runner } = this;
+    const write = (table: string, action: Parameters<typeof bookkeeping>[1], sql: string, params: readonly unknown[]) =>
+      bookkeeping(table, action, () => runner.query(sql, params)).then(() => undefined);
     const writer: HistoryWriter = {
       create: (table) => createHistoryTable(dialect, runner, table),
       upgrade: (history) => upgradeHistoryTable(dialect, runner, history),
       insert: (table, version, checksum) =>
-        bookkeeping(table, 'record', () =>
-          runner.query(historySql.insert(dialect, table), historySql.insertValues({ version, checksum, durationMs: null, state: STATE_APPLIED, runId: null })),
-        ).then(() => undefined),
-      repair: (table, version, checksum) =>
-        bookkeeping(table, 'repair', () => runner.query(historySql.repair(dialect, table), [checksum, STATE_APPLIED, version])).then(() => undefined),
-      markApplied: (table, version) =>
-        bookkeeping(table, 'mark-applied', () => runner.query(historySql.markApplied(dialect, table), [STATE_APPLIED, 0, version])).then(() => undefined),
-      remove: (table, version) => bookkeeping(table, 'delete', () => runner.query(historySql.delete(dialect, table), [version])).then(() => undefined),
+        write(table, 'record', historySql.insert(dialect, table), historySql.insertValues({ version, checksum, durationMs: null, state: STATE_APPLIED, runId: null })),
+      repair: (table, version, checksum) => write(table, 'repair', historySql.repair(dialect, table), [checksum, STATE_APPLIED, version]),
+      markApplied: (table, version) => write(table, 'mark-applied', historySql.markApplied(dialect, table), [STATE_APPLIED, 0, version]),
+      remove: (table, version) => write(table, 'delete', historySql.delete(dialect, table), [version]),
     };
     return this.inTransaction(() => work(writer));
   }
@@ -142,6 +172,7 @@ export abstract class SessionBase implements Session {
     // Script migrations need a Knex.Transaction: knex itself opens the one transaction (on our
     // connection, through its public `connection` option), and each script nests in it.
     const knex = await this.scripts();
+    await this.flush();
     let result: T | undefined;
     await knex.transaction(this.driverConnection, async (trx) => {
       this.outer = { knex: trx };
@@ -179,19 +210,32 @@ export abstract class SessionBase implements Session {
   }
 
   /**
-   * Statement by statement, each its own call (outside a transaction CREATE INDEX CONCURRENTLY must
-   * be), so a failure names its line: the statement's own, refined by the engine's error position.
+   * Statement by statement, each its own call, so a failure names its line: the statement's own,
+   * refined by the engine's error position. `retry`: outside a transaction, a statement that hit
+   * the lock timeout is tried again by itself — never the statements already done.
    */
-  protected async runStatements(sql: string): Promise<void> {
+  protected async runStatements(sql: string, context?: StepContext): Promise<void> {
     for (const statement of splitSqlStatements(sql)) {
-      try {
-        await this.runner.exec(statement.text);
-      } catch (error) {
-        if (!this.isStatementError(error)) throw error;
-        const inner = this.errorLine(error, statement.text);
-        throw new BodyError(error, inner ? statement.line + inner - 1 : statement.line);
+      for (let attempt = 1; ; attempt += 1) {
+        const watch = context?.timeouts?.lockMs ? this.watchBlockers(context.timeouts.lockMs) : undefined;
+        try {
+          await this.runner.exec(statement.text);
+          watch?.stop();
+          break;
+        } catch (error) {
+          const blockers = watch?.stop() ?? [];
+          if (!this.isStatementError(error)) throw error;
+          const inner = this.errorLine(error, statement.text);
+          const failure = this.bodyError(error, inner ? statement.line + inner - 1 : statement.line, blockers, context);
+          if (!context || !(await this.retryAfterLockTimeout(failure, attempt, context))) throw failure;
+        }
       }
     }
+  }
+
+  /** A failed statement as the body's error: a lock timeout says who held the lock. */
+  protected bodyError(error: unknown, line: number | undefined, blockers: readonly string[], context?: StepContext): BodyError {
+    return this.isLockTimeout(error) ? new LockTimeoutError(error, line, blockers, context?.timeouts?.lockMs ?? 0) : new BodyError(error, line);
   }
 
   /** The history row write of a step that ran: insert (up) or delete (down). */
@@ -204,6 +248,10 @@ export abstract class SessionBase implements Session {
     }
     const row: NewRecord = { version: migration.id, checksum: migration.checksum, durationMs, state: STATE_APPLIED, runId: context.runId };
     await bookkeeping(table, 'record', () => runner.query(historySql.insert(dialect, table), historySql.insertValues(row)));
+  }
+
+  private async retryAfterLockTimeout(error: unknown, attempt: number, context: StepContext): Promise<boolean> {
+    return error instanceof LockTimeoutError && context.onLockTimeout !== undefined && (await context.onLockTimeout(error, attempt));
   }
 
   /**
@@ -222,13 +270,22 @@ export abstract class SessionBase implements Session {
     } else {
       await bookkeeping(table, 'mark-started', () => runner.query(historySql.markStarted(dialect, table), [STATE_STARTED, migration.id]));
     }
-    await this.runBody(step, context);
+    const timeouts = context.timeouts ? this.timeoutStatements(context.timeouts, 'session') : [];
+    for (const statement of timeouts) await runner.exec(statement);
+    try {
+      await this.runBody(step, context);
+    } finally {
+      if (timeouts.length > 0) await this.resetTimeouts().catch(() => undefined);
+    }
     if (step.direction === 'up') {
       await bookkeeping(table, 'mark-applied', () => runner.query(historySql.markApplied(dialect, table), [STATE_APPLIED, elapsed(), migration.id]));
     } else {
       await bookkeeping(table, 'delete', () => runner.query(historySql.delete(dialect, table), [migration.id]));
     }
   }
+
+  /** Undoes the session-level timeouts of the no-transaction path. */
+  protected async resetTimeouts(): Promise<void> {}
 
   /**
    * A transactional script migration: knex opens the transaction on our connection (its public
@@ -239,19 +296,29 @@ export abstract class SessionBase implements Session {
     const knex = await this.scripts();
     await this.beforeScript();
     const elapsed = stopwatch();
-    const setup = this.scriptTransactionSetup();
-    await knex.transaction(this.driverConnection, async (trx) => {
-      if (setup) await trx.raw(setup);
-      await this.runScript(step, trx, context);
-      await this.record(knexRunner(trx), step, context, elapsed());
-    });
+    const setup = [...this.scriptTransactionSetup(), ...(context.timeouts ? this.timeoutStatements(context.timeouts, 'local') : [])];
+    const watch = context.timeouts?.lockMs ? this.watchBlockers(context.timeouts.lockMs) : undefined;
+    try {
+      await knex.transaction(this.driverConnection, async (trx) => {
+        for (const statement of setup) await trx.raw(statement);
+        await this.runScript(step, trx, context);
+        await this.record(knexRunner(trx), step, context, elapsed());
+      });
+    } catch (error) {
+      // A script's lock timeout surfaces from inside the user's code: recognise it there too.
+      const cause = error instanceof BodyError ? error.cause : error;
+      if (this.isLockTimeout(cause)) throw new LockTimeoutError(cause, undefined, watch?.stop() ?? [], context.timeouts?.lockMs ?? 0);
+      throw error;
+    } finally {
+      watch?.stop();
+    }
   }
 
   /** Runs the body: SQL statement by statement, or the script with the knex it should get. */
   private async runBody(step: MigrationStep, context: StepContext, trx?: Knex.Transaction): Promise<void> {
     const { body } = step;
     if (body.format === 'sql') {
-      await (this.outer ? this.runSqlBody(body.sql) : this.runStatements(body.sql));
+      await (this.outer ? this.runSqlBody(body.sql) : this.runStatements(body.sql, context));
       return;
     }
     if (trx) {

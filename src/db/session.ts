@@ -71,6 +71,14 @@ export interface StepContext {
   readonly runId: string;
   /** Aborting abandons a running script migration (its transaction rolls back). */
   readonly signal?: AbortSignal;
+  /** How long a statement may wait for a lock in the database, and run; 0 = no limit. */
+  readonly timeouts?: { readonly lockMs: number; readonly statementMs: number };
+  /**
+   * Called when the step hit the lock timeout and what it had done was rolled back (the whole
+   * migration, or — outside a transaction — the one statement). Resolves true to try again (after
+   * waiting as it sees fit), false to give up: the session then throws the {@link LockTimeoutError}.
+   */
+  readonly onLockTimeout?: (failure: LockTimeoutError, attempt: number) => Promise<boolean>;
 }
 
 export interface HistoryUpgrade {
@@ -113,6 +121,22 @@ export class BodyError extends Error {
   ) {
     super((cause as Error)?.message ?? String(cause), { cause });
     this.name = 'BodyError';
+  }
+}
+
+/**
+ * A statement waited longer than the lock timeout for a lock another session held (PostgreSQL
+ * 55P03). `blockers` describes who held it, as seen while the statement waited.
+ */
+export class LockTimeoutError extends BodyError {
+  constructor(
+    cause: unknown,
+    line: number | undefined,
+    readonly blockers: readonly string[],
+    readonly lockTimeoutMs: number,
+  ) {
+    super(cause, line);
+    this.name = 'LockTimeoutError';
   }
 }
 

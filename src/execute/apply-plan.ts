@@ -1,5 +1,6 @@
 import { stopwatch } from '../util/stopwatch.js';
 import { describeTarget } from '../config/database-url.js';
+import type { DbTimeouts } from '../config/types.js';
 import type { Session } from '../db/session.js';
 import { ModkitError } from '../errors.js';
 import type { MigrationPlan } from '../plan/types.js';
@@ -10,6 +11,8 @@ import type { ApplyResult, EventSink, MigrationResult, TxMode } from './types.js
 
 export interface ApplyOptions {
   readonly txMode?: TxMode;
+  /** Database lock and statement timeouts of each migration, and lock-timeout retries. */
+  readonly dbTimeouts?: DbTimeouts;
   /** Aborting stops before the next migration; the running statement is cancelled by the caller. */
   readonly signal?: AbortSignal;
   readonly onEvent?: EventSink;
@@ -27,7 +30,7 @@ export async function applyPlan(sessions: DatabaseSessions, plan: MigrationPlan,
   const finish = (error?: ModkitError): ApplyResult => ({ results, ...(error ? { error } : {}), durationMs: elapsed() });
   if (plan.pendingCount === 0) return finish();
 
-  const context: StepContext = { results, total: plan.pendingCount, runId, ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
+  const context: StepContext = { results, total: plan.pendingCount, runId, ...(options.dbTimeouts ? { dbTimeouts: options.dbTimeouts } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
   const applyAll = async () => {
     let index = 0;
     for (const modulePlan of plan.modules) {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRunId } from '../util/run-id.js';
 import { stopwatch } from '../util/stopwatch.js';
 import type { DatabaseGroup } from '../config/database-groups.js';
 import type { DatabasePlacement } from '../config/module-databases.js';
@@ -41,7 +41,7 @@ export interface DbPhaseResult extends ApplyResult {
 export async function runDbPhase(placement: DatabasePlacement, modules: readonly LoadedModule[], options: DbPhaseOptions): Promise<DbPhaseResult> {
   const elapsed = stopwatch();
   const names = modules.map((m) => m.name);
-  const runId = randomUUID();
+  const runId = newRunId();
   return withLockedSession(placement, names, options, async ({ sessions, histories, lockWaitedMs }) => {
     const plan = planMigrations(modules, histories, options.allow);
     if (plan.blocking.length > 0) throw validationError(plan.blocking);

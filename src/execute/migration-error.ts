@@ -1,5 +1,5 @@
 import { scrubSecret } from '../db/connection-errors.js';
-import { BodyError, HistoryError, type HistoryAction } from '../db/session.js';
+import { BodyError, HistoryError, LockTimeoutError, type HistoryAction } from '../db/session.js';
 import { messageOf, ModkitError } from '../errors.js';
 import type { Direction, MigrationBody } from '../modules/load-body.js';
 import type { Migration } from '../modules/types.js';
@@ -22,6 +22,7 @@ export interface FailedStep {
 export function stepFailedError(step: FailedStep, error: unknown): ModkitError {
   if (error instanceof ModkitError) return error;
   if (error instanceof HistoryError) return historyFailedError(step, error);
+  if (error instanceof LockTimeoutError) return lockTimeoutError(step, error);
   if (error instanceof BodyError) return migrationFailedError(step, error.cause, error.line);
   return interruptedStepError(step, error);
 }
@@ -74,6 +75,39 @@ function migrationFailedError(step: FailedStep, cause: unknown, line: number | u
       ...(code ? { databaseCode: code } : {}),
     },
   });
+}
+
+/** The migration could not get a lock within the lock timeout, on every try. */
+function lockTimeoutError(step: FailedStep, error: LockTimeoutError): ModkitError {
+  const { migration, direction, body } = step;
+  const { message, code } = databaseWords(error.cause, step.url);
+  const file = body.file ?? migration.file;
+  const where = file ? ` (${file}${error.line ? `, line ${error.line}` : ''})` : '';
+  const held = error.blockers.length > 0 ? ` The lock was held by ${error.blockers.join('; ')}.` : '';
+  const undone = body.transactional
+    ? 'It was rolled back each time and nothing after it ran'
+    : `It ran outside a transaction: the statements before this one stay applied and module "${migration.module}" is dirty (see \`modkit status\`)`;
+  return new ModkitError(
+    'migration-failed',
+    `${direction === 'up' ? 'Migration' : 'Rollback of migration'} ${migration.module}/${migration.id}${where} could not get a lock within its lock timeout of ${error.lockTimeoutMs} ms: ${withCode(message, code)}.${held} ` +
+      `${undone}. Waiting longer would have kept every query on that table waiting behind it. Run it again when the table is quieter or once the holder is gone; ` +
+      'to wait longer, raise dbLockTimeoutMs (or --db-lock-timeout), or put `-- modkit:lock-timeout 30s` in the file.',
+    {
+      cause: error.cause,
+      details: {
+        module: migration.module,
+        id: migration.id,
+        direction,
+        transactional: body.transactional,
+        ...(file ? { file } : {}),
+        ...(error.line ? { line: error.line } : {}),
+        lockTimeoutMs: error.lockTimeoutMs,
+        blockers: error.blockers,
+        databaseMessage: message,
+        ...(code ? { databaseCode: code } : {}),
+      },
+    },
+  );
 }
 
 /** The two ways out of a dirty module, in one instruction. */

@@ -1,4 +1,5 @@
 import { stopwatch } from '../util/stopwatch.js';
+import type { DbTimeouts } from '../config/types.js';
 import { ModkitError } from '../errors.js';
 import type { ModuleHistory } from '../plan/types.js';
 import type { LoadedDown } from './check-downs.js';
@@ -8,6 +9,8 @@ import type { ApplyResult, EventSink, MigrationResult } from './types.js';
 import { upgradeHistories } from './upgrade-histories.js';
 
 export interface RunRollbackOptions {
+  /** Database lock and statement timeouts of each down, and lock-timeout retries. */
+  readonly dbTimeouts?: DbTimeouts;
   /** Aborting stops before the next down; the caller cancels the running statement. */
   readonly signal?: AbortSignal;
   readonly onEvent?: EventSink;
@@ -32,7 +35,7 @@ export async function runRollback(
     // A table of another runtime lacks `state`, which a no-transaction down writes: upgrade it first.
     const touched = new Set(downs.map((d) => d.step.module));
     await upgradeHistories(sessions, [...histories.values()].filter((h) => touched.has(h.module)), options.onEvent);
-    const context = { results, total: downs.length, runId, ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
+    const context = { results, total: downs.length, runId, ...(options.dbTimeouts ? { dbTimeouts: options.dbTimeouts } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
     for (const [i, { step }] of downs.entries()) await runStep(sessions.of(step.module), step.table, step.migration!, 'down', i + 1, context);
     return finish();
   } catch (error) {

@@ -1,8 +1,10 @@
+import type { DbTimeouts } from '../config/types.js';
 import type { Session } from '../db/session.js';
 import { ModkitError } from '../errors.js';
 import { loadBody, type Direction } from '../modules/load-body.js';
 import type { Migration } from '../modules/types.js';
 import { stopwatch } from '../util/stopwatch.js';
+import { lockRetryPolicy, stepTimeouts } from './lock-retry.js';
 import { stepFailedError } from './migration-error.js';
 import type { EventSink, MigrationResult } from './types.js';
 
@@ -12,6 +14,8 @@ export interface StepContext {
   readonly total: number;
   /** Recorded with every history row this run writes. */
   readonly runId: string;
+  /** Lock and statement timeouts, and how often a lock timeout is retried (files may override). */
+  readonly dbTimeouts?: DbTimeouts;
   readonly signal?: AbortSignal;
   readonly onEvent?: EventSink;
 }
@@ -44,7 +48,15 @@ export async function runStep(
       context.onEvent?.({ type: 'warning', message: `${body.file ?? `${migration.module}/${migration.id}`}:${marker.line}: "${marker.text}" looks like an instruction to a migration tool, but modkit does not act on it` });
     }
     try {
-      const durationMs = await session.apply({ table, migration, direction, body }, { runId: context.runId, ...(context.signal ? { signal: context.signal } : {}) });
+      const { dbTimeouts, signal } = context;
+      const durationMs = await session.apply(
+        { table, migration, direction, body },
+        {
+          runId: context.runId,
+          ...(signal ? { signal } : {}),
+          ...(dbTimeouts ? { timeouts: stepTimeouts(body, dbTimeouts), onLockTimeout: lockRetryPolicy(migration, dbTimeouts.tries, context.onEvent, signal) } : {}),
+        },
+      );
       const result: MigrationResult = { ...base, status: direction === 'up' ? 'applied' : 'reverted', durationMs };
       context.results.push(result);
       context.onEvent?.({ type: 'migration-done', result, index, total: context.total });

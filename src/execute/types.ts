@@ -35,6 +35,19 @@ export type ExecuteEvent =
       readonly addedColumns: readonly string[];
       readonly appliedAtConverted: boolean;
     }
+  /** A migration hit the database lock timeout, was rolled back, and runs again after `delayMs`. */
+  | {
+      readonly type: 'lock-retry';
+      readonly module: string;
+      readonly id: string;
+      /** The try that failed (1-based), out of `tries`. */
+      readonly attempt: number;
+      readonly tries: number;
+      readonly delayMs: number;
+      readonly lockTimeoutMs: number;
+      /** Who held the lock, as seen while it waited. */
+      readonly blockers: readonly string[];
+    }
   | { readonly type: 'warning'; readonly message: string };
 
 export type EventSink = (event: ExecuteEvent) => void;

@@ -36,6 +36,7 @@ export async function runPipeline(project: Project, options: PipelineOptions): P
     await runPreInit(project, modules, options.signal, emit);
     const result = await runDbPhase(project.config, modules, {
       lockTimeoutMs: project.config.lockTimeoutMs,
+      dbTimeouts: project.config.dbTimeouts,
       ...(options.allow ? { allow: options.allow } : {}),
       ...(options.txMode ? { txMode: options.txMode } : {}),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),

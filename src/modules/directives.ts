@@ -30,8 +30,10 @@ const UNDERSTOOD: readonly RegExp[] = [
   /^--\s*\+goose\s+(up|down|statementbegin|statementend)\s*$/i,
   /^--\s*migrate:(up|down)(\s+transaction\s*:\s*(true|false))?\s*$/i,
   /^--\s*modkit\s*:\s*lint-ignore\b/i,
-  /^--\s*modkit\s*:\s*(lock|statement)-timeout\s+\S+\s*$/i,
 ];
+
+/** `-- modkit:lock-timeout 30s` and `-- modkit:statement-timeout 5m`. */
+const TIMEOUT = /^--\s*modkit\s*:\s*(lock|statement)-timeout\s+(\S+)\s*$/i;
 
 export interface FileDirectives {
   /** True when a no-transaction marker of any known tool is present. */
@@ -40,6 +42,10 @@ export interface FileDirectives {
   readonly noTransactionTool?: string;
   /** Marker-like comments modkit does not act on, with their 1-based line. */
   readonly unknown: readonly { readonly line: number; readonly text: string }[];
+  /** `-- modkit:lock-timeout 30s`: this file's database lock timeout, in ms (0 = none). */
+  readonly lockTimeoutMs?: number;
+  /** `-- modkit:statement-timeout 5m`: this file's statement timeout, in ms (0 = none). */
+  readonly statementTimeoutMs?: number;
 }
 
 /**
@@ -52,15 +58,37 @@ export interface FileDirectives {
 export function readDirectives(sql: string): FileDirectives {
   let noTransactionTool: string | undefined;
   const unknown: { line: number; text: string }[] = [];
+  const timeouts: { lockTimeoutMs?: number; statementTimeoutMs?: number } = {};
   for (const { line, text } of markerLines(sql)) {
     const marker = NO_TRANSACTION_MARKERS.find((m) => m.pattern.test(text));
     if (marker) {
       noTransactionTool ??= marker.tool;
       continue;
     }
+    const timeout = TIMEOUT.exec(text);
+    const ms = timeout ? parseDuration(timeout[2]!) : undefined;
+    if (timeout && ms !== undefined) {
+      timeouts[timeout[1]!.toLowerCase() === 'lock' ? 'lockTimeoutMs' : 'statementTimeoutMs'] = ms;
+      continue;
+    }
     if (TOOL_COMMENT.test(text) && !UNDERSTOOD.some((u) => u.test(text))) unknown.push({ line, text });
   }
-  return { noTransaction: noTransactionTool !== undefined, ...(noTransactionTool ? { noTransactionTool } : {}), unknown };
+  return { noTransaction: noTransactionTool !== undefined, ...(noTransactionTool ? { noTransactionTool } : {}), unknown, ...timeouts };
+}
+
+/**
+ * A duration as written in a marker: `500ms`, `30s`, `5m`, `1h`, or `0` (no limit).
+ *
+ * @example
+ * parseDuration('30s') // → 30000
+ */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|min|h)?$/i.exec(text.trim());
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  const unit = (match[2] ?? (value === 0 ? 'ms' : '')).toLowerCase();
+  const factor = { ms: 1, s: 1_000, m: 60_000, min: 60_000, h: 3_600_000 }[unit];
+  return factor === undefined ? undefined : Math.round(value * factor);
 }
 
 /**

@@ -16,6 +16,9 @@ export type MigrationBody =
       readonly transactional: boolean;
       /** Marker-like comments modkit does not act on (reported, never silently ignored). */
       readonly unknownMarkers?: readonly { readonly line: number; readonly text: string }[];
+      /** `-- modkit:lock-timeout` / `-- modkit:statement-timeout` of the file, in ms. */
+      readonly lockTimeoutMs?: number;
+      readonly statementTimeoutMs?: number;
     }
   | {
       readonly format: 'script';
@@ -76,6 +79,8 @@ function sqlBody(sql: string, file: string, noTransaction = false): MigrationBod
     file,
     transactional: !(noTransaction || directives.noTransaction),
     ...(directives.unknown.length > 0 ? { unknownMarkers: directives.unknown } : {}),
+    ...(directives.lockTimeoutMs !== undefined ? { lockTimeoutMs: directives.lockTimeoutMs } : {}),
+    ...(directives.statementTimeoutMs !== undefined ? { statementTimeoutMs: directives.statementTimeoutMs } : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import { groupByDatabase } from '../../config/database-groups.js';
 import { runPipeline } from '../../lifecycle/run-pipeline.js';
 import { loadProject, selectModules } from '../../project/load-project.js';
 import { EXIT_CODES } from '../../errors.js';
-import type { TxMode } from '../../execute/types.js';
+import type { ExecuteEvent, TxMode } from '../../execute/types.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
 import { acrossDatabases, databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, formatMs, moduleDatabaseUrls, type Output, plural } from '../output.js';
 import type { HandlerResult } from '../program.js';
@@ -24,6 +24,8 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
   // Which databases the selected modules live in is known before anything connects.
   const groups = groupByDatabase(project.config, selectModules(project, options.modules).map((m) => m.name));
   output.line(describeDatabases(project.config.database, groups));
+  const progress = progressReporter(output);
+  const retries: Extract<ExecuteEvent, { type: 'lock-retry' }>[] = [];
   // The one pipeline of SPEC §5, in the mode that stops after the db phase.
   const { migration: report } = await runPipeline(project, {
     ...options,
@@ -32,7 +34,10 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
     ...(flags.txMode ? { txMode: flags.txMode } : {}),
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
     signal,
-    onEvent: progressReporter(output),
+    onEvent: (event) => {
+      if (event.type === 'lock-retry') retries.push(event);
+      progress(event);
+    },
     onLifecycleEvent: trackActivity, // pre_init hooks, so that an exit inside one is named
   });
   const { result } = report;
@@ -62,6 +67,7 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
     migrations: result.results.map((r) => ({ ...r, database: urls.get(r.module) })),
     summary: { applied: applied.length, modules, durationMs: result.durationMs, lockWaitedMs: result.lockWaitedMs },
     problems: result.plan?.problems ?? [],
+    retries: retries.map(({ type: _type, ...retry }) => retry),
     error: result.error ? errorJson(result.error) : null,
   });
   if (result.error) output.error(result.error);

@@ -11,18 +11,22 @@ export interface RollbackFlags extends CommonFlags {
   readonly to?: string;
   readonly cascade?: boolean;
   readonly dryRun?: boolean;
+  readonly lastRun?: boolean;
 }
 
-/** `modkit rollback <module> [--steps N | --to ID] [--cascade] [--dry-run]`. */
+/** `modkit rollback <module> [--steps N | --to ID] [--cascade] [--dry-run]`, or `modkit rollback --last-run`. */
 export async function rollbackCommand(flags: RollbackFlags, output: Output, signal: AbortSignal, args: readonly string[]): Promise<number> {
-  const module = args[0]!;
+  const module = args[0];
   if (flags.steps !== undefined && flags.to !== undefined) throw new UsageError('give either --steps N or --to ID, not both');
+  const lastRun = flags.lastRun === true;
+  if (lastRun && (flags.steps !== undefined || flags.to !== undefined || flags.cascade)) {
+    throw new UsageError('--last-run undoes exactly what the last migrate applied: it takes no module, --steps, --to or --cascade');
+  }
   const target: RollbackTarget = flags.to !== undefined ? { to: flags.to } : { steps: flags.steps ?? 1 };
   const report = await rollback({
     ...projectOptions(flags),
-    module,
-    target,
-    cascade: flags.cascade === true,
+    ...(module !== undefined ? { module, target, cascade: flags.cascade === true } : {}),
+    ...(lastRun ? { lastRun } : {}),
     dryRun: flags.dryRun === true,
     allow: allowOptions(flags),
     signal,
@@ -34,10 +38,12 @@ export async function rollbackCommand(flags: RollbackFlags, output: Output, sign
   const suffix = databaseSuffix(report.databases);
   const urls = moduleDatabaseUrls(report.databases);
   const steps = report.downs.map((d) => ({ ...stepJson(d, report.dryRun), database: urls.get(d.step.module) }));
-  if (plan.steps.length === 0) {
+  if (plan.steps.length === 0 && lastRun) {
+    output.line('Nothing to roll back: no migrate run recorded in these history tables has applied anything.');
+  } else if (plan.steps.length === 0) {
     output.line(`Nothing to roll back: module "${module}" is already at ${'to' in target ? target.to : 'the requested point'}.`);
   } else if (report.dryRun) {
-    output.line(`Would roll back ${plural(plan.steps.length, 'migration')}, in this order:`);
+    output.line(`Would roll back ${plural(plan.steps.length, 'migration')}${lastRun ? ` of the last run (${(plan as { runId?: string }).runId})` : ''}, in this order:`);
     for (const [i, d] of report.downs.entries()) {
       output.line(`${String(i + 1).padStart(4)}. ${d.step.module} ${d.step.id}${d.step.reason === 'cascade' ? '  (--cascade: depends on ' + module + ')' : ''}  ${d.body.file ?? '(inline)'}${suffix(d.step.module)}`);
       if (d.body.format === 'sql') output.line(indent(d.body.sql.trimEnd()));
@@ -54,7 +60,8 @@ export async function rollbackCommand(flags: RollbackFlags, output: Output, sign
   output.document('rollback', exitCode, {
     database: databaseJson(report.database),
     databases: databasesJson(report.databases),
-    module,
+    module: module ?? null,
+    ...(lastRun ? { lastRun: (plan as { runId?: string }).runId ?? null } : {}),
     dryRun: report.dryRun,
     steps,
     migrations: (result?.results ?? []).map((r) => ({ ...r, database: urls.get(r.module) })),

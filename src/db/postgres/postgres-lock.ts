@@ -72,6 +72,17 @@ export class PostgresRunLock implements RunLock {
     return holder ? describe(holder) : undefined;
   }
 
+  /** The sessions backend `pid` waits for right now, described (pid, user, application, query). */
+  async blockersOf(pid: number): Promise<string[]> {
+    const connection = await this.opening;
+    const rows = await connection.query<Blocker>(
+      `SELECT pid, usename, application_name, state, to_char(query_start, 'YYYY-MM-DD"T"HH24:MI:SS') AS since, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) AS query
+         FROM pg_stat_activity WHERE pid = ANY(pg_blocking_pids(?)) ORDER BY pid`,
+      [pid],
+    );
+    return rows.map((b) => `backend pid ${b.pid} (user ${b.usename}, application "${b.application_name}", ${b.state ?? 'unknown state'}, query started ${b.since ?? '?'}: ${b.query})`);
+  }
+
   /** Cancels the statement running on backend `pid` (a cancel must come from another connection). */
   async cancel(pid: number): Promise<void> {
     const connection = await this.opening;
@@ -93,6 +104,15 @@ export async function joinBarrier(connection: PostgresConnection): Promise<void>
   // Nobody can hold it exclusively now (only the run-lock holder ever tries, and that is us), so
   // this returns at once.
   await connection.query('SELECT pg_advisory_lock_shared(?::bigint)', [BARRIER]);
+}
+
+interface Blocker extends Record<string, unknown> {
+  readonly pid: number;
+  readonly usename: string;
+  readonly application_name: string;
+  readonly state: string | null;
+  readonly since: string | null;
+  readonly query: string;
 }
 
 interface Holder extends Record<string, unknown> {

@@ -3,8 +3,8 @@ import type { DatabaseTarget } from '../../config/types.js';
 import { unreachableError } from '../connection-errors.js';
 import { deleteRecordLiteral, insertRecordLiteral, STATE_APPLIED, type HistoryDialect } from '../history-store.js';
 import type { Knex } from '../knex-types.js';
-import { SessionBase } from '../session-base.js';
-import { BodyError, HistoryError, type MigrationStep, type Session, type StepContext } from '../session.js';
+import { SessionBase, type BlockerWatch, type StepTimeouts } from '../session-base.js';
+import { HistoryError, type MigrationStep, type Session, type StepContext } from '../session.js';
 import { lineOfOffset } from '../split-sql.js';
 import { stopwatch } from '../../util/stopwatch.js';
 import { APPLICATION_NAMES, CONNECT_TIMEOUT_MS, connectClient, PostgresConnection, startupOptions } from './postgres-connection.js';
@@ -88,29 +88,81 @@ export class PostgresSession extends SessionBase {
         : deleteRecordLiteral(this.dialect, table, migration.id);
     // Nothing before the body on its first line adds a newline, so an error position maps to the
     // file's own line; the newline before `;` ends a trailing `--` comment of the body.
-    const prefix = `${BEGIN}; `;
+    const timeouts = context.timeouts ? this.timeoutStatements(context.timeouts, 'local') : [];
+    const prefix = `${[BEGIN, ...timeouts].join('; ')}; `;
     const script = `${prefix}${body.sql}\n;\n${record};\nCOMMIT`;
+    const watch = context.timeouts?.lockMs ? this.watchBlockers(context.timeouts.lockMs) : undefined;
     try {
       await this.connection.exec(script);
       this.unflushed = true;
       return elapsed();
     } catch (error) {
       await this.connection.exec('ROLLBACK').catch(() => undefined);
-      throw this.classify(error, script, prefix.length + body.sql.length, table);
+      throw this.classify(error, script, prefix.length + body.sql.length, table, watch?.stop() ?? [], context);
+    } finally {
+      watch?.stop();
     }
   }
 
   /** Whether the one-round-trip script failed in the user's body or in modkit's history write. */
-  private classify(error: unknown, script: string, bodyEnd: number, table: string): unknown {
+  private classify(error: unknown, script: string, bodyEnd: number, table: string, blockers: readonly string[], context: StepContext): unknown {
     if (!this.isStatementError(error)) return error;
     const { position, table: errorTable, message } = error as { position?: string; table?: string; message?: string };
     const at = Number(position);
     if (Number.isInteger(at) && at > 0) {
-      return at - 1 >= bodyEnd ? new HistoryError(table, 'record', error) : new BodyError(error, lineOfOffset(script, at - 1));
+      return at - 1 >= bodyEnd ? new HistoryError(table, 'record', error) : this.bodyError(error, lineOfOffset(script, at - 1), blockers, context);
     }
     // Errors without a position (permissions, constraints) name the table they are about.
     if (errorTable === table || String(message ?? '').includes(table)) return new HistoryError(table, 'record', error);
-    return new BodyError(error);
+    return this.bodyError(error, undefined, blockers, context);
+  }
+
+  protected override isLockTimeout(error: unknown): boolean {
+    return (error as { code?: string })?.code === '55P03'; // lock_not_available
+  }
+
+  protected override timeoutStatements(timeouts: StepTimeouts, scope: 'local' | 'session'): string[] {
+    const set = scope === 'local' ? 'SET LOCAL' : 'SET';
+    return [
+      ...(timeouts.lockMs > 0 ? [`${set} lock_timeout = '${Math.round(timeouts.lockMs)}ms'`] : []),
+      ...(timeouts.statementMs > 0 ? [`${set} statement_timeout = '${Math.round(timeouts.statementMs)}ms'`] : []),
+    ];
+  }
+
+  protected override async resetTimeouts(): Promise<void> {
+    await this.connection.exec('RESET lock_timeout; RESET statement_timeout');
+  }
+
+  /**
+   * Samples `pg_blocking_pids` from the lock's connection while the statement waits (every
+   * 250 ms, first at half the lock timeout when that is sooner), so that a lock timeout can name
+   * the session that held the lock. Fast migrations end before the first sample.
+   */
+  protected override watchBlockers(lockMs: number): BlockerWatch | undefined {
+    const via = this.lock ?? this.canceller;
+    const pid = this.connection.pid;
+    if (!via || !pid) return undefined;
+    let seen: string[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const sample = (delayMs: number) => {
+      timer = setTimeout(() => {
+        void via.blockersOf(pid).then(
+          (blockers) => {
+            if (blockers.length > 0) seen = blockers;
+            if (timer) sample(250);
+          },
+          () => undefined,
+        );
+      }, delayMs);
+    };
+    sample(Math.min(250, lockMs / 2));
+    return {
+      stop: () => {
+        clearTimeout(timer);
+        timer = undefined;
+        return seen;
+      },
+    };
   }
 
   protected isStatementError(error: unknown): boolean {
@@ -127,13 +179,13 @@ export class PostgresSession extends SessionBase {
     try {
       await this.connection.exec(sql);
     } catch (error) {
-      throw this.isStatementError(error) ? new BodyError(error, this.errorLine(error, sql)) : error;
+      throw this.isStatementError(error) ? this.bodyError(error, this.errorLine(error, sql), []) : error;
     }
   }
 
-  protected override scriptTransactionSetup(): string {
+  protected override scriptTransactionSetup(): string[] {
     this.unflushed = true;
-    return 'SET LOCAL synchronous_commit TO off';
+    return ['SET LOCAL synchronous_commit TO off'];
   }
 
   protected plainKnexConfig(): Knex.Config {
