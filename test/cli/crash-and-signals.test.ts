@@ -81,7 +81,7 @@ describe('PostgreSQL', () => {
     const tables = await tableNames(target);
     expect(tables).toContain('fast');
     expect(tables).not.toContain('slow');
-    const locks = await queryTarget(target, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1", [Number(POSTGRES_LOCK_KEY & 0xffffffffn)]);
+    const locks = await queryTarget(target, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", [Number(POSTGRES_LOCK_KEY & 0xffffffffn)]);
     expect(locks).toEqual([]);
   });
 

@@ -221,7 +221,7 @@ describe('a runner killed with SIGKILL while holding the locks of two databases'
     expect(next.code, next.stderr).toBe(0);
     expect(JSON.parse(next.stdout).migrations.map((m: { module: string; id: string }) => `${m.module}/${m.id}`)).toEqual(['beta/0001_b1', 'beta/0002_b2']);
     expect(await versions(sqlite, 'beta')).toEqual(['0001_b1', '0002_b2']);
-    const locks = await queryTarget(pg, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1", [Number(POSTGRES_LOCK_KEY & 0xffffffffn)]);
+    const locks = await queryTarget(pg, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", [Number(POSTGRES_LOCK_KEY & 0xffffffffn)]);
     expect(locks).toEqual([]);
   }, 120_000);
 });

@@ -114,6 +114,18 @@ describe('two modules in two databases (PostgreSQL and SQLite), with a dependenc
     expect(plan.pendingCount).toBe(4);
   });
 
+  it('rollback --last-run undoes what the last migrate applied in every database, dependents first', async () => {
+    const options = await setup();
+    await migrate({ ...options, modules: ['platform'] });
+    await migrate(options);
+    const report = await rollback({ ...options, lastRun: true });
+    expect(report.result?.error).toBeUndefined();
+    expect(report.result?.results.map((r) => `${r.module}/${r.id}`)).toEqual(['billing/0001_invoices', 'audit/0002_actor', 'audit/0001_events']);
+    expect(await tables(pg)).toContain('settings');
+    expect(await tables(pg)).not.toContain('invoices');
+    expect(await tables(audit)).not.toContain('audit_events');
+  });
+
   it('ctx.db of each module points at its own database, and ctx.config keeps no database URL', async () => {
     const options = await setup();
     const loaded = await loadProject(options);
