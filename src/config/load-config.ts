@@ -56,25 +56,56 @@ export function resolveConfig(
   options: ConfigOverrides & { readonly cwd: string; readonly env: NodeJS.ProcessEnv },
 ): ResolvedConfig {
   const rootDir = dirname(configFile);
-  const envUrl = options.env[DATABASE_URL_ENV] || undefined;
-  const database: DatabaseTarget = options.databaseUrl
-    ? parseDatabaseUrl(options.databaseUrl, 'flag', options.cwd)
-    : envUrl
-      ? parseDatabaseUrl(envUrl, 'env', options.cwd)
-      : config.database?.url
-        ? parseDatabaseUrl(config.database.url, 'config', rootDir)
-        : parseDatabaseUrl(`sqlite:${join(rootDir, EMBEDDED_SQLITE_PATH)}`, 'default', rootDir);
   const runtimeUrl = config.runtime?.url;
   return {
     configFile,
     rootDir,
     moduleGlobs: config.modules ?? DEFAULTS.modules,
-    database,
+    database: resolveDatabase(config, rootDir, options),
     ...(runtimeUrl ? { runtimeUrl } : {}),
     lockTimeoutMs: options.lockTimeoutMs ?? config.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs,
     shutdownDeadlineMs: config.shutdownDeadlineMs ?? DEFAULTS.shutdownDeadlineMs,
     modulesConfig: config.modulesConfig ?? {},
   };
+}
+
+/**
+ * The database URL: the flag, else the env var, else the config, else the embedded default. A value
+ * that is given but empty is an error, never a reason to fall through: an unset CI secret
+ * (`--database-url "$DB"`, `MODKIT_DATABASE_URL: ${{ secrets.DB }}`) would otherwise migrate a
+ * throwaway SQLite file and report success. To fall back on purpose, leave the flag out or unset
+ * the variable. (An empty `database.url` in the config is refused by validateConfig.)
+ */
+function resolveDatabase(
+  config: ModkitConfig,
+  rootDir: string,
+  options: ConfigOverrides & { readonly cwd: string; readonly env: NodeJS.ProcessEnv },
+): DatabaseTarget {
+  if (options.databaseUrl !== undefined) {
+    if (isBlank(options.databaseUrl)) {
+      throw new UsageError(
+        '--database-url is empty (an unset variable in the command line?): pass a database URL, or leave the flag out ' +
+          'to use MODKIT_DATABASE_URL, database.url in the config or the embedded SQLite default',
+      );
+    }
+    return parseDatabaseUrl(options.databaseUrl, 'flag', options.cwd);
+  }
+  const envUrl = options.env[DATABASE_URL_ENV];
+  if (envUrl !== undefined) {
+    if (isBlank(envUrl)) {
+      throw new UsageError(
+        `${DATABASE_URL_ENV} is set but empty (an unset CI secret?): set it to a database URL, or unset it ` +
+          '(`unset MODKIT_DATABASE_URL`) to use database.url in the config or the embedded SQLite default',
+      );
+    }
+    return parseDatabaseUrl(envUrl, 'env', options.cwd);
+  }
+  if (config.database?.url) return parseDatabaseUrl(config.database.url, 'config', rootDir);
+  return parseDatabaseUrl(`sqlite:${join(rootDir, EMBEDDED_SQLITE_PATH)}`, 'default', rootDir);
+}
+
+function isBlank(value: string): boolean {
+  return value.trim() === '';
 }
 
 /** Walks up from `start` to the filesystem root looking for a config file. */

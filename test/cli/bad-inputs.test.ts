@@ -154,7 +154,7 @@ describe('bad inputs', () => {
     ] as const) {
       const run = spawnSync(process.execPath, [copy.bin, 'migrate', '--only', '-c', project.configPath, '--database-url', url], {
         encoding: 'utf8',
-        env: { ...process.env, MODKIT_DATABASE_URL: '' },
+        env: { ...process.env, MODKIT_DATABASE_URL: undefined },
       });
       expect(run.status, run.stderr).toBe(2);
       expect(run.stderr).toContain(advice);
