@@ -3,6 +3,7 @@ import { INSTANCE_ID } from '../../lifecycle/pre-init.js';
 import { runPipeline } from '../../lifecycle/run-pipeline.js';
 import { loadProject } from '../../project/load-project.js';
 import { allowOptions, projectOptions } from '../common-options.js';
+import { exitBackstop } from '../exit-backstop.js';
 import { lifecycleReporter } from '../lifecycle-reporter.js';
 import { databaseJson, describeDatabase, errorJson, type Output } from '../output.js';
 import type { HandlerResult } from '../program.js';
@@ -22,6 +23,8 @@ export async function runFullPipeline(flags: MigrateFlags, output: Output, signa
   const project = await loadProject(options);
   output.line(describeDatabase(project.config.database));
   const reporter = lifecycleReporter(output);
+  // Holds the process to the bounds the lifecycle announces, even if a hook blocks the event loop.
+  const backstop = exitBackstop();
   const report = await runPipeline(project, {
     ...options,
     mode: 'full',
@@ -30,8 +33,11 @@ export async function runFullPipeline(flags: MigrateFlags, output: Output, signa
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
     signal,
     onEvent: reporter.onEvent,
-    onLifecycleEvent: reporter.onLifecycleEvent,
-  });
+    onLifecycleEvent: (event) => {
+      if (event.type === 'deadline') backstop.arm(event.ms, event.phase === 'stop' ? 'the stop phase' : `the ${event.phase} phase after the shutdown signal`);
+      reporter.onLifecycleEvent(event);
+    },
+  }).finally(() => backstop.disarm());
   const { lifecycle, migration } = report;
   const exitCode = report.error ? report.error.exitCode : EXIT_CODES.ok;
   output.document(command, exitCode, {
