@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { importDefault } from '../modules/import-file.js';
-import { EMBEDDED_SQLITE_PATH, parseDatabaseUrl } from './database-url.js';
+import { EMBEDDED_SQLITE_PATH, engineOf, parseDatabaseUrl } from './database-url.js';
 import type { ConfigOverrides, DatabaseTarget, ModkitConfig, ResolvedConfig } from './types.js';
 import { validateConfig } from './validate-config.js';
 
@@ -57,6 +57,8 @@ export function resolveConfig(
 ): ResolvedConfig {
   const rootDir = dirname(configFile);
   const runtimeUrl = config.runtime?.url;
+  // Checked now, not when the lifecycle opens it: an unknown scheme fails before anything runs.
+  if (runtimeUrl) engineOf(runtimeUrl);
   return {
     configFile,
     rootDir,

@@ -143,4 +143,8 @@ describe('config precedence: defaults < file < env < flags', () => {
       '"database.url" is empty (""; an environment variable set to ""?): give a URL, or leave it undefined',
     ]);
   });
+
+  it('checks the scheme of runtime.url at load, before anything runs', () => {
+    expect(() => resolveConfig({ runtime: { url: 'http://app:pw@h/x.db' } }, file, base)).toThrow(/^unknown database URL scheme "http:" in "http:\/\/app:\*\*\*@h\/x.db"/);
+  });
 });
