@@ -21,12 +21,13 @@ export const BACKSTOP_KILL_AFTER_MS = 2_000;
  *    native code, e.g. a synchronous child process or a read that never returns, where V8 cannot
  *    interrupt it), it kills the process with SIGKILL: a shell reports exit status 137.
  *
- * Measured on Node 20 (test/cli/lifecycle-bounds.test.ts): what a worker can NOT do is end the
- * process with a code of its own choosing while the main thread is blocked. `process.exit()` in a
- * worker ends only the worker; `process.abort()` is not available in workers; a SIGTERM or SIGINT
- * it sends is handled by the main thread's JavaScript, which is blocked; `Runtime.evaluate` of
- * `process.exit(1)` through the inspector does exit with code 1, but skips the report and makes Node
- * print "Waiting for the debugger to disconnect...". Hence terminate, then SIGKILL.
+ * What a worker can NOT do, measured on Node 20.20: end the process with a code of its own choosing
+ * while the main thread is blocked. `process.exit()` in a worker ends only the worker, and
+ * `process.abort()` throws ERR_WORKER_UNSUPPORTED_OPERATION there (both checked by
+ * test/cli/lifecycle-bounds.test.ts); a SIGTERM or SIGINT it sends is handled by the main thread's
+ * JavaScript, which is blocked, so nothing happens; `Runtime.evaluate` of `process.exit(1)` through
+ * the inspector does exit with code 1, but skips the report and makes Node print "Waiting for the
+ * debugger to disconnect..." (the last two tried by hand). Hence terminate, then SIGKILL.
  *
  * The worker is started on the first `arm` only (during shutdown), so runs that never shut down
  * through the lifecycle pay nothing. It is unref'd: it never keeps the process alive.

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTarget, ENGINES, tableNames, type TestTarget } from '../support/engines.js';
@@ -145,5 +145,21 @@ describe('lifecycle bounds', () => {
     expect(result.code).toBeNull();
     expect(result.stdout).toContain('b: stop pending');
     expect(result.stderr).toContain('modkit: the main thread is still blocked (in native code?): killing the process with SIGKILL (exit status 137)');
+  });
+});
+
+/**
+ * The Node facts the backstop (src/cli/exit-backstop.ts) is designed around, checked on the Node
+ * that runs the tests: a worker cannot end the process with a code of its choosing.
+ */
+describe('what a worker thread can do to end the process', () => {
+  it('process.exit() in a worker ends the worker only, and process.abort() is not available there', () => {
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      const worker = new Worker("try { process.abort(); } catch (e) { console.log('abort: ' + e.code); } process.exit(7);", { eval: true });
+      worker.on('exit', (code) => { console.log('worker exited with ' + code + '; the process goes on'); process.exitCode = 0; });`;
+    const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe('abort: ERR_WORKER_UNSUPPORTED_OPERATION\nworker exited with 7; the process goes on\n');
   });
 });
