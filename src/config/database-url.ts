@@ -29,6 +29,8 @@ const SQLITE_SUFFIX = /\.(sqlite3?|db)$/i;
 /** `name:` at the start. One letter followed by a slash is a Windows drive (`C:\app.db`), not a scheme. */
 const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
 const DRIVE = /^[a-z]:[\\/]/i;
+/** An `@` in the authority of a SQLite URL: userinfo where a file path belongs. */
+const SQLITE_USERINFO = /^(?:sqlite|file):\/\/[^/]*@/i;
 
 /**
  * Turns a URL into a target: the scheme picks the engine. Relative SQLite paths resolve
@@ -38,6 +40,10 @@ const DRIVE = /^[a-z]:[\\/]/i;
 export function parseDatabaseUrl(url: string, source: SettingSource, baseDir: string): DatabaseTarget {
   const engine = engineOf(url);
   if (engine !== 'sqlite') return { url, engine, source };
+  // `sqlite://user:pw@host/x.db` would name a file `user:pw@host/x.db`, and print it as such.
+  if (SQLITE_USERINFO.test(url)) {
+    throw new UsageError(`a SQLite URL takes a file path, not a user, password or host: "${redactUrl(url)}". Use sqlite:PATH or sqlite:///ABSOLUTE/PATH`);
+  }
   const path = sqlitePathOf(url);
   const sqlitePath = path === ':memory:' ? path : isAbsolute(path) ? path : resolve(baseDir, path);
   return { url, engine, source, sqlitePath };

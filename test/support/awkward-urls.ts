@@ -43,6 +43,7 @@ export function awkwardUrls(hostPort: string, role: string, db: string): readonl
     // modkit refuses these itself.
     { name: 'an unknown scheme ending in .db', url: `http://${role}:Lk4j/Zz9q@example.com/foo.db`, fragments: ['Lk4j', 'Zz9q'], kind: 'refused' },
     { name: 'mysql:// (not supported yet)', url: `mysql://${role}:Zq8w@Xy3v@${hostPort}/${db}`, fragments: ['Zq8w', 'Xy3v'], kind: 'refused' },
+    { name: 'a user and password in a SQLite URL', url: `sqlite://${role}:Sl8qPw@localhost/app.db`, fragments: ['Sl8qPw'], kind: 'refused' },
     { name: 'no scheme at all', url: `${role}:Cv6n/Bb1q@${hostPort}/${db}`, fragments: ['Cv6n', 'Bb1q'], kind: 'refused' },
     { name: 'a libpq key=value string', url: `host=127.0.0.1 password=Dw7xDsn dbname=${db}`, fragments: ['Dw7xDsn'], kind: 'refused' },
   ];

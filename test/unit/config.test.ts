@@ -65,6 +65,13 @@ describe('database URLs', () => {
     expect(() => engineOf('app:pw@h/db.db')).toThrow(/^unknown database URL scheme in "\*\*\*@h\/db.db"/);
   });
 
+  it('refuses a user or password in a SQLite URL, which would become part of a file name', () => {
+    expect(() => parseDatabaseUrl('sqlite://app:Sl8qPw@localhost/app.db', 'flag', '/cwd')).toThrow(
+      /^a SQLite URL takes a file path, not a user, password or host: "sqlite:\/\/app:\*\*\*@localhost\/app.db"/,
+    );
+    expect(parseDatabaseUrl('sqlite:/data/a@b.db', 'flag', '/cwd').sqlitePath).toBe('/data/a@b.db');
+  });
+
   it('resolves relative SQLite paths against the given base dir', () => {
     expect(parseDatabaseUrl('sqlite:data/x.sqlite', 'config', '/app').sqlitePath).toBe('/app/data/x.sqlite');
     expect(parseDatabaseUrl('sqlite:///abs/x.sqlite', 'flag', '/cwd').sqlitePath).toBe('/abs/x.sqlite');
