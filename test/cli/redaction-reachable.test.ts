@@ -52,5 +52,5 @@ describe.concurrent('password redaction, database reachable', () => {
     } finally {
       await drop();
     }
-  }, 180_000);
+  }, 600_000);
 });
