@@ -93,7 +93,7 @@ function trainCodeCache() {
     const config = writeTrainingProject(dir);
     const run = (args) =>
       execFileSync(process.execPath, [join(repo, 'bin/modkit.js'), ...args], {
-        env: { ...process.env, MODKIT_TRAIN_CODE_CACHE: '1', MODKIT_DATABASE_URL: '' },
+        env: { ...process.env, MODKIT_TRAIN_CODE_CACHE: '1', MODKIT_DATABASE_URL: undefined },
         stdio: ['ignore', 'ignore', 'inherit'], // a failing training run is a broken build: show why
       });
     if (hasBetterSqlite3()) {

@@ -63,7 +63,8 @@ function collect(value: string, previous: string[] | undefined): string[] {
 export function projectOptions(flags: CommonFlags): ProjectOptions {
   return {
     ...(flags.config ? { configPath: flags.config } : {}),
-    ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
+    // `--database-url ''` is passed on: an empty value given explicitly is an error (load-config), never a fallback.
+    ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
     ...(flags.lockTimeout !== undefined ? { lockTimeoutMs: flags.lockTimeout } : {}),
     ...(flags.dbLockTimeout !== undefined ? { dbLockTimeoutMs: flags.dbLockTimeout } : {}),
     ...(flags.module ? { modules: flags.module } : {}),

@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
-import { EXIT_CODES, exitCodeOf } from '../errors.js';
+import { EXIT_CODES, exitCodeOf, ModkitError } from '../errors.js';
+import { STALL_EXPLANATION, stalledError } from '../lifecycle/hook-error.js';
 import { type DynamicImport, setDynamicImport } from '../util/dynamic-import.js';
 import { guardUnexpectedExit } from './exit-guard.js';
 import { errorJson, Output } from './output.js';
@@ -23,10 +24,29 @@ export async function main(argv: readonly string[] = process.argv, { dynamicImpo
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-
   let output = new Output({ json: argv.includes('--json'), verbose: argv.includes('--verbose') });
   let exitCode: number = EXIT_CODES.ok;
   let signalHandled = false;
+  // Node empties its event loop while main() still awaits: a hook or a migration script returned
+  // a promise that nothing can settle any more. Node would exit with code 13 and no word. Abort
+  // the run with a reason instead, so the pending hook fails by name and what started is stopped
+  // (exit 1); if even that wakes nothing, say so and exit 1.
+  let stalled = false;
+  process.on('beforeExit', () => {
+    if (!stalled) {
+      stalled = true;
+      if (!controller.signal.aborted) {
+        controller.abort(stalledError());
+        return;
+      }
+    }
+    const error = new ModkitError('migration-failed', `the run stalled: a hook or migration ${STALL_EXPLANATION}. Nothing more can happen, so modkit exits.`);
+    output.error(error);
+    output.document(commandName(argv), EXIT_CODES['migration-failed'], { error: errorJson(error) });
+    exitingOnPurpose();
+    process.exit(EXIT_CODES['migration-failed']);
+  });
+
   const program = buildProgram({
     signal: controller.signal,
     done: (code, _output, handled = false) => {
@@ -49,10 +69,15 @@ export async function main(argv: readonly string[] = process.argv, { dynamicImpo
         output.document(commandName(argv), exitCode, { error: { kind: 'usage', message: error.message.replace(/^error: /, '') } });
       }
     } else {
-      exitCode = controller.signal.aborted ? EXIT_CODES.interrupted : exitCodeOf(error);
+      exitCode = controller.signal.aborted && !stalled ? EXIT_CODES.interrupted : exitCodeOf(error);
       output.error(error);
       output.document(program.args[0] ?? 'modkit', exitCode, { error: errorJson(error) });
     }
+  }
+  if (stalled && exitCode === EXIT_CODES.interrupted) {
+    // The db phase unwound as for a signal (what committed stays, the running migration rolled back) and said so.
+    exitCode = EXIT_CODES['migration-failed'];
+    output.error(`no signal came: the run stalled and modkit stopped it itself. The migration or hook named above ${STALL_EXPLANATION}.`);
   }
   await flush(process.stdout);
   await flush(process.stderr);

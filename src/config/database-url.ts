@@ -1,9 +1,36 @@
 import { isAbsolute, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { redactUrl } from './redact-url.js';
 import type { DatabaseTarget, Engine, SettingSource } from './types.js';
+
+export { isAmbiguousUrl, redactUrl, secretsOf } from './redact-url.js';
 
 /** The embedded default, relative to the config file's directory (SPEC §2.1). */
 export const EMBEDDED_SQLITE_PATH = '.modkit/modkit.sqlite';
+
+/** A scheme SPEC §2.1 names whose engine this build does not have yet. */
+const NOT_YET = 'not-yet';
+
+/**
+ * The one table of URL schemes: the scheme (lower case, before `:`) picks the engine. A scheme
+ * missing here is an error whatever follows it (`http://example.com/foo.db` is not a SQLite file).
+ * Adding an engine is one line here (and its dialect in src/db).
+ */
+const SCHEMES: Readonly<Record<string, Engine | typeof NOT_YET>> = {
+  postgres: 'postgres',
+  postgresql: 'postgres',
+  sqlite: 'sqlite',
+  file: 'sqlite',
+  mysql: NOT_YET, mariadb: NOT_YET,
+};
+
+/** A bare path (no scheme) names a SQLite file when it ends so. */
+const SQLITE_SUFFIX = /\.(sqlite3?|db)$/i;
+/** `name:` at the start. One letter followed by a slash is a Windows drive (`C:\app.db`), not a scheme. */
+const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
+const DRIVE = /^[a-z]:[\\/]/i;
+/** An `@` in the authority of a SQLite URL: userinfo where a file path belongs. */
+const SQLITE_USERINFO = /^(?:sqlite|file):\/\/[^/]*@/i;
 
 /**
  * Turns a URL into a target: the scheme picks the engine. Relative SQLite paths resolve
@@ -12,7 +39,11 @@ export const EMBEDDED_SQLITE_PATH = '.modkit/modkit.sqlite';
  */
 export function parseDatabaseUrl(url: string, source: SettingSource, baseDir: string): DatabaseTarget {
   const engine = engineOf(url);
-  if (engine === 'postgres') return { url, engine, source };
+  if (engine !== 'sqlite') return { url, engine, source };
+  // `sqlite://user:pw@host/x.db` would name a file `user:pw@host/x.db`, and print it as such.
+  if (SQLITE_USERINFO.test(url)) {
+    throw new UsageError(`a SQLite URL takes a file path, not a user, password or host: "${redactUrl(url)}". Use sqlite:PATH or sqlite:///ABSOLUTE/PATH`);
+  }
   const path = sqlitePathOf(url);
   const sqlitePath = path === ':memory:' ? path : isAbsolute(path) ? path : resolve(baseDir, path);
   return { url, engine, source, sqlitePath };
@@ -31,46 +62,35 @@ export function describeTarget(target: DatabaseTarget): string {
   return `${ENGINE_NAMES[target.engine]} ${targetLocation(target)}`;
 }
 
-/** Which engine a URL names, or a UsageError naming the schemes modkit understands. */
+/** Which engine a URL names, or a UsageError (exit 2) naming the schemes modkit understands. */
 export function engineOf(url: string): Engine {
-  if (/^postgres(ql)?:\/\//i.test(url)) return 'postgres';
-  if (/^(sqlite|file):/i.test(url) || /\.(sqlite3?|db)$/i.test(url)) return 'sqlite';
-  throw new UsageError(
-    `unknown database URL scheme in "${redactUrl(url)}": use postgres://user@host/db, postgresql://…, ` +
-      'sqlite:PATH, file:PATH, or a path ending in .sqlite or .db',
-  );
+  const scheme = DRIVE.test(url) ? undefined : SCHEME.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined) {
+    if (SQLITE_SUFFIX.test(url)) return 'sqlite';
+    throw new UsageError(`"${redactUrl(url)}" is not a database URL: ${KNOWN}`);
+  }
+  const engine = Object.hasOwn(SCHEMES, scheme) ? SCHEMES[scheme] : undefined;
+  if (engine !== undefined && engine !== NOT_YET) return engine;
+  const printed = redactUrl(url);
+  if (engine === NOT_YET) {
+    throw new UsageError(`${scheme}:// URLs (MySQL/MariaDB) are not supported by this version of modkit yet ("${printed}"): ${KNOWN}`);
+  }
+  // Named only when the redacted URL shows it: in `user:secret@host` the "scheme" is a user name.
+  const named = printed.toLowerCase().startsWith(`${scheme}:`) ? ` "${scheme}:"` : '';
+  throw new UsageError(`unknown database URL scheme${named} in "${printed}": ${KNOWN}`);
 }
+
+const KNOWN = 'use postgres://user@host/db, postgresql://…, sqlite:PATH, file:PATH, or a file path ending in .sqlite or .db';
 
 function sqlitePathOf(url: string): string {
   const match = /^(?:sqlite|file):(?:\/\/)?(.*)$/i.exec(url);
-  const rest = match ? match[1]! : url;
-  const path = rest.split('?')[0]!;
+  // A bare path is a file name as typed; only a URL's path is percent-encoded.
+  if (!match) return url;
+  const path = match[1]!.split('?')[0]!;
   if (path === '' || path === ':memory:' || path === 'memory') return ':memory:';
-  return decodeURIComponent(path);
-}
-
-/** A URL safe to print: the password (in the authority or a `password=` parameter) becomes `***`. */
-export function redactUrl(url: string): string {
-  // The authority ends at the first / ? or # after the scheme; its userinfo ends at the LAST @
-  // in it, since an unencoded @ may sit inside the password itself.
-  const withoutPassword = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i, (all, scheme: string, authority: string) => {
-    const at = authority.lastIndexOf('@');
-    const colon = authority.indexOf(':');
-    if (at === -1 || colon === -1 || colon > at) return all;
-    return `${scheme}${authority.slice(0, colon)}:***${authority.slice(at)}`;
-  });
-  return withoutPassword.replace(/([?&]password=)[^&#]*/gi, '$1***');
-}
-
-/** The password in a URL, if any, so error texts can be scrubbed of it. */
-export function passwordOf(url: string | undefined): string | undefined {
-  if (!url) return undefined;
   try {
-    const parsed = new URL(url);
-    const fromQuery = parsed.searchParams.get('password');
-    const secret = parsed.password ? decodeURIComponent(parsed.password) : fromQuery;
-    return secret || undefined;
+    return decodeURIComponent(path);
   } catch {
-    return undefined;
+    return path; // a raw `%` that starts no escape (`sqlite:/data/100%.db`) is part of the name
   }
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { importDefault } from '../modules/import-file.js';
-import { EMBEDDED_SQLITE_PATH, parseDatabaseUrl } from './database-url.js';
+import { EMBEDDED_SQLITE_PATH, engineOf, parseDatabaseUrl } from './database-url.js';
 import { expandEnv } from './expand-env.js';
 import type { ConfigOverrides, DatabaseTarget, ModkitConfig, ModuleDatabase, ModuleDatabaseConfig, ResolvedConfig } from './types.js';
 import { validateConfig } from './validate-config.js';
@@ -82,16 +82,13 @@ export function resolveConfig(
     }
   };
 
-  const envUrl = options.env[DATABASE_URL_ENV] || undefined;
   // The config's URL is expanded only when it wins: an unset variable in a URL that a flag
   // overrides is no reason to fail.
-  const database: DatabaseTarget | undefined = options.databaseUrl
-    ? parseDatabaseUrl(options.databaseUrl, 'flag', options.cwd)
-    : envUrl
-      ? parseDatabaseUrl(envUrl, 'env', options.cwd)
-      : config.database?.url
-        ? parse(expand(config.database.url, 'database.url'), 'database.url')
-        : parseDatabaseUrl(`sqlite:${join(rootDir, EMBEDDED_SQLITE_PATH)}`, 'default', rootDir);
+  const database: DatabaseTarget | undefined =
+    explicitDatabase(options) ??
+    (config.database?.url
+      ? parse(expand(config.database.url, 'database.url'), 'database.url')
+      : parseDatabaseUrl(`sqlite:${join(rootDir, EMBEDDED_SQLITE_PATH)}`, 'default', rootDir));
   const schema = config.database?.schema === undefined ? undefined : expand(config.database.schema, 'database.schema');
   const runtime = lazyUrl(config.runtime?.url, 'runtime.url', expand, configFile);
   const { moduleDatabases, modulesConfig } = resolveModuleDatabases(config.modulesConfig ?? {}, { expand, parse, configFile });
@@ -154,7 +151,43 @@ function lazyUrl(url: string | undefined, where: string, expand: Expand, configF
   if (url === undefined) return {};
   const problems: string[] = [];
   const value = expand(url, where, problems);
+  // Checked now, not when the lifecycle opens it: an unknown scheme fails before anything runs.
+  if (value !== undefined) engineOf(value);
   return value !== undefined ? { runtimeUrl: value } : { runtimeUrlProblem: problems.map((p) => `${configFile}: ${p}`).join('; ') };
+}
+
+/**
+ * The database URL given by the flag, else the env var (undefined: neither; the config's, else the
+ * embedded default, then applies). A value that is given but empty is an error, never a reason to
+ * fall through: an unset CI secret (`--database-url "$DB"`, `MODKIT_DATABASE_URL: ${{ secrets.DB }}`)
+ * would otherwise migrate a throwaway SQLite file and report success. To fall back on purpose, leave
+ * the flag out or unset the variable. (An empty `database.url` in the config is refused by validateConfig.)
+ */
+function explicitDatabase(options: ConfigOverrides & { readonly cwd: string; readonly env: NodeJS.ProcessEnv }): DatabaseTarget | undefined {
+  if (options.databaseUrl !== undefined) {
+    if (isBlank(options.databaseUrl)) {
+      throw new UsageError(
+        '--database-url is empty (an unset variable in the command line?): pass a database URL, or leave the flag out ' +
+          'to use MODKIT_DATABASE_URL, database.url in the config or the embedded SQLite default',
+      );
+    }
+    return parseDatabaseUrl(options.databaseUrl, 'flag', options.cwd);
+  }
+  const envUrl = options.env[DATABASE_URL_ENV];
+  if (envUrl !== undefined) {
+    if (isBlank(envUrl)) {
+      throw new UsageError(
+        `${DATABASE_URL_ENV} is set but empty (an unset CI secret?): set it to a database URL, or unset it ` +
+          '(`unset MODKIT_DATABASE_URL`) to use database.url in the config or the embedded SQLite default',
+      );
+    }
+    return parseDatabaseUrl(envUrl, 'env', options.cwd);
+  }
+  return undefined;
+}
+
+function isBlank(value: string): boolean {
+  return value.trim() === '';
 }
 
 /** Walks up from `start` to the filesystem root looking for a config file. */

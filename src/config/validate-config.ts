@@ -105,8 +105,11 @@ function checkUrlBlock(key: 'database' | 'runtime', block: unknown, errors: stri
     errors.push(`"${key}.schema" must be a PostgreSQL schema name (1 to 63 characters), got ${describe(schema)}`);
   }
   const url = (block as Record<string, unknown>).url;
-  // `undefined` is allowed so that `{ url: process.env.X }` works when X is unset.
-  if (url !== undefined && (typeof url !== 'string' || url.length === 0)) {
+  // `undefined` is allowed so that `{ url: process.env.X }` works when X is unset. An empty string
+  // is not: it is what `process.env.X` gives when X is set but empty (an unset CI secret).
+  if (typeof url === 'string' && url.trim() === '') {
+    errors.push(`"${key}.url" is empty (${describe(url)}; an environment variable set to ""?): give a URL, or leave it undefined`);
+  } else if (url !== undefined && typeof url !== 'string') {
     errors.push(`"${key}.url" must be a non-empty string, got ${describe(url)}`);
   }
 }

@@ -1,4 +1,4 @@
-import { passwordOf, redactUrl } from '../config/database-url.js';
+import { isAmbiguousUrl, redactUrl, secretsOf } from '../config/database-url.js';
 import { ModkitError } from '../errors.js';
 
 const HINTS: Readonly<Record<string, string>> = {
@@ -12,27 +12,75 @@ const HINTS: Readonly<Record<string, string>> = {
   EACCES: 'the database file or its directory is not writable by this user: check the path and its permissions.',
   EROFS: 'the database file would be on a read-only file system: choose another path.',
   ENOTDIR: 'a part of the path to the database file is a file, not a directory: check the path.',
+  ERR_INVALID_URL: 'the driver could not parse the URL.',
 };
 
-/** Wraps a connection failure as an exit-5 error whose text never contains the password. */
+/** What to do about a password the parsers may split in the wrong place (`u:pa/ss@host`). */
+const ENCODE_HINT = 'Percent-encode special characters in the user name and password (/ %2F, ? %3F, # %23, @ %40, : %3A, % %25).';
+
+/** Wraps a connection failure as an exit-5 error whose text (and cause, for --verbose) never contains the password. */
 export function unreachableError(url: string, error: unknown): ModkitError {
   const code = (error as { code?: string })?.code ?? '';
   const message = scrubSecret(String((error as Error)?.message ?? error), url);
-  const hint = HINTS[code] ?? 'check the URL, the network and the credentials.';
+  const hint = `${HINTS[code] ?? 'check the URL, the network and the credentials.'}${isAmbiguousUrl(url) || code === 'ERR_INVALID_URL' ? ` ${ENCODE_HINT}` : ''}`;
   return new ModkitError('unreachable', `cannot connect to ${redactUrl(url)}: ${message}${code ? ` (${code})` : ''}; ${hint}`, {
-    cause: error,
+    cause: scrubError(error, url),
     details: { url: redactUrl(url), code },
   });
 }
 
-/** Removes the URL's password (raw and percent-decoded) from any text. */
+/**
+ * Removes from any text everything of `url` that may be secret (see redactUrl): the URL itself,
+ * each secret raw, percent-decoded and percent-encoded (as drivers re-encode it), and each
+ * alphanumeric run of a secret standing on its own. The last catches what a driver echoes after
+ * splitting a password in the wrong place: pg reads `postgres://u:12/ss@host/db` as host `u`,
+ * port 12 and database `ss@host/db`, and says so in its errors.
+ */
 export function scrubSecret(text: string, url: string | undefined): string {
-  const secret = passwordOf(url);
-  let out = url ? text.split(url).join(redactUrl(url)) : text;
-  if (secret) {
-    out = out.split(secret).join('***');
-    const encoded = encodeURIComponent(secret);
-    if (encoded !== secret) out = out.split(encoded).join('***');
+  if (!url) return text;
+  let out = text.split(url).join(redactUrl(url));
+  const variants = new Set<string>();
+  for (const secret of secretsOf(url)) {
+    const decoded = safeDecode(secret);
+    for (const v of [secret, decoded, encodeURI(secret), encodeURIComponent(decoded), encodeURI(secret).replace(/%25(\d\d)/g, '%$1')]) {
+      if (v) variants.add(v);
+    }
+  }
+  const longestFirst = [...variants].sort((a, b) => b.length - a.length);
+  for (const variant of longestFirst) out = out.split(variant).join('***');
+  // Runs of letters and digits, cut at every other character and at %-escapes (`%20Zu7v` holds `Zu7v`).
+  const runs = new Set(longestFirst.flatMap((v) => v.split(/(?:%[0-9a-f]{2}|[^\p{L}\p{N}])+/iu)).filter((run) => run.length >= 2));
+  for (const run of [...runs].sort((a, b) => b.length - a.length)) {
+    out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(run)}(?![\\p{L}\\p{N}])`, 'gu'), '***');
   }
   return out;
+}
+
+/**
+ * A copy of a driver's error with message, stack and string fields scrubbed: `--verbose` prints
+ * the cause's stack, and a library caller may log the cause.
+ */
+function scrubError(error: unknown, url: string): unknown {
+  if (!(error instanceof Error)) return typeof error === 'string' ? scrubSecret(error, url) : error;
+  const copy = new Error(scrubSecret(error.message, url));
+  copy.name = error.name;
+  copy.stack = scrubSecret(error.stack ?? '', url);
+  for (const [key, value] of Object.entries(error)) {
+    if (key === 'input') continue; // Node's ERR_INVALID_URL keeps the whole URL here
+    (copy as unknown as Record<string, unknown>)[key] =
+      typeof value === 'string' ? scrubSecret(value, url) : Array.isArray(value) ? value.map((v: unknown) => scrubError(v, url)) : value;
+  }
+  return copy;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -84,7 +84,7 @@ export async function applyConcurrently(sessions: DatabaseSessions, plan: Migrat
         const task: Promise<void> = takeWorker(main, pool)
           .then((w) => runModule((worker = w), modulePlan!))
           .catch((error: unknown) => {
-            errors.push(runError(error, options.signal?.aborted === true));
+            errors.push(runError(error, options.signal));
           })
           .finally(() => {
             running.delete(task);
@@ -101,10 +101,10 @@ export async function applyConcurrently(sessions: DatabaseSessions, plan: Migrat
     }
     if (options.signal?.aborted && errors.length === 0 && queue.length > 0) errors.push(interruptedError());
   } catch (error) {
-    errors.push(runError(error, options.signal?.aborted === true));
+    errors.push(runError(error, options.signal));
   } finally {
     options.signal?.removeEventListener('abort', cancelAll);
-    for (const s of workers) await s.flush().catch((error: unknown) => errors.push(runError(error, false)));
+    for (const s of workers) await s.flush().catch((error: unknown) => errors.push(runError(error)));
     for (const s of workers.slice(sessions.sessions.length)) await s.close();
   }
   const error = combine(errors);

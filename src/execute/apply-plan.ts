@@ -49,7 +49,7 @@ export async function applyPlan(sessions: DatabaseSessions, plan: MigrationPlan,
       await applyAll();
       return finish();
     } catch (error) {
-      return finish(runError(error, options.signal?.aborted === true));
+      return finish(runError(error, options.signal));
     }
   }
   // One transaction lives in one database: with pending work in several, nothing could undo them together.
@@ -73,7 +73,7 @@ export async function applyPlan(sessions: DatabaseSessions, plan: MigrationPlan,
     return finish();
   } catch (error) {
     for (const [i, r] of results.entries()) if (r.status === 'applied') results[i] = { ...r, status: 'rolled-back' };
-    return finish(runError(error, options.signal?.aborted === true));
+    return finish(runError(error, options.signal));
   }
 }
 

@@ -39,6 +39,6 @@ export async function runRollback(
     for (const [i, { step }] of downs.entries()) await runStep(sessions.of(step.module), step.table, step.migration!, 'down', i + 1, context);
     return finish();
   } catch (error) {
-    return finish(runError(error, options.signal?.aborted === true));
+    return finish(runError(error, options.signal));
   }
 }

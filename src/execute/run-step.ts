@@ -65,13 +65,18 @@ export async function runStep(
     }
   } catch (error) {
     context.results.push({ ...base, status: 'failed', durationMs: elapsed() });
-    throw runError(error, context.signal?.aborted === true);
+    throw runError(error, context.signal);
   }
 }
 
-/** Any error that stopped a run, as the ModkitError the run reports. */
-export function runError(error: unknown, aborted: boolean): ModkitError {
-  if (aborted && !(error instanceof ModkitError && error.kind === 'interrupted')) return interruptedError(error);
+/**
+ * Any error that stopped a run, as the ModkitError the run reports. When `signal` aborted the run,
+ * its reason decides: a ModkitError (the CLI found the process stalled) is the story; a signal
+ * from outside makes the run `interrupted`.
+ */
+export function runError(error: unknown, signal?: AbortSignal): ModkitError {
+  if (signal?.aborted && signal.reason instanceof ModkitError) return signal.reason;
+  if (signal?.aborted && !(error instanceof ModkitError && error.kind === 'interrupted')) return interruptedError(error);
   return error instanceof ModkitError
     ? error
     : new ModkitError('migration-failed', `the run stopped: ${(error as Error)?.message ?? String(error)}`, { cause: error });

@@ -62,11 +62,12 @@ export async function runLifecycle(project: Project, modules: readonly LoadedMod
     options.signal?.removeEventListener('abort', forward);
   }
 
-  setState('draining', undefined, failure ? failure.message : 'shutdown signal');
+  setState('draining', undefined, failure && failure.kind !== 'interrupted' ? failure.message : 'shutdown signal');
   app.abort(failure);
   const order = stopOrder(project.order.topological, started).map((name) => project.byName.get(name)!);
   const deadlineMs = project.config.shutdownDeadlineMs;
   const watchdogMs = options.stopTimeoutMs ?? order.length * (deadlineMs + graceAfterDeadline(deadlineMs)) + 5_000;
+  emit({ type: 'deadline', phase: 'stop', ms: watchdogMs });
   const stop = await phase(emit, 'stop', () => stopModules(order, { deadlineMs, watchdogMs, tasks, emit, setState }));
   // The pools go last: a module's stop may still flush through ctx.db. A hung pool is left to exit.
   if (!stop.watchdogFired) await databases?.destroy();

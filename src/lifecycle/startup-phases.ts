@@ -1,7 +1,8 @@
 import { stopwatch } from '../util/stopwatch.js';
 import type { LoadedModule } from '../modules/types.js';
 import type { Project } from '../project/load-project.js';
-import { messageOf } from '../errors.js';
+import { messageOf, ModkitError } from '../errors.js';
+import { awaitStartupHook, startupBoundMs } from './await-startup-hook.js';
 import { hookError, interruptedBeforeRunning } from './hook-error.js';
 import { createModuleContext } from './module-context.js';
 import { systemContext } from './pre-init.js';
@@ -59,17 +60,35 @@ export async function runStartPhase(context: StartupContext, started: string[]):
   }
 }
 
-/** Runs one hook: refuses once shutdown began, times it, reports it, and names module and phase on failure. */
+/**
+ * Runs one hook: refuses once shutdown began, times it, reports it, names module and phase on
+ * failure, and bounds it once shutdown begins while it runs (await-startup-hook.ts).
+ */
 async function callHook(context: StartupContext, module: LoadedModule, phase: HookPhase, call: () => unknown): Promise<void> {
   if (context.signal.aborted) throw interruptedBeforeRunning(phase);
   context.emit({ type: 'hook-start', module: module.name, phase });
   const elapsed = stopwatch();
-  try {
-    await call();
-  } catch (error) {
-    const durationMs = elapsed();
-    context.emit({ type: 'hook', module: module.name, phase, status: 'failed', durationMs, error: messageOf(error) });
-    throw hookError(module, phase, error);
+  const deadlineMs = context.project.config.shutdownDeadlineMs;
+  const outcome = await awaitStartupHook(call, context.signal, deadlineMs, (ms) => context.emit({ type: 'deadline', phase, ms }));
+  const durationMs = elapsed();
+  const report = (status: 'ok' | 'failed' | 'timed-out', error?: string) =>
+    context.emit({ type: 'hook', module: module.name, phase, status, durationMs, ...(error ? { error } : {}) });
+  switch (outcome.status) {
+    case 'ok':
+      report('ok');
+      return;
+    case 'failed':
+      report('failed', messageOf(outcome.error));
+      // A hook that gives up because a signal aborted it is being interrupted, not failing.
+      if (context.signal.aborted && !(context.signal.reason instanceof ModkitError)) throw interruptedBeforeRunning(phase);
+      throw hookError(module, phase, outcome.error);
+    case 'timed-out': {
+      const boundMs = startupBoundMs(deadlineMs);
+      report('timed-out', `did not return within ${boundMs} ms of the shutdown signal`);
+      throw interruptedBeforeRunning(phase, { module, boundMs });
+    }
+    case 'abandoned':
+      report('failed', outcome.reason.message);
+      throw hookError(module, phase, outcome.reason);
   }
-  context.emit({ type: 'hook', module: module.name, phase, status: 'ok', durationMs: elapsed() });
 }

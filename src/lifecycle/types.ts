@@ -34,6 +34,13 @@ export type LifecycleEvent =
   /** A hook is about to run (its outcome is the `hook` event that follows). */
   | { readonly type: 'hook-start'; readonly module: string; readonly phase: HookPhase }
   | { readonly type: 'task-restart'; readonly module: string; readonly attempt: number; readonly delayMs: number; readonly error: string }
+  /**
+   * Shutdown is under way and what is left of it is bounded: within `ms` from now, a startup hook
+   * still running after the signal returns or is left behind (`phase` = its phase), or the stop
+   * phase ends, its watchdog included (`phase: 'stop'`). The CLI holds the process to it even when
+   * a hook blocks the event loop (src/cli/exit-backstop.ts).
+   */
+  | { readonly type: 'deadline'; readonly phase: HookPhase; readonly ms: number }
   /** A line a module wrote through `ctx.log`. */
   | { readonly type: 'log'; readonly module: string; readonly level: 'info' | 'warn' | 'error'; readonly message: string };
 

@@ -4,6 +4,7 @@ import { ModkitError } from '../errors.js';
 import { readDirectives, splitSections } from './directives.js';
 import { importFile } from './import-file.js';
 import type { Migration } from './types.js';
+import { decodeUtf8File } from './utf8.js';
 
 export type Direction = 'up' | 'down';
 
@@ -89,5 +90,5 @@ function sqlBody(sql: string, file: string, noTransaction = false): MigrationBod
  * ~0.2 ms each, which for a thousand small migrations was most of the run.
  */
 function readSql(file: string): string {
-  return readFileSync(file, 'utf8');
+  return decodeUtf8File(readFileSync(file), file); // never U+FFFD in an identifier: refused, naming the byte
 }

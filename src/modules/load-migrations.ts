@@ -3,6 +3,7 @@ import { dirname, resolve, sep } from 'node:path';
 import { checksumOf } from './checksum.js';
 import { classifyMigrationFile, compareIds, MIGRATION_ID_PATTERN } from './migration-files.js';
 import type { InlineMigration, Migration } from './types.js';
+import { describeInvalidUtf8 } from './utf8.js';
 
 export interface MigrationsResult {
   readonly migrations: readonly Migration[];
@@ -62,7 +63,7 @@ export function loadMigrations(
       problems.push(`module "${module}": ${entry.downFile} has no matching ${id}.up.sql`);
       continue;
     }
-    const checksum = checksumFile(file, module, problems);
+    const checksum = checksumFile(file, module, entry.format, problems);
     if (checksum === undefined) continue;
     migrations.push({ id, module, format: entry.format, file, ...(entry.downFile ? { downFile: entry.downFile } : {}), checksum });
   }
@@ -70,7 +71,7 @@ export function loadMigrations(
   return { migrations, migrationsDir: dir, problems };
 }
 
-function checksumFile(file: string, module: string, problems: string[]): string | undefined {
+function checksumFile(file: string, module: string, format: 'sql' | 'script', problems: string[]): string | undefined {
   let bytes: Buffer;
   try {
     // Synchronous on purpose: migration files are small, and 1,000 async reads go through the
@@ -82,6 +83,13 @@ function checksumFile(file: string, module: string, problems: string[]): string 
   }
   if (isBlank(bytes)) {
     problems.push(`module "${module}": migration ${file} is empty`);
+    return undefined;
+  }
+  // SQL goes to the database as text: bytes that are not UTF-8 would arrive as U+FFFD. (Script
+  // migrations are JavaScript that Node loads; their bytes are checksummed, not checked here.)
+  const invalid = format === 'sql' ? describeInvalidUtf8(bytes, file) : undefined;
+  if (invalid) {
+    problems.push(`module "${module}": migration ${invalid}`);
     return undefined;
   }
   return checksumOf(bytes);

@@ -139,7 +139,7 @@ describe('bad inputs', () => {
 
   it('a URL with an unknown scheme (exit 2)', async () => {
     project = await createFixtureProject([good]);
-    const r = await runCli(['migrate', '--only', '-c', project.configPath, '--database-url', 'mysql://root:hunter2@localhost/x']);
+    const r = await runCli(['migrate', '--only', '-c', project.configPath, '--database-url', 'mssql://root:hunter2@localhost/x']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown database URL scheme');
     expect(r.stderr).not.toContain('hunter2');
@@ -154,7 +154,7 @@ describe('bad inputs', () => {
     ] as const) {
       const run = spawnSync(process.execPath, [copy.bin, 'migrate', '--only', '-c', project.configPath, '--database-url', url], {
         encoding: 'utf8',
-        env: { ...process.env, MODKIT_DATABASE_URL: '' },
+        env: { ...process.env, MODKIT_DATABASE_URL: undefined },
       });
       expect(run.status, run.stderr).toBe(2);
       expect(run.stderr).toContain(advice);

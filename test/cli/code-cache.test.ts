@@ -21,7 +21,7 @@ interface Compiled {
 function compile(bin: string, args: readonly string[]) {
   const report = join(scratch, `report-${Math.random().toString(36).slice(2)}.json`);
   const run = spawnSync(process.execPath, ['--import', PRELOAD, bin, ...args], {
-    env: { ...process.env, MODKIT_CODE_CACHE_REPORT: report, MODKIT_DATABASE_URL: '' },
+    env: { ...process.env, MODKIT_CODE_CACHE_REPORT: report, MODKIT_DATABASE_URL: undefined },
     encoding: 'utf8',
   });
   return { compiled: JSON.parse(readFileSync(report, 'utf8')) as Compiled, run };

@@ -30,7 +30,7 @@ function loadedPackages(args: readonly string[], cwd = scratch): Set<string> {
   const file = join(scratch, `loaded-${Math.random().toString(36).slice(2)}.txt`);
   const run = spawnSync(process.execPath, ['--import', PRELOAD, BIN, ...args], {
     cwd,
-    env: { ...process.env, MODKIT_LOADED_MODULES_FILE: file, MODKIT_DATABASE_URL: '' },
+    env: { ...process.env, MODKIT_LOADED_MODULES_FILE: file, MODKIT_DATABASE_URL: undefined },
     encoding: 'utf8',
   });
   expect(run.status, run.stderr).toBe(0);

@@ -4,6 +4,7 @@ import { runPipeline } from '../../lifecycle/run-pipeline.js';
 import { groupByDatabase } from '../../config/database-groups.js';
 import { loadProject, selectModules } from '../../project/load-project.js';
 import { allowOptions, projectOptions } from '../common-options.js';
+import { exitBackstop } from '../exit-backstop.js';
 import { lifecycleReporter } from '../lifecycle-reporter.js';
 import { databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, moduleDatabaseUrls, type Output } from '../output.js';
 import type { HandlerResult } from '../program.js';
@@ -24,6 +25,8 @@ export async function runFullPipeline(flags: MigrateFlags, output: Output, signa
   const groups = groupByDatabase(project.config, selectModules(project, options.modules).map((m) => m.name));
   output.line(describeDatabases(project.config.database, groups));
   const reporter = lifecycleReporter(output, databaseSuffix(groups));
+  // Holds the process to the bounds the lifecycle announces, even if a hook blocks the event loop.
+  const backstop = exitBackstop();
   const report = await runPipeline(project, {
     ...options,
     mode: 'full',
@@ -32,8 +35,11 @@ export async function runFullPipeline(flags: MigrateFlags, output: Output, signa
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
     signal,
     onEvent: reporter.onEvent,
-    onLifecycleEvent: reporter.onLifecycleEvent,
-  });
+    onLifecycleEvent: (event) => {
+      if (event.type === 'deadline') backstop.arm(event.ms, event.phase === 'stop' ? 'the stop phase' : `the ${event.phase} phase after the shutdown signal`);
+      reporter.onLifecycleEvent(event);
+    },
+  }).finally(() => backstop.disarm());
   const { lifecycle, migration } = report;
   const exitCode = report.error ? report.error.exitCode : EXIT_CODES.ok;
   output.document(command, exitCode, {
