@@ -75,11 +75,23 @@ export async function runStep(
  * from outside makes the run `interrupted`.
  */
 export function runError(error: unknown, signal?: AbortSignal): ModkitError {
-  if (signal?.aborted && signal.reason instanceof ModkitError) return signal.reason;
+  if (signal?.aborted && signal.reason instanceof ModkitError) return abortedBy(signal.reason, error);
   if (signal?.aborted && !(error instanceof ModkitError && error.kind === 'interrupted')) return interruptedError(error);
   return error instanceof ModkitError
     ? error
     : new ModkitError('migration-failed', `the run stopped: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+}
+
+/** The run was stopped for `reason` (not a signal) while a step ran: name the step. */
+function abortedBy(reason: ModkitError, error: unknown): ModkitError {
+  const details = error instanceof ModkitError ? error.details : {};
+  if (typeof details.module !== 'string') return reason;
+  const step = `${details.module}/${String(details.id)}${typeof details.file === 'string' ? ` (${details.file})` : ''}`;
+  const aftermath =
+    details.transactional === false
+      ? `It ran outside a transaction, so module "${details.module}" may be dirty: \`modkit status\` tells.`
+      : 'It was rolled back and nothing after it ran; what committed before it stays. Fix it and run again: the run resumes from this migration.';
+  return new ModkitError(reason.kind, `Migration ${step} did not finish: ${reason.message}. ${aftermath}`, { cause: error, details: { ...details, ...reason.details } });
 }
 
 /**

@@ -122,7 +122,7 @@ describe('resolveConfig: module databases', () => {
     expect((error as UsageError).problems).toEqual([
       `${FILE}: "database.url" uses \${APP_URL}, but the environment variable APP_URL is not set`,
       `${FILE}: "modulesConfig.audit.database.url" uses \${AUDIT_DIR}, but the environment variable AUDIT_DIR is not set`,
-      expect.stringMatching(/^\/app\/modkit\.config\.json: "modulesConfig\.search\.database\.url": unknown database URL scheme in "mysqlx:\/\/x"/),
+      expect.stringMatching(/^\/app\/modkit\.config\.json: "modulesConfig\.search\.database\.url": unknown database URL scheme "mysqlx:" in "mysqlx:\/\/x"/),
     ]);
   });
 
