@@ -1,16 +1,14 @@
 import { CommanderError } from 'commander';
 import { EXIT_CODES, exitCodeOf } from '../errors.js';
-import { type DynamicImport, setDynamicImport } from '../util/dynamic-import.js';
 import { errorJson, Output } from './output.js';
 import { buildProgram } from './program.js';
 
 /**
  * The CLI entry point and the only place that exits. The first SIGINT/SIGTERM aborts the run
  * (the running migration is cancelled and rolled back, the lock released, exit 130); a second
- * one exits at once. `dynamicImport` is the entry point's own `import()` (see util/dynamic-import.ts).
+ * one exits at once.
  */
-export async function main(argv: readonly string[] = process.argv, { dynamicImport }: { dynamicImport?: DynamicImport } = {}): Promise<never> {
-  if (dynamicImport) setDynamicImport(dynamicImport);
+export async function main(argv: readonly string[] = process.argv): Promise<never> {
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(EXIT_CODES.interrupted);
