@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { EXIT_CODES, exitCodeOf } from '../errors.js';
+import { divertStdoutToStderr, stdoutForDocument } from './json-stdout.js';
 import { errorJson, Output } from './output.js';
 import { buildProgram } from './program.js';
 
@@ -17,7 +18,10 @@ export async function main(argv: readonly string[] = process.argv): Promise<neve
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  let output = new Output({ json: argv.includes('--json'), verbose: argv.includes('--verbose') });
+  const json = argv.includes('--json');
+  // Before any user code loads: under --json, stdout is the document's alone (see json-stdout.ts).
+  if (json) divertStdoutToStderr();
+  let output = new Output({ json, verbose: argv.includes('--verbose') });
   let exitCode: number = EXIT_CODES.ok;
   let signalHandled = false;
   const program = buildProgram({
@@ -47,7 +51,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<neve
       output.document(program.args[0] ?? 'modkit', exitCode, { error: errorJson(error) });
     }
   }
-  await flush(process.stdout);
+  await flush(stdoutForDocument());
   await flush(process.stderr);
   process.exit(exitCode);
 }

@@ -2,6 +2,7 @@ import { isAbsolute, relative } from 'node:path';
 import { redactUrl } from '../config/database-url.js';
 import type { DatabaseTarget } from '../config/types.js';
 import { ModkitError } from '../errors.js';
+import { stdoutForDocument } from './json-stdout.js';
 
 /** The version of every `--json` document's shape (README, "JSON output"). */
 export const JSON_SCHEMA_VERSION = 1;
@@ -22,7 +23,7 @@ export class Output {
   readonly verbose: boolean;
   readonly isTTY: boolean;
 
-  constructor(options: OutputOptions, private readonly stdout: NodeJS.WriteStream = process.stdout, private readonly stderr: NodeJS.WriteStream = process.stderr) {
+  constructor(options: OutputOptions, private readonly stdout: NodeJS.WriteStream = stdoutForDocument(), private readonly stderr: NodeJS.WriteStream = process.stderr) {
     this.json = options.json === true;
     this.quiet = options.quiet === true;
     this.verbose = options.verbose === true;
