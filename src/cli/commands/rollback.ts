@@ -33,7 +33,11 @@ export async function rollbackCommand(flags: RollbackFlags, output: Output, sign
   const { plan, result } = report;
   const steps = report.downs.map((d) => stepJson(d, report.dryRun));
   if (plan.steps.length === 0) {
-    output.line(`Nothing to roll back: module "${module}" is already at ${'to' in target ? target.to : 'the requested point'}.`);
+    output.line(
+      plan.applied === 0
+        ? `Nothing to roll back: module "${module}" has no applied migrations.`
+        : `Nothing to roll back: module "${module}" is already at ${'to' in target ? target.to : 'the requested point'}.`,
+    );
   } else if (report.dryRun) {
     output.line(`Would roll back ${plural(plan.steps.length, 'migration')}, in this order:`);
     for (const [i, d] of report.downs.entries()) {
