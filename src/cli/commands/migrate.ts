@@ -1,10 +1,11 @@
 import { runPipeline } from '../../lifecycle/run-pipeline.js';
-import { loadProject } from '../../project/load-project.js';
+import { loadProject, selectModules } from '../../project/load-project.js';
 import { EXIT_CODES } from '../../errors.js';
 import type { TxMode } from '../../execute/types.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
 import { databaseJson, describeDatabase, errorJson, formatMs, type Output, plural } from '../output.js';
 import type { HandlerResult } from '../program.js';
+import { migrationLines } from '../migration-lines.js';
 import { progressReporter } from '../progress.js';
 
 export interface MigrateFlags extends CommonFlags {
@@ -20,6 +21,8 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
   const options = projectOptions(flags);
   const project = await loadProject(options);
   output.line(describeDatabase(project.config.database));
+  const progress = progressReporter(output);
+  const lines = migrationLines(output, selectModules(project, flags.module));
   // The one pipeline of SPEC §5, in the mode that stops after the db phase.
   const { migration: report } = await runPipeline(project, {
     ...options,
@@ -28,17 +31,14 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
     ...(flags.txMode ? { txMode: flags.txMode } : {}),
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
     signal,
-    onEvent: progressReporter(output),
+    onEvent: (event) => {
+      progress(event);
+      lines.onEvent(event);
+    },
   });
   const { result } = report;
-  output.clearProgress();
+  lines.finish(result.results);
   const applied = result.results.filter((r) => r.status === 'applied');
-  const width = Math.max(0, ...result.results.map((r) => r.module.length));
-  const idWidth = Math.max(0, ...result.results.map((r) => r.id.length));
-  for (const r of result.results) {
-    const mark = r.status === 'applied' ? ' ' : '!';
-    output.line(`${mark} ${r.module.padEnd(width)}  ${r.id.padEnd(idWidth)}  ${r.status === 'applied' ? formatMs(r.durationMs) : r.status}`);
-  }
   const modules = new Set(applied.map((r) => r.module)).size;
   const exitCode = result.error ? result.error.exitCode : EXIT_CODES.ok;
   if (applied.length === 0 && !result.error) output.line(`Nothing to migrate: ${plural(report.modules.length, 'module')} up to date (${formatMs(result.durationMs)})`);
