@@ -3,11 +3,13 @@ import { EXIT_CODES, exitCodeOf } from '../errors.js';
 import { divertStdoutToStderr, stdoutForDocument } from './json-stdout.js';
 import { errorJson, Output } from './output.js';
 import { buildProgram } from './program.js';
+import { watchLauncher } from './watch-launcher.js';
 
 /**
  * The CLI entry point and the only place that exits. The first SIGINT/SIGTERM aborts the run
  * (the running migration is cancelled and rolled back, the lock released, exit 130); a second
- * one exits at once.
+ * one exits at once. The package runner that started modkit (npx, npm start) exiting counts as the
+ * first signal (watch-launcher.ts).
  */
 export async function main(argv: readonly string[] = process.argv): Promise<never> {
   const controller = new AbortController();
@@ -22,6 +24,13 @@ export async function main(argv: readonly string[] = process.argv): Promise<neve
   // Before any user code loads: under --json, stdout is the document's alone (see json-stdout.ts).
   if (json) divertStdoutToStderr();
   let output = new Output({ json, verbose: argv.includes('--verbose') });
+  watchLauncher((what) => {
+    if (controller.signal.aborted) return;
+    output.warn(`${what}; stopping as on SIGTERM`);
+    controller.abort();
+  });
+  // Output can go away with the process that read it; stopping the modules must still happen.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   let exitCode: number = EXIT_CODES.ok;
   let signalHandled = false;
   const program = buildProgram({
