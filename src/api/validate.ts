@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { splitSqlStatements } from '../db/split-sql.js';
 import { ModkitError } from '../errors.js';
 import { inspectDatabase } from '../execute/inspect.js';
 import { loadBody } from '../execute/load-body.js';
 import type { Migration } from '../modules/types.js';
+import { hasSqlStatement, unfinishedProblem } from '../modules/unfinished.js';
 import type { AllowOptions, MigrationPlan } from '../plan/types.js';
 import { loadProject, selectModules, type Project } from '../project/load-project.js';
 import type { ProjectOptions } from './options.js';
@@ -30,9 +30,10 @@ export interface ValidateReport {
  * answers, drift, missing, dirty and out-of-order. Changes nothing.
  */
 export async function validate(options: ValidateOptions = {}): Promise<ValidateReport> {
-  const project = await loadProject(options);
+  // Unfinished migrations are file problems like the others, reported with them.
+  const project = await loadProject({ ...options, allowUnfinished: true });
   const modules = selectModules(project, options.modules);
-  const fileProblems: string[] = [];
+  const fileProblems: string[] = modules.flatMap((m) => (m.unfinished ?? []).map(unfinishedProblem));
   for (const module of modules) {
     for (const migration of module.migrations) fileProblems.push(...(await checkMigration(migration)));
   }
@@ -58,15 +59,11 @@ async function checkMigration(migration: Migration): Promise<string[]> {
       return [(error as Error).message];
     }
   }
-  const problems: string[] = [];
-  const sources: [string, string | undefined][] = migration.inline
-    ? [['up', typeof migration.inline.up === 'string' ? migration.inline.up : undefined]]
-    : [
-        [migration.file!, await readFile(migration.file!, 'utf8')],
-        ...(migration.downFile ? [[migration.downFile, await readFile(migration.downFile, 'utf8')] as [string, string]] : []),
-      ];
-  for (const [where, sql] of sources) {
-    if (sql !== undefined && splitSqlStatements(sql).length === 0) problems.push(`${name}: ${where} holds no SQL statement (only comments or blanks)`);
-  }
-  return problems;
+  // An up that holds only comments is unfinished, reported above. Downs are read only here and
+  // when they run.
+  const down = migration.inline ? migration.inline.down : migration.downFile ? await readFile(migration.downFile) : undefined;
+  if (down === undefined || typeof down === 'function') return [];
+  if (hasSqlStatement(typeof down === 'string' ? Buffer.from(down) : down)) return [];
+  const where = migration.downFile ?? 'its inline down';
+  return [`${name}: ${where} holds no SQL statement (only comments or blanks): write the SQL that undoes the up, or a rollback would run nothing and forget the migration`];
 }

@@ -3,9 +3,12 @@ import { dirname, resolve, sep } from 'node:path';
 import { checksumOf } from './checksum.js';
 import { classifyMigrationFile, compareIds, MIGRATION_ID_PATTERN } from './migration-files.js';
 import type { InlineMigration, Migration } from './types.js';
+import { hasSqlStatement, hasUnfinishedMarker } from './unfinished.js';
 
 export interface MigrationsResult {
   readonly migrations: readonly Migration[];
+  /** Stubs not written yet (modules/unfinished.ts): never among `migrations`, never applied. */
+  readonly unfinished: readonly Migration[];
   readonly migrationsDir?: string;
   /** Every problem found, each naming the file. */
   readonly problems: readonly string[];
@@ -20,7 +23,7 @@ export function loadMigrations(
   moduleFile: string,
   source: string | readonly InlineMigration[] | undefined,
 ): MigrationsResult {
-  if (source === undefined) return { migrations: [], problems: [] };
+  if (source === undefined) return { migrations: [], unfinished: [], problems: [] };
   if (typeof source !== 'string') return loadInline(module, moduleFile, source);
   const dir = resolve(dirname(moduleFile), source);
   let entries: string[];
@@ -30,6 +33,7 @@ export function loadMigrations(
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (error as Error).message;
     return {
       migrations: [],
+      unfinished: [],
       migrationsDir: dir,
       problems: [`module "${module}" (${moduleFile}): migrations directory ${dir} ${reason}`],
     };
@@ -52,6 +56,7 @@ export function loadMigrations(
     else entry.file = file;
   }
   const migrations: Migration[] = [];
+  const unfinished: Migration[] = [];
   for (const [id, entry] of byId) {
     if (entry.duplicate) {
       problems.push(`module "${module}": duplicate migration id "${id}" in ${entry.files.join(', ')}`);
@@ -62,15 +67,21 @@ export function loadMigrations(
       problems.push(`module "${module}": ${entry.downFile} has no matching ${id}.up.sql`);
       continue;
     }
-    const checksum = checksumFile(file, module, problems);
-    if (checksum === undefined) continue;
-    migrations.push({ id, module, format: entry.format, file, ...(entry.downFile ? { downFile: entry.downFile } : {}), checksum });
+    const bytes = readMigration(file, module, problems);
+    if (bytes === undefined) continue;
+    const migration: Migration = { id, module, format: entry.format, file, ...(entry.downFile ? { downFile: entry.downFile } : {}), checksum: checksumOf(bytes) };
+    (isUnfinished(entry.format, bytes) ? unfinished : migrations).push(migration);
   }
   migrations.sort((a, b) => compareIds(a.id, b.id));
-  return { migrations, migrationsDir: dir, problems };
+  return { migrations, unfinished, migrationsDir: dir, problems };
 }
 
-function checksumFile(file: string, module: string, problems: string[]): string | undefined {
+function isUnfinished(format: 'sql' | 'script', bytes: Buffer): boolean {
+  return format === 'sql' ? !hasSqlStatement(bytes) : hasUnfinishedMarker(bytes);
+}
+
+/** The file's bytes, or undefined (a problem recorded) when it cannot be read or is empty. */
+function readMigration(file: string, module: string, problems: string[]): Buffer | undefined {
   let bytes: Buffer;
   try {
     // Synchronous on purpose: migration files are small, and 1,000 async reads go through the
@@ -84,13 +95,14 @@ function checksumFile(file: string, module: string, problems: string[]): string 
     problems.push(`module "${module}": migration ${file} is empty`);
     return undefined;
   }
-  return checksumOf(bytes);
+  return bytes;
 }
 
 function loadInline(module: string, moduleFile: string, list: readonly InlineMigration[]): MigrationsResult {
   const problems: string[] = [];
   const seen = new Set<string>();
   const migrations: Migration[] = [];
+  const unfinished: Migration[] = [];
   for (const [index, inline] of list.entries()) {
     const where = `module "${module}" (${moduleFile}), inline migration #${index + 1}`;
     if (!inline || typeof inline.id !== 'string' || !MIGRATION_ID_PATTERN.test(inline.id)) {
@@ -107,10 +119,11 @@ function loadInline(module: string, moduleFile: string, list: readonly InlineMig
     }
     seen.add(inline.id);
     const format = typeof inline.up === 'string' ? 'sql' : 'script';
-    migrations.push({ id: inline.id, module, format, checksum: checksumOf(String(inline.up)), inline });
+    const migration: Migration = { id: inline.id, module, format, checksum: checksumOf(String(inline.up)), inline };
+    (typeof inline.up === 'string' && !hasSqlStatement(Buffer.from(inline.up)) ? unfinished : migrations).push(migration);
   }
   migrations.sort((a, b) => compareIds(a.id, b.id));
-  return { migrations, problems };
+  return { migrations, unfinished, problems };
 }
 
 /** True when the file holds only whitespace; scans bytes rather than decoding every file. */
