@@ -2,6 +2,8 @@ import { isAbsolute, relative } from 'node:path';
 import { redactUrl } from '../config/database-url.js';
 import type { DatabaseTarget } from '../config/types.js';
 import { ModkitError } from '../errors.js';
+import { DATABASE_URL_ENV } from '../config/load-config.js';
+import { envFileOf } from './env-files.js';
 import { stdoutForDocument } from './json-stdout.js';
 
 /** The version of every `--json` document's shape (README, "JSON output"). */
@@ -92,10 +94,12 @@ export function databaseJson(target: DatabaseTarget): Record<string, unknown> {
 /** The first line of output that says which database is used (SPEC §2.1 embedded default). */
 export function describeDatabase(target: DatabaseTarget): string {
   if (target.source === 'default') {
-    return `Using the embedded SQLite database ${target.sqlitePath} (no database configured; set database.url, MODKIT_DATABASE_URL or --database-url)`;
+    return `Using the embedded SQLite database ${target.sqlitePath} (no database configured; set database.url, MODKIT_DATABASE_URL (in the environment or .env) or --url)`;
   }
   const what = target.engine === 'sqlite' ? `SQLite ${target.sqlitePath}` : `PostgreSQL ${redactUrl(target.url)}`;
-  const from = { flag: '--database-url', env: 'MODKIT_DATABASE_URL', config: 'the config', default: 'default' }[target.source];
+  const file = envFileOf(DATABASE_URL_ENV);
+  const env = file ? `${DATABASE_URL_ENV} in ${displayPath(file)}` : DATABASE_URL_ENV;
+  const from = { flag: '--database-url', env, config: 'the config', default: 'default' }[target.source];
   return `Using ${what} (from ${from})`;
 }
 
