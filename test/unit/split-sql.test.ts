@@ -157,12 +157,12 @@ COMMENT ON TABLE audit_log IS E'Audit\\'s log; one row per change';
     expect(out[1]?.text.endsWith('END;\n$fn$')).toBe(true);
   });
 
-  it('is linear: a 5 MB file splits fast', () => {
+  // How fast is for `npm run bench`, not an assertion here (the machine is shared): a quadratic
+  // splitter would still end this test by its timeout.
+  it('splits a 5 MB file, every statement with its line', () => {
     const row = "INSERT INTO t (a, b) VALUES (1, 'x; y'); -- c;\n/* d; */ SELECT $$e;$$;\n";
     const sql = row.repeat(Math.ceil((5 * 1024 * 1024) / row.length));
-    const started = performance.now();
     const out = splitSqlStatements(sql);
-    expect(performance.now() - started).toBeLessThan(1500);
     expect(out).toHaveLength(2 * Math.ceil((5 * 1024 * 1024) / row.length));
     expect(out.at(-1)?.line).toBe(sql.split('\n').length - 1);
   });
