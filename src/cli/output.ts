@@ -94,7 +94,7 @@ export function databaseJson(target: DatabaseTarget): Record<string, unknown> {
 /** The first line of output that says which database is used (SPEC §2.1 embedded default). */
 export function describeDatabase(target: DatabaseTarget): string {
   if (target.source === 'default') {
-    return `Using the embedded SQLite database ${target.sqlitePath} (no database configured; set database.url, MODKIT_DATABASE_URL (in the environment or .env) or --url)`;
+    return `Using the embedded SQLite database ${target.sqlitePath} (no database configured: set database.url in the config, MODKIT_DATABASE_URL in the environment or .env, or --url)`;
   }
   const what = target.engine === 'sqlite' ? `SQLite ${target.sqlitePath}` : `PostgreSQL ${redactUrl(target.url)}`;
   const file = envFileOf(DATABASE_URL_ENV);

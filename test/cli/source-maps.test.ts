@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -71,6 +71,17 @@ describe('source maps and start-up', () => {
       console.log(JSON.stringify({ same: snapshot() === before, keys: Object.keys(await import(${JSON.stringify(pathToFileURL(join(REPO, 'dist/util/dynamic-import.js')).href)})) }));`;
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(JSON.parse(run.stdout), run.stderr).toEqual({ same: true, keys: ['dynamicImport'] });
+  });
+
+  it('a checkout that was never built says how to build it (exit 2), not a Node stack', () => {
+    const unbuilt = join(scratch, 'unbuilt');
+    cpSync(join(REPO, 'bin'), join(unbuilt, 'bin'), { recursive: true });
+    cpSync(join(REPO, 'package.json'), join(unbuilt, 'package.json'));
+    const run = spawnSync(process.execPath, [join(unbuilt, 'bin', 'modkit.js'), '--help'], { encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(
+      `error: modkit is not built: ${join(unbuilt, 'dist', 'modkit-cli.cjs')} is missing. In a clone of modkit, run \`npm install\` (its prepare script builds dist/) or \`npm run build\`; an installed package ships dist/ already.\n`,
+    );
   });
 
   it('asks for Node’s compile cache where the release has one, and runs without it where not', () => {
