@@ -37,7 +37,9 @@ export async function up(db) {
   return { project: p, release: join(p.dir, 'release'), db: join(p.dir, 'db.sqlite') };
 }
 
-const FIRST_LINE = /core\s+0001_first\s+\d+ ms/;
+/** A duration as printed: `12 ms`, or `1.21 s` on a loaded machine. */
+const DURATION = String.raw`\d+(?:\.\d+)? m?s`;
+const FIRST_LINE = new RegExp(String.raw`core\s+0001_first\s+${DURATION}`);
 
 describe('per-migration lines stream as each migration finishes', () => {
   it('on a TTY: the first line is printed while the second migration runs, with the progress line', async () => {
@@ -59,7 +61,7 @@ describe('per-migration lines stream as each migration finishes', () => {
     expect(out).not.toContain('Applied');
     writeFileSync(release, '');
     expect(await done).toBe(0);
-    expect(out).toMatch(/core\s+0002_waits\s+\d+ ms/);
+    expect(out).toMatch(new RegExp(String.raw`core\s+0002_waits\s+${DURATION}`));
     expect(out).toContain('Applied 2 migrations in 1 module');
     expect(out).toContain('\x1b[2K'); // the progress line, cleared before each result line
     child.stdin.end();
