@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { MIGRATION_ID_PATTERN } from '../modules/migration-files.js';
 import type { LoadedModule } from '../modules/types.js';
+import { UNFINISHED_MARKER } from '../modules/unfinished.js';
 import { loadProject, type LoadProjectOptions } from '../project/load-project.js';
 import { didYouMean } from '../util/did-you-mean.js';
 
@@ -36,7 +37,8 @@ export interface NewMigrationReport {
  * ```
  */
 export async function createMigration(options: NewMigrationOptions): Promise<NewMigrationReport> {
-  const project = await loadProject(options);
+  // Another stub of the module, not written yet, must not stop the next one (nor reuse its number).
+  const project = await loadProject({ ...options, allowUnfinished: true });
   const module = project.byName.get(options.module);
   if (!module) throw new UsageError(`Unknown module "${options.module}"${didYouMean(options.module, [...project.byName.keys()])}.`);
   const dir = migrationsDirOf(module);
@@ -44,7 +46,7 @@ export async function createMigration(options: NewMigrationOptions): Promise<New
   if (!MIGRATION_ID_PATTERN.test(id)) throw new UsageError(`"${options.name}" does not make a valid migration id (${id}): use letters, digits and spaces.`);
   const files = (options.format ?? 'sql') === 'ts'
     ? [[join(dir, `${id}.ts`), tsSkeleton(module.name, id)] as const]
-    : [[join(dir, `${id}.up.sql`), `-- ${module.name} ${id}: up\n\n`] as const, [join(dir, `${id}.down.sql`), `-- ${module.name} ${id}: down (undoes the up)\n\n`] as const];
+    : [[join(dir, `${id}.up.sql`), sqlSkeleton(module.name, id, 'up')] as const, [join(dir, `${id}.down.sql`), sqlSkeleton(module.name, id, 'down')] as const];
   await mkdir(dir, { recursive: true });
   // `wx`: never overwrite a file someone wrote by hand with the same name.
   for (const [file, text] of files) {
@@ -70,10 +72,10 @@ function migrationsDirOf(module: LoadedModule): string {
 }
 
 /** The next number, zero-padded to the module's widest id prefix (at least four digits). */
-export function nextNumber(module: Pick<LoadedModule, 'migrations'>): string {
+export function nextNumber(module: Pick<LoadedModule, 'migrations' | 'unfinished'>): string {
   let max = 0n;
   let width = 4;
-  for (const m of module.migrations) {
+  for (const m of [...module.migrations, ...(module.unfinished ?? [])]) {
     const digits = /^[A-Za-z]?(\d+)/.exec(m.id)?.[1];
     if (!digits) continue;
     width = Math.max(width, digits.length);
@@ -89,9 +91,21 @@ export function slugOf(name: string): string {
   return slug;
 }
 
+/**
+ * A SQL stub holds only comments: until a statement is written, every command refuses it
+ * (modules/unfinished.ts), so it is never applied empty.
+ */
+function sqlSkeleton(module: string, id: string, direction: 'up' | 'down'): string {
+  return direction === 'up'
+    ? `-- ${module} ${id}: up\n-- Write the SQL below. Until this file holds a statement, modkit refuses to run (it never applies an unfinished migration).\n\n`
+    : `-- ${module} ${id}: down (undoes the up)\n-- Write the SQL that undoes the up, newest change first. \`modkit validate\` reports a down that holds only comments.\n\n`;
+}
+
+/** A script stub carries the unfinished marker until its author deletes that line. */
 function tsSkeleton(module: string, id: string): string {
   return `import type { Knex } from 'knex';
 
+// ${UNFINISHED_MARKER} — delete this line once up() and down() are written: until then modkit refuses to run.
 // ${module} ${id}. \`db\` is a knex transaction scoped to this migration.
 export async function up(db: Knex): Promise<void> {
   // await db.schema.createTable('example', (table) => { table.increments('id'); });

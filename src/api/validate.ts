@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { splitSqlStatements } from '../db/split-sql.js';
 import { ModkitError } from '../errors.js';
 import { groupByDatabase, type DatabaseGroup } from '../config/database-groups.js';
 import { inspectDatabases } from '../execute/inspect.js';
 import { loadBody } from '../modules/load-body.js';
 import { readDirectives } from '../modules/directives.js';
 import type { Migration } from '../modules/types.js';
+import { hasSqlStatement, unfinishedProblem } from '../modules/unfinished.js';
 import type { AllowOptions, MigrationPlan } from '../plan/types.js';
 import { loadProject, selectModules, type Project } from '../project/load-project.js';
 import type { ProjectOptions } from './options.js';
@@ -36,9 +36,10 @@ export interface ValidateReport {
  * answers, drift, missing, dirty and out-of-order. Changes nothing.
  */
 export async function validate(options: ValidateOptions = {}): Promise<ValidateReport> {
-  const project = await loadProject(options);
+  // Unfinished migrations are file problems like the others, reported with them.
+  const project = await loadProject({ ...options, allowUnfinished: true });
   const modules = selectModules(project, options.modules);
-  const fileProblems: string[] = [];
+  const fileProblems: string[] = modules.flatMap((m) => (m.unfinished ?? []).map(unfinishedProblem));
   const markerWarnings: string[] = [];
   for (const module of modules) {
     for (const migration of module.migrations) {
@@ -71,18 +72,18 @@ async function checkMigration(migration: Migration): Promise<{ problems: string[
       return { problems: [(error as Error).message], markers: [] };
     }
   }
+  // An up that holds only comments is unfinished, reported above. Downs are read only here and
+  // when they run; markers are looked for in both.
   const problems: string[] = [];
-  const sources: [string, string | undefined][] = migration.inline
-    ? [['up', typeof migration.inline.up === 'string' ? migration.inline.up : undefined]]
-    : [
-        [migration.file!, await readFile(migration.file!, 'utf8')],
-        ...(migration.downFile ? [[migration.downFile, await readFile(migration.downFile, 'utf8')] as [string, string]] : []),
-      ];
   const markers: string[] = [];
-  for (const [where, sql] of sources) {
-    if (sql === undefined) continue;
-    if (splitSqlStatements(sql).length === 0) problems.push(`${name}: ${where} holds no SQL statement (only comments or blanks)`);
-    for (const unknown of readDirectives(sql).unknown) {
+  const up = migration.inline ? (typeof migration.inline.up === 'string' ? migration.inline.up : undefined) : await readFile(migration.file!, 'utf8');
+  const down = migration.inline ? migration.inline.down : migration.downFile ? await readFile(migration.downFile, 'utf8') : undefined;
+  const downText = typeof down === 'string' ? down : undefined;
+  if (downText !== undefined && !hasSqlStatement(Buffer.from(downText))) {
+    problems.push(`${name}: ${migration.downFile ?? 'its inline down'} holds no SQL statement (only comments or blanks): write the SQL that undoes the up, or a rollback would run nothing and forget the migration`);
+  }
+  for (const [where, sql] of [[migration.file ?? 'its inline up', up], [migration.downFile ?? 'its inline down', downText]] as const) {
+    for (const unknown of sql === undefined ? [] : readDirectives(sql).unknown) {
       markers.push(`${where}:${unknown.line}: "${unknown.text}" looks like an instruction to a migration tool, but modkit does not act on it (see README, "Files other tools wrote")`);
     }
   }

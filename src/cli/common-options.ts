@@ -6,6 +6,8 @@ import type { OutputOptions } from './output.js';
 /** The flags every command takes (SPEC §4, "Common flags"). */
 export interface CommonFlags extends OutputOptions {
   readonly config?: string;
+  /** `--dotenv PATH` / `--env-file PATH` (repeatable). */
+  readonly dotenv?: string[];
   readonly databaseUrl?: string;
   readonly module?: string[];
   readonly lockTimeout?: number;
@@ -23,12 +25,17 @@ export interface CommonFlags extends OutputOptions {
 export function addCommonOptions(command: Command, { database = true, selection = true }: { database?: boolean; selection?: boolean } = {}): Command {
   command
     .option('-c, --config <path>', 'config file (default: found by walking up from the current directory)')
+    // `--env-file` is the name users know, but Node itself looks for it anywhere on a command line
+    // and exits 9 ("node: PATH: not found") before modkit runs when the file is missing; `--dotenv`
+    // is the same option without that trap. Commander names the value after the last flag.
+    .option('--env-file, --dotenv <path>', 'read variables from this file (repeatable; default: .env beside the config); the environment wins', collect)
     .option('--json', 'print one JSON document on stdout; logs go to stderr')
     .option('--verbose', 'more detail, and stack traces on errors')
     .option('--quiet', 'print only errors');
   if (!database) return command;
   command
-    .option('--database-url <url>', 'database URL (overrides MODKIT_DATABASE_URL and the config)')
+    // Two long flags: commander names the value after the last one (flags.databaseUrl).
+    .option('--url, --database-url <url>', 'database URL (overrides MODKIT_DATABASE_URL and the config)')
     .option('--lock-timeout <ms>', "how long to wait for modkit's own migration lock", parseMs)
     .option('--db-lock-timeout <ms>', 'how long a migration may wait for a lock inside the database before it is rolled back and retried (0: no limit)', parseMs);
   if (!selection) return command;

@@ -1,18 +1,19 @@
 import { CommanderError } from 'commander';
 import { EXIT_CODES, exitCodeOf, ModkitError } from '../errors.js';
 import { STALL_EXPLANATION, stalledError } from '../lifecycle/hook-error.js';
-import { type DynamicImport, setDynamicImport } from '../util/dynamic-import.js';
 import { guardUnexpectedExit } from './exit-guard.js';
+import { divertStdoutToStderr, stdoutForDocument } from './json-stdout.js';
 import { errorJson, Output } from './output.js';
 import { buildProgram } from './program.js';
+import { watchLauncher } from './watch-launcher.js';
 
 /**
  * The CLI entry point and the only place that exits. The first SIGINT/SIGTERM aborts the run
  * (the running migration is cancelled and rolled back, the lock released, exit 130); a second
- * one exits at once. `dynamicImport` is the entry point's own `import()` (see util/dynamic-import.ts).
+ * one exits at once. The package runner that started modkit (npx, npm start) exiting counts as the
+ * first signal (watch-launcher.ts).
  */
-export async function main(argv: readonly string[] = process.argv, { dynamicImport }: { dynamicImport?: DynamicImport } = {}): Promise<never> {
-  if (dynamicImport) setDynamicImport(dynamicImport);
+export async function main(argv: readonly string[] = process.argv): Promise<never> {
   const exitingOnPurpose = guardUnexpectedExit({ json: argv.includes('--json'), command: () => commandName(argv) });
   const controller = new AbortController();
   const onSignal = () => {
@@ -24,7 +25,18 @@ export async function main(argv: readonly string[] = process.argv, { dynamicImpo
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  let output = new Output({ json: argv.includes('--json'), verbose: argv.includes('--verbose') });
+
+  const json = argv.includes('--json');
+  // Before any user code loads: under --json, stdout is the document's alone (see json-stdout.ts).
+  if (json) divertStdoutToStderr();
+  let output = new Output({ json, verbose: argv.includes('--verbose') });
+  watchLauncher((what) => {
+    if (controller.signal.aborted) return;
+    output.warn(`${what}; stopping as on SIGTERM`);
+    controller.abort();
+  });
+  // Output can go away with the process that read it; stopping the modules must still happen.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   let exitCode: number = EXIT_CODES.ok;
   let signalHandled = false;
   // Node empties its event loop while main() still awaits: a hook or a migration script returned
@@ -79,7 +91,7 @@ export async function main(argv: readonly string[] = process.argv, { dynamicImpo
     exitCode = EXIT_CODES['migration-failed'];
     output.error(`no signal came: the run stalled and modkit stopped it itself. The migration or hook named above ${STALL_EXPLANATION}.`);
   }
-  await flush(process.stdout);
+  await flush(stdoutForDocument());
   await flush(process.stderr);
   exitingOnPurpose();
   process.exit(exitCode);

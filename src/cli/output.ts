@@ -3,6 +3,9 @@ import { describeTarget, redactUrl } from '../config/database-url.js';
 import type { DatabaseGroup } from '../config/database-groups.js';
 import type { DatabaseTarget } from '../config/types.js';
 import { ModkitError } from '../errors.js';
+import { DATABASE_URL_ENV } from '../config/load-config.js';
+import { envFileOf } from './env-files.js';
+import { stdoutForDocument } from './json-stdout.js';
 
 /** The version of every `--json` document's shape (README, "JSON output"). */
 export const JSON_SCHEMA_VERSION = 1;
@@ -23,7 +26,7 @@ export class Output {
   readonly verbose: boolean;
   readonly isTTY: boolean;
 
-  constructor(options: OutputOptions, private readonly stdout: NodeJS.WriteStream = process.stdout, private readonly stderr: NodeJS.WriteStream = process.stderr) {
+  constructor(options: OutputOptions, private readonly stdout: NodeJS.WriteStream = stdoutForDocument(), private readonly stderr: NodeJS.WriteStream = process.stderr) {
     this.json = options.json === true;
     this.quiet = options.quiet === true;
     this.verbose = options.verbose === true;
@@ -136,10 +139,12 @@ export function acrossDatabases(groups: readonly DatabaseGroup[]): string {
 /** The first line of output that says which database is used (SPEC §2.1 embedded default). */
 export function describeDatabase(target: DatabaseTarget): string {
   if (target.source === 'default') {
-    return `Using the embedded SQLite database ${target.sqlitePath} (no database configured; set database.url, MODKIT_DATABASE_URL or --database-url)`;
+    return `Using the embedded SQLite database ${target.sqlitePath} (no database configured: set database.url in the config, MODKIT_DATABASE_URL in the environment or .env, or --url)`;
   }
   const what = describeTarget(target);
-  const from = { flag: '--database-url', env: 'MODKIT_DATABASE_URL', config: 'the config', default: 'default' }[target.source];
+  const file = envFileOf(DATABASE_URL_ENV);
+  const env = file ? `${DATABASE_URL_ENV} in ${displayPath(file)}` : DATABASE_URL_ENV;
+  const from = { flag: '--database-url', env, config: 'the config', default: 'default' }[target.source];
   return `Using ${what} (from ${from})`;
 }
 

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { addCommonOptions, parsePositiveInt, txModeOption } from './common-options.js';
+import { applyEnvFiles } from './env-files.js';
 import { Output } from './output.js';
 
 /** Runs a command handler with its output; the handler returns the exit code. */
@@ -28,7 +29,8 @@ export function buildProgram(context: ProgramContext): Command {
     .description('Migrate the database of a modular application, module by module, then run its module lifecycle.')
     .version(VERSION, '-V, --version')
     .showSuggestionAfterError(true)
-    .exitOverride();
+    .exitOverride()
+    .addHelpText('after', HELP_AFTER);
 
   const action =
     (load: () => Promise<Handler>) =>
@@ -37,6 +39,7 @@ export function buildProgram(context: ProgramContext): Command {
       const flags = command.opts();
       const output = new Output(flags);
       context.setOutput(output);
+      applyEnvFiles(flags, output);
       const handler = await load();
       const positional = args.slice(0, -2).flat().filter((a): a is string => typeof a === 'string');
       const result = await handler(flags, output, context.signal, positional);
@@ -112,6 +115,27 @@ function addOperationCommands(program: Command, action: (load: () => Promise<Han
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'mermaid', 'dot']).default('text'))
     .action(action(async () => (await import('./commands/graph.js')).graphCommand as Handler));
 }
+
+const HELP_AFTER = `
+Examples:
+  $ modkit migrate --only                      apply pending migrations, then exit (the pre-deploy step)
+  $ modkit migrate --only --url postgres://app@127.0.0.1/shop
+  $ modkit status --exit-code                  exit 4 unless the database is exactly up to date
+  $ modkit plan --sql                          what migrate would run, in order, with the SQL
+  $ modkit new users "add email"               write the next migration of module users (--ts for TypeScript)
+  $ modkit rollback users --steps 2 --dry-run  what undoing the last two migrations of users would run
+  $ modkit run                                 migrate, then run the modules until SIGINT/SIGTERM
+
+Environment:
+  MODKIT_DATABASE_URL  the database to migrate; wins over the config's database.url,
+                       --url/--database-url win over it
+  .env                 read from beside the config file (or the files given with --dotenv PATH):
+                       fills in variables the environment does not set; the environment wins
+
+Precedence: defaults < config file < environment (completed from .env) < flags.
+Exit codes: 0 ok or nothing to do, 1 a migration or hook failed, 2 usage/config/module error,
+  3 lock timeout, 4 validation (drift, missing, dirty, out-of-order), 5 database unreachable,
+  130 interrupted. Run \`modkit <command> --help\` for a command's flags.`;
 
 declare const __MODKIT_VERSION__: string | undefined;
 const VERSION = typeof __MODKIT_VERSION__ === 'string' ? __MODKIT_VERSION__ : '0.1.0';

@@ -5,6 +5,7 @@ import { importDefault } from '../modules/import-file.js';
 import { EMBEDDED_SQLITE_PATH, engineOf, parseDatabaseUrl } from './database-url.js';
 import { expandEnv } from './expand-env.js';
 import type { ConfigOverrides, DatabaseTarget, ModkitConfig, ModuleDatabase, ModuleDatabaseConfig, ResolvedConfig } from './types.js';
+import type { EnvFile } from './env-file.js';
 import { validateConfig } from './validate-config.js';
 
 /** The file names modkit looks for, in this order, in each directory while walking up. */
@@ -19,6 +20,9 @@ export const CONFIG_FILE_NAMES = [
 
 /** The env var that overrides the config's database URL (flags override it in turn). */
 export const DATABASE_URL_ENV = 'MODKIT_DATABASE_URL';
+
+/** The env file the CLI reads beside the config file when no `--dotenv` file is given. */
+export const ENV_FILE_NAME = '.env';
 
 const DEFAULTS = {
   modules: ['modules/*/module.{ts,mts,js,mjs,cjs}'],
@@ -39,6 +43,11 @@ export interface LoadConfigOptions extends ConfigOverrides {
 /**
  * Finds, loads and validates the config, then applies the one precedence rule of modkit:
  * defaults < config file < env (`MODKIT_DATABASE_URL`) < flags / explicit options.
+ *
+ * "env" is the process environment, which the CLI completes from env files before anything
+ * loads ({@link variablesFromEnvFiles}): a variable set in the real environment wins over the
+ * same one in a file, so files only fill in what is not set; and because they are applied before
+ * the config file loads, `process.env.X` in the config sees them too.
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
   const cwd = options.cwd ?? process.cwd();
@@ -188,6 +197,35 @@ function explicitDatabase(options: ConfigOverrides & { readonly cwd: string; rea
 
 function isBlank(value: string): boolean {
   return value.trim() === '';
+}
+
+/**
+ * Which env files the CLI reads: the `--dotenv` paths (relative to `cwd`) when given, else the
+ * `.env` beside the config file when there is one. Never throws: without a config the command
+ * reports that itself.
+ */
+export function envFilesFor(options: { readonly envFiles?: readonly string[]; readonly configPath?: string; readonly cwd?: string }): string[] {
+  const cwd = options.cwd ?? process.cwd();
+  if (options.envFiles && options.envFiles.length > 0) return options.envFiles.map((f) => resolve(cwd, f));
+  try {
+    const beside = join(dirname(options.configPath ? resolve(cwd, options.configPath) : findConfigFile(cwd)), ENV_FILE_NAME);
+    return existsSync(beside) ? [beside] : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The variables env files add to `env`, each with the file it comes from. One rule: a variable
+ * already set in the environment wins (as dotenv and Node's `--env-file` do, so a deploy's real
+ * setting is never overridden by a file left in the image); among files, a later one wins.
+ */
+export function variablesFromEnvFiles(env: NodeJS.ProcessEnv, files: readonly EnvFile[]): Map<string, { readonly value: string; readonly file: string }> {
+  const added = new Map<string, { value: string; file: string }>();
+  for (const { file, values } of files) {
+    for (const [name, value] of values) if (env[name] === undefined) added.set(name, { value, file });
+  }
+  return added;
 }
 
 /** Walks up from `start` to the filesystem root looking for a config file. */

@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { RollbackStep } from '../plan/plan-rollback.js';
 import { loadBody, type MigrationBody } from '../modules/load-body.js';
+import { hasSqlStatement } from '../modules/unfinished.js';
 
 /** A step whose down body was loaded, ready to run or to print (`--dry-run`). */
 export interface LoadedDown {
@@ -22,7 +23,10 @@ export async function checkDowns(steps: readonly RollbackStep[]): Promise<Loaded
       continue;
     }
     const body = await loadBody(migration, 'down');
-    if (body) loaded.push({ step, body });
+    if (body && body.format === 'sql' && !hasSqlStatement(Buffer.from(body.sql))) {
+      // A comment-only down would run nothing and forget the migration: the schema keeps it.
+      offenders.push(`${step.module}/${step.id}${body.file ? ` (${body.file})` : ''}: its down holds no SQL statement (only comments), so undoing it would change nothing but the history`);
+    } else if (body) loaded.push({ step, body });
     else offenders.push(`${step.module}/${step.id}${migration.file ? ` (${migration.file})` : ''}: ${downAdvice(migration.format, migration.file)}`);
   }
   if (offenders.length > 0) {

@@ -3,10 +3,13 @@ import { dirname, resolve, sep } from 'node:path';
 import { checksumOf } from './checksum.js';
 import { classifyMigrationFile, compareIds, MIGRATION_ID_PATTERN } from './migration-files.js';
 import type { InlineMigration, Migration } from './types.js';
+import { hasSqlStatement, hasUnfinishedMarker } from './unfinished.js';
 import { describeInvalidUtf8 } from './utf8.js';
 
 export interface MigrationsResult {
   readonly migrations: readonly Migration[];
+  /** Stubs not written yet (modules/unfinished.ts): never among `migrations`, never applied. */
+  readonly unfinished: readonly Migration[];
   readonly migrationsDir?: string;
   /** Every problem found, each naming the file. */
   readonly problems: readonly string[];
@@ -21,7 +24,7 @@ export function loadMigrations(
   moduleFile: string,
   source: string | readonly InlineMigration[] | undefined,
 ): MigrationsResult {
-  if (source === undefined) return { migrations: [], problems: [] };
+  if (source === undefined) return { migrations: [], unfinished: [], problems: [] };
   if (typeof source !== 'string') return loadInline(module, moduleFile, source);
   const dir = resolve(dirname(moduleFile), source);
   let entries: string[];
@@ -31,6 +34,7 @@ export function loadMigrations(
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (error as Error).message;
     return {
       migrations: [],
+      unfinished: [],
       migrationsDir: dir,
       problems: [`module "${module}" (${moduleFile}): migrations directory ${dir} ${reason}`],
     };
@@ -53,6 +57,7 @@ export function loadMigrations(
     else entry.file = file;
   }
   const migrations: Migration[] = [];
+  const unfinished: Migration[] = [];
   for (const [id, entry] of byId) {
     if (entry.duplicate) {
       problems.push(`module "${module}": duplicate migration id "${id}" in ${entry.files.join(', ')}`);
@@ -63,15 +68,21 @@ export function loadMigrations(
       problems.push(`module "${module}": ${entry.downFile} has no matching ${id}.up.sql`);
       continue;
     }
-    const checksum = checksumFile(file, module, entry.format, problems);
-    if (checksum === undefined) continue;
-    migrations.push({ id, module, format: entry.format, file, ...(entry.downFile ? { downFile: entry.downFile } : {}), checksum });
+    const bytes = readMigration(file, module, entry.format, problems);
+    if (bytes === undefined) continue;
+    const migration: Migration = { id, module, format: entry.format, file, ...(entry.downFile ? { downFile: entry.downFile } : {}), checksum: checksumOf(bytes) };
+    (isUnfinished(entry.format, bytes) ? unfinished : migrations).push(migration);
   }
   migrations.sort((a, b) => compareIds(a.id, b.id));
-  return { migrations, migrationsDir: dir, problems };
+  return { migrations, unfinished, migrationsDir: dir, problems };
 }
 
-function checksumFile(file: string, module: string, format: 'sql' | 'script', problems: string[]): string | undefined {
+function isUnfinished(format: 'sql' | 'script', bytes: Buffer): boolean {
+  return format === 'sql' ? !hasSqlStatement(bytes) : hasUnfinishedMarker(bytes);
+}
+
+/** The file's bytes, or undefined (a problem recorded) when it cannot be read, is empty or is not UTF-8 SQL. */
+function readMigration(file: string, module: string, format: 'sql' | 'script', problems: string[]): Buffer | undefined {
   let bytes: Buffer;
   try {
     // Synchronous on purpose: migration files are small, and 1,000 async reads go through the
@@ -92,13 +103,14 @@ function checksumFile(file: string, module: string, format: 'sql' | 'script', pr
     problems.push(`module "${module}": migration ${invalid}`);
     return undefined;
   }
-  return checksumOf(bytes);
+  return bytes;
 }
 
 function loadInline(module: string, moduleFile: string, list: readonly InlineMigration[]): MigrationsResult {
   const problems: string[] = [];
   const seen = new Set<string>();
   const migrations: Migration[] = [];
+  const unfinished: Migration[] = [];
   for (const [index, inline] of list.entries()) {
     const where = `module "${module}" (${moduleFile}), inline migration #${index + 1}`;
     if (!inline || typeof inline.id !== 'string' || !MIGRATION_ID_PATTERN.test(inline.id)) {
@@ -115,10 +127,11 @@ function loadInline(module: string, moduleFile: string, list: readonly InlineMig
     }
     seen.add(inline.id);
     const format = typeof inline.up === 'string' ? 'sql' : 'script';
-    migrations.push({ id: inline.id, module, format, checksum: checksumOf(String(inline.up)), inline });
+    const migration: Migration = { id: inline.id, module, format, checksum: checksumOf(String(inline.up)), inline };
+    (typeof inline.up === 'string' && !hasSqlStatement(Buffer.from(inline.up)) ? unfinished : migrations).push(migration);
   }
   migrations.sort((a, b) => compareIds(a.id, b.id));
-  return { migrations, problems };
+  return { migrations, unfinished, problems };
 }
 
 /** True when the file holds only whitespace; scans bytes rather than decoding every file. */

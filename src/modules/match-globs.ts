@@ -1,35 +1,64 @@
-import { readdirSync, type Dirent } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { UsageError } from '../errors.js';
+import { braceAlternatives, closing, compileGlob, type Segment } from './compile-glob.js';
 
 /**
- * Finds the files matching glob patterns under `cwd`: `*`, `?`, `[abc]`, `{a,b}` and `**`.
+ * Finds the files matching the config's `modules` globs under `cwd` (syntax: compile-glob.ts).
+ * A pattern starting with `!` excludes what it matches from what the others found, whatever the
+ * order (as fast-glob and globby read `['modules/*\/module.ts', '!modules/legacy/module.ts']`).
  * A small walker rather than a glob library: module discovery is on the path of every
  * `modkit migrate --only`, and loading a general glob package cost more than the walk itself.
  * Directories named `node_modules` and dot-entries are never matched by wildcards.
- * Returns absolute paths, sorted, without duplicates.
+ * Returns absolute paths, sorted, without duplicates. Throws a UsageError on a malformed glob.
  */
 export function matchGlobs(cwd: string, patterns: readonly string[]): string[] {
-  const found = new Set<string>();
-  for (const pattern of patterns.flatMap(expandBraces)) {
-    const segments = pattern.split('/').filter((s) => s !== '' && s !== '.');
-    walk(pattern.startsWith('/') ? '/' : cwd, segments, found);
+  const include = patterns.filter((p) => !isExclusion(p));
+  const exclude = patterns.filter(isExclusion).map((p) => p.slice(1));
+  if (include.length === 0) {
+    throw new UsageError(`"modules" lists only exclusions (${patterns.join(', ')}): add a pattern that selects module files, e.g. 'modules/*/module.ts'`);
   }
-  return [...found].sort();
+  const found = new Set<string>();
+  for (const pattern of include) {
+    for (const expanded of expandBraces(pattern)) walk(expanded.startsWith('/') ? '/' : cwd, compileGlob(expanded, pattern), found);
+  }
+  if (exclude.length === 0) return [...found].sort();
+  const excluded = exclude.flatMap((pattern) => expandBraces(pattern).map((p) => ({ absolute: p.startsWith('/'), segments: compileGlob(p, `!${pattern}`) })));
+  return [...found]
+    .filter((file) => {
+      const rel = relative(cwd, file).split(sep);
+      const abs = file.split(sep).filter(Boolean);
+      return !excluded.some((x) => matchesPath(x.absolute ? abs : rel, x.segments));
+    })
+    .sort();
 }
 
-function walk(dir: string, segments: readonly string[], found: Set<string>): void {
+/** `!x` excludes; `!(x)…` is an extglob that selects. */
+function isExclusion(pattern: string): boolean {
+  return pattern.startsWith('!') && !pattern.startsWith('!(');
+}
+
+function walk(dir: string, segments: readonly Segment[], found: Set<string>): void {
   const [segment, ...rest] = segments;
   if (segment === undefined) return;
-  if (segment === '**') {
+  if (segment.kind === 'any-depth') {
     walk(dir, rest, found); // `**` matches zero directories too
     for (const entry of list(dir)) if (entry.isDirectory() && isWalkable(entry.name)) walk(join(dir, entry.name), segments, found);
     return;
   }
-  // A literal segment names one entry (even a dot-entry); a wildcard never matches hidden entries.
-  const literal = !/[*?[]/.test(segment);
-  const matcher = literal ? undefined : toRegExp(segment);
+  if (segment.kind === 'literal') {
+    // A literal segment names one entry (even a dot-entry): one stat, no listing.
+    const path = join(dir, segment.name);
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (rest.length === 0) {
+      if (stats?.isFile()) found.add(path);
+    } else if (stats?.isDirectory()) {
+      walk(path, rest, found);
+    }
+    return;
+  }
   for (const entry of list(dir)) {
-    if (literal ? entry.name !== segment : !matcher!.test(entry.name) || !isWalkable(entry.name)) continue;
+    if (!segment.regex.test(entry.name) || (!segment.dot && !isWalkable(entry.name))) continue;
     const path = join(dir, entry.name);
     if (rest.length === 0) {
       if (entry.isFile() || entry.isSymbolicLink()) found.add(path);
@@ -37,6 +66,17 @@ function walk(dir: string, segments: readonly string[], found: Set<string>): voi
       walk(path, rest, found);
     }
   }
+}
+
+/** Whether a path (as segments) matches a compiled pattern; for exclusions. */
+function matchesPath(path: readonly string[], segments: readonly Segment[]): boolean {
+  const [segment, ...rest] = segments;
+  if (segment === undefined) return path.length === 0;
+  if (segment.kind === 'any-depth') return path.some((_, i) => matchesPath(path.slice(i), rest)) || matchesPath([], rest);
+  const [name, ...tail] = path;
+  if (name === undefined) return false;
+  const ok = segment.kind === 'literal' ? name === segment.name : segment.regex.test(name);
+  return ok && matchesPath(tail, rest);
 }
 
 function list(dir: string): Dirent[] {
@@ -51,44 +91,25 @@ function isWalkable(name: string): boolean {
   return !name.startsWith('.') && name !== 'node_modules';
 }
 
-/** One path segment as an anchored regular expression. */
-function toRegExp(segment: string): RegExp {
-  let source = '';
-  for (let i = 0; i < segment.length; i++) {
-    const c = segment[i]!;
-    if (c === '*') source += '[^/]*';
-    else if (c === '?') source += '[^/]';
-    else if (c === '[') {
-      const end = segment.indexOf(']', i + 1);
-      if (end === -1) source += '\\[';
-      else {
-        source += `[${segment.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else source += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`);
-}
-
-/** `a/{b,c}/d` → `a/b/d`, `a/c/d` (nested braces too). */
+/**
+ * Expands the brace groups that span segments, `a/{b,c/d}/e` → `a/b/e`, `a/c/d/e` (nested too).
+ * Groups within one segment (`module.{ts,js}`) stay: compile-glob.ts turns them into one regular
+ * expression, so the directory is listed once rather than once per alternative.
+ */
 export function expandBraces(pattern: string): string[] {
-  const open = pattern.indexOf('{');
-  if (open === -1) return [pattern];
-  let depth = 0;
-  const parts: string[] = [];
-  let start = open + 1;
-  for (let i = open; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '{') depth++;
-    else if (c === '}' && --depth === 0) {
-      parts.push(pattern.slice(start, i));
-      const head = pattern.slice(0, open);
-      const tail = pattern.slice(i + 1);
-      return parts.flatMap((p) => expandBraces(`${head}${p}${tail}`));
-    } else if (c === ',' && depth === 1) {
-      parts.push(pattern.slice(start, i));
-      start = i + 1;
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i] === '\\') i += 1;
+    else if (pattern[i] === '{') {
+      const close = closing(pattern, i, '{', '}');
+      if (close === undefined) throw new UsageError(`module glob "${pattern}": unclosed {`);
+      const body = pattern.slice(i + 1, close);
+      if (body.includes('/')) {
+        const head = pattern.slice(0, i);
+        const tail = pattern.slice(close + 1);
+        return braceAlternatives(body).flatMap((alternative) => expandBraces(`${head}${alternative}${tail}`));
+      }
+      i = close;
     }
   }
-  return [pattern]; // unbalanced: taken literally
+  return [pattern];
 }

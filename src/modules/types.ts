@@ -91,5 +91,10 @@ export interface LoadedModule {
   readonly migrationsDir?: string;
   /** Sorted by id in byte order. */
   readonly migrations: readonly Migration[];
+  /**
+   * Migrations not written yet (a stub from `modkit new`): never applied. Only present when the
+   * project was loaded with `allowUnfinished`; otherwise loading refuses them.
+   */
+  readonly unfinished?: readonly Migration[];
   readonly definition: ModuleDefinition;
 }

@@ -30,7 +30,7 @@ export function planLastRun(
   for (const history of histories.values()) {
     for (const r of history.records) if (r.runId !== null && (runId === undefined || r.runId > runId)) runId = r.runId;
   }
-  if (runId === undefined) return { module: '', steps: [], blockers: [], dirty: [] };
+  if (runId === undefined) return { module: '', applied: 0, steps: [], blockers: [], dirty: [] };
   const inRun = (r: AppliedRecord) => r.runId === runId;
   const steps: RollbackStep[] = [];
   const dirty: { module: string; id: string }[] = [];
@@ -52,5 +52,5 @@ export function planLastRun(
       if (later.length > 0 && !blockers.some((b) => b.module === dependent)) blockers.push({ module: dependent, applied: later.map((r) => r.version) });
     }
   }
-  return { module: '', runId, steps, blockers, dirty };
+  return { module: '', applied: steps.length, runId, steps, blockers, dirty };
 }

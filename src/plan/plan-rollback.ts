@@ -35,6 +35,8 @@ export interface RollbackBlocker {
 
 export interface RollbackPlan {
   readonly module: string;
+  /** How many migrations of the module are applied (0: there is nothing to roll back). */
+  readonly applied: number;
   /** In execution order: dependents (reverse topological, newest first), then the module, newest first. */
   readonly steps: readonly RollbackStep[];
   /** Dependents with applied migrations; the plan must not run while this is non-empty and cascade is off. */
@@ -64,12 +66,15 @@ export function planRollback(
   const recorded = [...history.records].sort((a, b) => compareIds(b.version, a.version));
   const target = request.target ?? { steps: 1 };
   let chosen: typeof recorded;
-  if ('steps' in target) {
+  if (recorded.length === 0 && ('steps' in target || modules.get(request.module)?.migrations.some((m) => m.id === target.to))) {
+    // Nothing applied: nothing to undo, whatever was asked (the caller says so, exit 0).
+    chosen = [];
+  } else if ('steps' in target) {
     if (!Number.isInteger(target.steps) || target.steps < 1) throw new UsageError(`--steps must be a positive whole number, got ${target.steps}`);
     if (target.steps > recorded.length) {
       throw new UsageError(
-        `cannot roll back ${target.steps} migrations of module "${request.module}": only ${recorded.length} ${recorded.length === 1 ? 'is' : 'are'} applied` +
-          `${recorded.length > 0 ? ` (${recorded.map((r) => r.version).reverse().join(', ')})` : ''}. Use --steps ${Math.max(1, recorded.length)} or --to ID.`,
+        `cannot roll back ${countOf(target.steps, 'migration')} of module "${request.module}": only ${recorded.length} ${recorded.length === 1 ? 'is' : 'are'} applied` +
+          ` (${recorded.map((r) => r.version).reverse().join(', ')}). Use --steps ${recorded.length} or --to ID.`,
       );
     }
     chosen = recorded.slice(0, target.steps);
@@ -88,7 +93,7 @@ export function planRollback(
     return { module, id: version, table, reason, ...(migration ? { migration } : {}) };
   };
   const own = chosen.map((r) => stepOf(request.module, history.table, r.version, 'target'));
-  if (own.length === 0) return { module: request.module, steps: [], blockers: [], dirty: [] };
+  if (own.length === 0) return { module: request.module, applied: recorded.length, steps: [], blockers: [], dirty: [] };
 
   const blockers: RollbackBlocker[] = [];
   const cascaded: RollbackStep[] = [];
@@ -102,7 +107,11 @@ export function planRollback(
   const steps = request.cascade ? [...cascaded, ...own] : own;
   const touched = new Set(steps.map((s) => s.module));
   const dirty = [...touched].flatMap((m) => historyOf(histories, m).records.filter((r) => r.state === 'started').map((r) => ({ module: m, id: r.version })));
-  return { module: request.module, steps, blockers: request.cascade ? [] : blockers, dirty };
+  return { module: request.module, applied: recorded.length, steps, blockers: request.cascade ? [] : blockers, dirty };
+}
+
+function countOf(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function historyOf(histories: ReadonlyMap<string, ModuleHistory>, module: string): ModuleHistory {

@@ -16,7 +16,14 @@ export interface Project {
   readonly nodes: readonly GraphNode[];
 }
 
-export interface LoadProjectOptions extends LoadConfigOptions {}
+export interface LoadProjectOptions extends LoadConfigOptions {
+  /**
+   * Load even when a migration is unfinished (a stub `modkit new` wrote, not filled in yet): it is
+   * listed in the module's `unfinished`, never among its `migrations`. For callers that apply
+   * nothing (`new`, `graph`, `validate`). Default: refuse it (exit 2), naming the file.
+   */
+  readonly allowUnfinished?: boolean;
+}
 
 /**
  * Loads the config, discovers and imports the modules, checks the graph and orders it.
@@ -31,7 +38,7 @@ export interface LoadProjectOptions extends LoadConfigOptions {}
  */
 export async function loadProject(options: LoadProjectOptions = {}): Promise<Project> {
   const config = await loadConfig(options);
-  const discovered = await discoverModules(config.rootDir, config.moduleGlobs);
+  const discovered = await discoverModules(config.rootDir, config.moduleGlobs, { allowUnfinished: options.allowUnfinished === true });
   const nodes = discovered.map((m): GraphNode => ({ name: m.name, deps: m.deps, system: m.system, file: m.file }));
   const order = orderModules(nodes);
   const byName = new Map(discovered.map((m) => [m.name, m]));

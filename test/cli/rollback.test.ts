@@ -95,6 +95,18 @@ describe.each(ENGINES)('modkit rollback on %s', (engine) => {
     expect(await versions('billing')).toEqual(['0001_invoices', '0002_refunds']);
   });
 
+  it('with nothing applied: exit 0, and says there is nothing to roll back', async () => {
+    target = await createTarget(engine);
+    project = await createFixtureProject(OPS_MODULES);
+    for (const args of [[], ['--steps', '2']]) {
+      const r = await cli('rollback', 'reports', ...args);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('Nothing to roll back: module "reports" has no applied migrations.');
+    }
+    const json = await cli('rollback', 'reports', '--json');
+    expect(JSON.parse(json.stdout)).toMatchObject({ command: 'rollback', exitCode: 0, steps: [], error: null });
+  });
+
   it('refuses an unknown module with did-you-mean, and too many steps', async () => {
     await migrated();
     const unknown = await cli('rollback', 'biling');

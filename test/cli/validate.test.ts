@@ -21,7 +21,7 @@ describe('modkit validate', () => {
     expect(r.code).toBe(2);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ command: 'validate', exitCode: 2, online: { checked: false, reason: '--offline' } });
-    expect(doc.fileProblems.join('\n')).toContain('0002_comments.sql holds no SQL statement');
+    expect(doc.fileProblems.join('\n')).toMatch(/migration 0002_comments \(.*0002_comments\.sql\) is unfinished: it holds only comments/);
     expect(doc.fileProblems.join('\n')).toContain('does not export an up(db) function');
   });
 

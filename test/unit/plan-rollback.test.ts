@@ -46,6 +46,20 @@ describe('planRollback', () => {
     expect(() => planRollback(nodes, byName, usersOnly, { module: 'users', target: { to: '0002_emial' } })).toThrow(/did you mean "0002_email"/);
   });
 
+  it('nothing applied is nothing to roll back, whatever the steps or a known --to id; an unknown --to id is still refused', () => {
+    for (const target of [undefined, { steps: 1 }, { steps: 5 }, { to: '0001_users' }]) {
+      const plan = planRollback(nodes, byName, histories([]), { module: 'users', ...(target ? { target } : {}) });
+      expect(plan).toMatchObject({ applied: 0, steps: [], blockers: [] });
+    }
+    expect(() => planRollback(nodes, byName, histories([]), { module: 'users', target: { to: '0009_nope' } })).toThrow(/not applied/);
+  });
+
+  it('says "1 migration", not "1 migrations"', () => {
+    const one = histories([history('users', ['0001_users'])]);
+    expect(() => planRollback(nodes, byName, one, { module: 'users', target: { steps: 2 } })).toThrow('cannot roll back 2 migrations of module "users": only 1 is applied (0001_users). Use --steps 1 or --to ID.');
+    expect(planRollback(nodes, byName, one, { module: 'users' }).applied).toBe(1);
+  });
+
   it('refuses an unknown module with did-you-mean', () => {
     expect(() => planRollback(nodes, byName, usersOnly, { module: 'user' })).toThrow(UsageError);
     expect(() => planRollback(nodes, byName, usersOnly, { module: 'user' })).toThrow(/did you mean "users"/);

@@ -15,7 +15,8 @@ export interface GraphFlags extends CommonFlags {
  * each module that has its own. No database is contacted, no driver loaded.
  */
 export async function graphCommand(flags: GraphFlags, output: Output): Promise<number> {
-  const project = await loadProject(flags.config ? { configPath: flags.config } : {});
+  // The graph holds no migration: an unfinished one (a stub from `modkit new`) does not stop it.
+  const project = await loadProject({ ...(flags.config ? { configPath: flags.config } : {}), allowUnfinished: true });
   const groups = groupByDatabase(project.config, project.modules.map((m) => m.name));
   const own = new Map(groups.filter((g) => !g.isDefault).flatMap((g) => g.modules.map((m) => [m, describeTarget(g.target)] as const)));
   // Under --json the document is the output; the rendering would only be noise on stderr.

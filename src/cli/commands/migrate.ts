@@ -7,6 +7,7 @@ import { allowOptions, projectOptions, type CommonFlags } from '../common-option
 import { acrossDatabases, databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, formatMs, moduleDatabaseUrls, type Output, plural } from '../output.js';
 import type { HandlerResult } from '../program.js';
 import { trackActivity } from '../exit-guard.js';
+import { migrationLines } from '../migration-lines.js';
 import { progressReporter } from '../progress.js';
 
 export interface MigrateFlags extends CommonFlags {
@@ -22,9 +23,11 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
   const options = projectOptions(flags);
   const project = await loadProject(options);
   // Which databases the selected modules live in is known before anything connects.
-  const groups = groupByDatabase(project.config, selectModules(project, options.modules).map((m) => m.name));
+  const selected = selectModules(project, options.modules);
+  const groups = groupByDatabase(project.config, selected.map((m) => m.name));
   output.line(describeDatabases(project.config.database, groups));
   const progress = progressReporter(output);
+  const lines = migrationLines(output, selected, databaseSuffix(groups));
   const retries: Extract<ExecuteEvent, { type: 'lock-retry' }>[] = [];
   // The one pipeline of SPEC §5, in the mode that stops after the db phase.
   const { migration: report } = await runPipeline(project, {
@@ -37,19 +40,13 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
     onEvent: (event) => {
       if (event.type === 'lock-retry') retries.push(event);
       progress(event);
+      lines.onEvent(event);
     },
     onLifecycleEvent: trackActivity, // pre_init hooks, so that an exit inside one is named
   });
   const { result } = report;
-  output.clearProgress();
+  lines.finish(result.results);
   const applied = result.results.filter((r) => r.status === 'applied');
-  const width = Math.max(0, ...result.results.map((r) => r.module.length));
-  const idWidth = Math.max(0, ...result.results.map((r) => r.id.length));
-  const suffix = databaseSuffix(report.databases);
-  for (const r of result.results) {
-    const mark = r.status === 'applied' ? ' ' : '!';
-    output.line(`${mark} ${r.module.padEnd(width)}  ${r.id.padEnd(idWidth)}  ${r.status === 'applied' ? formatMs(r.durationMs) : r.status}${suffix(r.module)}`);
-  }
   const modules = new Set(applied.map((r) => r.module)).size;
   const exitCode = result.error ? result.error.exitCode : EXIT_CODES.ok;
   if (applied.length === 0 && !result.error) {

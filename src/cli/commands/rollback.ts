@@ -41,7 +41,11 @@ export async function rollbackCommand(flags: RollbackFlags, output: Output, sign
   if (plan.steps.length === 0 && lastRun) {
     output.line('Nothing to roll back: no migrate run recorded in these history tables has applied anything.');
   } else if (plan.steps.length === 0) {
-    output.line(`Nothing to roll back: module "${module}" is already at ${'to' in target ? target.to : 'the requested point'}.`);
+    output.line(
+      plan.applied === 0
+        ? `Nothing to roll back: module "${module}" has no applied migrations.`
+        : `Nothing to roll back: module "${module}" is already at ${'to' in target ? target.to : 'the requested point'}.`,
+    );
   } else if (report.dryRun) {
     output.line(`Would roll back ${plural(plan.steps.length, 'migration')}${lastRun ? ` of the last run (${(plan as { runId?: string }).runId})` : ''}, in this order:`);
     for (const [i, d] of report.downs.entries()) {
