@@ -49,6 +49,12 @@ export interface HistoryDialect {
   checkPlacement?(runner: SqlRunner, tables: readonly string[]): Promise<void>;
   /** True for the integer type modkit 0.1.0 gave `applied_at` (unix seconds). */
   isUnixSeconds(type: string): boolean;
+  /**
+   * `applied_at` of a column of this type, as one type for all tables: the histories of several
+   * tables are read in one UNION ALL, and an engine with strict types refuses to unite a timestamp
+   * with modkit 0.1.0's BIGINT. Default: the column as it is.
+   */
+  appliedAtSelect?(type: string): string;
   /** Turns a unix-seconds `applied_at` into the Rust runtime's type and default, keeping every value. */
   convertUnixSeconds(runner: SqlRunner, table: string): Promise<void>;
 }
@@ -99,8 +105,9 @@ export async function readHistories(dialect: HistoryDialect, runner: SqlRunner, 
 
 function selectHistory(dialect: HistoryDialect, table: string, cols: ReadonlyMap<string, string>): string {
   const optional = (name: string) => (cols.has(name) ? name : `NULL AS ${name}`);
+  const appliedAt = dialect.appliedAtSelect?.(cols.get('applied_at') ?? '') ?? 'applied_at';
   // Table names are [A-Za-z0-9_] only (history-table-name.ts), so they are safe as literals.
-  return `SELECT '${table}' AS t, version, applied_at, ${MODKIT_COLUMNS.map(optional).join(', ')} FROM ${dialect.tableRef(table)}`;
+  return `SELECT '${table}' AS t, version, ${appliedAt} AS applied_at, ${MODKIT_COLUMNS.map(optional).join(', ')} FROM ${dialect.tableRef(table)}`;
 }
 
 function toRecord(row: Row, unixSeconds: boolean): AppliedRecord {

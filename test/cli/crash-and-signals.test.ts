@@ -72,11 +72,9 @@ describe('PostgreSQL', () => {
     ]);
     const runner = startCli(migrateArgs());
     await waitForStatement('pg_sleep(30)');
-    const sent = Date.now();
     runner.child.kill('SIGTERM');
     const result = await runner.done;
     expect(result.code).toBe(130);
-    expect(Date.now() - sent).toBeLessThan(10_000);
     expect(result.stderr).toMatch(/interrupted/);
     const tables = await tableNames(target);
     expect(tables).toContain('fast');
@@ -160,11 +158,9 @@ export async function up(db) {
     project = await createFixtureProject([{ name: 'core', migrations: { '0001_slow.mjs': slowScript(`${target.file}.marker`) } }]);
     const runner = startCli(migrateArgs());
     await waitForFile(`${target.file}.marker`);
-    const sent = Date.now();
     runner.child.kill('SIGTERM');
     const result = await runner.done;
     expect(result.code).toBe(130);
-    expect(Date.now() - sent).toBeLessThan(5_000);
     expect(await tableNames(target)).not.toContain('half');
     await project.write('modules/core/migrations/0001_slow.mjs', "export async function up(db) { await db.raw('CREATE TABLE half (id INTEGER)'); }");
     expect((await runCli([...migrateArgs(), '--lock-timeout', '1000'])).code).toBe(0);

@@ -75,6 +75,42 @@ describe.each(ENGINES)('upgrading modkit 0.1.0 history tables on %s', (engine) =
   });
 });
 
+describe.each(ENGINES)('histories of the Rust runtime and of modkit 0.1.0 side by side on %s', (engine) => {
+  let target: TestTarget;
+  let project: FixtureProject;
+  afterEach(async () => {
+    await target?.dispose();
+    await project?.cleanup();
+  });
+
+  it('reads both in one go before any upgrade (status), then upgrades each once (migrate)', async () => {
+    target = await createTarget(engine);
+    const sql = 'CREATE TABLE r1 (k INTEGER PRIMARY KEY);';
+    project = await createFixtureProject([
+      { name: 'rusty', migrations: { '0001_r1.sql': sql } },
+      { name: 'old', migrations: { '0001_o1.sql': 'CREATE TABLE o1 (k INTEGER PRIMARY KEY);' } },
+    ]);
+    await runRustMigrations(target, 'rusty', [{ name: '0001_r1', sql }]);
+    const old = await historyTableName('old');
+    await queryTarget(target, V010_DDL(old));
+    await queryTarget(target, 'CREATE TABLE o1 (k INTEGER PRIMARY KEY)');
+    await queryTarget(target, `INSERT INTO ${old} (version, applied_at, checksum, duration_ms, state) VALUES ('0001_o1', 1700000000, NULL, 1, 'applied')`);
+    const cli = (...args: string[]) => runCli([...args, '-c', project.configPath, '--database-url', target.url]);
+
+    const status = await cli('status', '--json');
+    expect(status.code, status.stderr).toBe(0);
+    const modules = JSON.parse(status.stdout).modules as { name: string; applied: number; lastApplied: { appliedAt: string } }[];
+    expect(modules.map((m) => [m.name, m.applied])).toEqual([['old', 1], ['rusty', 1]]);
+    expect(modules.find((m) => m.name === 'old')!.lastApplied.appliedAt).toBe('2023-11-14T22:13:20.000Z');
+
+    const migrate = await cli('migrate', '--only');
+    expect(migrate.code, migrate.stderr).toBe(0);
+    expect(migrate.stdout).toContain('Nothing to migrate');
+    expect(migrate.stdout).toContain(`Upgraded the history table of module "rusty" (${await historyTableName('rusty')}): added checksum, duration_ms, state, run_id`);
+    expect(migrate.stdout).toContain(`Upgraded the history table of module "old" (${old}): added run_id; applied_at converted`);
+  });
+});
+
 async function appliedAtType(target: TestTarget, table: string): Promise<{ type: string; default: string }> {
   if (target.engine === 'sqlite') {
     const [row] = await queryTarget<{ type: string; dflt_value: string }>(target, `SELECT type, dflt_value FROM pragma_table_info('${table}') WHERE name = 'applied_at'`);
