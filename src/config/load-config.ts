@@ -7,6 +7,7 @@ import { expandEnv } from './expand-env.js';
 import type { ConfigOverrides, DatabaseTarget, ModkitConfig, ModuleDatabase, ModuleDatabaseConfig, ResolvedConfig } from './types.js';
 import type { EnvFile } from './env-file.js';
 import { validateConfig } from './validate-config.js';
+import { severitiesOf } from '../lint/rule-table.js';
 
 /** The file names modkit looks for, in this order, in each directory while walking up. */
 export const CONFIG_FILE_NAMES = [
@@ -31,6 +32,7 @@ const DEFAULTS = {
   dbLockRetries: 5,
   statementTimeoutMs: 0,
   shutdownDeadlineMs: 35_000,
+  lintOnMigrate: 'error',
 } as const;
 
 export interface LoadConfigOptions extends ConfigOverrides {
@@ -116,6 +118,7 @@ export function resolveConfig(
       statementMs: config.statementTimeoutMs ?? DEFAULTS.statementTimeoutMs,
     },
     shutdownDeadlineMs: config.shutdownDeadlineMs ?? DEFAULTS.shutdownDeadlineMs,
+    lint: { severities: severitiesOf(config.lint?.rules), onMigrate: config.lint?.onMigrate ?? DEFAULTS.lintOnMigrate },
     modulesConfig,
   };
 }

@@ -1,3 +1,5 @@
+import type { RuleName, Severities, Severity } from '../lint/rule-table.js';
+
 /** What a user writes in `modkit.config.*` (SPEC §2.1). Every field is optional. */
 export interface ModkitConfig {
   /** Globs of module files, relative to the config file. Default: `['modules/*\/module.{ts,mts,js,mjs,cjs}']`. */
@@ -22,12 +24,25 @@ export interface ModkitConfig {
   readonly statementTimeoutMs?: number;
   /** Per-module graceful stop budget, in ms. Default 35 000. */
   readonly shutdownDeadlineMs?: number;
+  /** `modkit lint` and the lint `migrate` runs first (README, "Safe deploys"). */
+  readonly lint?: LintConfig;
   /**
    * Handed to each module as `ctx.config`, keyed by module name. One key is modkit's own:
    * `database` ({@link ModuleDatabaseConfig}) puts that module's migrations and history table in
    * another database; it is taken out of the module's `ctx.config` (it may hold a password).
    */
   readonly modulesConfig?: Readonly<Record<string, unknown>>;
+}
+
+/** The `lint` block of the config. */
+export interface LintConfig {
+  /** Severity per rule name (`error`, `warn`, `off`); the rest keep their defaults. */
+  readonly rules?: Readonly<Partial<Record<RuleName, Severity>>>;
+  /**
+   * What `migrate` does with the lint of its pending files: `error` (default) prints warnings and
+   * refuses on errors (exit 4) before anything runs; `warn` prints every finding and runs; `off` skips it.
+   */
+  readonly onMigrate?: Severity;
 }
 
 /**
@@ -87,6 +102,8 @@ export interface ResolvedConfig {
   /** Database lock and statement timeouts of migrations (README, "Safe deploys"). */
   readonly dbTimeouts: DbTimeouts;
   readonly shutdownDeadlineMs: number;
+  /** Lint severities (defaults overridden by `lint.rules`) and what `migrate` does with them. */
+  readonly lint: LintSettings;
   /** `ctx.config` of each module: `modulesConfig` without modkit's own `database` key. */
   readonly modulesConfig: Readonly<Record<string, unknown>>;
 }
@@ -106,6 +123,11 @@ export interface ConfigOverrides {
   readonly databaseUrl?: string;
   readonly lockTimeoutMs?: number;
   readonly dbLockTimeoutMs?: number;
+}
+
+export interface LintSettings {
+  readonly severities: Severities;
+  readonly onMigrate: Severity;
 }
 
 /** How long a migration may wait for database locks and run, and how often it is tried. */

@@ -1,7 +1,8 @@
 import { didYouMean } from '../util/did-you-mean.js';
+import { RULE_NAMES, SEVERITIES } from '../lint/rule-table.js';
 import type { ModkitConfig } from './types.js';
 
-const KNOWN_KEYS = ['modules', 'database', 'runtime', 'lockTimeoutMs', 'dbLockTimeoutMs', 'dbLockRetries', 'statementTimeoutMs', 'shutdownDeadlineMs', 'modulesConfig'] as const;
+const KNOWN_KEYS = ['modules', 'database', 'runtime', 'lockTimeoutMs', 'dbLockTimeoutMs', 'dbLockRetries', 'statementTimeoutMs', 'shutdownDeadlineMs', 'lint', 'modulesConfig'] as const;
 
 export interface ConfigValidation {
   readonly config: ModkitConfig;
@@ -45,6 +46,7 @@ export function validateConfig(raw: unknown): ConfigValidation {
       errors.push(`"${key}" must be a non-negative number of milliseconds, got ${describe(ms)}`);
     }
   }
+  checkLint(value.lint, errors);
   const { modulesConfig } = value;
   if (modulesConfig !== undefined && (modulesConfig === null || typeof modulesConfig !== 'object' || Array.isArray(modulesConfig))) {
     errors.push(`"modulesConfig" must be an object keyed by module name, got ${describe(modulesConfig)}`);
@@ -54,6 +56,36 @@ export function validateConfig(raw: unknown): ConfigValidation {
     }
   }
   return { config: value as ModkitConfig, errors };
+}
+
+const LINT_KEYS = ['rules', 'onMigrate'] as const;
+
+/** `lint: { rules: { <rule>: 'error' | 'warn' | 'off' }, onMigrate }`: rule names are the stable ones. */
+function checkLint(block: unknown, errors: string[]): void {
+  if (block === undefined) return;
+  if (!isObject(block)) {
+    errors.push(`"lint" must be an object like { rules: { 'index-not-concurrent': 'error' } }, got ${describe(block)}`);
+    return;
+  }
+  for (const key of Object.keys(block)) {
+    if (!(LINT_KEYS as readonly string[]).includes(key)) errors.push(`unknown key "lint.${key}"${didYouMean(key, LINT_KEYS)}`);
+  }
+  const severity = (where: string, value: unknown) => {
+    if (!(SEVERITIES as readonly unknown[]).includes(value)) errors.push(`"${where}" must be ${SEVERITIES.map((s) => `'${s}'`).join(', ')}, got ${describe(value)}`);
+  };
+  if (block.onMigrate !== undefined) severity('lint.onMigrate', block.onMigrate);
+  if (block.rules === undefined) return;
+  if (!isObject(block.rules)) {
+    errors.push(`"lint.rules" must be an object keyed by rule name, got ${describe(block.rules)}`);
+    return;
+  }
+  for (const [rule, value] of Object.entries(block.rules)) {
+    if (!(RULE_NAMES as readonly string[]).includes(rule)) {
+      errors.push(`unknown lint rule "lint.rules.${rule}"${didYouMean(rule, RULE_NAMES)} (rules: ${RULE_NAMES.join(', ')})`);
+    } else {
+      severity(`lint.rules.${rule}`, value);
+    }
+  }
 }
 
 const MODULE_DATABASE_KEYS = ['url', 'schema', 'runtimeUrl'] as const;

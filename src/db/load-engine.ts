@@ -15,9 +15,12 @@ export interface EngineModule {
   runtimeKnexConfig(target: DatabaseTarget): Knex.Config;
 }
 
-/** Each engine's optional driver package and how to load its folder. */
-const ENGINES: Readonly<Record<Engine, { readonly driver: string; readonly load: () => Promise<EngineModule> }>> = {
-  postgres: { driver: 'pg', load: async () => (await import('./postgres/index.js')).postgresEngine },
+/**
+ * Each engine's optional driver package and how to load its folder; `postgresLint`: its migrations
+ * are PostgreSQL, which `modkit lint` checks with PostgreSQL's own parser (README, "Safe deploys").
+ */
+const ENGINES: Readonly<Record<Engine, { readonly driver: string; readonly load: () => Promise<EngineModule>; readonly postgresLint?: true }>> = {
+  postgres: { driver: 'pg', load: async () => (await import('./postgres/index.js')).postgresEngine, postgresLint: true },
   sqlite: { driver: 'better-sqlite3', load: async () => (await import('./sqlite/index.js')).sqliteEngine },
 };
 
@@ -36,6 +39,11 @@ export async function loadEngine(engine: Engine): Promise<EngineModule> {
     if (code !== 'MODULE_NOT_FOUND' || !message.includes(`'${driver}'`)) throw error;
     throw new UsageError(`the ${name} driver "${driver}" is not installed: run \`npm install ${driver}\` in your project`, { cause: error });
   }
+}
+
+/** True when the lint rules (PostgreSQL's) apply to migrations written for `engine`. Loads nothing. */
+export function hasPostgresLint(engine: Engine): boolean {
+  return ENGINES[engine].postgresLint === true;
 }
 
 /** Opens a session on `target` (read-write, with its lock), through its engine. */

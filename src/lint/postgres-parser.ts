@@ -1,0 +1,60 @@
+/**
+ * PostgreSQL's own parser (libpg-query: the server's grammar compiled to WebAssembly), loaded on
+ * first use only: `--help`, a no-op `migrate` and commands that lint nothing never pay its ~150 ms.
+ * Execution does not use it: src/db/split-sql.ts splits files for running them, with no parser on
+ * that path.
+ */
+import type { Node } from 'libpg-query';
+import { dynamicImport } from '../util/dynamic-import.js';
+
+/** One statement of a file, with where it is in the file's UTF-8 bytes. */
+export interface ParsedStatement {
+  readonly stmt: Node;
+  /** Byte offset of its first token. */
+  readonly start: number;
+  /** Byte offset just past its last token (before its `;`). */
+  readonly end: number;
+}
+
+export type ParseOutcome =
+  | { readonly ok: true; readonly statements: readonly ParsedStatement[] }
+  | { readonly ok: false; readonly message: string; /** Byte offset of the error, when the parser gives one. */ readonly position?: number };
+
+export interface PostgresParser {
+  parse(sql: string): ParseOutcome;
+}
+
+type LibPgQuery = typeof import('libpg-query');
+
+let loading: Promise<PostgresParser> | undefined;
+
+/** The parser, loaded once per process. */
+export function loadPostgresParser(): Promise<PostgresParser> {
+  loading ??= (async () => {
+    const lib = await dynamicImport<LibPgQuery>('libpg-query');
+    await lib.loadModule();
+    return { parse: (sql) => parseWith(lib, sql) };
+  })();
+  return loading;
+}
+
+function parseWith(lib: LibPgQuery, sql: string): ParseOutcome {
+  if (sql.trim() === '') return { ok: true, statements: [] };
+  let result: ReturnType<LibPgQuery['parseSync']>;
+  try {
+    result = lib.parseSync(sql);
+  } catch (error) {
+    const details = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
+    const position = details?.cursorPosition;
+    return { ok: false, message: (error as Error).message, ...(position !== undefined && position >= 0 ? { position } : {}) };
+  }
+  const total = Buffer.byteLength(sql);
+  const statements = (result.stmts ?? []).flatMap((raw) => {
+    if (!raw.stmt) return [];
+    const start = raw.stmt_location ?? 0;
+    // stmt_len 0 means "to the end of the text" (the last statement, without a `;`).
+    const end = raw.stmt_len ? start + raw.stmt_len : total;
+    return [{ stmt: raw.stmt, start, end }];
+  });
+  return { ok: true, statements };
+}

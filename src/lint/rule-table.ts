@@ -1,0 +1,37 @@
+/**
+ * The lint rules of `modkit lint` (README, "Safe deploys"): their stable names and default
+ * severities. The one list the config validation, the ignore comments and the reporters read.
+ */
+
+/** How much a finding matters: `error` fails `lint`/`validate` and refuses `migrate`; `off` drops the rule. */
+export type Severity = 'error' | 'warn' | 'off';
+
+export const SEVERITIES: readonly Severity[] = ['error', 'warn', 'off'];
+
+/** Each rule's name (stable: config keys and ignore comments use it) and its default severity. */
+export const RULES = {
+  syntax: 'error',
+  'needs-no-transaction': 'error',
+  'index-not-concurrent': 'warn',
+  'add-column-not-null': 'warn',
+  'table-rewrite': 'warn',
+  'constraint-validates-table': 'warn',
+  destructive: 'warn',
+  /** A `-- modkit:lint-ignore` comment that silences nothing: no reason given, or an unknown rule. */
+  'lint-ignore': 'warn',
+} as const satisfies Readonly<Record<string, Severity>>;
+
+export type RuleName = keyof typeof RULES;
+
+export const RULE_NAMES = Object.keys(RULES) as readonly RuleName[];
+
+export function isRuleName(name: string): name is RuleName {
+  return Object.hasOwn(RULES, name);
+}
+
+/** The severity of every rule: the defaults, overridden by `lint.rules` of the config. */
+export type Severities = Readonly<Record<RuleName, Severity>>;
+
+export function severitiesOf(overrides: Readonly<Partial<Record<RuleName, Severity>>> = {}): Severities {
+  return { ...RULES, ...overrides };
+}
