@@ -4,7 +4,7 @@
  */
 export { defineConfig } from './config/define-config.js';
 export { defineModule } from './modules/define-module.js';
-export type { ModkitConfig, ResolvedConfig, DatabaseTarget, Engine, ModuleDatabaseConfig, ModuleDatabase } from './config/types.js';
+export type { ModkitConfig, LintConfig, ResolvedConfig, DatabaseTarget, Engine, ModuleDatabaseConfig, ModuleDatabase } from './config/types.js';
 export type { DatabaseGroup } from './config/database-groups.js';
 export type {
   ModuleDefinition,
@@ -24,6 +24,19 @@ export { migrate, migrateProject, type MigrateReport } from './api/migrate.js';
 export { inspect, type InspectReport } from './api/inspect.js';
 export { validate, type ValidateOptions, type ValidateReport } from './api/validate.js';
 export type { MigrateOptions, ProjectOptions } from './api/options.js';
+export {
+  lint,
+  lintModules,
+  LINT_RULES,
+  type LintOptions,
+  type LintProjectReport,
+  type LintReport,
+  type LintFinding,
+  type LintedMigration,
+  type NotLinted,
+  type LintRuleName,
+  type LintSeverity,
+} from './api/lint.js';
 export { planMigrations } from './plan/plan-migrations.js';
 export { rollback, type RollbackOptions, type RollbackReport } from './api/rollback.js';
 export { baseline, type BaselineOptions, type BaselineReport } from './api/baseline.js';

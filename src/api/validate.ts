@@ -9,6 +9,7 @@ import { hasSqlStatement, unfinishedProblem } from '../modules/unfinished.js';
 import type { AllowOptions, MigrationPlan } from '../plan/types.js';
 import { loadProject, selectModules, type Project } from '../project/load-project.js';
 import type { ProjectOptions } from './options.js';
+import { lintModules, type LintReport } from './lint.js';
 
 export interface ValidateOptions extends ProjectOptions {
   readonly allow?: AllowOptions;
@@ -24,6 +25,8 @@ export interface ValidateReport {
   readonly fileProblems: readonly string[];
   /** Comments that look like another tool's instructions modkit does not act on (file:line: text). */
   readonly markerWarnings: readonly string[];
+  /** `modkit lint` of the selected modules: errors among its findings fail validation (exit 4). */
+  readonly lint: LintReport;
   /** The database check: skipped with `--offline` or when the database does not answer. */
   readonly online:
     | { readonly checked: true; readonly plan: MigrationPlan }
@@ -32,8 +35,8 @@ export interface ValidateReport {
 
 /**
  * `modkit validate`: the graph, names and ids (loading the project checks those and throws a
- * UsageError listing them), then every migration file's content, then, when the database
- * answers, drift, missing, dirty and out-of-order. Changes nothing.
+ * UsageError listing them), then every migration file's content and its lint (`modkit lint`),
+ * then, when the database answers, drift, missing, dirty and out-of-order. Changes nothing.
  */
 export async function validate(options: ValidateOptions = {}): Promise<ValidateReport> {
   // Unfinished migrations are file problems like the others, reported with them.
@@ -49,7 +52,8 @@ export async function validate(options: ValidateOptions = {}): Promise<ValidateR
     }
   }
   const databases = groupByDatabase(project.config, modules.map((m) => m.name));
-  const files = { project, databases, fileProblems, markerWarnings };
+  const lint = await lintModules(project, modules);
+  const files = { project, databases, fileProblems, markerWarnings, lint };
   if (options.offline) return { ...files, online: { checked: false, reason: '--offline' } };
   try {
     const { plan } = await inspectDatabases(project.config, modules, options.allow);

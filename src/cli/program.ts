@@ -52,12 +52,14 @@ export function buildProgram(context: ProgramContext): Command {
     .option('--only', 'stop after the db phase (the CI/CD pre-deploy step)')
     .addOption(txModeOption())
     .option('--concurrency <n>', 'migrate independent modules in parallel (PostgreSQL)', parsePositiveInt, 1)
+    .option('--no-lint', 'do not lint the pending migrations first (see `modkit lint`)')
     .action(action(async () => (await import('./commands/migrate.js')).migrateOnly as Handler));
 
   addCommonOptions(program.command('run'))
     .description('migrate (pre_init + db), then run the application: init, post_init, start, wait for SIGINT/SIGTERM, stop')
     .addOption(txModeOption())
     .option('--concurrency <n>', 'migrate independent modules in parallel (PostgreSQL)', parsePositiveInt, 1)
+    .option('--no-lint', 'do not lint the pending migrations first (see `modkit lint`)')
     .action(action(async () => (await import('./commands/run.js')).runCommand as Handler));
 
   addCommonOptions(program.command('plan'))
@@ -74,6 +76,10 @@ export function buildProgram(context: ProgramContext): Command {
     .description('check the graph, file names, ids and files; with a reachable database also drift, missing, dirty, out-of-order')
     .option('--offline', 'do not contact the database')
     .action(action(async () => (await import('./commands/validate.js')).validateCommand as Handler));
+
+  addCommonOptions(program.command('lint').argument('[module...]', 'lint only these modules (default: all)'))
+    .description("check PostgreSQL migrations with PostgreSQL's own parser for statements that fail or hurt a live database (no database needed)")
+    .action(action(async () => (await import('./commands/lint.js')).lintCommand as Handler));
 
   addOperationCommands(program, action);
   return program;
@@ -122,6 +128,7 @@ Examples:
   $ modkit migrate --only --url postgres://app@127.0.0.1/shop
   $ modkit status --exit-code                  exit 4 unless the database is exactly up to date
   $ modkit plan --sql                          what migrate would run, in order, with the SQL
+  $ modkit lint                                check PostgreSQL migrations for unsafe statements (no database)
   $ modkit new users "add email"               write the next migration of module users (--ts for TypeScript)
   $ modkit rollback users --steps 2 --dry-run  what undoing the last two migrations of users would run
   $ modkit run                                 migrate, then run the modules until SIGINT/SIGTERM

@@ -1,6 +1,6 @@
-import type { EventSink, ExecuteEvent } from '../execute/types.js';
+import type { EventSink, ExecuteEvent, LintEventFinding } from '../execute/types.js';
 import { trackActivity } from './exit-guard.js';
-import type { Output } from './output.js';
+import { displayPath, type Output } from './output.js';
 
 /**
  * Turns execution events into output: on a TTY a single overwritten line
@@ -23,6 +23,11 @@ export function progressReporter(output: Output): EventSink {
         output.clearProgress();
         output.warn(describeLockRetry(event));
         break;
+      case 'lint':
+        output.clearProgress();
+        // When the run is refused, its error paragraph lists the errors: only warnings here.
+        for (const f of event.findings) if (!event.refused || f.severity === 'warn') output.warn(describeLintFinding(f));
+        break;
       case 'history-upgraded':
         output.clearProgress();
         output.line(describeUpgrade(event));
@@ -34,6 +39,12 @@ export function progressReporter(output: Output): EventSink {
         break;
     }
   };
+}
+
+/** `lint: billing/0002_status (modules/billing/migrations/0002_status.sql:2) [add-column-not-null] …` */
+export function describeLintFinding(f: LintEventFinding): string {
+  const where = f.file ? `${displayPath(f.file)}:${f.line}` : `inline, line ${f.line}`;
+  return `lint: ${f.module}/${f.id} (${where}) [${f.rule}${f.severity === 'error' ? ', error' : ''}] ${f.message}`;
 }
 
 /** One line per history table brought up to date (once: the next run finds nothing to do). */

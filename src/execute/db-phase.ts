@@ -9,6 +9,8 @@ import type { AllowOptions, MigrationPlan, Problem } from '../plan/types.js';
 import type { ApplyOptions } from './apply-plan.js';
 import { applyInOrderOrConcurrently } from './choose-executor.js';
 import { preflight } from './preflight.js';
+import { lintPending } from './lint-pending.js';
+import type { LintSettings } from '../config/types.js';
 import { withLockedSession } from './locked-session.js';
 import type { ApplyResult } from './types.js';
 import { upgradeHistories } from './upgrade-histories.js';
@@ -18,6 +20,8 @@ export interface DbPhaseOptions extends ApplyOptions {
   readonly lockTimeoutMs: number;
   /** `--concurrency N`: independent modules migrate at once (PostgreSQL); 1 keeps the exact order. */
   readonly concurrency?: number;
+  /** The lint of pending migrations before anything runs; undefined: none (`--no-lint`). */
+  readonly lint?: LintSettings;
 }
 
 export interface DbPhaseResult extends ApplyResult {
@@ -45,6 +49,7 @@ export async function runDbPhase(placement: DatabasePlacement, modules: readonly
   return withLockedSession(placement, names, options, async ({ sessions, histories, lockWaitedMs }) => {
     const plan = planMigrations(modules, histories, options.allow);
     if (plan.blocking.length > 0) throw validationError(plan.blocking);
+    if (options.lint) await lintPending(placement, plan, options.lint, options.onEvent);
     // Tables of another runtime or an older modkit are brought up to date now, even with nothing pending.
     await upgradeHistories(sessions, histories.values(), options.onEvent);
     await preflight(plan, options.txMode ?? 'per-migration');

@@ -48,6 +48,19 @@ export type ExecuteEvent =
       /** Who held the lock, as seen while it waited. */
       readonly blockers: readonly string[];
     }
+  /** What the lint of the pending migrations found (not the ignored findings); `refused`: the run stops with exit 4. */
+  | { readonly type: 'lint'; readonly findings: readonly LintEventFinding[]; readonly refused: boolean }
   | { readonly type: 'warning'; readonly message: string };
+
+/** One lint finding of a pending migration (README, "Safe deploys"). */
+export interface LintEventFinding {
+  readonly module: string;
+  readonly id: string;
+  readonly file?: string;
+  readonly line: number;
+  readonly rule: string;
+  readonly severity: 'error' | 'warn';
+  readonly message: string;
+}
 
 export type EventSink = (event: ExecuteEvent) => void;

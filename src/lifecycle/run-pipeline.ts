@@ -37,6 +37,7 @@ export async function runPipeline(project: Project, options: PipelineOptions): P
     const result = await runDbPhase(project.config, modules, {
       lockTimeoutMs: project.config.lockTimeoutMs,
       dbTimeouts: project.config.dbTimeouts,
+      ...(options.lint === false ? {} : { lint: project.config.lint }),
       ...(options.allow ? { allow: options.allow } : {}),
       ...(options.txMode ? { txMode: options.txMode } : {}),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),

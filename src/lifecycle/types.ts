@@ -75,6 +75,11 @@ export interface RunOptions {
   readonly txMode?: TxMode;
   /** Independent modules migrate at once on separate connections (PostgreSQL); default 1. */
   readonly concurrency?: number;
+  /**
+   * `false` (`--no-lint`): skip the lint of pending migrations. Otherwise the config's
+   * `lint.onMigrate` decides (default `error`: lint errors refuse the run, exit 4).
+   */
+  readonly lint?: boolean;
   /** Aborting cancels the running migration, rolls it back and releases the lock. */
   readonly signal?: AbortSignal;
   readonly onEvent?: EventSink;

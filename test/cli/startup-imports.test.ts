@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFixtureProject } from '../support/project-fixture.js';
 import { BIN } from '../support/run-cli.js';
+import { createTarget } from '../support/engines.js';
 
 const PRELOAD = fileURLToPath(new URL('../support/record-loaded-modules.mjs', import.meta.url));
 const DRIVERS = ['pg', 'better-sqlite3', 'knex'] as const;
@@ -20,7 +21,11 @@ const NO_DATABASE_COMMANDS: readonly (readonly string[])[] = [
   ['migrate', '--help'],
   ['plan', '--help'],
   ['status', '--help'],
+  ['lint', '--help'],
 ];
+
+/** PostgreSQL's parser (WebAssembly, ~150 ms to load): only commands that lint something load it. */
+const PARSER = 'libpg-query';
 
 const scratch = mkdtempSync(join(tmpdir(), 'modkit-startup-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -46,6 +51,22 @@ describe('start-up', () => {
   it.each(NO_DATABASE_COMMANDS.map((args) => [args.join(' '), args] as const))('`modkit %s` loads no driver and no knex', (_name, args) => {
     const loaded = loadedPackages(args);
     for (const driver of DRIVERS) expect(loaded.has(driver), `${driver} was loaded`).toBe(false);
+    expect(loaded.has(PARSER), `${PARSER} was loaded`).toBe(false);
+  });
+
+  it('migrate loads the SQL parser only when PostgreSQL migrations are pending: a no-op run does not', async () => {
+    const target = await createTarget('postgres');
+    const project = await createFixtureProject([{ name: 'core', system: true, migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER PRIMARY KEY);' } }]);
+    try {
+      const args = ['migrate', '--only', '-c', project.configPath, '--database-url', target.url];
+      expect(loadedPackages(args).has(PARSER), 'the first run lints its pending migration').toBe(true);
+      const noop = loadedPackages(args);
+      expect(noop.has(PARSER), `a no-op migrate loaded ${PARSER}`).toBe(false);
+      expect(noop.has('pg')).toBe(true);
+    } finally {
+      await project.cleanup();
+      await target.dispose();
+    }
   });
 
   it('the check sees a driver when a command does load one (control)', async () => {

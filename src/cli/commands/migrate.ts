@@ -2,7 +2,7 @@ import { groupByDatabase } from '../../config/database-groups.js';
 import { runPipeline } from '../../lifecycle/run-pipeline.js';
 import { loadProject, selectModules } from '../../project/load-project.js';
 import { EXIT_CODES } from '../../errors.js';
-import type { ExecuteEvent, TxMode } from '../../execute/types.js';
+import type { ExecuteEvent, LintEventFinding, TxMode } from '../../execute/types.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
 import { acrossDatabases, databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, formatMs, moduleDatabaseUrls, type Output, plural } from '../output.js';
 import type { HandlerResult } from '../program.js';
@@ -14,6 +14,8 @@ export interface MigrateFlags extends CommonFlags {
   readonly only?: boolean;
   readonly txMode?: TxMode;
   readonly concurrency?: number;
+  /** `--no-lint` sets it false. */
+  readonly lint?: boolean;
 }
 
 /** `modkit migrate --only`: pre_init + db, then exit (the CI/CD pre-deploy step). */
@@ -29,6 +31,7 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
   const progress = progressReporter(output);
   const lines = migrationLines(output, selected, databaseSuffix(groups));
   const retries: Extract<ExecuteEvent, { type: 'lock-retry' }>[] = [];
+  const lint: LintEventFinding[] = [];
   // The one pipeline of SPEC §5, in the mode that stops after the db phase.
   const { migration: report } = await runPipeline(project, {
     ...options,
@@ -36,9 +39,11 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
     allow: allowOptions(flags),
     ...(flags.txMode ? { txMode: flags.txMode } : {}),
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+    ...(flags.lint === false ? { lint: false } : {}),
     signal,
     onEvent: (event) => {
       if (event.type === 'lock-retry') retries.push(event);
+      if (event.type === 'lint') lint.push(...event.findings);
       progress(event);
       lines.onEvent(event);
     },
@@ -65,6 +70,7 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
     summary: { applied: applied.length, modules, durationMs: result.durationMs, lockWaitedMs: result.lockWaitedMs },
     problems: result.plan?.problems ?? [],
     retries: retries.map(({ type: _type, ...retry }) => retry),
+    lint,
     error: result.error ? errorJson(result.error) : null,
   });
   if (result.error) output.error(result.error);

@@ -33,6 +33,7 @@ export async function runFullPipeline(flags: MigrateFlags, output: Output, signa
     allow: allowOptions(flags),
     ...(flags.txMode ? { txMode: flags.txMode } : {}),
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+    ...(flags.lint === false ? { lint: false } : {}),
     signal,
     onEvent: reporter.onEvent,
     onLifecycleEvent: (event) => {

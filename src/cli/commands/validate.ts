@@ -3,6 +3,7 @@ import { EXIT_CODES } from '../../errors.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
 import { describeTarget } from '../../config/database-url.js';
 import { databaseJson, databasesJson, type Output, plural } from '../output.js';
+import { lintFindingLines, lintJson, lintSummary } from '../lint-lines.js';
 
 export interface ValidateFlags extends CommonFlags {
   readonly offline?: boolean;
@@ -16,6 +17,10 @@ export async function validateCommand(flags: ValidateFlags, output: Output): Pro
   output.line(`Checked ${plural(modules, 'module')} and ${plural(migrations, 'migration')}: graph, names, ids and files.`);
   for (const p of report.fileProblems) output.line(`problem [file] ${p}`);
   for (const w of report.markerWarnings) output.warn(w);
+  const lint = report.lint;
+  // Only when something was linted: a SQLite project's validate stays as it was (`modkit lint` says what it skips).
+  for (const line of lintFindingLines(lint, { withIgnored: false })) output.line(line);
+  if (lint.migrations.length > 0) output.line(`Lint (PostgreSQL rules): ${lintSummary(lint)}`);
   const online = report.online;
   if (online.checked) {
     if (report.databases.length > 1) output.line(`Databases checked: ${report.databases.map((g) => `${describeTarget(g.target)} (${g.modules.join(', ')})`).join('; ')}.`);
@@ -24,14 +29,15 @@ export async function validateCommand(flags: ValidateFlags, output: Output): Pro
   } else {
     output.line(`Database not checked: ${online.reason}`);
   }
-  const exitCode =
-    report.fileProblems.length > 0 ? EXIT_CODES.usage : online.checked && online.plan.blocking.length > 0 ? EXIT_CODES.validation : EXIT_CODES.ok;
+  const blocked = (online.checked && online.plan.blocking.length > 0) || lint.errors > 0;
+  const exitCode = report.fileProblems.length > 0 ? EXIT_CODES.usage : blocked ? EXIT_CODES.validation : EXIT_CODES.ok;
   if (exitCode === EXIT_CODES.ok) output.line('Valid.');
   output.document('validate', exitCode, {
     database: databaseJson(report.project.config.database),
     databases: databasesJson(report.databases),
     fileProblems: report.fileProblems,
     markerWarnings: report.markerWarnings,
+    lint: lintJson(lint),
     online: online.checked
       ? { checked: true, problems: online.plan.problems, pendingCount: online.plan.pendingCount }
       : { checked: false, reason: online.reason },
