@@ -12,7 +12,7 @@ import { parseBenchArgs } from './lib/args.mjs';
 import { describeEnvironment } from './lib/environment.mjs';
 import { rssSource } from './lib/measure.mjs';
 import { formatReport } from './lib/report.mjs';
-import { benchApply, benchHelp, benchNoop, toolCommands } from './lib/scenarios.mjs';
+import { benchApply, benchHelp, benchLint, benchNoop, toolCommands } from './lib/scenarios.mjs';
 import { summarize } from './lib/stats.mjs';
 import { generateWorkload } from './lib/workload.mjs';
 
@@ -46,7 +46,9 @@ async function runWorkload(modules, reps, { full }) {
       results.push({ engine, apply, 'no-op': noop });
     }
     const help = full ? summarizeAll(await benchHelp({ repo, reps, dir, log })) : undefined;
-    return { total: workload.total, results, help };
+    // SQL migrations only: script migrations are not linted.
+    const lint = full && options.modkitFormat !== 'mjs' ? summarizeAll(await benchLint({ repo, workload, reps, dir, log })) : undefined;
+    return { total: workload.total, results, help, lint };
   } finally {
     if (options.keep) log(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
@@ -61,6 +63,6 @@ if (options.scale) {
   const run = await runWorkload(options.modules * factor, options.scaleReps, { full: false });
   scale = { modules: options.modules * factor, factor, results: run.results };
 }
-console.log(formatReport({ env, options, total: base.total, results: base.results, help: base.help, scale }));
+console.log(formatReport({ env, options, total: base.total, results: base.results, help: base.help, lint: base.lint, scale }));
 console.log(`\npeak RSS measured with ${rssSource}. Reproduce: npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd());
 if (options.json) console.log(JSON.stringify({ env, options, base, scale }, null, 2));

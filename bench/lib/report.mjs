@@ -4,7 +4,7 @@ const CONCURRENT_TARGET = { 4: 0.7 };
 
 const fmt = (ms) => (Number.isNaN(ms) ? 'failed' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 
-export function formatReport({ env, options, total, results, help, scale }) {
+export function formatReport({ env, options, total, results, help, lint, scale }) {
   const lines = [];
   lines.push(`machine: ${env.cpu}, ${env.memoryGb} GB, ${env.os}`);
   lines.push(
@@ -13,7 +13,7 @@ export function formatReport({ env, options, total, results, help, scale }) {
   );
   lines.push(
     `workload: ${options.modules} modules x ${options.migrations} migrations = ${total} CREATE TABLEs; modkit migrations as ${options.modkitFormat === 'sql' ? '.up.sql/.down.sql' : '.mjs scripts'}, knex migrations as .js; ` +
-      `median of ${options.reps} runs per cell after one warm-up, tools alternating`,
+      `median of ${options.reps} runs per cell after one warm-up, tools alternating; modkit with its defaults, so migrate lints pending PostgreSQL migrations (apply) and the no-op has nothing to lint`,
   );
   lines.push('');
   lines.push('| engine | phase | knex | modkit | modkit/knex | target | floor (driver only) | peak RSS knex / modkit |');
@@ -44,6 +44,12 @@ export function formatReport({ env, options, total, results, help, scale }) {
   if (help) {
     lines.push(
       `| - | --help | ${fmt(help.knex.medianMs)} | ${fmt(help.modkit.medianMs)} | ${(help.modkit.medianMs / help.knex.medianMs).toFixed(2)} | | | ${help.knex.peakRssMb?.toFixed(0)} MB / ${help.modkit.peakRssMb?.toFixed(0)} MB |`,
+    );
+  }
+  if (lint) {
+    const ms = lint.modkit.medianMs;
+    lines.push(
+      `| postgres | \`modkit lint\`, ${total} files (whole process; min ${fmt(lint.modkit.minMs)}) | | ${fmt(ms)} | | ≤ 1 s ${ms <= 1000 ? 'ok' : 'MISSED'} | | ${lint.modkit.peakRssMb?.toFixed(0) ?? '?'} MB |`,
     );
   }
   if (scale) {

@@ -100,3 +100,19 @@ export async function benchHelp({ repo, reps, dir, log }) {
   log(`  --help done`);
   return samples;
 }
+
+/**
+ * `modkit lint` of every migration of the workload (1,000 files at the default 50 x 20), as a whole
+ * process: start-up, loading PostgreSQL's parser (WebAssembly), reading and parsing every file. The
+ * URL only tells lint the migrations are PostgreSQL's; it connects to nothing.
+ */
+export async function benchLint({ repo, workload, reps, dir, log }) {
+  const argv = [process.execPath, join(repo, 'bin/modkit.js'), 'lint', '-c', workload.modkitConfig, '--database-url', 'postgres://bench@127.0.0.1:1/lint_connects_to_nothing'];
+  const samples = { modkit: [] };
+  for (let rep = -1; rep < reps; rep += 1) {
+    const sample = await measure(argv, { cwd: dir });
+    if (rep >= 0) samples.modkit.push(sample);
+    log(`  lint ${workload.total} files #${rep < 0 ? 'warm-up' : rep + 1}: ${sample.ms.toFixed(0)} ms`);
+  }
+  return samples;
+}

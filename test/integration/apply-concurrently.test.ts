@@ -4,7 +4,10 @@ import type { ExecuteEvent } from '../../src/execute/types.js';
 import { createFixtureProject, type FixtureModule, type FixtureProject } from '../support/project-fixture.js';
 import { createTarget, queryTarget, type TestTarget } from '../support/engines.js';
 
-/** A binary tree of 7 modules (k depends on (k-1)/2), 3 migrations each; module 0 is a system module. */
+/**
+ * A binary tree of 7 modules (k depends on (k-1)/2), 3 migrations each; module 0 is a system module.
+ * The failing migration fails when it runs (a syntax error would be refused by migrate's lint first).
+ */
 function tree(failing?: string): FixtureModule[] {
   return Array.from({ length: 7 }, (_, k) => {
     const name = `mod${k}`;
@@ -13,7 +16,7 @@ function tree(failing?: string): FixtureModule[] {
       system: k === 0,
       deps: k === 0 ? [] : [`mod${Math.floor((k - 1) / 2)}`],
       migrations: Object.fromEntries(
-        [1, 2, 3].map((i) => [`000${i}_t${i}.sql`, name === failing && i === 2 ? 'CREATE TABLE broken (' : `CREATE TABLE ${name}_t${i} (id INTEGER PRIMARY KEY);`]),
+        [1, 2, 3].map((i) => [`000${i}_t${i}.sql`, name === failing && i === 2 ? 'SELECT * FROM no_such_table' : `CREATE TABLE ${name}_t${i} (id INTEGER PRIMARY KEY);`]),
       ),
     };
   });
