@@ -77,7 +77,9 @@ export function buildProgram(context: ProgramContext): Command {
     .option('--offline', 'do not contact the database')
     .action(action(async () => (await import('./commands/validate.js')).validateCommand as Handler));
 
-  addCommonOptions(program.command('lint').argument('[module...]', 'lint only these modules (default: all)'))
+  addCommonOptions(program.command('lint').argument('[module...]', 'lint only these modules (default: all)'), { database: false })
+    // Nothing connects: the URL only says which engine the migrations are written for.
+    .option('--url, --database-url <url>', "lint as this URL's engine (nothing connects), e.g. postgres://… when none is configured")
     .description("check PostgreSQL migrations with PostgreSQL's own parser for statements that fail or hurt a live database (no database needed)")
     .action(action(async () => (await import('./commands/lint.js')).lintCommand as Handler));
 
@@ -141,7 +143,7 @@ Environment:
 
 Precedence: defaults < config file < environment (completed from .env) < flags.
 Exit codes: 0 ok or nothing to do, 1 a migration or hook failed, 2 usage/config/module error,
-  3 lock timeout, 4 validation (drift, missing, dirty, out-of-order), 5 database unreachable,
+  3 lock timeout, 4 validation (drift, missing, dirty, out-of-order, lint errors), 5 database unreachable,
   130 interrupted. Run \`modkit <command> --help\` for a command's flags.`;
 
 declare const __MODKIT_VERSION__: string | undefined;

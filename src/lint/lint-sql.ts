@@ -34,7 +34,7 @@ export function lintSql(sql: string, parser: PostgresParser, options: LintSqlOpt
   const ranges: { first: number; last: number }[] = [];
   const parsed = parser.parse(sql);
   if (!parsed.ok) {
-    const line = parsed.position === undefined ? 1 : lineOf(parsed.position);
+    const line = parsed.line ?? 1;
     raw.push({ rule: 'syntax', line, message: `${parsed.message} (PostgreSQL's parser; nothing of this file can run): fix the statement at line ${line}` });
   } else {
     const state = new FileState(options.transactional);

@@ -18,7 +18,12 @@ export interface ParsedStatement {
 
 export type ParseOutcome =
   | { readonly ok: true; readonly statements: readonly ParsedStatement[] }
-  | { readonly ok: false; readonly message: string; /** Byte offset of the error, when the parser gives one. */ readonly position?: number };
+  | {
+      readonly ok: false;
+      readonly message: string;
+      /** 1-based line of the error, when the parser gives a position (PostgreSQL counts it in characters, not bytes). */
+      readonly line?: number;
+    };
 
 export interface PostgresParser {
   parse(sql: string): ParseOutcome;
@@ -46,7 +51,7 @@ function parseWith(lib: LibPgQuery, sql: string): ParseOutcome {
   } catch (error) {
     const details = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
     const position = details?.cursorPosition;
-    return { ok: false, message: (error as Error).message, ...(position !== undefined && position >= 0 ? { position } : {}) };
+    return { ok: false, message: (error as Error).message, ...(position !== undefined && position >= 0 ? { line: lineOfCharacter(sql, position) } : {}) };
   }
   const total = Buffer.byteLength(sql);
   const statements = (result.stmts ?? []).flatMap((raw) => {
@@ -57,4 +62,15 @@ function parseWith(lib: LibPgQuery, sql: string): ParseOutcome {
     return [{ stmt: raw.stmt, start, end }];
   });
   return { ok: true, statements };
+}
+
+/** The 1-based line of the `position`-th character (code point) of `text`. */
+function lineOfCharacter(text: string, position: number): number {
+  let line = 1;
+  let index = 0;
+  for (const char of text) {
+    if (index++ >= position) break;
+    if (char === '\n') line += 1;
+  }
+  return line;
 }

@@ -14,6 +14,7 @@ const FILES: Readonly<Record<string, string>> = {
   // syntax
   '0101_syntax_bad.sql': 'CREATE TABLE broken (\n  id int,\n);\n',
   '0102_syntax_good.sql': 'CREATE TABLE fine (id int);\n',
+  '0103_syntax_after_accents.sql': "-- crème brûlée, naïve café ☕ 🎉\nINSERT INTO menu VALUES ('crème brûlée');\nCREATE TABLE (x int);\n",
   // needs-no-transaction
   '0201_concurrently_in_tx.sql': '-- an index on a live table\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n',
   '0202_concurrently_no_tx.sql': '-- modkit:no-transaction\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n',
@@ -77,6 +78,8 @@ describe('lint rules (library API, real files)', () => {
     expect(findings('0101_syntax_bad')).toEqual([expect.objectContaining({ rule: 'syntax', severity: 'error', line: 3 })]);
     expect(findings('0101_syntax_bad')[0]!.message).toMatch(/syntax error at or near "\)"/);
     expect(rules('0102_syntax_good')).toEqual([]);
+    // PostgreSQL reports the position in characters: the line is still right after multi-byte ones.
+    expect(findings('0103_syntax_after_accents').map((f) => [f.rule, f.line])).toEqual([['syntax', 3]]);
   });
 
   it('needs-no-transaction: CONCURRENTLY or VACUUM without the no-transaction marker is an error', () => {
@@ -159,7 +162,7 @@ describe('lint rules (library API, real files)', () => {
   it('skips script migrations with a note, and counts errors, warnings and ignored findings', () => {
     expect(report.notLinted).toEqual([{ module: 'app', reason: 'script', engine: 'PostgreSQL', ids: ['0902_script'] }]);
     expect(report.migrations.some((m) => m.id === '0902_script')).toBe(false);
-    expect(report.errors).toBe(3); // syntax, two needs-no-transaction
+    expect(report.errors).toBe(4); // two syntax, two needs-no-transaction
     expect(report.ignored).toBe(3);
   });
 });
