@@ -29,6 +29,12 @@ export interface Session {
    */
   upgradeHistory(history: ModuleHistory): Promise<HistoryUpgrade | undefined>;
 
+  /**
+   * The body as this engine will run it, when that differs from what its file asks: MariaDB/MySQL
+   * commit DDL implicitly, so every migration there runs outside a transaction (started/applied
+   * bookkeeping). Error messages and results describe the body returned here.
+   */
+  asRun?(body: MigrationBody): MigrationBody;
   /** Runs one migration step and records it, as this engine does it best. Returns the duration in ms. */
   apply(step: MigrationStep, context: StepContext): Promise<number>;
   /** Runs `work` (history writes of baseline and repair) in one transaction. */

@@ -1,0 +1,240 @@
+import type { DatabaseTarget } from '../../config/types.js';
+import { UsageError } from '../../errors.js';
+import { redactUrl } from '../../config/redact-url.js';
+import { unreachableError } from '../connection-errors.js';
+import type { HistoryDialect } from '../history-store.js';
+import type { Knex } from '../knex-types.js';
+import type { MigrationBody } from '../../modules/load-body.js';
+import { SessionBase, type BlockerWatch, type StepTimeouts } from '../session-base.js';
+import type { MigrationStep, Session, StepContext } from '../session.js';
+import type { SqlStatement } from '../split-sql.js';
+import { connectMysql, databaseOf, driverOptions, MysqlConnection, SESSION_SETUP, type ServerFlavour } from './mysql-connection.js';
+import { mysqlHistory } from './mysql-history.js';
+import { MysqlRunLock, takeWorkSlot } from './mysql-lock.js';
+import { splitMysqlStatements } from './split-mysql.js';
+
+/** ER_BAD_DB_ERROR: the URL's database does not exist. */
+const UNKNOWN_DATABASE = 1049;
+/** ER_LOCK_WAIT_TIMEOUT: a row lock (innodb_lock_wait_timeout) or metadata lock (lock_wait_timeout) wait gave up. */
+const LOCK_WAIT_TIMEOUT = 1205;
+
+/**
+ * Opens a MySQL/MariaDB session on `target`: the working connection and, unless read-only, the
+ * run lock's own connection, opened side by side. Read-only: a database that does not exist yet
+ * gives `undefined` (it reads as empty), and the session refuses writes (`TRANSACTION READ ONLY`).
+ */
+export async function openMysql(target: DatabaseTarget, options: { readonly readOnly?: boolean } = {}): Promise<Session | undefined> {
+  if (databaseOf(target.url) === '') {
+    throw new UsageError(`the MariaDB/MySQL URL "${redactUrl(target.url)}" names no database: add it as the path, e.g. mysql://user@host:3306/app`);
+  }
+  let lock: MysqlRunLock | undefined;
+  let session: MysqlSession | undefined;
+  if (!options.readOnly) lock = new MysqlRunLock(target, () => session!.joinWorkBarrier());
+  try {
+    const connection = await connectMysql(target.url);
+    if (options.readOnly) await connection.exec('SET SESSION TRANSACTION READ ONLY');
+    session = new MysqlSession(target, connection, lock);
+    return session;
+  } catch (error) {
+    await lock?.release();
+    if (options.readOnly && (error as { errno?: number }).errno === UNKNOWN_DATABASE) return undefined;
+    throw unreachableError(target.url, error);
+  }
+}
+
+/**
+ * MariaDB/MySQL: DDL commits implicitly (a migration can never be atomic with its history row),
+ * so EVERY migration takes the no-transaction path: its history row is written as `started`
+ * before the body and set to `applied` after it. A crash in between leaves the module dirty, and
+ * `repair` says what to do, exactly as for a PostgreSQL `CREATE INDEX CONCURRENTLY` file. The body
+ * runs statement by statement as the `mysql` client splits it (DELIMITER blocks included), so a
+ * failure names its line. Several connections at once (`--concurrency`) are fine.
+ */
+export class MysqlSession extends SessionBase {
+  readonly capabilities = { concurrentMigrations: true, transactionalDdl: false };
+  protected readonly dialect: HistoryDialect = mysqlHistory;
+  protected readonly knexClient = 'mysql2';
+  protected readonly transactionSql = { begin: 'START TRANSACTION', commit: 'COMMIT', rollback: 'ROLLBACK' };
+  /** The server kind, asked once when a statement timeout needs it. */
+  private flavour: ServerFlavour | undefined;
+  /** Where KILL QUERY goes from: the run lock's connection (a fork borrows its parent's). */
+  private canceller: MysqlRunLock | undefined;
+
+  constructor(
+    target: DatabaseTarget,
+    readonly connection: MysqlConnection,
+    readonly lock?: MysqlRunLock,
+  ) {
+    super(target);
+  }
+
+  protected get runner(): MysqlConnection {
+    return this.connection;
+  }
+
+  /** The callback-style mysql2 connection under the promise wrapper: what knex's mysql2 client drives. */
+  protected get driverConnection(): unknown {
+    return (this.connection.connection as unknown as { connection: unknown }).connection;
+  }
+
+  /** Takes a work slot on the working connection (see MysqlRunLock): before any statement of this run. */
+  async joinWorkBarrier(): Promise<void> {
+    const { sql, params } = takeWorkSlot(databaseOf(this.target.url));
+    await this.connection.query(sql, params);
+  }
+
+  /** Every migration, whatever its file says, goes the started/applied path (DDL commits implicitly). */
+  asRun(body: MigrationBody): MigrationBody {
+    return body.transactional ? { ...body, transactional: false } : body;
+  }
+
+  override async apply(step: MigrationStep, context: StepContext): Promise<number> {
+    if (context.timeouts?.statementMs) this.flavour ??= await this.connection.flavour();
+    return super.apply({ ...step, body: this.asRun(step.body) }, context);
+  }
+
+  protected async applySql(): Promise<number> {
+    throw new Error('internal error: MariaDB/MySQL migrations never run in a transaction of their own');
+  }
+
+  protected override splitStatements(sql: string): readonly SqlStatement[] {
+    return splitMysqlStatements(sql);
+  }
+
+  protected isStatementError(error: unknown): boolean {
+    // The server's own errors carry an errno and an SQLSTATE; a lost connection is `fatal`.
+    const e = error as { errno?: unknown; sqlState?: unknown; fatal?: boolean };
+    return typeof e?.errno === 'number' && typeof e.sqlState === 'string' && e.fatal !== true;
+  }
+
+  /** The server reports `… at line N` (of the statement sent) for syntax errors. */
+  protected override errorLine(error: unknown): number | undefined {
+    const match = /at line (\d+)\s*$/.exec(String((error as Error)?.message ?? ''));
+    return match ? Number(match[1]) : undefined;
+  }
+
+  protected override isLockTimeout(error: unknown): boolean {
+    return (error as { errno?: number })?.errno === LOCK_WAIT_TIMEOUT;
+  }
+
+  /**
+   * `dbLockTimeoutMs` → `lock_wait_timeout` (metadata locks: the ALTER that waits for a reader) and
+   * `innodb_lock_wait_timeout` (row locks), whole seconds, at least 1. `statementTimeoutMs` →
+   * MariaDB `max_statement_time` (seconds, fractional, any statement) or MySQL
+   * `max_execution_time` (ms, read-only SELECTs only: MySQL has nothing for DDL or writes).
+   */
+  protected override timeoutStatements(timeouts: StepTimeouts): string[] {
+    const settings: string[] = [];
+    if (timeouts.lockMs > 0) {
+      const seconds = Math.max(1, Math.ceil(timeouts.lockMs / 1000));
+      settings.push(`lock_wait_timeout = ${seconds}`, `innodb_lock_wait_timeout = ${seconds}`);
+    }
+    if (timeouts.statementMs > 0) {
+      settings.push(this.flavour === 'mariadb' ? `max_statement_time = ${timeouts.statementMs / 1000}` : `max_execution_time = ${Math.round(timeouts.statementMs)}`);
+    }
+    return settings.length > 0 ? [`SET SESSION ${settings.join(', ')}`] : [];
+  }
+
+  protected override async resetTimeouts(): Promise<void> {
+    const statementTimeout = this.flavour === 'mariadb' ? 'max_statement_time' : this.flavour === 'mysql' ? 'max_execution_time' : undefined;
+    const names = ['lock_wait_timeout', 'innodb_lock_wait_timeout', ...(statementTimeout ? [statementTimeout] : [])];
+    await this.connection.exec(`SET SESSION ${names.map((n) => `${n} = DEFAULT`).join(', ')}`);
+  }
+
+  /**
+   * Samples who holds open transactions from the lock's connection while a statement waits (every
+   * 250 ms), so that a lock timeout can name them. Fast statements end before the first sample.
+   */
+  protected override watchBlockers(lockMs: number): BlockerWatch | undefined {
+    const via = this.lock ?? this.canceller;
+    if (!via) return undefined;
+    const id = this.connection.id;
+    let seen: string[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const sample = (delayMs: number) => {
+      timer = setTimeout(() => {
+        void via.blockersOf(id).then(
+          (blockers) => {
+            if (blockers.length > 0) seen = blockers;
+            if (timer) sample(250);
+          },
+          () => undefined,
+        );
+      }, delayMs);
+    };
+    sample(Math.min(250, lockMs / 2));
+    return {
+      stop: () => {
+        clearTimeout(timer);
+        timer = undefined;
+        return seen;
+      },
+    };
+  }
+
+  protected plainKnexConfig(): Knex.Config {
+    const { sql, params } = takeWorkSlot(databaseOf(this.target.url));
+    return {
+      client: 'mysql2',
+      connection: driverOptions(this.target.url) as Knex.MySql2ConnectionConfig,
+      pool: {
+        min: 0,
+        max: 1,
+        // UTC like ours, and its connection works for this run too, so it joins the work barrier.
+        afterCreate(connection: CallbackConnection, done: (error: Error | null, connection: CallbackConnection) => void) {
+          connection.query(SESSION_SETUP, (error) => {
+            if (error) return done(error, connection);
+            connection.query(sql, params, (slotError) => done(slotError, connection));
+          });
+        },
+      },
+    };
+  }
+
+  async fork(): Promise<Session> {
+    const connection = await connectMysql(this.target.url).catch((error: unknown) => {
+      throw unreachableError(this.target.url, error);
+    });
+    const forked = new MysqlSession(this.target, connection);
+    forked.canceller = this.lock ?? this.canceller;
+    forked.flavour = this.flavour;
+    await forked.joinWorkBarrier();
+    return forked;
+  }
+
+  async cancel(): Promise<void> {
+    const via = this.lock ?? this.canceller;
+    if (via) {
+      await via.cancel(this.connection.id);
+      return;
+    }
+    const killer = await connectMysql(this.target.url);
+    try {
+      await killer.query('KILL QUERY ?', [this.connection.id]);
+    } finally {
+      await killer.close();
+    }
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    // The working connection first: its work slot goes with it, so the next run need not wait for it.
+    await this.connection.close();
+    await this.lock?.release();
+  }
+}
+
+interface CallbackConnection {
+  query(sql: string, callback: (error: Error | null) => void): void;
+  query(sql: string, params: readonly unknown[], callback: (error: Error | null) => void): void;
+}
+
+/** knex settings of the pool modules get at run time (`ctx.db`): the URL as given, the server's own session settings. */
+export function mysqlRuntimeKnexConfig(target: DatabaseTarget): Knex.Config {
+  return {
+    client: 'mysql2',
+    connection: { uri: target.url, connectTimeout: driverOptions(target.url).connectTimeout } as Knex.MySql2ConnectionConfig,
+    // min 0: no idle connection is held open for a module that never queries.
+    pool: { min: 0, max: 10 },
+  };
+}
