@@ -333,7 +333,7 @@ export abstract class SessionBase implements Session {
     await this.runScript(step, (await this.scripts()).plain(), context);
   }
 
-  private async runScript(step: MigrationStep, db: Knex, context: StepContext): Promise<void> {
+  protected async runScript(step: MigrationStep, db: Knex, context: StepContext): Promise<void> {
     if (step.body.format !== 'script') throw new Error('not a script migration');
     try {
       // A script may wait on timers or I/O that no database cancel reaches: stop waiting for it,
@@ -344,14 +344,14 @@ export abstract class SessionBase implements Session {
     }
   }
 
-  private async scripts(): Promise<ScriptKnex> {
+  protected async scripts(): Promise<ScriptKnex> {
     this.knex ??= await scriptKnex(this.knexClient, () => this.plainKnexConfig());
     return this.knex;
   }
 }
 
 /** A knex transaction as a SqlRunner, for the history write inside a script's transaction. */
-function knexRunner(trx: Knex.Transaction): SqlRunner {
+export function knexRunner(trx: Knex.Transaction): SqlRunner {
   return {
     async query(sql, params = []) {
       await trx.raw(sql, params as Knex.RawBinding[]);

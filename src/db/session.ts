@@ -29,12 +29,6 @@ export interface Session {
    */
   upgradeHistory(history: ModuleHistory): Promise<HistoryUpgrade | undefined>;
 
-  /**
-   * The body as this engine will run it, when that differs from what its file asks: MariaDB/MySQL
-   * commit DDL implicitly, so every migration there runs outside a transaction (started/applied
-   * bookkeeping). Error messages and results describe the body returned here.
-   */
-  asRun?(body: MigrationBody): MigrationBody;
   /** Runs one migration step and records it, as this engine does it best. Returns the duration in ms. */
   apply(step: MigrationStep, context: StepContext): Promise<number>;
   /** Runs `work` (history writes of baseline and repair) in one transaction. */
@@ -120,6 +114,13 @@ export interface RunLock {
 
 /** A migration's own body failed (its SQL or its script): the user's migration is at fault. */
 export class BodyError extends Error {
+  /**
+   * Set by an engine that can tell only after the failure what it left behind (MariaDB/MySQL: DDL
+   * commits implicitly, so a migration is undone entirely only if it ran no DDL): true when the
+   * module is now dirty, false when everything was rolled back. Unset: as the body declared.
+   */
+  leftDirty?: boolean;
+
   constructor(
     override readonly cause: unknown,
     /** The 1-based line in the body's text, when the engine can tell. */

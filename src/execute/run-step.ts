@@ -38,8 +38,7 @@ export async function runStep(
   const base = { module: migration.module, id: migration.id, direction, ...(migration.file ? { file: migration.file } : {}) };
   const elapsed = stopwatch();
   try {
-    const loaded = await loadBody(migration, direction);
-    const body = loaded && (session.asRun?.(loaded) ?? loaded);
+    const body = await loadBody(migration, direction);
     if (!body) {
       throw new ModkitError('usage', `migration ${migration.module}/${migration.id} has no ${direction} to run`, {
         details: { module: migration.module, id: migration.id },

@@ -84,3 +84,11 @@ export async function countRows(target: TestTarget, sqlFrom: string): Promise<nu
   const [row] = await queryTarget<{ n: unknown }>(target, `SELECT count(*) AS n FROM ${sqlFrom}`);
   return Number(row?.n);
 }
+
+/**
+ * Whether DDL is transactional on `engine` (a failed migration with DDL rolls back entirely).
+ * MariaDB/MySQL commit implicitly before DDL: a failed migration leaves the module dirty instead.
+ */
+export function hasTransactionalDdl(engine: TestEngine): boolean {
+  return engine !== 'mysql';
+}

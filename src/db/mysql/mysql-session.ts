@@ -2,11 +2,11 @@ import type { DatabaseTarget } from '../../config/types.js';
 import { UsageError } from '../../errors.js';
 import { redactUrl } from '../../config/redact-url.js';
 import { unreachableError } from '../connection-errors.js';
-import type { HistoryDialect } from '../history-store.js';
+import { historySql, STATE_APPLIED, STATE_STARTED, type HistoryDialect, type SqlRunner } from '../history-store.js';
 import type { Knex } from '../knex-types.js';
-import type { MigrationBody } from '../../modules/load-body.js';
-import { SessionBase, type BlockerWatch, type StepTimeouts } from '../session-base.js';
-import type { MigrationStep, Session, StepContext } from '../session.js';
+import { knexRunner, SessionBase, type BlockerWatch, type StepTimeouts } from '../session-base.js';
+import { BodyError, bookkeeping, LockTimeoutError, type MigrationStep, type Session, type StepContext } from '../session.js';
+import { stopwatch } from '../../util/stopwatch.js';
 import type { SqlStatement } from '../split-sql.js';
 import { connectMysql, databaseOf, driverOptions, MysqlConnection, SESSION_SETUP, type ServerFlavour } from './mysql-connection.js';
 import { mysqlHistory } from './mysql-history.js';
@@ -43,12 +43,12 @@ export async function openMysql(target: DatabaseTarget, options: { readonly read
 }
 
 /**
- * MariaDB/MySQL: DDL commits implicitly (a migration can never be atomic with its history row),
- * so EVERY migration takes the no-transaction path: its history row is written as `started`
- * before the body and set to `applied` after it. A crash in between leaves the module dirty, and
- * `repair` says what to do, exactly as for a PostgreSQL `CREATE INDEX CONCURRENTLY` file. The body
- * runs statement by statement as the `mysql` client splits it (DELIMITER blocks included), so a
- * failure names its line. Several connections at once (`--concurrency`) are fine.
+ * MariaDB/MySQL: DDL commits implicitly, so a migration with DDL can never be atomic with its
+ * history row: its row is written as `started` before the body and set to `applied` after it (see
+ * {@link MysqlSession.apply}). A crash in between leaves the module dirty, and `repair` says what
+ * to do, exactly as for a PostgreSQL `CREATE INDEX CONCURRENTLY` file. The body runs statement by
+ * statement as the `mysql` client splits it (DELIMITER blocks included), so a failure names its
+ * line. Several connections at once (`--concurrency`) are fine.
  */
 export class MysqlSession extends SessionBase {
   readonly capabilities = { concurrentMigrations: true, transactionalDdl: false };
@@ -83,18 +83,99 @@ export class MysqlSession extends SessionBase {
     await this.connection.query(sql, params);
   }
 
-  /** Every migration, whatever its file says, goes the started/applied path (DDL commits implicitly). */
-  asRun(body: MigrationBody): MigrationBody {
-    return body.transactional ? { ...body, transactional: false } : body;
-  }
-
+  /**
+   * A migration in a transaction WITH its history row written as `started` first:
+   *
+   *     START TRANSACTION; INSERT … 'started'; body…; UPDATE … 'applied'; COMMIT
+   *
+   * MySQL commits implicitly before each DDL statement, which commits the `started` row with it:
+   * from the first DDL on, a failure or a crash leaves the module dirty (the usual message, then
+   * `repair`), exactly what happened. A body of data changes only stays one transaction with its
+   * row: a failure or a crash rolls it back entirely and the module stays clean. Which of the two
+   * happened is read back after a failure (`BodyError.leftDirty`), so the message says what is true.
+   * A file with the no-transaction marker runs statement by statement with autocommit.
+   */
   override async apply(step: MigrationStep, context: StepContext): Promise<number> {
     if (context.timeouts?.statementMs) this.flavour ??= await this.connection.flavour();
-    return super.apply({ ...step, body: this.asRun(step.body) }, context);
+    if (!step.body.transactional) return super.apply(step, context);
+    const elapsed = stopwatch();
+    const timeouts = context.timeouts ? this.timeoutStatements(context.timeouts) : [];
+    for (const statement of timeouts) await this.connection.exec(statement);
+    try {
+      if (step.body.format === 'script') await this.applyScriptMarked(step, context, elapsed);
+      else await this.applySqlMarked(step, step.body.sql, context, elapsed);
+      return elapsed();
+    } catch (error) {
+      if (error instanceof BodyError) error.leftDirty = await this.leftStarted(step);
+      throw error;
+    } finally {
+      if (timeouts.length > 0) await this.resetTimeouts().catch(() => undefined);
+    }
   }
 
+  /** Unused: {@link apply} runs every transactional migration with its `started` mark. */
   protected async applySql(): Promise<number> {
-    throw new Error('internal error: MariaDB/MySQL migrations never run in a transaction of their own');
+    throw new Error('internal error: MariaDB/MySQL migrations run through MysqlSession.apply');
+  }
+
+  private async applySqlMarked(step: MigrationStep, sql: string, context: StepContext, elapsed: () => number): Promise<void> {
+    await this.connection.exec('START TRANSACTION');
+    try {
+      await this.mark(this.connection, step, context, 'started');
+      // Statement by statement: each failure names its line, and a lock timeout retries the one
+      // statement (MySQL rolls back only the statement that timed out; the transaction goes on).
+      await this.runStatements(sql, context);
+      await this.mark(this.connection, step, context, 'done', elapsed());
+      await this.connection.exec('COMMIT');
+    } catch (error) {
+      await this.connection.exec('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** A script: the same marks, in a knex transaction on this connection (its `db.transaction()` nests as a savepoint). */
+  private async applyScriptMarked(step: MigrationStep, context: StepContext, elapsed: () => number): Promise<void> {
+    const knex = await this.scripts();
+    try {
+      await knex.transaction(this.driverConnection, async (trx) => {
+        const runner = knexRunner(trx);
+        await this.mark(runner, step, context, 'started');
+        await this.runScript(step, trx, context);
+        await this.mark(runner, step, context, 'done', elapsed());
+      });
+    } catch (error) {
+      const cause = error instanceof BodyError ? error.cause : error;
+      if (this.isLockTimeout(cause)) throw new LockTimeoutError(cause, undefined, [], context.timeouts?.lockMs ?? 0);
+      throw error;
+    }
+  }
+
+  /** The history row before the body (`started`) and after it (`applied`, or gone after a down). */
+  private async mark(runner: SqlRunner, step: MigrationStep, context: StepContext, when: 'started' | 'done', durationMs = 0): Promise<void> {
+    const { table, migration, direction } = step;
+    const { dialect } = this;
+    if (when === 'started') {
+      if (direction === 'up') {
+        const row = { version: migration.id, checksum: migration.checksum, durationMs: 0, state: STATE_STARTED, runId: context.runId } as const;
+        await bookkeeping(table, 'mark-started', () => runner.query(historySql.insert(dialect, table), historySql.insertValues(row)));
+      } else {
+        await bookkeeping(table, 'mark-started', () => runner.query(historySql.markStarted(dialect, table), [STATE_STARTED, migration.id]));
+      }
+    } else if (direction === 'up') {
+      await bookkeeping(table, 'mark-applied', () => runner.query(historySql.markApplied(dialect, table), [STATE_APPLIED, durationMs, migration.id]));
+    } else {
+      await bookkeeping(table, 'delete', () => runner.query(historySql.delete(dialect, table), [migration.id]));
+    }
+  }
+
+  /** After a failure: did an implicit commit keep the `started` row (dirty), or did it roll back too? */
+  private async leftStarted(step: MigrationStep): Promise<boolean | undefined> {
+    try {
+      const rows = await this.connection.query<{ state: string }>(`SELECT state FROM ${this.dialect.tableRef(step.table)} WHERE version = ?`, [step.migration.id]);
+      return rows[0]?.state === STATE_STARTED;
+    } catch {
+      return undefined;
+    }
   }
 
   protected override splitStatements(sql: string): readonly SqlStatement[] {
