@@ -8,11 +8,13 @@ import { knexRunner, SessionBase, type BlockerWatch, type StepTimeouts } from '.
 import { BodyError, bookkeeping, LockTimeoutError, type MigrationStep, type Session, type StepContext } from '../session.js';
 import { stopwatch } from '../../util/stopwatch.js';
 import type { SqlStatement } from '../split-sql.js';
-import { connectMysql, databaseOf, driverOptions, MysqlConnection, SESSION_SETUP, type ServerFlavour } from './mysql-connection.js';
+import { connectMysql, databaseOf, driverOptions, MysqlConnection, SESSION_SETUP, type ServerTraits } from './mysql-connection.js';
 import { mysqlHistory } from './mysql-history.js';
 import { MysqlRunLock, takeWorkSlot } from './mysql-lock.js';
 import { splitMysqlStatements } from './split-mysql.js';
 
+/** How long `applied` marks may wait uncommitted (group commit, see MysqlSession.apply). */
+const GROUP_COMMIT_MS = 200;
 /** ER_BAD_DB_ERROR: the URL's database does not exist. */
 const UNKNOWN_DATABASE = 1049;
 /** ER_LOCK_WAIT_TIMEOUT: a row lock (innodb_lock_wait_timeout) or metadata lock (lock_wait_timeout) wait gave up. */
@@ -55,8 +57,8 @@ export class MysqlSession extends SessionBase {
   protected readonly dialect: HistoryDialect = mysqlHistory;
   protected readonly knexClient = 'mysql2';
   protected readonly transactionSql = { begin: 'START TRANSACTION', commit: 'COMMIT', rollback: 'ROLLBACK' };
-  /** The server kind, asked once when a statement timeout needs it. */
-  private flavour: ServerFlavour | undefined;
+  /** The server's kind and lock-timeout behaviour, asked once when a migration has timeouts. */
+  private traits: ServerTraits | undefined;
   /** Where KILL QUERY goes from: the run lock's connection (a fork borrows its parent's). */
   private canceller: MysqlRunLock | undefined;
 
@@ -86,21 +88,28 @@ export class MysqlSession extends SessionBase {
   /**
    * A migration in a transaction WITH its history row written as `started` first:
    *
-   *     START TRANSACTION; INSERT … 'started'; body…; UPDATE … 'applied'; COMMIT
+   *     SAVEPOINT m; INSERT … 'started'; body…; UPDATE … 'applied'
    *
    * MySQL commits implicitly before each DDL statement, which commits the `started` row with it:
    * from the first DDL on, a failure or a crash leaves the module dirty (the usual message, then
    * `repair`), exactly what happened. A body of data changes only stays one transaction with its
-   * row: a failure or a crash rolls it back entirely and the module stays clean. Which of the two
+   * row: a failure rolls it back to the savepoint and the module stays clean. Which of the two
    * happened is read back after a failure (`BodyError.leftDirty`), so the message says what is true.
-   * A file with the no-transaction marker runs statement by statement with autocommit.
+   *
+   * Group commit: the `applied` mark is left uncommitted; the next migration's first DDL commits it
+   * together with that migration's `started` row (one commit where a migration would otherwise
+   * need two), and `flush` (or ~200 ms) commits what is left. A crash in that window shows a
+   * migration that had finished as dirty, never the reverse: the check then finds it done, and
+   * `repair` records it. A file with the no-transaction marker runs with autocommit.
    */
   override async apply(step: MigrationStep, context: StepContext): Promise<number> {
-    if (context.timeouts?.statementMs) this.flavour ??= await this.connection.flavour();
+    this.traits ??= await this.connection.traits();
     if (!step.body.transactional) return super.apply(step, context);
+    // A server that rolls back the whole transaction on a lock timeout would take earlier marks with it.
+    if (this.traits.rollbackOnTimeout || (this.pendingSince && this.pendingSince() >= GROUP_COMMIT_MS)) await this.flush();
     const elapsed = stopwatch();
-    const timeouts = context.timeouts ? this.timeoutStatements(context.timeouts) : [];
-    for (const statement of timeouts) await this.connection.exec(statement);
+    await this.useTimeouts(context.timeouts ? this.timeoutStatements(context.timeouts) : []);
+    this.inMarkedTransaction = true;
     try {
       if (step.body.format === 'script') await this.applyScriptMarked(step, context, elapsed);
       else await this.applySqlMarked(step, step.body.sql, context, elapsed);
@@ -109,8 +118,34 @@ export class MysqlSession extends SessionBase {
       if (error instanceof BodyError) error.leftDirty = await this.leftStarted(step);
       throw error;
     } finally {
-      if (timeouts.length > 0) await this.resetTimeouts().catch(() => undefined);
+      this.inMarkedTransaction = false;
     }
+  }
+
+  /** Set while a migration runs in its marked transaction (see {@link apply}). */
+  private inMarkedTransaction = false;
+  /** Since when `applied` marks wait uncommitted (group commit), if any do. */
+  private pendingSince: (() => number) | undefined;
+  /** The session timeouts now in force (the SET statement sent), '' for the server's defaults. */
+  private timeoutsInForce = '';
+
+  /** Sets the session's timeouts for a migration, only when they differ from those in force (no round trip per migration). */
+  private async useTimeouts(statements: readonly string[]): Promise<void> {
+    const wanted = statements.join('; ');
+    if (wanted === this.timeoutsInForce) return;
+    if (wanted === '') await this.resetTimeouts();
+    else for (const statement of statements) await this.connection.exec(statement);
+    this.timeoutsInForce = wanted;
+  }
+
+  /**
+   * A lock timeout is retried statement by statement — unless the server rolled back the whole
+   * transaction (`innodb_rollback_on_timeout`) inside a marked transaction: then what came before
+   * is gone, and the failure is reported as it is, not retried.
+   */
+  protected override bodyError(error: unknown, line: number | undefined, blockers: readonly string[], context?: StepContext): BodyError {
+    if (this.isLockTimeout(error) && this.inMarkedTransaction && this.traits?.rollbackOnTimeout) return new BodyError(error, line);
+    return super.bodyError(error, line, blockers, context);
   }
 
   /** Unused: {@link apply} runs every transactional migration with its `started` mark. */
@@ -119,23 +154,53 @@ export class MysqlSession extends SessionBase {
   }
 
   private async applySqlMarked(step: MigrationStep, sql: string, context: StepContext, elapsed: () => number): Promise<void> {
-    await this.connection.exec('START TRANSACTION');
+    const c = this.connection;
+    // Earlier migrations' uncommitted `applied` marks stay in the open transaction.
+    if (c.inTransaction !== true) await c.exec('START TRANSACTION');
+    this.pendingSince ??= stopwatch();
+    await c.exec('SAVEPOINT modkit_migration');
     try {
-      await this.mark(this.connection, step, context, 'started');
+      await this.mark(c, step, context, 'started');
       // Statement by statement: each failure names its line, and a lock timeout retries the one
       // statement (MySQL rolls back only the statement that timed out; the transaction goes on).
       await this.runStatements(sql, context);
-      await this.mark(this.connection, step, context, 'done', elapsed());
-      await this.connection.exec('COMMIT');
+      // After DDL the session is in autocommit: reopen a transaction so that the mark waits for
+      // the next implicit commit (or flush) instead of paying a commit of its own.
+      if (c.inTransaction === false) await c.exec('START TRANSACTION');
+      await this.mark(c, step, context, 'done', elapsed());
     } catch (error) {
-      await this.connection.exec('ROLLBACK').catch(() => undefined);
+      await this.undoMigration();
       throw error;
     }
+  }
+
+  /**
+   * After a failure: without an implicit commit since the savepoint, this migration alone is undone
+   * and what came before it committed; after one, the savepoint is gone with it, and whatever the
+   * statements after the DDL left open is rolled back.
+   */
+  private async undoMigration(): Promise<void> {
+    const c = this.connection;
+    try {
+      await c.exec('ROLLBACK TO SAVEPOINT modkit_migration');
+      await c.exec('COMMIT');
+    } catch {
+      await c.exec('ROLLBACK').catch(() => undefined);
+    }
+    this.pendingSince = undefined;
+  }
+
+  /** Commits the `applied` marks that wait (group commit). */
+  override async flush(): Promise<void> {
+    if (!this.pendingSince) return;
+    await this.connection.exec('COMMIT');
+    this.pendingSince = undefined;
   }
 
   /** A script: the same marks, in a knex transaction on this connection (its `db.transaction()` nests as a savepoint). */
   private async applyScriptMarked(step: MigrationStep, context: StepContext, elapsed: () => number): Promise<void> {
     const knex = await this.scripts();
+    await this.flush(); // knex's BEGIN would commit the waiting marks implicitly anyway
     try {
       await knex.transaction(this.driverConnection, async (trx) => {
         const runner = knexRunner(trx);
@@ -147,6 +212,8 @@ export class MysqlSession extends SessionBase {
       const cause = error instanceof BodyError ? error.cause : error;
       if (this.isLockTimeout(cause)) throw new LockTimeoutError(cause, undefined, [], context.timeouts?.lockMs ?? 0);
       throw error;
+    } finally {
+      this.connection.inTransaction = undefined; // knex drove the connection: its state is not tracked
     }
   }
 
@@ -211,13 +278,15 @@ export class MysqlSession extends SessionBase {
       settings.push(`lock_wait_timeout = ${seconds}`, `innodb_lock_wait_timeout = ${seconds}`);
     }
     if (timeouts.statementMs > 0) {
-      settings.push(this.flavour === 'mariadb' ? `max_statement_time = ${timeouts.statementMs / 1000}` : `max_execution_time = ${Math.round(timeouts.statementMs)}`);
+      settings.push(this.traits?.flavour === 'mariadb' ? `max_statement_time = ${timeouts.statementMs / 1000}` : `max_execution_time = ${Math.round(timeouts.statementMs)}`);
     }
     return settings.length > 0 ? [`SET SESSION ${settings.join(', ')}`] : [];
   }
 
   protected override async resetTimeouts(): Promise<void> {
-    const statementTimeout = this.flavour === 'mariadb' ? 'max_statement_time' : this.flavour === 'mysql' ? 'max_execution_time' : undefined;
+    this.timeoutsInForce = '';
+    const flavour = this.traits?.flavour;
+    const statementTimeout = flavour === 'mariadb' ? 'max_statement_time' : flavour === 'mysql' ? 'max_execution_time' : undefined;
     const names = ['lock_wait_timeout', 'innodb_lock_wait_timeout', ...(statementTimeout ? [statementTimeout] : [])];
     await this.connection.exec(`SET SESSION ${names.map((n) => `${n} = DEFAULT`).join(', ')}`);
   }
@@ -278,7 +347,7 @@ export class MysqlSession extends SessionBase {
     });
     const forked = new MysqlSession(this.target, connection);
     forked.canceller = this.lock ?? this.canceller;
-    forked.flavour = this.flavour;
+    forked.traits = this.traits;
     await forked.joinWorkBarrier();
     return forked;
   }
@@ -298,6 +367,7 @@ export class MysqlSession extends SessionBase {
   }
 
   override async close(): Promise<void> {
+    await this.flush().catch(() => undefined);
     await super.close();
     // The working connection first: its work slot goes with it, so the next run need not wait for it.
     await this.connection.close();
