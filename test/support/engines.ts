@@ -92,3 +92,8 @@ export async function countRows(target: TestTarget, sqlFrom: string): Promise<nu
 export function hasTransactionalDdl(engine: TestEngine): boolean {
   return engine !== 'mysql';
 }
+
+/** `DROP INDEX` as each engine spells it (MariaDB/MySQL name the table). */
+export function dropIndexSql(target: TestTarget, index: string, table: string): string {
+  return target.engine === 'mysql' ? `DROP INDEX ${index} ON ${table}` : `DROP INDEX ${index}`;
+}
