@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: modkit's `migrate --only` against knex's own `migrate:latest`, as whole
- * processes, on SQLite and PostgreSQL. Options: `npm run bench -- --help`.
+ * processes, on SQLite, PostgreSQL and MariaDB/MySQL. Options: `npm run bench -- --help`.
  * Progress goes to stderr, the table to stdout.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,11 +36,11 @@ async function runWorkload(modules, reps, { full }) {
       const applyTools = [...tools];
       if (full) {
         applyTools.push({ name: 'floor', command: cmd.floor });
-        if (engine === 'postgres') {
+        if (engine === 'postgres' || engine === 'mysql') {
           for (const n of options.concurrency) applyTools.push({ name: `modkit -c${n}`, command: (db) => cmd.modkit(db, ['--concurrency', String(n)]) });
         }
       }
-      const ctx = { engine, reps, dir, pgUrl: options.pgUrl, log };
+      const ctx = { engine, reps, dir, pgUrl: options.pgUrl, mysqlUrl: options.mysqlUrl, log };
       const apply = summarizeAll(await benchApply({ ...ctx, tools: applyTools }));
       const noop = summarizeAll(await benchNoop({ ...ctx, tools }));
       results.push({ engine, apply, 'no-op': noop });
@@ -55,7 +55,7 @@ async function runWorkload(modules, reps, { full }) {
   }
 }
 
-const env = await describeEnvironment({ engines: options.engines, pgUrl: options.pgUrl, repo });
+const env = await describeEnvironment({ engines: options.engines, pgUrl: options.pgUrl, mysqlUrl: options.mysqlUrl, repo });
 const base = await runWorkload(options.modules, options.reps, { full: true });
 let scale;
 if (options.scale) {

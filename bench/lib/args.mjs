@@ -1,6 +1,6 @@
 /**
  * Command-line options of `npm run bench` (`npm run bench -- --help`).
- * Defaults are the issue's workload: 50 modules x 20 migrations, both engines.
+ * Defaults are the issue's workload: 50 modules x 20 migrations, every engine.
  */
 import { parseArgs } from 'node:util';
 
@@ -9,10 +9,12 @@ const HELP = `usage: npm run bench -- [options]
   --modules M          modules in the workload (default 50)
   --migrations K       migrations per module (default 20)
   --reps N             timed repetitions per tool and phase (default 7)
-  --engines LIST       sqlite,postgres (default both)
+  --engines LIST       sqlite,postgres,mysql (default all three)
   --pg-url URL         admin URL for PostgreSQL; fresh databases are created and dropped there
                        (default $MODKIT_BENCH_PG_URL, $MODKIT_TEST_PG_URL, or postgres://postgres@127.0.0.1:5432/postgres)
-  --concurrency LIST   extra modkit apply runs with --concurrency N on PostgreSQL (default 2,4)
+  --mysql-url URL      admin URL for MariaDB/MySQL; fresh databases are created and dropped there
+                       (default $MODKIT_BENCH_MYSQL_URL, $MODKIT_TEST_MYSQL_URL, or mysql://root@127.0.0.1:3306/test)
+  --concurrency LIST   extra modkit apply runs with --concurrency N on PostgreSQL and MariaDB (default 2,4)
   --modkit-format F    sql (default) or mjs: modkit migrations as .mjs scripts calling db.raw, like knex's
   --scale              also run a workload 10x larger (M*10 modules) and report the growth ratio
   --scale-reps N       repetitions for the scale run (default 3)
@@ -26,8 +28,9 @@ export function parseBenchArgs(argv) {
       modules: { type: 'string', default: '50' },
       migrations: { type: 'string', default: '20' },
       reps: { type: 'string', default: '7' },
-      engines: { type: 'string', default: 'sqlite,postgres' },
+      engines: { type: 'string', default: 'sqlite,postgres,mysql' },
       'pg-url': { type: 'string' },
+      'mysql-url': { type: 'string' },
       concurrency: { type: 'string', default: '2,4' },
       'modkit-format': { type: 'string', default: 'sql' },
       scale: { type: 'boolean', default: false },
@@ -47,7 +50,7 @@ export function parseBenchArgs(argv) {
     return n;
   };
   const engines = values.engines.split(',').map((e) => e.trim()).filter(Boolean);
-  for (const e of engines) if (!['sqlite', 'postgres'].includes(e)) throw new Error(`unknown engine ${e}`);
+  for (const e of engines) if (!['sqlite', 'postgres', 'mysql'].includes(e)) throw new Error(`unknown engine ${e}`);
   if (!['sql', 'mjs'].includes(values['modkit-format'])) throw new Error('--modkit-format must be sql or mjs');
   return {
     modules: int('modules'),
@@ -55,6 +58,7 @@ export function parseBenchArgs(argv) {
     reps: int('reps'),
     engines,
     pgUrl: values['pg-url'] ?? process.env.MODKIT_BENCH_PG_URL ?? process.env.MODKIT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    mysqlUrl: values['mysql-url'] ?? process.env.MODKIT_BENCH_MYSQL_URL ?? process.env.MODKIT_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
     concurrency: values.concurrency.split(',').filter(Boolean).map(Number).filter((n) => Number.isInteger(n) && n > 1),
     modkitFormat: values['modkit-format'],
     scale: values.scale,

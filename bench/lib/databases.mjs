@@ -1,6 +1,6 @@
 /**
- * Fresh databases for the bench: a new SQLite file, or a new PostgreSQL database created on the
- * admin URL and dropped afterwards. Creating and dropping is never inside a timed run.
+ * Fresh databases for the bench: a new SQLite file, or a new PostgreSQL or MariaDB/MySQL database
+ * created on the admin URL and dropped afterwards. Creating and dropping is never inside a timed run.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,8 +9,20 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 let counter = 0;
 
-export async function createDatabase(engine, { dir, pgUrl }) {
+export async function createDatabase(engine, { dir, pgUrl, mysqlUrl }) {
   counter += 1;
+  if (engine === 'mysql') {
+    const name = `modkit_bench_${process.pid}_${counter}`;
+    await mysqlAdmin(mysqlUrl, `CREATE DATABASE ${name}`);
+    const url = new URL(mysqlUrl);
+    url.pathname = `/${name}`;
+    return {
+      modkitUrl: url.toString(),
+      floorUrl: url.toString(),
+      knexEnv: { BENCH_ENGINE: 'mysql', BENCH_DB_URL: url.toString() },
+      drop: () => mysqlAdmin(mysqlUrl, `DROP DATABASE IF EXISTS ${name}`),
+    };
+  }
   if (engine === 'sqlite') {
     const file = join(dir, `db-${counter}.sqlite`);
     return {
@@ -43,6 +55,20 @@ async function admin(pgUrl, sql) {
   } finally {
     await client.end();
   }
+}
+
+async function mysqlAdmin(mysqlUrl, sql) {
+  const mysql = require('mysql2/promise');
+  const connection = await mysql.createConnection({ uri: mysqlUrl });
+  try {
+    return (await connection.query(sql))[0];
+  } finally {
+    await connection.end();
+  }
+}
+
+export async function mysqlServerVersion(mysqlUrl) {
+  return (await mysqlAdmin(mysqlUrl, 'SELECT VERSION() AS v'))[0].v;
 }
 
 export async function serverVersion(pgUrl) {

@@ -1,11 +1,11 @@
 /** What the numbers were measured on: machine, Node, tool and driver versions. */
 import { cpus, totalmem, release, platform } from 'node:os';
 import { createRequire } from 'node:module';
-import { serverVersion } from './databases.mjs';
+import { mysqlServerVersion, serverVersion } from './databases.mjs';
 
 const require = createRequire(import.meta.url);
 
-export async function describeEnvironment({ engines, pgUrl, repo }) {
+export async function describeEnvironment({ engines, pgUrl, mysqlUrl, repo }) {
   const version = (name) => require(`${name}/package.json`).version;
   const Database = require('better-sqlite3');
   const memory = new Database(':memory:');
@@ -22,5 +22,7 @@ export async function describeEnvironment({ engines, pgUrl, repo }) {
     betterSqlite3: version('better-sqlite3'),
     sqlite,
     postgres: engines.includes('postgres') ? await serverVersion(pgUrl) : undefined,
+    mysql2: version('mysql2'),
+    mysql: engines.includes('mysql') ? await mysqlServerVersion(mysqlUrl) : undefined,
   };
 }

@@ -9,7 +9,8 @@ export function formatReport({ env, options, total, results, help, lint, scale }
   lines.push(`machine: ${env.cpu}, ${env.memoryGb} GB, ${env.os}`);
   lines.push(
     `versions: node ${env.node}, modkit ${env.modkit}, knex ${env.knex}, pg ${env.pg}, better-sqlite3 ${env.betterSqlite3} (SQLite ${env.sqlite})` +
-      (env.postgres ? `, PostgreSQL server ${env.postgres} (local)` : ''),
+      (env.postgres ? `, PostgreSQL server ${env.postgres} (local)` : '') +
+      (env.mysql ? `, mysql2 ${env.mysql2}, server ${env.mysql} (local)` : ''),
   );
   lines.push(
     `workload: ${options.modules} modules x ${options.migrations} migrations = ${total} CREATE TABLEs; modkit migrations as ${options.modkitFormat === 'sql' ? '.up.sql/.down.sql' : '.mjs scripts'}, knex migrations as .js; ` +

@@ -37,12 +37,12 @@ function recordFailure(samples, tool, error, log) {
 }
 
 /** (a) apply on a fresh database, each tool and repetition on its own new database. */
-export async function benchApply({ engine, tools, reps, dir, pgUrl, log }) {
+export async function benchApply({ engine, tools, reps, dir, pgUrl, mysqlUrl, log }) {
   const samples = Object.fromEntries(tools.map((t) => [t.name, []]));
   for (let rep = -1; rep < reps; rep += 1) {
     for (const tool of rotate(tools, rep + 1)) {
       if (samples[tool.name].failed) continue;
-      const db = await createDatabase(engine, { dir, pgUrl });
+      const db = await createDatabase(engine, { dir, pgUrl, mysqlUrl });
       try {
         const { argv, env } = tool.command(db);
         const sample = await measure(argv, { env, cwd: dir });
@@ -59,12 +59,12 @@ export async function benchApply({ engine, tools, reps, dir, pgUrl, log }) {
 }
 
 /** (b) the no-op rerun: each tool migrates its own database once (untimed), then reruns. */
-export async function benchNoop({ engine, tools, reps, dir, pgUrl, log }) {
+export async function benchNoop({ engine, tools, reps, dir, pgUrl, mysqlUrl, log }) {
   const samples = Object.fromEntries(tools.map((t) => [t.name, []]));
   const dbs = new Map();
   try {
     for (const tool of tools) {
-      const db = await createDatabase(engine, { dir, pgUrl });
+      const db = await createDatabase(engine, { dir, pgUrl, mysqlUrl });
       dbs.set(tool.name, db);
       const { argv, env } = tool.command(db);
       await measure(argv, { env, cwd: dir }).catch((error) => recordFailure(samples, tool, error, log));

@@ -74,5 +74,7 @@ const migrations = { directory: path.join(__dirname, 'migrations') };
 module.exports =
   process.env.BENCH_ENGINE === 'postgres'
     ? { client: 'pg', connection: process.env.BENCH_DB_URL, migrations }
+    : process.env.BENCH_ENGINE === 'mysql'
+    ? { client: 'mysql2', connection: { uri: process.env.BENCH_DB_URL }, migrations }
     : { client: 'better-sqlite3', connection: { filename: process.env.BENCH_DB_FILE }, useNullAsDefault: true, migrations };
 `;

@@ -111,7 +111,7 @@ function refuseUnsafe(project: Project, plan: RollbackPlan, histories: ReadonlyM
   if (plan.dirty.length > 0) {
     throw new ModkitError(
       'validation',
-      `refusing to roll back: ${plan.dirty.map((d) => `module "${d.module}" is dirty (no-transaction migration ${d.id} started and never finished)`).join('; ')}. ` +
+      `refusing to roll back: ${plan.dirty.map((d) => `module "${d.module}" is dirty (migration ${d.id} started outside a transaction and never finished)`).join('; ')}. ` +
         `Check what it left in the database, then run \`modkit repair --module ${plan.dirty[0]!.module}\` and roll back again.`,
       { details: { dirty: plan.dirty } },
     );

@@ -28,7 +28,8 @@ export function guardUnexpectedExit(options: { readonly json: boolean; readonly 
     const message =
       `the process was ended by user code (process.exit(${code ?? ''}) or the like) while running ${during}, before modkit finished. ` +
       'Whatever committed before it is kept: migrations already applied stay recorded, the one that was running was not recorded ' +
-      '(its transaction rolled back), modules that had started were not stopped. Remove the exit from that code and run again: ' +
+      'as applied (its transaction rolled back; where DDL commits implicitly, as on MariaDB/MySQL, what it did before stays and ' +
+      '`modkit status` shows its module dirty), modules that had started were not stopped. Remove the exit from that code and run again: ' +
       'migrate resumes where this run stopped.';
     process.exitCode = EXIT_CODES['migration-failed'];
     try {

@@ -8,20 +8,18 @@ export { isAmbiguousUrl, redactUrl, secretsOf } from './redact-url.js';
 /** The embedded default, relative to the config file's directory (SPEC §2.1). */
 export const EMBEDDED_SQLITE_PATH = '.modkit/modkit.sqlite';
 
-/** A scheme SPEC §2.1 names whose engine this build does not have yet. */
-const NOT_YET = 'not-yet';
-
 /**
  * The one table of URL schemes: the scheme (lower case, before `:`) picks the engine. A scheme
  * missing here is an error whatever follows it (`http://example.com/foo.db` is not a SQLite file).
  * Adding an engine is one line here (and its dialect in src/db).
  */
-const SCHEMES: Readonly<Record<string, Engine | typeof NOT_YET>> = {
+const SCHEMES: Readonly<Record<string, Engine>> = {
   postgres: 'postgres',
   postgresql: 'postgres',
   sqlite: 'sqlite',
   file: 'sqlite',
-  mysql: NOT_YET, mariadb: NOT_YET,
+  mysql: 'mysql',
+  mariadb: 'mysql',
 };
 
 /** A bare path (no scheme) names a SQLite file when it ends so. */
@@ -50,7 +48,7 @@ export function parseDatabaseUrl(url: string, source: SettingSource, baseDir: st
 }
 
 /** Each engine's name in output and messages. */
-export const ENGINE_NAMES: Readonly<Record<Engine, string>> = { postgres: 'PostgreSQL', sqlite: 'SQLite' };
+export const ENGINE_NAMES: Readonly<Record<Engine, string>> = { postgres: 'PostgreSQL', sqlite: 'SQLite', mysql: 'MariaDB/MySQL' };
 
 /** Where a target is, as printed: a SQLite file's path, or the URL with its password redacted. */
 export function targetLocation(target: DatabaseTarget): string {
@@ -70,17 +68,14 @@ export function engineOf(url: string): Engine {
     throw new UsageError(`"${redactUrl(url)}" is not a database URL: ${KNOWN}`);
   }
   const engine = Object.hasOwn(SCHEMES, scheme) ? SCHEMES[scheme] : undefined;
-  if (engine !== undefined && engine !== NOT_YET) return engine;
+  if (engine !== undefined) return engine;
   const printed = redactUrl(url);
-  if (engine === NOT_YET) {
-    throw new UsageError(`${scheme}:// URLs (MySQL/MariaDB) are not supported by this version of modkit yet ("${printed}"): ${KNOWN}`);
-  }
   // Named only when the redacted URL shows it: in `user:secret@host` the "scheme" is a user name.
   const named = printed.toLowerCase().startsWith(`${scheme}:`) ? ` "${scheme}:"` : '';
   throw new UsageError(`unknown database URL scheme${named} in "${printed}": ${KNOWN}`);
 }
 
-const KNOWN = 'use postgres://user@host/db, postgresql://…, sqlite:PATH, file:PATH, or a file path ending in .sqlite or .db';
+const KNOWN = 'use postgres://user@host/db, postgresql://…, mysql://user@host/db, mariadb://…, sqlite:PATH, file:PATH, or a file path ending in .sqlite or .db';
 
 function sqlitePathOf(url: string): string {
   const match = /^(?:sqlite|file):(?:\/\/)?(.*)$/i.exec(url);

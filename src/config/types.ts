@@ -58,7 +58,7 @@ export interface ModuleDatabaseConfig {
   readonly runtimeUrl?: string | undefined;
 }
 
-export type Engine = 'postgres' | 'sqlite';
+export type Engine = 'postgres' | 'sqlite' | 'mysql';
 
 /** Where a setting came from; the order is the precedence (later wins). */
 export type SettingSource = 'default' | 'config' | 'env' | 'flag';

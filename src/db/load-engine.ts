@@ -22,6 +22,7 @@ export interface EngineModule {
 const ENGINES: Readonly<Record<Engine, { readonly driver: string; readonly load: () => Promise<EngineModule>; readonly postgresLint?: true }>> = {
   postgres: { driver: 'pg', load: async () => (await import('./postgres/index.js')).postgresEngine, postgresLint: true },
   sqlite: { driver: 'better-sqlite3', load: async () => (await import('./sqlite/index.js')).sqliteEngine },
+  mysql: { driver: 'mysql2', load: async () => (await import('./mysql/index.js')).mysqlEngine },
 };
 
 /**

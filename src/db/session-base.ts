@@ -26,7 +26,7 @@ import {
   type SessionCapabilities,
   type StepContext,
 } from './session.js';
-import { splitSqlStatements } from './split-sql.js';
+import { splitSqlStatements, type SqlStatement } from './split-sql.js';
 
 /** The lock and statement timeouts of one step, in ms (0 = none). */
 export type StepTimeouts = NonNullable<StepContext['timeouts']>;
@@ -97,6 +97,11 @@ export abstract class SessionBase implements Session {
    */
   protected runSqlBody(sql: string): Promise<void> {
     return this.runStatements(sql);
+  }
+
+  /** How this engine's SQL files split into statements (MySQL: its client's `DELIMITER` rules). */
+  protected splitStatements(sql: string): readonly SqlStatement[] {
+    return splitSqlStatements(sql);
   }
 
   /** Set while `--tx-mode all` holds one transaction around everything. */
@@ -215,7 +220,7 @@ export abstract class SessionBase implements Session {
    * the lock timeout is tried again by itself — never the statements already done.
    */
   protected async runStatements(sql: string, context?: StepContext): Promise<void> {
-    for (const statement of splitSqlStatements(sql)) {
+    for (const statement of this.splitStatements(sql)) {
       for (let attempt = 1; ; attempt += 1) {
         const watch = context?.timeouts?.lockMs ? this.watchBlockers(context.timeouts.lockMs) : undefined;
         try {
@@ -328,7 +333,7 @@ export abstract class SessionBase implements Session {
     await this.runScript(step, (await this.scripts()).plain(), context);
   }
 
-  private async runScript(step: MigrationStep, db: Knex, context: StepContext): Promise<void> {
+  protected async runScript(step: MigrationStep, db: Knex, context: StepContext): Promise<void> {
     if (step.body.format !== 'script') throw new Error('not a script migration');
     try {
       // A script may wait on timers or I/O that no database cancel reaches: stop waiting for it,
@@ -339,14 +344,14 @@ export abstract class SessionBase implements Session {
     }
   }
 
-  private async scripts(): Promise<ScriptKnex> {
+  protected async scripts(): Promise<ScriptKnex> {
     this.knex ??= await scriptKnex(this.knexClient, () => this.plainKnexConfig());
     return this.knex;
   }
 }
 
 /** A knex transaction as a SqlRunner, for the history write inside a script's transaction. */
-function knexRunner(trx: Knex.Transaction): SqlRunner {
+export function knexRunner(trx: Knex.Transaction): SqlRunner {
   return {
     async query(sql, params = []) {
       await trx.raw(sql, params as Knex.RawBinding[]);

@@ -114,6 +114,13 @@ export interface RunLock {
 
 /** A migration's own body failed (its SQL or its script): the user's migration is at fault. */
 export class BodyError extends Error {
+  /**
+   * Set by an engine that can tell only after the failure what it left behind (MariaDB/MySQL: DDL
+   * commits implicitly, so a migration is undone entirely only if it ran no DDL): true when the
+   * module is now dirty, false when everything was rolled back. Unset: as the body declared.
+   */
+  leftDirty?: boolean;
+
   constructor(
     override readonly cause: unknown,
     /** The 1-based line in the body's text, when the engine can tell. */

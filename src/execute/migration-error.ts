@@ -19,8 +19,10 @@ export interface FailedStep {
  * next and what the next run will do. A failure of modkit's own bookkeeping says so and never
  * blames the migration.
  */
-export function stepFailedError(step: FailedStep, error: unknown): ModkitError {
+export function stepFailedError(failed: FailedStep, error: unknown): ModkitError {
   if (error instanceof ModkitError) return error;
+  // The session found out what the failure left behind (implicit commits): say that, not what the file declared.
+  const step = error instanceof BodyError && error.leftDirty !== undefined ? { ...failed, body: { ...failed.body, transactional: !error.leftDirty } } : failed;
   if (error instanceof HistoryError) return historyFailedError(step, error);
   if (error instanceof LockTimeoutError) return lockTimeoutError(step, error);
   if (error instanceof BodyError) return migrationFailedError(step, error.cause, error.line);

@@ -31,7 +31,7 @@ function planModule(module: LoadedModule, history: ModuleHistory): ModulePlan {
         id: record.version,
         ...(migration?.file ? { file: migration.file } : {}),
         message:
-          `module "${module.name}" is dirty: no-transaction migration ${record.version} started and never finished. ` +
+          `module "${module.name}" is dirty: migration ${record.version} started outside a transaction and never finished. ` +
           `Check what it left in the database: if you finished it by hand, run \`modkit repair --module ${module.name}\`; ` +
           `if you undid it, run \`modkit repair --module ${module.name} --retry\` so that migrate runs it again`,
       });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { historyTableName } from '../../src/db/history-table-name.js';
-import { createTarget, ENGINES, queryTarget, tableNames, type TestTarget } from '../support/engines.js';
+import { createTarget, dropIndexSql, ENGINES, queryTarget, tableNames, type TestTarget } from '../support/engines.js';
 import { OPS_MODULES } from '../support/ops-fixture.js';
 import { createFixtureProject, type FixtureProject } from '../support/project-fixture.js';
 import { runCli } from '../support/run-cli.js';
@@ -121,7 +121,7 @@ describe.each(ENGINES)('modkit baseline, repair and status --exit-code on %s', (
     const refused = await cli('migrate', '--only');
     expect(refused.code).toBe(4);
     expect(refused.stderr).toContain('modkit repair --module users --retry');
-    await queryTarget(target, 'DROP INDEX users_email'); // the person undoes the half-done work
+    await queryTarget(target, dropIndexSql(target, 'users_email', 'users')); // the person undoes the half-done work
     const r = await cli('repair', '--module', 'users', '--retry');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/dirty forgotten\s+users 0002_email_index: started -> pending/);

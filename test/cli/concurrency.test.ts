@@ -1,18 +1,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { historyTableName } from '../../src/db/history-table-name.js';
 import { createFixtureProject, type FixtureModule, type FixtureProject } from '../support/project-fixture.js';
-import { createTarget, queryTarget, type TestTarget } from '../support/engines.js';
+import { createTarget, ENGINES, queryTarget, type TestEngine, type TestTarget } from '../support/engines.js';
 import { runCli } from '../support/run-cli.js';
 
 /**
  * 4 modules x 5 migrations, each slowed down a little so that the runners really overlap:
- * pg_sleep on PostgreSQL, a timer in a script migration on SQLite (which has no sleep).
+ * pg_sleep on PostgreSQL, DO SLEEP on MariaDB/MySQL, a timer in a script migration on SQLite
+ * (which has no sleep).
  */
-function workload(engine: 'sqlite' | 'postgres'): FixtureModule[] {
+function workload(engine: TestEngine): FixtureModule[] {
   const names = ['base', 'alpha', 'beta', 'gamma'];
   const migration = (name: string, k: number): [string, string] =>
     engine === 'postgres'
       ? [`000${k + 1}_t${k}.sql`, `CREATE TABLE ${name}_t${k} (id INTEGER PRIMARY KEY);\nSELECT pg_sleep(0.02);`]
+      : engine === 'mysql'
+      ? [`000${k + 1}_t${k}.sql`, `CREATE TABLE ${name}_t${k} (id INTEGER PRIMARY KEY);\nDO SLEEP(0.02);`]
       : [
           `000${k + 1}_t${k}.mjs`,
           `export async function up(db) { await db.raw('CREATE TABLE ${name}_t${k} (id INTEGER PRIMARY KEY)'); await new Promise((r) => setTimeout(r, 20)); }`,
@@ -28,6 +31,7 @@ function workload(engine: 'sqlite' | 'postgres'): FixtureModule[] {
 describe.each([
   ['postgres', 8],
   ['sqlite', 4],
+  ...(ENGINES.includes('mysql') ? [['mysql', 8] as const] : []),
 ] as const)('%s: concurrent runners', (engine, runners) => {
   let target: TestTarget;
   let project: FixtureProject;

@@ -60,7 +60,13 @@ describe.each(ENGINES)('upgrading modkit 0.1.0 history tables on %s', (engine) =
       '2023-11-14T22:15:00.000Z',
     ]);
     expect(history.map((r) => Number(r.duration_ms))).toEqual([3, 4, expect.any(Number)]);
-    expect(await appliedAtType(target, table)).toEqual(engine === 'sqlite' ? { type: 'TEXT', default: "datetime('now')" } : { type: 'timestamp with time zone', default: 'CURRENT_TIMESTAMP' });
+    expect(await appliedAtType(target, table)).toEqual(
+      {
+        sqlite: { type: 'TEXT', default: "datetime('now')" },
+        postgres: { type: 'timestamp with time zone', default: 'CURRENT_TIMESTAMP' },
+        mysql: { type: 'timestamp', default: 'current_timestamp' },
+      }[engine],
+    );
 
     // The Rust runtime's own insert (no applied_at) now works on this table.
     await runRustMigrations(target, 'core', [{ name: '0004_rust', sql: 'CREATE TABLE rust_things (k VARCHAR(50) PRIMARY KEY)' }]);
@@ -115,6 +121,15 @@ async function appliedAtType(target: TestTarget, table: string): Promise<{ type:
   if (target.engine === 'sqlite') {
     const [row] = await queryTarget<{ type: string; dflt_value: string }>(target, `SELECT type, dflt_value FROM pragma_table_info('${table}') WHERE name = 'applied_at'`);
     return { type: row!.type, default: row!.dflt_value };
+  }
+  if (target.engine === 'mysql') {
+    const [row] = await queryTarget<{ type: string; def: string }>(
+      target,
+      "SELECT column_type AS type, column_default AS def FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? AND column_name = 'applied_at'",
+      [table],
+    );
+    // MariaDB says `current_timestamp()`, MySQL `CURRENT_TIMESTAMP`.
+    return { type: row!.type, default: row!.def.toLowerCase().replace('()', '') };
   }
   const [row] = await queryTarget<{ type: string; def: string }>(
     target,

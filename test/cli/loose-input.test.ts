@@ -37,12 +37,12 @@ describe('database URLs', () => {
     expect(existsSync(embedded())).toBe(false);
   });
 
-  it('mysql:// and mariadb:// say they are not supported yet (exit 2)', async () => {
+  it('mysql:// and mariadb:// are MariaDB/MySQL URLs: an unreachable one is exit 5, its password never printed', async () => {
     project = await createFixtureProject([good]);
-    for (const url of ['mysql://root:Sq9pw@127.0.0.1:3306/app', 'mariadb://root@127.0.0.1/app']) {
+    for (const url of ['mysql://root:Sq9pw@127.0.0.1:1/app', 'mariadb://root:Sq9pw@127.0.0.1:1/app']) {
       const r = await runCli(['migrate', '--only', '-c', project.configPath, '--database-url', url]);
-      expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/^error: (mysql|mariadb):\/\/ URLs \(MySQL\/MariaDB\) are not supported by this version of modkit yet/);
+      expect(r.code, r.stderr).toBe(5);
+      expect(r.stderr).toMatch(/cannot connect to (mysql|mariadb):\/\/root:\*\*\*@127\.0\.0\.1:1\/app/);
       expect(r.stderr).not.toContain('Sq9pw');
     }
   });

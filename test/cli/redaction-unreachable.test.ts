@@ -7,7 +7,7 @@ import { expectNoLeak, OUTPUT_MODES, redactionProject, runWithUrl, serverHostPor
  * Issue 11, item 2, when no session opens: URLs pg cannot parse (a raw / ? # in the password),
  * URLs pg reads differently than meant and whose pieces it echoes in its errors (`database
  * "Ss7x…@elsewhere/db" does not exist`), a port nothing listens on, and URLs modkit refuses itself
- * (unknown scheme, mysql://, no scheme, a libpq key=value string). Every command that prints a
+ * (unknown scheme, no scheme, a libpq key=value string). Every command that prints a
  * URL, human and `--json --verbose`: no fragment of the password may appear.
  */
 let project: FixtureProject;

@@ -6,6 +6,8 @@ import { openSession } from '../../src/db/load-engine.js';
 import { PostgresConnection } from '../../src/db/postgres/postgres-connection.js';
 import { postgresHistory } from '../../src/db/postgres/postgres-history.js';
 import type { Session } from '../../src/db/session.js';
+import { connectMysql } from '../../src/db/mysql/mysql-connection.js';
+import { mysqlHistory } from '../../src/db/mysql/mysql-history.js';
 import { openDatabase, SqliteConnection } from '../../src/db/sqlite/sqlite-connection.js';
 import { sqliteHistory } from '../../src/db/sqlite/sqlite-history.js';
 import { createTarget, ENGINES, type TestTarget } from '../support/engines.js';
@@ -24,6 +26,10 @@ async function rawRunner(target: TestTarget): Promise<{ runner: SqlRunner; diale
   if (target.engine === 'sqlite') {
     const db = openDatabase(target.file!);
     return { runner: new SqliteConnection(db), dialect: sqliteHistory(db), close: async () => void db.close() };
+  }
+  if (target.engine === 'mysql') {
+    const connection = await connectMysql(target.url);
+    return { runner: connection, dialect: mysqlHistory, close: () => connection.close() };
   }
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: target.url });

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { inspect, migrate } from '../../src/index.js';
+import { inspect, migrate, repair } from '../../src/index.js';
 import { historyTableName } from '../../src/db/history-table-name.js';
 import { createFixtureProject, type FixtureModule, type FixtureProject } from '../support/project-fixture.js';
-import { createTarget, ENGINES, queryTarget, tableNames, type TestTarget } from '../support/engines.js';
+import { createTarget, ENGINES, hasTransactionalDdl, queryTarget, tableNames, type TestTarget } from '../support/engines.js';
 
 const shop: FixtureModule[] = [
   { name: 'core', system: true, migrations: { '0001_settings.sql': 'CREATE TABLE core_settings (k VARCHAR(50) PRIMARY KEY, v TEXT);' } },
@@ -96,8 +96,18 @@ describe.each(ENGINES)('migrate on %s', (engine) => {
     expect(result.error?.details.line).toBe(3);
     expect(result.results.at(-1)).toMatchObject({ module: 'billing', id: '0001_invoices', status: 'failed' });
     const tables = await tableNames(target);
-    expect(tables).not.toContain('invoices');
     expect(tables).not.toContain('zz');
+    if (!hasTransactionalDdl(engine)) {
+      // CREATE TABLE committed implicitly: the module is dirty, the message says so, and repair
+      // --retry (after the user undid it) lets migrate run the fixed file.
+      expect(tables).toContain('invoices');
+      expect(result.error?.message).toContain('module "billing" is now dirty');
+      expect(result.error?.details.transactional).toBe(false);
+      await queryTarget(target, 'DROP TABLE invoices');
+      await repair({ ...options, modules: ['billing'], retry: true });
+    } else {
+      expect(tables).not.toContain('invoices');
+    }
 
     await project.write('modules/billing/migrations/0001_invoices.sql', 'CREATE TABLE invoices (id INTEGER PRIMARY KEY);');
     const again = await migrate(options);
@@ -139,8 +149,16 @@ describe.each(ENGINES)('migrate on %s', (engine) => {
     const { result } = await migrate(options);
     expect(result.error?.message).toContain('fail after nested work');
     const tables = await tableNames(target);
-    expect(tables).not.toContain('t1');
-    expect(tables).not.toContain('t2');
+    if (!hasTransactionalDdl(engine)) {
+      // CREATE TABLE committed implicitly: both tables stay, and the module is dirty until repaired.
+      expect(tables).toEqual(expect.arrayContaining(['t1', 't2']));
+      expect(result.error?.message).toContain('module "core" is now dirty');
+      await queryTarget(target, 'DROP TABLE t1, t2');
+      await repair({ ...options, modules: ['core'], retry: true });
+    } else {
+      expect(tables).not.toContain('t1');
+      expect(tables).not.toContain('t2');
+    }
 
     // A new file: Node caches an imported module by path for the life of this test process.
     await project.remove('modules/core/migrations/0001_nested.mjs');

@@ -3,7 +3,7 @@ import { migrate } from '../../src/index.js';
 import { historyTableName } from '../../src/db/history-table-name.js';
 import type { ModkitError } from '../../src/errors.js';
 import { createFixtureProject, type FixtureProject } from '../support/project-fixture.js';
-import { createTarget, ENGINES, queryTarget, tableNames, type TestTarget } from '../support/engines.js';
+import { createTarget, ENGINES, hasTransactionalDdl, queryTarget, tableNames, type TestTarget } from '../support/engines.js';
 
 describe.each(ENGINES)('verification before migrate on %s', (engine) => {
   let target: TestTarget;
@@ -86,6 +86,13 @@ describe.each(ENGINES)('verification before migrate on %s', (engine) => {
     await project.write('modules/users/migrations/0002_bad.sql', 'CREATE TABLE e (id INTEGER);\nINSERT INTO nowhere VALUES (1);');
     const before = await tableNames(target);
     const { result } = await migrate({ ...options, txMode: 'all' });
+    if (!hasTransactionalDdl(engine)) {
+      // DDL commits implicitly: one transaction could not undo the run, so it is refused up front.
+      expect(result.error?.kind).toBe('usage');
+      expect(result.error?.message).toContain('--tx-mode all needs transactional DDL');
+      expect(await tableNames(target)).toEqual(before);
+      return;
+    }
     expect(result.error?.kind).toBe('migration-failed');
     expect(result.results.map((r) => r.status)).toEqual(['rolled-back', 'failed']);
     expect(await tableNames(target)).toEqual(before);

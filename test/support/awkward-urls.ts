@@ -40,9 +40,9 @@ export function awkwardUrls(hostPort: string, role: string, db: string): readonl
     { name: 'a password pg reads as port and database', url: `postgres://${hostPort}/Ss7xTail@elsewhere/${db}?user=postgres`, fragments: ['Ss7xTail'], kind: 'unreachable' },
     { name: 'a password pg reads as host and port', url: `postgres://nohost-redact:12/Rw3kTail@${hostPort}/${db}`, fragments: ['Rw3kTail'], kind: 'unreachable' },
     { name: 'nothing listening', url: `postgres://${role}:Nl5c@Mq6d@127.0.0.1:1/${db}`, fragments: ['Nl5c', 'Mq6d'], kind: 'unreachable' },
+    { name: 'mysql:// with a raw @ in the password, nothing listening', url: `mysql://${role}:Zq8w@Xy3v@127.0.0.1:1/${db}`, fragments: ['Zq8w', 'Xy3v'], kind: 'unreachable' },
     // modkit refuses these itself.
     { name: 'an unknown scheme ending in .db', url: `http://${role}:Lk4j/Zz9q@example.com/foo.db`, fragments: ['Lk4j', 'Zz9q'], kind: 'refused' },
-    { name: 'mysql:// (not supported yet)', url: `mysql://${role}:Zq8w@Xy3v@${hostPort}/${db}`, fragments: ['Zq8w', 'Xy3v'], kind: 'refused' },
     { name: 'a user and password in a SQLite URL', url: `sqlite://${role}:Sl8qPw@localhost/app.db`, fragments: ['Sl8qPw'], kind: 'refused' },
     { name: 'no scheme at all', url: `${role}:Cv6n/Bb1q@${hostPort}/${db}`, fragments: ['Cv6n', 'Bb1q'], kind: 'refused' },
     { name: 'a libpq key=value string', url: `host=127.0.0.1 password=Dw7xDsn dbname=${db}`, fragments: ['Dw7xDsn'], kind: 'refused' },

@@ -1,16 +1,20 @@
 /**
  * Vitest globalSetup for the `integration` and `cli` projects: one PostgreSQL
- * per `vitest run`, its admin URL exported as `MODKIT_TEST_PG_ADMIN_URL`.
+ * per `vitest run`, its admin URL exported as `MODKIT_TEST_PG_ADMIN_URL`, and
+ * MariaDB/MySQL when one is available (`MODKIT_TEST_MYSQL_ADMIN_URL`).
  *
  * Why an env var: vitest builds each fork's env from `process.env` after
  * global setup has run, and processes spawned by tests inherit it too; vitest's
  * `provide`/`inject` reaches neither those children nor code outside vitest.
  */
 import type { TestProject } from 'vitest/node';
+import { MYSQL_ADMIN_URL_ENV, redactMysql, startMysql, type RunningMysql } from './mysql.js';
 import { ADMIN_URL_ENV, redact, startPostgres, type RunningPostgres } from './postgres.js';
 
 interface Shared {
   pg: Promise<RunningPostgres>;
+  /** MariaDB/MySQL, or why there is none (its tests are then skipped). */
+  mysql: Promise<RunningMysql | { readonly unavailable: string }>;
   users: number;
 }
 
@@ -23,8 +27,9 @@ export default async function setup(_project: TestProject): Promise<() => Promis
   let shared = registry[KEY];
   if (!shared) {
     const started = Date.now();
-    shared = { pg: startPostgres(), users: 0 };
+    shared = { pg: startPostgres(), mysql: startMysql(), users: 0 };
     registry[KEY] = shared;
+    shared.mysql.catch(() => undefined); // reported below, after PostgreSQL
     try {
       const pg = await shared.pg;
       process.stderr.write(
@@ -41,15 +46,29 @@ export default async function setup(_project: TestProject): Promise<() => Promis
       );
     }
   }
+  if (shared.users === 0) {
+    // One line either way: MariaDB/MySQL tests run, or are skipped and why.
+    const mysql = await shared.mysql;
+    process.stderr.write(
+      'unavailable' in mysql
+        ? `modkit tests: MariaDB/MySQL unavailable, its tests are skipped (${mysql.unavailable})\n`
+        : `modkit tests: MariaDB/MySQL from ${mysql.source} (${redactMysql(mysql.url)})\n`,
+    );
+  }
   shared.users++;
   const pg = await shared.pg;
   process.env[ADMIN_URL_ENV] = pg.url;
+  const mysql = await shared.mysql;
+  if (!('unavailable' in mysql)) process.env[MYSQL_ADMIN_URL_ENV] = mysql.url;
 
   return async () => {
     const s = registry[KEY];
     if (!s || --s.users > 0) return;
     delete registry[KEY];
     delete process.env[ADMIN_URL_ENV];
+    delete process.env[MYSQL_ADMIN_URL_ENV];
     await (await s.pg).stop();
+    const mysql = await s.mysql.catch(() => undefined);
+    if (mysql && !('unavailable' in mysql)) await mysql.stop();
   };
 }

@@ -20,7 +20,7 @@ export const OPS_MODULES: readonly FixtureModule[] = [
       '0001_users.up.sql': 'CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(100));',
       '0001_users.down.sql': 'DROP TABLE users;',
       '0002_email_index.mjs': `export async function up(db) { await db.raw('CREATE INDEX users_email ON users (email)'); }
-export async function down(db) { await db.raw('DROP INDEX users_email'); }`,
+export async function down(db) { await db.schema.alterTable('users', (t) => t.dropIndex(['email'], 'users_email')); }`,
     },
   },
   {

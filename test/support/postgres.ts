@@ -144,7 +144,7 @@ export function redact(url: string): string {
  * Cheap check so machines without Docker fall through in milliseconds instead
  * of waiting on testcontainers' own (slow) runtime discovery.
  */
-async function containerRuntimeAnswers(timeoutMs = 1000): Promise<boolean> {
+export async function containerRuntimeAnswers(timeoutMs = 1000): Promise<boolean> {
   const host = process.env['DOCKER_HOST'];
   if (host?.startsWith('unix://')) return pingSocket(host.slice('unix://'.length), timeoutMs);
   if (host?.startsWith('tcp://')) {

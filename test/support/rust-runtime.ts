@@ -15,7 +15,7 @@ export interface RustMigration {
   readonly sql: string;
 }
 
-/** The runner's statements for one backend (DatabaseBackend::Postgres / Sqlite / MySql). */
+/** The runner's statements for one backend (DatabaseBackend::Postgres / Sqlite / MySql), verbatim. */
 function statementsFor(engine: TestTarget['engine'], table: string) {
   switch (engine) {
     case 'postgres':
@@ -40,6 +40,17 @@ function statementsFor(engine: TestTarget['engine'], table: string) {
         select: `SELECT version FROM "${table}"`,
         insert: `INSERT INTO "${table}" (version) VALUES ($1)`,
       };
+    case 'mysql':
+      return {
+        create: `
+            CREATE TABLE IF NOT EXISTS \`${table}\` (
+                version VARCHAR(255) PRIMARY KEY,
+                applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+            )
+            `,
+        select: `SELECT version FROM \`${table}\``,
+        insert: `INSERT INTO \`${table}\` (version) VALUES (?)`,
+      };
     default:
       throw new Error(`the Rust runtime replay has no ${String(engine)} backend yet`);
   }
@@ -63,6 +74,17 @@ async function connect(target: TestTarget): Promise<Conn> {
       // sqlx binds `$1` by position; better-sqlite3 binds it as the parameter named "1".
       insert: async (sql, version) => void db.prepare(sql).run({ 1: version }),
       close: async () => void db.close(),
+    };
+  }
+  if (target.engine === 'mysql') {
+    // sqlx's MySQL driver: statements one at a time, `?` bound by position.
+    const { default: mysql } = await import('mysql2/promise');
+    const connection = await mysql.createConnection({ uri: target.url });
+    return {
+      exec: async (sql) => void (await connection.query(sql)),
+      select: async (sql) => ((await connection.query(sql))[0] as { version: string }[]).map((r) => r.version),
+      insert: async (sql, version) => void (await connection.execute(sql, [version])),
+      close: () => connection.end(),
     };
   }
   const { default: pg } = await import('pg');

@@ -54,12 +54,12 @@ describe('database URLs', () => {
     expect(engineOf('C:\\data\\app.db')).toBe('sqlite');
   });
 
-  it('refuses an unknown scheme whatever the suffix, and names MySQL as not supported yet', () => {
+  it('refuses an unknown scheme whatever the suffix; mysql:// and mariadb:// are MariaDB/MySQL', () => {
     expect(() => engineOf('http://example.com/foo.db')).toThrow(/unknown database URL scheme "http:" in "http:\/\/example.com\/foo.db"/);
     expect(() => engineOf('postgress://u:pw@h/db')).toThrow(/unknown database URL scheme "postgress:" in "postgress:\/\/u:\*\*\*@h\/db"/);
     expect(() => engineOf('s3://bucket/app.sqlite')).toThrow(/unknown database URL scheme "s3:"/);
-    expect(() => engineOf('mysql://root:pw@h/db')).toThrow(/mysql:\/\/ URLs \(MySQL\/MariaDB\) are not supported by this version of modkit yet \("mysql:\/\/root:\*\*\*@h\/db"\)/);
-    expect(() => engineOf('mariadb://root@h/db')).toThrow(/mariadb:\/\/ URLs \(MySQL\/MariaDB\) are not supported/);
+    expect(engineOf('mysql://root:pw@h/db')).toBe('mysql');
+    expect(engineOf('MariaDB://root@h/db')).toBe('mysql');
     expect(() => engineOf('localhost/db')).toThrow(/"localhost\/db" is not a database URL/);
     // The "scheme" of `user:secret@host` is a user name: the message does not repeat it.
     expect(() => engineOf('app:pw@h/db.db')).toThrow(/^unknown database URL scheme in "\*\*\*@h\/db.db"/);

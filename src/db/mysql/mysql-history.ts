@@ -1,0 +1,45 @@
+import { HISTORY_TABLE_PREFIX } from '../history-table-name.js';
+import type { ColumnInfo, HistoryDialect, SqlRunner } from '../history-store.js';
+
+const quoteIdent = (name: string) => `\`${name.replace(/`/g, '``')}\``;
+
+/**
+ * MySQL/MariaDB history tables: the Rust runtime's DDL (backquoted name, `version VARCHAR(255)
+ * PRIMARY KEY, applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP`), then modkit's nullable
+ * columns. They live in the URL's database, addressed unqualified as the Rust runtime does.
+ */
+export const mysqlHistory: HistoryDialect = {
+  tableRef: (table) => quoteIdent(table),
+  createTableSql: (table) =>
+    `CREATE TABLE IF NOT EXISTS ${quoteIdent(table)} (
+                version VARCHAR(255) PRIMARY KEY,
+                applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                checksum VARCHAR(64), duration_ms INTEGER, state VARCHAR(16), run_id VARCHAR(36)
+            )`,
+  columnTypes: { checksum: 'VARCHAR(64)', duration_ms: 'INTEGER', state: 'VARCHAR(16)', run_id: 'VARCHAR(36)' },
+
+  async listColumns(runner: SqlRunner): Promise<ColumnInfo[]> {
+    // `_` is a LIKE wildcard: compare the prefix with LEFT() instead.
+    return runner.query<{ table: string; column: string; type: string }>(
+      `SELECT table_name AS \`table\`, column_name AS \`column\`, lower(data_type) AS \`type\`
+         FROM information_schema.columns
+        WHERE table_schema = DATABASE() AND LEFT(table_name, ?) = ?`,
+      [HISTORY_TABLE_PREFIX.length, HISTORY_TABLE_PREFIX],
+    );
+  },
+
+  isUnixSeconds: (type) => /^(big|medium|small)?int(eger)?$/.test(type),
+
+  /**
+   * Not a table modkit itself ever made (modkit 0.1.0 had no MySQL), but a hand-made one may hold
+   * unix seconds: the values move to a TIMESTAMP column of the Rust type, in place.
+   */
+  async convertUnixSeconds(runner, table) {
+    const ref = quoteIdent(table);
+    await runner.exec(`ALTER TABLE ${ref} ADD COLUMN modkit_applied_at TIMESTAMP NULL`);
+    await runner.exec(`UPDATE ${ref} SET modkit_applied_at = FROM_UNIXTIME(applied_at)`);
+    await runner.exec(
+      `ALTER TABLE ${ref} DROP COLUMN applied_at, CHANGE COLUMN modkit_applied_at applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP AFTER version`,
+    );
+  },
+};
