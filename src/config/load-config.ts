@@ -117,6 +117,7 @@ export function resolveConfig(
     },
     shutdownDeadlineMs: config.shutdownDeadlineMs ?? DEFAULTS.shutdownDeadlineMs,
     modulesConfig,
+    ...(config.targets !== undefined ? { targets: config.targets } : {}),
   };
 }
 

@@ -9,7 +9,7 @@ import type { AllowOptions, MigrationPlan, Problem } from '../plan/types.js';
 import type { ApplyOptions } from './apply-plan.js';
 import { applyInOrderOrConcurrently } from './choose-executor.js';
 import { preflight } from './preflight.js';
-import { withLockedSession } from './locked-session.js';
+import { withLockedSession, type LockedSessionOptions } from './locked-session.js';
 import type { ApplyResult } from './types.js';
 import { upgradeHistories } from './upgrade-histories.js';
 
@@ -18,6 +18,8 @@ export interface DbPhaseOptions extends ApplyOptions {
   readonly lockTimeoutMs: number;
   /** `--concurrency N`: independent modules migrate at once (PostgreSQL); 1 keeps the exact order. */
   readonly concurrency?: number;
+  /** How sessions are opened (a fleet lends pooled connections); default: new connections. */
+  readonly open?: LockedSessionOptions['open'];
 }
 
 export interface DbPhaseResult extends ApplyResult {
