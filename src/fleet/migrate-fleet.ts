@@ -5,6 +5,7 @@ import { runPreInit } from '../lifecycle/pre-init.js';
 import type { RunOptions } from '../lifecycle/types.js';
 import type { Problem } from '../plan/types.js';
 import { selectModules, type Project } from '../project/load-project.js';
+import { cachedBodyLoader } from './body-cache.js';
 import type { FleetTarget } from './resolve-targets.js';
 import { runFleet, type FleetOptions, type FleetReport, type TargetOutcome } from './run-fleet.js';
 
@@ -44,6 +45,7 @@ export interface MigrateFleetOptions extends FleetOptions, Omit<RunOptions, 'sig
 export async function migrateFleet(project: Project, targets: readonly FleetTarget[], options: MigrateFleetOptions = {}): Promise<FleetReport<FleetMigrateDetail>> {
   const modules = selectModules(project, options.modules);
   await runPreInit(project, modules, options.signal);
+  const loadBody = cachedBodyLoader();
   return runFleet<FleetMigrateDetail>(
     targets,
     async ({ target }, sessions, signal) => {
@@ -52,6 +54,7 @@ export async function migrateFleet(project: Project, targets: readonly FleetTarg
         lockTimeoutMs: project.config.lockTimeoutMs,
         dbTimeouts: project.config.dbTimeouts,
         open: sessions.open,
+        loadBody,
         ...(options.allow ? { allow: options.allow } : {}),
         ...(options.txMode ? { txMode: options.txMode } : {}),
         ...(options.concurrency ? { concurrency: options.concurrency } : {}),

@@ -25,7 +25,19 @@ export function postgresHistory(schema: string): HistoryDialect {
       )`,
     columnTypes: { checksum: 'VARCHAR(64)', duration_ms: 'INTEGER', state: 'VARCHAR(16)', run_id: 'VARCHAR(36)' },
 
-    async listColumns(runner: SqlRunner): Promise<ColumnInfo[]> {
+    async listColumns(runner: SqlRunner, tables?: readonly string[]): Promise<ColumnInfo[]> {
+      if (tables) {
+        // By exact name within the schema: pg_class's (relname, relnamespace) index, however many
+        // schemas and tables the database holds (a fleet of tenants).
+        return runner.query<{ table: string; column: string; type: string }>(
+          `SELECT c.relname AS "table", a.attname AS "column", lower(format_type(a.atttypid, a.atttypmod)) AS "type"
+             FROM pg_catalog.pg_class c
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
+            WHERE c.relnamespace = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = ?)
+              AND c.relname = ANY(?::name[]) AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped`,
+          [schema, tables],
+        );
+      }
       // pg_catalog rather than information_schema: the same answer in ~1 ms instead of ~8 ms.
       return runner.query<{ table: string; column: string; type: string }>(
         `SELECT c.relname AS "table", a.attname AS "column", lower(format_type(a.atttypid, a.atttypmod)) AS "type"

@@ -57,9 +57,17 @@ export class PostgresRunLock implements RunLock {
   async tryAcquire(): Promise<boolean> {
     const connection = await this.opening;
     if (!this.holdsRunLock) {
-      const [row] = await connection.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(?::bigint) AS locked', [this.lockKey]);
-      if (row?.locked !== true) return false;
+      // Both looks in one round trip (a fleet takes a thousand of these): the barrier is looked at
+      // only once the run lock is ours; -1 = lock taken by another run, 0 = ours but barrier held.
+      const [row] = await connection.query<{ state: number }>(
+        'SELECT CASE WHEN pg_try_advisory_lock(?::bigint) THEN (CASE WHEN pg_try_advisory_lock(?::bigint) THEN pg_advisory_unlock(?::bigint) ELSE false END)::int ELSE -1 END AS state',
+        [this.lockKey, this.barrierKey, this.barrierKey],
+      );
+      if (row?.state === undefined || row.state === -1) return false;
       this.holdsRunLock = true;
+      if (row.state !== 1) return false;
+      await this.joinBarrier();
+      return true;
     }
     // Clear when nobody holds the barrier: take it exclusively and let go at once (CASE keeps the order).
     const [row] = await connection.query<{ clear: boolean }>(

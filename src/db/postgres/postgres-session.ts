@@ -255,10 +255,10 @@ export class PostgresSession extends SessionBase {
     await this.flush().catch(() => undefined);
     await super.close();
     if (this.lease) {
-      // The connection leaves the barrier (DISCARD ALL) before the lock goes, so the next run on
-      // this history finds the barrier clear at its first look.
-      await this.lease.giveBack(this.connection);
-      await this.lock?.release();
+      // The connection leaves the barrier (DISCARD ALL) while the lock goes, on the other
+      // connection, in the same moment: one round trip of the two. A run that takes the lock
+      // in between finds the barrier still held and looks again (acquire-lock.ts polls).
+      await Promise.all([this.lease.giveBack(this.connection), this.lock?.release()]);
       return;
     }
     await this.lock?.release();
