@@ -272,3 +272,27 @@ describe('targets: where they come from, and bad input', () => {
     expect(refused.stderr).toMatch(/`modkit run` runs the application against one database, but the config's "targets" names a fleet/);
   });
 });
+
+describe('rollback over a fleet', () => {
+  it('--last-run undoes what each target\'s last run applied, and only that', async () => {
+    project = await createFixtureProject(MODULES);
+    await project.write('targets.txt', 'sqlite:./r1.db\nsqlite:./r2.db\n');
+    await project.write('modules/users/migrations/0001_users.down.sql', 'DROP TABLE users;');
+    await project.write('modules/users/migrations/0002_email.down.sql', 'ALTER TABLE users DROP COLUMN email;');
+    await project.write('modules/billing/migrations/0001_invoices.down.sql', 'DROP TABLE invoices;');
+    // A first run applies users only, the second one billing: the last run of each target is billing's.
+    expect((await fleet(['migrate', '--only', '--targets', 'targets.txt', '--module', 'users'])).code).toBe(0);
+    expect((await fleet(['migrate', '--only', '--targets', 'targets.txt'])).code).toBe(0);
+    const dry = parse(await fleet(['rollback', '--last-run', '--dry-run', '--targets', 'targets.txt', '--json']));
+    expect(dry.exitCode).toBe(0);
+    const back = await fleet(['rollback', '--last-run', '--targets', 'targets.txt', '--json']);
+    expect(back.code, back.stderr).toBe(0);
+    const doc = parse(back) as FleetDocument & { summary: { reverted: number } };
+    expect(doc.summary.reverted).toBe(2);
+    for (const name of ['r1.db', 'r2.db']) {
+      const db = { engine: 'sqlite' as const, url: '', file: join(project.dir, name), dispose: async () => undefined };
+      expect(await queryTarget(db, `SELECT version FROM ${await historyTableName('billing')}`)).toEqual([]);
+      expect(await queryTarget(db, `SELECT version FROM ${await historyTableName('users')}`)).toHaveLength(2);
+    }
+  });
+});
