@@ -296,3 +296,26 @@ describe('rollback over a fleet', () => {
     }
   });
 });
+
+describe('a signal during a fleet run', () => {
+  it('cancels the running targets (rolled back), attempts no other, and exits 130', async () => {
+    database = await createTarget('postgres');
+    project = await createFixtureProject([{ name: 'slow', migrations: { '0001_t.sql': 'CREATE TABLE t (id INTEGER);', '0002_wait.sql': 'SELECT pg_sleep(30);' } }]);
+    await project.write('targets.txt', Array.from({ length: 5 }, (_, i) => `${database!.url} schema=s${i}`).join('\n'));
+    const run = startCli(['migrate', '--only', '--targets', 'targets.txt', '--parallel', '2', '--json', '-c', project.configPath], { cwd: project.dir, timeoutMs: 120_000 });
+    // Both running targets are inside pg_sleep once two backends run it.
+    for (let i = 0; i < 200; i += 1) {
+      const rows = await pgQuery<{ n: string }>(database.url, "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()");
+      if (Number(rows[0]!.n) >= 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(130);
+    const doc = parse(result);
+    expect(doc.summary).toMatchObject({ failed: 2, skipped: 3, stoppedBy: 'interrupted', exitCode: 130 });
+    expect(doc.targets.filter((t) => t.result === 'failed').every((t) => t.exitCode === 130)).toBe(true);
+    const started = await pgQuery<{ n: string }>(database.url, "SELECT count(*) AS n FROM pg_namespace WHERE nspname LIKE 's_'");
+    expect(Number(started[0]!.n)).toBe(2);
+  });
+});
