@@ -15,6 +15,8 @@ export async function validateCommand(flags: ValidateFlags, output: Output, sign
   if (targets && !flags.offline) {
     // The files once (they are the same for every target), then each target's history.
     const files = await validate({ ...projectOptions(flags), config, offline: true });
+    const migrations = files.project.modules.reduce((n, m) => n + m.migrations.length, 0);
+    output.line(`Checked ${plural(files.project.modules.length, 'module')} and ${plural(migrations, 'migration')}: graph, names, ids and files; now each target's history.`);
     for (const w of files.markerWarnings) output.warn(w);
     return (await import('./fleet.js')).inspectFleetCommand('validate', flags, output, signal, files.project, targets, files.fileProblems);
   }
