@@ -19,7 +19,8 @@ import { summarize } from './lib/stats.mjs';
 const require = createRequire(import.meta.url);
 const pg = require('pg');
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(repo, 'bin', 'modkit.js');
+// MODKIT_BENCH_BIN: a snapshot of the build, so that rebuilding the checkout cannot change a long run.
+const bin = process.env.MODKIT_BENCH_BIN ?? join(repo, 'bin', 'modkit.js');
 const log = (line) => process.stderr.write(`${line}\n`);
 
 const { values } = parseArgs({
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     databases: { type: 'string', default: '100' },
     reps: { type: 'string', default: '3' },
     'apply-reps': { type: 'string', default: '1' },
+    'curve-tenants': { type: 'string', default: '200' },
     parallel: { type: 'string', default: '1,2,4,8' },
     'pg-url': { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -43,6 +45,8 @@ const databaseCount = Number(values.databases);
 const reps = Number(values.reps);
 const applyReps = Number(values['apply-reps']);
 const parallels = values.parallel.split(',').map(Number);
+const curveTenants = Math.min(Number(values['curve-tenants']), tenants);
+const DEFAULT_PARALLEL = 4;
 const pgUrl = values['pg-url'] ?? process.env.MODKIT_BENCH_PG_URL ?? process.env.MODKIT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 async function admin(sql, url = pgUrl) {
@@ -99,30 +103,44 @@ try {
   unsetEnv();
   log(`fleet bench in ${dir}: ${tenants} schemas, ${databaseCount} databases, reps ${reps} (apply ${applyReps}); peak RSS by ${rssSource}`);
   const all = schemaFile(tenants);
-  const hundred = schemaFile(Math.min(100, tenants));
+  const hundred = join(dir, 'schemas-100.txt');
+  writeFileSync(hundred, Array.from({ length: Math.min(100, tenants) }, (_, i) => `${dbUrl(schemaDb)} schema=tenant_${String(i + 1).padStart(4, '0')}`).join('\n'));
 
-  // Apply over every schema, for each --parallel (the database is recreated before each run, untimed).
+  // The --parallel curve of apply on the first `curve-tenants` schemas (an apply of all of them at
+  // --parallel 1 takes minutes), then apply over every schema at the default; the database is
+  // recreated before each run, untimed.
+  const curve = schemaFile(curveTenants);
+  const curveSamples = Object.fromEntries(parallels.map((p) => [p, []]));
   for (let r = 0; r < applyReps; r += 1) {
     for (const p of parallels) {
       await resetSchemaDb();
-      const s = await run(['migrate', '--only', '--targets', all, '--parallel', String(p), '--quiet']);
-      row('apply', tenants, p, stat([s]));
+      curveSamples[p].push(await run(['migrate', '--only', '--targets', curve, '--parallel', String(p), '--quiet']));
     }
   }
+  for (const p of parallels) row('apply', curveTenants, p, stat(curveSamples[p]));
+  const applyAll = [];
+  for (let r = 0; r < applyReps; r += 1) {
+    await resetSchemaDb();
+    applyAll.push(await run(['migrate', '--only', '--targets', all, '--parallel', String(DEFAULT_PARALLEL), '--quiet']));
+  }
+  row('apply', tenants, DEFAULT_PARALLEL, stat(applyAll));
   // No-op pass and status over every schema (everything applied by the last apply), interleaved.
   const noop = Object.fromEntries(parallels.map((p) => [p, []]));
   const status = Object.fromEntries(parallels.map((p) => [p, []]));
   const noop100 = [];
+  const status100 = [];
   for (let r = 0; r < reps; r += 1) {
     for (const p of parallels) {
       noop[p].push(await run(['migrate', '--only', '--targets', all, '--parallel', String(p), '--quiet']));
       status[p].push(await run(['status', '--targets', all, '--parallel', String(p), '--quiet']));
     }
     noop100.push(await run(['migrate', '--only', '--targets', hundred, '--quiet']));
+    status100.push(await run(['status', '--targets', hundred, '--quiet']));
   }
   for (const p of parallels) row('no-op', tenants, p, stat(noop[p]));
   for (const p of parallels) row('status', tenants, p, stat(status[p]));
-  row('no-op', Math.min(100, tenants), 'default', stat(noop100));
+  row('no-op', Math.min(100, tenants), DEFAULT_PARALLEL, stat(noop100));
+  row('status', Math.min(100, tenants), DEFAULT_PARALLEL, stat(status100));
   await admin(`DROP DATABASE IF EXISTS ${schemaDb} WITH (FORCE)`);
 
   // A database per tenant.
@@ -145,8 +163,8 @@ try {
       dbNoop.push(await run(['migrate', '--only', '--targets', file, '--quiet']));
       dbStatus.push(await run(['status', '--targets', file, '--quiet']));
     }
-    row('no-op (db per tenant)', databaseCount, 'default', stat(dbNoop));
-    row('status (db per tenant)', databaseCount, 'default', stat(dbStatus));
+    row('no-op (db per tenant)', databaseCount, DEFAULT_PARALLEL, stat(dbNoop));
+    row('status (db per tenant)', databaseCount, DEFAULT_PARALLEL, stat(dbStatus));
   }
 } finally {
   await admin(`DROP DATABASE IF EXISTS ${schemaDb} WITH (FORCE)`).catch(() => undefined);
