@@ -179,8 +179,8 @@ export async function runFleet<D>(
 
 /**
  * One session pool per database URL (read-only and writing apart), opened at a database's first
- * target and ended after its last, so a fleet of a thousand databases never holds a thousand
- * pools: only those with a target running or still to come... and idle ones end at once.
+ * target and ended after its last: a fleet of a thousand databases (in list order) holds only the
+ * pools of the databases whose targets are running, and a thousand schemas of one database share one.
  */
 class FleetPools {
   private readonly remaining = new Map<string, number>();

@@ -28,7 +28,7 @@ export function parseTargetsText(text: string, name: string): ListedTarget[] {
     const origin = `${name}:${i + 1}`;
     const words: string[] = [];
     for (const word of raw.trim().split(/\s+/)) {
-      if (word === '' ) continue;
+      if (word === '') continue;
       if (word.startsWith('#')) break;
       words.push(word);
     }
