@@ -17,6 +17,11 @@ import { summarize } from './lib/stats.mjs';
 import { generateWorkload } from './lib/workload.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
+// `node bench/run.mjs fleet [...]`: the fleet scenario alone (long: bench/fleet.mjs).
+if (process.argv[2] === 'fleet') {
+  await import('./fleet.mjs');
+  process.exit(0);
+}
 const options = parseBenchArgs(process.argv.slice(2));
 const log = (line) => process.stderr.write(`${line}\n`);
 const summarizeAll = (samples) => Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)]));

@@ -24,6 +24,27 @@ export const EXIT_CODES: Readonly<Record<ErrorKind | 'ok', number>> = {
   interrupted: 130,
 };
 
+/**
+ * When one run has several outcomes (a fleet: one per target), the process exits with the most
+ * severe of their codes, in this order, most severe first: the run was interrupted (what is left is
+ * unknown), a migration failed (that target is behind and its migration needs a fix), validation
+ * (drift, dirty, ...: a person must look), usage (a target the run cannot work with), unreachable
+ * (infrastructure; retry), lock timeout (another run is on it; retry later). Any failure beats 0.
+ */
+export const EXIT_SEVERITY: readonly ErrorKind[] = ['interrupted', 'migration-failed', 'validation', 'usage', 'unreachable', 'lock-timeout'];
+
+/** The most severe of `codes` by {@link EXIT_SEVERITY}; 0 when all are 0 (or there are none). */
+export function mostSevereExitCode(codes: Iterable<number>): number {
+  const rank = (code: number) => {
+    if (code === EXIT_CODES.ok) return Number.POSITIVE_INFINITY;
+    const i = EXIT_SEVERITY.findIndex((kind) => EXIT_CODES[kind] === code);
+    return i === -1 ? EXIT_SEVERITY.length : i; // an unknown code still beats success
+  };
+  let worst: number = EXIT_CODES.ok;
+  for (const code of codes) if (rank(code) < rank(worst)) worst = code;
+  return worst;
+}
+
 export interface ModkitErrorOptions {
   readonly cause?: unknown;
   /** Extra machine-readable facts for `--json` (module, migration id, file, ...). */

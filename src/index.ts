@@ -4,7 +4,7 @@
  */
 export { defineConfig } from './config/define-config.js';
 export { defineModule } from './modules/define-module.js';
-export type { ModkitConfig, LintConfig, ResolvedConfig, DatabaseTarget, Engine, ModuleDatabaseConfig, ModuleDatabase } from './config/types.js';
+export type { ModkitConfig, LintConfig, ResolvedConfig, DatabaseTarget, Engine, ModuleDatabaseConfig, ModuleDatabase, FleetTargets, FleetTargetSpec } from './config/types.js';
 export type { DatabaseGroup } from './config/database-groups.js';
 export type {
   ModuleDefinition,
@@ -49,8 +49,16 @@ export type { MigrationPlan, ModulePlan, Problem, ProblemKind, AppliedRecord, Al
 export type { ApplyResult, MigrationResult, ExecuteEvent, TxMode } from './execute/types.js';
 export { historyTableName } from './db/history-table-name.js';
 export { POSTGRES_LOCK_KEY } from './db/lock-key.js';
-export { ModkitError, UsageError, EXIT_CODES, exitCodeOf, type ErrorKind } from './errors.js';
+export { ModkitError, UsageError, EXIT_CODES, EXIT_SEVERITY, mostSevereExitCode, exitCodeOf, type ErrorKind } from './errors.js';
 export { runPipeline } from './lifecycle/run-pipeline.js';
+export { loadFleetTargets, type TargetsSource } from './fleet/load-targets.js';
+export { resolveTargets, type FleetTarget } from './fleet/resolve-targets.js';
+export { parseTargetsText, type ListedTarget } from './fleet/targets-file.js';
+export { parseShard, shardOf, type Shard } from './fleet/shard.js';
+export { runFleet, DEFAULT_FLEET_PARALLEL, type FleetOptions, type FleetReport, type FleetSummary, type TargetOutcome, type SkipReason } from './fleet/run-fleet.js';
+export { migrateFleet, type MigrateFleetOptions, type FleetMigrateDetail } from './fleet/migrate-fleet.js';
+export { inspectFleet, type InspectFleetOptions } from './fleet/inspect-fleet.js';
+export { rollbackFleet, type RollbackFleetOptions, type FleetRollbackDetail } from './fleet/rollback-fleet.js';
 export { runLifecycle, type LifecycleOptions } from './lifecycle/run-lifecycle.js';
 export { INSTANCE_ID } from './lifecycle/pre-init.js';
 export type {

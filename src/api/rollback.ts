@@ -3,8 +3,9 @@ import type { DatabaseTarget } from '../config/types.js';
 import { newRunId } from '../util/run-id.js';
 import { ModkitError, UsageError } from '../errors.js';
 import { checkDowns, type LoadedDown } from '../execute/check-downs.js';
-import { withLockedSession } from '../execute/locked-session.js';
-import { readHistoriesReadOnly } from '../execute/read-histories-read-only.js';
+import { withLockedSession, type LockedSessionOptions } from '../execute/locked-session.js';
+import { readHistoriesReadOnly, type ReadOnlyOpener } from '../execute/read-histories-read-only.js';
+import type { DatabasePlacement } from '../config/module-databases.js';
 import { runRollback } from '../execute/run-rollback.js';
 import type { ApplyResult, EventSink } from '../execute/types.js';
 import { dependentsOf } from '../graph/module-graph.js';
@@ -55,11 +56,29 @@ export interface RollbackReport {
  * ```
  */
 export async function rollback(options: RollbackOptions): Promise<RollbackReport> {
+  checkRollbackRequest(options);
+  return rollbackProject(await loadProject(options), options);
+}
+
+/** The refusals that need no project: a module or --last-run, and what goes with each. */
+export function checkRollbackRequest(options: RollbackOptions): void {
   const { module, lastRun } = options;
   if ((module === undefined) === (lastRun !== true)) throw new UsageError('name the module to roll back, or pass --last-run (not both)');
   if (lastRun && (options.target || options.cascade)) throw new UsageError('--last-run undoes exactly what the last migrate applied: it takes no --steps, --to or --cascade');
-  const project = await loadProject(options);
-  const database = project.config.database;
+}
+
+/** Where a rollback runs when it is not the project's own databases (a fleet target), and how it opens them. */
+export interface RollbackPlacement {
+  readonly placement: DatabasePlacement;
+  readonly open?: LockedSessionOptions['open'];
+  readonly openReadOnly?: ReadOnlyOpener;
+}
+
+/** The same, for a project already loaded (a fleet rolls back each target with one project). */
+export async function rollbackProject(project: Project, options: RollbackOptions, where?: RollbackPlacement): Promise<RollbackReport> {
+  const { module } = options;
+  const placement = where?.placement ?? project.config;
+  const database = placement.database;
   // The module and every dependent (a cascade may touch them), or every module for --last-run, in
   // system-first order; an unknown module is a usage error from dependentsOf, before any database is opened.
   const touched = new Set(module === undefined ? project.modules.map((m) => m.name) : [module, ...dependentsOf(project.nodes, module)]);
@@ -73,17 +92,18 @@ export async function rollback(options: RollbackOptions): Promise<RollbackReport
     return { plan, downs: await checkDowns(plan.steps) };
   };
   if (options.dryRun) {
-    const databases = groupByDatabase(project.config, involved);
-    const { plan, downs } = await prepare(await readHistoriesReadOnly(databases));
+    const databases = groupByDatabase(placement, involved);
+    const { plan, downs } = await prepare(await readHistoriesReadOnly(databases, where?.openReadOnly));
     return { project, database, databases, plan, downs, dryRun: true };
   }
   const lockOptions = {
     lockTimeoutMs: project.config.lockTimeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(where?.open ? { open: where.open } : {}),
   };
   // The databases of every module the rollback may touch are locked, in the one fixed order.
-  return withLockedSession(project.config, involved, lockOptions, async ({ sessions, histories, lockWaitedMs }) => {
+  return withLockedSession(placement, involved, lockOptions, async ({ sessions, histories, lockWaitedMs }) => {
     const { plan, downs } = await prepare(histories);
     const result = await runRollback(sessions, downs, histories, newRunId(), { ...lockOptions, dbTimeouts: project.config.dbTimeouts });
     return { project, database, databases: sessions.groups, plan, downs, dryRun: false, result: { ...result, lockWaitedMs } };

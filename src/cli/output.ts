@@ -55,6 +55,30 @@ export class Output {
     this.stdout.write(`${JSON.stringify({ modkit: JSON_SCHEMA_VERSION, command, exitCode, ...body }, null, 2)}\n`);
   }
 
+  /**
+   * A `--json` document written as it grows, so a long list (a fleet's targets) is never held in
+   * memory: `item` writes one entry of `listKey` at a time; `end` closes the list and writes the
+   * rest, the exit code last (it is known only then). Undefined without --json.
+   */
+  documentStream(command: string, listKey: string): { item(entry: unknown): void; end(exitCode: number, body: Record<string, unknown>): void } | undefined {
+    if (!this.json) return undefined;
+    const out = this.stdout;
+    const indent = (text: string, by: string) => text.replace(/\n/g, `\n${by}`);
+    out.write(`{\n  "modkit": ${JSON_SCHEMA_VERSION},\n  "command": ${JSON.stringify(command)},\n  ${JSON.stringify(listKey)}: [`);
+    let first = true;
+    return {
+      item(entry) {
+        out.write(`${first ? '' : ','}\n    ${indent(JSON.stringify(entry, null, 2), '    ')}`);
+        first = false;
+      },
+      end(exitCode, body) {
+        out.write(`${first ? '' : '\n  '}]`);
+        for (const [key, value] of Object.entries({ ...body, exitCode })) out.write(`,\n  ${JSON.stringify(key)}: ${indent(JSON.stringify(value, null, 2), '  ')}`);
+        out.write('\n}\n');
+      },
+    };
+  }
+
   /** An error paragraph on stderr; the stack only with --verbose. */
   error(error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);

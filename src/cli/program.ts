@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { addCommonOptions, parsePositiveInt, txModeOption } from './common-options.js';
+import { addFleetOptions } from './fleet-options.js';
 import { applyEnvFiles } from './env-files.js';
 import { Output } from './output.js';
 
@@ -47,7 +48,7 @@ export function buildProgram(context: ProgramContext): Command {
       else context.done(result.exitCode, output, result.signalHandled);
     };
 
-  addCommonOptions(program.command('migrate'))
+  addFleetOptions(addCommonOptions(program.command('migrate')), { canary: true })
     .description('apply pending migrations (pre_init + db); without --only, go on to run the application')
     .option('--only', 'stop after the db phase (the CI/CD pre-deploy step)')
     .addOption(txModeOption())
@@ -62,17 +63,17 @@ export function buildProgram(context: ProgramContext): Command {
     .option('--no-lint', 'do not lint the pending migrations first (see `modkit lint`)')
     .action(action(async () => (await import('./commands/run.js')).runCommand as Handler));
 
-  addCommonOptions(program.command('plan'))
+  addFleetOptions(addCommonOptions(program.command('plan')))
     .description('show what migrate would do, in order, without writing anything')
     .option('--sql', 'print the SQL of SQL migrations')
     .action(action(async () => (await import('./commands/inspect.js')).planCommand as Handler));
 
-  addCommonOptions(program.command('status'))
+  addFleetOptions(addCommonOptions(program.command('status')))
     .description('per module: applied, pending, last applied id and time, problems')
     .option('--exit-code', 'exit 4 unless the database is exactly up to date')
     .action(action(async () => (await import('./commands/inspect.js')).statusCommand as Handler));
 
-  addCommonOptions(program.command('validate'))
+  addFleetOptions(addCommonOptions(program.command('validate')))
     .description('check the graph, file names, ids and files; with a reachable database also drift, missing, dirty, out-of-order')
     .option('--offline', 'do not contact the database')
     .action(action(async () => (await import('./commands/validate.js')).validateCommand as Handler));
@@ -91,7 +92,7 @@ export function buildProgram(context: ProgramContext): Command {
 function addOperationCommands(program: Command, action: (load: () => Promise<Handler>) => (...args: unknown[]) => Promise<void>): void {
   const writing = (command: Command) => addCommonOptions(command, { selection: false });
 
-  writing(program.command('rollback').argument('[module]', 'the module to roll back (or --last-run)'))
+  addFleetOptions(writing(program.command('rollback').argument('[module]', 'the module to roll back (or --last-run)')))
     .description("run the down of applied migrations, newest first; refuses while dependents are applied unless --cascade")
     .option('--steps <n>', 'how many migrations to undo (default 1)', parsePositiveInt)
     .option('--to <id>', 'undo every migration after this one (it stays applied)')
@@ -134,6 +135,8 @@ Examples:
   $ modkit new users "add email"               write the next migration of module users (--ts for TypeScript)
   $ modkit rollback users --steps 2 --dry-run  what undoing the last two migrations of users would run
   $ modkit run                                 migrate, then run the modules until SIGINT/SIGTERM
+  $ modkit migrate --only --targets tenants.txt --parallel 4 --shard 1/3
+                                               a fleet: every tenant database or schema listed, shard 1 of 3
 
 Environment:
   MODKIT_DATABASE_URL  the database to migrate; wins over the config's database.url,

@@ -89,3 +89,6 @@ function sqlitePathOf(url: string): string {
     return path; // a raw `%` that starts no escape (`sqlite:/data/100%.db`) is part of the name
   }
 }
+
+/** Engines where one database holds many tenants' schemas (a fleet target's `schema`). */
+export const SCHEMA_TARGET_ENGINES: ReadonlySet<Engine> = new Set<Engine>(['postgres']);

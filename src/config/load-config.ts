@@ -120,6 +120,7 @@ export function resolveConfig(
     shutdownDeadlineMs: config.shutdownDeadlineMs ?? DEFAULTS.shutdownDeadlineMs,
     lint: { severities: severitiesOf(config.lint?.rules), onMigrate: config.lint?.onMigrate ?? DEFAULTS.lintOnMigrate },
     modulesConfig,
+    ...(config.targets !== undefined ? { targets: config.targets } : {}),
   };
 }
 

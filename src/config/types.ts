@@ -32,7 +32,20 @@ export interface ModkitConfig {
    * another database; it is taken out of the module's `ctx.config` (it may hold a password).
    */
   readonly modulesConfig?: Readonly<Record<string, unknown>>;
+  /**
+   * A fleet: the databases (or PostgreSQL schemas of one database) this one project is migrated
+   * into, each on its own (README, "Fleets"). A list, or a function returning one (it may be async
+   * and query a tenant registry). `migrate --only`, `status`, `plan`, `validate` and `rollback` then
+   * run over every target, unless `--url` or `MODKIT_DATABASE_URL` names one database.
+   */
+  readonly targets?: FleetTargets;
 }
+
+/** One fleet target: a database URL, or a URL and the PostgreSQL schema of one tenant. */
+export type FleetTargetSpec = string | { readonly url: string; readonly schema?: string | undefined };
+
+/** `targets` in the config: a list, or a (possibly async) function returning one. */
+export type FleetTargets = readonly FleetTargetSpec[] | (() => readonly FleetTargetSpec[] | Promise<readonly FleetTargetSpec[]>);
 
 /** The `lint` block of the config. */
 export interface LintConfig {
@@ -106,6 +119,8 @@ export interface ResolvedConfig {
   readonly lint: LintSettings;
   /** `ctx.config` of each module: `modulesConfig` without modkit's own `database` key. */
   readonly modulesConfig: Readonly<Record<string, unknown>>;
+  /** The config's fleet targets, as written (a function is called when a fleet command runs). */
+  readonly targets?: FleetTargets;
 }
 
 /** A module's own database, resolved. */

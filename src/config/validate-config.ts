@@ -2,7 +2,7 @@ import { didYouMean } from '../util/did-you-mean.js';
 import { RULE_NAMES, SEVERITIES } from '../lint/rule-table.js';
 import type { ModkitConfig } from './types.js';
 
-const KNOWN_KEYS = ['modules', 'database', 'runtime', 'lockTimeoutMs', 'dbLockTimeoutMs', 'dbLockRetries', 'statementTimeoutMs', 'shutdownDeadlineMs', 'lint', 'modulesConfig'] as const;
+const KNOWN_KEYS = ['modules', 'database', 'runtime', 'lockTimeoutMs', 'dbLockTimeoutMs', 'dbLockRetries', 'statementTimeoutMs', 'shutdownDeadlineMs', 'lint', 'modulesConfig', 'targets'] as const;
 
 export interface ConfigValidation {
   readonly config: ModkitConfig;
@@ -55,6 +55,7 @@ export function validateConfig(raw: unknown): ConfigValidation {
       if (isObject(moduleConfig) && 'database' in moduleConfig) checkModuleDatabase(name, moduleConfig.database, errors);
     }
   }
+  checkTargets(value.targets, errors);
   return { config: value as ModkitConfig, errors };
 }
 
@@ -85,6 +86,19 @@ function checkLint(block: unknown, errors: string[]): void {
     } else {
       severity(`lint.rules.${rule}`, value);
     }
+  }
+}
+
+/** `targets`: a list of URLs or `{ url, schema }`, or a function (checked when it is called). */
+function checkTargets(targets: unknown, errors: string[]): void {
+  if (targets === undefined || typeof targets === 'function') return;
+  if (!Array.isArray(targets)) {
+    errors.push(`"targets" must be a list of database URLs or { url, schema } objects, or a function returning one, got ${describe(targets)}`);
+    return;
+  }
+  for (const [i, entry] of targets.entries()) {
+    const ok = typeof entry === 'string' || (isObject(entry) && typeof entry.url === 'string' && (entry.schema === undefined || typeof entry.schema === 'string'));
+    if (!ok) errors.push(`"targets[${i}]" must be a URL or { url, schema } with strings, got ${describe(entry)}`);
   }
 }
 

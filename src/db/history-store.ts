@@ -44,7 +44,12 @@ export interface HistoryDialect {
   /** The type of each of modkit's columns on this engine. */
   readonly columnTypes: Readonly<Record<ModkitColumn, string>>;
   /** `[table, column, type]` of every history table where modkit keeps them, in one query. */
-  listColumns(runner: SqlRunner): Promise<readonly ColumnInfo[]>;
+  /**
+   * Columns of the history tables; `tables` names the ones wanted (an engine may list more). On
+   * PostgreSQL the names make it an index lookup: a scan of pg_class for the prefix cost 16 ms in a
+   * database of 1,000 tenant schemas, for every tenant (README, "Fleets").
+   */
+  listColumns(runner: SqlRunner, tables?: readonly string[]): Promise<readonly ColumnInfo[]>;
   /** Refuses when history tables of these modules exist where modkit does not look (another schema). */
   checkPlacement?(runner: SqlRunner, tables: readonly string[]): Promise<void>;
   /** True for the integer type modkit 0.1.0 gave `applied_at` (unix seconds). */
@@ -66,7 +71,7 @@ export interface HistoryDialect {
 export async function readHistories(dialect: HistoryDialect, runner: SqlRunner, modules: readonly string[]): Promise<Map<string, ModuleHistory>> {
   const tables = new Map(modules.map((m) => [m, historyTableNameSync(m)]));
   const columns = new Map<string, Map<string, string>>();
-  for (const info of await bookkeeping(HISTORY_TABLE_PREFIX, 'read', () => dialect.listColumns(runner))) {
+  for (const info of await bookkeeping(HISTORY_TABLE_PREFIX, 'read', () => dialect.listColumns(runner, [...tables.values()]))) {
     const map = columns.get(info.table) ?? new Map<string, string>();
     map.set(info.column, info.type);
     columns.set(info.table, map);

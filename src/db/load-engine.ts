@@ -2,7 +2,7 @@ import { ENGINE_NAMES } from '../config/database-url.js';
 import type { DatabaseTarget, Engine } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import type { Knex } from './knex-types.js';
-import type { Session } from './session.js';
+import type { Session, SessionPool } from './session.js';
 
 /** What each engine folder (src/db/<engine>/index.ts) provides. */
 export interface EngineModule {
@@ -13,6 +13,11 @@ export interface EngineModule {
   open(target: DatabaseTarget, options?: { readonly readOnly?: boolean }): Promise<Session | undefined>;
   /** knex settings of the pool modules get at run time (`ctx.db`). */
   runtimeKnexConfig(target: DatabaseTarget): Knex.Config;
+  /**
+   * Sessions sharing connections among targets that differ only in their schema (a fleet). Engines
+   * without it open a session per target ({@link openSessionPool}).
+   */
+  pool?(options: { readonly readOnly?: boolean }): SessionPool;
 }
 
 /**
@@ -55,4 +60,17 @@ export async function openSession(target: DatabaseTarget): Promise<Session> {
 /** Opens a read-only session; undefined when the database does not exist yet (it reads as empty). */
 export async function openReadOnlySession(target: DatabaseTarget): Promise<Session | undefined> {
   return (await loadEngine(target.engine)).open(target, { readOnly: true });
+}
+
+/**
+ * A pool of sessions for targets of one database that differ only in their schema (one per
+ * database of a fleet): the engine's own when it shares connections, else one session per target.
+ */
+export async function openSessionPool(engine: Engine, options: { readonly readOnly?: boolean } = {}): Promise<SessionPool> {
+  const module = await loadEngine(engine);
+  if (module.pool) return module.pool(options);
+  return {
+    open: async (target) => module.open(target, options),
+    end: async () => undefined,
+  };
 }

@@ -170,3 +170,15 @@ export async function bookkeeping<T>(table: string, action: HistoryAction, work:
     throw error instanceof HistoryError ? error : new HistoryError(table, action, error);
   }
 }
+
+/**
+ * Sessions on many targets of one database (the schemas of a schema-per-tenant fleet), opened on a
+ * few shared connections instead of new ones per target: `open` lends a session whose `close`
+ * gives its connections back. At most as many connections as sessions open at once; `end` closes
+ * them all.
+ */
+export interface SessionPool {
+  /** A session on `target`; read-only pools give `undefined` for a database that does not exist yet. */
+  open(target: DatabaseTarget): Promise<Session | undefined>;
+  end(): Promise<void>;
+}

@@ -48,7 +48,7 @@ export async function applyConcurrently(sessions: DatabaseSessions, plan: Migrat
     const running = new Set<Promise<void>>();
     const stopping = () => errors.length > 0 || options.signal?.aborted === true;
 
-    const context: StepContext = { results, total, runId, ...(options.dbTimeouts ? { dbTimeouts: options.dbTimeouts } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
+    const context: StepContext = { results, total, runId, ...(options.dbTimeouts ? { dbTimeouts: options.dbTimeouts } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}), ...(options.loadBody ? { loadBody: options.loadBody } : {}) };
     const runModule = async (worker: Session, modulePlan: ModulePlan): Promise<void> => {
       options.onEvent?.({ type: 'module-start', module: modulePlan.module.name, pending: modulePlan.pending.length });
       if (!modulePlan.history.exists) await createHistory(worker, modulePlan.history.table, modulePlan.module.name);

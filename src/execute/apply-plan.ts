@@ -6,7 +6,7 @@ import { ModkitError } from '../errors.js';
 import type { MigrationPlan } from '../plan/types.js';
 import type { DatabaseSessions } from './locked-session.js';
 import { historySetupError } from './migration-error.js';
-import { runError, runStep, type StepContext } from './run-step.js';
+import { runError, runStep, type BodyLoader, type StepContext } from './run-step.js';
 import type { ApplyResult, EventSink, MigrationResult, TxMode } from './types.js';
 
 export interface ApplyOptions {
@@ -16,6 +16,8 @@ export interface ApplyOptions {
   /** Aborting stops before the next migration; the running statement is cancelled by the caller. */
   readonly signal?: AbortSignal;
   readonly onEvent?: EventSink;
+  /** Where migration bodies come from (a fleet's cache); default: read when each step runs. */
+  readonly loadBody?: BodyLoader;
 }
 
 /**
@@ -30,7 +32,7 @@ export async function applyPlan(sessions: DatabaseSessions, plan: MigrationPlan,
   const finish = (error?: ModkitError): ApplyResult => ({ results, ...(error ? { error } : {}), durationMs: elapsed() });
   if (plan.pendingCount === 0) return finish();
 
-  const context: StepContext = { results, total: plan.pendingCount, runId, ...(options.dbTimeouts ? { dbTimeouts: options.dbTimeouts } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
+  const context: StepContext = { results, total: plan.pendingCount, runId, ...(options.dbTimeouts ? { dbTimeouts: options.dbTimeouts } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}), ...(options.loadBody ? { loadBody: options.loadBody } : {}) };
   const applyAll = async () => {
     let index = 0;
     for (const modulePlan of plan.modules) {

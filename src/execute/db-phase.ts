@@ -11,7 +11,7 @@ import { applyInOrderOrConcurrently } from './choose-executor.js';
 import { preflight } from './preflight.js';
 import { lintPending } from './lint-pending.js';
 import type { LintSettings } from '../config/types.js';
-import { withLockedSession } from './locked-session.js';
+import { withLockedSession, type LockedSessionOptions } from './locked-session.js';
 import type { ApplyResult } from './types.js';
 import { upgradeHistories } from './upgrade-histories.js';
 
@@ -22,6 +22,8 @@ export interface DbPhaseOptions extends ApplyOptions {
   readonly concurrency?: number;
   /** The lint of pending migrations before anything runs; undefined: none (`--no-lint`). */
   readonly lint?: LintSettings;
+  /** How sessions are opened (a fleet lends pooled connections); default: new connections. */
+  readonly open?: LockedSessionOptions['open'];
 }
 
 export interface DbPhaseResult extends ApplyResult {

@@ -3,7 +3,7 @@ import type { DatabasePlacement } from '../config/module-databases.js';
 import type { LoadedModule } from '../modules/types.js';
 import { planMigrations } from '../plan/plan-migrations.js';
 import type { AllowOptions, MigrationPlan } from '../plan/types.js';
-import { readHistoriesReadOnly } from './read-histories-read-only.js';
+import { readHistoriesReadOnly, type ReadOnlyOpener } from './read-histories-read-only.js';
 
 export interface DatabaseInspection {
   readonly plan: MigrationPlan;
@@ -16,8 +16,8 @@ export interface DatabaseInspection {
  * them together. Writes nothing, not even history tables; a database that does not exist yet
  * reads as empty.
  */
-export async function inspectDatabases(placement: DatabasePlacement, modules: readonly LoadedModule[], allow: AllowOptions = {}): Promise<DatabaseInspection> {
+export async function inspectDatabases(placement: DatabasePlacement, modules: readonly LoadedModule[], allow: AllowOptions = {}, open?: ReadOnlyOpener): Promise<DatabaseInspection> {
   const databases = groupByDatabase(placement, modules.map((m) => m.name));
-  const histories = await readHistoriesReadOnly(databases);
+  const histories = await readHistoriesReadOnly(databases, open);
   return { plan: planMigrations(modules, histories, allow), databases };
 }

@@ -3,6 +3,7 @@ import { describeTarget, targetLocation } from '../config/database-url.js';
 import type { DatabasePlacement } from '../config/module-databases.js';
 import { openSession } from '../db/load-engine.js';
 import type { Session } from '../db/session.js';
+import type { DatabaseTarget } from '../config/types.js';
 import type { ModuleHistory } from '../plan/types.js';
 import { stopwatch } from '../util/stopwatch.js';
 import { acquireLock } from './acquire-lock.js';
@@ -13,6 +14,8 @@ export interface LockedSessionOptions {
   readonly lockTimeoutMs: number;
   readonly signal?: AbortSignal;
   readonly onEvent?: EventSink;
+  /** How each database's session is opened: default, new connections (a fleet lends pooled ones). */
+  readonly open?: (target: DatabaseTarget) => Promise<Session>;
 }
 
 /** The open sessions of an operation: one per database, each holding that database's lock. */
@@ -56,7 +59,8 @@ export async function withLockedSession<T>(
   options.signal?.addEventListener('abort', onAbort, { once: true });
   let failed = false;
   try {
-    for (const group of groups) opened.push(await openSession(group.target));
+    const open = options.open ?? openSession;
+    for (const group of groups) opened.push(await open(group.target));
     const elapsed = stopwatch();
     for (const [i, group] of groups.entries()) {
       await acquireLock(opened[i]!.lock!, {

@@ -18,7 +18,12 @@ export interface StepContext {
   readonly dbTimeouts?: DbTimeouts;
   readonly signal?: AbortSignal;
   readonly onEvent?: EventSink;
+  /** Where bodies come from: default, each file read when its step runs; a fleet reads each once for all targets. */
+  readonly loadBody?: BodyLoader;
 }
+
+/** Loads a migration's body for a direction (src/modules/load-body.ts, or a fleet's cache of it). */
+export type BodyLoader = typeof loadBody;
 
 /**
  * Runs one migration as one step of a run: load its body, ask the session to apply it (the session
@@ -38,7 +43,7 @@ export async function runStep(
   const base = { module: migration.module, id: migration.id, direction, ...(migration.file ? { file: migration.file } : {}) };
   const elapsed = stopwatch();
   try {
-    const body = await loadBody(migration, direction);
+    const body = await (context.loadBody ?? loadBody)(migration, direction);
     if (!body) {
       throw new ModkitError('usage', `migration ${migration.module}/${migration.id} has no ${direction} to run`, {
         details: { module: migration.module, id: migration.id },

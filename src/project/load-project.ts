@@ -23,6 +23,8 @@ export interface LoadProjectOptions extends LoadConfigOptions {
    * nothing (`new`, `graph`, `validate`). Default: refuse it (exit 2), naming the file.
    */
   readonly allowUnfinished?: boolean;
+  /** The config, when the caller has loaded it already (the CLI looks for fleet targets in it first). */
+  readonly config?: ResolvedConfig;
 }
 
 /**
@@ -37,7 +39,7 @@ export interface LoadProjectOptions extends LoadConfigOptions {
  * ```
  */
 export async function loadProject(options: LoadProjectOptions = {}): Promise<Project> {
-  const config = await loadConfig(options);
+  const config = options.config ?? (await loadConfig(options));
   const discovered = await discoverModules(config.rootDir, config.moduleGlobs, { allowUnfinished: options.allowUnfinished === true });
   const nodes = discovered.map((m): GraphNode => ({ name: m.name, deps: m.deps, system: m.system, file: m.file }));
   const order = orderModules(nodes);

@@ -3,15 +3,19 @@ import { inspect } from '../../api/inspect.js';
 import { EXIT_CODES } from '../../errors.js';
 import type { ModulePlan } from '../../plan/types.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
+import { loadFleet, type FleetFlags } from '../fleet-options.js';
+import { loadProject } from '../../project/load-project.js';
 import { acrossDatabases, databaseJson, databasesJson, databaseSuffix, describeDatabases, displayPath, moduleDatabaseUrls, type Output, plural } from '../output.js';
 
-export interface PlanFlags extends CommonFlags {
+export interface PlanFlags extends CommonFlags, FleetFlags {
   readonly sql?: boolean;
 }
 
 /** `modkit plan`: what migrate would do, in order, without writing anything. */
-export async function planCommand(flags: PlanFlags, output: Output): Promise<number> {
-  const { database, databases, plan } = await inspect({ ...projectOptions(flags), allow: allowOptions(flags) });
+export async function planCommand(flags: PlanFlags, output: Output, signal: AbortSignal): Promise<number> {
+  const { config, targets } = await loadFleet(flags);
+  if (targets) return (await import('./fleet.js')).inspectFleetCommand('plan', flags, output, signal, await loadProject({ ...projectOptions(flags), config }), targets);
+  const { database, databases, plan } = await inspect({ ...projectOptions(flags), config, allow: allowOptions(flags) });
   output.line(describeDatabases(database, databases));
   const suffix = databaseSuffix(databases);
   const urls = moduleDatabaseUrls(databases);
@@ -39,13 +43,15 @@ export async function planCommand(flags: PlanFlags, output: Output): Promise<num
   return EXIT_CODES.ok;
 }
 
-export interface StatusFlags extends CommonFlags {
+export interface StatusFlags extends CommonFlags, FleetFlags {
   readonly exitCode?: boolean;
 }
 
 /** `modkit status`: per module, applied count, pending ids, last applied id and time, problems. */
-export async function statusCommand(flags: StatusFlags, output: Output): Promise<number> {
-  const { database, databases, plan } = await inspect(projectOptions(flags));
+export async function statusCommand(flags: StatusFlags, output: Output, signal: AbortSignal): Promise<number> {
+  const { config, targets } = await loadFleet(flags);
+  if (targets) return (await import('./fleet.js')).inspectFleetCommand('status', flags, output, signal, await loadProject({ ...projectOptions(flags), config }), targets);
+  const { database, databases, plan } = await inspect({ ...projectOptions(flags), config });
   output.line(describeDatabases(database, databases));
   const suffix = databaseSuffix(databases);
   const urls = moduleDatabaseUrls(databases);

@@ -9,8 +9,9 @@ import type { HandlerResult } from '../program.js';
 import { trackActivity } from '../exit-guard.js';
 import { migrationLines } from '../migration-lines.js';
 import { progressReporter } from '../progress.js';
+import { loadFleet, type FleetFlags } from '../fleet-options.js';
 
-export interface MigrateFlags extends CommonFlags {
+export interface MigrateFlags extends CommonFlags, FleetFlags {
   readonly only?: boolean;
   readonly txMode?: TxMode;
   readonly concurrency?: number;
@@ -23,7 +24,9 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
   // Without --only, migrate is the full pipeline (SPEC §4), exactly as `modkit run`.
   if (!flags.only) return (await import('./run.js')).runFullPipeline(flags, output, signal, 'migrate');
   const options = projectOptions(flags);
-  const project = await loadProject(options);
+  const { config, targets } = await loadFleet(flags);
+  if (targets) return (await import('./fleet.js')).migrateFleetCommand(flags, output, signal, await loadProject({ ...options, config }), targets);
+  const project = await loadProject({ ...options, config });
   // Which databases the selected modules live in is known before anything connects.
   const selected = selectModules(project, options.modules);
   const groups = groupByDatabase(project.config, selected.map((m) => m.name));

@@ -5,8 +5,10 @@ import type { RollbackTarget } from '../../plan/plan-rollback.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
 import { acrossDatabases, databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, formatMs, moduleDatabaseUrls, type Output, plural } from '../output.js';
 import { progressReporter } from '../progress.js';
+import { loadFleet, type FleetFlags } from '../fleet-options.js';
+import { loadProject } from '../../project/load-project.js';
 
-export interface RollbackFlags extends CommonFlags {
+export interface RollbackFlags extends CommonFlags, FleetFlags {
   readonly steps?: number;
   readonly to?: string;
   readonly cascade?: boolean;
@@ -23,8 +25,19 @@ export async function rollbackCommand(flags: RollbackFlags, output: Output, sign
     throw new UsageError('--last-run undoes exactly what the last migrate applied: it takes no module, --steps, --to or --cascade');
   }
   const target: RollbackTarget = flags.to !== undefined ? { to: flags.to } : { steps: flags.steps ?? 1 };
+  const { config, targets } = await loadFleet(flags);
+  if (targets) {
+    const request = {
+      ...(module !== undefined ? { module, target, cascade: flags.cascade === true } : {}),
+      ...(lastRun ? { lastRun } : {}),
+      dryRun: flags.dryRun === true,
+      allow: allowOptions(flags),
+    };
+    return (await import('./fleet.js')).rollbackFleetCommand(flags, output, signal, await loadProject({ ...projectOptions(flags), config }), targets, request);
+  }
   const report = await rollback({
     ...projectOptions(flags),
+    config,
     ...(module !== undefined ? { module, target, cascade: flags.cascade === true } : {}),
     ...(lastRun ? { lastRun } : {}),
     dryRun: flags.dryRun === true,

@@ -9,6 +9,22 @@ import { lifecycleReporter } from '../lifecycle-reporter.js';
 import { databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, moduleDatabaseUrls, type Output } from '../output.js';
 import type { HandlerResult } from '../program.js';
 import type { MigrateFlags } from './migrate.js';
+import type { ResolvedConfig } from '../../config/types.js';
+import { UsageError } from '../../errors.js';
+
+/**
+ * `run` starts one application on one database; a fleet is a migrate-time thing. Refused before
+ * anything runs, with the two ways forward.
+ */
+function refuseFleet(flags: MigrateFlags, config: ResolvedConfig, command: string): void {
+  const fleet = flags.targets !== undefined ? '--targets' : config.targets !== undefined && config.database.source !== 'flag' && config.database.source !== 'env' ? 'the config\'s "targets"' : undefined;
+  if (!fleet) return;
+  const what = command === 'run' ? '`modkit run`' : '`modkit migrate` without --only';
+  throw new UsageError(
+    `${what} runs the application against one database, but ${fleet} names a fleet: migrate the fleet with \`modkit migrate --only\` ` +
+      '(the deploy step), then start the application; or pass --url to run against one database',
+  );
+}
 
 /**
  * `modkit run` (and `modkit migrate` without `--only`): the full pipeline. The first signal is
@@ -22,6 +38,7 @@ export function runCommand(flags: MigrateFlags, output: Output, signal: AbortSig
 export async function runFullPipeline(flags: MigrateFlags, output: Output, signal: AbortSignal, command: string): Promise<HandlerResult> {
   const options = projectOptions(flags);
   const project = await loadProject(options);
+  refuseFleet(flags, project.config, command);
   const groups = groupByDatabase(project.config, selectModules(project, options.modules).map((m) => m.name));
   output.line(describeDatabases(project.config.database, groups));
   const reporter = lifecycleReporter(output, databaseSuffix(groups));

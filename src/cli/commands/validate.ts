@@ -1,17 +1,27 @@
 import { validate } from '../../api/validate.js';
 import { EXIT_CODES } from '../../errors.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
+import { loadFleet, type FleetFlags } from '../fleet-options.js';
 import { describeTarget } from '../../config/database-url.js';
 import { databaseJson, databasesJson, type Output, plural } from '../output.js';
 import { lintFindingLines, lintJson, lintSummary } from '../lint-lines.js';
 
-export interface ValidateFlags extends CommonFlags {
+export interface ValidateFlags extends CommonFlags, FleetFlags {
   readonly offline?: boolean;
 }
 
 /** `modkit validate`: files offline, and the database when it answers; changes nothing. */
-export async function validateCommand(flags: ValidateFlags, output: Output): Promise<number> {
-  const report = await validate({ ...projectOptions(flags), allow: allowOptions(flags), offline: flags.offline === true });
+export async function validateCommand(flags: ValidateFlags, output: Output, signal: AbortSignal): Promise<number> {
+  const { config, targets } = await loadFleet(flags);
+  if (targets && !flags.offline) {
+    // The files once (they are the same for every target), then each target's history.
+    const files = await validate({ ...projectOptions(flags), config, offline: true });
+    const migrations = files.project.modules.reduce((n, m) => n + m.migrations.length, 0);
+    output.line(`Checked ${plural(files.project.modules.length, 'module')} and ${plural(migrations, 'migration')}: graph, names, ids and files; now each target's history.`);
+    for (const w of files.markerWarnings) output.warn(w);
+    return (await import('./fleet.js')).inspectFleetCommand('validate', flags, output, signal, files.project, targets, files.fileProblems);
+  }
+  const report = await validate({ ...projectOptions(flags), config, allow: allowOptions(flags), offline: flags.offline === true });
   const modules = report.project.modules.length;
   const migrations = report.project.modules.reduce((n, m) => n + m.migrations.length, 0);
   output.line(`Checked ${plural(modules, 'module')} and ${plural(migrations, 'migration')}: graph, names, ids and files.`);

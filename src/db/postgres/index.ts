@@ -1,11 +1,13 @@
 import type { DatabaseTarget } from '../../config/types.js';
 import type { EngineModule } from '../load-engine.js';
 import { APPLICATION_NAMES, CONNECT_TIMEOUT_MS } from './postgres-connection.js';
+import { postgresPool } from './postgres-pool.js';
 import { openPostgres } from './postgres-session.js';
 
 /** PostgreSQL through `pg`. */
 export const postgresEngine: EngineModule = {
   open: openPostgres,
+  pool: postgresPool,
   runtimeKnexConfig: (target: DatabaseTarget) => ({
     client: 'pg',
     connection: { connectionString: target.url, application_name: APPLICATION_NAMES.runtime, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },

@@ -1,11 +1,8 @@
 import type { DatabaseTarget } from '../../config/types.js';
 import { unreachableError } from '../connection-errors.js';
-import { POSTGRES_BARRIER_KEY, POSTGRES_LOCK_KEY } from '../lock-key.js';
+import { postgresLockKeys, type PostgresLockKeys } from '../lock-key.js';
 import type { RunLock } from '../session.js';
 import { APPLICATION_NAMES, connectClient, PostgresConnection } from './postgres-connection.js';
-
-const LOCK = POSTGRES_LOCK_KEY.toString();
-const BARRIER = POSTGRES_BARRIER_KEY.toString();
 
 /**
  * The lock of a PostgreSQL run: two advisory locks, because one is not enough once a runner can be
@@ -24,37 +21,58 @@ const BARRIER = POSTGRES_BARRIER_KEY.toString();
  *
  * Both are polled (`pg_try_advisory_lock`), never awaited: a session blocked in a lock wait holds a
  * snapshot, and a holder running CREATE INDEX CONCURRENTLY would wait for it forever.
+ *
+ * Both keys belong to the target's history schema ({@link postgresLockKeys}): tenants of one
+ * database, each in its own schema, lock and fence only themselves.
  */
 export class PostgresRunLock implements RunLock {
   private readonly opening: Promise<PostgresConnection>;
   private holdsRunLock = false;
+  readonly keys: PostgresLockKeys;
+  private readonly lockKey: string;
+  private readonly barrierKey: string;
 
   constructor(
     target: DatabaseTarget,
     /** Called once the barrier is clear: the working connection joins it (SHARE) before any statement. */
     private readonly joinBarrier: () => Promise<void>,
+    /** A pool's lock connection, lent for this run, and how to give it back; default: a connection of its own. */
+    private readonly borrowed?: { readonly connection: PostgresConnection; readonly giveBack: (healthy: boolean) => void },
   ) {
+    this.keys = postgresLockKeys(target.schema);
+    this.lockKey = this.keys.lock.toString();
+    this.barrierKey = this.keys.barrier.toString();
     // The lock's connection opens alongside the migration connection.
-    this.opening = connectClient(target.url, [], APPLICATION_NAMES.lock).then(
-      (client) => new PostgresConnection(client),
-      (error: unknown) => {
-        throw unreachableError(target.url, error);
-      },
-    );
+    this.opening = borrowed
+      ? Promise.resolve(borrowed.connection)
+      : connectClient(target.url, [], APPLICATION_NAMES.lock).then(
+          (client) => new PostgresConnection(client),
+          (error: unknown) => {
+            throw unreachableError(target.url, error);
+          },
+        );
     this.opening.catch(() => undefined); // reported by the first tryAcquire, not as an unhandled rejection
   }
 
   async tryAcquire(): Promise<boolean> {
     const connection = await this.opening;
     if (!this.holdsRunLock) {
-      const [row] = await connection.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(?::bigint) AS locked', [LOCK]);
-      if (row?.locked !== true) return false;
+      // Both looks in one round trip (a fleet takes a thousand of these): the barrier is looked at
+      // only once the run lock is ours; -1 = lock taken by another run, 0 = ours but barrier held.
+      const [row] = await connection.query<{ state: number }>(
+        'SELECT CASE WHEN pg_try_advisory_lock(?::bigint) THEN (CASE WHEN pg_try_advisory_lock(?::bigint) THEN pg_advisory_unlock(?::bigint) ELSE false END)::int ELSE -1 END AS state',
+        [this.lockKey, this.barrierKey, this.barrierKey],
+      );
+      if (row?.state === undefined || row.state === -1) return false;
       this.holdsRunLock = true;
+      if (row.state !== 1) return false;
+      await this.joinBarrier();
+      return true;
     }
     // Clear when nobody holds the barrier: take it exclusively and let go at once (CASE keeps the order).
     const [row] = await connection.query<{ clear: boolean }>(
       'SELECT CASE WHEN pg_try_advisory_lock(?::bigint) THEN pg_advisory_unlock(?::bigint) ELSE false END AS clear',
-      [BARRIER, BARRIER],
+      [this.barrierKey, this.barrierKey],
     );
     if (row?.clear !== true) return false;
     await this.joinBarrier();
@@ -64,11 +82,11 @@ export class PostgresRunLock implements RunLock {
   async describeHolder(): Promise<string | undefined> {
     const connection = await this.opening;
     if (this.holdsRunLock) {
-      const rows = await connection.query<Holder>(`${HOLDERS} AND l.mode = 'ShareLock'`, keyParts(POSTGRES_BARRIER_KEY));
+      const rows = await connection.query<Holder>(`${HOLDERS} AND l.mode = 'ShareLock'`, keyParts(this.keys.barrier));
       if (rows.length === 0) return undefined;
       return `the ${rows.length === 1 ? 'backend' : 'backends'} of an earlier run that ended abruptly, still finishing: ${rows.map(describe).join('; ')}`;
     }
-    const [holder] = await connection.query<Holder>(`${HOLDERS} AND l.mode = 'ExclusiveLock'`, keyParts(POSTGRES_LOCK_KEY));
+    const [holder] = await connection.query<Holder>(`${HOLDERS} AND l.mode = 'ExclusiveLock'`, keyParts(this.keys.lock));
     return holder ? describe(holder) : undefined;
   }
 
@@ -93,17 +111,20 @@ export class PostgresRunLock implements RunLock {
     const connection = await this.opening.catch(() => undefined);
     if (!connection) return;
     // Closing the session releases the lock too; unlocking first says so explicitly.
-    if (this.holdsRunLock) await connection.query('SELECT pg_advisory_unlock(?::bigint)', [LOCK]).catch(() => undefined);
+    let healthy = true;
+    if (this.holdsRunLock) await connection.query('SELECT pg_advisory_unlock(?::bigint)', [this.lockKey]).catch(() => (healthy = false));
     this.holdsRunLock = false;
-    await connection.close();
+    if (this.borrowed) this.borrowed.giveBack(healthy);
+    else await connection.close();
   }
 }
 
-/** Takes the barrier in SHARE mode on a migration connection; it holds it until it closes. */
-export async function joinBarrier(connection: PostgresConnection): Promise<void> {
+/** Takes the barrier of `keys` in SHARE mode on a migration connection; it holds it until it closes (or DISCARD ALL). */
+export async function joinBarrier(connection: PostgresConnection, keys: PostgresLockKeys, then = ''): Promise<void> {
   // Nobody can hold it exclusively now (only the run-lock holder ever tries, and that is us), so
-  // this returns at once.
-  await connection.query('SELECT pg_advisory_lock_shared(?::bigint)', [BARRIER]);
+  // this returns at once. `then`: statements of the same round trip (a pooled session's search_path).
+  if (then) await connection.exec(`SELECT pg_advisory_lock_shared(${keys.barrier.toString()}::bigint); ${then}`);
+  else await connection.query('SELECT pg_advisory_lock_shared(?::bigint)', [keys.barrier.toString()]);
 }
 
 interface Blocker extends Record<string, unknown> {

@@ -9,6 +9,7 @@ import { lineOfOffset } from '../split-sql.js';
 import { stopwatch } from '../../util/stopwatch.js';
 import { APPLICATION_NAMES, CONNECT_TIMEOUT_MS, connectClient, PostgresConnection, startupOptions } from './postgres-connection.js';
 import { DEFAULT_HISTORY_SCHEMA, postgresHistory } from './postgres-history.js';
+import { postgresLockKeys } from '../lock-key.js';
 import { joinBarrier, PostgresRunLock } from './postgres-lock.js';
 
 /** Each migration's transaction commits asynchronously: `flush` makes them durable in one go. */
@@ -29,7 +30,7 @@ export async function openPostgres(target: DatabaseTarget, options: OpenOptions 
   const settings = sessionSettings(target, options);
   let lock: PostgresRunLock | undefined;
   let session: PostgresSession | undefined;
-  if (!options.readOnly) lock = new PostgresRunLock(target, () => joinBarrier(session!.connection));
+  if (!options.readOnly) lock = new PostgresRunLock(target, () => joinBarrier(session!.connection, postgresLockKeys(target.schema)));
   try {
     const client = await connectClient(target.url, settings, APPLICATION_NAMES.migration);
     session = new PostgresSession(target, new PostgresConnection(client), lock);
@@ -41,7 +42,7 @@ export async function openPostgres(target: DatabaseTarget, options: OpenOptions 
 }
 
 /** Settings sent in the startup packet of a migration connection (no extra round trip). */
-function sessionSettings(target: DatabaseTarget, options: OpenOptions = {}): string[] {
+export function sessionSettings(target: DatabaseTarget, options: OpenOptions = {}): string[] {
   const settings = options.readOnly ? ['default_transaction_read_only=on'] : [];
   // In the startup packet's options, spaces and backslashes are escaped with a backslash.
   if (target.searchPath) settings.push(`search_path=${target.searchPath.replace(/[\\ ]/g, (c) => `\\${c}`)}`);
@@ -66,6 +67,8 @@ export class PostgresSession extends SessionBase {
     target: DatabaseTarget,
     readonly connection: PostgresConnection,
     readonly lock?: PostgresRunLock,
+    /** A pool's connection, lent for one target: close() gives it back instead of closing it. */
+    private readonly lease?: { giveBack(connection: PostgresConnection): Promise<void> },
   ) {
     super(target);
     this.dialect = postgresHistory(target.schema ?? DEFAULT_HISTORY_SCHEMA);
@@ -189,6 +192,7 @@ export class PostgresSession extends SessionBase {
   }
 
   protected plainKnexConfig(): Knex.Config {
+    const keys = postgresLockKeys(this.target.schema);
     return {
       client: 'pg',
       connection: {
@@ -202,7 +206,7 @@ export class PostgresSession extends SessionBase {
         max: 1,
         // Its connection works for this run too, so it joins the work barrier like ours.
         afterCreate(client: pg.Client, done: (error: Error | null, client: pg.Client) => void) {
-          void joinBarrier(new PostgresConnection(client)).then(() => done(null, client), (error: Error) => done(error, client));
+          void joinBarrier(new PostgresConnection(client), keys).then(() => done(null, client), (error: Error) => done(error, client));
         },
       },
     };
@@ -213,7 +217,7 @@ export class PostgresSession extends SessionBase {
       throw unreachableError(this.target.url, error);
     });
     const forked = new PostgresSession(this.target, new PostgresConnection(client));
-    await joinBarrier(forked.connection);
+    await joinBarrier(forked.connection, postgresLockKeys(this.target.schema));
     forked.canceller = this.lock ?? this.canceller;
     return forked;
   }
@@ -250,6 +254,13 @@ export class PostgresSession extends SessionBase {
   override async close(): Promise<void> {
     await this.flush().catch(() => undefined);
     await super.close();
+    if (this.lease) {
+      // The connection leaves the barrier (DISCARD ALL) while the lock goes, on the other
+      // connection, in the same moment: one round trip of the two. A run that takes the lock
+      // in between finds the barrier still held and looks again (acquire-lock.ts polls).
+      await Promise.all([this.lease.giveBack(this.connection), this.lock?.release()]);
+      return;
+    }
     await this.lock?.release();
     await this.connection.close();
   }

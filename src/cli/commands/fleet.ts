@@ -1,0 +1,128 @@
+import type { FleetTarget } from '../../fleet/resolve-targets.js';
+import { inspectFleet } from '../../fleet/inspect-fleet.js';
+import { migrateFleet, type FleetMigrateDetail } from '../../fleet/migrate-fleet.js';
+import { rollbackFleet } from '../../fleet/rollback-fleet.js';
+import { validationError } from '../../execute/db-phase.js';
+import { EXIT_CODES, ModkitError, mostSevereExitCode } from '../../errors.js';
+import type { RollbackOptions } from '../../api/rollback.js';
+import type { MigrationPlan } from '../../plan/types.js';
+import type { Project } from '../../project/load-project.js';
+import { allowOptions, type CommonFlags } from '../common-options.js';
+import { fleetOptions, type FleetFlags } from '../fleet-options.js';
+import { fleetReporter } from '../fleet-reporter.js';
+import { type Output, plural } from '../output.js';
+import type { MigrateFlags } from './migrate.js';
+
+/** `modkit migrate --only` over a fleet. */
+export async function migrateFleetCommand(flags: MigrateFlags & FleetFlags, output: Output, signal: AbortSignal, project: Project, targets: readonly FleetTarget[]): Promise<number> {
+  let applied = 0;
+  const reporter = fleetReporter(
+    output,
+    'migrate',
+    (d: FleetMigrateDetail) => (d.applied === 0 ? 'up to date' : `applied ${plural(d.applied, 'migration')}`),
+    (d) => ({ applied: d.applied, lockWaitedMs: d.lockWaitedMs, migrations: d.migrations, problems: d.problems }),
+    (d) => (d.applied > 0 ? `${plural(d.applied, 'migration')} applied before it` : undefined),
+  );
+  reporter.start(targets.length);
+  const { summary } = await migrateFleet(project, targets, {
+    ...fleetOptions(flags, signal),
+    ...(flags.module ? { modules: flags.module } : {}),
+    allow: allowOptions(flags),
+    ...(flags.txMode ? { txMode: flags.txMode } : {}),
+    ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+    onTarget: (outcome) => {
+      applied += outcome.detail?.applied ?? 0;
+      reporter.onTarget(outcome);
+    },
+  });
+  reporter.finish(summary, { text: `${plural(applied, 'migration')} applied`, json: { applied } });
+  return summary.exitCode;
+}
+
+/** `status`, `plan` and `validate` over a fleet: read-only, one line per target. */
+export async function inspectFleetCommand(
+  command: 'status' | 'plan' | 'validate',
+  flags: CommonFlags & FleetFlags & { readonly exitCode?: boolean },
+  output: Output,
+  signal: AbortSignal,
+  project: Project,
+  targets: readonly FleetTarget[],
+  fileProblems: readonly string[] = [],
+): Promise<number> {
+  let pending = 0;
+  let behind = 0;
+  const judge = (plan: MigrationPlan): ModkitError | undefined => {
+    if (command === 'validate') return plan.blocking.length > 0 ? validationError(plan.blocking) : undefined;
+    if (command === 'status' && flags.exitCode && (plan.pendingCount > 0 || plan.problems.length > 0)) {
+      return new ModkitError('validation', `not up to date: ${plural(plan.pendingCount, 'pending migration')}, ${plural(plan.problems.length, 'problem')}`);
+    }
+    return undefined;
+  };
+  const reporter = fleetReporter(
+    output,
+    command,
+    (plan: MigrationPlan) =>
+      plan.pendingCount === 0 && plan.problems.length === 0
+        ? 'up to date'
+        : `${plural(plan.pendingCount, 'pending migration')}${plan.problems.length > 0 ? `, ${plural(plan.problems.length, 'problem')}` : ''}`,
+    (plan) => ({
+      upToDate: plan.pendingCount === 0 && plan.problems.length === 0,
+      pendingCount: plan.pendingCount,
+      pending: plan.modules.filter((m) => m.pending.length > 0).map((m) => ({ module: m.module.name, ids: m.pending.map((p) => p.id) })),
+      problems: plan.problems,
+    }),
+  );
+  reporter.start(targets.length);
+  const { summary } = await inspectFleet(project, targets, {
+    ...fleetOptions(flags, signal),
+    ...(flags.module ? { modules: flags.module } : {}),
+    allow: allowOptions(flags),
+    judge,
+    onTarget: (outcome) => {
+      pending += outcome.detail?.pendingCount ?? 0;
+      if (outcome.detail && (outcome.detail.pendingCount > 0 || outcome.detail.problems.length > 0)) behind += 1;
+      reporter.onTarget(outcome);
+    },
+  });
+  for (const p of fileProblems) output.line(`problem [file] ${p}`);
+  const exitCode = mostSevereExitCode([summary.exitCode, fileProblems.length > 0 ? EXIT_CODES.usage : EXIT_CODES.ok]);
+  reporter.finish(
+    { ...summary, exitCode },
+    { text: `${plural(behind, 'target')} behind, ${plural(pending, 'pending migration')} in all`, json: { behind, pendingCount: pending, ...(command === 'validate' ? { fileProblems } : {}) } },
+  );
+  return exitCode;
+}
+
+/** `rollback` over a fleet: the same request on every target. */
+export async function rollbackFleetCommand(
+  flags: CommonFlags & FleetFlags,
+  output: Output,
+  signal: AbortSignal,
+  project: Project,
+  targets: readonly FleetTarget[],
+  request: Omit<RollbackOptions, 'signal'>,
+): Promise<number> {
+  let reverted = 0;
+  const reporter = fleetReporter(
+    output,
+    'rollback',
+    (d: { plan: { steps: readonly unknown[] }; result?: { results: readonly { status: string }[] } }) =>
+      request.dryRun
+        ? `would roll back ${plural(d.plan.steps.length, 'migration')}`
+        : d.plan.steps.length === 0
+          ? 'nothing to roll back'
+          : `rolled back ${plural(d.result?.results.filter((r) => r.status === 'reverted').length ?? 0, 'migration')}`,
+    (d) => ({ steps: d.plan.steps, migrations: d.result?.results ?? [] }),
+  );
+  reporter.start(targets.length);
+  const { summary } = await rollbackFleet(project, targets, {
+    ...request,
+    ...fleetOptions(flags, signal),
+    onTarget: (outcome) => {
+      reverted += outcome.detail?.result?.results.filter((r) => r.status === 'reverted').length ?? 0;
+      reporter.onTarget(outcome);
+    },
+  });
+  reporter.finish(summary, { text: `${plural(reverted, 'migration')} rolled back`, json: { reverted } });
+  return summary.exitCode;
+}

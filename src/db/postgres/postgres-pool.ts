@@ -1,0 +1,126 @@
+import type { DatabaseTarget } from '../../config/types.js';
+import { ModkitError } from '../../errors.js';
+import { unreachableError } from '../connection-errors.js';
+import { postgresLockKeys } from '../lock-key.js';
+import type { Session, SessionPool } from '../session.js';
+import { APPLICATION_NAMES, connectClient, PostgresConnection } from './postgres-connection.js';
+import { DEFAULT_HISTORY_SCHEMA } from './postgres-history.js';
+import { joinBarrier, PostgresRunLock } from './postgres-lock.js';
+import { PostgresSession, sessionSettings } from './postgres-session.js';
+
+const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * Sessions on the schemas of one PostgreSQL database (a schema-per-tenant fleet) over a few shared
+ * connections: a target borrows a working connection and, to write, a lock connection; its
+ * `search_path` is set in the round trip that joins its barrier, and giving the connection back
+ * runs `DISCARD ALL`, which drops the search_path, the barrier, prepared statements and any
+ * setting a migration left behind, so the next tenant starts clean. A thousand schemas then cost
+ * as many connections as run at once (`--parallel`), not two thousand connects. The first failed
+ * connect is remembered: every later target of this database fails with it at once instead of
+ * waiting for its own connect timeout.
+ */
+export function postgresPool(options: { readonly readOnly?: boolean }): SessionPool {
+  return new PostgresSessionPool(options.readOnly === true);
+}
+
+class PostgresSessionPool implements SessionPool {
+  private readonly idleWork: PostgresConnection[] = [];
+  private readonly idleLocks: PostgresConnection[] = [];
+  private failure: unknown;
+  private ended = false;
+
+  constructor(private readonly readOnly: boolean) {}
+
+  async open(target: DatabaseTarget): Promise<Session> {
+    const settings = sessionSettings({ ...target, searchPath: undefined } as DatabaseTarget, { readOnly: this.readOnly });
+    const [workOutcome, lockOutcome] = await Promise.allSettled([
+      this.borrow(this.idleWork, target, settings, APPLICATION_NAMES.migration),
+      this.readOnly ? undefined : this.borrow(this.idleLocks, target, [], APPLICATION_NAMES.lock),
+    ]);
+    if (workOutcome.status === 'rejected' || lockOutcome.status === 'rejected') {
+      // The one that did open goes back; the failure is the target's.
+      if (workOutcome.status === 'fulfilled') await this.giveBackWork(workOutcome.value);
+      if (lockOutcome.status === 'fulfilled' && lockOutcome.value) this.idleLocks.push(lockOutcome.value);
+      throw workOutcome.status === 'rejected' ? workOutcome.reason : (lockOutcome as PromiseRejectedResult).reason;
+    }
+    const work = workOutcome.value;
+    const lockConnection = lockOutcome.value;
+    const lease = { giveBack: (connection: PostgresConnection) => this.giveBackWork(connection) };
+    if (this.readOnly || !lockConnection) {
+      if (target.searchPath) await work.exec(`SET search_path TO ${target.searchPath}`).catch(async (error: unknown) => {
+        await this.giveBackWork(work);
+        throw error;
+      });
+      return new PostgresSession(target, work, undefined, lease);
+    }
+    const keys = postgresLockKeys(target.schema);
+    const lock = new PostgresRunLock(target, () => this.prepare(work, target, keys), {
+      connection: lockConnection,
+      giveBack: (healthy) => (healthy && !this.ended ? void this.idleLocks.push(lockConnection) : void lockConnection.close()),
+    });
+    return new PostgresSession(target, work, lock, lease);
+  }
+
+  async end(): Promise<void> {
+    this.ended = true;
+    const all = [...this.idleWork.splice(0), ...this.idleLocks.splice(0)];
+    await Promise.all(all.map((c) => c.close()));
+  }
+
+  /**
+   * Once the target's lock is held: join its barrier, point unqualified names at its schema and
+   * create that schema when it is missing (under the lock, so two runners never race to create it).
+   */
+  private async prepare(work: PostgresConnection, target: DatabaseTarget, keys: ReturnType<typeof postgresLockKeys>): Promise<void> {
+    const schema = target.schema;
+    const create =
+      schema && schema !== DEFAULT_HISTORY_SCHEMA
+        ? `DO $modkit$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${quoteLiteral(schema)}) THEN CREATE SCHEMA ${quoteIdent(schema)}; END IF; END $modkit$`
+        : '';
+    const then = [target.searchPath ? `SET search_path TO ${target.searchPath}` : '', create].filter(Boolean).join('; ');
+    try {
+      await joinBarrier(work, keys, then);
+    } catch (error) {
+      if (!create) throw error;
+      throw new ModkitError('usage', `cannot create schema "${schema}": ${(error as Error).message}. Create it first, or grant this user CREATE on the database.`, {
+        cause: error,
+        details: { schema },
+      });
+    }
+  }
+
+  private async borrow(idle: PostgresConnection[], target: DatabaseTarget, settings: readonly string[], name: string): Promise<PostgresConnection> {
+    const pooled = idle.pop();
+    if (pooled) return pooled;
+    if (this.failure !== undefined) throw unreachableError(target.url, this.failure);
+    try {
+      return new PostgresConnection(await connectClient(target.url, settings, name));
+    } catch (error) {
+      this.failure = error;
+      throw unreachableError(target.url, error);
+    }
+  }
+
+  /** Back to the pool in a clean state, or closed when it cannot be made clean. */
+  private async giveBackWork(connection: PostgresConnection): Promise<void> {
+    if (!this.ended) {
+      try {
+        await connection.exec('DISCARD ALL');
+        this.idleWork.push(connection);
+        return;
+      } catch {
+        try {
+          await connection.exec('ROLLBACK');
+          await connection.exec('DISCARD ALL');
+          this.idleWork.push(connection);
+          return;
+        } catch {
+          // broken: closed below
+        }
+      }
+    }
+    await connection.close();
+  }
+}

@@ -1,0 +1,74 @@
+import type { DatabasePlacement } from '../config/module-databases.js';
+import { runDbPhase } from '../execute/db-phase.js';
+import type { MigrationResult } from '../execute/types.js';
+import { runPreInit } from '../lifecycle/pre-init.js';
+import type { RunOptions } from '../lifecycle/types.js';
+import type { Problem } from '../plan/types.js';
+import { selectModules, type Project } from '../project/load-project.js';
+import { cachedBodyLoader } from './body-cache.js';
+import type { FleetTarget } from './resolve-targets.js';
+import { runFleet, type FleetOptions, type FleetReport, type TargetOutcome } from './run-fleet.js';
+
+/** What `migrate` did on one target. */
+export interface FleetMigrateDetail {
+  /** Migrations applied (and, on failure, the one that failed). */
+  readonly migrations: readonly MigrationResult[];
+  readonly applied: number;
+  readonly lockWaitedMs: number;
+  readonly problems: readonly Problem[];
+}
+
+export interface MigrateFleetOptions extends FleetOptions, Omit<RunOptions, 'signal'> {
+  /** Each target's outcome as it finishes (stream these: a fleet may be thousands of targets). */
+  readonly onTarget?: (outcome: TargetOutcome<FleetMigrateDetail>) => void;
+}
+
+/**
+ * `migrate --only` over a fleet: the project (config, modules, graph, checksums) is loaded once by
+ * the caller; pre_init runs once; then each target runs the one db phase of a single database
+ * (src/execute/db-phase.ts: its lock, its histories, its plan, one transaction per migration),
+ * `parallel` at a time. A rerun touches only the targets that are behind (the others read their
+ * history and have nothing to do).
+ *
+ * @example
+ * ```ts
+ * import { loadProject, loadFleetTargets, migrateFleet } from 'modkit';
+ * const project = await loadProject({ configPath: 'modkit.config.ts' });
+ * const targets = await loadFleetTargets(project.config, { file: 'tenants.txt' });
+ * const { summary } = await migrateFleet(project, targets!, {
+ *   parallel: 4,
+ *   onTarget: (t) => console.log(t.label, t.result, t.detail?.applied ?? 0),
+ * });
+ * process.exitCode = summary.exitCode;
+ * ```
+ */
+export async function migrateFleet(project: Project, targets: readonly FleetTarget[], options: MigrateFleetOptions = {}): Promise<FleetReport<FleetMigrateDetail>> {
+  const modules = selectModules(project, options.modules);
+  await runPreInit(project, modules, options.signal);
+  const loadBody = cachedBodyLoader();
+  return runFleet<FleetMigrateDetail>(
+    targets,
+    async ({ target }, sessions, signal) => {
+      const placement: DatabasePlacement = { database: target, moduleDatabases: {} };
+      const result = await runDbPhase(placement, modules, {
+        lockTimeoutMs: project.config.lockTimeoutMs,
+        dbTimeouts: project.config.dbTimeouts,
+        open: sessions.open,
+        loadBody,
+        ...(options.allow ? { allow: options.allow } : {}),
+        ...(options.txMode ? { txMode: options.txMode } : {}),
+        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+        ...(signal ? { signal } : {}),
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      });
+      const detail: FleetMigrateDetail = {
+        migrations: result.results,
+        applied: result.results.filter((r) => r.status === 'applied').length,
+        lockWaitedMs: result.lockWaitedMs,
+        problems: result.plan?.problems ?? [],
+      };
+      return { detail, ...(result.error ? { error: result.error } : {}) };
+    },
+    options,
+  );
+}
