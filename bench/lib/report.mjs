@@ -30,6 +30,10 @@ export function formatReport({ env, options, total, results, help, lint, scale }
       lines.push(
         `| ${r.engine} | ${phase} | ${fmt(s.knex.medianMs)} | ${fmt(s.modkit.medianMs)} | ${ratio.toFixed(2)} | ≤ ${target.toFixed(2)} ${ratio <= target ? 'ok' : 'MISSED'} | ${floor} | ${rss} |`,
       );
+      if (s['modkit --no-lint']) {
+        const off = s['modkit --no-lint'];
+        lines.push(`| ${r.engine} | ${phase}, \`--no-lint\` | | ${fmt(off.medianMs)} | ${(off.medianMs / s.knex.medianMs).toFixed(2)} | (lint on: ${(s.modkit.medianMs / off.medianMs).toFixed(2)}x of this) | | |`);
+      }
       for (const [name, summary] of Object.entries(s)) {
         const match = /^modkit -c(\d+)$/.exec(name);
         if (!match) continue;

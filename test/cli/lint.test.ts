@@ -143,6 +143,9 @@ describe('migrate lints the pending migrations first (PostgreSQL)', () => {
     expect(run.stderr).toContain('--no-lint');
     // Nothing ran: not even the first, valid migration.
     expect(await tableNames(target)).not.toContain('accounts');
+    const json = await runCli(['migrate', '--only', '--json', '-c', project.configPath]);
+    expect(json.code).toBe(4);
+    expect(JSON.parse(json.stdout).error).toMatchObject({ kind: 'validation', lint: [{ module: 'accounts', id: '0002_email_index', line: 1, rule: 'needs-no-transaction', severity: 'error' }] });
 
     const unlinted = await runCli(['migrate', '--only', '--no-lint', '-c', project.configPath]);
     expect(unlinted.code).toBe(1); // PostgreSQL itself refuses CONCURRENTLY in the migration's transaction

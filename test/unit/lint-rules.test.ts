@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lint, type LintFinding, type LintProjectReport } from '../../src/api/lint.js';
 import { UsageError } from '../../src/errors.js';
@@ -24,6 +25,7 @@ const FILES: Readonly<Record<string, string>> = {
   '0302_index_on_new_table.sql': 'CREATE TABLE invoices (id bigint, account_id bigint);\nCREATE INDEX invoices_account ON invoices (account_id);\n',
   // add-column-not-null
   '0401_not_null_no_default.sql': 'ALTER TABLE accounts ADD COLUMN plan text NOT NULL;\n',
+  '0403_primary_key_column.sql': 'ALTER TABLE accounts ADD COLUMN code int PRIMARY KEY;\nALTER TABLE accounts ADD COLUMN id2 bigint GENERATED ALWAYS AS IDENTITY NOT NULL;\n',
   '0402_not_null_default.sql': "ALTER TABLE accounts ADD COLUMN plan text NOT NULL DEFAULT 'free';\nALTER TABLE accounts ADD COLUMN note text;\n",
   // table-rewrite
   '0501_type_change.sql': 'ALTER TABLE accounts ALTER COLUMN balance TYPE bigint;\n',
@@ -99,6 +101,8 @@ describe('lint rules (library API, real files)', () => {
     expect(rules('0401_not_null_no_default')).toEqual(['add-column-not-null']);
     expect(findings('0401_not_null_no_default')[0]!.message).toMatch(/backfill/);
     expect(rules('0402_not_null_default')).toEqual([]);
+    // A PRIMARY KEY column is NOT NULL; an identity column gets values (but rewrites the table).
+    expect(rules('0403_primary_key_column')).toEqual(['add-column-not-null', 'table-rewrite']);
   });
 
   it('table-rewrite: type changes, volatile defaults, SET LOGGED/UNLOGGED, CLUSTER, VACUUM FULL; not widening or now()', () => {
@@ -190,6 +194,33 @@ describe('lint settings', () => {
       expect(error).toBeInstanceOf(UsageError);
       expect((error as UsageError).message).toMatch(/unknown lint rule "lint\.rules\.index-not-concurent" \(did you mean "index-not-concurrent"\?\)/);
       expect((error as UsageError).message).toMatch(/"lint\.onMigrate" must be 'error', 'warn', 'off', got "sometimes"/);
+    } finally {
+      await p.cleanup();
+    }
+  });
+
+  it('lints inline SQL and the up section of a goose file, not the down (dropping is what a down is for)', async () => {
+    const p = await createFixtureProject(
+      [
+        {
+          name: 'app',
+          migrations: { '0001_goose.sql': '-- +goose Up\nCREATE TABLE t (id int);\nCREATE INDEX t_id ON accounts (id);\n-- +goose Down\nDROP TABLE t;\n' },
+        },
+        {
+          name: 'inline',
+          source: `export default { name: 'inline', migrations: [{ id: '0001_x', up: 'SELECT 1;\\nTRUNCATE accounts;', down: 'DROP TABLE accounts;' }, { id: '0002_fn', up: async () => {} }] };\n`,
+        },
+      ],
+      { database: { url: PG_URL } },
+    );
+    try {
+      const r = await lint({ configPath: p.configPath });
+      expect(r.migrations.map((m) => [m.module, m.id, m.findings.map((f) => [f.rule, f.line])])).toEqual([
+        ['app', '0001_goose', [['index-not-concurrent', 3]]],
+        ['inline', '0001_x', [['destructive', 2]]],
+      ]);
+      expect(r.migrations[1]!.moduleFile).toBe(join(p.dir, 'modules/inline/module.mjs'));
+      expect(r.notLinted).toEqual([{ module: 'inline', reason: 'script', engine: 'PostgreSQL', ids: ['0002_fn'] }]);
     } finally {
       await p.cleanup();
     }

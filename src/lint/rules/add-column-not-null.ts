@@ -18,7 +18,8 @@ export const addColumnNotNull: Rule = {
       const column = cmd.subtype === 'AT_AddColumn' ? nodeOf(cmd.def, 'ColumnDef') : undefined;
       if (!column) return [];
       const constraints = (column.constraints ?? []).flatMap((c) => nodeOf(c, 'Constraint')?.contype ?? []);
-      const notNull = column.is_not_null === true || constraints.includes('CONSTR_NOTNULL');
+      // PRIMARY KEY makes the column NOT NULL too.
+      const notNull = column.is_not_null === true || constraints.includes('CONSTR_NOTNULL') || constraints.includes('CONSTR_PRIMARY');
       if (!notNull || constraints.some((c) => GIVES_VALUES.has(c))) return [];
       return [
         {
