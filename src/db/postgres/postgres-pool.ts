@@ -77,12 +77,14 @@ class PostgresSessionPool implements SessionPool {
     const schema = target.schema;
     const create =
       schema && schema !== DEFAULT_HISTORY_SCHEMA
-        ? `DO $modkit$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${quoteLiteral(schema)}) THEN CREATE SCHEMA ${quoteIdent(schema)}; END IF; END $modkit$`
+        ? // Committed asynchronously, like the history tables and migrations made durable by the run's flush.
+          `BEGIN; SET LOCAL synchronous_commit TO off; DO $modkit$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${quoteLiteral(schema)}) THEN CREATE SCHEMA ${quoteIdent(schema)}; END IF; END $modkit$; COMMIT`
         : '';
     const then = [target.searchPath ? `SET search_path TO ${target.searchPath}` : '', create].filter(Boolean).join('; ');
     try {
       await joinBarrier(work, keys, then);
     } catch (error) {
+      await work.exec('ROLLBACK').catch(() => undefined);
       if (!create) throw error;
       throw new ModkitError('usage', `cannot create schema "${schema}": ${(error as Error).message}. Create it first, or grant this user CREATE on the database.`, {
         cause: error,
