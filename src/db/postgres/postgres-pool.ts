@@ -47,14 +47,17 @@ class PostgresSessionPool implements SessionPool {
     }
     const work = workOutcome.value;
     const lockConnection = lockOutcome.value;
-    const lease = { giveBack: (connection: PostgresConnection) => this.giveBackWork(connection) };
     if (this.readOnly || !lockConnection) {
-      if (target.searchPath) await work.exec(`SET search_path TO ${target.searchPath}`).catch(async (error: unknown) => {
-        await this.giveBackWork(work);
+      // A read-only session runs only modkit's own reads, which leave nothing in the session but
+      // the search_path each target sets anew: its connection goes back without DISCARD ALL.
+      const lease = { giveBack: async (connection: PostgresConnection) => void (this.ended ? await connection.close() : this.idleWork.push(connection)) };
+      await work.exec(target.searchPath ? `SET search_path TO ${target.searchPath}` : 'RESET search_path').catch(async (error: unknown) => {
+        await work.close();
         throw error;
       });
       return new PostgresSession(target, work, undefined, lease);
     }
+    const lease = { giveBack: (connection: PostgresConnection) => this.giveBackWork(connection) };
     const keys = postgresLockKeys(target.schema);
     const lock = new PostgresRunLock(target, () => this.prepare(work, target, keys), {
       connection: lockConnection,
