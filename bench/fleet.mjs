@@ -39,7 +39,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log(`usage: node bench/run.mjs fleet [--tenants 1000] [--databases 100] [--reps 3] [--apply-reps 1] [--parallel 1,2,4,8] [--pg-url URL]`);
+  console.log(`usage: node bench/run.mjs fleet [--tenants 1000] [--databases 100] [--reps 3] [--apply-reps 1] [--parallel 1,2,4,8] [--curve-tenants 200] [--floor-only] [--pg-url URL]`);
   process.exit(0);
 }
 const tenants = Number(values.tenants);
