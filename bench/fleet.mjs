@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { measure, rssSource } from './lib/measure.mjs';
 import { summarize } from './lib/stats.mjs';
+import { fleetFloor } from './lib/fleet-floor.mjs';
 
 const require = createRequire(import.meta.url);
 const pg = require('pg');
@@ -31,13 +32,14 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '3' },
     'apply-reps': { type: 'string', default: '1' },
     'curve-tenants': { type: 'string', default: '200' },
+    'floor-only': { type: 'boolean', default: false },
     parallel: { type: 'string', default: '1,2,4,8' },
     'pg-url': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log(`usage: node bench/run.mjs fleet [--tenants 1000] [--databases 100] [--reps 3] [--apply-reps 1] [--parallel 1,2,4,8] [--pg-url URL]`);
+  console.log(`usage: node bench/run.mjs fleet [--tenants 1000] [--databases 100] [--reps 3] [--apply-reps 1] [--parallel 1,2,4,8] [--curve-tenants 200] [--floor-only] [--pg-url URL]`);
   process.exit(0);
 }
 const tenants = Number(values.tenants);
@@ -118,6 +120,17 @@ try {
     }
   }
   for (const p of parallels) row('apply', curveTenants, p, stat(curveSamples[p]));
+  // The floor of the same apply (bench/lib/fleet-floor.mjs), for where the limit is.
+  const floorSamples = Object.fromEntries(parallels.map((p) => [p, []]));
+  const curveSchemas = Array.from({ length: curveTenants }, (_, i) => `tenant_${String(i + 1).padStart(4, '0')}`);
+  for (let r = 0; r < applyReps; r += 1) {
+    for (const p of parallels) {
+      await resetSchemaDb();
+      floorSamples[p].push({ ms: await fleetFloor({ url: dbUrl(schemaDb), schemas: curveSchemas, projectDir: dir, parallel: p }) });
+    }
+  }
+  for (const p of parallels) row('floor: the same SQL from plain pg clients', curveTenants, p, stat(floorSamples[p]));
+  if (values['floor-only']) throw Object.assign(new Error('floor only'), { done: true });
   const applyAll = [];
   for (let r = 0; r < applyReps; r += 1) {
     await resetSchemaDb();
@@ -166,6 +179,8 @@ try {
     row('no-op (db per tenant)', databaseCount, DEFAULT_PARALLEL, stat(dbNoop));
     row('status (db per tenant)', databaseCount, DEFAULT_PARALLEL, stat(dbStatus));
   }
+} catch (error) {
+  if (!error.done) throw error;
 } finally {
   await admin(`DROP DATABASE IF EXISTS ${schemaDb} WITH (FORCE)`).catch(() => undefined);
   for (const n of databaseNames) await admin(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`).catch(() => undefined);

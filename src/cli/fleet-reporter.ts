@@ -15,7 +15,13 @@ export function fleetReporter<D>(
   /** What a failed target did before it failed, when worth saying (`2 migrations applied before it`). */
   partial: (detail: D) => string | undefined = () => undefined,
 ) {
-  const json = output.documentStream(command, 'targets');
+  // Opened at the first target, not before: a failure before any target ran (pre_init, a
+  // refusal) is then reported by the entry point as the usual one-document error.
+  let stream: ReturnType<Output['documentStream']> | null = null;
+  const json = {
+    item: (entry: unknown) => (stream ??= output.documentStream(command, 'targets'))?.item(entry),
+    end: (exitCode: number, body: Record<string, unknown>) => (stream ??= output.documentStream(command, 'targets'))?.end(exitCode, body),
+  };
   let done = 0;
   let failed = 0;
   let total = 0;
@@ -25,7 +31,7 @@ export function fleetReporter<D>(
       output.progress(`[0/${total}] targets`);
     },
     onTarget(outcome: TargetOutcome<D>): void {
-      json?.item({
+      json.item({
         target: outcome.label,
         ...(outcome.schema ? { schema: outcome.schema } : {}),
         origin: outcome.origin,
@@ -59,7 +65,7 @@ export function fleetReporter<D>(
         `Fleet: ${plural(summary.targets, 'target')}${shard}: ${summary.ok} ok, ${summary.failed} failed${codes ? ` (${codes})` : ''}${skipped}` +
           `${extra.text ? `; ${extra.text}` : ''} (${formatMs(summary.durationMs)}, --parallel ${summary.parallel}); exit ${summary.exitCode}`,
       );
-      json?.end(summary.exitCode, { summary: { ...summary, ...extra.json } });
+      json.end(summary.exitCode, { summary: { ...summary, ...extra.json } });
     },
   };
 }

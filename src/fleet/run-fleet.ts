@@ -6,9 +6,9 @@ import type { FleetTarget } from './resolve-targets.js';
 import { shardOf, type Shard } from './shard.js';
 
 /**
- * How many targets run at once by default. Measured (README, "Fleets"; bench/run.mjs fleet): on
- * the 2-core bench machine a no-op pass over 1,000 schemas gains little past 4, applying gains
- * nothing past 4 (the server's CPUs are the limit), and each running target holds two connections.
+ * How many targets run at once by default. Measured (README, "Performance", fleet rows): on the
+ * 2-core bench machine apply, no-op and status over 1,000 schemas gain little or nothing past 4
+ * (the server's CPUs are the limit), and each running target holds two connections.
  */
 export const DEFAULT_FLEET_PARALLEL = 4;
 

@@ -231,6 +231,15 @@ describe('targets: where they come from, and bad input', () => {
     expect(existsSync(join(project.dir, 'a.db'))).toBe(false);
   });
 
+  it('refuses a fleet when a module has a database of its own (it is not per tenant)', async () => {
+    project = await createFixtureProject(MODULES, { modulesConfig: { billing: { database: { url: 'sqlite:./billing.db' } } } });
+    await project.write('targets.txt', 'sqlite:./a.db\n');
+    const run = await fleet(['migrate', '--only', '--targets', 'targets.txt']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/module "billing" has a database of its own/);
+    expect(existsSync(join(project.dir, 'a.db'))).toBe(false);
+  });
+
   it('an unreachable target is reported with its redacted URL (exit 5) and the others are migrated', async () => {
     project = await createFixtureProject(MODULES);
     await project.write('targets.txt', 'sqlite:./ok.db\npostgres://fleet:hunter2secret@127.0.0.1:1/app schema=t1\nsqlite:./ok2.db\n');

@@ -62,7 +62,8 @@ describe('SIGKILL, then a new run at once (PostgreSQL)', () => {
   const waitingOn = async (gate: number): Promise<number> => {
     const { rows } = await gates!.query(
       `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.locktype = 'advisory' AND NOT l.granted AND l.objid = $1 AND a.application_name = 'modkit'`,
+        WHERE l.locktype = 'advisory' AND NOT l.granted AND l.objid = $1 AND a.application_name = 'modkit'
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`, // pg_locks is cluster-wide: other suites run this file too
       [gate],
     );
     return rows[0].n as number;

@@ -47,14 +47,17 @@ class PostgresSessionPool implements SessionPool {
     }
     const work = workOutcome.value;
     const lockConnection = lockOutcome.value;
-    const lease = { giveBack: (connection: PostgresConnection) => this.giveBackWork(connection) };
     if (this.readOnly || !lockConnection) {
-      if (target.searchPath) await work.exec(`SET search_path TO ${target.searchPath}`).catch(async (error: unknown) => {
-        await this.giveBackWork(work);
+      // A read-only session runs only modkit's own reads, which leave nothing in the session but
+      // the search_path each target sets anew: its connection goes back without DISCARD ALL.
+      const lease = { giveBack: async (connection: PostgresConnection) => void (this.ended ? await connection.close() : this.idleWork.push(connection)) };
+      await work.exec(target.searchPath ? `SET search_path TO ${target.searchPath}` : 'RESET search_path').catch(async (error: unknown) => {
+        await work.close();
         throw error;
       });
       return new PostgresSession(target, work, undefined, lease);
     }
+    const lease = { giveBack: (connection: PostgresConnection) => this.giveBackWork(connection) };
     const keys = postgresLockKeys(target.schema);
     const lock = new PostgresRunLock(target, () => this.prepare(work, target, keys), {
       connection: lockConnection,
@@ -77,12 +80,14 @@ class PostgresSessionPool implements SessionPool {
     const schema = target.schema;
     const create =
       schema && schema !== DEFAULT_HISTORY_SCHEMA
-        ? `DO $modkit$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${quoteLiteral(schema)}) THEN CREATE SCHEMA ${quoteIdent(schema)}; END IF; END $modkit$`
+        ? // Committed asynchronously, like the history tables and migrations made durable by the run's flush.
+          `BEGIN; SET LOCAL synchronous_commit TO off; DO $modkit$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${quoteLiteral(schema)}) THEN CREATE SCHEMA ${quoteIdent(schema)}; END IF; END $modkit$; COMMIT`
         : '';
     const then = [target.searchPath ? `SET search_path TO ${target.searchPath}` : '', create].filter(Boolean).join('; ');
     try {
       await joinBarrier(work, keys, then);
     } catch (error) {
+      await work.exec('ROLLBACK').catch(() => undefined);
       if (!create) throw error;
       throw new ModkitError('usage', `cannot create schema "${schema}": ${(error as Error).message}. Create it first, or grant this user CREATE on the database.`, {
         cause: error,

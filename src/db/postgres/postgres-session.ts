@@ -4,7 +4,7 @@ import { unreachableError } from '../connection-errors.js';
 import { deleteRecordLiteral, insertRecordLiteral, STATE_APPLIED, type HistoryDialect } from '../history-store.js';
 import type { Knex } from '../knex-types.js';
 import { SessionBase, type BlockerWatch, type StepTimeouts } from '../session-base.js';
-import { HistoryError, type MigrationStep, type Session, type StepContext } from '../session.js';
+import { bookkeeping, HistoryError, type MigrationStep, type Session, type StepContext } from '../session.js';
 import { lineOfOffset } from '../split-sql.js';
 import { stopwatch } from '../../util/stopwatch.js';
 import { APPLICATION_NAMES, CONNECT_TIMEOUT_MS, connectClient, PostgresConnection, startupOptions } from './postgres-connection.js';
@@ -72,6 +72,24 @@ export class PostgresSession extends SessionBase {
   ) {
     super(target);
     this.dialect = postgresHistory(target.schema ?? DEFAULT_HISTORY_SCHEMA);
+  }
+
+  /**
+   * A module's history table is created in an asynchronously committed transaction like the
+   * migrations after it: a fleet creates ten thousand of them, and a synchronous commit each waited
+   * for a WAL flush every time. `flush` (at the end of the run, before success is reported) makes
+   * them durable with the migrations.
+   */
+  override async createHistory(table: string): Promise<void> {
+    await bookkeeping(table, 'create', async () => {
+      try {
+        await this.connection.exec(`${BEGIN}; ${this.dialect.createTableSql(table)}; COMMIT`);
+      } catch (error) {
+        await this.connection.exec('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+    this.unflushed = true;
   }
 
   protected get runner(): PostgresConnection {
