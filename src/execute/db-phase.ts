@@ -11,6 +11,7 @@ import { applyInOrderOrConcurrently } from './choose-executor.js';
 import { preflight } from './preflight.js';
 import { lintPending } from './lint-pending.js';
 import type { LintSettings } from '../config/types.js';
+import type { LintCache } from '../lint/lint-migrations.js';
 import { withLockedSession, type LockedSessionOptions } from './locked-session.js';
 import type { ApplyResult } from './types.js';
 import { upgradeHistories } from './upgrade-histories.js';
@@ -22,6 +23,8 @@ export interface DbPhaseOptions extends ApplyOptions {
   readonly concurrency?: number;
   /** The lint of pending migrations before anything runs; undefined: none (`--no-lint`). */
   readonly lint?: LintSettings;
+  /** Findings of files already linted in this process (a fleet lints each pending file once). */
+  readonly lintCache?: LintCache;
   /** How sessions are opened (a fleet lends pooled connections); default: new connections. */
   readonly open?: LockedSessionOptions['open'];
 }
@@ -51,7 +54,7 @@ export async function runDbPhase(placement: DatabasePlacement, modules: readonly
   return withLockedSession(placement, names, options, async ({ sessions, histories, lockWaitedMs }) => {
     const plan = planMigrations(modules, histories, options.allow);
     if (plan.blocking.length > 0) throw validationError(plan.blocking);
-    if (options.lint) await lintPending(placement, plan, options.lint, options.onEvent);
+    if (options.lint) await lintPending(placement, plan, options.lint, options.onEvent, options.lintCache);
     // Tables of another runtime or an older modkit are brought up to date now, even with nothing pending.
     await upgradeHistories(sessions, histories.values(), options.onEvent);
     await preflight(plan, options.txMode ?? 'per-migration');

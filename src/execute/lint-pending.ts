@@ -1,7 +1,7 @@
 import { databaseOf, type DatabasePlacement } from '../config/module-databases.js';
 import type { LintSettings } from '../config/types.js';
 import { ModkitError } from '../errors.js';
-import { lintMigrations, type LintReport } from '../lint/lint-migrations.js';
+import { lintMigrations, type LintCache, type LintReport } from '../lint/lint-migrations.js';
 import type { MigrationPlan } from '../plan/types.js';
 import type { EventSink, LintEventFinding } from './types.js';
 
@@ -11,13 +11,13 @@ import type { EventSink, LintEventFinding } from './types.js';
  * the reporters as one `lint` event; with `lint.onMigrate: 'error'` (the default) any error refuses
  * the run, exit 4, before a migration runs.
  */
-export async function lintPending(placement: DatabasePlacement, plan: MigrationPlan, settings: LintSettings, onEvent?: EventSink): Promise<void> {
+export async function lintPending(placement: DatabasePlacement, plan: MigrationPlan, settings: LintSettings, onEvent?: EventSink, cache?: LintCache): Promise<void> {
   if (settings.onMigrate === 'off') return;
   const inputs = plan.modules
     .filter((m) => m.pending.length > 0)
     .map((m) => ({ module: m.module.name, moduleFile: m.module.file, engine: databaseOf(placement, m.module.name).engine, migrations: m.pending }));
   if (inputs.length === 0) return;
-  const report = await lintMigrations(inputs, settings.severities);
+  const report = await lintMigrations(inputs, settings.severities, cache);
   const findings = flatFindings(report);
   const refuse = settings.onMigrate === 'error' && report.errors > 0;
   if (findings.length > 0) onEvent?.({ type: 'lint', findings, refused: refuse });

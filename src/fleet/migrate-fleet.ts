@@ -5,6 +5,7 @@ import { runPreInit } from '../lifecycle/pre-init.js';
 import type { RunOptions } from '../lifecycle/types.js';
 import type { Problem } from '../plan/types.js';
 import { selectModules, type Project } from '../project/load-project.js';
+import type { LintCache } from '../lint/lint-migrations.js';
 import { cachedBodyLoader } from './body-cache.js';
 import type { FleetTarget } from './resolve-targets.js';
 import { runFleet, type FleetOptions, type FleetReport, type TargetOutcome } from './run-fleet.js';
@@ -27,7 +28,8 @@ export interface MigrateFleetOptions extends FleetOptions, Omit<RunOptions, 'sig
  * `migrate --only` over a fleet: the project (config, modules, graph, checksums) is loaded once by
  * the caller; pre_init runs once; then each target runs the one db phase of a single database
  * (src/execute/db-phase.ts: its lock, its histories, its plan, one transaction per migration),
- * `parallel` at a time. A rerun touches only the targets that are behind (the others read their
+ * `parallel` at a time. Each target lints its pending PostgreSQL files first, as a single-database
+ * migrate does; a file is parsed once for the whole fleet. A rerun touches only the targets that are behind (the others read their
  * history and have nothing to do).
  *
  * @example
@@ -46,6 +48,7 @@ export async function migrateFleet(project: Project, targets: readonly FleetTarg
   const modules = selectModules(project, options.modules);
   await runPreInit(project, modules, options.signal);
   const loadBody = cachedBodyLoader();
+  const lintCache: LintCache = new Map();
   return runFleet<FleetMigrateDetail>(
     targets,
     async ({ target }, sessions, signal) => {
@@ -55,6 +58,7 @@ export async function migrateFleet(project: Project, targets: readonly FleetTarg
         dbTimeouts: project.config.dbTimeouts,
         open: sessions.open,
         loadBody,
+        ...(options.lint === false ? {} : { lint: project.config.lint, lintCache }),
         ...(options.allow ? { allow: options.allow } : {}),
         ...(options.txMode ? { txMode: options.txMode } : {}),
         ...(options.concurrency ? { concurrency: options.concurrency } : {}),

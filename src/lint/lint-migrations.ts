@@ -50,10 +50,16 @@ export interface LintInput {
   readonly migrations: readonly Migration[];
 }
 
-export async function lintMigrations(inputs: readonly LintInput[], severities: Severities): Promise<LintReport> {
+/**
+ * Findings already made, by migration: a fleet lints the same pending files for every target it
+ * migrates, and parses each once (the severities of one run do not change).
+ */
+export type LintCache = Map<Migration, readonly LintFinding[]>;
+
+export async function lintMigrations(inputs: readonly LintInput[], severities: Severities, cache?: LintCache): Promise<LintReport> {
   const migrations: LintedMigration[] = [];
   const notLinted: NotLinted[] = [];
-  const toParse = inputs.filter((i) => hasPostgresLint(i.engine) && i.migrations.some((m) => m.format === 'sql'));
+  const toParse = inputs.filter((i) => hasPostgresLint(i.engine) && i.migrations.some((m) => m.format === 'sql' && !cache?.has(m)));
   const parser = toParse.length > 0 ? await loadPostgresParser() : undefined;
   for (const input of inputs) {
     const engine = ENGINE_NAMES[input.engine];
@@ -63,18 +69,19 @@ export async function lintMigrations(inputs: readonly LintInput[], severities: S
     }
     const scripts: string[] = [];
     for (const migration of input.migrations) {
+      const cached = cache?.get(migration);
+      if (cached) {
+        migrations.push(linted(input, migration, cached));
+        continue;
+      }
       const body = migration.format === 'sql' || migration.inline ? await loadBody(migration, 'up') : undefined;
       if (body?.format !== 'sql') {
         scripts.push(migration.id);
         continue;
       }
       const findings = lintSql(body.sql, parser!, { transactional: body.transactional, severities });
-      migrations.push({
-        module: input.module,
-        id: migration.id,
-        ...(migration.file ? { file: migration.file } : input.moduleFile ? { moduleFile: input.moduleFile } : {}),
-        findings,
-      });
+      cache?.set(migration, findings);
+      migrations.push(linted(input, migration, findings));
     }
     if (scripts.length > 0) notLinted.push({ module: input.module, reason: 'script', engine, ids: scripts });
   }
@@ -86,5 +93,14 @@ export async function lintMigrations(inputs: readonly LintInput[], severities: S
     errors: counted.filter((f) => f.severity === 'error').length,
     warnings: counted.filter((f) => f.severity === 'warn').length,
     ignored: all.length - counted.length,
+  };
+}
+
+function linted(input: LintInput, migration: Migration, findings: readonly LintFinding[]): LintedMigration {
+  return {
+    module: input.module,
+    id: migration.id,
+    ...(migration.file ? { file: migration.file } : input.moduleFile ? { moduleFile: input.moduleFile } : {}),
+    findings,
   };
 }

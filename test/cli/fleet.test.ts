@@ -152,6 +152,34 @@ describe('a fleet of 30 schemas in one PostgreSQL database with one tenant broke
   });
 });
 
+describe('lint over a fleet of schemas', () => {
+  it('prints a warning of a pending file once for the fleet; a lint error refuses every target before anything runs (exit 4)', async () => {
+    database = await createTarget('postgres');
+    const risky: FixtureModule[] = [
+      { name: 'users', migrations: { '0001_users.sql': 'CREATE TABLE users (id INTEGER PRIMARY KEY);' } },
+      { name: 'billing', deps: ['users'], migrations: { '0001_index.sql': 'CREATE INDEX users_id ON users (id);' } },
+    ];
+    project = await createFixtureProject(risky);
+    const schemas = ['lint_a', 'lint_b', 'lint_c'];
+    await project.write('targets.txt', schemas.map((s) => `${database!.url} schema=${s}`).join('\n'));
+
+    const warned = await fleet(['migrate', '--only', '--targets', 'targets.txt']);
+    expect(warned.code, warned.stderr).toBe(0);
+    expect(warned.stderr.match(/\[index-not-concurrent\]/g)).toHaveLength(1);
+
+    await project.write('modules/billing/migrations/0002_concurrently.sql', 'CREATE INDEX CONCURRENTLY users_id2 ON users (id);');
+    const refused = parse(await fleet(['migrate', '--only', '--targets', 'targets.txt', '--json']));
+    expect(refused.summary).toMatchObject({ targets: 3, failed: 3, exitCode: 4, applied: 0 });
+    for (const t of refused.targets) expect(t.error?.message).toContain('needs-no-transaction');
+    const indexes = await pgQuery(database.url, "SELECT 1 FROM pg_indexes WHERE indexname = 'users_id2'");
+    expect(indexes).toHaveLength(0);
+
+    const unlinted = await fleet(['migrate', '--only', '--targets', 'targets.txt', '--no-lint']);
+    expect(unlinted.code).toBe(1); // PostgreSQL's own refusal: CONCURRENTLY inside a transaction block
+    expect(unlinted.stderr).toMatch(/cannot run inside a transaction block/);
+  });
+});
+
 describe('--shard, --canary, --fail-fast', () => {
   const sqliteFleet = async (n: number) => {
     project = await createFixtureProject(MODULES);

@@ -11,6 +11,8 @@ import { allowOptions, type CommonFlags } from '../common-options.js';
 import { fleetOptions, type FleetFlags } from '../fleet-options.js';
 import { fleetReporter } from '../fleet-reporter.js';
 import { type Output, plural } from '../output.js';
+import { describeLintFinding } from '../progress.js';
+import type { EventSink } from '../../execute/types.js';
 import type { MigrateFlags } from './migrate.js';
 
 /** `modkit migrate --only` over a fleet. */
@@ -30,6 +32,8 @@ export async function migrateFleetCommand(flags: MigrateFlags & FleetFlags, outp
     allow: allowOptions(flags),
     ...(flags.txMode ? { txMode: flags.txMode } : {}),
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+    ...(flags.lint === false ? { lint: false } : {}),
+    onEvent: lintWarningsOnce(output),
     onTarget: (outcome) => {
       applied += outcome.detail?.applied ?? 0;
       reporter.onTarget(outcome);
@@ -125,4 +129,22 @@ export async function rollbackFleetCommand(
   });
   reporter.finish(summary, { text: `${plural(reverted, 'migration')} rolled back`, json: { reverted } });
   return summary.exitCode;
+}
+
+/**
+ * Every target lints the same pending files: each warning is printed once for the fleet (a lint
+ * error refuses each target it concerns, and is in that target's error).
+ */
+function lintWarningsOnce(output: Output): EventSink {
+  const seen = new Set<string>();
+  return (event) => {
+    if (event.type !== 'lint') return;
+    for (const f of event.findings) {
+      const key = `${f.module}\0${f.id}\0${f.line}\0${f.rule}`;
+      if (f.severity !== 'warn' || seen.has(key)) continue;
+      seen.add(key);
+      output.clearProgress();
+      output.warn(describeLintFinding(f));
+    }
+  };
 }
