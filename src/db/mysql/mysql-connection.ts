@@ -37,7 +37,7 @@ export class MysqlConnection implements SqlRunner {
 
   constructor(readonly connection: mysql.Connection) {}
 
-  /** What the timeouts depend on, asked once (one round trip) when a migration has timeouts. */
+  /** What the timeouts and retries depend on, asked once (one round trip). */
   traits(): Promise<ServerTraits> {
     this.traitsOf ??= this.query<{ v: string; r: unknown }>('SELECT VERSION() AS v, @@innodb_rollback_on_timeout AS r').then(([row]) => ({
       // MariaDB says so in its version string (`10.11.6-MariaDB-0+deb12u1`); MySQL does not.

@@ -57,7 +57,7 @@ export class MysqlSession extends SessionBase {
   protected readonly dialect: HistoryDialect = mysqlHistory;
   protected readonly knexClient = 'mysql2';
   protected readonly transactionSql = { begin: 'START TRANSACTION', commit: 'COMMIT', rollback: 'ROLLBACK' };
-  /** The server's kind and lock-timeout behaviour, asked once when a migration has timeouts. */
+  /** The server's kind and lock-timeout behaviour, asked once, before the first migration. */
   private traits: ServerTraits | undefined;
   /** Where KILL QUERY goes from: the run lock's connection (a fork borrows its parent's). */
   private canceller: MysqlRunLock | undefined;
