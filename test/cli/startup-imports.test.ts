@@ -9,7 +9,7 @@ import { BIN } from '../support/run-cli.js';
 import { createTarget } from '../support/engines.js';
 
 const PRELOAD = fileURLToPath(new URL('../support/record-loaded-modules.mjs', import.meta.url));
-const DRIVERS = ['pg', 'better-sqlite3', 'knex'] as const;
+const DRIVERS = ['pg', 'better-sqlite3', 'mysql2', 'knex'] as const;
 
 /**
  * Commands that need no database must never load a driver or knex (SPEC: start-up).
@@ -75,6 +75,9 @@ describe('start-up', () => {
       const loaded = loadedPackages(['migrate', '--only', '-c', project.configPath, '--database-url', `sqlite:${join(project.dir, 'db.sqlite')}`]);
       expect(loaded.has('better-sqlite3')).toBe(true);
       expect(loaded.has('knex')).toBe(false);
+      // Only the engine of the URL: the other drivers stay unloaded.
+      expect(loaded.has('mysql2')).toBe(false);
+      expect(loaded.has('pg')).toBe(false);
     } finally {
       await project.cleanup();
     }

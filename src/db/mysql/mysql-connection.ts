@@ -37,7 +37,7 @@ export class MysqlConnection implements SqlRunner {
 
   constructor(readonly connection: mysql.Connection) {}
 
-  /** What the timeouts depend on, asked once (one round trip) when a migration has timeouts. */
+  /** What the timeouts and retries depend on, asked once (one round trip). */
   traits(): Promise<ServerTraits> {
     this.traitsOf ??= this.query<{ v: string; r: unknown }>('SELECT VERSION() AS v, @@innodb_rollback_on_timeout AS r').then(([row]) => ({
       // MariaDB says so in its version string (`10.11.6-MariaDB-0+deb12u1`); MySQL does not.
@@ -65,6 +65,11 @@ export class MysqlConnection implements SqlRunner {
     await this.track(this.connection.query(sql));
   }
 
+  /** `sql` with `?` replaced by escaped literals, as the driver itself sends them. */
+  format(sql: string, params: readonly unknown[]): string {
+    return this.connection.format(sql, params as unknown[]);
+  }
+
   private async track<R extends [unknown, unknown]>(running: Promise<R>): Promise<R> {
     this.inTransaction = undefined;
     const result = await running;
@@ -86,8 +91,8 @@ export class MysqlConnection implements SqlRunner {
 }
 
 /** Opens a connection whose session reads and writes TIMESTAMPs in UTC. */
-export async function connectMysql(url: string): Promise<MysqlConnection> {
-  const connection = await mysql.createConnection(driverOptions(url));
+export async function connectMysql(url: string, options: { readonly multipleStatements?: boolean } = {}): Promise<MysqlConnection> {
+  const connection = await mysql.createConnection({ ...driverOptions(url), ...options });
   // An idle connection whose server goes away emits 'error'; without a listener Node would crash.
   connection.on('error', () => undefined);
   try {

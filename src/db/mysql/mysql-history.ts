@@ -19,12 +19,13 @@ export const mysqlHistory: HistoryDialect = {
   columnTypes: { checksum: 'VARCHAR(64)', duration_ms: 'INTEGER', state: 'VARCHAR(16)', run_id: 'VARCHAR(36)' },
 
   async listColumns(runner: SqlRunner): Promise<ColumnInfo[]> {
-    // `_` is a LIKE wildcard: compare the prefix with LEFT() instead.
+    // A LIKE on the name lets the server open only the matching tables' definitions (LEFT() would
+    // make it open every table of the database); `_` is a wildcard, escaped with `|`.
     return runner.query<{ table: string; column: string; type: string }>(
       `SELECT table_name AS \`table\`, column_name AS \`column\`, lower(data_type) AS \`type\`
          FROM information_schema.columns
-        WHERE table_schema = DATABASE() AND LEFT(table_name, ?) = ?`,
-      [HISTORY_TABLE_PREFIX.length, HISTORY_TABLE_PREFIX],
+        WHERE table_schema = DATABASE() AND table_name LIKE ? ESCAPE '|'`,
+      [`${HISTORY_TABLE_PREFIX.replace(/[_%|]/g, '|$&')}%`],
     );
   },
 

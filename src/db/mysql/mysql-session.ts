@@ -33,7 +33,8 @@ export async function openMysql(target: DatabaseTarget, options: { readonly read
   let session: MysqlSession | undefined;
   if (!options.readOnly) lock = new MysqlRunLock(target, () => session!.joinWorkBarrier());
   try {
-    const connection = await connectMysql(target.url);
+    // Several statements per call: a migration's bookkeeping travels with its transaction statements.
+    const connection = await connectMysql(target.url, { multipleStatements: true });
     if (options.readOnly) await connection.exec('SET SESSION TRANSACTION READ ONLY');
     session = new MysqlSession(target, connection, lock);
     return session;
@@ -57,7 +58,7 @@ export class MysqlSession extends SessionBase {
   protected readonly dialect: HistoryDialect = mysqlHistory;
   protected readonly knexClient = 'mysql2';
   protected readonly transactionSql = { begin: 'START TRANSACTION', commit: 'COMMIT', rollback: 'ROLLBACK' };
-  /** The server's kind and lock-timeout behaviour, asked once when a migration has timeouts. */
+  /** The server's kind and lock-timeout behaviour, asked once, before the first migration. */
   private traits: ServerTraits | undefined;
   /** Where KILL QUERY goes from: the run lock's connection (a fork borrows its parent's). */
   private canceller: MysqlRunLock | undefined;
@@ -155,19 +156,27 @@ export class MysqlSession extends SessionBase {
 
   private async applySqlMarked(step: MigrationStep, sql: string, context: StepContext, elapsed: () => number): Promise<void> {
     const c = this.connection;
-    // Earlier migrations' uncommitted `applied` marks stay in the open transaction.
-    if (c.inTransaction !== true) await c.exec('START TRANSACTION');
+    // One round trip before the body and one after it: each mark travels with its transaction
+    // statements (the working connection takes several statements per call).
+    const inline = (when: 'started' | 'done'): SqlRunner => ({
+      query: async (text, params = []) => {
+        // Earlier migrations' uncommitted `applied` marks stay in the open transaction. After DDL
+        // the session is in autocommit: a transaction is reopened, so that the `applied` mark
+        // waits for the next implicit commit (or flush) instead of paying a commit of its own.
+        const begin = c.inTransaction === true ? '' : 'START TRANSACTION; ';
+        const savepoint = when === 'started' ? 'SAVEPOINT modkit_migration; ' : '';
+        await c.exec(`${begin}${savepoint}${c.format(text, params)}`);
+        return [];
+      },
+      exec: (text) => c.exec(text),
+    });
     this.pendingSince ??= stopwatch();
-    await c.exec('SAVEPOINT modkit_migration');
     try {
-      await this.mark(c, step, context, 'started');
+      await this.mark(inline('started'), step, context, 'started');
       // Statement by statement: each failure names its line, and a lock timeout retries the one
       // statement (MySQL rolls back only the statement that timed out; the transaction goes on).
       await this.runStatements(sql, context);
-      // After DDL the session is in autocommit: reopen a transaction so that the mark waits for
-      // the next implicit commit (or flush) instead of paying a commit of its own.
-      if (c.inTransaction === false) await c.exec('START TRANSACTION');
-      await this.mark(c, step, context, 'done', elapsed());
+      await this.mark(inline('done'), step, context, 'done', elapsed());
     } catch (error) {
       await this.undoMigration();
       throw error;
@@ -342,7 +351,7 @@ export class MysqlSession extends SessionBase {
   }
 
   async fork(): Promise<Session> {
-    const connection = await connectMysql(this.target.url).catch((error: unknown) => {
+    const connection = await connectMysql(this.target.url, { multipleStatements: true }).catch((error: unknown) => {
       throw unreachableError(this.target.url, error);
     });
     const forked = new MysqlSession(this.target, connection);
