@@ -4,7 +4,7 @@ import { redactUrl } from '../../config/redact-url.js';
 import { unreachableError } from '../connection-errors.js';
 import { historySql, STATE_APPLIED, STATE_STARTED, type HistoryDialect, type SqlRunner } from '../history-store.js';
 import type { Knex } from '../knex-types.js';
-import { knexRunner, SessionBase, type BlockerWatch, type StepTimeouts } from '../session-base.js';
+import { knexRunner, sampleBlockers, SessionBase, type BlockerWatch, type StepTimeouts } from '../session-base.js';
 import { BodyError, bookkeeping, LockTimeoutError, type MigrationStep, type Session, type StepContext } from '../session.js';
 import { stopwatch } from '../../util/stopwatch.js';
 import type { SqlStatement } from '../split-sql.js';
@@ -300,35 +300,12 @@ export class MysqlSession extends SessionBase {
     await this.connection.exec(`SET SESSION ${names.map((n) => `${n} = DEFAULT`).join(', ')}`);
   }
 
-  /**
-   * Samples who holds open transactions from the lock's connection while a statement waits (every
-   * 250 ms), so that a lock timeout can name them. Fast statements end before the first sample.
-   */
+  /** Samples who holds open transactions, from the lock's connection, while a statement waits. */
   protected override watchBlockers(lockMs: number): BlockerWatch | undefined {
     const via = this.lock ?? this.canceller;
     if (!via) return undefined;
     const id = this.connection.id;
-    let seen: string[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    const sample = (delayMs: number) => {
-      timer = setTimeout(() => {
-        void via.blockersOf(id).then(
-          (blockers) => {
-            if (blockers.length > 0) seen = blockers;
-            if (timer) sample(250);
-          },
-          () => undefined,
-        );
-      }, delayMs);
-    };
-    sample(Math.min(250, lockMs / 2));
-    return {
-      stop: () => {
-        clearTimeout(timer);
-        timer = undefined;
-        return seen;
-      },
-    };
+    return sampleBlockers(() => via.blockersOf(id), lockMs);
   }
 
   protected plainKnexConfig(): Knex.Config {

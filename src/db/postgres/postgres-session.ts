@@ -3,7 +3,7 @@ import type { DatabaseTarget } from '../../config/types.js';
 import { unreachableError } from '../connection-errors.js';
 import { deleteRecordLiteral, insertRecordLiteral, STATE_APPLIED, type HistoryDialect } from '../history-store.js';
 import type { Knex } from '../knex-types.js';
-import { SessionBase, type BlockerWatch, type StepTimeouts } from '../session-base.js';
+import { sampleBlockers, SessionBase, type BlockerWatch, type StepTimeouts } from '../session-base.js';
 import { bookkeeping, HistoryError, type MigrationStep, type Session, type StepContext } from '../session.js';
 import { lineOfOffset } from '../split-sql.js';
 import { stopwatch } from '../../util/stopwatch.js';
@@ -154,36 +154,12 @@ export class PostgresSession extends SessionBase {
     await this.connection.exec('RESET lock_timeout; RESET statement_timeout');
   }
 
-  /**
-   * Samples `pg_blocking_pids` from the lock's connection while the statement waits (every
-   * 250 ms, first at half the lock timeout when that is sooner), so that a lock timeout can name
-   * the session that held the lock. Fast migrations end before the first sample.
-   */
+  /** Samples `pg_blocking_pids` of the working connection from the lock's connection. */
   protected override watchBlockers(lockMs: number): BlockerWatch | undefined {
     const via = this.lock ?? this.canceller;
     const pid = this.connection.pid;
     if (!via || !pid) return undefined;
-    let seen: string[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    const sample = (delayMs: number) => {
-      timer = setTimeout(() => {
-        void via.blockersOf(pid).then(
-          (blockers) => {
-            if (blockers.length > 0) seen = blockers;
-            if (timer) sample(250);
-          },
-          () => undefined,
-        );
-      }, delayMs);
-    };
-    sample(Math.min(250, lockMs / 2));
-    return {
-      stop: () => {
-        clearTimeout(timer);
-        timer = undefined;
-        return seen;
-      },
-    };
+    return sampleBlockers(() => via.blockersOf(pid), lockMs);
   }
 
   protected isStatementError(error: unknown): boolean {
