@@ -223,6 +223,11 @@ export abstract class SessionBase implements Session {
 
   async flush(): Promise<void> {}
 
+  /** By default a grouped commit is settled by flushing it; engines whose commits are visible at once say so. */
+  async settle(): Promise<void> {
+    await this.flush();
+  }
+
   abstract cancel(): Promise<void>;
 
   async close(): Promise<void> {

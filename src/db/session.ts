@@ -43,6 +43,11 @@ export interface Session {
   fork(): Promise<Session>;
   /** Makes every commit so far durable (commits may be grouped or asynchronous). */
   flush(): Promise<void>;
+  /**
+   * Commits what this connection still holds open (a group commit's waiting transaction), so that
+   * other connections see it and are not blocked by its locks; durability is `flush`'s job.
+   */
+  settle(): Promise<void>;
   /** Cancels the statement running now, if any (a signal during the db phase). */
   cancel(): Promise<void>;
   /** Flushes, releases the lock if held, and closes every connection. */

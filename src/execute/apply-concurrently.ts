@@ -57,6 +57,8 @@ export async function applyConcurrently(sessions: DatabaseSessions, plan: Migrat
         index += 1;
         await runStep(worker, modulePlan.history.table, migration, 'up', index, context);
       }
+      // Its dependents may start on other connections: nothing of it may stay open (and locked) here.
+      await worker.settle();
       waitingOn.delete(modulePlan.module.name);
     };
     /** A worker of `pool`'s database: an idle one, else a new fork of `main`. */

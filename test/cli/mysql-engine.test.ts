@@ -219,6 +219,21 @@ describe.skipIf(!ENGINES.includes('mysql'))('MariaDB/MySQL engine', () => {
     expect((await tableNames(target)).filter((t) => /^m\d_/.test(t))).toHaveLength(8);
   });
 
+  it('--concurrency: a module that depends on a seeded table is not blocked by the seeding connection (its group commit is settled when its module ends)', async () => {
+    target = await createTarget('mysql');
+    project = await createFixtureProject(
+      [
+        { name: 'a', migrations: { '0001_t.sql': 'CREATE TABLE a (id INT PRIMARY KEY);', '0002_wait.sql': 'DO SLEEP(0.5);', '0003_seed.sql': 'INSERT INTO a VALUES (1), (2), (3);' } },
+        { name: 'c', migrations: { '0001_t.sql': 'CREATE TABLE c (id INT);' } },
+        { name: 'b', deps: ['a'], migrations: { '0001_t.sql': 'CREATE TABLE b (id INT);', '0002_copy.sql': 'INSERT INTO b SELECT id FROM a;' } },
+      ],
+      { dbLockTimeoutMs: 1000, dbLockRetries: 1 },
+    );
+    const r = await cli('migrate', '--only', '--concurrency', '2');
+    expect(r.code, r.stderr).toBe(0);
+    expect(await queryTarget<{ n: number }>(target, 'SELECT count(*) AS n FROM b')).toEqual([{ n: 3 }]);
+  });
+
   it('lock timeout: the ALTER gives up after lock_wait_timeout, retries, and succeeds once the holder is gone', async () => {
     target = await createTarget('mysql');
     await queryTarget(target, 'CREATE TABLE accounts (id INT PRIMARY KEY) ENGINE=InnoDB');

@@ -224,6 +224,9 @@ export class PostgresSession extends SessionBase {
     this.unflushed = false;
   }
 
+  /** An asynchronous commit is a commit: visible to every connection at once, nothing left open. */
+  override async settle(): Promise<void> {}
+
   /** Where cancel requests go from: the run lock's connection (a fork borrows its parent's). */
   private canceller: PostgresRunLock | undefined;
 
