@@ -1,49 +1,23 @@
 import type { DatabaseTarget } from '../../config/types.js';
-import { UsageError } from '../../errors.js';
-import { redactUrl } from '../../config/redact-url.js';
 import { unreachableError } from '../connection-errors.js';
 import { historySql, STATE_APPLIED, STATE_STARTED, type HistoryDialect, type SqlRunner } from '../history-store.js';
 import type { Knex } from '../knex-types.js';
-import { knexRunner, sampleBlockers, SessionBase, type BlockerWatch, type StepTimeouts } from '../session-base.js';
+import { knexRunner, SessionBase, type StepTimeouts } from '../session-base.js';
+import { sampleBlockers, type BlockerWatch } from '../blocker-watch.js';
 import { BodyError, bookkeeping, LockTimeoutError, type MigrationStep, type Session, type StepContext } from '../session.js';
 import { stopwatch } from '../../util/stopwatch.js';
 import type { SqlStatement } from '../split-sql.js';
-import { connectMysql, databaseOf, driverOptions, MysqlConnection, SESSION_SETUP, type ServerTraits } from './mysql-connection.js';
+import { connectMysql, databaseOf, MysqlConnection, type ServerTraits } from './mysql-connection.js';
 import { mysqlHistory } from './mysql-history.js';
-import { MysqlRunLock, takeWorkSlot } from './mysql-lock.js';
+import { mysqlScriptKnexConfig } from './mysql-knex-config.js';
+import { takeWorkSlot, type MysqlRunLock } from './mysql-lock.js';
+import { mysqlTimeoutReset, mysqlTimeoutStatements } from './mysql-timeouts.js';
 import { splitMysqlStatements } from './split-mysql.js';
 
 /** How long `applied` marks may wait uncommitted (group commit, see MysqlSession.apply). */
 const GROUP_COMMIT_MS = 200;
-/** ER_BAD_DB_ERROR: the URL's database does not exist. */
-const UNKNOWN_DATABASE = 1049;
 /** ER_LOCK_WAIT_TIMEOUT: a row lock (innodb_lock_wait_timeout) or metadata lock (lock_wait_timeout) wait gave up. */
 const LOCK_WAIT_TIMEOUT = 1205;
-
-/**
- * Opens a MySQL/MariaDB session on `target`: the working connection and, unless read-only, the
- * run lock's own connection, opened side by side. Read-only: a database that does not exist yet
- * gives `undefined` (it reads as empty), and the session refuses writes (`TRANSACTION READ ONLY`).
- */
-export async function openMysql(target: DatabaseTarget, options: { readonly readOnly?: boolean } = {}): Promise<Session | undefined> {
-  if (databaseOf(target.url) === '') {
-    throw new UsageError(`the MariaDB/MySQL URL "${redactUrl(target.url)}" names no database: add it as the path, e.g. mysql://user@host:3306/app`);
-  }
-  let lock: MysqlRunLock | undefined;
-  let session: MysqlSession | undefined;
-  if (!options.readOnly) lock = new MysqlRunLock(target, () => session!.joinWorkBarrier());
-  try {
-    // Several statements per call: a migration's bookkeeping travels with its transaction statements.
-    const connection = await connectMysql(target.url, { multipleStatements: true });
-    if (options.readOnly) await connection.exec('SET SESSION TRANSACTION READ ONLY');
-    session = new MysqlSession(target, connection, lock);
-    return session;
-  } catch (error) {
-    await lock?.release();
-    if (options.readOnly && (error as { errno?: number }).errno === UNKNOWN_DATABASE) return undefined;
-    throw unreachableError(target.url, error);
-  }
-}
 
 /**
  * MariaDB/MySQL: DDL commits implicitly, so a migration with DDL can never be atomic with its
@@ -274,30 +248,14 @@ export class MysqlSession extends SessionBase {
     return (error as { errno?: number })?.errno === LOCK_WAIT_TIMEOUT;
   }
 
-  /**
-   * `dbLockTimeoutMs` → `lock_wait_timeout` (metadata locks: the ALTER that waits for a reader) and
-   * `innodb_lock_wait_timeout` (row locks), whole seconds, at least 1. `statementTimeoutMs` →
-   * MariaDB `max_statement_time` (seconds, fractional, any statement) or MySQL
-   * `max_execution_time` (ms, read-only SELECTs only: MySQL has nothing for DDL or writes).
-   */
+  /** The server's own timeouts for the step (mysql-timeouts.ts says which, per flavour). */
   protected override timeoutStatements(timeouts: StepTimeouts): string[] {
-    const settings: string[] = [];
-    if (timeouts.lockMs > 0) {
-      const seconds = Math.max(1, Math.ceil(timeouts.lockMs / 1000));
-      settings.push(`lock_wait_timeout = ${seconds}`, `innodb_lock_wait_timeout = ${seconds}`);
-    }
-    if (timeouts.statementMs > 0) {
-      settings.push(this.traits?.flavour === 'mariadb' ? `max_statement_time = ${timeouts.statementMs / 1000}` : `max_execution_time = ${Math.round(timeouts.statementMs)}`);
-    }
-    return settings.length > 0 ? [`SET SESSION ${settings.join(', ')}`] : [];
+    return mysqlTimeoutStatements(timeouts, this.traits?.flavour);
   }
 
   protected override async resetTimeouts(): Promise<void> {
     this.timeoutsInForce = '';
-    const flavour = this.traits?.flavour;
-    const statementTimeout = flavour === 'mariadb' ? 'max_statement_time' : flavour === 'mysql' ? 'max_execution_time' : undefined;
-    const names = ['lock_wait_timeout', 'innodb_lock_wait_timeout', ...(statementTimeout ? [statementTimeout] : [])];
-    await this.connection.exec(`SET SESSION ${names.map((n) => `${n} = DEFAULT`).join(', ')}`);
+    await this.connection.exec(mysqlTimeoutReset(this.traits?.flavour));
   }
 
   /** Samples who holds open transactions, from the lock's connection, while a statement waits. */
@@ -309,22 +267,7 @@ export class MysqlSession extends SessionBase {
   }
 
   protected plainKnexConfig(): Knex.Config {
-    const { sql, params } = takeWorkSlot(databaseOf(this.target.url));
-    return {
-      client: 'mysql2',
-      connection: driverOptions(this.target.url) as Knex.MySql2ConnectionConfig,
-      pool: {
-        min: 0,
-        max: 1,
-        // UTC like ours, and its connection works for this run too, so it joins the work barrier.
-        afterCreate(connection: CallbackConnection, done: (error: Error | null, connection: CallbackConnection) => void) {
-          connection.query(SESSION_SETUP, (error) => {
-            if (error) return done(error, connection);
-            connection.query(sql, params, (slotError) => done(slotError, connection));
-          });
-        },
-      },
-    };
+    return mysqlScriptKnexConfig(this.target.url);
   }
 
   async fork(): Promise<Session> {
@@ -359,19 +302,4 @@ export class MysqlSession extends SessionBase {
     await this.connection.close();
     await this.lock?.release();
   }
-}
-
-interface CallbackConnection {
-  query(sql: string, callback: (error: Error | null) => void): void;
-  query(sql: string, params: readonly unknown[], callback: (error: Error | null) => void): void;
-}
-
-/** knex settings of the pool modules get at run time (`ctx.db`): the URL as given, the server's own session settings. */
-export function mysqlRuntimeKnexConfig(target: DatabaseTarget): Knex.Config {
-  return {
-    client: 'mysql2',
-    connection: { uri: target.url, connectTimeout: driverOptions(target.url).connectTimeout } as Knex.MySql2ConnectionConfig,
-    // min 0: no idle connection is held open for a module that never queries.
-    pool: { min: 0, max: 10 },
-  };
 }
