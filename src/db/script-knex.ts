@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { dynamicImport } from '../util/dynamic-import.js';
+import type { SqlRunner } from './history-store.js';
 
 /** The knex that script migrations receive, on one session's connection. */
 export interface ScriptKnex {
@@ -39,3 +40,16 @@ export async function scriptKnex(client: string, plainConfig: () => Knex.Config)
 const ignore = (): void => undefined;
 /** knex would print connection problems to the console itself; they reach the caller as errors. */
 export const QUIET = { warn: ignore, error: ignore, deprecate: ignore, debug: ignore };
+
+/** A knex transaction as a SqlRunner, for the history write inside a script's transaction. */
+export function knexRunner(trx: Knex.Transaction): SqlRunner {
+  return {
+    async query(sql, params = []) {
+      await trx.raw(sql, params as Knex.RawBinding[]);
+      return [];
+    },
+    async exec(sql) {
+      await trx.raw(sql);
+    },
+  };
+}

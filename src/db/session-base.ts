@@ -13,7 +13,7 @@ import {
   type SqlRunner,
 } from './history-store.js';
 import type { Knex } from './knex-types.js';
-import { scriptKnex, type ScriptKnex } from './script-knex.js';
+import { knexRunner, scriptKnex, type ScriptKnex } from './script-knex.js';
 import {
   BodyError,
   bookkeeping,
@@ -349,19 +349,6 @@ export abstract class SessionBase implements Session {
     this.knex ??= await scriptKnex(this.knexClient, () => this.plainKnexConfig());
     return this.knex;
   }
-}
-
-/** A knex transaction as a SqlRunner, for the history write inside a script's transaction. */
-export function knexRunner(trx: Knex.Transaction): SqlRunner {
-  return {
-    async query(sql, params = []) {
-      await trx.raw(sql, params as Knex.RawBinding[]);
-      return [];
-    },
-    async exec(sql) {
-      await trx.raw(sql);
-    },
-  };
 }
 
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
