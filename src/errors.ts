@@ -67,12 +67,15 @@ export class ModkitError extends Error {
   }
 }
 
-/** A usage, config or module-definition error (exit 2). Lists every problem found at once. */
+/**
+ * A usage, config or module-definition error (exit 2). Lists every problem found at once; the list
+ * starts on a line of its own (`error: 3 problems:` then one `- ` line each).
+ */
 export class UsageError extends ModkitError {
   readonly problems: readonly string[];
   constructor(problems: string | readonly string[], options: ModkitErrorOptions = {}) {
     const list = typeof problems === 'string' ? [problems] : problems;
-    super('usage', list.length === 1 ? list[0]! : list.map((p) => `- ${p}`).join('\n'), options);
+    super('usage', list.length === 1 ? list[0]! : `${list.length} problems:\n${list.map((p) => `- ${p}`).join('\n')}`, options);
     this.name = 'UsageError';
     this.problems = list;
   }

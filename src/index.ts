@@ -39,11 +39,12 @@ export {
 } from './api/lint.js';
 export { planMigrations } from './plan/plan-migrations.js';
 export { rollback, type RollbackOptions, type RollbackReport } from './api/rollback.js';
-export { baseline, type BaselineOptions, type BaselineReport } from './api/baseline.js';
+export { baseline, baselineAll, type BaselineOptions, type BaselineReport, type BaselineAllOptions, type BaselineAllReport } from './api/baseline.js';
 export { repair, type RepairOptions, type RepairReport } from './api/repair.js';
 export { createMigration, type NewMigrationOptions, type NewMigrationReport, type NewMigrationFormat } from './api/new-migration.js';
 export { planRollback, type RollbackPlan, type RollbackRequest, type RollbackStep, type RollbackTarget, type RollbackBlocker } from './plan/plan-rollback.js';
-export { planBaseline, type BaselinePlan, type BaselineConflict } from './plan/plan-baseline.js';
+export { planBaseline, planBaselineAll, type BaselinePlan, type BaselineConflict } from './plan/plan-baseline.js';
+export { checkStopAt, type StopAt } from './plan/stop-at.js';
 export { planRepair, type RepairPlan, type RepairChange } from './plan/plan-repair.js';
 export type { MigrationPlan, ModulePlan, Problem, ProblemKind, AppliedRecord, AllowOptions } from './plan/types.js';
 export type { ApplyResult, MigrationResult, ExecuteEvent, TxMode } from './execute/types.js';

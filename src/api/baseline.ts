@@ -1,12 +1,18 @@
 import type { DatabaseGroup } from '../config/database-groups.js';
 import { databaseOf } from '../config/module-databases.js';
 import type { DatabaseTarget } from '../config/types.js';
+import type { HistoryWriter } from '../db/session.js';
 import { ModkitError, UsageError } from '../errors.js';
 import { withLockedSession } from '../execute/locked-session.js';
 import type { EventSink } from '../execute/types.js';
-import { planBaseline, type BaselinePlan } from '../plan/plan-baseline.js';
-import { loadProject, type LoadProjectOptions, type Project } from '../project/load-project.js';
+import type { LoadedModule } from '../modules/types.js';
+import { checkBaselineTarget, planBaseline, planBaselineAll, type BaselinePlan } from '../plan/plan-baseline.js';
+import { emptyHistory } from '../plan/plan-migrations.js';
+import { unknownStopAt, type StopAt } from '../plan/stop-at.js';
+import type { ModuleHistory } from '../plan/types.js';
+import { loadProject, selectModules, type LoadProjectOptions, type Project } from '../project/load-project.js';
 import { didYouMean } from '../util/did-you-mean.js';
+import type { ProjectOptions } from './options.js';
 
 export interface BaselineOptions extends LoadProjectOptions {
   readonly module: string;
@@ -23,6 +29,27 @@ export interface BaselineReport {
   /** That database as a group of one module. */
   readonly databases: readonly DatabaseGroup[];
   readonly plan: BaselinePlan;
+  readonly lockWaitedMs: number;
+}
+
+/** `baseline --all`: which modules (`modules`: these and what they depend on; default all) and how far. */
+export interface BaselineAllOptions extends ProjectOptions {
+  /** Per module, the newest migration to record; every other module is recorded up to its latest. */
+  readonly to?: StopAt;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: EventSink;
+}
+
+export interface BaselineAllReport {
+  readonly project: Project;
+  /** The default database. */
+  readonly database: DatabaseTarget;
+  /** The databases written, in lock order, each with its modules. */
+  readonly databases: readonly DatabaseGroup[];
+  /** The selected modules, in system-first order (those without migrations have no plan). */
+  readonly modules: readonly string[];
+  /** One per selected module that has migrations, in system-first order. */
+  readonly plans: readonly BaselinePlan[];
   readonly lockWaitedMs: number;
 }
 
@@ -43,28 +70,102 @@ export async function baseline(options: BaselineOptions): Promise<BaselineReport
   const project = await loadProject(options);
   const module = project.byName.get(options.module);
   if (!module) throw new UsageError(`Unknown module "${options.module}"${didYouMean(options.module, [...project.byName.keys()])}.`);
-  const database = databaseOf(project.config, module.name);
+  checkBaselineTarget(module, options.to); // before anything connects
+  const recorded = await recordBaselines(project, [module], (histories) => [planBaseline(module, historyOf(histories, module.name), options.to)], options);
+  return { project, database: databaseOf(project.config, module.name), databases: recorded.databases, plan: recorded.plans[0]!, lockWaitedMs: recorded.lockWaitedMs };
+}
+
+/**
+ * `modkit baseline --all`: adopts an existing database in one command: every selected module is
+ * recorded at its latest migration (or at its `to` entry) without running anything, under one lock
+ * per database and in one transaction per database. Every refusal is listed at once: unknown
+ * modules or ids (exit 2, before anything connects), rows recorded differently (exit 4, nothing recorded).
+ *
+ * @example
+ * ```ts
+ * import { baselineAll } from 'modkit';
+ * const { plans } = await baselineAll({ to: { core: '0003_settings' } });
+ * for (const p of plans) console.log(p.module, p.to, p.record.length);
+ * ```
+ */
+export async function baselineAll(options: BaselineAllOptions = {}): Promise<BaselineAllReport> {
+  const project = await loadProject(options);
+  const modules = selectModules(project, options.modules);
+  const to = options.to ?? {};
+  const unknown = unknownStopAt(modules, to, project.order.systemFirst);
+  if (unknown.length > 0) throw new UsageError(unknown);
+  const recorded = await recordBaselines(project, modules, (histories) => planBaselineAll(modules, histories, to), options);
+  return { project, database: project.config.database, modules: modules.map((m) => m.name), ...recorded };
+}
+
+type LockOptions = { readonly signal?: AbortSignal; readonly onEvent?: EventSink };
+
+/**
+ * Under the locks of the modules' databases: plan against the histories read there, refuse every
+ * conflict at once, then write each database's rows in one transaction. Where DDL is not
+ * transactional (MariaDB/MySQL commit before each CREATE), the history tables are created first
+ * and the rows then written in a transaction of their own, so the rows are still all or nothing.
+ */
+async function recordBaselines(
+  project: Project,
+  modules: readonly LoadedModule[],
+  plan: (histories: ReadonlyMap<string, ModuleHistory>) => BaselinePlan[],
+  options: LockOptions,
+): Promise<{ databases: readonly DatabaseGroup[]; plans: readonly BaselinePlan[]; lockWaitedMs: number }> {
   const lockOptions = { lockTimeoutMs: project.config.lockTimeoutMs, ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
-  return withLockedSession(project.config, [module.name], lockOptions, async ({ sessions, histories, lockWaitedMs }) => {
-    const databases = sessions.groups;
-    const history = histories.get(module.name)!;
-    const plan = planBaseline(module, history, options.to);
-    if (plan.conflicts.length > 0) {
-      throw new ModkitError(
-        'validation',
-        `refusing to baseline module "${module.name}" to ${options.to}: ${plan.conflicts.length === 1 ? 'a migration is' : `${plan.conflicts.length} migrations are`} already recorded differently, so nothing was recorded:\n` +
-          plan.conflicts.map((c) => `- ${c.id}${c.file ? ` (${c.file})` : ''}: recorded ${c.recorded.length === 64 ? `checksum ${c.recorded.slice(0, 12)}…` : c.recorded}, file ${c.onDisk.slice(0, 12)}…`).join('\n') +
-          `\nIf the files are right and the database matches them, run \`modkit repair --module ${module.name}\` to re-record the checksums.`,
-        { details: { module: module.name, conflicts: plan.conflicts } },
-      );
+  return withLockedSession(project.config, modules.map((m) => m.name), lockOptions, async ({ sessions, histories, lockWaitedMs }) => {
+    const plans = plan(histories);
+    if (plans.some((p) => p.conflicts.length > 0)) throw conflictError(plans);
+    for (const [i, group] of sessions.groups.entries()) {
+      const here = plans.filter((p) => p.record.length > 0 && group.modules.includes(p.module));
+      if (here.length === 0) continue;
+      const session = sessions.sessions[i]!;
+      const setUp = async (writer: HistoryWriter) => {
+        for (const p of here) {
+          const history = historyOf(histories, p.module);
+          if (!history.exists) await writer.create(p.table);
+          else await writer.upgrade(history);
+        }
+      };
+      const insert = async (writer: HistoryWriter) => {
+        for (const p of here) for (const migration of p.record) await writer.insert(p.table, migration.id, migration.checksum);
+      };
+      // All or nothing: a half-recorded baseline would look like a partly applied module.
+      if (session.capabilities.transactionalDdl) {
+        await session.writeHistory(async (writer) => {
+          await setUp(writer);
+          await insert(writer);
+        });
+      } else {
+        await session.writeHistory(setUp);
+        await session.writeHistory(insert);
+      }
     }
-    if (plan.record.length === 0) return { project, database, databases, plan, lockWaitedMs };
-    // All or nothing: a half-recorded baseline would look like a partly applied module.
-    await sessions.of(module.name).writeHistory(async (writer) => {
-      if (!history.exists) await writer.create(history.table);
-      else await writer.upgrade(history);
-      for (const migration of plan.record) await writer.insert(history.table, migration.id, migration.checksum);
-    });
-    return { project, database, databases, plan, lockWaitedMs };
+    return { databases: sessions.groups, plans, lockWaitedMs };
   });
+}
+
+function historyOf(histories: ReadonlyMap<string, ModuleHistory>, module: string): ModuleHistory {
+  return histories.get(module) ?? emptyHistory(module);
+}
+
+/** Exit 4: every migration recorded differently, in every module, and the one command that re-records them. */
+function conflictError(plans: readonly BaselinePlan[]): ModkitError {
+  const conflicted = plans.filter((p) => p.conflicts.length > 0);
+  const count = conflicted.reduce((n, p) => n + p.conflicts.length, 0);
+  const only = conflicted.length === 1 && plans.length === 1 ? conflicted[0] : undefined;
+  const head = only ? `refusing to baseline module "${only.module}" to ${only.to}` : `refusing to baseline ${plans.length} modules`;
+  const lines = conflicted.flatMap((p) =>
+    p.conflicts.map((c) => {
+      const recorded = c.recorded.length === 64 ? `checksum ${c.recorded.slice(0, 12)}…` : c.recorded;
+      return `- ${only ? '' : `${p.module} `}${c.id}${c.file ? ` (${c.file})` : ''}: recorded ${recorded}, file ${c.onDisk.slice(0, 12)}…`;
+    }),
+  );
+  const repair = `modkit repair ${conflicted.map((p) => `--module ${p.module}`).join(' ')}`;
+  return new ModkitError(
+    'validation',
+    `${head}: ${count === 1 ? 'a migration is' : `${count} migrations are`} already recorded differently, so nothing was recorded:\n` +
+      `${lines.join('\n')}\nIf the files are right and the database matches them, run \`${repair}\` to re-record the checksums.`,
+    { details: only ? { module: only.module, conflicts: only.conflicts } : { conflicts: conflicted.map((p) => ({ module: p.module, conflicts: p.conflicts })) } },
+  );
 }

@@ -1,6 +1,7 @@
 import type { DatabaseGroup } from '../config/database-groups.js';
 import type { DatabaseTarget } from '../config/types.js';
 import { inspectDatabases } from '../execute/inspect.js';
+import { checkStopAt, type StopAt } from '../plan/stop-at.js';
 import type { AllowOptions, MigrationPlan } from '../plan/types.js';
 import { loadProject, selectModules, type Project } from '../project/load-project.js';
 import type { ProjectOptions } from './options.js';
@@ -26,9 +27,10 @@ export interface InspectReport {
  * for (const m of plan.modules) console.log(m.module.name, m.pending.map((p) => p.id));
  * ```
  */
-export async function inspect(options: ProjectOptions & { readonly allow?: AllowOptions } = {}): Promise<InspectReport> {
+export async function inspect(options: ProjectOptions & { readonly allow?: AllowOptions; readonly to?: StopAt } = {}): Promise<InspectReport> {
   const project = await loadProject(options);
   const modules = selectModules(project, options.modules);
-  const { plan, databases } = await inspectDatabases(project.config, modules, options.allow);
+  if (options.to) checkStopAt(modules, options.to, project.order.systemFirst); // before anything connects
+  const { plan, databases } = await inspectDatabases(project.config, modules, options.allow, undefined, options.to);
   return { project, database: project.config.database, databases, plan };
 }

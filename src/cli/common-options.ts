@@ -20,9 +20,15 @@ export interface CommonFlags extends OutputOptions {
 /**
  * Adds the common flags. `database: false` leaves out the database ones (graph, new);
  * `selection: false` keeps `--database-url`/`--lock-timeout` but leaves out `--module` and the
- * `--allow-*` flags, for commands that define their own (rollback, baseline, repair).
+ * `--allow-*` flags, for commands that define their own (rollback, baseline, repair). `readOnly`
+ * (status, plan, validate): the lock and `--allow-*` flags are accepted, since scripts pass one set
+ * of flags to every command, but not listed in `--help`: a read-only command takes no lock.
  */
-export function addCommonOptions(command: Command, { database = true, selection = true }: { database?: boolean; selection?: boolean } = {}): Command {
+export function addCommonOptions(
+  command: Command,
+  { database = true, selection = true, readOnly = false }: { database?: boolean; selection?: boolean; readOnly?: boolean } = {},
+): Command {
+  const add = (option: Option) => command.addOption(readOnly ? option.hideHelp() : option);
   command
     .option('-c, --config <path>', 'config file (default: found by walking up from the current directory)')
     // `--env-file` is the name users know, but Node itself looks for it anywhere on a command line
@@ -35,15 +41,15 @@ export function addCommonOptions(command: Command, { database = true, selection 
   if (!database) return command;
   command
     // Two long flags: commander names the value after the last one (flags.databaseUrl).
-    .option('--url, --database-url <url>', 'database URL (overrides MODKIT_DATABASE_URL and the config)')
-    .option('--lock-timeout <ms>', "how long to wait for modkit's own migration lock", parseMs)
-    .option('--db-lock-timeout <ms>', 'how long a migration may wait for a lock inside the database before it is rolled back and retried (0: no limit)', parseMs);
+    .option('--url, --database-url <url>', 'database URL (overrides MODKIT_DATABASE_URL and the config)');
+  add(new Option('--lock-timeout <ms>', "how long to wait for modkit's own migration lock").argParser(parseMs));
+  add(new Option('--db-lock-timeout <ms>', 'how long a migration may wait for a lock inside the database before it is rolled back and retried (0: no limit)').argParser(parseMs));
   if (!selection) return command;
-  return command
-    .option('--module <name>', 'restrict to this module and what it depends on (repeatable)', collect)
-    .option('--allow-drift', 'accept applied migrations whose file changed')
-    .option('--allow-missing', 'accept applied migrations whose file is gone')
-    .option('--allow-out-of-order', 'apply pending migrations that sort before the newest applied one');
+  command.option('--module <name>', 'restrict to this module and what it depends on (repeatable)', collect);
+  add(new Option('--allow-drift', 'accept applied migrations whose file changed'));
+  add(new Option('--allow-missing', 'accept applied migrations whose file is gone'));
+  add(new Option('--allow-out-of-order', 'apply pending migrations that sort before the newest applied one'));
+  return command;
 }
 
 export function txModeOption(): Option {
@@ -62,7 +68,8 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
+/** A repeatable option's values, in order. */
+export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 

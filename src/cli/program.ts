@@ -1,5 +1,9 @@
 import { Command, Option } from 'commander';
-import { addCommonOptions, parsePositiveInt, txModeOption } from './common-options.js';
+import { addCommonOptions, collect, parsePositiveInt, txModeOption } from './common-options.js';
+import {
+  BASELINE_EXAMPLES, BASELINE_MODULE, examples, GRAPH_EXAMPLES, LINT_EXAMPLES, MIGRATE_EXAMPLES, MODULE_SELECTS_DEPS, NEW_EXAMPLES,
+  PLAN_EXAMPLES, REPAIR_EXAMPLES, ROLLBACK_EXAMPLES, ROLLBACK_MODULE, RUN_EXAMPLES, STATUS_EXAMPLES, VALIDATE_EXAMPLES,
+} from './help-examples.js';
 import { addFleetOptions } from './fleet-options.js';
 import { applyEnvFiles } from './env-files.js';
 import { Output } from './output.js';
@@ -51,9 +55,13 @@ export function buildProgram(context: ProgramContext): Command {
   addFleetOptions(addCommonOptions(program.command('migrate')), { canary: true })
     .description('apply pending migrations (pre_init + db); without --only, go on to run the application')
     .option('--only', 'stop after the db phase (the CI/CD pre-deploy step)')
+    .option('--to <id>', "with --only: stop after this migration of the --module module, or MODULE=ID (repeatable)", collect)
+    .option('--dry-run', 'change nothing: print what would run, exactly as `modkit plan` with the same flags')
+    .option('--sql', 'with --dry-run: print the SQL of SQL migrations')
     .addOption(txModeOption())
     .option('--concurrency <n>', 'migrate independent modules in parallel (PostgreSQL)', parsePositiveInt, 1)
     .option('--no-lint', 'do not lint the pending migrations first (see `modkit lint`)')
+    .addHelpText('after', examples(MIGRATE_EXAMPLES, MODULE_SELECTS_DEPS))
     .action(action(async () => (await import('./commands/migrate.js')).migrateOnly as Handler));
 
   addCommonOptions(program.command('run'))
@@ -61,26 +69,33 @@ export function buildProgram(context: ProgramContext): Command {
     .addOption(txModeOption())
     .option('--concurrency <n>', 'migrate independent modules in parallel (PostgreSQL)', parsePositiveInt, 1)
     .option('--no-lint', 'do not lint the pending migrations first (see `modkit lint`)')
+    .addHelpText('after', examples(RUN_EXAMPLES, MODULE_SELECTS_DEPS))
     .action(action(async () => (await import('./commands/run.js')).runCommand as Handler));
 
-  addFleetOptions(addCommonOptions(program.command('plan')))
-    .description('show what migrate would do, in order, without writing anything')
+  addFleetOptions(addCommonOptions(program.command('plan'), { readOnly: true }))
+    .description('show what migrate would do, in order, without writing anything (also: `modkit migrate --dry-run`)')
     .option('--sql', 'print the SQL of SQL migrations')
+    .option('--to <id>', 'what `migrate --only --to` would do: stop after this migration of the --module module, or MODULE=ID', collect)
+    .addHelpText('after', examples(PLAN_EXAMPLES, MODULE_SELECTS_DEPS))
     .action(action(async () => (await import('./commands/inspect.js')).planCommand as Handler));
 
-  addFleetOptions(addCommonOptions(program.command('status')))
+  addFleetOptions(addCommonOptions(program.command('status'), { readOnly: true }))
     .description('per module: applied, pending, last applied id and time, problems')
     .option('--exit-code', 'exit 4 unless the database is exactly up to date')
+    .addHelpText('after', examples(STATUS_EXAMPLES, MODULE_SELECTS_DEPS))
     .action(action(async () => (await import('./commands/inspect.js')).statusCommand as Handler));
 
-  addFleetOptions(addCommonOptions(program.command('validate')))
+  addFleetOptions(addCommonOptions(program.command('validate'), { readOnly: true }))
     .description('check the graph, file names, ids and files; with a reachable database also drift, missing, dirty, out-of-order')
     .option('--offline', 'do not contact the database')
+    .addHelpText('after', examples(VALIDATE_EXAMPLES, MODULE_SELECTS_DEPS))
     .action(action(async () => (await import('./commands/validate.js')).validateCommand as Handler));
 
   addCommonOptions(program.command('lint').argument('[module...]', 'lint only these modules (default: all)'), { database: false })
     // Nothing connects: the URL only says which engine the migrations are written for.
     .option('--url, --database-url <url>', "lint as this URL's engine (nothing connects), e.g. postgres://… when none is configured")
+    .option('--module <name>', 'lint only this module, not what it depends on (repeatable; same as the argument)', collect)
+    .addHelpText('after', examples(LINT_EXAMPLES, '--module M (or the argument M): M alone, not the modules it depends on.'))
     .description("check PostgreSQL migrations with PostgreSQL's own parser for statements that fail or hurt a live database (no database needed)")
     .action(action(async () => (await import('./commands/lint.js')).lintCommand as Handler));
 
@@ -92,36 +107,44 @@ export function buildProgram(context: ProgramContext): Command {
 function addOperationCommands(program: Command, action: (load: () => Promise<Handler>) => (...args: unknown[]) => Promise<void>): void {
   const writing = (command: Command) => addCommonOptions(command, { selection: false });
 
-  addFleetOptions(writing(program.command('rollback').argument('[module]', 'the module to roll back (or --last-run)')))
+  addFleetOptions(writing(program.command('rollback').argument('[module]', 'the module to roll back (or --module M, or --last-run)')))
     .description("run the down of applied migrations, newest first; refuses while dependents are applied unless --cascade")
+    .option('--module <name>', 'the module to roll back (same as the argument): that module only, never its dependencies', collect)
     .option('--steps <n>', 'how many migrations to undo (default 1)', parsePositiveInt)
     .option('--to <id>', 'undo every migration after this one (it stays applied)')
     .option('--cascade', 'first roll back, completely, every module that depends on this one')
     .option('--dry-run', 'print the plan and the SQL of SQL downs, change nothing')
     .option('--last-run', 'undo everything the most recent migrate applied, across modules, newest first')
     .option('--allow-drift', 'undo migrations whose file changed after they were applied')
+    .addHelpText('after', examples(ROLLBACK_EXAMPLES, ROLLBACK_MODULE))
     .action(action(async () => (await import('./commands/rollback.js')).rollbackCommand as Handler));
 
-  writing(program.command('baseline').argument('<module>', 'the module to baseline'))
+  writing(program.command('baseline').argument('[module]', 'the module to baseline (or --module M, or --all)'))
     .description('record migrations up to ID as applied without running them (adopting an existing database)')
-    .requiredOption('--to <id>', 'the newest migration to record')
+    .option('--to <id>', 'the newest migration to record: ID for the one module, or MODULE=ID (repeatable, with --all)', collect)
+    .option('--all', 'every selected module at its latest migration (or at its --to MODULE=ID): one lock, one transaction per database')
+    .option('--module <name>', 'with --all: only this module and what it depends on (repeatable); without: the module to baseline', collect)
+    .addHelpText('after', examples(BASELINE_EXAMPLES, BASELINE_MODULE))
     .action(action(async () => (await import('./commands/baseline.js')).baselineCommand as Handler));
 
   writing(program.command('repair'))
     .description('re-record checksums of applied migrations, fill missing ones, clear dirty state')
-    .option('--module <name>', 'only this module (repeatable; not its dependencies)', (v: string, p: string[] | undefined) => [...(p ?? []), v])
+    .option('--module <name>', 'only this module (repeatable; not its dependencies)', collect)
     .option('--retry', 'forget dirty migrations (after you undid their partial work by hand), so migrate runs them again')
+    .addHelpText('after', examples(REPAIR_EXAMPLES, '--module M: exactly M (repeatable), not what it depends on; default: every module.'))
     .action(action(async () => (await import('./commands/repair.js')).repairCommand as Handler));
 
   addCommonOptions(program.command('new').argument('<module>', 'the module').argument('<name...>', 'what the migration does, e.g. "add refunds"'), { database: false })
     .description('write the next migration file of a module, with an up/down skeleton')
     .option('--sql', 'SQL: NNNN_name.up.sql + NNNN_name.down.sql (default)')
     .option('--ts', 'TypeScript: NNNN_name.ts exporting up(db) and down(db)')
+    .addHelpText('after', examples(NEW_EXAMPLES))
     .action(action(async () => (await import('./commands/new.js')).newCommand as Handler));
 
   addCommonOptions(program.command('graph'), { database: false })
     .description('the module graph, system flags and the system-first order (no database)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'mermaid', 'dot']).default('text'))
+    .addHelpText('after', examples(GRAPH_EXAMPLES))
     .action(action(async () => (await import('./commands/graph.js')).graphCommand as Handler));
 }
 

@@ -5,6 +5,7 @@ import type { DatabasePlacement } from '../config/module-databases.js';
 import { ModkitError } from '../errors.js';
 import type { LoadedModule } from '../modules/types.js';
 import { planMigrations } from '../plan/plan-migrations.js';
+import { checkStopAt, type StopAt } from '../plan/stop-at.js';
 import type { AllowOptions, MigrationPlan, Problem } from '../plan/types.js';
 import type { ApplyOptions } from './apply-plan.js';
 import { applyInOrderOrConcurrently } from './choose-executor.js';
@@ -18,6 +19,8 @@ import { upgradeHistories } from './upgrade-histories.js';
 
 export interface DbPhaseOptions extends ApplyOptions {
   readonly allow?: AllowOptions;
+  /** `--to`: stop these modules after these migrations. */
+  readonly to?: StopAt;
   readonly lockTimeoutMs: number;
   /** `--concurrency N`: independent modules migrate at once (PostgreSQL); 1 keeps the exact order. */
   readonly concurrency?: number;
@@ -51,8 +54,10 @@ export async function runDbPhase(placement: DatabasePlacement, modules: readonly
   const elapsed = stopwatch();
   const names = modules.map((m) => m.name);
   const runId = newRunId();
+  // A --to the files alone refute fails before anything connects.
+  if (options.to) checkStopAt(modules, options.to);
   return withLockedSession(placement, names, options, async ({ sessions, histories, lockWaitedMs }) => {
-    const plan = planMigrations(modules, histories, options.allow);
+    const plan = planMigrations(modules, histories, options.allow, options.to);
     if (plan.blocking.length > 0) throw validationError(plan.blocking);
     if (options.lint) await lintPending(placement, plan, options.lint, options.onEvent, options.lintCache);
     // Tables of another runtime or an older modkit are brought up to date now, even with nothing pending.

@@ -1,5 +1,6 @@
 import type { ModkitError } from '../errors.js';
 import { inspectDatabases } from '../execute/inspect.js';
+import { checkStopAt, type StopAt } from '../plan/stop-at.js';
 import type { AllowOptions, MigrationPlan } from '../plan/types.js';
 import { selectModules, type Project } from '../project/load-project.js';
 import type { FleetTarget } from './resolve-targets.js';
@@ -8,6 +9,8 @@ import { runFleet, type FleetOptions, type FleetReport, type TargetOutcome } fro
 export interface InspectFleetOptions extends FleetOptions {
   readonly modules?: readonly string[];
   readonly allow?: AllowOptions;
+  /** `plan --to`: stop these modules after these migrations. */
+  readonly to?: StopAt;
   /** Turns a target's plan into its failure (`status --exit-code`, `validate`); default: never fails. */
   readonly judge?: (plan: MigrationPlan) => ModkitError | undefined;
   readonly onTarget?: (outcome: TargetOutcome<MigrationPlan>) => void;
@@ -25,10 +28,11 @@ export interface InspectFleetOptions extends FleetOptions {
  */
 export async function inspectFleet(project: Project, targets: readonly FleetTarget[], options: InspectFleetOptions = {}): Promise<FleetReport<MigrationPlan>> {
   const modules = selectModules(project, options.modules);
+  if (options.to) checkStopAt(modules, options.to, project.order.systemFirst); // once, before any target connects
   return runFleet<MigrationPlan>(
     targets,
     async ({ target }, sessions) => {
-      const { plan } = await inspectDatabases({ database: target, moduleDatabases: {} }, modules, options.allow, sessions.openReadOnly);
+      const { plan } = await inspectDatabases({ database: target, moduleDatabases: {} }, modules, options.allow, sessions.openReadOnly, options.to);
       const error = options.judge?.(plan);
       return { detail: plan, ...(error ? { error } : {}) };
     },

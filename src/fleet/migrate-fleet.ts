@@ -3,6 +3,7 @@ import { runDbPhase } from '../execute/db-phase.js';
 import type { MigrationResult } from '../execute/types.js';
 import { runPreInit } from '../lifecycle/pre-init.js';
 import type { RunOptions } from '../lifecycle/types.js';
+import { checkStopAt } from '../plan/stop-at.js';
 import type { Problem } from '../plan/types.js';
 import { selectModules, type Project } from '../project/load-project.js';
 import type { LintCache } from '../lint/lint-migrations.js';
@@ -46,6 +47,7 @@ export interface MigrateFleetOptions extends FleetOptions, Omit<RunOptions, 'sig
  */
 export async function migrateFleet(project: Project, targets: readonly FleetTarget[], options: MigrateFleetOptions = {}): Promise<FleetReport<FleetMigrateDetail>> {
   const modules = selectModules(project, options.modules);
+  if (options.to) checkStopAt(modules, options.to, project.order.systemFirst); // once, before pre_init and any target
   await runPreInit(project, modules, options.signal);
   const loadBody = cachedBodyLoader();
   const lintCache: LintCache = new Map();
@@ -60,6 +62,7 @@ export async function migrateFleet(project: Project, targets: readonly FleetTarg
         loadBody,
         ...(options.lint === false ? {} : { lint: project.config.lint, lintCache }),
         ...(options.allow ? { allow: options.allow } : {}),
+        ...(options.to ? { to: options.to } : {}),
         ...(options.txMode ? { txMode: options.txMode } : {}),
         ...(options.concurrency ? { concurrency: options.concurrency } : {}),
         ...(signal ? { signal } : {}),

@@ -5,6 +5,8 @@ import { selectModules } from '../project/load-project.js';
 import { runPreInit } from './pre-init.js';
 import { runLifecycle } from './run-lifecycle.js';
 import type { MigrateReport, PipelineOptions, PipelineReport } from './types.js';
+import { UsageError } from '../errors.js';
+import { checkStopAt } from '../plan/stop-at.js';
 
 /**
  * The one pipeline of SPEC §5. `mode: 'migrate-only'` runs pre_init and db and returns (the
@@ -27,6 +29,10 @@ export async function runPipeline(project: Project, options: PipelineOptions): P
   const emit = options.onLifecycleEvent ?? (() => undefined);
   const full = options.mode === 'full';
   const modules = selectModules(project, options.modules);
+  if (options.to && Object.keys(options.to).length > 0) {
+    if (full) throw new UsageError('`to` (--to) migrates part of a module, and the application must not start against that: migrate only (`modkit migrate --only`), then start it');
+    checkStopAt(modules, options.to, project.order.systemFirst); // before pre_init or any connection
+  }
   if (full) emit({ type: 'state', state: 'starting', at: new Date().toISOString() });
   // pre_init runs first: it is part of every mode, and reported within the db phase.
   emit({ type: 'phase', phase: 'db', status: 'begin' });
@@ -39,6 +45,7 @@ export async function runPipeline(project: Project, options: PipelineOptions): P
       dbTimeouts: project.config.dbTimeouts,
       ...(options.lint === false ? {} : { lint: project.config.lint }),
       ...(options.allow ? { allow: options.allow } : {}),
+      ...(options.to ? { to: options.to } : {}),
       ...(options.txMode ? { txMode: options.txMode } : {}),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       ...(options.signal ? { signal: options.signal } : {}),

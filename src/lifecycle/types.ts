@@ -3,6 +3,7 @@ import type { DatabaseTarget } from '../config/types.js';
 import type { ModkitError } from '../errors.js';
 import type { DbPhaseResult } from '../execute/db-phase.js';
 import type { EventSink, TxMode } from '../execute/types.js';
+import type { StopAt } from '../plan/stop-at.js';
 import type { AllowOptions } from '../plan/types.js';
 import type { Project } from '../project/load-project.js';
 
@@ -72,6 +73,12 @@ export interface RunOptions {
   /** `--module M`: restrict to these modules and what they depend on. */
   readonly modules?: readonly string[];
   readonly allow?: AllowOptions;
+  /**
+   * `--to`: per module, the last migration to apply (`{ users: '0002_email_index' }`); the module's
+   * later migrations stay pending. Migrate-only: a full run refuses it (the application would start
+   * against part of a module). Refused (exit 2) for a module that another one of the run depends on.
+   */
+  readonly to?: StopAt;
   readonly txMode?: TxMode;
   /** Independent modules migrate at once on separate connections (PostgreSQL); default 1. */
   readonly concurrency?: number;

@@ -1,23 +1,31 @@
+import { UsageError } from '../errors.js';
 import { compareIds } from '../modules/migration-files.js';
 import type { LoadedModule } from '../modules/types.js';
+import { checkStopAt, type StopAt } from './stop-at.js';
 import type { AllowOptions, AppliedRecord, MigrationPlan, ModuleHistory, ModulePlan, Problem } from './types.js';
 
 /**
  * The pure heart of modkit: given modules (in the order they will run) and what their history
  * tables hold, decide what is pending and what is wrong. No I/O, so it is unit-tested directly.
+ * `to` (`--to`) stops the named modules after the given migration: what sorts after it is held
+ * back; a `to` that is already applied is refused (exit 2), as there is nothing to migrate up to.
  */
 export function planMigrations(
   modules: readonly LoadedModule[],
   histories: ReadonlyMap<string, ModuleHistory>,
   allow: AllowOptions = {},
+  to: StopAt = {},
 ): MigrationPlan {
-  const plans = modules.map((module) => planModule(module, histories.get(module.name) ?? emptyHistory(module.name)));
+  checkStopAt(modules, to);
+  const plans = modules.map((module) => planModule(module, histories.get(module.name) ?? emptyHistory(module.name), to[module.name]));
+  const reached = plans.flatMap((p) => (p.module.name in to ? alreadyApplied(p, to[p.module.name]!) : []));
+  if (reached.length > 0) throw new UsageError(reached);
   const problems = plans.flatMap((p) => p.problems);
   const blocking = problems.filter((p) => !isAllowed(p, allow));
   return { modules: plans, problems, blocking, pendingCount: plans.reduce((n, p) => n + p.pending.length, 0) };
 }
 
-function planModule(module: LoadedModule, history: ModuleHistory): ModulePlan {
+function planModule(module: LoadedModule, history: ModuleHistory, stopAt: string | undefined): ModulePlan {
   const recorded = new Map(history.records.map((r) => [r.version, r]));
   const byId = new Map(module.migrations.map((m) => [m.id, m]));
   const problems: Problem[] = [];
@@ -52,7 +60,9 @@ function planModule(module: LoadedModule, history: ModuleHistory): ModulePlan {
       });
     }
   }
-  const pending = module.migrations.filter((m) => !recorded.has(m.id));
+  const unrecorded = module.migrations.filter((m) => !recorded.has(m.id));
+  const pending = stopAt === undefined ? unrecorded : unrecorded.filter((m) => compareIds(m.id, stopAt) <= 0);
+  const heldBack = stopAt === undefined ? [] : unrecorded.filter((m) => compareIds(m.id, stopAt) > 0);
   for (const migration of pending) {
     if (newest && compareIds(migration.id, newest.version) < 0) {
       problems.push({
@@ -70,9 +80,24 @@ function planModule(module: LoadedModule, history: ModuleHistory): ModulePlan {
     history,
     applied,
     pending,
+    ...(heldBack.length > 0 ? { heldBack } : {}),
     ...(newest ? { lastApplied: newest } : {}),
     problems,
   };
+}
+
+/** `--to ID` where ID is already applied: nothing up to it is left to run (a usage error, not a no-op). */
+function alreadyApplied(plan: ModulePlan, id: string): string[] {
+  const row = plan.history.records.find((r) => r.version === id);
+  if (row?.state !== 'applied') return [];
+  const name = plan.module.name;
+  const later = plan.history.records.filter((r) => compareIds(r.version, id) > 0).map((r) => r.version);
+  const left = [...plan.pending, ...(plan.heldBack ?? [])].map((m) => m.id);
+  return [
+    `--to ${id}: migration ${id} of module "${name}" is already applied${row.appliedAt ? ` (at ${row.appliedAt.toISOString()})` : ''}, ` +
+      `so there is nothing to migrate up to it. ${left.length > 0 ? `Its pending migrations: ${left.join(', ')}.` : `Module "${name}" has nothing pending.`}` +
+      (later.length > 0 ? ` To go back to ${id}, undo what came after it (${later.join(', ')}): modkit rollback ${name} --to ${id}.` : ''),
+  ];
 }
 
 function isAllowed(problem: Problem, allow: AllowOptions): boolean {

@@ -44,6 +44,8 @@ export interface ModulePlan {
   readonly applied: readonly AppliedRecord[];
   /** Migrations to run, in id order. */
   readonly pending: readonly Migration[];
+  /** Not yet applied, but after the module's `--to`: this run leaves them pending. */
+  readonly heldBack?: readonly Migration[];
   readonly lastApplied?: AppliedRecord;
   readonly problems: readonly Problem[];
 }

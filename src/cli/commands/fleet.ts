@@ -6,6 +6,7 @@ import { validationError } from '../../execute/db-phase.js';
 import { EXIT_CODES, ModkitError, mostSevereExitCode } from '../../errors.js';
 import type { RollbackOptions } from '../../api/rollback.js';
 import type { MigrationPlan } from '../../plan/types.js';
+import type { StopAt } from '../../plan/stop-at.js';
 import type { Project } from '../../project/load-project.js';
 import { allowOptions, type CommonFlags } from '../common-options.js';
 import { fleetOptions, type FleetFlags } from '../fleet-options.js';
@@ -16,7 +17,14 @@ import type { EventSink } from '../../execute/types.js';
 import type { MigrateFlags } from './migrate.js';
 
 /** `modkit migrate --only` over a fleet. */
-export async function migrateFleetCommand(flags: MigrateFlags & FleetFlags, output: Output, signal: AbortSignal, project: Project, targets: readonly FleetTarget[]): Promise<number> {
+export async function migrateFleetCommand(
+  flags: MigrateFlags & FleetFlags,
+  output: Output,
+  signal: AbortSignal,
+  project: Project,
+  targets: readonly FleetTarget[],
+  to?: StopAt,
+): Promise<number> {
   let applied = 0;
   const reporter = fleetReporter(
     output,
@@ -33,6 +41,7 @@ export async function migrateFleetCommand(flags: MigrateFlags & FleetFlags, outp
     ...(flags.txMode ? { txMode: flags.txMode } : {}),
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
     ...(flags.lint === false ? { lint: false } : {}),
+    ...(to ? { to } : {}),
     onEvent: lintWarningsOnce(output),
     onTarget: (outcome) => {
       applied += outcome.detail?.applied ?? 0;
@@ -52,6 +61,7 @@ export async function inspectFleetCommand(
   project: Project,
   targets: readonly FleetTarget[],
   fileProblems: readonly string[] = [],
+  to?: StopAt,
 ): Promise<number> {
   let pending = 0;
   let behind = 0;
@@ -81,6 +91,7 @@ export async function inspectFleetCommand(
     ...fleetOptions(flags, signal),
     ...(flags.module ? { modules: flags.module } : {}),
     allow: allowOptions(flags),
+    ...(to ? { to } : {}),
     judge,
     onTarget: (outcome) => {
       pending += outcome.detail?.pendingCount ?? 0;

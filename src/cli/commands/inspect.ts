@@ -5,17 +5,21 @@ import type { ModulePlan } from '../../plan/types.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
 import { loadFleet, type FleetFlags } from '../fleet-options.js';
 import { loadProject } from '../../project/load-project.js';
+import { heldBackLines, parseStopAt } from '../to-option.js';
 import { acrossDatabases, databaseJson, databasesJson, databaseSuffix, describeDatabases, displayPath, moduleDatabaseUrls, type Output, plural } from '../output.js';
 
 export interface PlanFlags extends CommonFlags, FleetFlags {
   readonly sql?: boolean;
+  /** `--to ID` / `--to MODULE=ID`: what `migrate --only --to` would do. */
+  readonly to?: string[];
 }
 
 /** `modkit plan`: what migrate would do, in order, without writing anything. */
 export async function planCommand(flags: PlanFlags, output: Output, signal: AbortSignal): Promise<number> {
+  const to = parseStopAt(flags.to, flags.module);
   const { config, targets } = await loadFleet(flags);
-  if (targets) return (await import('./fleet.js')).inspectFleetCommand('plan', flags, output, signal, await loadProject({ ...projectOptions(flags), config }), targets);
-  const { database, databases, plan } = await inspect({ ...projectOptions(flags), config, allow: allowOptions(flags) });
+  if (targets) return (await import('./fleet.js')).inspectFleetCommand('plan', flags, output, signal, await loadProject({ ...projectOptions(flags), config }), targets, [], to);
+  const { database, databases, plan } = await inspect({ ...projectOptions(flags), config, allow: allowOptions(flags), ...(to ? { to } : {}) });
   output.line(describeDatabases(database, databases));
   const suffix = databaseSuffix(databases);
   const urls = moduleDatabaseUrls(databases);
@@ -30,8 +34,10 @@ export async function planCommand(flags: PlanFlags, output: Output, signal: Abor
       output.line(`${String(step).padStart(4)}. ${m.module.name} ${migration.id}${migration.file ? `  (${displayPath(migration.file)})` : ''}${suffix(m.module.name)}`);
       if (sql !== undefined) output.line(indent(sql.trimEnd()));
     }
-    modules.push({ name: m.module.name, system: m.module.system, database: urls.get(m.module.name), pending });
+    const heldBack = m.heldBack ? { heldBack: m.heldBack.map((h) => h.id) } : {};
+    modules.push({ name: m.module.name, system: m.module.system, database: urls.get(m.module.name), pending, ...heldBack });
   }
+  if (to) for (const line of heldBackLines(plan, to, true)) output.line(line);
   for (const p of plan.problems) output.line(`problem [${p.kind}] ${p.message}`);
   const blocked = plan.blocking.length > 0;
   output.line(

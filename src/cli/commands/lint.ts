@@ -6,7 +6,10 @@ import type { Output } from '../output.js';
 
 /** `modkit lint [module…]`: the SQL of PostgreSQL modules, with PostgreSQL's own parser; no database. */
 export async function lintCommand(flags: CommonFlags, output: Output, _signal: AbortSignal, args: readonly string[]): Promise<number> {
-  const report = await lint({ ...projectOptions(flags), ...(args.length > 0 ? { only: args } : {}) });
+  // `--module M` is the argument under the name the other commands use: M alone, no dependencies.
+  const { modules: _selection, ...options } = projectOptions(flags);
+  const only = [...args, ...(flags.module ?? [])];
+  const report = await lint({ ...options, ...(only.length > 0 ? { only } : {}) });
   for (const line of lintFindingLines(report)) output.line(line);
   for (const line of notLintedLines(report)) output.line(line);
   const notPostgres = report.notLinted.some((n) => n.reason === 'engine');

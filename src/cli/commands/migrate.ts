@@ -1,7 +1,7 @@
 import { groupByDatabase } from '../../config/database-groups.js';
 import { runPipeline } from '../../lifecycle/run-pipeline.js';
 import { loadProject, selectModules } from '../../project/load-project.js';
-import { EXIT_CODES } from '../../errors.js';
+import { EXIT_CODES, UsageError } from '../../errors.js';
 import type { ExecuteEvent, LintEventFinding, TxMode } from '../../execute/types.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
 import { acrossDatabases, databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, formatMs, moduleDatabaseUrls, type Output, plural } from '../output.js';
@@ -10,6 +10,7 @@ import { trackActivity } from '../exit-guard.js';
 import { migrationLines } from '../migration-lines.js';
 import { progressReporter } from '../progress.js';
 import { loadFleet, type FleetFlags } from '../fleet-options.js';
+import { heldBackJson, heldBackLines, parseStopAt, TO_NEEDS_ONLY } from '../to-option.js';
 
 export interface MigrateFlags extends CommonFlags, FleetFlags {
   readonly only?: boolean;
@@ -17,15 +18,31 @@ export interface MigrateFlags extends CommonFlags, FleetFlags {
   readonly concurrency?: number;
   /** `--no-lint` sets it false. */
   readonly lint?: boolean;
+  /** `--to ID` / `--to MODULE=ID` (repeatable): stop those modules after that migration. */
+  readonly to?: string[];
+  /** `--dry-run`: do what `modkit plan` does with the same flags. */
+  readonly dryRun?: boolean;
+  /** With `--dry-run`: print the SQL, as `plan --sql`. */
+  readonly sql?: boolean;
 }
+
+/** Said once the db phase of a bare `modkit migrate` succeeded, before the application starts. */
+export const FULL_MODE_HANDOFF =
+  '[modkit] migrated; `modkit migrate` without --only now runs the application until SIGINT/SIGTERM, as `modkit run` does ' +
+  '(to migrate and exit, use `modkit migrate --only`)';
 
 /** `modkit migrate --only`: pre_init + db, then exit (the CI/CD pre-deploy step). */
 export async function migrateOnly(flags: MigrateFlags, output: Output, signal: AbortSignal): Promise<number | HandlerResult> {
+  // --dry-run is `plan` under the name other tools give it: same flags, same output, same exit code.
+  if (flags.dryRun) return (await import('./inspect.js')).planCommand(flags, output, signal);
+  if (flags.sql) throw new UsageError('--sql prints the SQL of a dry run: use it with --dry-run (or `modkit plan --sql`)');
+  const to = parseStopAt(flags.to, flags.module);
+  if (to && !flags.only) throw new UsageError(TO_NEEDS_ONLY);
   // Without --only, migrate is the full pipeline (SPEC §4), exactly as `modkit run`.
-  if (!flags.only) return (await import('./run.js')).runFullPipeline(flags, output, signal, 'migrate');
+  if (!flags.only) return (await import('./run.js')).runFullPipeline(flags, output, signal, 'migrate', FULL_MODE_HANDOFF);
   const options = projectOptions(flags);
   const { config, targets } = await loadFleet(flags);
-  if (targets) return (await import('./fleet.js')).migrateFleetCommand(flags, output, signal, await loadProject({ ...options, config }), targets);
+  if (targets) return (await import('./fleet.js')).migrateFleetCommand(flags, output, signal, await loadProject({ ...options, config }), targets, to);
   const project = await loadProject({ ...options, config });
   // Which databases the selected modules live in is known before anything connects.
   const selected = selectModules(project, options.modules);
@@ -40,6 +57,7 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
     ...options,
     mode: 'migrate-only',
     allow: allowOptions(flags),
+    ...(to ? { to } : {}),
     ...(flags.txMode ? { txMode: flags.txMode } : {}),
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
     ...(flags.lint === false ? { lint: false } : {}),
@@ -63,6 +81,7 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
     const touched = report.databases.filter((g) => applied.some((r) => g.modules.includes(r.module)));
     output.line(`Applied ${plural(applied.length, 'migration')} in ${plural(modules, 'module')}${acrossDatabases(touched)} (${formatMs(result.durationMs)})`);
   }
+  if (to && result.plan) for (const line of heldBackLines(result.plan, to)) output.line(line);
   const urls = moduleDatabaseUrls(report.databases);
   output.document('migrate', exitCode, {
     mode: 'migrate-only',
@@ -72,6 +91,7 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
     migrations: result.results.map((r) => ({ ...r, database: urls.get(r.module) })),
     summary: { applied: applied.length, modules, durationMs: result.durationMs, lockWaitedMs: result.lockWaitedMs },
     problems: result.plan?.problems ?? [],
+    ...(to ? { to, heldBack: heldBackJson(result.plan) } : {}),
     retries: retries.map(({ type: _type, ...retry }) => retry),
     lint,
     error: result.error ? errorJson(result.error) : null,

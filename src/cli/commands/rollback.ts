@@ -4,6 +4,7 @@ import type { LoadedDown } from '../../execute/check-downs.js';
 import type { RollbackTarget } from '../../plan/plan-rollback.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
 import { acrossDatabases, databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, formatMs, moduleDatabaseUrls, type Output, plural } from '../output.js';
+import { oneModule } from '../one-module.js';
 import { progressReporter } from '../progress.js';
 import { loadFleet, type FleetFlags } from '../fleet-options.js';
 import { loadProject } from '../../project/load-project.js';
@@ -18,12 +19,13 @@ export interface RollbackFlags extends CommonFlags, FleetFlags {
 
 /** `modkit rollback <module> [--steps N | --to ID] [--cascade] [--dry-run]`, or `modkit rollback --last-run`. */
 export async function rollbackCommand(flags: RollbackFlags, output: Output, signal: AbortSignal, args: readonly string[]): Promise<number> {
-  const module = args[0];
+  const module = oneModule(args[0], flags.module, 'rollback undoes one module at a time: run it once per module, dependents first (or the dependency alone with --cascade)');
   if (flags.steps !== undefined && flags.to !== undefined) throw new UsageError('give either --steps N or --to ID, not both');
   const lastRun = flags.lastRun === true;
   if (lastRun && (flags.steps !== undefined || flags.to !== undefined || flags.cascade)) {
     throw new UsageError('--last-run undoes exactly what the last migrate applied: it takes no module, --steps, --to or --cascade');
   }
+  const { modules: _selection, ...options } = projectOptions(flags);
   const target: RollbackTarget = flags.to !== undefined ? { to: flags.to } : { steps: flags.steps ?? 1 };
   const { config, targets } = await loadFleet(flags);
   if (targets) {
@@ -33,10 +35,10 @@ export async function rollbackCommand(flags: RollbackFlags, output: Output, sign
       dryRun: flags.dryRun === true,
       allow: allowOptions(flags),
     };
-    return (await import('./fleet.js')).rollbackFleetCommand(flags, output, signal, await loadProject({ ...projectOptions(flags), config }), targets, request);
+    return (await import('./fleet.js')).rollbackFleetCommand(flags, output, signal, await loadProject({ ...options, config }), targets, request);
   }
   const report = await rollback({
-    ...projectOptions(flags),
+    ...options,
     config,
     ...(module !== undefined ? { module, target, cascade: flags.cascade === true } : {}),
     ...(lastRun ? { lastRun } : {}),

@@ -34,8 +34,11 @@ export function runCommand(flags: MigrateFlags, output: Output, signal: AbortSig
   return runFullPipeline(flags, output, signal, 'run');
 }
 
-/** The full pipeline, reported under `command` (`run`, or `migrate` without `--only`). */
-export async function runFullPipeline(flags: MigrateFlags, output: Output, signal: AbortSignal, command: string): Promise<HandlerResult> {
+/**
+ * The full pipeline, reported under `command` (`run`, or `migrate` without `--only`). `handoff` is
+ * printed once the db phase succeeded, just before the lifecycle starts.
+ */
+export async function runFullPipeline(flags: MigrateFlags, output: Output, signal: AbortSignal, command: string, handoff?: string): Promise<HandlerResult> {
   const options = projectOptions(flags);
   const project = await loadProject(options);
   refuseFleet(flags, project.config, command);
@@ -44,6 +47,7 @@ export async function runFullPipeline(flags: MigrateFlags, output: Output, signa
   const reporter = lifecycleReporter(output, databaseSuffix(groups));
   // Holds the process to the bounds the lifecycle announces, even if a hook blocks the event loop.
   const backstop = exitBackstop();
+  let dbEnded = false;
   const report = await runPipeline(project, {
     ...options,
     mode: 'full',
@@ -54,6 +58,10 @@ export async function runFullPipeline(flags: MigrateFlags, output: Output, signa
     signal,
     onEvent: reporter.onEvent,
     onLifecycleEvent: (event) => {
+      // The first event after the db phase is the lifecycle's, unless the db phase failed.
+      if (handoff && dbEnded && !(event.type === 'state' && event.state === 'failed' && !event.module)) output.line(handoff);
+      if (dbEnded) handoff = undefined;
+      if (event.type === 'phase' && event.phase === 'db' && event.status === 'end') dbEnded = true;
       if (event.type === 'deadline') backstop.arm(event.ms, event.phase === 'stop' ? 'the stop phase' : `the ${event.phase} phase after the shutdown signal`);
       reporter.onLifecycleEvent(event);
     },
