@@ -154,7 +154,7 @@ function conflictError(plans: readonly BaselinePlan[]): ModkitError {
   const conflicted = plans.filter((p) => p.conflicts.length > 0);
   const count = conflicted.reduce((n, p) => n + p.conflicts.length, 0);
   const only = conflicted.length === 1 && plans.length === 1 ? conflicted[0] : undefined;
-  const head = only ? `refusing to baseline module "${only.module}" to ${only.to}` : `refusing to baseline ${plans.length} modules`;
+  const head = only ? `refusing to baseline module "${only.module}" to ${only.to}` : 'refusing to baseline';
   const lines = conflicted.flatMap((p) =>
     p.conflicts.map((c) => {
       const recorded = c.recorded.length === 64 ? `checksum ${c.recorded.slice(0, 12)}…` : c.recorded;
