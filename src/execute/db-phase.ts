@@ -5,7 +5,7 @@ import type { DatabasePlacement } from '../config/module-databases.js';
 import { ModkitError } from '../errors.js';
 import type { LoadedModule } from '../modules/types.js';
 import { planMigrations } from '../plan/plan-migrations.js';
-import { checkStopAt, type StopAt } from '../plan/stop-at.js';
+import type { StopAt } from '../plan/stop-at.js';
 import type { AllowOptions, MigrationPlan, Problem } from '../plan/types.js';
 import type { ApplyOptions } from './apply-plan.js';
 import { applyInOrderOrConcurrently } from './choose-executor.js';
@@ -54,8 +54,6 @@ export async function runDbPhase(placement: DatabasePlacement, modules: readonly
   const elapsed = stopwatch();
   const names = modules.map((m) => m.name);
   const runId = newRunId();
-  // A --to the files alone refute fails before anything connects.
-  if (options.to) checkStopAt(modules, options.to);
   return withLockedSession(placement, names, options, async ({ sessions, histories, lockWaitedMs }) => {
     const plan = planMigrations(modules, histories, options.allow, options.to);
     if (plan.blocking.length > 0) throw validationError(plan.blocking);
