@@ -34,7 +34,7 @@ export interface LintProjectReport extends LintReport {
  * ```
  */
 export async function lint(options: LintOptions = {}): Promise<LintProjectReport> {
-  const project = await loadProject({ ...options, allowUnfinished: true });
+  const project = await loadProject({ ...options, allowUnfinished: true, needsDatabase: false });
   let modules = selectModules(project, options.modules);
   if (options.only && options.only.length > 0) {
     selectWithDependencies(project.nodes, options.only); // unknown names: exit 2 with a did-you-mean

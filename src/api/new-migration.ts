@@ -38,7 +38,7 @@ export interface NewMigrationReport {
  */
 export async function createMigration(options: NewMigrationOptions): Promise<NewMigrationReport> {
   // Another stub of the module, not written yet, must not stop the next one (nor reuse its number).
-  const project = await loadProject({ ...options, allowUnfinished: true });
+  const project = await loadProject({ ...options, allowUnfinished: true, needsDatabase: false });
   const module = project.byName.get(options.module);
   if (!module) throw new UsageError(`Unknown module "${options.module}"${didYouMean(options.module, [...project.byName.keys()])}.`);
   const dir = migrationsDirOf(module);

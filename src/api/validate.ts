@@ -27,20 +27,24 @@ export interface ValidateReport {
   readonly markerWarnings: readonly string[];
   /** `modkit lint` of the selected modules: errors among its findings fail validation (exit 4). */
   readonly lint: LintReport;
-  /** The database check: skipped with `--offline` or when the database does not answer. */
+  /**
+   * The database check: skipped with `--offline`; when a database does not answer, `unreachable`
+   * holds why (the CLI exits 5: a gate whose database was never reached has not passed).
+   */
   readonly online:
     | { readonly checked: true; readonly plan: MigrationPlan }
-    | { readonly checked: false; readonly reason: string };
+    | { readonly checked: false; readonly reason: string; readonly unreachable?: ModkitError };
 }
 
 /**
  * `modkit validate`: the graph, names and ids (loading the project checks those and throws a
  * UsageError listing them), then every migration file's content and its lint (`modkit lint`),
- * then, when the database answers, drift, missing, dirty and out-of-order. Changes nothing.
+ * then (unless `offline`) drift, missing, dirty and out-of-order in the database; a database that
+ * does not answer is reported in `online`, with the file checks. Changes nothing.
  */
 export async function validate(options: ValidateOptions = {}): Promise<ValidateReport> {
   // Unfinished migrations are file problems like the others, reported with them.
-  const project = await loadProject({ ...options, allowUnfinished: true });
+  const project = await loadProject({ ...options, allowUnfinished: true, ...(options.offline ? { needsDatabase: false } : {}) });
   const modules = selectModules(project, options.modules);
   const fileProblems: string[] = modules.flatMap((m) => (m.unfinished ?? []).map(unfinishedProblem));
   const markerWarnings: string[] = [];
@@ -60,7 +64,7 @@ export async function validate(options: ValidateOptions = {}): Promise<ValidateR
     return { ...files, online: { checked: true, plan } };
   } catch (error) {
     if (error instanceof ModkitError && error.kind === 'unreachable') {
-      return { ...files, online: { checked: false, reason: error.message } };
+      return { ...files, online: { checked: false, reason: error.message, unreachable: error } };
     }
     throw error;
   }

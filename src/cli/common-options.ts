@@ -6,9 +6,13 @@ import type { OutputOptions } from './output.js';
 /** The flags every command takes (SPEC §4, "Common flags"). */
 export interface CommonFlags extends OutputOptions {
   readonly config?: string;
-  /** `--dotenv PATH` / `--env-file PATH` (repeatable). */
+  /** `--dotenv PATH` (repeatable). */
   readonly dotenv?: string[];
+  /** `--env-file PATH`: hidden, refused with why (it is Node's; see cli/env-files.ts). */
+  readonly envFile?: string;
   readonly databaseUrl?: string;
+  /** `--env NAME`: the config's `environments.NAME`. */
+  readonly env?: string;
   readonly module?: string[];
   readonly lockTimeout?: number;
   readonly dbLockTimeout?: number;
@@ -31,17 +35,18 @@ export function addCommonOptions(
   const add = (option: Option) => command.addOption(readOnly ? option.hideHelp() : option);
   command
     .option('-c, --config <path>', 'config file (default: found by walking up from the current directory)')
-    // `--env-file` is the name users know, but Node itself looks for it anywhere on a command line
-    // and exits 9 ("node: PATH: not found") before modkit runs when the file is missing; `--dotenv`
-    // is the same option without that trap. Commander names the value after the last flag.
-    .option('--env-file, --dotenv <path>', 'read variables from this file (repeatable; default: .env beside the config); the environment wins', collect)
+    .option('--dotenv <path>', 'read variables from this file (repeatable; default: .env beside the config); the environment wins', collect)
+    // Not modkit's: Node 20 reads `--env-file` anywhere on a command line, before modkit starts, and
+    // exits 9 when the file is missing. Kept hidden only to say so instead of "unknown option".
+    .addOption(new Option('--env-file <path>').hideHelp())
     .option('--json', 'print one JSON document on stdout; logs go to stderr')
     .option('--verbose', 'more detail, and stack traces on errors')
     .option('--quiet', 'print only errors');
   if (!database) return command;
   command
     // Two long flags: commander names the value after the last one (flags.databaseUrl).
-    .option('--url, --database-url <url>', 'database URL (overrides MODKIT_DATABASE_URL and the config)');
+    .option('--url, --database-url <url>', 'database URL (overrides --env, MODKIT_DATABASE_URL and the config)')
+    .option('--env <name>', "use the config's environments.<name> (its settings win over the config and MODKIT_DATABASE_URL)");
   add(new Option('--lock-timeout <ms>', "how long to wait for modkit's own migration lock").argParser(parseMs));
   add(new Option('--db-lock-timeout <ms>', 'how long a migration may wait for a lock inside the database before it is rolled back and retried (0: no limit)').argParser(parseMs));
   if (!selection) return command;
@@ -78,11 +83,26 @@ export function projectOptions(flags: CommonFlags): ProjectOptions {
   return {
     ...(flags.config ? { configPath: flags.config } : {}),
     // `--database-url ''` is passed on: an empty value given explicitly is an error (load-config), never a fallback.
-    ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
+    ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl, databaseUrlFrom: typedUrlFlag() } : {}),
+    ...(flags.env !== undefined ? { environment: flags.env } : {}),
     ...(flags.lockTimeout !== undefined ? { lockTimeoutMs: flags.lockTimeout } : {}),
     ...(flags.dbLockTimeout !== undefined ? { dbLockTimeoutMs: flags.dbLockTimeout } : {}),
     ...(flags.module ? { modules: flags.module } : {}),
   };
+}
+
+/**
+ * The URL flag as the user typed it (`--url` or `--database-url`: commander keeps one value for
+ * both), for "Using … (from --url)". The last one given wins, as its value does.
+ */
+export function typedUrlFlag(argv: readonly string[] = process.argv): string {
+  let typed = '--database-url';
+  for (const arg of argv.slice(2)) {
+    if (arg === '--') break;
+    const name = arg.split('=')[0];
+    if (name === '--url' || name === '--database-url') typed = name;
+  }
+  return typed;
 }
 
 export function allowOptions(flags: CommonFlags): AllowOptions {

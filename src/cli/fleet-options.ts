@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config/load-config.js';
-import type { ResolvedConfig } from '../config/types.js';
+import type { ConfigOverrides, ResolvedConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { loadFleetTargets } from '../fleet/load-targets.js';
 import type { FleetTarget } from '../fleet/resolve-targets.js';
@@ -33,11 +33,14 @@ export function addFleetOptions(command: Command, { canary = false }: { canary?:
  * when no `--url`/`MODKIT_DATABASE_URL` names a single database). Fleet flags without a fleet, or
  * `--targets` with `--url`, are usage errors.
  */
-export async function loadFleet(flags: CommonFlags & FleetFlags): Promise<{ readonly config: ResolvedConfig; readonly targets?: FleetTarget[] }> {
+export async function loadFleet(
+  flags: CommonFlags & FleetFlags,
+  overrides: Pick<ConfigOverrides, 'needsDatabase'> = {},
+): Promise<{ readonly config: ResolvedConfig; readonly targets?: FleetTarget[] }> {
   if (flags.targets !== undefined && flags.databaseUrl !== undefined) {
     throw new UsageError('--targets and --url both say where to migrate: give a targets file for a fleet, or --url for one database');
   }
-  const config = await loadConfig(projectOptions(flags));
+  const config = await loadConfig({ ...projectOptions(flags), ...overrides });
   const targets =
     flags.targets === '-'
       ? await loadFleetTargets(config, { text: { text: await readStdin(), name: 'stdin' } })

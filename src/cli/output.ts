@@ -3,7 +3,6 @@ import { describeTarget, redactUrl } from '../config/database-url.js';
 import type { DatabaseGroup } from '../config/database-groups.js';
 import type { DatabaseTarget } from '../config/types.js';
 import { ModkitError } from '../errors.js';
-import { DATABASE_URL_ENV } from '../config/load-config.js';
 import { envFileOf } from './env-files.js';
 import { stdoutForDocument } from './json-stdout.js';
 
@@ -112,6 +111,7 @@ export function databaseJson(target: DatabaseTarget): Record<string, unknown> {
     engine: target.engine,
     url: redactUrl(target.url),
     source: target.source,
+    ...(target.origin ? { from: target.origin } : {}),
     ...(target.sqlitePath ? { path: target.sqlitePath } : {}),
   };
 }
@@ -138,7 +138,7 @@ export function describeDatabases(defaultTarget: DatabaseTarget, groups: readonl
   const own = groups.filter((g) => !g.isDefault);
   if (own.length === 0) return describeDatabase(defaultTarget);
   const count = own.reduce((n, g) => n + g.modules.length, 0);
-  const override = defaultTarget.source === 'flag' ? '--database-url' : defaultTarget.source === 'env' ? 'MODKIT_DATABASE_URL' : undefined;
+  const override = defaultTarget.source === 'flag' || defaultTarget.source === 'env' ? originOf(defaultTarget) : undefined;
   const where = own.map((g) => `${g.modules.join(', ')} in ${describeTarget(g.target)}`).join('; ');
   const ownPart = `${count === 1 ? 'a module with its' : 'modules with their'} own database${override ? ` (${override} does not move ${count === 1 ? 'it' : 'them'})` : ''}: ${where}`;
   if (groups.some((g) => g.isDefault)) return `${describeDatabase(defaultTarget)}; ${ownPart}`;
@@ -165,11 +165,19 @@ export function describeDatabase(target: DatabaseTarget): string {
   if (target.source === 'default') {
     return `Using the embedded SQLite database ${target.sqlitePath} (no database configured: set database.url in the config, MODKIT_DATABASE_URL in the environment or .env, or --url)`;
   }
-  const what = describeTarget(target);
-  const file = envFileOf(DATABASE_URL_ENV);
-  const env = file ? `${DATABASE_URL_ENV} in ${displayPath(file)}` : DATABASE_URL_ENV;
-  const from = { flag: '--database-url', env, config: 'the config', default: 'default' }[target.source];
-  return `Using ${what} (from ${from})`;
+  const notUsed = (target.notUsed ?? []).map((name) => `; ${name}${inFile(name)} is set but not used`).join('');
+  return `Using ${describeTarget(target)} (from ${originOf(target)}${inFile(target.origin)}${notUsed})`;
+}
+
+/** Where a database setting came from, as typed: `--url`, `MODKIT_DATABASE_URL`, `the config`. */
+function originOf(target: DatabaseTarget): string {
+  return target.origin ?? { flag: '--database-url', env: 'the environment', config: 'the config', default: 'default' }[target.source];
+}
+
+/** ` in .env` when the CLI took the variable `name` from an env file. */
+function inFile(name: string | undefined): string {
+  const file = name === undefined ? undefined : envFileOf(name);
+  return file ? ` in ${displayPath(file)}` : '';
 }
 
 export function formatMs(ms: number): string {

@@ -44,7 +44,7 @@ export function buildProgram(context: ProgramContext): Command {
       const flags = command.opts();
       const output = new Output(flags);
       context.setOutput(output);
-      applyEnvFiles(flags, output);
+      await applyEnvFiles(flags, output);
       const handler = await load();
       const positional = args.slice(0, -2).flat().filter((a): a is string => typeof a === 'string');
       const result = await handler(flags, output, context.signal, positional);

@@ -24,9 +24,22 @@ export function databaseKey(target: DatabaseTarget): string {
   let host = decode(url.hostname).replace(/^\[(.*)\]$/, '$1').toLowerCase() || url.searchParams.get('host') || 'localhost';
   if (LOOPBACK.has(host)) host = 'localhost';
   const port = url.port || url.searchParams.get('port') || DEFAULT_PORTS[target.engine] || '';
-  const user = decode(url.username);
-  const name = decode(url.pathname.replace(/^\//, '')) || (DATABASE_DEFAULTS_TO_USER.has(target.engine) ? user : '');
-  return `${target.engine}://${host}:${port}/${name}`;
+  return `${target.engine}://${host}:${port}/${nameIn(target, url)}`;
+}
+
+/**
+ * The name of the database a server URL names (libpq's default: the user's name), compared
+ * ignoring case; undefined for a file. Spelling the host another way (`127.1`, a DNS alias) does not
+ * change it, so only targets of one engine with one name can be one database ({@link groupBySameDatabase}).
+ */
+export function databaseNameOf(target: DatabaseTarget): string | undefined {
+  if (target.sqlitePath !== undefined) return undefined;
+  const url = parseUrl(target.url);
+  return url ? nameIn(target, url).toLowerCase() : undefined;
+}
+
+function nameIn(target: DatabaseTarget, url: URL): string {
+  return decode(url.pathname.replace(/^\//, '')) || (DATABASE_DEFAULTS_TO_USER.has(target.engine) ? decode(url.username) : '');
 }
 
 /**

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { redactUrl } from './redact-url.js';
+import { redactUrl, secretsOf } from './redact-url.js';
 import type { DatabaseTarget, Engine, SettingSource } from './types.js';
 
 export { isAmbiguousUrl, redactUrl, secretsOf } from './redact-url.js';
@@ -62,6 +62,7 @@ export function describeTarget(target: DatabaseTarget): string {
 
 /** Which engine a URL names, or a UsageError (exit 2) naming the schemes modkit understands. */
 export function engineOf(url: string): Engine {
+  refuseUnexpanded(url);
   const scheme = DRIVE.test(url) ? undefined : SCHEME.exec(url)?.[1]?.toLowerCase();
   if (scheme === undefined) {
     if (SQLITE_SUFFIX.test(url)) return 'sqlite';
@@ -73,6 +74,23 @@ export function engineOf(url: string): Engine {
   // Named only when the redacted URL shows it: in `user:secret@host` the "scheme" is a user name.
   const named = printed.toLowerCase().startsWith(`${scheme}:`) ? ` "${scheme}:"` : '';
   throw new UsageError(`unknown database URL scheme${named} in "${printed}": ${KNOWN}`);
+}
+
+/**
+ * A `${NAME}` still in a URL is a reference nothing expanded (a value from the environment, a
+ * `.env` file or a flag is taken as written): connecting with it would fail at best, and at worst
+ * authenticate with the literal text. Exit 2, naming the reference unless it is inside the password.
+ */
+function refuseUnexpanded(url: string): void {
+  const reference = /\$\{[^}]*\}?/.exec(url)?.[0];
+  if (reference === undefined) return;
+  const hidden = secretsOf(url).some((secret) => secret.includes('${'));
+  throw new UsageError(
+    `"${redactUrl(url)}" still holds ${hidden ? 'an unexpanded ${…} reference in its password' : `${reference}, a reference that nothing expanded`}: ` +
+      'modkit expands ${VAR} in the database settings of the config file only; the environment, env files and flags are ' +
+      'taken as written (as dotenv and Node read .env files). Put the reference in the config (database: { url: "…${VAR}…" }), ' +
+      'or give the URL itself (a literal "${" in a URL is written %24%7B)',
+  );
 }
 
 const KNOWN = 'use postgres://user@host/db, postgresql://…, mysql://user@host/db, mariadb://…, sqlite:PATH, file:PATH, or a file path ending in .sqlite or .db';

@@ -39,7 +39,18 @@ export interface ModkitConfig {
    * run over every target, unless `--url` or `MODKIT_DATABASE_URL` names one database.
    */
   readonly targets?: FleetTargets;
+  /**
+   * Named environments (`--env NAME`): settings laid over the rest of this config for that run.
+   * Objects merge key by key; any other value, `undefined` included, replaces (docs/configuration.md).
+   *
+   * @example
+   * environments: { staging: { database: { url: '${STAGING_DATABASE_URL}' } }, prod: { database: { url: '${PROD_DATABASE_URL}' } } }
+   */
+  readonly environments?: Readonly<Record<string, EnvironmentConfig>>;
 }
+
+/** One named environment: any setting of the config but `modules` and `environments`. */
+export type EnvironmentConfig = Omit<ModkitConfig, 'modules' | 'environments'>;
 
 /** One fleet target: a database URL, or a URL and the PostgreSQL schema of one tenant. */
 export type FleetTargetSpec = string | { readonly url: string; readonly schema?: string | undefined };
@@ -80,6 +91,13 @@ export interface DatabaseTarget {
   readonly url: string;
   readonly engine: Engine;
   readonly source: SettingSource;
+  /**
+   * Where the URL came from, as a person would name it: the flag as typed (`--url`), the variable
+   * (`MODKIT_DATABASE_URL`, `DATABASE_URL`), `the config`, `environments.prod in the config`.
+   */
+  readonly origin?: string;
+  /** Settings that also name this database but lost to `origin` (`MODKIT_DATABASE_URL` under `--env`). */
+  readonly notUsed?: readonly string[];
   /** The SQLite file path (absolute), or `:memory:`; undefined for PostgreSQL. */
   readonly sqlitePath?: string;
   /** PostgreSQL: the schema that holds the history tables (`database.schema`; default `public`). */
@@ -121,6 +139,8 @@ export interface ResolvedConfig {
   readonly modulesConfig: Readonly<Record<string, unknown>>;
   /** The config's fleet targets, as written (a function is called when a fleet command runs). */
   readonly targets?: FleetTargets;
+  /** The named environment laid over the config (`--env NAME`), when one was. */
+  readonly environment?: string;
 }
 
 /** A module's own database, resolved. */
@@ -136,6 +156,15 @@ export interface ModuleDatabase {
 /** Overrides from the command line or the library caller (highest precedence). */
 export interface ConfigOverrides {
   readonly databaseUrl?: string;
+  /** How to name `databaseUrl` in output and errors: the CLI passes the flag as typed (`--url`). */
+  readonly databaseUrlFrom?: string;
+  /** The named environment (`environments.<name>` of the config) to lay over the config. */
+  readonly environment?: string;
+  /**
+   * false: the caller opens no database (`graph`, `new`, `lint`, `validate --offline`), so a config
+   * that names databases but none to migrate is no error for it. Default true.
+   */
+  readonly needsDatabase?: boolean;
   readonly lockTimeoutMs?: number;
   readonly dbLockTimeoutMs?: number;
 }

@@ -2,7 +2,12 @@ import { didYouMean } from '../util/did-you-mean.js';
 import { RULE_NAMES, SEVERITIES } from '../lint/rule-table.js';
 import type { ModkitConfig } from './types.js';
 
-const KNOWN_KEYS = ['modules', 'database', 'runtime', 'lockTimeoutMs', 'dbLockTimeoutMs', 'dbLockRetries', 'statementTimeoutMs', 'shutdownDeadlineMs', 'lint', 'modulesConfig', 'targets'] as const;
+const KNOWN_KEYS = [
+  'modules', 'database', 'runtime', 'lockTimeoutMs', 'dbLockTimeoutMs', 'dbLockRetries', 'statementTimeoutMs',
+  'shutdownDeadlineMs', 'lint', 'modulesConfig', 'targets', 'environments',
+] as const;
+/** What a named environment may set: everything but the project's shape. */
+const ENVIRONMENT_KEYS = KNOWN_KEYS.filter((k) => k !== 'modules' && k !== 'environments');
 
 export interface ConfigValidation {
   readonly config: ModkitConfig;
@@ -15,14 +20,40 @@ export interface ConfigValidation {
  * instead of throwing at the first one. Pure: no fs, no env.
  */
 export function validateConfig(raw: unknown): ConfigValidation {
-  const errors: string[] = [];
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { config: {}, errors: [`the config must export an object, got ${describe(raw)}`] };
   }
   const value = raw as Record<string, unknown>;
+  const errors = checkSettings(value, KNOWN_KEYS);
+  checkEnvironments(value.environments, errors);
+  return { config: value as ModkitConfig, errors };
+}
+
+/** `environments: { <name>: { …settings } }`: each block checked as the config itself is, its keys prefixed. */
+function checkEnvironments(block: unknown, errors: string[]): void {
+  if (block === undefined) return;
+  if (!isObject(block)) {
+    errors.push(`"environments" must be an object keyed by environment name, like { staging: { database: { url: '...' } } }, got ${describe(block)}`);
+    return;
+  }
+  for (const [name, settings] of Object.entries(block)) {
+    if (!isObject(settings)) {
+      errors.push(`"environments.${name}" must be an object of settings, got ${describe(settings)}`);
+      continue;
+    }
+    // Each message names its key in quotes ("database.url"): prefixed, it names the environment's.
+    // Partial: a setting it leaves out comes from the config (the merged config is checked again when used).
+    errors.push(...checkSettings(settings, ENVIRONMENT_KEYS, true).map((e) => e.replace(/"/, `"environments.${name}.`)));
+  }
+}
+
+/** Every problem of the settings in `value` (the config, or one named environment). */
+function checkSettings(value: Record<string, unknown>, known: readonly string[], partial = false): string[] {
+  const errors: string[] = [];
   for (const key of Object.keys(value)) {
-    if (!(KNOWN_KEYS as readonly string[]).includes(key)) {
-      errors.push(`unknown key "${key}"${didYouMean(key, KNOWN_KEYS)}`);
+    if (!known.includes(key)) {
+      const hint = key === 'modules' ? ' (modules are the project\'s, the same in every environment)' : didYouMean(key, known);
+      errors.push(`unknown key "${key}"${hint}`);
     }
   }
   const { modules } = value;
@@ -52,11 +83,11 @@ export function validateConfig(raw: unknown): ConfigValidation {
     errors.push(`"modulesConfig" must be an object keyed by module name, got ${describe(modulesConfig)}`);
   } else if (modulesConfig !== undefined) {
     for (const [name, moduleConfig] of Object.entries(modulesConfig as Record<string, unknown>)) {
-      if (isObject(moduleConfig) && 'database' in moduleConfig) checkModuleDatabase(name, moduleConfig.database, errors);
+      if (isObject(moduleConfig) && 'database' in moduleConfig) checkModuleDatabase(name, moduleConfig.database, errors, partial);
     }
   }
   checkTargets(value.targets, errors);
-  return { config: value as ModkitConfig, errors };
+  return errors;
 }
 
 const LINT_KEYS = ['rules', 'onMigrate'] as const;
@@ -105,7 +136,7 @@ function checkTargets(targets: unknown, errors: string[]): void {
 const MODULE_DATABASE_KEYS = ['url', 'schema', 'runtimeUrl'] as const;
 
 /** `modulesConfig.<name>.database`: modkit's own key inside a module's config (SPEC §2.1). */
-function checkModuleDatabase(module: string, block: unknown, errors: string[]): void {
+function checkModuleDatabase(module: string, block: unknown, errors: string[], partial: boolean): void {
   const key = `modulesConfig.${module}.database`;
   if (!isObject(block)) {
     errors.push(`"${key}" must be an object like { url: '...' } (the module's own database), got ${describe(block)}`);
@@ -118,10 +149,10 @@ function checkModuleDatabase(module: string, block: unknown, errors: string[]): 
     errors.push(`unknown key "${key}.${inner}"${hint}`);
   }
   const { url, schema, runtimeUrl } = block;
-  if (url === undefined) {
+  if (url === undefined && !partial) {
     // A module whose own URL is missing must not quietly migrate into the default database.
     errors.push(`"${key}.url" is missing: a module's own database needs a URL (when it comes from process.env, that variable is not set)`);
-  } else if (typeof url !== 'string' || url.length === 0) {
+  } else if (url !== undefined && (typeof url !== 'string' || url.length === 0)) {
     errors.push(`"${key}.url" must be a non-empty string, got ${describe(url)}`);
   }
   if (schema !== undefined && (typeof schema !== 'string' || schema.length === 0 || schema.length > 63)) {

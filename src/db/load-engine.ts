@@ -18,6 +18,11 @@ export interface EngineModule {
    * without it open a session per target ({@link openSessionPool}).
    */
   pool?(options: { readonly readOnly?: boolean }): SessionPool;
+  /**
+   * What the server says `target` is (its own id, and the database's), so that one database spelled
+   * two ways is locked once. Engines without it (SQLite: a file is its path) are known by their URL.
+   */
+  identify?(target: DatabaseTarget): Promise<string>;
 }
 
 /**
@@ -73,4 +78,9 @@ export async function openSessionPool(engine: Engine, options: { readonly readOn
     open: async (target) => module.open(target, options),
     end: async () => undefined,
   };
+}
+
+/** What `target`'s server says it is, or undefined for an engine that cannot tell (see {@link EngineModule.identify}). */
+export async function identifyDatabase(target: DatabaseTarget): Promise<string | undefined> {
+  return (await loadEngine(target.engine)).identify?.(target);
 }

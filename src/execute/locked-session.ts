@@ -1,7 +1,7 @@
-import { groupByDatabase, type DatabaseGroup } from '../config/database-groups.js';
+import { groupBySameDatabase, type DatabaseGroup } from '../config/database-groups.js';
 import { describeTarget, targetLocation } from '../config/database-url.js';
 import type { DatabasePlacement } from '../config/module-databases.js';
-import { openSession } from '../db/load-engine.js';
+import { identifyDatabase, openSession } from '../db/load-engine.js';
 import type { Session } from '../db/session.js';
 import type { DatabaseTarget } from '../config/types.js';
 import type { ModuleHistory } from '../plan/types.js';
@@ -51,7 +51,8 @@ export async function withLockedSession<T>(
   options: LockedSessionOptions,
   work: (locked: LockedSession) => Promise<T>,
 ): Promise<T> {
-  const groups = groupByDatabase(placement, modules);
+  // One database spelled two ways is one group: else the run would wait for its own lock.
+  const groups = await groupBySameDatabase(placement, modules, identifyDatabase);
   const opened: Session[] = [];
   const onAbort = () => {
     for (const session of opened) void session.cancel().catch(() => undefined);

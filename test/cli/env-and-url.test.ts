@@ -18,7 +18,7 @@ const setup = async (config: Record<string, unknown> = {}) => {
 };
 const usingLine = (stdout: string) => stdout.split('\n')[0];
 
-describe('--url, .env and --env-file', () => {
+describe('--url, .env and --dotenv', () => {
   it('a .env beside the config sets MODKIT_DATABASE_URL, and says so', async () => {
     const at = await setup();
     await writeFile(at('.env'), `# local settings\nMODKIT_DATABASE_URL=sqlite:${at('from-dotenv.sqlite')}\n`);
@@ -34,7 +34,7 @@ describe('--url, .env and --env-file', () => {
     expect(usingLine(env.stdout)).toBe(`Using SQLite ${at('from-env.sqlite')} (from MODKIT_DATABASE_URL)`);
     for (const flag of ['--url', '--database-url']) {
       const r = await runCli(['plan', '-c', project.configPath, flag, `sqlite:${at('from-flag.sqlite')}`], { env: { MODKIT_DATABASE_URL: `sqlite:${at('from-env.sqlite')}` } });
-      expect(usingLine(r.stdout)).toBe(`Using SQLite ${at('from-flag.sqlite')} (from --database-url)`);
+      expect(usingLine(r.stdout)).toBe(`Using SQLite ${at('from-flag.sqlite')} (from ${flag})`);
     }
   });
 
@@ -46,20 +46,20 @@ describe('--url, .env and --env-file', () => {
     expect(usingLine(r.stdout)).toBe(`Using SQLite ${at('app.sqlite')} (from the config)`);
   });
 
-  it('--dotenv (or --env-file) replaces the .env beside the config; a later file wins over an earlier one; a missing one is exit 2', async () => {
+  it('--dotenv replaces the .env beside the config; a later file wins over an earlier one; a missing one is exit 2', async () => {
     const at = await setup();
     await writeFile(at('.env'), `MODKIT_DATABASE_URL=sqlite:${at('dotenv.sqlite')}\n`);
     await writeFile(at('staging.env'), `MODKIT_DATABASE_URL=sqlite:${at('staging.sqlite')}\n`);
     await writeFile(at('override.env'), `MODKIT_DATABASE_URL=sqlite:${at('override.sqlite')}\n`);
-    const one = await runCli(['plan', '-c', project.configPath, '--env-file', at('staging.env')]);
+    const one = await runCli(['plan', '-c', project.configPath, '--dotenv', at('staging.env')]);
     expect(usingLine(one.stdout)).toBe(`Using SQLite ${at('staging.sqlite')} (from MODKIT_DATABASE_URL in ${at('staging.env')})`);
     const two = await runCli(['plan', '-c', project.configPath, '--dotenv', at('staging.env'), '--dotenv', at('override.env')]);
     expect(usingLine(two.stdout)).toContain(at('override.sqlite'));
     const missing = await runCli(['plan', '-c', project.configPath, '--dotenv', at('nope.env')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(`error: env file ${at('nope.env')} does not exist`);
-    // Why --dotenv: Node itself checks an --env-file path anywhere on the command line, and a
-    // missing one ends the process before modkit runs (src/cli/common-options.ts).
+    // Why not --env-file: Node itself checks an --env-file path anywhere on the command line, and a
+    // missing one ends the process before modkit runs (docs/configuration.md).
     const trap = await runCli(['plan', '-c', project.configPath, '--env-file', at('nope.env')]);
     expect(trap.code).toBe(9);
     expect(trap.stderr).toContain(`node: ${at('nope.env')}: not found`);
@@ -73,6 +73,7 @@ describe('--url, .env and --env-file', () => {
     expect(r.stdout).toContain('Precedence: defaults < config file < environment (completed from .env) < flags.');
     const migrate = await runCli(['migrate', '--help']);
     expect(migrate.stdout).toMatch(/--url, --database-url <url>/);
-    expect(migrate.stdout).toContain('--env-file, --dotenv <path>');
+    expect(migrate.stdout).toContain('--dotenv <path>');
+    expect(migrate.stdout).not.toContain('--env-file');
   });
 });

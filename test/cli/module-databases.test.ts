@@ -62,7 +62,7 @@ describe('a JSON config with ${VAR} references and a module in a database of its
     const doc = JSON.parse(first.stdout);
     expect(doc.database).toMatchObject({ engine: 'postgres', source: 'flag' });
     expect(doc.databases).toEqual([
-      { engine: 'postgres', url: pg.url, source: 'flag', default: true, modules: ['platform', 'billing'] },
+      { engine: 'postgres', url: pg.url, source: 'flag', from: '--database-url', default: true, modules: ['platform', 'billing'] },
       { engine: 'sqlite', url: sqlite.url, source: 'config', path: sqlite.file, default: false, modules: ['audit'] },
     ]);
     expect(doc.migrations.map((m: { module: string; database: string }) => [m.module, m.database])).toEqual([

@@ -136,8 +136,8 @@ describe('config precedence: defaults < file < env < flags', () => {
   it('an empty value given explicitly is an error, never a fallback', () => {
     const fromFile = { database: { url: 'postgres://file@h/db' } };
     for (const databaseUrl of ['', '  ']) {
-      expect(() => resolveConfig({}, file, { ...base, databaseUrl })).toThrow(/^--database-url is empty/);
-      expect(() => resolveConfig(fromFile, file, { ...base, databaseUrl })).toThrow(/^--database-url is empty/);
+      expect(() => resolveConfig({}, file, { ...base, databaseUrl })).toThrow(/^the databaseUrl option is empty/);
+      expect(() => resolveConfig(fromFile, file, { ...base, databaseUrl, databaseUrlFrom: '--url' })).toThrow(/^--url is empty/);
     }
     const emptyEnv = { MODKIT_DATABASE_URL: '' } as NodeJS.ProcessEnv;
     expect(() => resolveConfig({}, file, { ...base, env: emptyEnv })).toThrow(/^MODKIT_DATABASE_URL is set but empty/);

@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseEnv, readEnvFile } from '../../src/config/env-file.js';
-import { envFilesFor, variablesFromEnvFiles } from '../../src/config/load-config.js';
+import { envFilesFor, variablesFromEnvFiles } from '../../src/config/env-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'modkit-env-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('parseEnv (dotenv rules)', () => {
   it('reads KEY=value lines, export, comments and the three quotes', () => {
-    const { values, ignored } = parseEnv(
+    const { values, malformed } = parseEnv(
       [
         '# a comment',
         '',
@@ -37,7 +37,7 @@ describe('parseEnv (dotenv rules)', () => {
       HASH: 'abc#def',
       DUP: '2',
     });
-    expect(ignored).toEqual(['line 13: not a line']);
+    expect(malformed).toEqual([{ line: 13, reason: 'it is not KEY=value', names: ['not', 'a', 'line'] }]);
   });
 
   it('a missing file is a usage error naming it', () => {
@@ -46,7 +46,7 @@ describe('parseEnv (dotenv rules)', () => {
 });
 
 describe('env files under the environment (config/load-config.ts)', () => {
-  const file = (name: string, values: Record<string, string>) => ({ file: name, values: new Map(Object.entries(values)), ignored: [] });
+  const file = (name: string, values: Record<string, string>) => ({ file: name, values: new Map(Object.entries(values)), malformed: [] });
 
   it('a variable set in the environment wins; among files the later one wins', () => {
     const added = variablesFromEnvFiles({ A: 'from env', EMPTY: '' }, [file('.env', { A: 'file', B: 'first', EMPTY: 'file' }), file('other.env', { B: 'second', C: 'c' })]);

@@ -131,7 +131,7 @@ describe('resolveConfig: module databases', () => {
   });
 
   it('an unset variable in a runtime URL is kept for the run that opens ctx.db, not raised now', () => {
-    const resolved = resolve({ runtime: { url: '${APP_RUNTIME_URL}' }, modulesConfig: { audit: { database: { url: 'a.db', runtimeUrl: '${AUDIT_RT}' } } } });
+    const resolved = resolve({ database: { url: 'app.db' }, runtime: { url: '${APP_RUNTIME_URL}' }, modulesConfig: { audit: { database: { url: 'a.db', runtimeUrl: '${AUDIT_RT}' } } } });
     expect(resolved.runtimeUrl).toBeUndefined();
     expect(resolved.runtimeUrlProblem).toBe(`${FILE}: "runtime.url" uses \${APP_RUNTIME_URL}, but the environment variable APP_RUNTIME_URL is not set`);
     expect(resolved.moduleDatabases.audit!.runtimeUrlProblem).toContain('"modulesConfig.audit.database.runtimeUrl" uses ${AUDIT_RT}');

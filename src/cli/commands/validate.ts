@@ -1,5 +1,5 @@
-import { validate } from '../../api/validate.js';
-import { EXIT_CODES } from '../../errors.js';
+import { validate, type ValidateReport } from '../../api/validate.js';
+import { EXIT_CODES, mostSevereExitCode } from '../../errors.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
 import { loadFleet, type FleetFlags } from '../fleet-options.js';
 import { describeTarget } from '../../config/database-url.js';
@@ -12,7 +12,7 @@ export interface ValidateFlags extends CommonFlags, FleetFlags {
 
 /** `modkit validate`: files offline, and the database when it answers; changes nothing. */
 export async function validateCommand(flags: ValidateFlags, output: Output, signal: AbortSignal): Promise<number> {
-  const { config, targets } = await loadFleet(flags);
+  const { config, targets } = await loadFleet(flags, flags.offline ? { needsDatabase: false } : {});
   if (targets && !flags.offline) {
     // The files once (they are the same for every target), then each target's history.
     const files = await validate({ ...projectOptions(flags), config, offline: true });
@@ -36,12 +36,14 @@ export async function validateCommand(flags: ValidateFlags, output: Output, sign
     if (report.databases.length > 1) output.line(`Databases checked: ${report.databases.map((g) => `${describeTarget(g.target)} (${g.modules.join(', ')})`).join('; ')}.`);
     for (const p of online.plan.problems) output.line(`problem [${p.kind}] ${p.message}${online.plan.blocking.includes(p) ? '' : ' (allowed)'}`);
     output.line(`Database checked: ${plural(online.plan.problems.length, 'problem')}, ${plural(online.plan.pendingCount, 'pending migration')}.`);
+  } else if (online.unreachable) {
+    output.line(`Database not reached: ${online.reason}`);
   } else {
-    output.line(`Database not checked: ${online.reason}`);
+    output.line('Database not checked (--offline): drift, missing, dirty and out-of-order were not looked for.');
   }
-  const blocked = (online.checked && online.plan.blocking.length > 0) || lint.errors > 0;
-  const exitCode = report.fileProblems.length > 0 ? EXIT_CODES.usage : blocked ? EXIT_CODES.validation : EXIT_CODES.ok;
-  if (exitCode === EXIT_CODES.ok) output.line('Valid.');
+  const verdict = verdictOf(report);
+  output.line(verdict.line);
+  const exitCode = verdict.exitCode;
   output.document('validate', exitCode, {
     database: databaseJson(report.project.config.database),
     databases: databasesJson(report.databases),
@@ -50,7 +52,28 @@ export async function validateCommand(flags: ValidateFlags, output: Output, sign
     lint: lintJson(lint),
     online: online.checked
       ? { checked: true, problems: online.plan.problems, pendingCount: online.plan.pendingCount }
-      : { checked: false, reason: online.reason },
+      : { checked: false, reason: online.reason, unreachable: online.unreachable !== undefined },
   });
   return exitCode;
+}
+
+/**
+ * The last line, always: "Valid." or what makes the project not valid, with the exit code that goes
+ * with it (the most severe of them: exit 4 before 2 before 5, as everywhere).
+ */
+function verdictOf(report: ValidateReport): { readonly line: string; readonly exitCode: number } {
+  const { online, lint, fileProblems } = report;
+  const blocking = online.checked ? online.plan.blocking : [];
+  const reasons: [string, number][] = [];
+  if (fileProblems.length > 0) reasons.push([plural(fileProblems.length, 'file problem'), EXIT_CODES.usage]);
+  if (blocking.length > 0) {
+    const kinds = [...new Set(blocking.map((p) => p.kind))].join(', ');
+    reasons.push([`${plural(blocking.length, 'database problem')} (${kinds}) that migrate would refuse`, EXIT_CODES.validation]);
+  }
+  if (lint.errors > 0) reasons.push([plural(lint.errors, 'lint error'), EXIT_CODES.validation]);
+  if (!online.checked && online.unreachable) {
+    reasons.push(['the database was not reached (check the URL, or pass --offline to check the files only)', EXIT_CODES.unreachable]);
+  }
+  if (reasons.length === 0) return { line: 'Valid.', exitCode: EXIT_CODES.ok };
+  return { line: `Not valid: ${reasons.map(([r]) => r).join('; ')}.`, exitCode: mostSevereExitCode(reasons.map(([, code]) => code)) };
 }

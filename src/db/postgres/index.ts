@@ -1,6 +1,7 @@
 import type { DatabaseTarget } from '../../config/types.js';
 import type { EngineModule } from '../load-engine.js';
 import { APPLICATION_NAMES, CONNECT_TIMEOUT_MS } from './postgres-connection.js';
+import { identifyPostgres } from './postgres-identity.js';
 import { postgresPool } from './postgres-pool.js';
 import { openPostgres } from './postgres-session.js';
 
@@ -8,6 +9,7 @@ import { openPostgres } from './postgres-session.js';
 export const postgresEngine: EngineModule = {
   open: openPostgres,
   pool: postgresPool,
+  identify: identifyPostgres,
   runtimeKnexConfig: (target: DatabaseTarget) => ({
     client: 'pg',
     connection: { connectionString: target.url, application_name: APPLICATION_NAMES.runtime, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
