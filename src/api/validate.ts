@@ -44,7 +44,8 @@ export interface ValidateReport {
  */
 export async function validate(options: ValidateOptions = {}): Promise<ValidateReport> {
   // Unfinished migrations are file problems like the others, reported with them.
-  const project = await loadProject({ ...options, allowUnfinished: true, ...(options.offline ? { needsDatabase: false } : {}) });
+  const offline = options.offline ? { needsDatabase: false } : {};
+  const project = await loadProject({ ...options, allowUnfinished: true, ...offline });
   const modules = selectModules(project, options.modules);
   const fileProblems: string[] = modules.flatMap((m) => (m.unfinished ?? []).map(unfinishedProblem));
   const markerWarnings: string[] = [];

@@ -35,7 +35,11 @@ export function addCommonOptions(
   const add = (option: Option) => command.addOption(readOnly ? option.hideHelp() : option);
   command
     .option('-c, --config <path>', 'config file (default: found by walking up from the current directory)')
-    .option('--dotenv <path>', 'read variables from this file (repeatable; default: .env beside the config); the environment wins', collect)
+    .option(
+      '--dotenv <path>',
+      'read variables from this file (repeatable; default: .env beside the config); the environment wins',
+      collect,
+    )
     // Not modkit's: Node 20 reads `--env-file` anywhere on a command line, before modkit starts, and
     // exits 9 when the file is missing. Kept hidden only to say so instead of "unknown option".
     .addOption(new Option('--env-file <path>').hideHelp())
@@ -46,7 +50,7 @@ export function addCommonOptions(
   command
     // Two long flags: commander names the value after the last one (flags.databaseUrl).
     .option('--url, --database-url <url>', 'database URL (overrides --env, MODKIT_DATABASE_URL and the config)')
-    .option('--env <name>', "use the config's environments.<name> (its settings win over the config and MODKIT_DATABASE_URL)");
+    .option('--env <name>', "use the config's environments.<name> (wins over the config and MODKIT_DATABASE_URL)");
   add(new Option('--lock-timeout <ms>', "how long to wait for modkit's own migration lock").argParser(parseMs));
   add(new Option('--db-lock-timeout <ms>', 'how long a migration may wait for a lock inside the database before it is rolled back and retried (0: no limit)').argParser(parseMs));
   if (!selection) return command;

@@ -28,8 +28,9 @@ export interface EnvFileFlags {
 export async function applyEnvFiles(flags: EnvFileFlags, output: Output): Promise<void> {
   if (flags.envFile !== undefined) {
     throw new UsageError(
-      "--env-file is Node's own option, not modkit's: Node reads it anywhere on the command line, before modkit starts " +
-        '(and stops with exit 9 when the file is missing). Use --dotenv PATH, which modkit reads by its rules (docs/configuration.md)',
+      "--env-file is Node's own option, not modkit's: Node reads it anywhere on the command line, before modkit " +
+        'starts (and stops with exit 9 when the file is missing). Use --dotenv PATH, which modkit reads by its rules ' +
+        '(docs/configuration.md)',
     );
   }
   const files = envFilesFor({ ...(flags.dotenv ? { envFiles: flags.dotenv } : {}), ...(flags.config ? { configPath: flags.config } : {}) }).map(readEnvFile);
@@ -48,7 +49,9 @@ export async function applyEnvFiles(flags: EnvFileFlags, output: Output): Promis
   // Rare, so only then is the config asked which variables it reads (it loads with the files' values).
   const inUse = new Map<string, string>(MODKIT_VARIABLES.map((name) => [name, 'modkit']));
   const configFile = configFileOf(flags);
-  for (const name of configFile ? await envNamesOfConfig(configFile) : []) if (!inUse.has(name)) inUse.set(name, 'the config');
+  for (const name of configFile ? await envNamesOfConfig(configFile) : []) {
+    if (!inUse.has(name)) inUse.set(name, 'the config');
+  }
   const { errors, warnings } = judgeMalformedLines(files, inUse, real);
   for (const warning of warnings) output.warn(warning);
   if (errors.length > 0) throw new UsageError(errors);

@@ -138,7 +138,8 @@ export function describeDatabases(defaultTarget: DatabaseTarget, groups: readonl
   const own = groups.filter((g) => !g.isDefault);
   if (own.length === 0) return describeDatabase(defaultTarget);
   const count = own.reduce((n, g) => n + g.modules.length, 0);
-  const override = defaultTarget.source === 'flag' || defaultTarget.source === 'env' ? originOf(defaultTarget) : undefined;
+  const overridden = defaultTarget.source === 'flag' || defaultTarget.source === 'env';
+  const override = overridden ? originOf(defaultTarget) : undefined;
   const where = own.map((g) => `${g.modules.join(', ')} in ${describeTarget(g.target)}`).join('; ');
   const ownPart = `${count === 1 ? 'a module with its' : 'modules with their'} own database${override ? ` (${override} does not move ${count === 1 ? 'it' : 'them'})` : ''}: ${where}`;
   if (groups.some((g) => g.isDefault)) return `${describeDatabase(defaultTarget)}; ${ownPart}`;
@@ -171,7 +172,8 @@ export function describeDatabase(target: DatabaseTarget): string {
 
 /** Where a database setting came from, as typed: `--url`, `MODKIT_DATABASE_URL`, `the config`. */
 function originOf(target: DatabaseTarget): string {
-  return target.origin ?? { flag: '--database-url', env: 'the environment', config: 'the config', default: 'default' }[target.source];
+  const bySource = { flag: '--database-url', env: 'the environment', config: 'the config', default: 'default' };
+  return target.origin ?? bySource[target.source];
 }
 
 /** ` in .env` when the CLI took the variable `name` from an env file. */

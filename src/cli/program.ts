@@ -163,11 +163,14 @@ Examples:
 
 Environment:
   MODKIT_DATABASE_URL  the database to migrate; wins over the config's database.url,
-                       --url/--database-url win over it
+                       --env NAME and --url/--database-url win over it
+  DATABASE_URL         the database to migrate only when nothing else names one, and never
+                       when it is the config's runtime.url
   .env                 read from beside the config file (or the files given with --dotenv PATH):
                        fills in variables the environment does not set; the environment wins
 
-Precedence: defaults < config file < environment (completed from .env) < flags.
+Precedence: defaults < config file < environment (completed from .env) < --env NAME < flags.
+  See docs/configuration.md.
 Exit codes: 0 ok or nothing to do, 1 a migration or hook failed, 2 usage/config/module error,
   3 lock timeout, 4 validation (drift, missing, dirty, out-of-order, lint errors), 5 database unreachable,
   130 interrupted. Run \`modkit <command> --help\` for a command's flags.`;

@@ -107,28 +107,32 @@ export function chooseDatabase(inputs: DatabaseInputs): DatabaseChoice {
   if (conventional !== undefined && inputs.needsDatabase !== false) {
     if (isBlank(conventional)) {
       throw new UsageError(
-        `${CONVENTIONAL_URL_ENV} is set but empty, and nothing else names the database to migrate: set it, or set ` +
-          `${DATABASE_URL_ENV} or database.url in the config, or pass --url`,
+        `${CONVENTIONAL_URL_ENV} is set but empty, and nothing else names the database to migrate: set it, ` +
+          `or set ${DATABASE_URL_ENV} or database.url in the config, or pass --url`,
       );
     }
     if (inputs.runtimeUrls.includes(conventional)) {
       throw new UsageError(
-        `nothing names the database to migrate, and ${CONVENTIONAL_URL_ENV} is the config's runtime URL (what modules ` +
-          'get as ctx.db at run time, often a role that may not change the schema): migrations need their own URL. ' +
+        `nothing names the database to migrate, and ${CONVENTIONAL_URL_ENV} is the config's runtime URL ` +
+          '(what modules get as ctx.db at run time, often a role that may not change the schema): ' +
+          'migrations need their own URL. ' +
           `Set ${DATABASE_URL_ENV} or database.url in the config, or pass --url`,
       );
     }
     return given(conventional, 'env', CONVENTIONAL_URL_ENV);
   }
   if (inputs.needsDatabase !== false && (named || inputs.hasRuntimeUrl)) {
-    const what = named ? `--env ${named.name} is given` : 'the config sets runtime.url (the URL modules get at run time)';
+    const runtime = 'the config sets runtime.url (the URL modules get at run time)';
+    const what = named ? `--env ${named.name} is given` : runtime;
+    const inNamed = named ? ` (or environments.${named.name}.database.url)` : '';
     throw new UsageError(
-      `${what}, but nothing names the database to migrate: set database.url in the config` +
-        `${named ? ` (or environments.${named.name}.database.url)` : ''}, ${DATABASE_URL_ENV} in the environment or .env, ` +
-        'or pass --url. modkit uses its embedded SQLite file only when no database of any kind is configured',
+      `${what}, but nothing names the database to migrate: set database.url in the config${inNamed}, ` +
+        `${DATABASE_URL_ENV} in the environment or .env, or pass --url. ` +
+        'modkit uses its embedded SQLite file only when no database of any kind is configured',
     );
   }
-  return { target: parseDatabaseUrl(`sqlite:${join(inputs.rootDir, EMBEDDED_SQLITE_PATH)}`, 'default', inputs.rootDir) };
+  const embedded = `sqlite:${join(inputs.rootDir, EMBEDDED_SQLITE_PATH)}`;
+  return { target: parseDatabaseUrl(embedded, 'default', inputs.rootDir) };
 }
 
 function isBlank(value: string): boolean {

@@ -25,7 +25,11 @@ export interface DatabaseGroup {
  * as another role. `sameAs` maps keys of databases known to be another's (by what the server said:
  * {@link groupBySameDatabase}) to that one's key.
  */
-export function groupByDatabase(placement: DatabasePlacement, modules: readonly string[], sameAs: ReadonlyMap<string, string> = new Map()): DatabaseGroup[] {
+export function groupByDatabase(
+  placement: DatabasePlacement,
+  modules: readonly string[],
+  sameAs: ReadonlyMap<string, string> = new Map(),
+): DatabaseGroup[] {
   const keyOf = (target: DatabaseTarget) => {
     const key = databaseKey(target);
     return sameAs.get(key) ?? key;
@@ -63,7 +67,7 @@ export function groupByDatabase(placement: DatabasePlacement, modules: readonly 
     .map(([key, g]) => ({ key, target: g.target, isDefault: key === defaultKey, modules: g.modules }));
 }
 
-/** What a database's server says it is (an id of the server, and of the database on it), or undefined when it cannot tell. */
+/** What a database's server says it is (its own id, and the database's), or undefined when it cannot tell. */
 export type IdentifyDatabase = (target: DatabaseTarget) => Promise<string | undefined>;
 
 /**
@@ -73,10 +77,15 @@ export type IdentifyDatabase = (target: DatabaseTarget) => Promise<string | unde
  * databases of one engine with one name are asked, each on a connection of its own, so a run over
  * distinct databases asks nothing.
  */
-export async function groupBySameDatabase(placement: DatabasePlacement, modules: readonly string[], identify: IdentifyDatabase): Promise<DatabaseGroup[]> {
+export async function groupBySameDatabase(
+  placement: DatabasePlacement,
+  modules: readonly string[],
+  identify: IdentifyDatabase,
+): Promise<DatabaseGroup[]> {
   const groups = groupByDatabase(placement, modules);
+  const name = (g: DatabaseGroup) => databaseNameOf(g.target);
   const lookalike = (a: DatabaseGroup, b: DatabaseGroup) =>
-    a !== b && a.target.engine === b.target.engine && databaseNameOf(a.target) !== undefined && databaseNameOf(a.target) === databaseNameOf(b.target);
+    a !== b && a.target.engine === b.target.engine && name(a) !== undefined && name(a) === name(b);
   const candidates = groups.filter((g) => groups.some((other) => lookalike(g, other)));
   if (candidates.length === 0) return groups;
   const identities = await Promise.all(candidates.map((g) => identify(g.target)));
@@ -107,11 +116,13 @@ export function groupsByModule(groups: readonly DatabaseGroup[]): Map<string, Da
 function refuseEmbeddedBesideOthers(placement: DatabasePlacement, inDefault: readonly string[]): void {
   if (placement.database.source !== 'default' || inDefault.length === 0 || !hasModuleDatabases(placement)) return;
   const own = Object.keys(placement.moduleDatabases);
+  const quoted = (names: readonly string[]) => names.map((m) => `"${m}"`).join(', ');
+  const who = inDefault.length === 1 ? `module "${inDefault[0]}" has` : `modules ${quoted(inDefault)} have`;
   throw new UsageError(
-    `${inDefault.length === 1 ? `module "${inDefault[0]}" has` : `modules ${inDefault.map((m) => `"${m}"`).join(', ')} have`} no database: ` +
-      `the config gives ${own.map((m) => `"${m}"`).join(', ')} a database of ${own.length === 1 ? 'its' : 'their'} own, but names no ` +
-      'default database for the other modules. Set database.url in the config, MODKIT_DATABASE_URL in the environment or .env, ' +
-      'or pass --url; modkit uses its embedded SQLite file only when no database of any kind is configured',
+    `${who} no database: the config gives ${quoted(own)} a database of ${own.length === 1 ? 'its' : 'their'} own, ` +
+      'but names no default database for the other modules. Set database.url in the config, MODKIT_DATABASE_URL ' +
+      'in the environment or .env, or pass --url; modkit uses its embedded SQLite file only when no database of ' +
+      'any kind is configured',
     { details: { modules: [...inDefault] } },
   );
 }

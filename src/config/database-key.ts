@@ -39,7 +39,8 @@ export function databaseNameOf(target: DatabaseTarget): string | undefined {
 }
 
 function nameIn(target: DatabaseTarget, url: URL): string {
-  return decode(url.pathname.replace(/^\//, '')) || (DATABASE_DEFAULTS_TO_USER.has(target.engine) ? decode(url.username) : '');
+  const path = decode(url.pathname.replace(/^\//, ''));
+  return path || (DATABASE_DEFAULTS_TO_USER.has(target.engine) ? decode(url.username) : '');
 }
 
 /**

@@ -85,11 +85,14 @@ function refuseUnexpanded(url: string): void {
   const reference = /\$\{[^}]*\}?/.exec(url)?.[0];
   if (reference === undefined) return;
   const hidden = secretsOf(url).some((secret) => secret.includes('${'));
+  const what = hidden
+    ? 'an unexpanded ${…} reference in its password'
+    : `${reference}, a reference that nothing expanded`;
   throw new UsageError(
-    `"${redactUrl(url)}" still holds ${hidden ? 'an unexpanded ${…} reference in its password' : `${reference}, a reference that nothing expanded`}: ` +
-      'modkit expands ${VAR} in the database settings of the config file only; the environment, env files and flags are ' +
-      'taken as written (as dotenv and Node read .env files). Put the reference in the config (database: { url: "…${VAR}…" }), ' +
-      'or give the URL itself (a literal "${" in a URL is written %24%7B)',
+    `"${redactUrl(url)}" still holds ${what}: modkit expands \${VAR} in the database settings of the config ` +
+      'file only; the environment, env files and flags are taken as written (as dotenv and Node read .env files). ' +
+      'Put the reference in the config (database: { url: "…${VAR}…" }), or give the URL itself ' +
+      '(a literal "${" in a URL is written %24%7B)',
   );
 }
 

@@ -18,6 +18,8 @@ export interface MalformedLine {
   readonly line: number;
   /** Why it cannot be read, in words that quote nothing of it. */
   readonly reason: string;
+  /** What makes it readable. */
+  readonly fix: string;
   /**
    * The names this line may be meant to set: its key when that is readable (an unclosed quote, a
    * UTF-16 file), else the words before its `=` (each, and joined by `_`: `DB URL` → `DB_URL`), or
@@ -28,10 +30,18 @@ export interface MalformedLine {
   readonly key?: string;
 }
 
-const UTF16_REASON =
-  'the file is UTF-16 (as PowerShell\'s ">" and Out-File write it), which modkit, dotenv and Node do not read: ' +
-  'save it as UTF-8 (Out-File -Encoding utf8, or "Save with encoding" in an editor)';
-const NOT_UTF8_REASON = 'it is not valid UTF-8 (saved in another encoding, such as Latin-1?)';
+const UTF16 = {
+  reason: 'the file is UTF-16 (as PowerShell\'s ">" and Out-File write it), which modkit, dotenv and Node do not read',
+  fix: 'save it as UTF-8 (PowerShell: Out-File -Encoding utf8; an editor: "Save with Encoding")',
+};
+const NOT_UTF8 = {
+  reason: 'it is not valid UTF-8 (saved in another encoding, such as Latin-1?)',
+  fix: 'save the file as UTF-8',
+};
+const NOT_KEY_VALUE = {
+  reason: 'it is not KEY=value',
+  fix: 'write it as NAME=value (a name is letters, digits and _)',
+};
 
 /**
  * Reads a `.env` file the way dotenv and Node's `--env-file` do: `KEY=value` lines, an optional
@@ -59,7 +69,7 @@ export function decodeEnv(bytes: Uint8Array): { values: Map<string, string>; mal
     const text = new TextDecoder(utf16).decode(bytes);
     const { values, malformed } = parseEnv(text);
     const lines = [...keyLines(text, values), ...malformed];
-    return { values: new Map(), malformed: lines.map((m) => ({ ...m, reason: UTF16_REASON })).sort((a, b) => a.line - b.line) };
+    return { values: new Map(), malformed: lines.map((m) => ({ ...m, ...UTF16 })).sort((a, b) => a.line - b.line) };
   }
   const text = new TextDecoder('utf-8').decode(bytes);
   return parseEnv(text, linesNotUtf8(bytes));
@@ -104,7 +114,7 @@ function keyLines(text: string, values: ReadonlyMap<string, string>): MalformedL
   const found: MalformedLine[] = [];
   for (const [i, line] of lines.entries()) {
     const key = KEY.exec(line)?.[1];
-    if (key !== undefined && values.has(key)) found.push({ line: i + 1, reason: '', names: [key], key });
+    if (key !== undefined && values.has(key)) found.push({ line: i + 1, ...UTF16, names: [key], key });
   }
   return found;
 }
@@ -112,7 +122,10 @@ function keyLines(text: string, values: ReadonlyMap<string, string>): MalformedL
 const KEY = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*/;
 
 /** Parses env-file text; `notUtf8` lines (1-based) are malformed whatever they hold. */
-export function parseEnv(text: string, notUtf8: ReadonlySet<number> = new Set()): { values: Map<string, string>; malformed: MalformedLine[] } {
+export function parseEnv(
+  text: string,
+  notUtf8: ReadonlySet<number> = new Set(),
+): { values: Map<string, string>; malformed: MalformedLine[] } {
   const values = new Map<string, string>();
   const malformed: MalformedLine[] = [];
   const lines = text.replace(/^\ufeff/, '').split(/\r?\n/);
@@ -121,7 +134,7 @@ export function parseEnv(text: string, notUtf8: ReadonlySet<number> = new Set())
     if (/^\s*(#.*)?$/.test(line)) continue;
     const key = KEY.exec(line);
     if (!key) {
-      malformed.push({ line: i + 1, reason: notUtf8.has(i + 1) ? NOT_UTF8_REASON : 'it is not KEY=value', ...guessNames(line) });
+      malformed.push({ line: i + 1, ...(notUtf8.has(i + 1) ? NOT_UTF8 : NOT_KEY_VALUE), ...guessNames(line) });
       continue;
     }
     const name = key[1]!;
@@ -139,14 +152,17 @@ export function parseEnv(text: string, notUtf8: ReadonlySet<number> = new Set())
       }
       if (end === -1) {
         // The lines after it are read on their own, as if this one were not there.
-        malformed.push({ line: i + 1, reason: `its opening ${quote} is never closed`, names: [name], key: name });
+        const reason = `its opening ${quote} is never closed`;
+        malformed.push({ line: i + 1, reason, fix: 'close the quote', names: [name], key: name });
         continue;
       }
       rest = body.slice(0, end);
     }
     const bad = [...Array(last - i + 1).keys()].some((k) => notUtf8.has(i + 1 + k));
-    if (bad) malformed.push({ line: i + 1, reason: NOT_UTF8_REASON, names: [name], key: name });
-    else values.set(name, quote === '"' ? unescape(rest) : quote === "'" || quote === '`' ? rest : rest.replace(/\s+#.*$/, '').trim());
+    if (bad) malformed.push({ line: i + 1, ...NOT_UTF8, names: [name], key: name });
+    else if (quote === '"') values.set(name, unescape(rest));
+    else if (quote === "'" || quote === '`') values.set(name, rest);
+    else values.set(name, rest.replace(/\s+#.*$/, '').trim());
     i = last;
   }
   return { values, malformed };

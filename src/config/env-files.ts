@@ -12,11 +12,16 @@ export const MODKIT_VARIABLES: readonly string[] = [DATABASE_URL_ENV, CONVENTION
  * `.env` beside the config file when there is one. Never throws: without a config the command
  * reports that itself.
  */
-export function envFilesFor(options: { readonly envFiles?: readonly string[]; readonly configPath?: string; readonly cwd?: string }): string[] {
+export function envFilesFor(options: {
+  readonly envFiles?: readonly string[];
+  readonly configPath?: string;
+  readonly cwd?: string;
+}): string[] {
   const cwd = options.cwd ?? process.cwd();
   if (options.envFiles && options.envFiles.length > 0) return options.envFiles.map((f) => resolve(cwd, f));
   try {
-    const beside = join(dirname(options.configPath ? resolve(cwd, options.configPath) : findConfigFile(cwd)), ENV_FILE_NAME);
+    const configFile = options.configPath ? resolve(cwd, options.configPath) : findConfigFile(cwd);
+    const beside = join(dirname(configFile), ENV_FILE_NAME);
     return existsSync(beside) ? [beside] : [];
   } catch {
     return [];
@@ -28,7 +33,10 @@ export function envFilesFor(options: { readonly envFiles?: readonly string[]; re
  * already set in the environment wins (as dotenv and Node's `--env-file` do, so a deploy's real
  * setting is never overridden by a file left in the image); among files, a later one wins.
  */
-export function variablesFromEnvFiles(env: NodeJS.ProcessEnv, files: readonly EnvFile[]): Map<string, { readonly value: string; readonly file: string }> {
+export function variablesFromEnvFiles(
+  env: NodeJS.ProcessEnv,
+  files: readonly EnvFile[],
+): Map<string, { readonly value: string; readonly file: string }> {
   const added = new Map<string, { value: string; file: string }>();
   for (const { file, values } of files) {
     for (const [name, value] of values) if (env[name] === undefined) added.set(name, { value, file });
@@ -50,7 +58,11 @@ export interface EnvFileProblems {
  * warnings. Messages name the file, the line and the variable, and quote nothing of the line.
  * `inUse`: who reads each variable (`modkit`, `the config`); names match ignoring case (`Database_Url`).
  */
-export function judgeMalformedLines(files: readonly EnvFile[], inUse: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv): EnvFileProblems {
+export function judgeMalformedLines(
+  files: readonly EnvFile[],
+  inUse: ReadonlyMap<string, string>,
+  env: NodeJS.ProcessEnv,
+): EnvFileProblems {
   const byUpperName = new Map([...inUse].map(([name, by]) => [name.toUpperCase(), { name, by }] as const));
   const errors: string[] = [];
   const warnings: string[] = [];
@@ -59,9 +71,10 @@ export function judgeMalformedLines(files: readonly EnvFile[], inUse: ReadonlyMa
       const used = line.names.map((n) => byUpperName.get(n.toUpperCase())).find((u) => u !== undefined);
       const where = `${file}:${line.line}`;
       if (used && env[used.name] === undefined) {
+        const sets = line.key === used.name ? 'sets' : 'looks like it sets';
         errors.push(
-          `${where} ${line.key === used.name ? 'sets' : 'looks like it sets'} ${used.name}, which ${used.by} reads, but ${line.reason}: ` +
-            `fix it, or set ${used.name} in the environment; modkit does not run without it`,
+          `${where} ${sets} ${used.name}, which ${used.by} reads, but ${line.reason}: ${line.fix}, ` +
+            `or set ${used.name} in the environment. modkit does not run without it`,
         );
       } else {
         warnings.push(`${where}${line.key ? ` (${line.key})` : ''}: ${line.reason}; ignored`);

@@ -19,15 +19,28 @@ export function selectEnvironment(
   if (!Object.hasOwn(environments, name)) {
     throw new UsageError(
       names.length === 0
-        ? `--env ${name}: ${configFile} defines no environments (add "environments": { ${JSON.stringify(name)}: { database: { url: … } } })`
-        : `--env ${name}: ${configFile} defines no environment "${name}"${didYouMean(name, names)} (it defines ${names.join(', ')})`,
+        ? `--env ${name}: ${configFile} defines no environments ` +
+            `(add "environments": { ${JSON.stringify(name)}: { database: { url: … } } })`
+        : `--env ${name}: ${configFile} defines no environment "${name}"${suggest(name, names)} ` +
+            `(it defines ${names.join(', ')})`,
     );
   }
   const environment = environments[name]!;
-  return { config: overlay(config as Record<string, unknown>, environment as Record<string, unknown>) as ModkitConfig, environment };
+  const merged = overlay(config as Settings, environment as Settings);
+  return { config: merged as ModkitConfig, environment };
 }
 
-function overlay(base: Readonly<Record<string, unknown>>, over: Readonly<Record<string, unknown>>): Record<string, unknown> {
+/** A close name (`stagign` → `staging`), or one the input begins (`prod` → `production`). */
+function suggest(name: string, names: readonly string[]): string {
+  const typo = didYouMean(name, names);
+  if (typo) return typo;
+  const longer = names.filter((n) => n.toLowerCase().startsWith(name.toLowerCase()));
+  return longer.length === 1 ? ` (did you mean "${longer[0]}"?)` : '';
+}
+
+type Settings = Readonly<Record<string, unknown>>;
+
+function overlay(base: Settings, over: Settings): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const below = base[key];

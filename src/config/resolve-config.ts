@@ -39,19 +39,23 @@ export function resolveConfig(fileConfig: ModkitConfig, configFile: string, opti
   if (environment) {
     // Each block was checked on its own; what they make together must hold too (a module database's url).
     const { errors } = validateConfig(config);
-    if (errors.length > 0) throw new UsageError(errors.map((e) => `${configFile} (with --env ${options.environment}): ${e}`));
+    const where = `${configFile} (with --env ${options.environment})`;
+    if (errors.length > 0) throw new UsageError(errors.map((e) => `${where}: ${e}`));
   }
   // Problems are listed in the order of the settings: the database's, then the modules'.
   const problems: string[] = [];
   const moduleProblems: string[] = [];
   const { expand, parse } = configReaders(rootDir, options.env, problems);
   const runtime = lazyUrl(config.runtime?.url, 'runtime.url', expand, configFile);
-  const { moduleDatabases, modulesConfig } = resolveModuleDatabases(config.modulesConfig ?? {}, { ...configReaders(rootDir, options.env, moduleProblems), configFile });
+  const moduleReaders = { ...configReaders(rootDir, options.env, moduleProblems), configFile };
+  const { moduleDatabases, modulesConfig } = resolveModuleDatabases(config.modulesConfig ?? {}, moduleReaders);
+  const name = options.environment;
+  const named = environment && name !== undefined ? { name, database: environment.database } : undefined;
   const choice: DatabaseChoice = chooseDatabase({
     ...options,
     rootDir,
     fileUrl: fileConfig.database?.url,
-    ...(environment && options.environment !== undefined ? { named: { name: options.environment, database: environment.database } } : {}),
+    ...(named ? { named } : {}),
     runtimeUrls: [runtime, ...Object.values(moduleDatabases)].flatMap((r) => (r.runtimeUrl ? [r.runtimeUrl] : [])),
     hasRuntimeUrl: config.runtime?.url !== undefined,
     hasTargets: config.targets !== undefined,
@@ -82,8 +86,8 @@ export function resolveConfig(fileConfig: ModkitConfig, configFile: string, opti
   };
 }
 
-/** How a URL written in the config is read: its `${VAR}`s expanded, then parsed; each problem noted in `problems`. */
-function configReaders(rootDir: string, env: NodeJS.ProcessEnv, problems: string[]): { readonly expand: Expand; readonly parse: Parse } {
+/** How a URL written in the config is read: its `${VAR}`s expanded, then parsed; problems noted in `problems`. */
+function configReaders(rootDir: string, env: NodeJS.ProcessEnv, problems: string[]): { expand: Expand; parse: Parse } {
   return {
     expand: (value, where, into = problems) => {
       const expansion = expandEnv(value, `"${where}"`, env);

@@ -44,7 +44,10 @@ export interface ModkitConfig {
    * Objects merge key by key; any other value, `undefined` included, replaces (docs/configuration.md).
    *
    * @example
-   * environments: { staging: { database: { url: '${STAGING_DATABASE_URL}' } }, prod: { database: { url: '${PROD_DATABASE_URL}' } } }
+   * environments: {
+   *   staging: { database: { url: '${STAGING_DATABASE_URL}' } },
+   *   prod: { database: { url: '${PROD_DATABASE_URL}' }, lockTimeoutMs: 120_000 },
+   * }
    */
   readonly environments?: Readonly<Record<string, EnvironmentConfig>>;
 }

@@ -29,11 +29,12 @@ export function validateConfig(raw: unknown): ConfigValidation {
   return { config: value as ModkitConfig, errors };
 }
 
-/** `environments: { <name>: { …settings } }`: each block checked as the config itself is, its keys prefixed. */
+/** `environments: { <name>: { …settings } }`: each block checked as the config is, its keys prefixed. */
 function checkEnvironments(block: unknown, errors: string[]): void {
   if (block === undefined) return;
   if (!isObject(block)) {
-    errors.push(`"environments" must be an object keyed by environment name, like { staging: { database: { url: '...' } } }, got ${describe(block)}`);
+    const like = "like { staging: { database: { url: '...' } } }";
+    errors.push(`"environments" must be an object keyed by environment name, ${like}, got ${describe(block)}`);
     return;
   }
   for (const [name, settings] of Object.entries(block)) {
@@ -42,8 +43,9 @@ function checkEnvironments(block: unknown, errors: string[]): void {
       continue;
     }
     // Each message names its key in quotes ("database.url"): prefixed, it names the environment's.
-    // Partial: a setting it leaves out comes from the config (the merged config is checked again when used).
-    errors.push(...checkSettings(settings, ENVIRONMENT_KEYS, true).map((e) => e.replace(/"/, `"environments.${name}.`)));
+    // Partial: a setting it leaves out comes from the config (the merged config is checked when used).
+    const own = checkSettings(settings, ENVIRONMENT_KEYS, true);
+    errors.push(...own.map((e) => e.replace(/"/, `"environments.${name}.`)));
   }
 }
 
@@ -52,7 +54,8 @@ function checkSettings(value: Record<string, unknown>, known: readonly string[],
   const errors: string[] = [];
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) {
-      const hint = key === 'modules' ? ' (modules are the project\'s, the same in every environment)' : didYouMean(key, known);
+      const ours = " (modules are the project's, the same in every environment)";
+      const hint = key === 'modules' ? ours : didYouMean(key, known);
       errors.push(`unknown key "${key}"${hint}`);
     }
   }
@@ -83,7 +86,8 @@ function checkSettings(value: Record<string, unknown>, known: readonly string[],
     errors.push(`"modulesConfig" must be an object keyed by module name, got ${describe(modulesConfig)}`);
   } else if (modulesConfig !== undefined) {
     for (const [name, moduleConfig] of Object.entries(modulesConfig as Record<string, unknown>)) {
-      if (isObject(moduleConfig) && 'database' in moduleConfig) checkModuleDatabase(name, moduleConfig.database, errors, partial);
+      if (!isObject(moduleConfig) || !('database' in moduleConfig)) continue;
+      checkModuleDatabase(name, moduleConfig.database, errors, partial);
     }
   }
   checkTargets(value.targets, errors);

@@ -80,7 +80,7 @@ export async function openSessionPool(engine: Engine, options: { readonly readOn
   };
 }
 
-/** What `target`'s server says it is, or undefined for an engine that cannot tell (see {@link EngineModule.identify}). */
+/** What `target`'s server says it is; undefined for an engine that cannot tell ({@link EngineModule.identify}). */
 export async function identifyDatabase(target: DatabaseTarget): Promise<string | undefined> {
   return (await loadEngine(target.engine)).identify?.(target);
 }

@@ -57,10 +57,12 @@ function planModule(module: LoadedModule, history: ModuleHistory, stopAt: string
         id: record.version,
         ...(migration.file ? { file: migration.file } : {}),
         message:
-          `module "${module.name}": migration ${record.version}${migration.file ? ` (${migration.file})` : ''} changed after it was applied ` +
-          `(checksum ${record.checksum.slice(0, 12)}… in the database, ${migration.checksum.slice(0, 12)}… on disk). ` +
+          `module "${module.name}": migration ${record.version}${migration.file ? ` (${migration.file})` : ''} ` +
+          `changed after it was applied (checksum ${record.checksum.slice(0, 12)}… in the database, ` +
+          `${migration.checksum.slice(0, 12)}… on disk). ` +
           // The database ran the old text: only a change that does not alter what it did may be re-recorded.
-          `If only comments or layout changed, record the new checksum with \`modkit repair --module ${module.name}\`; ` +
+          'If only comments or layout changed, record the new checksum with ' +
+          `\`modkit repair --module ${module.name}\`; ` +
           'otherwise restore the applied text and put the change in a new migration',
       });
     }

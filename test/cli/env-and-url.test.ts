@@ -70,7 +70,7 @@ describe('--url, .env and --dotenv', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Examples:\n  $ modkit migrate --only');
     expect(r.stdout).toContain('MODKIT_DATABASE_URL');
-    expect(r.stdout).toContain('Precedence: defaults < config file < environment (completed from .env) < flags.');
+    expect(r.stdout).toContain('Precedence: defaults < config file < environment (completed from .env) < --env NAME < flags.');
     const migrate = await runCli(['migrate', '--help']);
     expect(migrate.stdout).toMatch(/--url, --database-url <url>/);
     expect(migrate.stdout).toContain('--dotenv <path>');

@@ -31,8 +31,8 @@ describe.concurrent('password redaction, no session', () => {
         for (const args of URL_COMMANDS) {
           const run = await runWithUrl(project, entry.url, [...args, ...mode], channel);
           expectNoLeak(entry, run);
-          // validate reports an unreachable database and checks the files only (exit 0).
-          const expected = entry.kind === 'refused' ? 2 : args[0] === 'validate' ? 0 : 5;
+          // validate too: it checks the files, then exits 5 for the database it could not reach (issue 19 §4).
+          const expected = entry.kind === 'refused' ? 2 : 5;
           expect(run.code, `${run.args.join(' ')}\n${run.stderr}`).toBe(expected);
           if (entry.kind === 'unreachable') expect(run.stdout + run.stderr).toContain('***');
           if (mode.includes('--json')) expect(JSON.parse(run.stdout)).toMatchObject({ exitCode: expected });

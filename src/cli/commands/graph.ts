@@ -16,7 +16,8 @@ export interface GraphFlags extends CommonFlags {
  */
 export async function graphCommand(flags: GraphFlags, output: Output): Promise<number> {
   // The graph holds no migration: an unfinished one (a stub from `modkit new`) does not stop it.
-  const project = await loadProject({ ...(flags.config ? { configPath: flags.config } : {}), allowUnfinished: true, needsDatabase: false });
+  const config = flags.config ? { configPath: flags.config } : {};
+  const project = await loadProject({ ...config, allowUnfinished: true, needsDatabase: false });
   const groups = groupByDatabase(project.config, project.modules.map((m) => m.name));
   const own = new Map(groups.filter((g) => !g.isDefault).flatMap((g) => g.modules.map((m) => [m, describeTarget(g.target)] as const)));
   // Under --json the document is the output; the rendering would only be noise on stderr.

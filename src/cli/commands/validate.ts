@@ -68,12 +68,15 @@ function verdictOf(report: ValidateReport): { readonly line: string; readonly ex
   if (fileProblems.length > 0) reasons.push([plural(fileProblems.length, 'file problem'), EXIT_CODES.usage]);
   if (blocking.length > 0) {
     const kinds = [...new Set(blocking.map((p) => p.kind))].join(', ');
-    reasons.push([`${plural(blocking.length, 'database problem')} (${kinds}) that migrate would refuse`, EXIT_CODES.validation]);
+    const problems = `${plural(blocking.length, 'database problem')} (${kinds}) that migrate would refuse`;
+    reasons.push([problems, EXIT_CODES.validation]);
   }
   if (lint.errors > 0) reasons.push([plural(lint.errors, 'lint error'), EXIT_CODES.validation]);
   if (!online.checked && online.unreachable) {
-    reasons.push(['the database was not reached (check the URL, or pass --offline to check the files only)', EXIT_CODES.unreachable]);
+    const unreached = 'the database was not reached (check the URL, or pass --offline to check the files only)';
+    reasons.push([unreached, EXIT_CODES.unreachable]);
   }
   if (reasons.length === 0) return { line: 'Valid.', exitCode: EXIT_CODES.ok };
-  return { line: `Not valid: ${reasons.map(([r]) => r).join('; ')}.`, exitCode: mostSevereExitCode(reasons.map(([, code]) => code)) };
+  const line = `Not valid: ${reasons.map(([reason]) => reason).join('; ')}.`;
+  return { line, exitCode: mostSevereExitCode(reasons.map(([, code]) => code)) };
 }

@@ -8,8 +8,11 @@ import { APPLICATION_NAMES, connectClient } from './postgres-connection.js';
  * `pg_control_system()` (servers before 15 grant it to superusers only) gets the postmaster's
  * start time and port instead, which two running servers do not share either.
  */
-const IDENTITY_SQL = 'SELECT (SELECT system_identifier FROM pg_control_system())::text AS server, current_database() AS db';
-const FALLBACK_SQL = "SELECT pg_postmaster_start_time()::text || ' port ' || coalesce(inet_server_port(), 0) AS server, current_database() AS db";
+const IDENTITY_SQL =
+  'SELECT (SELECT system_identifier FROM pg_control_system())::text AS server, current_database() AS db';
+const FALLBACK_SQL =
+  "SELECT pg_postmaster_start_time()::text || ' port ' || coalesce(inet_server_port(), 0) AS server, " +
+  'current_database() AS db';
 const INSUFFICIENT_PRIVILEGE = '42501';
 
 /** What the server says `target` is, on a short connection of its own (exit 5 when unreachable). */
