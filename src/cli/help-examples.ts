@@ -54,7 +54,8 @@ export const VALIDATE_EXAMPLES: Examples = [
 export const LINT_EXAMPLES: Examples = [
   ['modkit lint', "every module's PostgreSQL migrations (no database)"],
   ['modkit lint --module billing', 'billing alone (the same as `modkit lint billing`)'],
-  ['modkit lint --url postgres://localhost/x', 'lint as PostgreSQL when no PostgreSQL database is configured (nothing connects)'],
+  ['modkit lint --engine postgres', 'lint as PostgreSQL when no database URL is configured (a CI job; nothing connects)'],
+  ['modkit lint --since origin/main --format github', "a pull request's own migration files, as GitHub Actions annotations"],
 ];
 
 export const ROLLBACK_EXAMPLES: Examples = [

@@ -1,5 +1,8 @@
+import type { LintCounts } from '../lint/lint-counts.js';
+import { countFindings } from '../lint/lint-counts.js';
 import type { LintReport } from '../lint/lint-migrations.js';
 import type { LintFinding } from '../lint/lint-sql.js';
+import type { LintEventFinding } from '../execute/types.js';
 import { displayPath, plural } from './output.js';
 
 /** Where a finding is, as printed: `path/to/file.sql:12`, or the module file for inline SQL. */
@@ -14,7 +17,7 @@ function severityLabel(f: LintFinding): string {
 /**
  * The findings, grouped by module: a module line, then one line per finding
  * (`  0003_add_plan  modules/billing/migrations/0003_add_plan.sql:2  warn  index-not-concurrent  …`).
- * Ignored findings show their reason; `withIgnored: false` leaves them out (migrate).
+ * Ignored findings show their reason; `withIgnored: false` leaves them out (validate).
  */
 export function lintFindingLines(report: LintReport, { withIgnored = true }: { withIgnored?: boolean } = {}): string[] {
   const lines: string[] = [];
@@ -31,6 +34,31 @@ export function lintFindingLines(report: LintReport, { withIgnored = true }: { w
   return lines;
 }
 
+/**
+ * `--format github`: one workflow command per finding not ignored (`::error file=…,line=…::…`),
+ * which GitHub Actions shows on the pull request's lines.
+ */
+export function lintAnnotationLines(report: LintReport): string[] {
+  const level = { error: 'error', warn: 'warning', info: 'notice' } as const;
+  return report.migrations.flatMap((m) =>
+    m.findings
+      .filter((f) => !f.ignored)
+      .map((f) => {
+        const file = m.file ?? m.moduleFile;
+        const where = [...(file ? [`file=${escapeProperty(displayPath(file))}`] : []), `line=${f.line}`, `title=${escapeProperty(`modkit lint: ${f.rule}`)}`];
+        return `::${level[f.severity]} ${where.join(',')}::${escapeData(`${m.module}/${m.id}: ${f.message}`)}`;
+      }),
+  );
+}
+
+/** GitHub's escaping of a workflow command's message, and of its properties. */
+function escapeData(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
 /** One line per module whose migrations were not linted, and why. */
 export function notLintedLines(report: LintReport): string[] {
   return report.notLinted.map((n) =>
@@ -40,11 +68,38 @@ export function notLintedLines(report: LintReport): string[] {
   );
 }
 
-/** `2 errors, 1 warning, 1 ignored in 12 migrations of 3 modules.` */
+/** `table-rewrite 2, index-not-concurrent 1`: the counts per rule, most frequent first. */
+export function ruleCounts(counts: Pick<LintCounts, 'byRule'>): string {
+  return Object.entries(counts.byRule)
+    .map(([rule, n]) => `${rule} ${n}`)
+    .join(', ');
+}
+
+/** `2 errors, 1 warning, 1 ignored in 12 migrations of 3 modules (table-rewrite 2, needs-no-transaction 1).` */
 export function lintSummary(report: LintReport): string {
   const modules = new Set(report.migrations.map((m) => m.module)).size;
+  const infos = report.infos > 0 ? `, ${plural(report.infos, 'info')}` : '';
   const ignored = report.ignored > 0 ? `, ${report.ignored} ignored` : '';
-  return `${plural(report.errors, 'error')}, ${plural(report.warnings, 'warning')}${ignored} in ${plural(report.migrations.length, 'migration')} of ${plural(modules, 'module')}.`;
+  const byRule = ruleCounts(report);
+  return `${plural(report.errors, 'error')}, ${plural(report.warnings, 'warning')}${infos}${ignored} in ${plural(report.migrations.length, 'migration')} of ${plural(modules, 'module')}${byRule ? ` (${byRule})` : ''}.`;
+}
+
+/**
+ * The line `migrate` and a fleet end with when they printed warnings: the lint's counts per rule
+ * (infos are only counted: `modkit lint` shows them) and how many other warnings there were.
+ */
+export function warningTotals(lint: readonly LintEventFinding[], otherWarnings = 0): string | undefined {
+  const counts = countFindings(lint.map((f) => ({ ...f, rule: f.rule as LintFinding['rule'] })));
+  const kinds = [
+    ...(counts.errors > 0 ? [plural(counts.errors, 'error')] : []),
+    ...(counts.warnings > 0 ? [plural(counts.warnings, 'warning')] : []),
+    ...(counts.infos > 0 ? [plural(counts.infos, 'info')] : []),
+  ];
+  const parts = [
+    ...(kinds.length > 0 ? [`Lint of the pending migrations: ${kinds.join(', ')} (${ruleCounts(counts)})${counts.infos > 0 ? '; infos are only counted here, modkit lint shows them' : ''}.`] : []),
+    ...(otherWarnings > 0 ? [`${plural(otherWarnings, 'other warning')}.`] : []),
+  ];
+  return parts.length > 0 ? parts.join(' ') : undefined;
 }
 
 /** Every finding, flat, for `--json` documents. */
@@ -56,9 +111,10 @@ export function lintFindingsJson(report: LintReport): Record<string, unknown>[] 
 
 /** The lint part of a `--json` document. */
 export function lintJson(report: LintReport): Record<string, unknown> {
+  const { errors, warnings, infos, ignored, byRule } = report;
   return {
     findings: lintFindingsJson(report),
     notLinted: report.notLinted,
-    summary: { linted: report.migrations.length, errors: report.errors, warnings: report.warnings, ignored: report.ignored },
+    summary: { linted: report.migrations.length, errors, warnings, infos, ignored, byRule },
   };
 }

@@ -26,7 +26,8 @@ export function progressReporter(output: Output): EventSink {
       case 'lint':
         output.clearProgress();
         // When the run is refused, its error paragraph lists the errors: only warnings here.
-        for (const f of event.findings) if (!event.refused || f.severity === 'warn') output.warn(describeLintFinding(f));
+        // Infos (what modkit could not look into) are counted at the end; `modkit lint` shows them.
+        for (const f of event.findings) if (f.severity === 'warn' || (f.severity === 'error' && !event.refused)) output.warn(describeLintFinding(f));
         break;
       case 'history-upgraded':
         output.clearProgress();

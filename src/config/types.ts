@@ -1,4 +1,4 @@
-import type { RuleName, Severities, Severity } from '../lint/rule-table.js';
+import type { OnMigrate, RuleName, Severities, Severity } from '../lint/rule-table.js';
 
 /** What a user writes in `modkit.config.*` (SPEC §2.1). Every field is optional. */
 export interface ModkitConfig {
@@ -63,13 +63,13 @@ export type FleetTargets = readonly FleetTargetSpec[] | (() => readonly FleetTar
 
 /** The `lint` block of the config. */
 export interface LintConfig {
-  /** Severity per rule name (`error`, `warn`, `off`); the rest keep their defaults. */
+  /** Severity per rule name (`error`, `warn`, `info`, `off`); the rest keep their defaults. */
   readonly rules?: Readonly<Partial<Record<RuleName, Severity>>>;
   /**
    * What `migrate` does with the lint of its pending files: `error` (default) prints warnings and
    * refuses on errors (exit 4) before anything runs; `warn` prints every finding and runs; `off` skips it.
    */
-  readonly onMigrate?: Severity;
+  readonly onMigrate?: OnMigrate;
 }
 
 /**
@@ -174,7 +174,7 @@ export interface ConfigOverrides {
 
 export interface LintSettings {
   readonly severities: Severities;
-  readonly onMigrate: Severity;
+  readonly onMigrate: OnMigrate;
 }
 
 /** How long a migration may wait for database locks and run, and how often it is tried. */

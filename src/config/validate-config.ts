@@ -1,5 +1,5 @@
 import { didYouMean } from '../util/did-you-mean.js';
-import { RULE_NAMES, SEVERITIES } from '../lint/rule-table.js';
+import { ON_MIGRATE, RULE_NAMES, SEVERITIES } from '../lint/rule-table.js';
 import type { ModkitConfig } from './types.js';
 
 const KNOWN_KEYS = [
@@ -96,7 +96,7 @@ function checkSettings(value: Record<string, unknown>, known: readonly string[],
 
 const LINT_KEYS = ['rules', 'onMigrate'] as const;
 
-/** `lint: { rules: { <rule>: 'error' | 'warn' | 'off' }, onMigrate }`: rule names are the stable ones. */
+/** `lint: { rules: { <rule>: 'error' | 'warn' | 'info' | 'off' }, onMigrate }`: rule names are the stable ones. */
 function checkLint(block: unknown, errors: string[]): void {
   if (block === undefined) return;
   if (!isObject(block)) {
@@ -106,10 +106,10 @@ function checkLint(block: unknown, errors: string[]): void {
   for (const key of Object.keys(block)) {
     if (!(LINT_KEYS as readonly string[]).includes(key)) errors.push(`unknown key "lint.${key}"${didYouMean(key, LINT_KEYS)}`);
   }
-  const severity = (where: string, value: unknown) => {
-    if (!(SEVERITIES as readonly unknown[]).includes(value)) errors.push(`"${where}" must be ${SEVERITIES.map((s) => `'${s}'`).join(', ')}, got ${describe(value)}`);
+  const severity = (where: string, value: unknown, allowed: readonly string[] = SEVERITIES) => {
+    if (!(allowed as readonly unknown[]).includes(value)) errors.push(`"${where}" must be ${allowed.map((s) => `'${s}'`).join(', ')}, got ${describe(value)}`);
   };
-  if (block.onMigrate !== undefined) severity('lint.onMigrate', block.onMigrate);
+  if (block.onMigrate !== undefined) severity('lint.onMigrate', block.onMigrate, ON_MIGRATE);
   if (block.rules === undefined) return;
   if (!isObject(block.rules)) {
     errors.push(`"lint.rules" must be an object keyed by rule name, got ${describe(block.rules)}`);

@@ -1,4 +1,5 @@
 import type { DatabaseTarget } from '../config/types.js';
+import type { LintCatalogReader } from './lint-catalog.js';
 import type { MigrationBody } from '../modules/load-body.js';
 import type { Migration } from '../modules/types.js';
 import type { ModuleHistory } from '../plan/types.js';
@@ -52,6 +53,8 @@ export interface Session {
   cancel(): Promise<void>;
   /** Flushes, releases the lock if held, and closes every connection. */
   close(): Promise<void>;
+  /** The live catalog for the lint of pending migrations, on engines the lint knows (PostgreSQL). */
+  readonly lintCatalog?: LintCatalogReader;
 }
 
 export interface SessionCapabilities {

@@ -26,7 +26,7 @@ export interface DbPhaseOptions extends ApplyOptions {
   readonly concurrency?: number;
   /** The lint of pending migrations before anything runs; undefined: none (`--no-lint`). */
   readonly lint?: LintSettings;
-  /** Findings of files already linted in this process (a fleet lints each pending file once). */
+  /** Files already parsed for the lint in this process (a fleet parses each pending file once). */
   readonly lintCache?: LintCache;
   /** How sessions are opened (a fleet lends pooled connections); default: new connections. */
   readonly open?: LockedSessionOptions['open'];
@@ -57,7 +57,13 @@ export async function runDbPhase(placement: DatabasePlacement, modules: readonly
   return withLockedSession(placement, names, options, async ({ sessions, histories, lockWaitedMs }) => {
     const plan = planMigrations(modules, histories, options.allow, options.to);
     if (plan.blocking.length > 0) throw validationError(plan.blocking);
-    if (options.lint) await lintPending(placement, plan, options.lint, options.onEvent, options.lintCache);
+    if (options.lint) {
+      await lintPending(placement, plan, options.lint, {
+        sessions,
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+        ...(options.lintCache ? { cache: options.lintCache } : {}),
+      });
+    }
     // Tables of another runtime or an older modkit are brought up to date now, even with nothing pending.
     await upgradeHistories(sessions, histories.values(), options.onEvent);
     await preflight(plan, options.txMode ?? 'per-migration');

@@ -1,26 +1,41 @@
+import { databaseKey } from '../config/database-key.js';
 import { databaseOf, type DatabasePlacement } from '../config/module-databases.js';
 import type { LintSettings } from '../config/types.js';
 import { ModkitError } from '../errors.js';
 import { lintMigrations, type LintCache, type LintReport } from '../lint/lint-migrations.js';
 import type { MigrationPlan } from '../plan/types.js';
+import type { DatabaseSessions } from './locked-session.js';
 import type { EventSink, LintEventFinding } from './types.js';
+
+export interface LintPendingOptions {
+  readonly onEvent?: EventSink;
+  /** Files already parsed in this process (a fleet parses each pending file once). */
+  readonly cache?: LintCache;
+  /** The run's sessions: each database's live catalog tells a live table from one nothing uses yet. */
+  readonly sessions?: DatabaseSessions;
+}
 
 /**
  * The lint `migrate` runs before anything else (README, "Safe deploys"): the pending SQL of
- * PostgreSQL modules only, so a run with nothing pending never loads the parser. Findings go to
- * the reporters as one `lint` event; with `lint.onMigrate: 'error'` (the default) any error refuses
- * the run, exit 4, before a migration runs.
+ * PostgreSQL modules only, so a run with nothing pending never loads the parser. The pending files
+ * are one run: a table an earlier one creates, or one the live catalog does not have, is new and
+ * draws no lock or rewrite warning. Findings go to the reporters as one `lint` event; with
+ * `lint.onMigrate: 'error'` (the default) any error refuses the run, exit 4, before a migration runs.
  */
-export async function lintPending(placement: DatabasePlacement, plan: MigrationPlan, settings: LintSettings, onEvent?: EventSink, cache?: LintCache): Promise<void> {
+export async function lintPending(placement: DatabasePlacement, plan: MigrationPlan, settings: LintSettings, options: LintPendingOptions = {}): Promise<void> {
   if (settings.onMigrate === 'off') return;
   const inputs = plan.modules
     .filter((m) => m.pending.length > 0)
-    .map((m) => ({ module: m.module.name, moduleFile: m.module.file, engine: databaseOf(placement, m.module.name).engine, migrations: m.pending }));
+    .map((m) => {
+      const target = databaseOf(placement, m.module.name);
+      const live = options.sessions?.of(m.module.name).lintCatalog;
+      return { module: m.module.name, moduleFile: m.module.file, engine: target.engine, migrations: m.pending, database: databaseKey(target), ...(live ? { live } : {}) };
+    });
   if (inputs.length === 0) return;
-  const report = await lintMigrations(inputs, settings.severities, cache);
+  const report = await lintMigrations(inputs, settings.severities, { scope: 'run', ...(options.cache ? { cache: options.cache } : {}) });
   const findings = flatFindings(report);
   const refuse = settings.onMigrate === 'error' && report.errors > 0;
-  if (findings.length > 0) onEvent?.({ type: 'lint', findings, refused: refuse });
+  if (findings.length > 0) options.onEvent?.({ type: 'lint', findings, refused: refuse });
   if (refuse) throw lintRefusal(findings.filter((f) => f.severity === 'error'));
 }
 

@@ -59,7 +59,8 @@ export interface LintEventFinding {
   readonly file?: string;
   readonly line: number;
   readonly rule: string;
-  readonly severity: 'error' | 'warn';
+  /** `info` findings are counted, not printed, by migrate (`modkit lint` shows them). */
+  readonly severity: 'error' | 'warn' | 'info';
   readonly message: string;
 }
 

@@ -1,17 +1,23 @@
 /**
  * Lints migrations module by module: the up SQL of every migration of a PostgreSQL module
  * (files and inline SQL); script migrations are skipped and counted, and modules on other engines
- * are counted as not linted ("PostgreSQL rules only"). The parser is loaded only when at least one
- * SQL migration is to be linted.
+ * are counted as not linted ("PostgreSQL rules only"). Modules of one database share one schema
+ * model, fed by their migrations in order and, for `migrate`, seeded from the live catalog first.
+ * The parser is loaded only when at least one SQL migration is to be parsed.
  */
 import { ENGINE_NAMES } from '../config/database-url.js';
 import type { Engine } from '../config/types.js';
+import type { LintCatalogReader, LintCatalogRequest } from '../db/lint-catalog.js';
 import { hasPostgresLint } from '../db/load-engine.js';
 import { loadBody } from '../modules/load-body.js';
 import type { Migration } from '../modules/types.js';
-import { lintSql, type LintFinding } from './lint-sql.js';
+import { judgeFile, type LintFinding } from './lint-sql.js';
 import { loadPostgresParser } from './postgres-parser.js';
+import { prepareFile, type PreparedFile } from './prepare-file.js';
+import { countFindings, type LintCounts } from './lint-counts.js';
 import type { Severities } from './rule-table.js';
+import { SchemaModel, type LintScope } from './schema/schema-model.js';
+import { seedFromCatalog } from './schema/seed-catalog.js';
 
 /** One linted migration and what was found in it (possibly nothing). */
 export interface LintedMigration {
@@ -33,13 +39,9 @@ export interface NotLinted {
   readonly ids: readonly string[];
 }
 
-export interface LintReport {
+export interface LintReport extends LintCounts {
   readonly migrations: readonly LintedMigration[];
   readonly notLinted: readonly NotLinted[];
-  /** Counts of findings not silenced by an ignore comment, and of the silenced ones. */
-  readonly errors: number;
-  readonly warnings: number;
-  readonly ignored: number;
 }
 
 /** A module's migrations to lint, and the engine of the database they are written for. */
@@ -48,59 +50,85 @@ export interface LintInput {
   readonly moduleFile?: string;
   readonly engine: Engine;
   readonly migrations: readonly Migration[];
+  /** The database they run in (its canonical key): modules of one database share a schema model. */
+  readonly database?: string;
+  /** That database, live (migrate): tables it does not have are new, columns have their real types. */
+  readonly live?: LintCatalogReader;
 }
 
-/**
- * Findings already made, by migration: a fleet lints the same pending files for every target it
- * migrates, and parses each once (the severities of one run do not change).
- */
-export type LintCache = Map<Migration, readonly LintFinding[]>;
+/** Parsed files by migration: a fleet parses each pending file once for all its targets. */
+export type LintCache = Map<Migration, PreparedFile>;
 
-export async function lintMigrations(inputs: readonly LintInput[], severities: Severities, cache?: LintCache): Promise<LintReport> {
-  const migrations: LintedMigration[] = [];
+export interface LintRunOptions {
+  /** `files` (lint, validate): each file is the next deploy; `run` (migrate): one run applies them all. */
+  readonly scope?: LintScope;
+  readonly cache?: LintCache;
+  /** Only these migrations' findings are reported (`lint --since`); the others still feed the schema model. */
+  readonly reported?: (migration: Migration) => boolean;
+}
+
+export async function lintMigrations(inputs: readonly LintInput[], severities: Severities, options: LintRunOptions = {}): Promise<LintReport> {
   const notLinted: NotLinted[] = [];
-  const toParse = inputs.filter((i) => hasPostgresLint(i.engine) && i.migrations.some((m) => m.format === 'sql' && !cache?.has(m)));
-  const parser = toParse.length > 0 ? await loadPostgresParser() : undefined;
-  for (const input of inputs) {
-    const engine = ENGINE_NAMES[input.engine];
-    if (!hasPostgresLint(input.engine)) {
-      if (input.migrations.length > 0) notLinted.push({ module: input.module, reason: 'engine', engine, ids: input.migrations.map((m) => m.id) });
-      continue;
-    }
+  const prepared = new Map<Migration, PreparedFile>();
+  const linted = inputs.filter((input) => {
+    if (hasPostgresLint(input.engine)) return true;
+    if (input.migrations.length > 0) notLinted.push({ module: input.module, reason: 'engine', engine: ENGINE_NAMES[input.engine], ids: input.migrations.map((m) => m.id) });
+    return false;
+  });
+  const toParse = linted.some((i) => i.migrations.some((m) => m.format === 'sql' && !options.cache?.has(m)));
+  const parser = toParse ? await loadPostgresParser() : undefined;
+  for (const input of linted) {
     const scripts: string[] = [];
     for (const migration of input.migrations) {
-      const cached = cache?.get(migration);
-      if (cached) {
-        migrations.push(linted(input, migration, cached));
-        continue;
+      let file = options.cache?.get(migration);
+      if (!file) {
+        const body = migration.format === 'sql' || migration.inline ? await loadBody(migration, 'up') : undefined;
+        if (body?.format !== 'sql') {
+          scripts.push(migration.id);
+          continue;
+        }
+        file = prepareFile(body.sql, body.transactional, parser!);
+        options.cache?.set(migration, file);
       }
-      const body = migration.format === 'sql' || migration.inline ? await loadBody(migration, 'up') : undefined;
-      if (body?.format !== 'sql') {
-        scripts.push(migration.id);
-        continue;
-      }
-      const findings = lintSql(body.sql, parser!, { transactional: body.transactional, severities });
-      cache?.set(migration, findings);
-      migrations.push(linted(input, migration, findings));
+      prepared.set(migration, file);
     }
-    if (scripts.length > 0) notLinted.push({ module: input.module, reason: 'script', engine, ids: scripts });
+    if (scripts.length > 0) notLinted.push({ module: input.module, reason: 'script', engine: ENGINE_NAMES[input.engine], ids: scripts });
   }
-  const all = migrations.flatMap((m) => m.findings);
-  const counted = all.filter((f) => !f.ignored);
-  return {
-    migrations,
-    notLinted,
-    errors: counted.filter((f) => f.severity === 'error').length,
-    warnings: counted.filter((f) => f.severity === 'warn').length,
-    ignored: all.length - counted.length,
-  };
+  const models = await schemaModels(linted, prepared, options.scope ?? 'files');
+  const migrations: LintedMigration[] = [];
+  for (const input of linted) {
+    const model = models.get(input.database ?? '')!;
+    for (const migration of input.migrations) {
+      const file = prepared.get(migration);
+      if (!file) continue;
+      const findings = judgeFile(file, model, severities);
+      if (options.reported && !options.reported(migration)) continue;
+      const where = migration.file ? { file: migration.file } : input.moduleFile ? { moduleFile: input.moduleFile } : {};
+      migrations.push({ module: input.module, id: migration.id, ...where, findings });
+    }
+  }
+  return { migrations, notLinted, ...countFindings(migrations.flatMap((m) => m.findings)) };
 }
 
-function linted(input: LintInput, migration: Migration, findings: readonly LintFinding[]): LintedMigration {
-  return {
-    module: input.module,
-    id: migration.id,
-    ...(migration.file ? { file: migration.file } : input.moduleFile ? { moduleFile: input.moduleFile } : {}),
-    findings,
-  };
+/** One schema model per database, seeded from its live catalog when the inputs carry one. */
+async function schemaModels(inputs: readonly LintInput[], prepared: ReadonlyMap<Migration, PreparedFile>, scope: LintScope): Promise<Map<string, SchemaModel>> {
+  const models = new Map<string, SchemaModel>();
+  for (const database of new Set(inputs.map((i) => i.database ?? ''))) {
+    const group = inputs.filter((i) => (i.database ?? '') === database);
+    const live = group.find((i) => i.live)?.live;
+    if (!live) {
+      models.set(database, new SchemaModel(scope));
+      continue;
+    }
+    const request: { relations: Set<string>; functions: Set<string> } = { relations: new Set(), functions: new Set() };
+    for (const file of group.flatMap((i) => i.migrations.flatMap((m) => prepared.get(m) ?? []))) {
+      for (const name of file.relations) request.relations.add(name);
+      for (const name of file.functions) request.functions.add(name);
+    }
+    const catalog = await live.readLintCatalog({ relations: [...request.relations], functions: [...request.functions] } satisfies LintCatalogRequest);
+    const model = new SchemaModel(scope, catalog);
+    seedFromCatalog(model, catalog);
+    models.set(database, model);
+  }
+  return models;
 }

@@ -43,3 +43,30 @@ export function* descendants(node: unknown): Generator<Readonly<Record<string, u
     for (const value of Object.values(node)) yield* descendants(value);
   }
 }
+
+/** The column names a constraint expression or key list mentions (`ColumnRef`s, last field). */
+export function columnRefs(expr: unknown): string[] {
+  const found: string[] = [];
+  for (const node of descendants(expr)) {
+    const ref = (node as { ColumnRef?: { fields?: Node[] } }).ColumnRef;
+    const name = ref ? names(ref.fields).at(-1) : undefined;
+    if (name !== undefined && !found.includes(name)) found.push(name);
+  }
+  return found;
+}
+
+/** `col IS NOT NULL` → `col`. */
+export function notNullColumn(expr: Node | undefined): string | undefined {
+  const test = nodeOf(expr, 'NullTest');
+  if (test?.nulltesttype !== 'IS_NOT_NULL') return undefined;
+  return names(nodeOf(test.arg, 'ColumnRef')?.fields).at(-1);
+}
+
+/** The `sval` of a `DefElem` option named `name` in a list (`volatility`, `language`). */
+export function optionValue(options: readonly Node[] | undefined, name: string): string | undefined {
+  for (const option of options ?? []) {
+    const def = nodeOf(option, 'DefElem');
+    if (def?.defname === name) return nodeOf(def.arg, 'String')?.sval;
+  }
+  return undefined;
+}

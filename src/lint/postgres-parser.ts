@@ -27,6 +27,17 @@ export type ParseOutcome =
 
 export interface PostgresParser {
   parse(sql: string): ParseOutcome;
+  /**
+   * The PL/pgSQL functions of one `DO` or `CREATE FUNCTION … LANGUAGE plpgsql` statement, as
+   * PostgreSQL's PL/pgSQL compiler parses them (libpg-query's JSON: `{ plpgsql_funcs: [...] }`).
+   * Throws with PL/pgSQL's message when the body does not parse.
+   */
+  parsePlPgSQL(sql: string): PlPgSqlTree;
+}
+
+/** libpg-query's PL/pgSQL tree: plain JSON, walked generically (src/lint/plpgsql.ts). */
+export interface PlPgSqlTree {
+  readonly plpgsql_funcs?: readonly unknown[];
 }
 
 type LibPgQuery = typeof import('libpg-query');
@@ -38,7 +49,7 @@ export function loadPostgresParser(): Promise<PostgresParser> {
   loading ??= (async () => {
     const lib = await dynamicImport<LibPgQuery>('libpg-query');
     await lib.loadModule();
-    return { parse: (sql) => parseWith(lib, sql) };
+    return { parse: (sql) => parseWith(lib, sql), parsePlPgSQL: (sql) => lib.parsePlPgSQLSync(sql) as PlPgSqlTree };
   })();
   return loading;
 }

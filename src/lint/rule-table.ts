@@ -3,20 +3,32 @@
  * severities. The one list the config validation, the ignore comments and the reporters read.
  */
 
-/** How much a finding matters: `error` fails `lint`/`validate` and refuses `migrate`; `off` drops the rule. */
-export type Severity = 'error' | 'warn' | 'off';
+/**
+ * How much a finding matters: `error` fails `lint`/`validate` and refuses `migrate`; `warn` is
+ * printed; `info` is shown by `lint` and only counted by `migrate`; `off` drops the rule.
+ */
+export type Severity = 'error' | 'warn' | 'info' | 'off';
 
-export const SEVERITIES: readonly Severity[] = ['error', 'warn', 'off'];
+export const SEVERITIES: readonly Severity[] = ['error', 'warn', 'info', 'off'];
+
+/** What `migrate` does with the lint of its pending files (`lint.onMigrate`). */
+export type OnMigrate = 'error' | 'warn' | 'off';
+
+export const ON_MIGRATE: readonly OnMigrate[] = ['error', 'warn', 'off'];
 
 /** Each rule's name (stable: config keys and ignore comments use it) and its default severity. */
 export const RULES = {
   syntax: 'error',
   'needs-no-transaction': 'error',
   'index-not-concurrent': 'warn',
+  'constraint-builds-index': 'warn',
   'add-column-not-null': 'warn',
   'table-rewrite': 'warn',
   'constraint-validates-table': 'warn',
+  'blocking-lock': 'warn',
   destructive: 'warn',
+  /** What modkit could not look into: EXECUTE of a computed string, a statement too large to parse. */
+  'not-analysed': 'info',
   /** A `-- modkit:lint-ignore` comment that silences nothing: no reason given, or an unknown rule. */
   'lint-ignore': 'warn',
 } as const satisfies Readonly<Record<string, Severity>>;

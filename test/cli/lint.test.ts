@@ -47,7 +47,7 @@ describe('modkit lint', () => {
       expect.stringMatching(/^ {2}0003_drop {2}modules\/billing\/migrations\/0003_drop\.sql:3 {2}warn {2}index-not-concurrent {2}CREATE INDEX on "invoices" blocks writes/),
       'PostgreSQL rules only: 2 migrations of module audit (SQLite) not linted.',
       'Not linted: 1 script migration of module billing (0004_backfill): TS/JS migrations are only known when they run.',
-      '1 error, 1 warning, 1 ignored in 3 migrations of 1 module.',
+      '1 error, 1 warning, 1 ignored in 3 migrations of 1 module (index-not-concurrent 1, needs-no-transaction 1).',
     ]);
   });
 
@@ -56,7 +56,12 @@ describe('modkit lint', () => {
     const run = await runCli(['lint', '--json', '-c', project.configPath]);
     expect(run.code, run.stderr).toBe(4);
     const doc = JSON.parse(run.stdout);
-    expect(doc).toMatchObject({ modkit: 1, command: 'lint', exitCode: 4, summary: { linted: 3, errors: 1, warnings: 1, ignored: 1 } });
+    expect(doc).toMatchObject({
+      modkit: 1,
+      command: 'lint',
+      exitCode: 4,
+      summary: { linted: 3, errors: 1, warnings: 1, infos: 0, ignored: 1, byRule: { 'index-not-concurrent': 1, 'needs-no-transaction': 1 } },
+    });
     expect(doc.findings).toEqual([
       expect.objectContaining({ module: 'billing', id: '0002_status_index', line: 2, rule: 'needs-no-transaction', severity: 'error', ignored: null }),
       expect.objectContaining({ id: '0003_drop', line: 2, rule: 'destructive', severity: 'warn', ignored: { reason: 'nothing reads legacy_invoices since v2', scope: 'file', line: 1 } }),
@@ -73,7 +78,7 @@ describe('modkit lint', () => {
     project = await mixedProject({ lint: { rules: { 'needs-no-transaction': 'warn' } } });
     const warnOnly = await runCli(['lint', '-c', project.configPath]);
     expect(warnOnly.code, warnOnly.stderr).toBe(0);
-    expect(warnOnly.stdout).toContain('0 errors, 2 warnings, 1 ignored in 3 migrations of 1 module.');
+    expect(warnOnly.stdout).toContain('0 errors, 2 warnings, 1 ignored in 3 migrations of 1 module (index-not-concurrent 1, needs-no-transaction 1).');
 
     await project.write('modkit.config.mjs', `export default ${JSON.stringify({ modules: ['modules/*/module.mjs'], database: { url: PG_URL }, lint: { rules: { 'needs-no-transaction': 'off', 'index-not-concurrent': 'error' } } })};\n`);
     const strict = await runCli(['lint', '-c', project.configPath]);
@@ -103,7 +108,7 @@ describe('modkit lint', () => {
       const run = await runCli(['lint', '-c', sqlite.configPath]);
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toContain('PostgreSQL rules only: 1 migration of module core (SQLite) not linted.');
-      expect(run.stdout).toContain('give --url postgres://…; lint connects to nothing');
+      expect(run.stdout).toContain('give --engine postgres (or --url postgres://…); lint connects to nothing');
     } finally {
       await sqlite.cleanup();
     }
@@ -117,13 +122,13 @@ describe('validate includes lint', () => {
     expect(run.code, run.stderr).toBe(4);
     expect(run.stdout).toMatch(/0002_status_index\.sql:2 {2}error {2}needs-no-transaction/);
     expect(run.stdout).toMatch(/0003_drop\.sql:3 {2}warn {2}index-not-concurrent/);
-    expect(run.stdout).toContain('Lint (PostgreSQL rules): 1 error, 1 warning, 1 ignored in 3 migrations of 1 module.');
+    expect(run.stdout).toContain('Lint (PostgreSQL rules): 1 error, 1 warning, 1 ignored in 3 migrations of 1 module (index-not-concurrent 1, needs-no-transaction 1).');
     expect(run.stdout).not.toContain('Valid.');
 
     await project.write('modules/billing/migrations/0002_status_index.sql', '-- modkit:no-transaction\nCREATE INDEX CONCURRENTLY invoices_total ON invoices (total);\n');
     const fixed = await runCli(['validate', '--offline', '--json', '-c', project.configPath]);
     expect(fixed.code, fixed.stderr).toBe(0);
-    expect(JSON.parse(fixed.stdout).lint.summary).toEqual({ linted: 3, errors: 0, warnings: 1, ignored: 1 });
+    expect(JSON.parse(fixed.stdout).lint.summary).toEqual({ linted: 3, errors: 0, warnings: 1, infos: 0, ignored: 1, byRule: { 'index-not-concurrent': 1 } });
   });
 });
 
@@ -153,15 +158,16 @@ describe('migrate lints the pending migrations first (PostgreSQL)', () => {
     expect(await tableNames(target)).toContain('accounts');
   });
 
-  it('prints warnings and runs; lint.onMigrate off skips the lint; a no-op run lints nothing', async () => {
+  it('prints warnings about live tables and runs, ending with the counts; lint.onMigrate off skips the lint; a no-op run lints nothing', async () => {
     target = await createTarget('postgres');
-    project = await createFixtureProject(
-      [{ name: 'accounts', migrations: { '0001_accounts.sql': files['0001_accounts.sql'], '0002_plan.sql': 'ALTER TABLE accounts ADD COLUMN plan text NOT NULL;\n' } }],
-      { database: { url: target.url } },
-    );
+    project = await createFixtureProject([{ name: 'accounts', migrations: { '0001_accounts.sql': files['0001_accounts.sql'] } }], { database: { url: target.url } });
+    expect((await runCli(['migrate', '--only', '-c', project.configPath])).code).toBe(0);
+    // accounts is live now: the next deploy's NOT NULL column fails once it has rows.
+    await project.write('modules/accounts/migrations/0002_plan.sql', 'ALTER TABLE accounts ADD COLUMN plan text NOT NULL;\n');
     const run = await runCli(['migrate', '--only', '--json', '-c', project.configPath]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/warning: lint: accounts\/0002_plan \(.*0002_plan\.sql:1\) \[add-column-not-null\] ADD COLUMN plan NOT NULL without a default/);
+    expect(run.stderr).toContain('Lint of the pending migrations: 1 warning (add-column-not-null 1).');
     expect(JSON.parse(run.stdout).lint).toEqual([expect.objectContaining({ module: 'accounts', id: '0002_plan', line: 1, rule: 'add-column-not-null', severity: 'warn' })]);
     expect(await queryTarget(target, "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'accounts' AND column_name = 'plan'")).toEqual([{ n: 1 }]);
 

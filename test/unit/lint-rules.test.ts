@@ -101,8 +101,8 @@ describe('lint rules (library API, real files)', () => {
     expect(rules('0401_not_null_no_default')).toEqual(['add-column-not-null']);
     expect(findings('0401_not_null_no_default')[0]!.message).toMatch(/backfill/);
     expect(rules('0402_not_null_default')).toEqual([]);
-    // A PRIMARY KEY column is NOT NULL; an identity column gets values (but rewrites the table).
-    expect(rules('0403_primary_key_column')).toEqual(['add-column-not-null', 'table-rewrite']);
+    // A PRIMARY KEY column is NOT NULL (and its index is built under the lock); an identity column gets values (but rewrites the table).
+    expect(rules('0403_primary_key_column')).toEqual(['constraint-builds-index', 'add-column-not-null', 'table-rewrite']);
   });
 
   it('table-rewrite: type changes, volatile defaults, SET LOGGED/UNLOGGED, CLUSTER, VACUUM FULL; not widening or now()', () => {

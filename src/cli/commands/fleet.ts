@@ -13,7 +13,8 @@ import { fleetOptions, type FleetFlags } from '../fleet-options.js';
 import { fleetReporter } from '../fleet-reporter.js';
 import { type Output, plural } from '../output.js';
 import { describeLintFinding } from '../progress.js';
-import type { EventSink } from '../../execute/types.js';
+import type { EventSink, LintEventFinding } from '../../execute/types.js';
+import { warningTotals } from '../lint-lines.js';
 import type { MigrateFlags } from './migrate.js';
 
 /** `modkit migrate --only` over a fleet. */
@@ -34,6 +35,7 @@ export async function migrateFleetCommand(
     (d) => (d.applied > 0 ? `${plural(d.applied, 'migration')} applied before it` : undefined),
   );
   reporter.start(targets.length);
+  const lint = lintWarningsOnce(output);
   const { summary } = await migrateFleet(project, targets, {
     ...fleetOptions(flags, signal),
     ...(flags.module ? { modules: flags.module } : {}),
@@ -42,13 +44,15 @@ export async function migrateFleetCommand(
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
     ...(flags.lint === false ? { lint: false } : {}),
     ...(to ? { to } : {}),
-    onEvent: lintWarningsOnce(output),
+    onEvent: lint.onEvent,
     onTarget: (outcome) => {
       applied += outcome.detail?.applied ?? 0;
       reporter.onTarget(outcome);
     },
   });
   reporter.finish(summary, { text: `${plural(applied, 'migration')} applied`, json: { applied } });
+  const totals = warningTotals(lint.findings());
+  if (totals) output.line(totals);
   return summary.exitCode;
 }
 
@@ -144,18 +148,21 @@ export async function rollbackFleetCommand(
 
 /**
  * Every target lints the same pending files: each warning is printed once for the fleet (a lint
- * error refuses each target it concerns, and is in that target's error).
+ * error refuses each target it concerns, and is in that target's error); `findings` are the
+ * distinct findings of all targets, for the counts the run ends with.
  */
-function lintWarningsOnce(output: Output): EventSink {
-  const seen = new Set<string>();
-  return (event) => {
+function lintWarningsOnce(output: Output): { onEvent: EventSink; findings(): LintEventFinding[] } {
+  const seen = new Map<string, LintEventFinding>();
+  const onEvent: EventSink = (event) => {
     if (event.type !== 'lint') return;
     for (const f of event.findings) {
-      const key = `${f.module}\0${f.id}\0${f.line}\0${f.rule}`;
-      if (f.severity !== 'warn' || seen.has(key)) continue;
-      seen.add(key);
+      const key = `${f.module}\0${f.id}\0${f.line}\0${f.rule}\0${f.message}`;
+      if (seen.has(key)) continue;
+      seen.set(key, f);
+      if (f.severity !== 'warn') continue;
       output.clearProgress();
       output.warn(describeLintFinding(f));
     }
   };
+  return { onEvent, findings: () => [...seen.values()] };
 }

@@ -11,6 +11,7 @@ import { migrationLines } from '../migration-lines.js';
 import { progressReporter } from '../progress.js';
 import { loadFleet, type FleetFlags } from '../fleet-options.js';
 import { heldBackJson, heldBackLines, parseStopAt, TO_NEEDS_ONLY } from '../to-option.js';
+import { warningTotals } from '../lint-lines.js';
 
 export interface MigrateFlags extends CommonFlags, FleetFlags {
   readonly only?: boolean;
@@ -52,6 +53,7 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
   const lines = migrationLines(output, selected, databaseSuffix(groups));
   const retries: Extract<ExecuteEvent, { type: 'lock-retry' }>[] = [];
   const lint: LintEventFinding[] = [];
+  let otherWarnings = 0;
   // The one pipeline of SPEC §5, in the mode that stops after the db phase.
   const { migration: report } = await runPipeline(project, {
     ...options,
@@ -65,6 +67,7 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
     onEvent: (event) => {
       if (event.type === 'lock-retry') retries.push(event);
       if (event.type === 'lint') lint.push(...event.findings);
+      if (event.type === 'warning') otherWarnings++;
       progress(event);
       lines.onEvent(event);
     },
@@ -82,6 +85,9 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
     output.line(`Applied ${plural(applied.length, 'migration')} in ${plural(modules, 'module')}${acrossDatabases(touched)} (${formatMs(result.durationMs)})`);
   }
   if (to && result.plan) for (const line of heldBackLines(result.plan, to)) output.line(line);
+  // Hundreds of warning lines scroll away on a first deploy: the run ends with their counts.
+  const totals = warningTotals(lint, otherWarnings);
+  if (totals) output.line(totals);
   const urls = moduleDatabaseUrls(report.databases);
   output.document('migrate', exitCode, {
     mode: 'migrate-only',

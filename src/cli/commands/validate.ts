@@ -19,6 +19,7 @@ export async function validateCommand(flags: ValidateFlags, output: Output, sign
     const migrations = files.project.modules.reduce((n, m) => n + m.migrations.length, 0);
     output.line(`Checked ${plural(files.project.modules.length, 'module')} and ${plural(migrations, 'migration')}: graph, names, ids and files; now each target's history.`);
     for (const w of files.markerWarnings) output.warn(w);
+    if (files.markerWarnings.length > 0) output.line(markerTotal(files.markerWarnings.length));
     return (await import('./fleet.js')).inspectFleetCommand('validate', flags, output, signal, files.project, targets, files.fileProblems);
   }
   const report = await validate({ ...projectOptions(flags), config, allow: allowOptions(flags), offline: flags.offline === true });
@@ -27,6 +28,7 @@ export async function validateCommand(flags: ValidateFlags, output: Output, sign
   output.line(`Checked ${plural(modules, 'module')} and ${plural(migrations, 'migration')}: graph, names, ids and files.`);
   for (const p of report.fileProblems) output.line(`problem [file] ${p}`);
   for (const w of report.markerWarnings) output.warn(w);
+  if (report.markerWarnings.length > 0) output.line(markerTotal(report.markerWarnings.length));
   const lint = report.lint;
   // Only when something was linted: a SQLite project's validate stays as it was (`modkit lint` says what it skips).
   for (const line of lintFindingLines(lint, { withIgnored: false })) output.line(line);
@@ -79,4 +81,9 @@ function verdictOf(report: ValidateReport): { readonly line: string; readonly ex
   if (reasons.length === 0) return { line: 'Valid.', exitCode: EXIT_CODES.ok };
   const line = `Not valid: ${reasons.map(([reason]) => reason).join('; ')}.`;
   return { line, exitCode: mostSevereExitCode(reasons.map(([, code]) => code)) };
+}
+
+/** The count after the marker warnings (comments that look like another tool's instructions). */
+function markerTotal(count: number): string {
+  return `${plural(count, 'marker warning')}: comments modkit does not act on.`;
 }

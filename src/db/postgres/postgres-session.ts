@@ -12,6 +12,8 @@ import { APPLICATION_NAMES, CONNECT_TIMEOUT_MS, connectClient, PostgresConnectio
 import { DEFAULT_HISTORY_SCHEMA, postgresHistory } from './postgres-history.js';
 import { postgresLockKeys } from '../lock-key.js';
 import { joinBarrier, PostgresRunLock } from './postgres-lock.js';
+import type { LintCatalogReader } from '../lint-catalog.js';
+import { readPostgresLintCatalog } from './postgres-lint-catalog.js';
 
 /** Each migration's transaction commits asynchronously: `flush` makes them durable in one go. */
 const BEGIN = 'BEGIN; SET LOCAL synchronous_commit TO off';
@@ -96,6 +98,8 @@ export class PostgresSession extends SessionBase {
   protected get runner(): PostgresConnection {
     return this.connection;
   }
+
+  readonly lintCatalog: LintCatalogReader = { readLintCatalog: (request) => readPostgresLintCatalog(this.connection, request) };
 
   protected get driverConnection(): pg.Client {
     return this.connection.client;

@@ -11,9 +11,9 @@ const GIVES_VALUES = new Set(['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENER
 
 export const addColumnNotNull: Rule = {
   name: 'add-column-not-null',
-  check(stmt, file) {
+  check(stmt, { schema }) {
     const { table, cmds } = alterCommands(stmt);
-    if (file.createdByFile(table)) return [];
+    if (schema.isNew(table)) return [];
     return cmds.flatMap((cmd) => {
       const column = cmd.subtype === 'AT_AddColumn' ? nodeOf(cmd.def, 'ColumnDef') : undefined;
       if (!column) return [];

@@ -11,8 +11,8 @@ const FIX_RENAME = 'add the new name beside the old one (a new column kept in sy
 
 export const destructive: Rule = {
   name: 'destructive',
-  check(stmt, file) {
-    const hit = (table: RangeVar | undefined, message: string): RuleHit[] => (table && file.createdByFile(table) ? [] : [{ rule: this.name, message }]);
+  check(stmt, { schema }) {
+    const hit = (table: RangeVar | undefined, message: string): RuleHit[] => (schema.isNew(table) ? [] : [{ rule: this.name, message }]);
     const drop = nodeOf(stmt, 'DropStmt');
     if (drop?.removeType === 'OBJECT_TABLE' || drop?.removeType === 'OBJECT_SCHEMA') {
       const kind = drop.removeType === 'OBJECT_TABLE' ? 'TABLE' : 'SCHEMA';

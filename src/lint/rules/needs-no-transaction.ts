@@ -31,8 +31,9 @@ function outsideTransactionOnly(stmt: Node): string | undefined {
 
 export const needsNoTransaction: Rule = {
   name: 'needs-no-transaction',
-  check(stmt, file) {
-    if (!file.transactional) return [];
+  check(stmt, { transactional, nested }) {
+    // Inside a DO block or a function these cannot run at all; the server says so plainly.
+    if (!transactional || nested) return [];
     const what = outsideTransactionOnly(stmt);
     return what ? [{ rule: this.name, message: `${what} cannot run inside a transaction, and this file runs in one: ${FIX}` }] : [];
   },
