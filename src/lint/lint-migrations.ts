@@ -13,6 +13,7 @@ import { loadBody } from '../modules/load-body.js';
 import type { Migration } from '../modules/types.js';
 import { judgeFile, type LintFinding } from './lint-sql.js';
 import { loadPostgresParser } from './postgres-parser.js';
+import { largeFileSource } from './large-file.js';
 import { prepareFile, type PreparedFile } from './prepare-file.js';
 import { countFindings, type LintCounts } from './lint-counts.js';
 import type { Severities } from './rule-table.js';
@@ -81,6 +82,8 @@ export async function lintMigrations(inputs: readonly LintInput[], severities: S
     const scripts: string[] = [];
     for (const migration of input.migrations) {
       let file = options.cache?.get(migration);
+      const large = file ? undefined : largeFileSource(migration);
+      if (large) file = prepareFile(large.source, large.transactional, parser!);
       if (!file) {
         const body = migration.format === 'sql' || migration.inline ? await loadBody(migration, 'up') : undefined;
         if (body?.format !== 'sql') {
@@ -88,8 +91,8 @@ export async function lintMigrations(inputs: readonly LintInput[], severities: S
           continue;
         }
         file = prepareFile(body.sql, body.transactional, parser!);
-        options.cache?.set(migration, file);
       }
+      options.cache?.set(migration, file);
       prepared.set(migration, file);
     }
     if (scripts.length > 0) notLinted.push({ module: input.module, reason: 'script', engine: ENGINE_NAMES[input.engine], ids: scripts });

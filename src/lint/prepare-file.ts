@@ -10,7 +10,8 @@
 import type { Node } from 'libpg-query';
 import { readIgnoreComments, type IgnoreComment, type IgnoreProblem } from './ignore-comments.js';
 import { descendants, names, nodeOf, optionValue } from './pg-ast.js';
-import { parseStatements, STATEMENT_LIMIT } from './parse-statements.js';
+import { parseStatements, STATEMENT_LIMIT, type SqlSource } from './parse-statements.js';
+import { CARRY_LIMIT } from './segments.js';
 import { readPlPgSqlBody } from './plpgsql.js';
 import type { PostgresParser } from './postgres-parser.js';
 
@@ -47,24 +48,49 @@ export interface PreparedFile {
 
 const ROW_STATEMENTS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'CopyStmt', 'MergeStmt', 'SelectStmt']);
 
-export function prepareFile(sql: string, transactional: boolean, parser: PostgresParser): PreparedFile {
-  const { ignores, problems } = readIgnoreComments(sql);
+export function prepareFile(source: string | SqlSource, transactional: boolean, parser: PostgresParser): PreparedFile {
+  const ignores: IgnoreComment[] = [];
+  const problems: IgnoreProblem[] = [];
+  const readIgnores = (text: string, line: number) => {
+    const found = readIgnoreComments(text);
+    ignores.push(...found.ignores.map((i) => ({ ...i, line: i.line + line - 1 })));
+    problems.push(...found.problems.map((p) => ({ ...p, line: p.line + line - 1 })));
+  };
   const builder = new UnitBuilder(parser);
   let previousLast = 0;
+  /** The row statements of a data load, counted instead of parsed (./parse-statements.ts). */
+  const rows: { count: number; chars: number; span?: StatementSpan } = { count: 0, chars: 0 };
   let firstStatementLine: number | undefined;
-  for (const item of parseStatements(sql, parser)) {
+  let size = 0;
+  const onText = (text: string, line: number) => {
+    size += text.length;
+    readIgnores(text, line);
+  };
+  for (const item of parseStatements(typeof source === 'string' ? { sql: source } : source, parser, onText)) {
     if (item.kind === 'syntax') {
       return { transactional, units: [], ignores, ignoreProblems: problems, syntax: item, firstStatementLine, relations: new Set(), functions: new Set() };
     }
     const span = { first: item.kind === 'statement' ? item.first : item.line, last: item.kind === 'statement' ? item.last : item.line, previousLast };
     firstStatementLine ??= span.first;
     previousLast = span.last;
-    if (item.kind === 'skipped') {
-      const mb = (item.chars / (1 << 20)).toFixed(1);
-      builder.note(span, `the statement at line ${item.line} is ${mb} MB, over the ${STATEMENT_LIMIT >> 20} MB modkit parses: not linted (a data load has nothing the rules look at)`);
+    if (item.kind === 'skipped' && item.why === 'size') {
+      builder.note(span, `the statement at line ${item.line} is ${megabytes(item.chars)}, over the ${STATEMENT_LIMIT >> 20} MB modkit parses: not linted`);
+    } else if (item.kind === 'skipped' && item.why === 'rest') {
+      builder.note(span, `the statement at line ${item.line} runs past ${CARRY_LIMIT >> 20} MB: the file from there on (${megabytes(item.chars)}) was not read, and is not linted`);
+    } else if (item.kind === 'skipped') {
+      rows.count++;
+      rows.chars += item.chars;
+      rows.span ??= span;
     } else if (builder.keeps(item.stmt)) {
       builder.statement(item.stmt, span, item.text);
     }
+  }
+  if (rows.span) {
+    builder.note(
+      rows.span,
+      `${rows.count === 1 ? '1 row statement' : `${rows.count} row statements`} (INSERT, COPY, UPDATE, DELETE: ${megabytes(rows.chars)}) of this ${megabytes(size)} file ` +
+        `${rows.count === 1 ? 'was' : 'were'} not parsed: a file over 1 MB is linted statement by statement without its data, which no rule looks at (PostgreSQL still checks its syntax when it runs)`,
+    );
   }
   return { transactional, units: builder.finish(), ignores, ignoreProblems: problems, firstStatementLine, relations: builder.relations, functions: builder.functions };
 }
@@ -149,6 +175,10 @@ class UnitBuilder {
       return body.called ? [] : body.units.map((u) => ({ ...u, runs: false, within: `${u.within} (not called in this file)` }));
     });
   }
+}
+
+function megabytes(chars: number): string {
+  return `${(chars / (1 << 20)).toFixed(1)} MB`;
 }
 
 function functionBody(options: readonly Node[] | undefined): string | undefined {

@@ -108,11 +108,16 @@ export function hasNoTransactionDirective(sql: string): boolean {
  */
 function markerLines(sql: string): { line: number; text: string }[] {
   const out: { line: number; text: string }[] = [];
-  const lines = sql.replace(/^\uFEFF/, '').split('\n');
+  const body = sql.replace(/^\uFEFF/, '');
+  // Without section markers nothing past the leading comments counts: the scan stops there
+  // (a 50 MB data load is not split into half a million lines).
+  const sections = MAY_HAVE_SECTIONS.test(body);
   let inBlock = false;
   let leading = true;
-  for (const [index, raw] of lines.entries()) {
-    const text = raw.trim();
+  for (let index = 0, start = 0; start <= body.length && (leading || sections); index++) {
+    const end = body.indexOf('\n', start);
+    const text = body.slice(start, end === -1 ? undefined : end).trim();
+    start = end === -1 ? body.length + 1 : end + 1;
     if (inBlock) {
       if (text.includes('*/')) inBlock = false;
       continue;
@@ -134,6 +139,8 @@ function markerLines(sql: string): { line: number; text: string }[] {
 
 /** goose's `-- +goose Up/Down` and dbmate's `-- migrate:up/down` lines. */
 const SECTION = /^--\s*(?:\+goose\s+(up|down)|migrate:(up|down))\b/i;
+/** A cheap test over the whole text: false means no line is a {@link SECTION} marker. */
+const MAY_HAVE_SECTIONS = /^\s*--\s*(?:\+goose\s+(?:up|down)|migrate:(?:up|down))\b/im;
 
 /** The up and down parts of a file written for goose or dbmate (one file, two sections). */
 export interface FileSections {
@@ -154,6 +161,7 @@ export interface FileSections {
  * // → '\n\n\nDROP TABLE t;\n'
  */
 export function splitSections(sql: string): FileSections | undefined {
+  if (!MAY_HAVE_SECTIONS.test(sql)) return undefined;
   const lines = sql.split('\n');
   let upAt = -1;
   let downAt = -1;
