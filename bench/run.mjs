@@ -13,6 +13,7 @@ import { describeEnvironment } from './lib/environment.mjs';
 import { rssSource } from './lib/measure.mjs';
 import { formatReport } from './lib/report.mjs';
 import { benchApply, benchHelp, benchLint, benchNoop, toolCommands } from './lib/scenarios.mjs';
+import { findSquawk } from './lib/squawk.mjs';
 import { summarize } from './lib/stats.mjs';
 import { generateWorkload } from './lib/workload.mjs';
 
@@ -20,6 +21,11 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 // `node bench/run.mjs fleet [...]`: the fleet scenario alone (long: bench/fleet.mjs).
 if (process.argv[2] === 'fleet') {
   await import('./fleet.mjs');
+  process.exit(0);
+}
+// `node bench/run.mjs lint [...]`: the lint rows alone, with squawk, the 50 MB file and the corpus (bench/lint.mjs).
+if (process.argv[2] === 'lint') {
+  await import('./lint.mjs');
   process.exit(0);
 }
 const options = parseBenchArgs(process.argv.slice(2));
@@ -54,11 +60,21 @@ async function runWorkload(modules, reps, { full }) {
     }
     const help = full ? summarizeAll(await benchHelp({ repo, reps, dir, log })) : undefined;
     // SQL migrations only: script migrations are not linted.
-    const lint = full && options.modkitFormat !== 'mjs' ? summarizeAll(await benchLint({ repo, workload, reps, dir, log })) : undefined;
+    const lint = full && options.modkitFormat !== 'mjs' ? summarizeAll(await benchLint({ repo, workload, reps, dir, log, squawk: squawkOrNone() })) : undefined;
     return { total: workload.total, results, help, lint };
   } finally {
     if (options.keep) log(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** squawk beside modkit's lint, when it is there or can be installed (the bench goes on without it). */
+function squawkOrNone() {
+  try {
+    return findSquawk(options.squawk, log);
+  } catch (error) {
+    log(`squawk not run: ${error.message.split('\n')[0]}`);
+    return undefined;
   }
 }
 

@@ -18,6 +18,7 @@ const HELP = `usage: npm run bench -- [options]
   --modkit-format F    sql (default) or mjs: modkit migrations as .mjs scripts calling db.raw, like knex's
   --scale              also run a workload 10x larger (M*10 modules) and report the growth ratio
   --scale-reps N       repetitions for the scale run (default 3)
+  --squawk PATH        squawk binary for the lint row (default: squawk-cli installed with npm in a scratch directory)
   --keep               keep the generated workload directory
   --json               print the results as one JSON document as well`;
 
@@ -35,6 +36,7 @@ export function parseBenchArgs(argv) {
       'modkit-format': { type: 'string', default: 'sql' },
       scale: { type: 'boolean', default: false },
       'scale-reps': { type: 'string', default: '3' },
+      squawk: { type: 'string' },
       keep: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -63,6 +65,7 @@ export function parseBenchArgs(argv) {
     modkitFormat: values['modkit-format'],
     scale: values.scale,
     scaleReps: int('scale-reps'),
+    squawk: values.squawk,
     keep: values.keep,
     json: values.json,
   };

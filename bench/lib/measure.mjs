@@ -19,7 +19,7 @@ const RSS_PRELOAD = fileURLToPath(new URL('./report-rss.mjs', import.meta.url));
 export const rssSource = hasGnuTime ? 'GNU time (%M)' : 'process.resourceUsage().maxRSS via --import preload';
 
 /** @returns {Promise<{ ms: number, rssKb: number | undefined }>} */
-export async function measure(argv, { env = {}, cwd } = {}) {
+export async function measure(argv, { env = {}, cwd, okCodes = [0] } = {}) {
   const scratch = mkdtempSync(join(tmpdir(), 'modkit-bench-rss-'));
   const rssFile = join(scratch, 'rss');
   const [command, ...args] = hasGnuTime
@@ -46,6 +46,6 @@ export async function measure(argv, { env = {}, cwd } = {}) {
     rssKb = undefined;
   }
   rmSync(scratch, { recursive: true, force: true });
-  if (code !== 0) throw new Error(`${argv.join(' ')} exited ${code}:\n${stderr}`);
+  if (!okCodes.includes(code)) throw new Error(`${argv.join(' ')} exited ${code}:\n${stderr}`);
   return { ms, rssKb };
 }

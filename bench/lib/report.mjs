@@ -51,12 +51,7 @@ export function formatReport({ env, options, total, results, help, lint, scale }
       `| - | --help | ${fmt(help.knex.medianMs)} | ${fmt(help.modkit.medianMs)} | ${(help.modkit.medianMs / help.knex.medianMs).toFixed(2)} | | | ${help.knex.peakRssMb?.toFixed(0)} MB / ${help.modkit.peakRssMb?.toFixed(0)} MB |`,
     );
   }
-  if (lint) {
-    const ms = lint.modkit.medianMs;
-    lines.push(
-      `| postgres | \`modkit lint\`, ${total} files (whole process; min ${fmt(lint.modkit.minMs)}) | | ${fmt(ms)} | | ≤ 1 s ${ms <= 1000 ? 'ok' : 'MISSED'} | | ${lint.modkit.peakRssMb?.toFixed(0) ?? '?'} MB |`,
-    );
-  }
+  if (lint) lines.push(...lintRows(lint, total));
   if (scale) {
     lines.push('');
     lines.push(`scale: ${scale.modules} modules x ${options.migrations} migrations (${scale.factor}x the migrations), median of ${options.scaleReps} runs; growth = time at scale / time at base (linear: ≤ ~${scale.factor})`);
@@ -80,4 +75,17 @@ export function formatReport({ env, options, total, results, help, lint, scale }
   );
   if (failures.length > 0) lines.push('', ...failures);
   return lines.join('\n').replace(/NaN(x)?/g, 'n/a');
+}
+
+/** The lint rows: modkit's lint of the workload's files, and squawk's on the same files when it ran. */
+export function lintRows(lint, total) {
+  const ms = lint.modkit.medianMs;
+  const rows = [
+    `| postgres | \`modkit lint\`, ${total} files (whole process; min ${fmt(lint.modkit.minMs)}) | | ${fmt(ms)} | | ≤ 1 s ${ms <= 1000 ? 'ok' : 'MISSED'} | | ${lint.modkit.peakRssMb?.toFixed(0) ?? '?'} MB |`,
+  ];
+  if (lint.squawk) {
+    const s = lint.squawk;
+    rows.push(`| postgres | squawk, the same ${total} files (whole process; min ${fmt(s.minMs)}) | | ${fmt(s.medianMs)} | | (modkit/squawk ${(ms / s.medianMs).toFixed(2)}) | | ${s.peakRssMb?.toFixed(0) ?? '?'} MB |`);
+  }
+  return rows;
 }

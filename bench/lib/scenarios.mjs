@@ -3,7 +3,7 @@
  * repetition to the next, so drift in machine load hits all tools alike. One untimed warm-up
  * repetition goes first (file cache, first-run costs).
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createDatabase } from './databases.mjs';
 import { measure } from './measure.mjs';
 
@@ -104,15 +104,21 @@ export async function benchHelp({ repo, reps, dir, log }) {
 /**
  * `modkit lint` of every migration of the workload (1,000 files at the default 50 x 20), as a whole
  * process: start-up, loading PostgreSQL's parser (WebAssembly), reading and parsing every file. The
- * URL only tells lint the migrations are PostgreSQL's; it connects to nothing.
+ * URL only tells lint the migrations are PostgreSQL's; it connects to nothing. With `squawk` (a
+ * binary), squawk on the same up files, alternating with modkit (it exits 1 when it found something).
  */
-export async function benchLint({ repo, workload, reps, dir, log }) {
-  const argv = [process.execPath, join(repo, 'bin/modkit.js'), 'lint', '-c', workload.modkitConfig, '--database-url', 'postgres://bench@127.0.0.1:1/lint_connects_to_nothing'];
-  const samples = { modkit: [] };
+export async function benchLint({ repo, workload, reps, dir, log, squawk }) {
+  const tools = [
+    { name: 'modkit', argv: [process.execPath, join(repo, 'bin/modkit.js'), 'lint', '-c', workload.modkitConfig, '--database-url', 'postgres://bench@127.0.0.1:1/lint_connects_to_nothing'] },
+    ...(squawk ? [{ name: 'squawk', argv: [squawk, 'modules/*/migrations/*.up.sql'], cwd: dirname(workload.modkitConfig), okCodes: [0, 1] }] : []),
+  ];
+  const samples = Object.fromEntries(tools.map((t) => [t.name, []]));
   for (let rep = -1; rep < reps; rep += 1) {
-    const sample = await measure(argv, { cwd: dir });
-    if (rep >= 0) samples.modkit.push(sample);
-    log(`  lint ${workload.total} files #${rep < 0 ? 'warm-up' : rep + 1}: ${sample.ms.toFixed(0)} ms`);
+    for (const tool of rotate(tools, rep + 1)) {
+      const sample = await measure(tool.argv, { cwd: tool.cwd ?? dir, okCodes: tool.okCodes });
+      if (rep >= 0) samples[tool.name].push(sample);
+      log(`  ${tool.name} lint ${workload.total} files #${rep < 0 ? 'warm-up' : rep + 1}: ${sample.ms.toFixed(0)} ms`);
+    }
   }
   return samples;
 }

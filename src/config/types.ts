@@ -24,7 +24,7 @@ export interface ModkitConfig {
   readonly statementTimeoutMs?: number;
   /** Per-module graceful stop budget, in ms. Default 35 000. */
   readonly shutdownDeadlineMs?: number;
-  /** `modkit lint` and the lint `migrate` runs first (README, "Safe deploys"). */
+  /** `modkit lint` and the lint `migrate` runs first (docs/lint.md). */
   readonly lint?: LintConfig;
   /**
    * Handed to each module as `ctx.config`, keyed by module name. One key is modkit's own:

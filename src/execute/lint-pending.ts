@@ -16,7 +16,7 @@ export interface LintPendingOptions {
 }
 
 /**
- * The lint `migrate` runs before anything else (README, "Safe deploys"): the pending SQL of
+ * The lint `migrate` runs before anything else (docs/lint.md): the pending SQL of
  * PostgreSQL modules only, so a run with nothing pending never loads the parser. The pending files
  * are one run: a table an earlier one creates, or one the live catalog does not have, is new and
  * draws no lock or rewrite warning. Findings go to the reporters as one `lint` event; with

@@ -52,7 +52,7 @@ export type ExecuteEvent =
   | { readonly type: 'lint'; readonly findings: readonly LintEventFinding[]; readonly refused: boolean }
   | { readonly type: 'warning'; readonly message: string };
 
-/** One lint finding of a pending migration (README, "Safe deploys"). */
+/** One lint finding of a pending migration (docs/lint.md). */
 export interface LintEventFinding {
   readonly module: string;
   readonly id: string;

@@ -14,7 +14,7 @@ import type { Migration } from '../modules/types.js';
 import { judgeFile, type LintFinding } from './lint-sql.js';
 import { loadPostgresParser } from './postgres-parser.js';
 import { largeFileSource } from './large-file.js';
-import { prepareFile, type PreparedFile } from './prepare-file.js';
+import { mentionedNames, prepareFile, type PreparedFile } from './prepare-file.js';
 import { countFindings, type LintCounts } from './lint-counts.js';
 import type { Severities } from './rule-table.js';
 import { SchemaModel, type LintScope } from './schema/schema-model.js';
@@ -123,12 +123,10 @@ async function schemaModels(inputs: readonly LintInput[], prepared: ReadonlyMap<
       models.set(database, new SchemaModel(scope));
       continue;
     }
-    const request: { relations: Set<string>; functions: Set<string> } = { relations: new Set(), functions: new Set() };
-    for (const file of group.flatMap((i) => i.migrations.flatMap((m) => prepared.get(m) ?? []))) {
-      for (const name of file.relations) request.relations.add(name);
-      for (const name of file.functions) request.functions.add(name);
-    }
-    const catalog = await live.readLintCatalog({ relations: [...request.relations], functions: [...request.functions] } satisfies LintCatalogRequest);
+    const relations = new Set<string>();
+    const functions = new Set<string>();
+    for (const file of group.flatMap((i) => i.migrations.flatMap((m) => prepared.get(m) ?? []))) mentionedNames(file, relations, functions);
+    const catalog = await live.readLintCatalog({ relations: [...relations], functions: [...functions] } satisfies LintCatalogRequest);
     const model = new SchemaModel(scope, catalog);
     seedFromCatalog(model, catalog);
     models.set(database, model);

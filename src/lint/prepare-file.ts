@@ -41,9 +41,6 @@ export interface PreparedFile {
   readonly syntax?: { readonly line: number; readonly message: string };
   /** Ignore comments above this line cover the whole file. */
   readonly firstStatementLine: number | undefined;
-  /** Relation and function names the statements mention (what migrate asks the live catalog about). */
-  readonly relations: ReadonlySet<string>;
-  readonly functions: ReadonlySet<string>;
 }
 
 const ROW_STATEMENTS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'CopyStmt', 'MergeStmt', 'SelectStmt']);
@@ -68,7 +65,7 @@ export function prepareFile(source: string | SqlSource, transactional: boolean, 
   };
   for (const item of parseStatements(typeof source === 'string' ? { sql: source } : source, parser, onText)) {
     if (item.kind === 'syntax') {
-      return { transactional, units: [], ignores, ignoreProblems: problems, syntax: item, firstStatementLine, relations: new Set(), functions: new Set() };
+      return { transactional, units: [], ignores, ignoreProblems: problems, syntax: item, firstStatementLine };
     }
     const span = { first: item.kind === 'statement' ? item.first : item.line, last: item.kind === 'statement' ? item.last : item.line, previousLast };
     firstStatementLine ??= span.first;
@@ -92,12 +89,10 @@ export function prepareFile(source: string | SqlSource, transactional: boolean, 
         `${rows.count === 1 ? 'was' : 'were'} not parsed: a file over 1 MB is linted statement by statement without its data, which no rule looks at (PostgreSQL still checks its syntax when it runs)`,
     );
   }
-  return { transactional, units: builder.finish(), ignores, ignoreProblems: problems, firstStatementLine, relations: builder.relations, functions: builder.functions };
+  return { transactional, units: builder.finish(), ignores, ignoreProblems: problems, firstStatementLine };
 }
 
 class UnitBuilder {
-  readonly relations = new Set<string>();
-  readonly functions = new Set<string>();
   private readonly items: (LintUnit | { readonly body: string })[] = [];
   /** PL/pgSQL bodies of the functions this file creates, by name. */
   private readonly bodies = new Map<string, { units: LintUnit[]; called: boolean }>();
@@ -151,9 +146,7 @@ class UnitBuilder {
   /** Adds a unit, then the body of every function of this file it calls (each once per call chain). */
   private push(unit: LintUnit, visited: ReadonlySet<string>): void {
     this.items.push(unit);
-    if (!('stmt' in unit)) return;
-    collectNames(unit.stmt, this.relations, this.functions);
-    if (this.bodies.size === 0) return;
+    if (!('stmt' in unit) || this.bodies.size === 0) return;
     for (const name of callsOf(unit.stmt)) {
       const body = this.bodies.get(name);
       if (!body || visited.has(name)) continue;
@@ -207,15 +200,21 @@ function callsOf(stmt: Node): string[] {
   return calls;
 }
 
-/** Every relation name (`relname` anywhere, DROP's object names) and called function a statement mentions. */
-function collectNames(stmt: Node, relations: Set<string>, functions: Set<string>): void {
-  for (const node of descendants(stmt)) {
-    if (typeof node.relname === 'string') relations.add(node.relname);
-    const fn = (node as { FuncCall?: { funcname?: Node[] } }).FuncCall;
-    if (fn) functions.add(names(fn.funcname).at(-1) ?? '');
-  }
-  for (const object of nodeOf(stmt, 'DropStmt')?.objects ?? []) {
-    const name = names(nodeOf(object, 'List')?.items).at(-1);
-    if (name) relations.add(name);
+/**
+ * Every relation name (`relname` anywhere, DROP's object names) and called function the file's
+ * statements mention: what migrate asks the live catalog about.
+ */
+export function mentionedNames(file: PreparedFile, relations: Set<string>, functions: Set<string>): void {
+  for (const unit of file.units) {
+    if (!('stmt' in unit)) continue;
+    for (const node of descendants(unit.stmt)) {
+      if (typeof node.relname === 'string') relations.add(node.relname);
+      const fn = (node as { FuncCall?: { funcname?: Node[] } }).FuncCall;
+      if (fn) functions.add(names(fn.funcname).at(-1) ?? '');
+    }
+    for (const object of nodeOf(unit.stmt, 'DropStmt')?.objects ?? []) {
+      const name = names(nodeOf(object, 'List')?.items).at(-1);
+      if (name) relations.add(name);
+    }
   }
 }

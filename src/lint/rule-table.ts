@@ -1,5 +1,5 @@
 /**
- * The lint rules of `modkit lint` (README, "Safe deploys"): their stable names and default
+ * The lint rules of `modkit lint` (docs/lint.md): their stable names and default
  * severities. The one list the config validation, the ignore comments and the reporters read.
  */
 

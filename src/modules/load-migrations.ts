@@ -70,7 +70,7 @@ export function loadMigrations(
     }
     const bytes = readMigration(file, module, entry.format, problems);
     if (bytes === undefined) continue;
-    const migration: Migration = { id, module, format: entry.format, file, ...(entry.downFile ? { downFile: entry.downFile } : {}), checksum: checksumOf(bytes) };
+    const migration: Migration = { id, module, format: entry.format, file, ...(entry.downFile ? { downFile: entry.downFile } : {}), checksum: checksumOf(bytes), size: bytes.length };
     (isUnfinished(entry.format, bytes) ? unfinished : migrations).push(migration);
   }
   migrations.sort((a, b) => compareIds(a.id, b.id));

@@ -76,6 +76,8 @@ export interface Migration {
   readonly downFile?: string;
   /** sha256 (CRLF → LF) of the up file, or of the inline body. */
   readonly checksum: string;
+  /** The up file's size in bytes, as read for the checksum (the lint reads a large file in windows). */
+  readonly size?: number;
   /** The inline definition, when the migration was given inline. */
   readonly inline?: InlineMigration;
 }

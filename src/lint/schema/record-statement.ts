@@ -88,8 +88,7 @@ function addTable(model: SchemaModel, relation: RangeVar, kind: TableInfo['kind'
   if (ifNotExists && model.tables.has(key)) return undefined;
   const live = ifNotExists === true && model.catalog === undefined && !key.startsWith('pg_temp.');
   const table: TableInfo = { key, kind, live, columns, checks: [] };
-  model.dropTable(key);
-  model.tables.set(key, table);
+  model.setTable(table);
   return table;
 }
 

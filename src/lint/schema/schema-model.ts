@@ -114,7 +114,7 @@ export class SchemaModel implements TypeLookups {
   ensureTable(relation: RangeVar): TableInfo {
     const key = this.tableKey(relation);
     let table = this.tables.get(key);
-    if (!table) this.tables.set(key, (table = { key, kind: 'table', live: this.catalog === undefined, columns: undefined, checks: [] }));
+    if (!table) this.setTable((table = { key, kind: 'table', live: this.catalog === undefined, columns: undefined, checks: [] }));
     return table;
   }
 
@@ -148,11 +148,26 @@ export class SchemaModel implements TypeLookups {
     return overloads.some((f) => f.volatility === 'volatile') ? 'volatile' : overloads.some((f) => f.volatility === 'stable') ? 'stable' : 'immutable';
   }
 
+  /** In `files` scope, the tables this file made new (the next file meets them live). */
+  private readonly madeNew = new Set<TableInfo>();
+  /** TEMP tables: they go with the session, which a migration does not share with the next. */
+  private readonly temps = new Set<string>();
+
+  /** Adds (or replaces) a table. */
+  setTable(table: TableInfo): void {
+    if (this.tables.has(table.key)) this.dropTable(table.key);
+    this.tables.set(table.key, table);
+    if (table.key.startsWith(`${TEMP_SCHEMA}.`)) this.temps.add(table.key);
+    else if (!table.live && this.scope === 'files') this.madeNew.add(table);
+  }
+
   /** A new file starts: its search path is the session's again; in `files` scope earlier files' tables are live. */
   startFile(): void {
     this.searchPath = this.baseSearchPath;
-    for (const key of [...this.tables.keys()]) if (key.startsWith(`${TEMP_SCHEMA}.`)) this.tables.delete(key);
-    if (this.scope === 'files') for (const table of this.tables.values()) table.live = true;
+    for (const key of this.temps) this.tables.delete(key);
+    this.temps.clear();
+    for (const table of this.madeNew) table.live = true;
+    this.madeNew.clear();
   }
 
   /** Renames a table's key, keeping its indexes pointed at it. */
