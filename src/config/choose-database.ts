@@ -104,7 +104,9 @@ export function chooseDatabase(inputs: DatabaseInputs): DatabaseChoice {
     return { target: target && { ...target, origin: 'the config' } };
   }
   const conventional = inputs.hasTargets ? undefined : env[CONVENTIONAL_URL_ENV];
-  if (conventional !== undefined && inputs.needsDatabase !== false) {
+  const usable = conventional !== undefined && !isBlank(conventional) && !inputs.runtimeUrls.includes(conventional);
+  // A command that opens no database (lint: which engine the SQL is for) takes it only when usable.
+  if (conventional !== undefined && (inputs.needsDatabase !== false || usable)) {
     if (isBlank(conventional)) {
       throw new UsageError(
         `${CONVENTIONAL_URL_ENV} is set but empty, and nothing else names the database to migrate: set it, ` +

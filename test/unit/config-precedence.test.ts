@@ -100,3 +100,11 @@ describe('one database spelled two ways (groupBySameDatabase)', () => {
     expect(await groupBySameDatabase(placement({ audit: 'postgres://u@db2/app' }), ['core', 'audit'], distinct)).toHaveLength(2);
   });
 });
+
+describe('commands that open no database', () => {
+  it('take DATABASE_URL for its engine when it could be used, and never refuse it', () => {
+    const url = 'postgres://app@h/db';
+    expect(resolve({}, { DATABASE_URL: url }, { needsDatabase: false }).database).toMatchObject({ engine: 'postgres', origin: 'DATABASE_URL' });
+    expect(resolve({ runtime: { url } }, { DATABASE_URL: url }, { needsDatabase: false }).database.source).toBe('default');
+  });
+});
