@@ -34,7 +34,7 @@ export interface LoadConfigOptions extends ConfigOverrides {
  * ({@link resolveConfig}): defaults < config file < environment variables < `--env NAME` < flags.
  *
  * "env" is the process environment, which the CLI completes from env files before anything
- * loads ({@link variablesFromEnvFiles}): a variable set in the real environment wins over the
+ * loads (`variablesFromEnvFiles` in config/env-files.ts): a variable set in the real environment wins over the
  * same one in a file, so files only fill in what is not set; and because they are applied before
  * the config file loads, `process.env.X` in the config sees them too.
  */
