@@ -160,6 +160,10 @@ Examples:
   $ modkit migrate --only --url postgres://app@127.0.0.1/shop
   $ modkit status --exit-code                  exit 4 unless the database is exactly up to date
   $ modkit plan --sql                          what migrate would run, in order, with the SQL
+                                               (also: modkit migrate --dry-run --sql)
+  $ modkit migrate --only --module users --to 0002_email
+                                               users' dependencies, then users up to and including 0002_email
+  $ modkit baseline --all                      adopt an existing database: record every migration, run none
   $ modkit lint                                check PostgreSQL migrations for unsafe statements (no database)
   $ modkit new users "add email"               write the next migration of module users (--ts for TypeScript)
   $ modkit rollback users --steps 2 --dry-run  what undoing the last two migrations of users would run
@@ -179,7 +183,7 @@ Precedence: defaults < config file < environment (completed from .env) < --env N
   See docs/configuration.md.
 Exit codes: 0 ok or nothing to do, 1 a migration or hook failed, 2 usage/config/module error,
   3 lock timeout, 4 validation (drift, missing, dirty, out-of-order, lint errors), 5 database unreachable,
-  130 interrupted. Run \`modkit <command> --help\` for a command's flags.`;
+  130 interrupted. Run \`modkit <command> --help\` for a command's flags and examples.`;
 
 declare const __MODKIT_VERSION__: string | undefined;
 const VERSION = typeof __MODKIT_VERSION__ === 'string' ? __MODKIT_VERSION__ : '0.1.0';
