@@ -27,12 +27,13 @@ export interface CommonFlags extends OutputOptions {
  * `--allow-*` flags, for commands that define their own (rollback, baseline, repair). `readOnly`
  * (status, plan, validate): the lock and `--allow-*` flags are accepted, since scripts pass one set
  * of flags to every command, but not listed in `--help`: a read-only command takes no lock.
+ * `runsMigrations: false` (baseline, repair: they write history rows only) hides `--db-lock-timeout` alone.
  */
 export function addCommonOptions(
   command: Command,
-  { database = true, selection = true, readOnly = false }: { database?: boolean; selection?: boolean; readOnly?: boolean } = {},
+  { database = true, selection = true, readOnly = false, runsMigrations = !readOnly }: CommonOptionsShape = {},
 ): Command {
-  const add = (option: Option) => command.addOption(readOnly ? option.hideHelp() : option);
+  const add = (option: Option, hidden = readOnly) => command.addOption(hidden ? option.hideHelp() : option);
   command
     .option('-c, --config <path>', 'config file (default: found by walking up from the current directory)')
     .option(
@@ -52,13 +53,21 @@ export function addCommonOptions(
     .option('--url, --database-url <url>', 'database URL (overrides --env, MODKIT_DATABASE_URL and the config)')
     .option('--env <name>', "use the config's environments.<name> (wins over the config and MODKIT_DATABASE_URL)");
   add(new Option('--lock-timeout <ms>', "how long to wait for modkit's own migration lock").argParser(parseMs));
-  add(new Option('--db-lock-timeout <ms>', 'how long a migration may wait for a lock inside the database before it is rolled back and retried (0: no limit)').argParser(parseMs));
+  add(new Option('--db-lock-timeout <ms>', 'how long a migration may wait for a lock inside the database before it is rolled back and retried (0: no limit)').argParser(parseMs), !runsMigrations);
   if (!selection) return command;
   command.option('--module <name>', 'restrict to this module and what it depends on (repeatable)', collect);
   add(new Option('--allow-drift', 'accept applied migrations whose file changed'));
   add(new Option('--allow-missing', 'accept applied migrations whose file is gone'));
   add(new Option('--allow-out-of-order', 'apply pending migrations that sort before the newest applied one'));
   return command;
+}
+
+/** Which common flags a command takes and lists (see {@link addCommonOptions}). */
+export interface CommonOptionsShape {
+  readonly database?: boolean;
+  readonly selection?: boolean;
+  readonly readOnly?: boolean;
+  readonly runsMigrations?: boolean;
 }
 
 export function txModeOption(): Option {

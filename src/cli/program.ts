@@ -111,7 +111,7 @@ export function buildProgram(context: ProgramContext): Command {
 
 /** rollback, baseline, repair, new, graph (the operations issue): registered apart to keep merges small. */
 function addOperationCommands(program: Command, action: (load: () => Promise<Handler>) => (...args: unknown[]) => Promise<void>): void {
-  const writing = (command: Command) => addCommonOptions(command, { selection: false });
+  const writing = (command: Command, runsMigrations = true) => addCommonOptions(command, { selection: false, runsMigrations });
 
   addFleetOptions(writing(program.command('rollback').argument('[module]', 'the module to roll back (or --module M, or --last-run)')))
     .description("run the down of applied migrations, newest first; refuses while dependents are applied unless --cascade")
@@ -125,7 +125,7 @@ function addOperationCommands(program: Command, action: (load: () => Promise<Han
     .addHelpText('after', examples(ROLLBACK_EXAMPLES, ROLLBACK_MODULE))
     .action(action(async () => (await import('./commands/rollback.js')).rollbackCommand as Handler));
 
-  writing(program.command('baseline').argument('[module]', 'the module to baseline (or --module M, or --all)'))
+  writing(program.command('baseline').argument('[module]', 'the module to baseline (or --module M, or --all)'), false)
     .description('record migrations up to ID as applied without running them (adopting an existing database)')
     .option('--to <id>', 'the newest migration to record: ID for the one module, or MODULE=ID (repeatable, with --all)', collect)
     .option('--all', 'every selected module at its latest migration (or at its --to MODULE=ID): one lock, one transaction per database')
@@ -133,7 +133,7 @@ function addOperationCommands(program: Command, action: (load: () => Promise<Han
     .addHelpText('after', examples(BASELINE_EXAMPLES, BASELINE_MODULE))
     .action(action(async () => (await import('./commands/baseline.js')).baselineCommand as Handler));
 
-  writing(program.command('repair'))
+  writing(program.command('repair'), false)
     .description('re-record checksums of applied migrations, fill missing ones, clear dirty state')
     .option('--module <name>', 'only this module (repeatable; not its dependencies)', collect)
     .option('--retry', 'forget dirty migrations (after you undid their partial work by hand), so migrate runs them again')

@@ -28,7 +28,12 @@ describe('per-command --help', () => {
     const migrate = options(await help('migrate'));
     for (const flag of ['--db-lock-timeout', '--lock-timeout', '--allow-drift', '--allow-missing', '--allow-out-of-order']) expect(migrate).toContain(flag);
     expect(options(await help('rollback'))).toContain('--allow-drift');
-    expect(options(await help('baseline'))).toContain('--lock-timeout');
+    expect(options(await help('rollback'))).toContain('--db-lock-timeout');
+    for (const command of ['baseline', 'repair']) {
+      // They take the lock, but run no migration: nothing waits for a lock inside the database.
+      expect(options(await help(command))).toContain('--lock-timeout');
+      expect(options(await help(command))).not.toContain('--db-lock-timeout');
+    }
   });
 
   it('says what --module selects on each command that takes it', async () => {
