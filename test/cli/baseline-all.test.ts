@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { historyTableName } from '../../src/db/history-table-name.js';
 import { createTarget, ENGINES, queryTarget, tableNames, type TestTarget } from '../support/engines.js';
@@ -99,5 +102,26 @@ describe.each(ENGINES)('baseline --all on %s', (engine) => {
     const noTo = await cli('baseline', 'users');
     expect(noTo.code).toBe(2);
     expect(noTo.stderr).toContain('give --to ID');
+  });
+
+  it('records each module in the database that holds its history (a module with its own database)', async () => {
+    target = await createTarget(engine);
+    const dir = await mkdtemp(join(tmpdir(), 'modkit-baseline-all-'));
+    const own: TestTarget = { engine: 'sqlite', url: `sqlite:${join(dir, 'reports.sqlite')}`, file: join(dir, 'reports.sqlite'), dispose: () => rm(dir, { recursive: true, force: true }) };
+    project = await createFixtureProject(OPS_MODULES, { modulesConfig: { reports: { database: { url: own.url } } } });
+    try {
+      const r = await cli('baseline', '--all', '--json');
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.databases).toHaveLength(2);
+      expect(doc.modules.find((m: { module: string }) => m.module === 'reports').database).toBe(own.url);
+      expect(await history('billing')).toEqual(['0001_invoices:applied', '0002_refunds:applied']);
+      expect(await tableNames(target)).not.toContain(await historyTableName('reports'));
+      const reports = await queryTarget<{ version: string }>(own, `SELECT version FROM ${await historyTableName('reports')}`);
+      expect(reports.map((x) => x.version)).toEqual(['0001_revenue']);
+      expect((await cli('status', '--exit-code')).code).toBe(0);
+    } finally {
+      await own.dispose();
+    }
   });
 });
