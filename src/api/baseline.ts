@@ -1,9 +1,11 @@
 import type { DatabaseGroup } from '../config/database-groups.js';
 import { databaseOf } from '../config/module-databases.js';
 import type { DatabaseTarget } from '../config/types.js';
-import type { HistoryWriter } from '../db/session.js';
+import { HistoryError, type HistoryWriter } from '../db/session.js';
 import { ModkitError, UsageError } from '../errors.js';
+import { describeTarget } from '../config/database-url.js';
 import { withLockedSession } from '../execute/locked-session.js';
+import { historyWriteError } from '../execute/migration-error.js';
 import type { EventSink } from '../execute/types.js';
 import type { LoadedModule } from '../modules/types.js';
 import { checkBaselineTarget, planBaseline, planBaselineAll, type BaselinePlan } from '../plan/plan-baseline.js';
@@ -116,6 +118,7 @@ async function recordBaselines(
   return withLockedSession(project.config, modules.map((m) => m.name), lockOptions, async ({ sessions, histories, lockWaitedMs }) => {
     const plans = plan(histories);
     if (plans.some((p) => p.conflicts.length > 0)) throw conflictError(plans);
+    const written: DatabaseGroup[] = [];
     for (const [i, group] of sessions.groups.entries()) {
       const here = plans.filter((p) => p.record.length > 0 && group.modules.includes(p.module));
       if (here.length === 0) continue;
@@ -131,17 +134,35 @@ async function recordBaselines(
         for (const p of here) for (const migration of p.record) await writer.insert(p.table, migration.id, migration.checksum);
       };
       // All or nothing: a half-recorded baseline would look like a partly applied module.
-      if (session.capabilities.transactionalDdl) {
-        await session.writeHistory(async (writer) => {
-          await setUp(writer);
-          await insert(writer);
-        });
-      } else {
-        await session.writeHistory(setUp);
-        await session.writeHistory(insert);
+      try {
+        if (session.capabilities.transactionalDdl) {
+          await session.writeHistory(async (writer) => {
+            await setUp(writer);
+            await insert(writer);
+          });
+        } else {
+          await session.writeHistory(setUp);
+          await session.writeHistory(insert);
+        }
+      } catch (error) {
+        throw writeFailed(error, here, group, written);
       }
+      written.push(group);
     }
     return { databases: sessions.groups, plans, lockWaitedMs };
+  });
+}
+
+/** A history write failed in `group`: nothing of it was recorded; what earlier databases recorded stays. */
+function writeFailed(error: unknown, plans: readonly BaselinePlan[], group: DatabaseGroup, written: readonly DatabaseGroup[]): unknown {
+  const failed = error instanceof HistoryError ? plans.find((p) => p.table === error.table) : undefined;
+  const where = describeTarget(group.target);
+  const kept = written.length > 0 ? ` What was recorded before in ${written.map((g) => describeTarget(g.target)).join(', ')} stays, and is skipped next time.` : '';
+  const aftermath =
+    `No row was recorded in ${where}: its rows are written in one transaction, which was rolled back.${kept} ` +
+    'Run baseline again once the cause is fixed.';
+  return historyWriteError(error, `baseline of module ${failed?.module ?? plans.map((p) => p.module).join(', ')}`, aftermath, group.target.url, {
+    ...(failed ? { module: failed.module } : {}),
   });
 }
 

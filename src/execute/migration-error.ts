@@ -154,6 +154,15 @@ export function historySetupError(error: unknown, module: string, url: string): 
   return bookkeepingError(error, `module ${module}`, `Nothing of module "${module}" ran. Run migrate again once the cause is fixed.`, url, { module });
 }
 
+/**
+ * A history write outside a migration (baseline, repair) failed: modkit's own bookkeeping (exit 1),
+ * with `aftermath` saying what it left. Anything else passes through.
+ */
+export function historyWriteError(error: unknown, what: string, aftermath: string, url: string, details: Record<string, unknown> = {}): unknown {
+  if (!(error instanceof HistoryError)) return error;
+  return bookkeepingError(error, what, aftermath, url, details);
+}
+
 function bookkeepingError(error: HistoryError, what: string, aftermath: string, url: string, details: Record<string, unknown>): ModkitError {
   const { message, code } = databaseWords(error.cause, url);
   const privilege = code === '42501' ? ` The role modkit connects with lacks a privilege: ${privilegeAdvice(error.action)}.` : '';

@@ -124,4 +124,23 @@ describe.each(ENGINES)('baseline --all on %s', (engine) => {
       await own.dispose();
     }
   });
+
+  it('is all or nothing per database: a row the database refuses leaves none of the others recorded', async () => {
+    await setup();
+    // A history table of reports that refuses its one row (a CHECK constraint), created as each engine's Rust runtime would plus modkit's columns.
+    const table = await historyTableName('reports');
+    const refuse = "CHECK (version <> '0001_revenue')";
+    const ddl = {
+      postgres: `CREATE TABLE ${table} (version VARCHAR(255) PRIMARY KEY ${refuse}, applied_at TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP, checksum VARCHAR(64), duration_ms INTEGER, state VARCHAR(16), run_id VARCHAR(36))`,
+      sqlite: `CREATE TABLE ${table} (version TEXT PRIMARY KEY ${refuse}, applied_at TEXT NOT NULL DEFAULT (datetime('now')), checksum TEXT, duration_ms INTEGER, state TEXT, run_id TEXT)`,
+      mysql: `CREATE TABLE \`${table}\` (version VARCHAR(255) PRIMARY KEY, applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, checksum VARCHAR(64), duration_ms INTEGER, state VARCHAR(16), run_id VARCHAR(36), ${refuse})`,
+    }[engine];
+    await queryTarget(target, ddl);
+    const r = await cli('baseline', '--all');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`modkit could not record the migration in its history table ${table} (for baseline of module reports)`);
+    expect(r.stderr).toContain("This is modkit's own bookkeeping, not your migration.");
+    expect(r.stderr).toContain('No row was recorded in');
+    for (const module of ['platform', 'users', 'billing', 'reports']) expect(await history(module), module).toEqual([]);
+  });
 });
