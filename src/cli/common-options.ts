@@ -53,7 +53,8 @@ export function addCommonOptions(
     .option('--url, --database-url <url>', 'database URL (overrides --env, MODKIT_DATABASE_URL and the config)')
     .option('--env <name>', "use the config's environments.<name> (wins over the config and MODKIT_DATABASE_URL)");
   add(new Option('--lock-timeout <ms>', "how long to wait for modkit's own migration lock").argParser(parseMs));
-  add(new Option('--db-lock-timeout <ms>', 'how long a migration may wait for a lock inside the database before it is rolled back and retried (0: no limit)').argParser(parseMs), !runsMigrations);
+  const dbLock = 'how long a migration may wait for a lock inside the database before it is rolled back and retried (0: no limit)';
+  add(new Option('--db-lock-timeout <ms>', dbLock).argParser(parseMs), !runsMigrations);
   if (!selection) return command;
   command.option('--module <name>', 'restrict to this module and what it depends on (repeatable)', collect);
   add(new Option('--allow-drift', 'accept applied migrations whose file changed'));
