@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { historyTableName } from '../../src/db/history-table-name.js';
 import { createTarget, dropIndexSql, ENGINES, queryTarget, tableNames, type TestTarget } from '../support/engines.js';
 import { OPS_MODULES } from '../support/ops-fixture.js';
+import { redact } from '../support/postgres.js';
 import { createFixtureProject, type FixtureProject } from '../support/project-fixture.js';
 import { runCli } from '../support/run-cli.js';
 import { runRustMigrations } from '../support/rust-runtime.js';
@@ -80,7 +81,7 @@ describe.each(ENGINES)('modkit baseline, repair and status --exit-code on %s', (
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ modkit: 1, command: 'repair', exitCode: 0, modules: ['platform'] });
-    expect(doc.upgrades).toEqual([{ module: 'platform', table, columns: ['checksum', 'duration_ms', 'state', 'run_id'], appliedAtConverted: false, database: target.url }]);
+    expect(doc.upgrades).toEqual([{ module: 'platform', table, columns: ['checksum', 'duration_ms', 'state', 'run_id'], appliedAtConverted: false, database: redact(target.url) }]);
     expect(doc.changes).toEqual([expect.objectContaining({ module: 'platform', id: '0001_settings', kind: 'checksum-filled', before: null })]);
     const [row] = await rows('platform');
     expect(row!.checksum).toBe(doc.changes[0].after);

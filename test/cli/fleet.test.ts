@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { historyTableName } from '../../src/db/history-table-name.js';
 import { createTarget, queryTarget, type TestTarget } from '../support/engines.js';
 import { createFixtureProject, type FixtureModule, type FixtureProject } from '../support/project-fixture.js';
+import { redact } from '../support/postgres.js';
 import { BIN, runCli, startCli, type CliResult } from '../support/run-cli.js';
 
 /** A small project: two modules, three migrations; `billing` depends on `users`. */
@@ -110,7 +111,7 @@ describe('a fleet of 30 schemas in one PostgreSQL database with one tenant broke
     expect(doc.summary).toMatchObject({ targets: 30, ok: 29, failed: 1, exitCode: 1 });
     const entries = byTarget(doc);
     expect(entries.get('tenant_07')).toMatchObject({ result: 'failed', exitCode: 1, origin: 'targets.txt:7', applied: 2 });
-    expect(entries.get('tenant_01')).toMatchObject({ result: 'ok', applied: PER_TARGET, target: `${database.url} schema=tenant_01` });
+    expect(entries.get('tenant_01')).toMatchObject({ result: 'ok', applied: PER_TARGET, target: `${redact(database.url)} schema=tenant_01` });
     // Each tenant's tables and history are in its own schema; nothing went to public.
     const tables = await pgQuery<{ schema: string; n: string }>(database.url, "SELECT schemaname AS schema, count(*) AS n FROM pg_tables WHERE schemaname LIKE 'tenant_%' OR schemaname = 'public' GROUP BY 1");
     const counts = new Map(tables.map((r) => [r.schema, Number(r.n)]));

