@@ -1,5 +1,5 @@
 /**
- * Builds the CLI that bin/modkit.js runs (after `tsc` has written dist/): dist/modkit-cli.cjs, one
+ * Builds the CLI that bin/modkit.js runs (scripts/build.mjs calls it after `tsc`): modkit-cli.cjs, one
  * CommonJS bundle of src/cli/main.ts and commander, so Node reads and compiles one file instead of
  * resolving ~60. Drivers, knex and jiti stay external: they load only when a command needs them.
  *
@@ -35,21 +35,24 @@ const lazyChildProcessForCommander = {
   },
 };
 
-await build({
-  entryPoints: [join(repo, 'src/cli/main.ts')],
-  outfile: join(repo, 'dist/modkit-cli.cjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  external,
-  plugins: [lazyChildProcessForCommander],
-  sourcemap: 'linked',
-  // The map names files (src/ ships with the package); their text would only make it bigger.
-  sourcesContent: false,
-  // import.meta.url is the bundle's own URL (dist/), from where packages resolve as from dist/*/.
-  define: { 'import.meta.url': '__bundleUrl', __MODKIT_VERSION__: JSON.stringify(pkg.version) },
-  // "use strict" first: a banner before esbuild's own directive would turn it into a no-op.
-  banner: { js: '"use strict";\nvar __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
-  logLevel: 'warning',
-});
+/** Writes `modkit-cli.cjs` and its map into `outDir`, a directory beside src/ (the map's paths are relative). */
+export async function buildCli(outDir) {
+  await build({
+    entryPoints: [join(repo, 'src/cli/main.ts')],
+    outfile: join(outDir, 'modkit-cli.cjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external,
+    plugins: [lazyChildProcessForCommander],
+    sourcemap: 'linked',
+    // The map names files (src/ ships with the package); their text would only make it bigger.
+    sourcesContent: false,
+    // import.meta.url is the bundle's own URL (dist/), from where packages resolve as from dist/*/.
+    define: { 'import.meta.url': '__bundleUrl', __MODKIT_VERSION__: JSON.stringify(pkg.version) },
+    // "use strict" first: a banner before esbuild's own directive would turn it into a no-op.
+    banner: { js: '"use strict";\nvar __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    logLevel: 'warning',
+  });
+}
