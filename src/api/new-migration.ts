@@ -101,9 +101,12 @@ function sqlSkeleton(module: string, id: string, direction: 'up' | 'down'): stri
     : `-- ${module} ${id}: down (undoes the up)\n-- Write the SQL that undoes the up, newest change first. \`modkit validate\` reports a down that holds only comments.\n\n`;
 }
 
-/** A script stub carries the unfinished marker until its author deletes that line. */
+/**
+ * A script stub carries the unfinished marker until its author deletes that line. Its types come
+ * from modkit, which the project depends on (knex is modkit's dependency, not the project's).
+ */
 function tsSkeleton(module: string, id: string): string {
-  return `import type { Knex } from 'knex';
+  return `import type { Knex } from 'modkit';
 
 // ${UNFINISHED_MARKER} — delete this line once up() and down() are written: until then modkit refuses to run.
 // ${module} ${id}. \`db\` is a knex transaction scoped to this migration.

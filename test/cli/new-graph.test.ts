@@ -53,7 +53,7 @@ describe('modkit new and graph (no database)', () => {
     expect(ts.code, ts.stderr).toBe(0);
     expect(JSON.parse(ts.stdout)).toMatchObject({ modkit: 1, command: 'new', exitCode: 0, module: 'billing', id: '0004_credit_notes', format: 'ts' });
     const source = await readFile(join(dir, '0004_credit_notes.ts'), 'utf8');
-    expect(source).toContain("import type { Knex } from 'knex';");
+    expect(source).toContain("import type { Knex } from 'modkit';");
     expect(source).toMatch(/export async function up\(db: Knex\)[\s\S]*export async function down\(db: Knex\)/);
     expect((await readdir(dir)).sort()).toEqual([
       '0001_invoices.down.sql',
