@@ -1,5 +1,5 @@
 import { isAmbiguousUrl, redactUrl, secretsOf } from '../config/database-url.js';
-import { ModkitError } from '../errors.js';
+import { ModkitError, UsageError } from '../errors.js';
 
 const HINTS: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'is the server running and listening on that host and port?',
@@ -22,15 +22,37 @@ const HINTS: Readonly<Record<string, string>> = {
 /** What to do about a password the parsers may split in the wrong place (`u:pa/ss@host`). */
 const ENCODE_HINT = 'Percent-encode special characters in the user name and password (/ %2F, ? %3F, # %23, @ %40, : %3A, % %25).';
 
-/** Wraps a connection failure as an exit-5 error whose text (and cause, for --verbose) never contains the password. */
+/**
+ * Wraps a connection failure as an exit-5 error whose text (and cause, for --verbose) never contains
+ * the password; a driver that cannot even be loaded is not a connection failure (see driverLoadError).
+ */
 export function unreachableError(url: string, error: unknown): ModkitError {
   const code = (error as { code?: string })?.code ?? '';
+  if (code === 'ERR_DLOPEN_FAILED') return driverLoadError(error as Error);
   const message = scrubSecret(String((error as Error)?.message ?? error), url);
   const hint = `${HINTS[code] ?? 'check the URL, the network and the credentials.'}${isAmbiguousUrl(url) || code === 'ERR_INVALID_URL' ? ` ${ENCODE_HINT}` : ''}`;
   return new ModkitError('unreachable', `cannot connect to ${redactUrl(url)}: ${message}${code ? ` (${code})` : ''}; ${hint}`, {
     cause: scrubError(error, url),
     details: { url: redactUrl(url), code },
   });
+}
+
+/**
+ * A driver whose native addon this Node.js cannot load (better-sqlite3 built for another Node.js
+ * version, after switching versions without reinstalling): exit 2 with the command that fixes it,
+ * not "cannot connect … check the URL" (nothing about the URL or the network is wrong).
+ */
+export function driverLoadError(error: Error): UsageError {
+  const message = error.message.replace(/\s+/g, ' ').trim();
+  // The package that holds the addon: the last node_modules/<name> of its path.
+  const driver = /.*node_modules\/((?:@[^/\s]+\/)?[^/\s]+)\//.exec(message)?.[1];
+  const subject = driver ? `the database driver ${driver}` : 'a database driver';
+  const why = message.includes('NODE_MODULE_VERSION') ? ' was built for another Node.js version and' : '';
+  return new UsageError(
+    `${subject}${why} cannot be loaded by this Node.js (${process.version}): ${message} ` +
+      `Rebuild it for this Node.js: run \`npm rebuild${driver ? ` ${driver}` : ''}\` in your project.`,
+    { cause: error, details: { driver, node: process.version, code: 'ERR_DLOPEN_FAILED' } },
+  );
 }
 
 /**
