@@ -27,6 +27,7 @@ const ENCODE_HINT = 'Percent-encode special characters in the user name and pass
  * the password; a driver that cannot even be loaded is not a connection failure (see driverLoadError).
  */
 export function unreachableError(url: string, error: unknown): ModkitError {
+  if (error instanceof ModkitError) return error; // classified where it was thrown
   const code = (error as { code?: string })?.code ?? '';
   if (code === 'ERR_DLOPEN_FAILED') return driverLoadError(error as Error);
   const message = scrubSecret(String((error as Error)?.message ?? error), url);
