@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { compareIds } from '../modules/migration-files.js';
 import type { StopAt } from '../plan/stop-at.js';
 import type { MigrationPlan } from '../plan/types.js';
 
@@ -42,14 +43,27 @@ export const TO_NEEDS_ONLY =
   '--to migrates part of a module, and `modkit migrate` without --only would then start the application against it: ' +
   'use `modkit migrate --only --module M --to ID`';
 
-/** Per module stopped by `--to`: where it stops and what stays pending (migrate, and plan with `would`). */
+/**
+ * Per module stopped by `--to`: where it stops and what stays pending (migrate, and plan with `would`).
+ * A module the database already had at (or past) its `--to` says so: nothing ran for it, and the
+ * migrations recorded after the id are named with the command that goes back.
+ */
 export function heldBackLines(plan: MigrationPlan, to: StopAt, would = false): string[] {
   return plan.modules
     .filter((m) => m.module.name in to)
     .map((m) => {
+      const name = m.module.name;
+      const id = to[name]!;
       const left = (m.heldBack ?? []).map((h) => h.id);
       const after = left.length > 0 ? `; left pending after it: ${left.join(', ')}` : '; nothing comes after it';
-      return `${would ? 'Would stop' : 'Stopped'} "${m.module.name}" at ${to[m.module.name]} (--to)${after}.`;
+      const reached = m.pending.length === 0 && m.history.records.some((r) => r.version === id && r.state === 'applied');
+      if (!reached) return `${would ? 'Would stop' : 'Stopped'} "${name}" at ${id} (--to)${after}.`;
+      const later = m.history.records.filter((r) => compareIds(r.version, id) > 0).map((r) => r.version);
+      const past =
+        later.length > 0
+          ? ` It is past it: ${later.join(', ')} ${later.length === 1 ? 'is' : 'are'} applied too (to go back: modkit rollback ${name} --to ${id}).`
+          : '';
+      return `"${name}" is already at ${id} (--to): nothing to apply up to it${after}.${past}`;
     });
 }
 

@@ -1,4 +1,3 @@
-import { UsageError } from '../errors.js';
 import { compareIds } from '../modules/migration-files.js';
 import type { LoadedModule } from '../modules/types.js';
 import { checkStopAt, type StopAt } from './stop-at.js';
@@ -8,7 +7,8 @@ import type { AllowOptions, AppliedRecord, MigrationPlan, ModuleHistory, ModuleP
  * The pure heart of modkit: given modules (in the order they will run) and what their history
  * tables hold, decide what is pending and what is wrong. No I/O, so it is unit-tested directly.
  * `to` (`--to`) stops the named modules after the given migration: what sorts after it is held
- * back; a `to` that is already applied is refused (exit 2), as there is nothing to migrate up to.
+ * back. A `to` already applied is not an error: that module has nothing to do (a retried deploy step,
+ * or a fleet where some targets got there first, must not fail).
  */
 export function planMigrations(
   modules: readonly LoadedModule[],
@@ -18,8 +18,6 @@ export function planMigrations(
 ): MigrationPlan {
   checkStopAt(modules, to);
   const plans = modules.map((module) => planModule(module, histories.get(module.name) ?? emptyHistory(module.name), to[module.name]));
-  const reached = plans.flatMap((p) => (p.module.name in to ? alreadyApplied(p, to[p.module.name]!) : []));
-  if (reached.length > 0) throw new UsageError(reached);
   const problems = plans.flatMap((p) => p.problems);
   const blocking = problems.filter((p) => !isAllowed(p, allow));
   return { modules: plans, problems, blocking, pendingCount: plans.reduce((n, p) => n + p.pending.length, 0) };
@@ -91,20 +89,6 @@ function planModule(module: LoadedModule, history: ModuleHistory, stopAt: string
     ...(newest ? { lastApplied: newest } : {}),
     problems,
   };
-}
-
-/** `--to ID` where ID is already applied: nothing up to it is left to run (a usage error, not a no-op). */
-function alreadyApplied(plan: ModulePlan, id: string): string[] {
-  const row = plan.history.records.find((r) => r.version === id);
-  if (row?.state !== 'applied') return [];
-  const name = plan.module.name;
-  const later = plan.history.records.filter((r) => compareIds(r.version, id) > 0).map((r) => r.version);
-  const left = [...plan.pending, ...(plan.heldBack ?? [])].map((m) => m.id);
-  return [
-    `--to ${id}: migration ${id} of module "${name}" is already applied${row.appliedAt ? ` (at ${row.appliedAt.toISOString()})` : ''}, ` +
-      `so there is nothing to migrate up to it. ${left.length > 0 ? `Its pending migrations: ${left.join(', ')}.` : `Module "${name}" has nothing pending.`}` +
-      (later.length > 0 ? ` To go back to ${id}, undo what came after it (${later.join(', ')}): modkit rollback ${name} --to ${id}.` : ''),
-  ];
 }
 
 function isAllowed(problem: Problem, allow: AllowOptions): boolean {

@@ -69,11 +69,10 @@ describe.each(ENGINES)('migrate --to and --dry-run on %s', (engine) => {
     const users = JSON.parse(status.stdout).modules.find((m: { name: string }) => m.name === 'users');
     expect(users.pending).toEqual(['0002_email_index']);
 
-    // The same target again: already applied, so nothing to do up to it (exit 2, nothing runs).
+    // The same target again (a retried deploy step): nothing to do up to it, exit 0, nothing runs.
     const again = await cli('migrate', '--only', '--module', 'users', '--to', '0001_users');
-    expect(again.code).toBe(2);
-    expect(again.stderr).toContain('migration 0001_users of module "users" is already applied');
-    expect(again.stderr).toContain('Its pending migrations: 0002_email_index.');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('"users" is already at 0001_users (--to): nothing to apply up to it; left pending after it: 0002_email_index.');
     expect(await versions('users')).toEqual(['0001_users']);
 
     // MODULE=ID is the same thing; --json says where each module stopped.
@@ -85,8 +84,9 @@ describe.each(ENGINES)('migrate --to and --dry-run on %s', (engine) => {
     expect(doc.heldBack).toEqual([]);
     expect(await versions('users')).toEqual(['0001_users', '0002_email_index']);
     const past = await cli('migrate', '--only', '--module', 'users', '--to', '0001_users');
-    expect(past.code).toBe(2);
-    expect(past.stderr).toContain('modkit rollback users --to 0001_users');
+    expect(past.code, past.stderr).toBe(0);
+    expect(past.stdout).toContain('It is past it: 0002_email_index is applied too (to go back: modkit rollback users --to 0001_users).');
+    expect(await versions('users')).toEqual(['0001_users', '0002_email_index']);
   });
 
   it('refuses, before anything runs and all at once, what --to cannot mean', async () => {

@@ -3,7 +3,7 @@ import { UsageError } from '../../src/errors.js';
 import { planBaselineAll } from '../../src/plan/plan-baseline.js';
 import { planMigrations } from '../../src/plan/plan-migrations.js';
 import { checkStopAt } from '../../src/plan/stop-at.js';
-import { parseStopAt } from '../../src/cli/to-option.js';
+import { heldBackLines, parseStopAt } from '../../src/cli/to-option.js';
 import { history, loadedModule } from '../support/plan-fixtures.js';
 
 const core = loadedModule('core', ['0001_a', '0002_b', '0003_c'], [], true);
@@ -28,12 +28,15 @@ describe('--to (StopAt)', () => {
     expect(plan.pendingCount).toBe(3);
   });
 
-  it('refuses an id already applied, saying what is pending and how to go back', () => {
-    const problems = problemsOf(() => planMigrations([core], new Map([['core', history('core', ['0001_a', '0002_b'])]]), {}, { core: '0001_a' }));
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toContain('migration 0001_a of module "core" is already applied');
-    expect(problems[0]).toContain('Its pending migrations: 0003_c.');
-    expect(problems[0]).toContain('modkit rollback core --to 0001_a');
+  it('plans nothing for a module already at (or past) its --to: a retried step is a no-op, not an error', () => {
+    const plan = planMigrations([core], new Map([['core', history('core', ['0001_a', '0002_b'])]]), {}, { core: '0001_a' });
+    expect(plan.modules[0]!.pending).toEqual([]);
+    expect((plan.modules[0]!.heldBack ?? []).map((h) => h.id)).toEqual(['0003_c']);
+    expect(plan.pendingCount).toBe(0);
+    expect(heldBackLines(plan, { core: '0001_a' })).toEqual([
+      '"core" is already at 0001_a (--to): nothing to apply up to it; left pending after it: 0003_c. ' +
+        'It is past it: 0002_b is applied too (to go back: modkit rollback core --to 0001_a).',
+    ]);
   });
 
   it('checkStopAt lists unknown ids, modules outside the run, unknown modules and stopped dependencies at once', () => {

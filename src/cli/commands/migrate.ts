@@ -79,7 +79,9 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
   const modules = new Set(applied.map((r) => r.module)).size;
   const exitCode = result.error ? result.error.exitCode : EXIT_CODES.ok;
   if (applied.length === 0 && !result.error) {
-    output.line(`Nothing to migrate: ${plural(report.modules.length, 'module')}${acrossDatabases(report.databases)} up to date (${formatMs(result.durationMs)})`);
+    // With --to holding migrations back, "up to date" would be false: the --to line below says where each stopped.
+    const upTo = to && result.plan?.modules.some((m) => m.heldBack) ? 'up to --to' : 'up to date';
+    output.line(`Nothing to migrate: ${plural(report.modules.length, 'module')}${acrossDatabases(report.databases)} ${upTo} (${formatMs(result.durationMs)})`);
   } else {
     const touched = report.databases.filter((g) => applied.some((r) => g.modules.includes(r.module)));
     output.line(`Applied ${plural(applied.length, 'migration')} in ${plural(modules, 'module')}${acrossDatabases(touched)} (${formatMs(result.durationMs)})`);
