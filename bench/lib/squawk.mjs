@@ -47,7 +47,11 @@ export function findSquawk(explicit, log = () => {}) {
   if (!existsSync(bin)) {
     log(`installing squawk-cli@${SQUAWK_VERSION} into ${prefix} (npm)`);
     mkdirSync(prefix, { recursive: true });
-    execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, `squawk-cli@${SQUAWK_VERSION}`], { stdio: 'ignore' });
+    execFileSync(
+      'npm',
+      ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, `squawk-cli@${SQUAWK_VERSION}`],
+      { stdio: 'ignore' },
+    );
   }
   return bin;
 }
@@ -55,7 +59,9 @@ export function findSquawk(explicit, log = () => {}) {
 /** squawk's violations of `files` as its JSON reporter lists them (it exits 1 when it found any). */
 export function runSquawk(bin, files, cwd) {
   try {
-    return JSON.parse(execFileSync(bin, ['--reporter', 'json', ...files], { cwd, maxBuffer: 256 << 20 }).toString() || '[]');
+    return JSON.parse(
+      execFileSync(bin, ['--reporter', 'json', ...files], { cwd, maxBuffer: 256 << 20 }).toString() || '[]',
+    );
   } catch (error) {
     if (error.status === 1 && error.stdout) return JSON.parse(error.stdout.toString());
     throw error;

@@ -20,17 +20,24 @@ export async function filesChangedSince(ref: string, dir: string): Promise<Set<s
       () => true,
       () => false,
     );
-    if (!known) throw Object.assign(new Error(`"${ref}" names no commit of this repository`), { stderr: `"${ref}" names no commit of this repository` });
+    if (!known)
+      throw Object.assign(new Error(`"${ref}" names no commit of this repository`), {
+        stderr: `"${ref}" names no commit of this repository`,
+      });
     const base = (await git('merge-base', ref, 'HEAD').catch(() => ref)).trim();
     const changed = await git('-C', top, 'diff', '--name-only', '-z', '--diff-filter=ACMR', base, '--');
     const untracked = await git('-C', top, 'ls-files', '--others', '--exclude-standard', '--full-name', '-z');
     const paths = `${changed}${untracked}`.split('\0').filter((p) => p !== '');
     return new Set(await Promise.all(paths.map((p) => realpath(join(top, p)).catch(() => join(top, p)))));
   } catch (error) {
-    const detail = String((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split('\n')[0];
+    const detail = String((error as { stderr?: string }).stderr ?? (error as Error).message)
+      .trim()
+      .split('\n')[0];
     throw new UsageError(
-      `lint --since ${ref}: git cannot tell which files changed since "${ref}" in ${dir}${detail ? ` (${detail})` : ''}: ` +
-        'run it inside the git work tree of the project, with a ref that exists (fetch it first in a shallow CI checkout: git fetch origin main)',
+      `lint --since ${ref}: git cannot tell which files changed since "${ref}" in ` +
+        `${dir}${detail ? ` (${detail})` : ''}: ` +
+        'run it inside the git work tree of the project, with a ref that exists (fetch it first in a shallow CI ' +
+        'checkout: git fetch origin main)',
     );
   }
 }

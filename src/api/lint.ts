@@ -14,10 +14,17 @@ import type { ProjectOptions } from './options.js';
 export type { LintReport, LintedMigration, NotLinted } from '../lint/lint-migrations.js';
 export type { LintFinding } from '../lint/lint-sql.js';
 export type { LintCounts } from '../lint/lint-counts.js';
-export { RULES as LINT_RULES, type RuleName as LintRuleName, type Severity as LintSeverity } from '../lint/rule-table.js';
+export {
+  RULES as LINT_RULES,
+  type RuleName as LintRuleName,
+  type Severity as LintSeverity,
+} from '../lint/rule-table.js';
 
 export interface LintOptions extends ProjectOptions {
-  /** Lint exactly these modules (`modkit lint billing`), not what they depend on. Default: all of `modules`' selection. */
+  /**
+   * Lint exactly these modules (`modkit lint billing`), not what they depend on. Default: all of
+   * `modules`' selection.
+   */
   readonly only?: readonly string[];
   /**
    * Report only migration files added or changed since this git ref (`lint --since origin/main`):
@@ -50,7 +57,9 @@ export interface LintProjectReport extends LintReport {
  * ```ts
  * import { lint } from 'modkit';
  * const report = await lint({ configPath: 'modkit.config.ts', since: 'origin/main' });
- * for (const m of report.migrations) for (const f of m.findings) console.log(m.module, m.id, f.line, f.rule, f.message);
+ * for (const m of report.migrations) {
+ *   for (const f of m.findings) console.log(m.module, m.id, f.line, f.rule, f.message);
+ * }
  * if (report.errors > 0) process.exitCode = 4;
  * ```
  */
@@ -63,7 +72,8 @@ export async function lint(options: LintOptions = {}): Promise<LintProjectReport
     modules = modules.filter((m) => only.has(m.name));
   }
   const engineOf = engineRule(project, options.engine);
-  if (options.since === undefined) return { project, modules: modules.map((m) => m.name), ...(await lintModules(project, modules, engineOf)) };
+  if (options.since === undefined)
+    return { project, modules: modules.map((m) => m.name), ...(await lintModules(project, modules, engineOf)) };
   const changed = await filesChangedSince(options.since, project.config.rootDir);
   const reported = new Set<Migration>();
   for (const m of modules.flatMap((module) => module.migrations)) {
@@ -78,10 +88,21 @@ export async function lint(options: LintOptions = {}): Promise<LintProjectReport
  * Lints every migration of `modules` (unfinished stubs hold nothing to lint); `reported` keeps the
  * findings of some migrations only (the others still feed the schema model).
  */
-export function lintModules(project: Project, modules: readonly LoadedModule[], engineOf = engineRule(project), reported?: (m: Migration) => boolean): Promise<LintReport> {
+export function lintModules(
+  project: Project,
+  modules: readonly LoadedModule[],
+  engineOf = engineRule(project),
+  reported?: (m: Migration) => boolean,
+): Promise<LintReport> {
   const inputs = modules.map((m) => {
     const target = databaseOf(project.config, m.name);
-    return { module: m.name, moduleFile: m.file, engine: engineOf(target.source, target.engine), migrations: m.migrations, database: databaseKey(target) };
+    return {
+      module: m.name,
+      moduleFile: m.file,
+      engine: engineOf(target.source, target.engine),
+      migrations: m.migrations,
+      database: databaseKey(target),
+    };
   });
   return lintMigrations(inputs, project.config.lint.severities, { scope: 'files', ...(reported ? { reported } : {}) });
 }
@@ -91,7 +112,8 @@ function engineRule(project: Project, engine?: Engine): (source: string, urlEngi
   const database = project.config.database;
   if (engine && database.source !== 'default' && database.engine !== engine) {
     throw new UsageError(
-      `--engine ${engine}: the database URL (from the ${database.source}) names ${ENGINE_NAMES[database.engine]}, and a URL names its own engine: ` +
+      `--engine ${engine}: the database URL (from the ${database.source}) names ${ENGINE_NAMES[database.engine]}, ` +
+        `and a URL names its own engine: ` +
         'drop --engine, or the URL',
     );
   }

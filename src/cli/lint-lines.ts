@@ -7,7 +7,9 @@ import { displayPath, plural } from './output.js';
 
 /** Where a finding is, as printed: `path/to/file.sql:12`, or the module file for inline SQL. */
 function location(m: LintReport['migrations'][number], line: number): string {
-  return m.file ? `${displayPath(m.file)}:${line}` : `${m.moduleFile ? displayPath(m.moduleFile) : m.module} (inline ${m.id}):${line}`;
+  return m.file
+    ? `${displayPath(m.file)}:${line}`
+    : `${m.moduleFile ? displayPath(m.moduleFile) : m.module} (inline ${m.id}):${line}`;
 }
 
 function severityLabel(f: LintFinding): string {
@@ -45,7 +47,11 @@ export function lintAnnotationLines(report: LintReport): string[] {
       .filter((f) => !f.ignored)
       .map((f) => {
         const file = m.file ?? m.moduleFile;
-        const where = [...(file ? [`file=${escapeProperty(displayPath(file))}`] : []), `line=${f.line}`, `title=${escapeProperty(`modkit lint: ${f.rule}`)}`];
+        const where = [
+          ...(file ? [`file=${escapeProperty(displayPath(file))}`] : []),
+          `line=${f.line}`,
+          `title=${escapeProperty(`modkit lint: ${f.rule}`)}`,
+        ];
         return `::${level[f.severity]} ${where.join(',')}::${escapeData(`${m.module}/${m.id}: ${f.message}`)}`;
       }),
   );
@@ -63,7 +69,8 @@ function escapeProperty(text: string): string {
 export function notLintedLines(report: LintReport): string[] {
   return report.notLinted.map((n) =>
     n.reason === 'script'
-      ? `Not linted: ${plural(n.ids.length, 'script migration')} of module ${n.module} (${n.ids.join(', ')}): TS/JS migrations are only known when they run.`
+      ? `Not linted: ${plural(n.ids.length, 'script migration')} of module ${n.module} (${n.ids.join(', ')}): TS/JS ` +
+        `migrations are only known when they run.`
       : `PostgreSQL rules only: ${plural(n.ids.length, 'migration')} of module ${n.module} (${n.engine}) not linted.`,
   );
 }
@@ -81,7 +88,10 @@ export function lintSummary(report: LintReport): string {
   const infos = report.infos > 0 ? `, ${plural(report.infos, 'info')}` : '';
   const ignored = report.ignored > 0 ? `, ${report.ignored} ignored` : '';
   const byRule = ruleCounts(report);
-  return `${plural(report.errors, 'error')}, ${plural(report.warnings, 'warning')}${infos}${ignored} in ${plural(report.migrations.length, 'migration')} of ${plural(modules, 'module')}${byRule ? ` (${byRule})` : ''}.`;
+  return (
+    `${plural(report.errors, 'error')}, ${plural(report.warnings, 'warning')}${infos}${ignored} in ` +
+    `${plural(report.migrations.length, 'migration')} of ${plural(modules, 'module')}${byRule ? ` (${byRule})` : ''}.`
+  );
 }
 
 /**
@@ -95,17 +105,28 @@ export function warningTotals(lint: readonly LintEventFinding[], otherWarnings =
     ...(counts.warnings > 0 ? [plural(counts.warnings, 'warning')] : []),
     ...(counts.infos > 0 ? [plural(counts.infos, 'info')] : []),
   ];
-  const parts = [
-    ...(kinds.length > 0 ? [`Lint of the pending migrations: ${kinds.join(', ')} (${ruleCounts(counts)})${counts.infos > 0 ? '; infos are only counted here, modkit lint shows them' : ''}.`] : []),
-    ...(otherWarnings > 0 ? [`${plural(otherWarnings, 'other warning')}.`] : []),
-  ];
+  const parts: string[] = [];
+  if (kinds.length > 0) {
+    const infos = counts.infos > 0 ? '; infos are only counted here, modkit lint shows them' : '';
+    parts.push(`Lint of the pending migrations: ${kinds.join(', ')} (${ruleCounts(counts)})${infos}.`);
+  }
+  if (otherWarnings > 0) parts.push(`${plural(otherWarnings, 'other warning')}.`);
   return parts.length > 0 ? parts.join(' ') : undefined;
 }
 
 /** Every finding, flat, for `--json` documents. */
 export function lintFindingsJson(report: LintReport): Record<string, unknown>[] {
   return report.migrations.flatMap((m) =>
-    m.findings.map((f) => ({ module: m.module, id: m.id, file: m.file ?? m.moduleFile ?? null, line: f.line, rule: f.rule, severity: f.severity, message: f.message, ignored: f.ignored ?? null })),
+    m.findings.map((f) => ({
+      module: m.module,
+      id: m.id,
+      file: m.file ?? m.moduleFile ?? null,
+      line: f.line,
+      rule: f.rule,
+      severity: f.severity,
+      message: f.message,
+      ignored: f.ignored ?? null,
+    })),
   );
 }
 

@@ -22,17 +22,32 @@ export interface LintPendingOptions {
  * draws no lock or rewrite warning. Findings go to the reporters as one `lint` event; with
  * `lint.onMigrate: 'error'` (the default) any error refuses the run, exit 4, before a migration runs.
  */
-export async function lintPending(placement: DatabasePlacement, plan: MigrationPlan, settings: LintSettings, options: LintPendingOptions = {}): Promise<void> {
+export async function lintPending(
+  placement: DatabasePlacement,
+  plan: MigrationPlan,
+  settings: LintSettings,
+  options: LintPendingOptions = {},
+): Promise<void> {
   if (settings.onMigrate === 'off') return;
   const inputs = plan.modules
     .filter((m) => m.pending.length > 0)
     .map((m) => {
       const target = databaseOf(placement, m.module.name);
       const live = options.sessions?.of(m.module.name).lintCatalog;
-      return { module: m.module.name, moduleFile: m.module.file, engine: target.engine, migrations: m.pending, database: databaseKey(target), ...(live ? { live } : {}) };
+      return {
+        module: m.module.name,
+        moduleFile: m.module.file,
+        engine: target.engine,
+        migrations: m.pending,
+        database: databaseKey(target),
+        ...(live ? { live } : {}),
+      };
     });
   if (inputs.length === 0) return;
-  const report = await lintMigrations(inputs, settings.severities, { scope: 'run', ...(options.cache ? { cache: options.cache } : {}) });
+  const report = await lintMigrations(inputs, settings.severities, {
+    scope: 'run',
+    ...(options.cache ? { cache: options.cache } : {}),
+  });
   const findings = flatFindings(report);
   const refuse = settings.onMigrate === 'error' && report.errors > 0;
   if (findings.length > 0) options.onEvent?.({ type: 'lint', findings, refused: refuse });
@@ -43,7 +58,15 @@ function flatFindings(report: LintReport): LintEventFinding[] {
   return report.migrations.flatMap((m) =>
     m.findings
       .filter((f) => !f.ignored)
-      .map((f) => ({ module: m.module, id: m.id, ...(m.file ? { file: m.file } : {}), line: f.line, rule: f.rule, severity: f.severity, message: f.message })),
+      .map((f) => ({
+        module: m.module,
+        id: m.id,
+        ...(m.file ? { file: m.file } : {}),
+        line: f.line,
+        rule: f.rule,
+        severity: f.severity,
+        message: f.message,
+      })),
   );
 }
 
@@ -51,9 +74,13 @@ function flatFindings(report: LintReport): LintEventFinding[] {
 function lintRefusal(errors: readonly LintEventFinding[]): ModkitError {
   return new ModkitError(
     'validation',
-    `refusing to migrate: the lint of the pending migrations found ${errors.length === 1 ? 'an error' : `${errors.length} errors`} before anything ran:\n` +
-      errors.map((f) => `- ${f.module}/${f.id} (${f.file ?? 'inline'}, line ${f.line}) [${f.rule}] ${f.message}`).join('\n') +
-      '\nFix the migration; or, knowing the risk, put -- modkit:lint-ignore <rule> <reason> above the statement, or run with --no-lint.',
+    `refusing to migrate: the lint of the pending migrations found ` +
+      `${errors.length === 1 ? 'an error' : `${errors.length} errors`} before anything ran:\n` +
+      errors
+        .map((f) => `- ${f.module}/${f.id} (${f.file ?? 'inline'}, line ${f.line}) [${f.rule}] ${f.message}`)
+        .join('\n') +
+      '\nFix the migration; or, knowing the risk, put -- modkit:lint-ignore <rule> <reason> above the statement, or ' +
+      'run with --no-lint.',
     { details: { lint: errors } },
   );
 }

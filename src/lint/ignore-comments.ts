@@ -35,11 +35,26 @@ export function readIgnoreComments(sql: string): { ignores: IgnoreComment[]; pro
     const unknown = names.filter((n) => !isRuleName(n));
     const reason = words.join(' ');
     if (names.length === 0) {
-      problems.push({ line, message: `"${raw.trim()}" names no rule: write -- modkit:lint-ignore <rule> <reason> (rules: ${RULE_NAMES.join(', ')})` });
+      problems.push({
+        line,
+        message:
+          `"${raw.trim()}" names no rule: write -- modkit:lint-ignore <rule> <reason> (rules: ` +
+          `${RULE_NAMES.join(', ')})`,
+      });
     } else if (unknown.length > 0) {
-      problems.push({ line, message: unknown.map((n) => `"${n}" is not a lint rule${didYouMean(n, RULE_NAMES)}`).join('; ') + ': this comment silences nothing' });
+      problems.push({
+        line,
+        message:
+          unknown.map((n) => `"${n}" is not a lint rule${didYouMean(n, RULE_NAMES)}`).join('; ') +
+          ': this comment silences nothing',
+      });
     } else if (reason === '') {
-      problems.push({ line, message: `-- modkit:lint-ignore ${list} gives no reason, so it silences nothing: say why, e.g. -- modkit:lint-ignore ${list} the table is empty in production` });
+      problems.push({
+        line,
+        message:
+          `-- modkit:lint-ignore ${list} gives no reason, so it silences nothing: say why, e.g. -- ` +
+          `modkit:lint-ignore ${list} the table is empty in production`,
+      });
     } else {
       ignores.push({ line, rules: names as RuleName[], reason });
     }

@@ -14,7 +14,13 @@ const HEAD_BYTES = 64 << 10;
 
 export function largeFileSource(migration: Migration): { source: SqlSource; transactional: boolean } | undefined {
   const file = migration.file;
-  if (migration.inline || migration.format !== 'sql' || !file || (migration.size ?? statSync(file).size) <= WHOLE_FILE_LIMIT) return undefined;
+  if (
+    migration.inline ||
+    migration.format !== 'sql' ||
+    !file ||
+    (migration.size ?? statSync(file).size) <= WHOLE_FILE_LIMIT
+  )
+    return undefined;
   const head = readHead(file);
   if (splitSections(head)) return undefined;
   return { source: { file }, transactional: !readDirectives(head).noTransaction };

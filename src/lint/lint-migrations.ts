@@ -68,12 +68,22 @@ export interface LintRunOptions {
   readonly reported?: (migration: Migration) => boolean;
 }
 
-export async function lintMigrations(inputs: readonly LintInput[], severities: Severities, options: LintRunOptions = {}): Promise<LintReport> {
+export async function lintMigrations(
+  inputs: readonly LintInput[],
+  severities: Severities,
+  options: LintRunOptions = {},
+): Promise<LintReport> {
   const notLinted: NotLinted[] = [];
   const prepared = new Map<Migration, PreparedFile>();
   const linted = inputs.filter((input) => {
     if (hasPostgresLint(input.engine)) return true;
-    if (input.migrations.length > 0) notLinted.push({ module: input.module, reason: 'engine', engine: ENGINE_NAMES[input.engine], ids: input.migrations.map((m) => m.id) });
+    if (input.migrations.length > 0)
+      notLinted.push({
+        module: input.module,
+        reason: 'engine',
+        engine: ENGINE_NAMES[input.engine],
+        ids: input.migrations.map((m) => m.id),
+      });
     return false;
   });
   const toParse = linted.some((i) => i.migrations.some((m) => m.format === 'sql' && !options.cache?.has(m)));
@@ -95,7 +105,8 @@ export async function lintMigrations(inputs: readonly LintInput[], severities: S
       options.cache?.set(migration, file);
       prepared.set(migration, file);
     }
-    if (scripts.length > 0) notLinted.push({ module: input.module, reason: 'script', engine: ENGINE_NAMES[input.engine], ids: scripts });
+    if (scripts.length > 0)
+      notLinted.push({ module: input.module, reason: 'script', engine: ENGINE_NAMES[input.engine], ids: scripts });
   }
   const models = await schemaModels(linted, prepared, options.scope ?? 'files');
   const migrations: LintedMigration[] = [];
@@ -106,7 +117,11 @@ export async function lintMigrations(inputs: readonly LintInput[], severities: S
       if (!file) continue;
       const findings = judgeFile(file, model, severities);
       if (options.reported && !options.reported(migration)) continue;
-      const where = migration.file ? { file: migration.file } : input.moduleFile ? { moduleFile: input.moduleFile } : {};
+      const where = migration.file
+        ? { file: migration.file }
+        : input.moduleFile
+          ? { moduleFile: input.moduleFile }
+          : {};
       migrations.push({ module: input.module, id: migration.id, ...where, findings });
     }
   }
@@ -114,7 +129,11 @@ export async function lintMigrations(inputs: readonly LintInput[], severities: S
 }
 
 /** One schema model per database, seeded from its live catalog when the inputs carry one. */
-async function schemaModels(inputs: readonly LintInput[], prepared: ReadonlyMap<Migration, PreparedFile>, scope: LintScope): Promise<Map<string, SchemaModel>> {
+async function schemaModels(
+  inputs: readonly LintInput[],
+  prepared: ReadonlyMap<Migration, PreparedFile>,
+  scope: LintScope,
+): Promise<Map<string, SchemaModel>> {
   const models = new Map<string, SchemaModel>();
   for (const database of new Set(inputs.map((i) => i.database ?? ''))) {
     const group = inputs.filter((i) => (i.database ?? '') === database);
@@ -125,8 +144,12 @@ async function schemaModels(inputs: readonly LintInput[], prepared: ReadonlyMap<
     }
     const relations = new Set<string>();
     const functions = new Set<string>();
-    for (const file of group.flatMap((i) => i.migrations.flatMap((m) => prepared.get(m) ?? []))) mentionedNames(file, relations, functions);
-    const catalog = await live.readLintCatalog({ relations: [...relations], functions: [...functions] } satisfies LintCatalogRequest);
+    for (const file of group.flatMap((i) => i.migrations.flatMap((m) => prepared.get(m) ?? [])))
+      mentionedNames(file, relations, functions);
+    const catalog = await live.readLintCatalog({
+      relations: [...relations],
+      functions: [...functions],
+    } satisfies LintCatalogRequest);
     const model = new SchemaModel(scope, catalog);
     seedFromCatalog(model, catalog);
     models.set(database, model);

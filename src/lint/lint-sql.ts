@@ -34,7 +34,11 @@ export function judgeFile(file: PreparedFile, model: SchemaModel, severities: Se
   const raw: RawFinding[] = file.ignoreProblems.map((p) => ({ rule: 'lint-ignore', line: p.line, message: p.message }));
   if (file.syntax) {
     const { line, message } = file.syntax;
-    raw.push({ rule: 'syntax', line, message: `${message} (PostgreSQL's parser; nothing of this file can run): fix the statement at line ${line}` });
+    raw.push({
+      rule: 'syntax',
+      line,
+      message: `${message} (PostgreSQL's parser; nothing of this file can run): fix the statement at line ${line}`,
+    });
   }
   for (const unit of file.syntax ? [] : file.units) {
     const where = (message: string) => (unit.within ? `${unit.within}: ${message}` : message);
@@ -44,7 +48,8 @@ export function judgeFile(file: PreparedFile, model: SchemaModel, severities: Se
     }
     const context = { transactional: file.transactional, nested: unit.within !== undefined, schema: model };
     for (const rule of STATEMENT_RULES) {
-      for (const hit of rule.check(unit.stmt, context)) raw.push({ rule: hit.rule, line: unit.line, message: where(hit.message), span: unit.span });
+      for (const hit of rule.check(unit.stmt, context))
+        raw.push({ rule: hit.rule, line: unit.line, message: where(hit.message), span: unit.span });
     }
     if (unit.runs) recordStatement(model, unit.stmt);
   }
@@ -80,7 +85,8 @@ function findIgnore(file: PreparedFile, { rule, line, span }: RawFinding): LintF
     if (!ignore.rules.includes(rule)) continue;
     if (ignore.line < firstStatementLine) return { reason: ignore.reason, scope: 'file', line: ignore.line };
     // Below the statement before this one, and above or inside this one.
-    if (span && ignore.line > span.previousLast && ignore.line <= span.last) return { reason: ignore.reason, scope: 'statement', line: ignore.line };
+    if (span && ignore.line > span.previousLast && ignore.line <= span.last)
+      return { reason: ignore.reason, scope: 'statement', line: ignore.line };
   }
   return undefined;
 }

@@ -31,7 +31,11 @@ export type ParsedItem =
  * The statements of `source`, in order; `onText` sees every piece of its text once, with the line
  * it starts on (for the ignore comments).
  */
-export function* parseStatements(source: SqlSource, parser: PostgresParser, onText: (text: string, line: number) => void): Generator<ParsedItem> {
+export function* parseStatements(
+  source: SqlSource,
+  parser: PostgresParser,
+  onText: (text: string, line: number) => void,
+): Generator<ParsedItem> {
   if ('sql' in source && source.sql.length <= WHOLE_FILE_LIMIT) {
     onText(source.sql, 1);
     yield* parseChunk(source.sql, 1, parser);
@@ -54,7 +58,14 @@ export function* parseStatements(source: SqlSource, parser: PostgresParser, onTe
       return;
     }
     onText(segment.text, segment.line);
-    const skip = segment.statement === 0 ? undefined : ROW_STATEMENT.test(segment.text) ? 'rows' : segment.statement > STATEMENT_LIMIT ? 'size' : undefined;
+    const skip =
+      segment.statement === 0
+        ? undefined
+        : ROW_STATEMENT.test(segment.text)
+          ? 'rows'
+          : segment.statement > STATEMENT_LIMIT
+            ? 'size'
+            : undefined;
     if (skip || chars + segment.text.length > CHUNK_CHARS) {
       for (const item of flush()) {
         yield item;

@@ -30,7 +30,8 @@ export function names(list: readonly Node[] | undefined): string[] {
 /** The `ALTER TABLE` commands of a statement with their table, or none. */
 export function alterCommands(stmt: Node): { table: RangeVar | undefined; cmds: AlterTableCmd[] } {
   const alter: AlterTableStmt | undefined = nodeOf(stmt, 'AlterTableStmt');
-  if (!alter || (alter.objtype !== undefined && alter.objtype !== 'OBJECT_TABLE')) return { table: undefined, cmds: [] };
+  if (!alter || (alter.objtype !== undefined && alter.objtype !== 'OBJECT_TABLE'))
+    return { table: undefined, cmds: [] };
   return { table: alter.relation, cmds: (alter.cmds ?? []).flatMap((c) => nodeOf(c, 'AlterTableCmd') ?? []) };
 }
 

@@ -41,7 +41,8 @@ export function readPlPgSqlBody(parser: PostgresParser, statementText: string, b
       const stmt = value as { lineno?: number; sqlstmt?: PlExpr; expr?: PlExpr; query?: PlExpr };
       const line = lineOf(stmt?.lineno);
       if (key === 'PLpgSQL_stmt_execsql') addSql(stmt.sqlstmt?.PLpgSQL_expr?.query, line);
-      else if (key === 'PLpgSQL_stmt_perform' || key === 'PLpgSQL_stmt_call') addSql(stmt.expr?.PLpgSQL_expr?.query, line);
+      else if (key === 'PLpgSQL_stmt_perform' || key === 'PLpgSQL_stmt_call')
+        addSql(stmt.expr?.PLpgSQL_expr?.query, line);
       else if (key === 'PLpgSQL_stmt_dynexecute' || key === 'PLpgSQL_stmt_dynfors') {
         const expr = stmt.query?.PLpgSQL_expr?.query ?? '';
         const constant = constantString(parser, expr);

@@ -21,7 +21,10 @@ export type ParseOutcome =
   | {
       readonly ok: false;
       readonly message: string;
-      /** 1-based line of the error, when the parser gives a position (PostgreSQL counts it in characters, not bytes). */
+      /**
+       * 1-based line of the error, when the parser gives a position (PostgreSQL counts it in
+       * characters, not bytes).
+       */
       readonly line?: number;
     };
 
@@ -62,7 +65,11 @@ function parseWith(lib: LibPgQuery, sql: string): ParseOutcome {
   } catch (error) {
     const details = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
     const position = details?.cursorPosition;
-    return { ok: false, message: (error as Error).message, ...(position !== undefined && position >= 0 ? { line: lineOfCharacter(sql, position) } : {}) };
+    return {
+      ok: false,
+      message: (error as Error).message,
+      ...(position !== undefined && position >= 0 ? { line: lineOfCharacter(sql, position) } : {}),
+    };
   }
   const total = Buffer.byteLength(sql);
   const statements = (result.stmts ?? []).flatMap((raw) => {

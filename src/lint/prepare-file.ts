@@ -67,13 +67,25 @@ export function prepareFile(source: string | SqlSource, transactional: boolean, 
     if (item.kind === 'syntax') {
       return { transactional, units: [], ignores, ignoreProblems: problems, syntax: item, firstStatementLine };
     }
-    const span = { first: item.kind === 'statement' ? item.first : item.line, last: item.kind === 'statement' ? item.last : item.line, previousLast };
+    const span = {
+      first: item.kind === 'statement' ? item.first : item.line,
+      last: item.kind === 'statement' ? item.last : item.line,
+      previousLast,
+    };
     firstStatementLine ??= span.first;
     previousLast = span.last;
     if (item.kind === 'skipped' && item.why === 'size') {
-      builder.note(span, `the statement at line ${item.line} is ${megabytes(item.chars)}, over the ${STATEMENT_LIMIT >> 20} MB modkit parses: not linted`);
+      builder.note(
+        span,
+        `the statement at line ${item.line} is ${megabytes(item.chars)}, over the ${STATEMENT_LIMIT >> 20} MB ` +
+          `modkit parses: not linted`,
+      );
     } else if (item.kind === 'skipped' && item.why === 'rest') {
-      builder.note(span, `the statement at line ${item.line} runs past ${CARRY_LIMIT >> 20} MB: the file from there on (${megabytes(item.chars)}) was not read, and is not linted`);
+      builder.note(
+        span,
+        `the statement at line ${item.line} runs past ${CARRY_LIMIT >> 20} MB: the file from there on ` +
+          `(${megabytes(item.chars)}) was not read, and is not linted`,
+      );
     } else if (item.kind === 'skipped') {
       rows.count++;
       rows.chars += item.chars;
@@ -85,8 +97,10 @@ export function prepareFile(source: string | SqlSource, transactional: boolean, 
   if (rows.span) {
     builder.note(
       rows.span,
-      `${rows.count === 1 ? '1 row statement' : `${rows.count} row statements`} (INSERT, COPY, UPDATE, DELETE: ${megabytes(rows.chars)}) of this ${megabytes(size)} file ` +
-        `${rows.count === 1 ? 'was' : 'were'} not parsed: a file over 1 MB is linted statement by statement without its data, which no rule looks at (PostgreSQL still checks its syntax when it runs)`,
+      `${rows.count === 1 ? '1 row statement' : `${rows.count} row statements`} (INSERT, COPY, UPDATE, DELETE: ` +
+        `${megabytes(rows.chars)}) of this ${megabytes(size)} file ` +
+        `${rows.count === 1 ? 'was' : 'were'} not parsed: a file over 1 MB is linted statement by statement without ` +
+        `its data, which no rule looks at (PostgreSQL still checks its syntax when it runs)`,
     );
   }
   return { transactional, units: builder.finish(), ignores, ignoreProblems: problems, firstStatementLine };
@@ -127,10 +141,23 @@ class UnitBuilder {
     try {
       for (const item of readPlPgSqlBody(this.parser, source, bodyLine)) {
         const base = { line: item.line, span, within, runs: true };
-        units.push(item.kind === 'sql' ? { ...base, stmt: item.stmt } : { ...base, note: `EXECUTE of a computed string (${item.what}): modkit cannot see what it runs; check it by hand` });
+        units.push(
+          item.kind === 'sql'
+            ? { ...base, stmt: item.stmt }
+            : {
+                ...base,
+                note: `EXECUTE of a computed string (${item.what}): modkit cannot see what it runs; check it by hand`,
+              },
+        );
       }
     } catch (error) {
-      units.push({ line: bodyLine, span, within, runs: true, note: `the PL/pgSQL does not parse (${(error as Error).message}): its statements are not linted` });
+      units.push({
+        line: bodyLine,
+        span,
+        within,
+        runs: true,
+        note: `the PL/pgSQL does not parse (${(error as Error).message}): its statements are not linted`,
+      });
     }
     if (name) {
       this.bodies.set(name, { units, called: false });
@@ -165,7 +192,9 @@ class UnitBuilder {
     return this.items.flatMap((item) => {
       if (!('body' in item)) return [item];
       const body = this.bodies.get(item.body)!;
-      return body.called ? [] : body.units.map((u) => ({ ...u, runs: false, within: `${u.within} (not called in this file)` }));
+      return body.called
+        ? []
+        : body.units.map((u) => ({ ...u, runs: false, within: `${u.within} (not called in this file)` }));
     });
   }
 }

@@ -34,11 +34,11 @@ export function* textSegments(sql: string): Generator<Segment> {
 }
 
 /** The segments of a file, read a window at a time; its text is never held whole. */
-export function* fileSegments(file: string): Generator<Segment> {
+export function* fileSegments(file: string, windowBytes = WINDOW_BYTES): Generator<Segment> {
   const fd = openSync(file, 'r');
   try {
     const decoder = new StringDecoder('utf8');
-    const buffer = Buffer.allocUnsafe(WINDOW_BYTES);
+    const buffer = Buffer.allocUnsafe(windowBytes);
     let carry = '';
     let line = 1;
     let bytesRead = 0;
@@ -63,7 +63,11 @@ export function* fileSegments(file: string): Generator<Segment> {
 }
 
 /** The complete segments of `input` (all of them when `last`), and where the unfinished rest starts. */
-function splitWindow(input: string, line: number, last: boolean): { segments: Segment[]; rest: number; restLine: number } {
+function splitWindow(
+  input: string,
+  line: number,
+  last: boolean,
+): { segments: Segment[]; rest: number; restLine: number } {
   const statements = splitSqlStatements(input);
   // Nothing but comments so far: keep all of it, unless the text ends here.
   if (statements.length === 0 && !last) return { segments: [], rest: 0, restLine: line };
@@ -73,7 +77,11 @@ function splitWindow(input: string, line: number, last: boolean): { segments: Se
   const complete = last ? statements.length : statements.length - 1;
   for (let k = 0; k < complete; k++) {
     const s = statements[k]!;
-    segments.push({ text: input.slice(s.offset, statements[k + 1]?.offset ?? input.length), line: line + s.line - 1, statement: s.text.length });
+    segments.push({
+      text: input.slice(s.offset, statements[k + 1]?.offset ?? input.length),
+      line: line + s.line - 1,
+      statement: s.text.length,
+    });
   }
   const rest = statements[complete];
   return { segments, rest: rest?.offset ?? input.length, restLine: rest ? line + rest.line - 1 : line };

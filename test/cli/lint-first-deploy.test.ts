@@ -52,31 +52,51 @@ function migrations(k: number): Record<string, string> {
 }
 
 describe('a first deploy prints no lock warnings', () => {
-  it(`${MODULES * STEPS} migrations on an empty database: no warning; modkit lint warns on every change; the next deploy warns again`, async () => {
-    target = await createTarget('postgres');
-    project = await createFixtureProject(
-      Array.from({ length: MODULES }, (_, k) => ({ name: `m${k}`, ...(k > 0 ? { deps: [`m${k - 1}`] } : {}), migrations: migrations(k) })),
-      { database: { url: target.url } },
-    );
-    const offline = await runCli(['lint', '--json', '-c', project.configPath]);
-    const summary = JSON.parse(offline.stdout).summary;
-    expect(summary.linted).toBe(MODULES * STEPS);
-    // Every change draws a warning when its table is live, but two: REFERENCES without a default
-    // checks no row, and the materialized view the same file creates is new.
-    expect(summary.warnings).toBeGreaterThanOrEqual(MODULES * (STEPS - 3));
+  it(
+    `${MODULES * STEPS} migrations on an empty database: no warning; modkit lint warns on every change; the next ` +
+      `deploy warns again`,
+    async () => {
+      target = await createTarget('postgres');
+      project = await createFixtureProject(
+        Array.from({ length: MODULES }, (_, k) => ({
+          name: `m${k}`,
+          ...(k > 0 ? { deps: [`m${k - 1}`] } : {}),
+          migrations: migrations(k),
+        })),
+        { database: { url: target.url } },
+      );
+      const offline = await runCli(['lint', '--json', '-c', project.configPath]);
+      const summary = JSON.parse(offline.stdout).summary;
+      expect(summary.linted).toBe(MODULES * STEPS);
+      // Every change draws a warning when its table is live, but two: REFERENCES without a default
+      // checks no row, and the materialized view the same file creates is new.
+      expect(summary.warnings).toBeGreaterThanOrEqual(MODULES * (STEPS - 3));
 
-    const first = await runCli(['migrate', '--only', '-c', project.configPath]);
-    expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toContain(`Applied ${MODULES * STEPS} migrations in ${MODULES} modules`);
-    expect(first.stderr).not.toContain('lint');
-    expect(first.stdout).not.toContain('Lint of the pending migrations');
-    expect(await queryTarget(target, "SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'm%_items' AND relkind = 'r'")).toEqual([{ n: MODULES }]);
+      const first = await runCli(['migrate', '--only', '-c', project.configPath]);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toContain(`Applied ${MODULES * STEPS} migrations in ${MODULES} modules`);
+      expect(first.stderr).not.toContain('lint');
+      expect(first.stdout).not.toContain('Lint of the pending migrations');
+      expect(
+        await queryTarget(
+          target,
+          "SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'm%_items' AND relkind = 'r'",
+        ),
+      ).toEqual([{ n: MODULES }]);
 
-    await project.write('modules/m0/migrations/0021_next.sql', 'ALTER TABLE m0_items ALTER COLUMN qty TYPE int;\nCREATE INDEX m0_items_code ON m0_items (code);\n');
-    const next = await runCli(['migrate', '--only', '-c', project.configPath]);
-    expect(next.code, next.stderr).toBe(0);
-    expect(next.stderr).toMatch(/\[table-rewrite\] ALTER COLUMN qty TYPE integer \(from numeric\) rewrites all of "m0_items"/);
-    expect(next.stderr).toMatch(/\[index-not-concurrent\] CREATE INDEX on "m0_items"/);
-    expect(next.stdout).toContain('Lint of the pending migrations: 2 warnings (index-not-concurrent 1, table-rewrite 1).');
-  });
+      await project.write(
+        'modules/m0/migrations/0021_next.sql',
+        'ALTER TABLE m0_items ALTER COLUMN qty TYPE int;\nCREATE INDEX m0_items_code ON m0_items (code);\n',
+      );
+      const next = await runCli(['migrate', '--only', '-c', project.configPath]);
+      expect(next.code, next.stderr).toBe(0);
+      expect(next.stderr).toMatch(
+        /\[table-rewrite\] ALTER COLUMN qty TYPE integer \(from numeric\) rewrites all of "m0_items"/,
+      );
+      expect(next.stderr).toMatch(/\[index-not-concurrent\] CREATE INDEX on "m0_items"/);
+      expect(next.stdout).toContain(
+        'Lint of the pending migrations: 2 warnings (index-not-concurrent 1, table-rewrite 1).',
+      );
+    },
+  );
 });

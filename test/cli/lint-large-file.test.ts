@@ -25,13 +25,19 @@ afterEach(async () => {
 });
 
 /** Writes `size` bytes of INSERTs of 500 rows each (or one INSERT of them all), then `tail`. */
-function writeDataLoad(file: string, size: number, { oneStatement, tail }: { oneStatement: boolean; tail: string }): void {
+function writeDataLoad(
+  file: string,
+  size: number,
+  { oneStatement, tail }: { oneStatement: boolean; tail: string },
+): void {
   const fd = openSync(file, 'w');
   let written = 0;
   let id = 0;
   writeSync(fd, 'INSERT INTO readings (id, sensor, value) VALUES\n');
   while (written < size) {
-    const rows = Array.from({ length: 500 }, () => `  (${++id}, 'sensor-${id % 97}; ok', ${(id * 0.37) % 100})`).join(',\n');
+    const rows = Array.from({ length: 500 }, () => `  (${++id}, 'sensor-${id % 97}; ok', ${(id * 0.37) % 100})`).join(
+      ',\n',
+    );
     const chunk = oneStatement ? `${rows},\n` : `${rows};\nINSERT INTO readings (id, sensor, value) VALUES\n`;
     writeSync(fd, chunk);
     written += chunk.length;
@@ -49,11 +55,17 @@ async function lintWithRss(dir: string): Promise<{ code: number | null; stdout: 
   const [command, ...args] = gnu ? [GNU_TIME, '-f', '%M', '-o', rssFile, ...node] : node;
   try {
     return await new Promise((resolve, reject) => {
-      const child = spawn(command!, args, { cwd: dir, env: { ...process.env, MODKIT_BENCH_RSS_FILE: rssFile }, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(command!, args, {
+        cwd: dir,
+        env: { ...process.env, MODKIT_BENCH_RSS_FILE: rssFile },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let stdout = '';
       child.stdout.on('data', (chunk) => (stdout += chunk));
       child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, rssMb: Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)) / 1024 }));
+      child.on('close', (code) =>
+        resolve({ code, stdout, rssMb: Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)) / 1024 }),
+      );
     });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -62,24 +74,43 @@ async function lintWithRss(dir: string): Promise<{ code: number | null; stdout: 
 
 describe('lint of a 50 MB data load', () => {
   it('stays under 200 MB of RSS, lints the statements after the data, and says what it did not parse', async () => {
-    project = await createFixtureProject([{ name: 'data', migrations: { '0001_readings.sql': 'CREATE TABLE readings (id bigint PRIMARY KEY, sensor text, value float8);\n' } }]);
+    project = await createFixtureProject([
+      {
+        name: 'data',
+        migrations: {
+          '0001_readings.sql': 'CREATE TABLE readings (id bigint PRIMARY KEY, sensor text, value float8);\n',
+        },
+      },
+    ]);
     const file = project.migrationPath('data', '0002_load.sql');
     writeDataLoad(file, 50 * MB, { oneStatement: false, tail: 'CREATE INDEX readings_sensor ON readings (sensor);\n' });
     const run = await lintWithRss(project.dir);
     expect(run.code).toBe(0);
     expect(run.rssMb).toBeLessThan(200);
-    expect(run.stdout).toMatch(/0002_load\.sql:1 {2}info {2}not-analysed {2}\d+ row statements \(INSERT, COPY, UPDATE, DELETE: 50\.\d MB\) of this 50\.\d MB file were not parsed/);
+    expect(run.stdout).toMatch(/0002_load\.sql:1 {2}info {2}not-analysed {2}\d+ row statements \(INSERT, COPY/);
+    expect(run.stdout).toMatch(/50\.\d MB\) of this 50\.\d MB file were not parsed/);
     const lines = readFileSync(file, 'utf8').split('\n').length;
     // The index after the data, at its own line (the file ends with a newline).
     expect(run.stdout).toContain(`0002_load.sql:${lines - 1}  warn  index-not-concurrent  CREATE INDEX on "readings"`);
   });
 
   it('one 50 MB statement: reading stops past 8 MB and says so, under 200 MB of RSS', async () => {
-    project = await createFixtureProject([{ name: 'data', migrations: { '0001_readings.sql': 'CREATE TABLE readings (id bigint PRIMARY KEY, sensor text, value float8);\n' } }]);
-    writeDataLoad(project.migrationPath('data', '0002_load.sql'), 50 * MB, { oneStatement: true, tail: 'CREATE INDEX readings_sensor ON readings (sensor);\n' });
+    project = await createFixtureProject([
+      {
+        name: 'data',
+        migrations: {
+          '0001_readings.sql': 'CREATE TABLE readings (id bigint PRIMARY KEY, sensor text, value float8);\n',
+        },
+      },
+    ]);
+    writeDataLoad(project.migrationPath('data', '0002_load.sql'), 50 * MB, {
+      oneStatement: true,
+      tail: 'CREATE INDEX readings_sensor ON readings (sensor);\n',
+    });
     const run = await lintWithRss(project.dir);
     expect(run.code).toBe(0);
     expect(run.rssMb).toBeLessThan(200);
-    expect(run.stdout).toMatch(/0002_load\.sql:1 {2}info {2}not-analysed {2}the statement at line 1 runs past 8 MB: the file from there on \(50\.\d MB\) was not read, and is not linted/);
+    expect(run.stdout).toMatch(/0002_load\.sql:1 {2}info {2}not-analysed {2}the statement at line 1 runs past 8 MB: /);
+    expect(run.stdout).toMatch(/the file from there on \(50\.\d MB\) was not read, and is not linted/);
   });
 });

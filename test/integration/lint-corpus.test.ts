@@ -46,7 +46,9 @@ interface Observation {
   readonly locks: Map<string, LockMode[]>;
 }
 
-const FILES_SQL = "SELECT relname, relfilenode FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'i', 'm')";
+const FILES_SQL =
+  "SELECT relname, relfilenode FROM pg_class WHERE relnamespace = 'public'::regnamespace " +
+  "AND relkind IN ('r', 'i', 'm')";
 const SCANS_SQL = "SELECT relname, seq_tup_read FROM pg_stat_xact_user_tables WHERE schemaname = 'public'";
 const LOCKS_SQL = `SELECT c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
   WHERE l.pid = pg_backend_pid() AND l.granted AND c.relnamespace = 'public'::regnamespace`;
@@ -58,21 +60,35 @@ async function rows(sql: string): Promise<Map<string, number>> {
 
 /** Runs the entry on a fresh copy of the fixture and records what PostgreSQL did. */
 async function observe(entry: CorpusEntry): Promise<Observation> {
-  await client.query(`DROP SCHEMA IF EXISTS public, archive CASCADE; CREATE SCHEMA public; ${FIXTURE}; ${entry.setup ?? ''}`);
+  await client.query(
+    `DROP SCHEMA IF EXISTS public, archive CASCADE; CREATE SCHEMA public; ${FIXTURE}; ${entry.setup ?? ''}`,
+  );
   if (entry.noTransaction) {
     const before = await rows(FILES_SQL);
-    const error = await client.query(entry.sql).then(() => undefined, (e: pg.DatabaseError) => e);
-    return { ...(error ? { error } : {}), files: { before, after: await rows(FILES_SQL) }, scanned: new Map(), locks: new Map() };
+    const error = await client.query(entry.sql).then(
+      () => undefined,
+      (e: pg.DatabaseError) => e,
+    );
+    return {
+      ...(error ? { error } : {}),
+      files: { before, after: await rows(FILES_SQL) },
+      scanned: new Map(),
+      locks: new Map(),
+    };
   }
   await client.query('BEGIN');
   try {
     if (entry.timeZone) await client.query(`SET LOCAL timezone = '${entry.timeZone}'`);
     const before = await rows(FILES_SQL);
     const scansBefore = await rows(SCANS_SQL);
-    const error = await client.query(entry.sql).then(() => undefined, (e: pg.DatabaseError) => e);
+    const error = await client.query(entry.sql).then(
+      () => undefined,
+      (e: pg.DatabaseError) => e,
+    );
     if (error) return { error, files: { before, after: before }, scanned: new Map(), locks: new Map() };
     const locks = new Map<string, LockMode[]>();
-    for (const { relname, mode } of (await client.query<{ relname: string; mode: LockMode }>(LOCKS_SQL)).rows) locks.set(relname, [...(locks.get(relname) ?? []), mode]);
+    for (const { relname, mode } of (await client.query<{ relname: string; mode: LockMode }>(LOCKS_SQL)).rows)
+      locks.set(relname, [...(locks.get(relname) ?? []), mode]);
     const scanned = new Map([...(await rows(SCANS_SQL))].map(([t, n]) => [t, n - (scansBefore.get(t) ?? 0)]));
     return { files: { before, after: await rows(FILES_SQL) }, scanned, locks };
   } finally {
@@ -90,12 +106,16 @@ function checkClaims(entry: CorpusEntry, seen: Observation): void {
   const { before, after } = seen.files;
   for (const r of claims.rewrites ?? []) expect(after.get(r), `${r} rewritten`).not.toBe(before.get(r));
   for (const r of claims.keeps ?? []) expect(after.get(r), `${r} kept`).toBe(before.get(r));
-  for (const t of claims.scans ?? []) expect(seen.scanned.get(t) ?? 0, `${t} read in full`).toBeGreaterThanOrEqual(ROWS);
+  for (const t of claims.scans ?? [])
+    expect(seen.scanned.get(t) ?? 0, `${t} read in full`).toBeGreaterThanOrEqual(ROWS);
   for (const t of claims.noScan ?? []) expect(seen.scanned.get(t) ?? 0, `${t} not read`).toBe(0);
-  for (const [r, mode] of Object.entries(claims.locks ?? {})) expect(seen.locks.get(r) ?? [], `locks on ${r}`).toContain(mode);
+  for (const [r, mode] of Object.entries(claims.locks ?? {}))
+    expect(seen.locks.get(r) ?? [], `locks on ${r}`).toContain(mode);
   for (const [r, mode] of Object.entries(claims.locksBelow ?? {})) {
     const strongest = Math.max(-1, ...(seen.locks.get(r) ?? []).map((m) => LOCK_ORDER.indexOf(m)));
-    expect(LOCK_ORDER[strongest] ?? 'no lock', `strongest lock on ${r}`).not.toSatisfy((m: string) => LOCK_ORDER.indexOf(m as LockMode) >= LOCK_ORDER.indexOf(mode));
+    expect(LOCK_ORDER[strongest] ?? 'no lock', `strongest lock on ${r}`).not.toSatisfy(
+      (m: string) => LOCK_ORDER.indexOf(m as LockMode) >= LOCK_ORDER.indexOf(mode),
+    );
   }
 }
 
@@ -108,8 +128,11 @@ describe('the lint corpus: modkit says what PostgreSQL does', () => {
     expect(dangerous.size).toBeGreaterThanOrEqual(43);
   });
 
-  it.each(CORPUS.map((entry) => [`${entry.kind} · ${entry.class}: ${entry.sql.split('\n').at(-1)}`, entry] as const))('%s', async (_name, entry) => {
-    expect(lintEntry(entry)).toEqual(entry.modkit);
-    checkClaims(entry, await observe(entry));
-  });
+  it.each(CORPUS.map((entry) => [`${entry.kind} · ${entry.class}: ${entry.sql.split('\n').at(-1)}`, entry] as const))(
+    '%s',
+    async (_name, entry) => {
+      expect(lintEntry(entry)).toEqual(entry.modkit);
+      checkClaims(entry, await observe(entry));
+    },
+  );
 });

@@ -13,7 +13,12 @@ export interface LintFlags extends CommonFlags {
 }
 
 /** `modkit lint [module…]`: the SQL of PostgreSQL modules, with PostgreSQL's own parser; no database. */
-export async function lintCommand(flags: LintFlags, output: Output, _signal: AbortSignal, args: readonly string[]): Promise<number> {
+export async function lintCommand(
+  flags: LintFlags,
+  output: Output,
+  _signal: AbortSignal,
+  args: readonly string[],
+): Promise<number> {
   // `--module M` is the argument under the name the other commands use: M alone, no dependencies.
   const { modules: _selection, ...options } = projectOptions(flags);
   const only = [...args, ...(flags.module ?? [])];
@@ -28,11 +33,22 @@ export async function lintCommand(flags: LintFlags, output: Output, _signal: Abo
   for (const line of notLintedLines(report)) output.line(line);
   const notPostgres = report.notLinted.some((n) => n.reason === 'engine');
   if (notPostgres && report.project.config.database.source === 'default') {
-    output.line('(No database is configured, so modules use the embedded SQLite: to lint them as PostgreSQL, give --engine postgres (or --url postgres://…); lint connects to nothing.)');
+    output.line(
+      '(No database is configured, so modules use the embedded SQLite: to lint them as PostgreSQL, give --engine ' +
+        'postgres (or --url postgres://…); lint connects to nothing.)',
+    );
   }
-  if (report.since) output.line(`Since ${report.since.ref}: ${report.since.unchanged} unchanged migration${report.since.unchanged === 1 ? '' : 's'} read for the schema, not reported.`);
+  if (report.since)
+    output.line(
+      `Since ${report.since.ref}: ${report.since.unchanged} unchanged ` +
+        `migration${report.since.unchanged === 1 ? '' : 's'} read for the schema, not reported.`,
+    );
   output.line(lintSummary(report));
   const exitCode = report.errors > 0 ? EXIT_CODES.validation : EXIT_CODES.ok;
-  output.document('lint', exitCode, { modules: report.modules, ...lintJson(report), ...(report.since ? { since: report.since } : {}) });
+  output.document('lint', exitCode, {
+    modules: report.modules,
+    ...lintJson(report),
+    ...(report.since ? { since: report.since } : {}),
+  });
   return exitCode;
 }

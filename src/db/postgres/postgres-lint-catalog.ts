@@ -5,11 +5,30 @@
 import type { SqlRunner } from '../history-store.js';
 import type { LintCatalog, LintCatalogRequest } from '../lint-catalog.js';
 
-const USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
+const USER_SCHEMA =
+  "n.nspname NOT IN ('pg_catalog', 'information_schema') " +
+  "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
 
 /** A column's type: the element type for an array, schema-qualified when it is a domain. */
 const TYPE_NAME = `CASE WHEN et.oid IS NOT NULL THEN et.typname
   WHEN t.typtype = 'd' THEN tn.nspname || '.' || t.typname ELSE t.typname END`;
+
+/** The names of the columns numbered `keys` of relation `rel`, as a JSON array. */
+const columnNames = (rel: string, keys: string) =>
+  `(SELECT coalesce(json_agg(a.attname), '[]') FROM pg_attribute a
+    WHERE a.attrelid = ${rel} AND a.attnum = ANY(${keys}))`;
+
+const RELATION_KIND = `CASE r.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned' WHEN 'm' THEN 'matview'
+  WHEN 'v' THEN 'view' ELSE 'other' END`;
+
+const COLUMNS = `coalesce((SELECT json_agg(json_build_object(
+    'name', a.attname, 'type', ${TYPE_NAME}, 'typmod', a.atttypmod, 'array', et.oid IS NOT NULL,
+    'collation', CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 THEN co.collname END,
+    'notNull', a.attnotnull) ORDER BY a.attnum)
+  FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
+  LEFT JOIN pg_type et ON t.typcategory = 'A' AND et.oid = t.typelem
+  LEFT JOIN pg_collation co ON co.oid = a.attcollation
+  WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]')`;
 
 const CATALOG_SQL = `
 WITH rels AS (
@@ -20,28 +39,19 @@ SELECT json_build_object(
   'searchPath', to_json(current_schemas(false)),
   'timeZone', current_setting('TimeZone'),
   'relations', coalesce((SELECT json_agg(json_build_object(
-    'schema', r.nspname, 'name', r.relname,
-    'kind', CASE r.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned' WHEN 'm' THEN 'matview' WHEN 'v' THEN 'view' ELSE 'other' END,
-    'columns', coalesce((SELECT json_agg(json_build_object(
-        'name', a.attname, 'type', ${TYPE_NAME}, 'typmod', a.atttypmod, 'array', et.oid IS NOT NULL,
-        'collation', CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 THEN co.collname END,
-        'notNull', a.attnotnull) ORDER BY a.attnum)
-      FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
-      LEFT JOIN pg_type et ON t.typcategory = 'A' AND et.oid = t.typelem
-      LEFT JOIN pg_collation co ON co.oid = a.attcollation
-      WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]'),
-    'indexes', coalesce((SELECT json_agg(json_build_object('schema', r.nspname, 'name', ic.relname, 'table', r.relname,
-        'columns', (SELECT coalesce(json_agg(a.attname), '[]') FROM pg_attribute a WHERE a.attrelid = r.oid AND a.attnum = ANY(i.indkey))))
+    'schema', r.nspname, 'name', r.relname, 'kind', ${RELATION_KIND},
+    'columns', ${COLUMNS},
+    'indexes', coalesce((SELECT json_agg(json_build_object('schema', r.nspname, 'name', ic.relname,
+        'table', r.relname, 'columns', ${columnNames('r.oid', 'i.indkey')}))
       FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = r.oid), '[]'),
     'checks', coalesce((SELECT json_agg(json_build_object('name', k.conname, 'validated', k.convalidated,
-        'definition', pg_get_constraintdef(k.oid),
-        'columns', (SELECT coalesce(json_agg(a.attname), '[]') FROM pg_attribute a WHERE a.attrelid = r.oid AND a.attnum = ANY(k.conkey))))
+        'definition', pg_get_constraintdef(k.oid), 'columns', ${columnNames('r.oid', 'k.conkey')}))
       FROM pg_constraint k WHERE k.conrelid = r.oid AND k.contype = 'c'), '[]'),
-    'partitionKey', (SELECT json_agg(a.attname) FROM pg_partitioned_table pt JOIN pg_attribute a ON a.attrelid = pt.partrelid
-      AND a.attnum = ANY(pt.partattrs) WHERE pt.partrelid = r.oid)
+    'partitionKey', (SELECT ${columnNames('pt.partrelid', 'pt.partattrs')}
+      FROM pg_partitioned_table pt WHERE pt.partrelid = r.oid)
   )) FROM rels r), '[]'),
-  'indexes', coalesce((SELECT json_agg(json_build_object('schema', n.nspname, 'name', ic.relname, 'table', tc.relname,
-      'columns', (SELECT coalesce(json_agg(a.attname), '[]') FROM pg_attribute a WHERE a.attrelid = tc.oid AND a.attnum = ANY(i.indkey))))
+  'indexes', coalesce((SELECT json_agg(json_build_object('schema', n.nspname, 'name', ic.relname,
+      'table', tc.relname, 'columns', ${columnNames('tc.oid', 'i.indkey')}))
     FROM pg_class ic JOIN pg_namespace n ON n.oid = ic.relnamespace JOIN pg_index i ON i.indexrelid = ic.oid
     JOIN pg_class tc ON tc.oid = i.indrelid
     WHERE ic.relname = ANY($1::text[]) AND ic.relkind IN ('i', 'I') AND ${USER_SCHEMA}), '[]'),
@@ -57,6 +67,9 @@ SELECT json_build_object(
 
 /** Reads what the lint needs to know about the names in `request`, as the database has them now. */
 export async function readPostgresLintCatalog(runner: SqlRunner, request: LintCatalogRequest): Promise<LintCatalog> {
-  const rows = await runner.query<{ catalog: LintCatalog }>(CATALOG_SQL, [[...request.relations], [...request.functions]]);
+  const rows = await runner.query<{ catalog: LintCatalog }>(CATALOG_SQL, [
+    [...request.relations],
+    [...request.functions],
+  ]);
   return rows[0]!.catalog;
 }

@@ -19,13 +19,15 @@ export const addColumnNotNull: Rule = {
       if (!column) return [];
       const constraints = (column.constraints ?? []).flatMap((c) => nodeOf(c, 'Constraint')?.contype ?? []);
       // PRIMARY KEY makes the column NOT NULL too.
-      const notNull = column.is_not_null === true || constraints.includes('CONSTR_NOTNULL') || constraints.includes('CONSTR_PRIMARY');
+      const notNull =
+        column.is_not_null === true || constraints.includes('CONSTR_NOTNULL') || constraints.includes('CONSTR_PRIMARY');
       if (!notNull || constraints.some((c) => GIVES_VALUES.has(c))) return [];
       return [
         {
           rule: this.name,
           message:
-            `ADD COLUMN ${column.colname ?? '?'} NOT NULL without a default fails on "${tableName(table)}" as soon as it has rows: ` +
+            `ADD COLUMN ${column.colname ?? '?'} NOT NULL without a default fails on "${tableName(table)}" as soon ` +
+            `as it has rows: ` +
             'add the column nullable (or with a DEFAULT), backfill it, then SET NOT NULL',
         },
       ];

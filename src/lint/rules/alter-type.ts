@@ -21,7 +21,8 @@ export function alterTypeEffect(cmd: AlterTableCmd, table: RangeVar, schema: Sch
   const def = nodeOf(cmd.def, 'ColumnDef');
   const to = typeFromNode(def?.typeName);
   if (!def || !to || !cmd.name) return { kind: 'none' };
-  if (def.raw_default && !keepsValue(def.raw_default, cmd.name, def)) return { kind: 'rewrite', to, why: 'USING computes every row' };
+  if (def.raw_default && !keepsValue(def.raw_default, cmd.name, def))
+    return { kind: 'rewrite', to, why: 'USING computes every row' };
   const current = schema.table(table)?.columns?.get(cmd.name);
   if (!current) {
     const widening = !to.array && (USUALLY_WIDENING.has(to.name) || (to.name === 'numeric' && to.mods.length === 0));

@@ -10,7 +10,17 @@ import { alterTypeEffect } from './alter-type.js';
 import type { Rule, RuleHit } from './rule.js';
 
 /** LOCK TABLE modes by number (lockdefs.h); from 5 (SHARE) on, writes wait; at 8, reads too. */
-const LOCK_MODES = ['', 'ACCESS SHARE', 'ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'];
+const LOCK_MODES = [
+  '',
+  'ACCESS SHARE',
+  'ROW SHARE',
+  'ROW EXCLUSIVE',
+  'SHARE UPDATE EXCLUSIVE',
+  'SHARE',
+  'SHARE ROW EXCLUSIVE',
+  'EXCLUSIVE',
+  'ACCESS EXCLUSIVE',
+];
 const SHARE = 5;
 const ACCESS_EXCLUSIVE = 8;
 
@@ -26,7 +36,8 @@ export const blockingLock: Rule = {
         const table = nodeOf(r, 'RangeVar');
         if (schema.isNew(table)) return [];
         return hit(
-          `LOCK TABLE ${tableName(table)} IN ${LOCK_MODES[mode]} MODE blocks ${blocked} of "${tableName(table)}" until the migration commits: ` +
+          `LOCK TABLE ${tableName(table)} IN ${LOCK_MODES[mode]} MODE blocks ${blocked} of "${tableName(table)}" ` +
+            `until the migration commits: ` +
             'let each statement take the lock it needs, and keep the migration short',
         );
       });
@@ -34,7 +45,10 @@ export const blockingLock: Rule = {
     const refresh = nodeOf(stmt, 'RefreshMatViewStmt');
     if (refresh && !refresh.concurrent && !refresh.skipData && !schema.isNew(refresh.relation)) {
       const view = tableName(refresh.relation);
-      return hit(`REFRESH MATERIALIZED VIEW ${view} blocks every read of "${view}" until it is rebuilt: use REFRESH MATERIALIZED VIEW CONCURRENTLY (it needs a unique index on ${view})`);
+      return hit(
+        `REFRESH MATERIALIZED VIEW ${view} blocks every read of "${view}" until it is rebuilt: use REFRESH ` +
+          `MATERIALIZED VIEW CONCURRENTLY (it needs a unique index on ${view})`,
+      );
     }
     const { table, cmds } = alterCommands(stmt);
     if (!table || schema.isNew(table)) return [];
@@ -42,16 +56,20 @@ export const blockingLock: Rule = {
       const detach = cmd.subtype === 'AT_DetachPartition' ? nodeOf(cmd.def, 'PartitionCmd') : undefined;
       if (detach && !detach.concurrent) {
         return hit(
-          `DETACH PARTITION ${tableName(detach.name)} takes an ACCESS EXCLUSIVE lock on "${tableName(table)}" (every read and write of the partitioned table waits): ` +
-            'use DETACH PARTITION … CONCURRENTLY (PostgreSQL 14+), in a file of its own marked -- modkit:no-transaction',
+          `DETACH PARTITION ${tableName(detach.name)} takes an ACCESS EXCLUSIVE lock on "${tableName(table)}" ` +
+            `(every read and write of the partitioned table waits): ` +
+            'use DETACH PARTITION … CONCURRENTLY (PostgreSQL 14+), in a file of its own marked -- ' +
+            'modkit:no-transaction',
         );
       }
       if (cmd.subtype !== 'AT_AlterColumnType') return [];
       const effect = alterTypeEffect(cmd, table, schema);
       if (effect.kind !== 'indexes') return [];
       return hit(
-        `ALTER COLUMN ${cmd.name ?? '?'} … COLLATE "${effect.collation}" rebuilds the index${effect.indexes.length > 1 ? 'es' : ''} ${effect.indexes.join(', ')} of "${tableName(table)}" ` +
-          'under an ACCESS EXCLUSIVE lock (the table itself is not rewritten): build the new indexes CONCURRENTLY first, or run it in a maintenance window',
+        `ALTER COLUMN ${cmd.name ?? '?'} … COLLATE "${effect.collation}" rebuilds the ` +
+          `index${effect.indexes.length > 1 ? 'es' : ''} ${effect.indexes.join(', ')} of "${tableName(table)}" ` +
+          'under an ACCESS EXCLUSIVE lock (the table itself is not rewritten): build the new indexes CONCURRENTLY ' +
+          'first, or run it in a maintenance window',
       );
     });
   },

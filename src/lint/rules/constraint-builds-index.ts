@@ -20,18 +20,44 @@ export const constraintBuildsIndex: Rule = {
         const constraint = nodeOf(cmd.def, 'Constraint');
         const label = constraint?.conname ? ` ${constraint.conname}` : '';
         if (constraint?.contype === 'CONSTR_EXCLUSION') {
-          return [{ rule: this.name, message: `ADD CONSTRAINT${label} EXCLUDE builds its index ${locked}: there is no USING INDEX for exclusion constraints; add it before the table grows, or in a maintenance window` }];
+          return [
+            {
+              rule: this.name,
+              message:
+                `ADD CONSTRAINT${label} EXCLUDE builds its index ${locked}: there is no USING INDEX for ` +
+                `exclusion constraints; add it before the table grows, or in a maintenance window`,
+            },
+          ];
         }
-        if ((constraint?.contype === 'CONSTR_UNIQUE' || constraint?.contype === 'CONSTR_PRIMARY') && !constraint.indexname) {
+        if (
+          (constraint?.contype === 'CONSTR_UNIQUE' || constraint?.contype === 'CONSTR_PRIMARY') &&
+          !constraint.indexname
+        ) {
           const kind = constraint.contype === 'CONSTR_UNIQUE' ? 'UNIQUE' : 'PRIMARY KEY';
-          return [{ rule: this.name, message: `ADD CONSTRAINT${label} ${kind} builds its index ${locked}: ${CONCURRENT_FIRST}, then ADD CONSTRAINT${label || ' <name>'} ${kind} USING INDEX <that index>` }];
+          return [
+            {
+              rule: this.name,
+              message:
+                `ADD CONSTRAINT${label} ${kind} builds its index ${locked}: ${CONCURRENT_FIRST}, then ADD ` +
+                `CONSTRAINT${label || ' <name>'} ${kind} USING INDEX <that index>`,
+            },
+          ];
         }
       }
       const column = cmd.subtype === 'AT_AddColumn' ? nodeOf(cmd.def, 'ColumnDef') : undefined;
-      const inline = (column?.constraints ?? []).map((c) => nodeOf(c, 'Constraint')?.contype).find((c) => c === 'CONSTR_UNIQUE' || c === 'CONSTR_PRIMARY');
+      const inline = (column?.constraints ?? [])
+        .map((c) => nodeOf(c, 'Constraint')?.contype)
+        .find((c) => c === 'CONSTR_UNIQUE' || c === 'CONSTR_PRIMARY');
       if (column && inline) {
         const kind = inline === 'CONSTR_UNIQUE' ? 'UNIQUE' : 'PRIMARY KEY';
-        return [{ rule: this.name, message: `ADD COLUMN ${column.colname ?? '?'} ${kind} builds an index ${locked}: add the column alone, ${CONCURRENT_FIRST}, then ADD CONSTRAINT … ${kind} USING INDEX <that index>` }];
+        return [
+          {
+            rule: this.name,
+            message:
+              `ADD COLUMN ${column.colname ?? '?'} ${kind} builds an index ${locked}: add the column alone, ` +
+              `${CONCURRENT_FIRST}, then ADD CONSTRAINT … ${kind} USING INDEX <that index>`,
+          },
+        ];
       }
       return [];
     });

@@ -26,27 +26,43 @@ export const constraintValidatesTable: Rule = {
 function checkCommand(cmd: AlterTableCmd, table: RangeVar, { schema }: RuleContext): string[] {
   const name = tableName(table);
   const constraint = cmd.subtype === 'AT_AddConstraint' ? nodeOf(cmd.def, 'Constraint') : undefined;
-  const kind = constraint?.contype === 'CONSTR_FOREIGN' ? 'FOREIGN KEY' : constraint?.contype === 'CONSTR_CHECK' ? 'CHECK' : undefined;
+  const kind =
+    constraint?.contype === 'CONSTR_FOREIGN'
+      ? 'FOREIGN KEY'
+      : constraint?.contype === 'CONSTR_CHECK'
+        ? 'CHECK'
+        : undefined;
   if (constraint && kind && constraint.skip_validation !== true) {
     const label = constraint.conname ? ` ${constraint.conname}` : '';
-    return [`ADD CONSTRAINT${label} ${kind} checks every row of "${name}" while holding its lock: add it NOT VALID, then VALIDATE CONSTRAINT${label || ' <name>'} ${LATER}`];
+    return [
+      `ADD CONSTRAINT${label} ${kind} checks every row of "${name}" while holding its lock: add it NOT VALID, then ` +
+        `VALIDATE CONSTRAINT${label || ' <name>'} ${LATER}`,
+    ];
   }
   if (cmd.subtype === 'AT_SetNotNull' && cmd.name) {
     const proven = schema.table(table)?.checks.some((c) => c.validated && c.notNullOf === cmd.name);
     if (proven) return [];
     return [
-      `SET NOT NULL on ${cmd.name} scans all of "${name}" under an ACCESS EXCLUSIVE lock: first ADD CONSTRAINT … CHECK (${cmd.name} IS NOT NULL) NOT VALID ` +
+      `SET NOT NULL on ${cmd.name} scans all of "${name}" under an ACCESS EXCLUSIVE lock: first ADD CONSTRAINT … ` +
+        `CHECK (${cmd.name} IS NOT NULL) NOT VALID ` +
         'and VALIDATE CONSTRAINT it (in this file or an earlier one): PostgreSQL then skips the scan',
     ];
   }
   const column = cmd.subtype === 'AT_AddColumn' ? nodeOf(cmd.def, 'ColumnDef') : undefined;
-  if (column) return inlineConstraints(column.colname ?? '?', (column.constraints ?? []).flatMap((c) => nodeOf(c, 'Constraint') ?? []), name);
+  if (column)
+    return inlineConstraints(
+      column.colname ?? '?',
+      (column.constraints ?? []).flatMap((c) => nodeOf(c, 'Constraint') ?? []),
+      name,
+    );
   const attach = cmd.subtype === 'AT_AttachPartition' ? nodeOf(cmd.def, 'PartitionCmd') : undefined;
   if (attach?.name && !schema.isNew(attach.name) && !provesBounds(attach.name, table, schema)) {
     const partition = tableName(attach.name);
     return [
-      `ATTACH PARTITION ${partition} scans all of "${partition}" under an ACCESS EXCLUSIVE lock to prove its rows fit the bounds: ` +
-        `first ADD CONSTRAINT … CHECK (the bounds, with the key IS NOT NULL) NOT VALID on ${partition} and VALIDATE it; ATTACH then skips the scan`,
+      `ATTACH PARTITION ${partition} scans all of "${partition}" under an ACCESS EXCLUSIVE lock to prove its rows ` +
+        `fit the bounds: ` +
+        `first ADD CONSTRAINT … CHECK (the bounds, with the key IS NOT NULL) NOT VALID on ${partition} and VALIDATE ` +
+        `it; ATTACH then skips the scan`,
     ];
   }
   return [];
@@ -60,7 +76,8 @@ function inlineConstraints(column: string, constraints: readonly Constraint[], t
   if (hasDefault && constraints.some((c) => c.contype === 'CONSTR_FOREIGN')) found.push('REFERENCES (with a DEFAULT)');
   if (found.length === 0) return [];
   return [
-    `${found.join(' and ')} written in ADD COLUMN ${column} checks every row of "${table}" under the ACCESS EXCLUSIVE lock: ` +
+    `${found.join(' and ')} written in ADD COLUMN ${column} checks every row of "${table}" under the ACCESS ` +
+      `EXCLUSIVE lock: ` +
       `add the column alone, then ADD CONSTRAINT … NOT VALID and VALIDATE CONSTRAINT ${LATER}`,
   ];
 }
@@ -76,14 +93,21 @@ function provesBounds(partition: RangeVar, parent: RangeVar, schema: RuleContext
 }
 
 /** ALTER DOMAIN ADD CONSTRAINT checks the columns of that type: quiet only when no live table has one. */
-function alterDomain(rule: RuleHit['rule'], def: Node | undefined, domain: readonly string[], { schema }: RuleContext): RuleHit[] {
+function alterDomain(
+  rule: RuleHit['rule'],
+  def: Node | undefined,
+  domain: readonly string[],
+  { schema }: RuleContext,
+): RuleHit[] {
   const constraint = nodeOf(def, 'Constraint');
   if (!constraint || constraint.skip_validation === true || constraint.contype !== 'CONSTR_CHECK') return [];
   const key = schema.objectKey(domain, schema.domains);
   const known = schema.domains.has(key);
   const name = domain.at(-1)!;
   const used = [...schema.tables.values()].some(
-    (t) => t.live && (t.columns === undefined || [...t.columns.values()].some((c) => c.type.name === key || c.type.name === name)),
+    (t) =>
+      t.live &&
+      (t.columns === undefined || [...t.columns.values()].some((c) => c.type.name === key || c.type.name === name)),
   );
   if (known && !used) return [];
   const label = constraint.conname ? ` ${constraint.conname}` : '';
@@ -91,7 +115,8 @@ function alterDomain(rule: RuleHit['rule'], def: Node | undefined, domain: reado
     {
       rule,
       message:
-        `ALTER DOMAIN ${domain.join('.')} ADD CONSTRAINT${label} checks every column of type ${name} in every table, holding a SHARE lock (writes wait): ` +
+        `ALTER DOMAIN ${domain.join('.')} ADD CONSTRAINT${label} checks every column of type ${name} in every ` +
+        `table, holding a SHARE lock (writes wait): ` +
         `add it NOT VALID, then VALIDATE CONSTRAINT${label || ' <name>'} ${LATER}`,
     },
   ];

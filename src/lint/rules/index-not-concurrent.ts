@@ -16,7 +16,10 @@ export const indexNotConcurrent: Rule = {
     const index = nodeOf(stmt, 'IndexStmt');
     if (index) {
       if (index.concurrent || schema.isNew(index.relation)) return [];
-      return hit(`CREATE INDEX on "${tableName(index.relation)}" blocks writes to the table while the index builds: use CREATE INDEX CONCURRENTLY, ${NO_TRANSACTION}`);
+      return hit(
+        `CREATE INDEX on "${tableName(index.relation)}" blocks writes to the table while the index builds: use ` +
+          `CREATE INDEX CONCURRENTLY, ${NO_TRANSACTION}`,
+      );
     }
     const drop = nodeOf(stmt, 'DropStmt');
     if (drop?.removeType === 'OBJECT_INDEX' && !drop.concurrent) {
@@ -26,7 +29,10 @@ export const indexNotConcurrent: Rule = {
         // Not in the live catalog either: there is nothing to drop.
         if ((table && !table.live) || (!table && schema.catalog)) return [];
         const on = table ? ` on "${table.key.split('.').pop()}"` : '';
-        return hit(`DROP INDEX ${parts.join('.')} takes an ACCESS EXCLUSIVE lock${on} (every read and write waits): use DROP INDEX CONCURRENTLY, ${NO_TRANSACTION}`);
+        return hit(
+          `DROP INDEX ${parts.join('.')} takes an ACCESS EXCLUSIVE lock${on} (every read and write waits): use DROP ` +
+            `INDEX CONCURRENTLY, ${NO_TRANSACTION}`,
+        );
       });
     }
     const reindex = nodeOf(stmt, 'ReindexStmt');
@@ -34,12 +40,18 @@ export const indexNotConcurrent: Rule = {
       const relation = reindex.relation;
       if (reindex.kind === 'REINDEX_OBJECT_TABLE' && schema.isNew(relation)) return [];
       if (reindex.kind === 'REINDEX_OBJECT_INDEX' && relation) {
-        const table = tableOfIndex([...(relation.schemaname ? [relation.schemaname] : []), relation.relname ?? ''], schema);
+        const table = tableOfIndex(
+          [...(relation.schemaname ? [relation.schemaname] : []), relation.relname ?? ''],
+          schema,
+        );
         if (table && !table.live) return [];
       }
       const what = reindex.kind?.replace('REINDEX_OBJECT_', '') ?? 'TABLE';
       const target = relation ? tableName(relation) : (reindex.name ?? '');
-      return hit(`REINDEX ${what} ${target} blocks writes (and reads that use the index) while it rebuilds: use REINDEX ${what} CONCURRENTLY ${target}, ${NO_TRANSACTION}`);
+      return hit(
+        `REINDEX ${what} ${target} blocks writes (and reads that use the index) while it rebuilds: use REINDEX ` +
+          `${what} CONCURRENTLY ${target}, ${NO_TRANSACTION}`,
+      );
     }
     return [];
   },

@@ -24,7 +24,9 @@ function outsideTransactionOnly(stmt: Node): string | undefined {
   if (nodeOf(stmt, 'DropTableSpaceStmt')) return 'DROP TABLESPACE';
   const cluster = nodeOf(stmt, 'ClusterStmt');
   if (cluster && !cluster.relation) return 'CLUSTER without a table';
-  const detach = alterCommands(stmt).cmds.find((c) => c.subtype === 'AT_DetachPartition' && nodeOf(c.def, 'PartitionCmd')?.concurrent);
+  const detach = alterCommands(stmt).cmds.find(
+    (c) => c.subtype === 'AT_DetachPartition' && nodeOf(c.def, 'PartitionCmd')?.concurrent,
+  );
   if (detach) return 'DETACH PARTITION CONCURRENTLY';
   return undefined;
 }
@@ -35,6 +37,8 @@ export const needsNoTransaction: Rule = {
     // Inside a DO block or a function these cannot run at all; the server says so plainly.
     if (!transactional || nested) return [];
     const what = outsideTransactionOnly(stmt);
-    return what ? [{ rule: this.name, message: `${what} cannot run inside a transaction, and this file runs in one: ${FIX}` }] : [];
+    return what
+      ? [{ rule: this.name, message: `${what} cannot run inside a transaction, and this file runs in one: ${FIX}` }]
+      : [];
   },
 };

@@ -32,13 +32,22 @@ export const tableRewrite: Rule = {
   name: 'table-rewrite',
   check(stmt, { schema }) {
     const hit = (table: RangeVar | undefined, what: string, fix: string): RuleHit[] =>
-      schema.isNew(table) ? [] : [{ rule: this.name, message: `${what} rewrites all of "${tableName(table)}" under an ACCESS EXCLUSIVE lock: ${fix}` }];
+      schema.isNew(table)
+        ? []
+        : [
+            {
+              rule: this.name,
+              message: `${what} rewrites all of "${tableName(table)}" under an ACCESS EXCLUSIVE lock: ${fix}`,
+            },
+          ];
     const cluster = nodeOf(stmt, 'ClusterStmt');
     if (cluster?.relation) return hit(cluster.relation, 'CLUSTER', 'use pg_repack, or run it in a maintenance window');
     const vacuum = nodeOf(stmt, 'VacuumStmt');
     if (vacuum?.is_vacuumcmd && vacuum.options?.some((o) => isFull(o))) {
       const relations = (vacuum.rels ?? []).flatMap((r) => nodeOf(r, 'VacuumRelation')?.relation ?? []);
-      return (relations.length > 0 ? relations : [undefined]).flatMap((r) => hit(r, 'VACUUM FULL', 'use pg_repack, or a plain VACUUM'));
+      return (relations.length > 0 ? relations : [undefined]).flatMap((r) =>
+        hit(r, 'VACUUM FULL', 'use pg_repack, or a plain VACUUM'),
+      );
     }
     const { table, cmds } = alterCommands(stmt);
     if (!table) return [];
@@ -47,7 +56,11 @@ export const tableRewrite: Rule = {
       if (cmd.subtype === 'AT_AlterColumnType') {
         const effect = alterTypeEffect(cmd, table, schema);
         if (effect.kind !== 'rewrite') return [];
-        const from = effect.from ? ` (from ${typeText(effect.from)}${effect.why ? `: ${effect.why}` : ''})` : effect.why ? ` (${effect.why})` : '';
+        const from = effect.from
+          ? ` (from ${typeText(effect.from)}${effect.why ? `: ${effect.why}` : ''})`
+          : effect.why
+            ? ` (${effect.why})`
+            : '';
         return hit(table, `ALTER COLUMN ${cmd.name ?? '?'} TYPE ${typeText(effect.to)}${from}`, FIX_TYPE);
       }
       if (cmd.subtype === 'AT_AddColumn' && column) {
@@ -78,11 +91,17 @@ function rewritingColumn(column: ColumnDef, schema: SchemaModel): string | undef
   for (const c of column.constraints ?? []) {
     const constraint = nodeOf(c, 'Constraint');
     if (constraint?.contype === 'CONSTR_IDENTITY') return 'GENERATED AS IDENTITY (computed per row)';
-    if (constraint?.contype === 'CONSTR_GENERATED' && constraint.generated_kind !== 'v') return 'a stored GENERATED expression';
+    if (constraint?.contype === 'CONSTR_GENERATED' && constraint.generated_kind !== 'v')
+      return 'a stored GENERATED expression';
     if (constraint?.contype === 'CONSTR_DEFAULT') {
       const call = volatileCall(constraint.raw_expr, (parts) => schema.functionVolatility(parts));
-      if (call && KNOWN_VOLATILE.has(call.split('.').pop()!.toLowerCase())) return `the volatile default ${call}() (computed per row)`;
-      if (call) return `a default that calls ${call}(), not known to be stable (volatile until proven otherwise: computed per row)`;
+      if (call && KNOWN_VOLATILE.has(call.split('.').pop()!.toLowerCase()))
+        return `the volatile default ${call}() (computed per row)`;
+      if (call)
+        return (
+          `a default that calls ${call}(), not known to be stable (volatile until proven otherwise: computed ` +
+          `per row)`
+        );
     }
   }
   return undefined;

@@ -48,7 +48,11 @@ export function typeFromNode(typeName: TypeName | undefined): ColumnType | undef
   const parts = names(typeName.names);
   if (parts.length === 0) return undefined;
   const builtIn = parts[0] === 'pg_catalog';
-  const name = builtIn ? canonicalTypeName(parts.at(-1)!) : parts.length > 1 ? parts.join('.') : canonicalTypeName(parts[0]!);
+  const name = builtIn
+    ? canonicalTypeName(parts.at(-1)!)
+    : parts.length > 1
+      ? parts.join('.')
+      : canonicalTypeName(parts[0]!);
   const mods = (typeName.typmods ?? []).flatMap((m: Node) => {
     const value = intConst(m);
     return value === undefined ? [] : [value];
@@ -93,8 +97,21 @@ export function typeText(type: ColumnType): string {
   return `${shown}${type.mods.length > 0 ? `(${type.mods.join(',')})` : ''}${type.array ? '[]' : ''}`;
 }
 
-const DISPLAY: Readonly<Record<string, string>> = { int2: 'smallint', int4: 'integer', int8: 'bigint', bpchar: 'char', bool: 'boolean', float8: 'double precision', float4: 'real' };
+const DISPLAY: Readonly<Record<string, string>> = {
+  int2: 'smallint',
+  int4: 'integer',
+  int8: 'bigint',
+  bpchar: 'char',
+  bool: 'boolean',
+  float8: 'double precision',
+  float4: 'real',
+};
 
 export function sameType(a: ColumnType, b: ColumnType): boolean {
-  return a.name === b.name && a.array === b.array && a.mods.length === b.mods.length && a.mods.every((m, i) => m === b.mods[i]);
+  return (
+    a.name === b.name &&
+    a.array === b.array &&
+    a.mods.length === b.mods.length &&
+    a.mods.every((m, i) => m === b.mods[i])
+  );
 }

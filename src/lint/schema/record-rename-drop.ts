@@ -24,7 +24,10 @@ export function recordRename(model: SchemaModel, stmt: Node): boolean {
       table.checks = table.checks.map((c) => (c.name === rename.subname ? { ...c, name: rename.newname! } : c));
     }
     if (rename.renameType === 'OBJECT_INDEX') {
-      const indexKey = model.objectKey([...(rename.relation.schemaname ? [rename.relation.schemaname] : []), rename.relation.relname ?? ''], model.indexes);
+      const indexKey = model.objectKey(
+        [...(rename.relation.schemaname ? [rename.relation.schemaname] : []), rename.relation.relname ?? ''],
+        model.indexes,
+      );
       const index = model.indexes.get(indexKey);
       if (index) {
         model.indexes.delete(indexKey);

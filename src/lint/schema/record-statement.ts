@@ -34,14 +34,21 @@ export function recordStatement(model: SchemaModel, stmt: Node): void {
   if (domain) {
     const type = typeFromNode(domain.typeName);
     const parts = names(domain.domainname);
-    const constrained = (domain.constraints ?? []).some((c) => ['CONSTR_CHECK', 'CONSTR_NOTNULL'].includes(nodeOf(c, 'Constraint')?.contype ?? ''));
-    if (type) model.domains.set(parts.length > 1 ? parts.join('.') : `${model.creationSchema}.${parts[0]}`, { base: type, constrained });
+    const constrained = (domain.constraints ?? []).some((c) =>
+      ['CONSTR_CHECK', 'CONSTR_NOTNULL'].includes(nodeOf(c, 'Constraint')?.contype ?? ''),
+    );
+    if (type)
+      model.domains.set(parts.length > 1 ? parts.join('.') : `${model.creationSchema}.${parts[0]}`, {
+        base: type,
+        constrained,
+      });
     return;
   }
   const alterDomain = nodeOf(stmt, 'AlterDomainStmt');
   if (alterDomain && (alterDomain.subtype === 'C' || alterDomain.subtype === 'N')) {
     const found = model.domain(names(alterDomain.typeName).join('.'));
-    if (found) model.domains.set(model.objectKey(names(alterDomain.typeName), model.domains), { ...found, constrained: true });
+    if (found)
+      model.domains.set(model.objectKey(names(alterDomain.typeName), model.domains), { ...found, constrained: true });
     return;
   }
   const fn = nodeOf(stmt, 'CreateFunctionStmt');
@@ -54,7 +61,9 @@ export function recordStatement(model: SchemaModel, stmt: Node): void {
   }
   const set = nodeOf(stmt, 'VariableSetStmt');
   if (set?.name === 'search_path') {
-    const schemas = (set.args ?? []).flatMap((a) => nodeOf(a, 'A_Const')?.sval?.sval ?? []).filter((s) => s !== '$user');
+    const schemas = (set.args ?? [])
+      .flatMap((a) => nodeOf(a, 'A_Const')?.sval?.sval ?? [])
+      .filter((s) => s !== '$user');
     model.setSearchPath(set.kind === 'VAR_SET_VALUE' ? schemas : undefined);
   }
 }
@@ -83,7 +92,13 @@ function recordCreateTable(model: SchemaModel, create: CreateStmt): void {
  * stays as it is (undefined is returned), and one it does not know may exist already: it counts as
  * live unless the live catalog says it does not exist.
  */
-function addTable(model: SchemaModel, relation: RangeVar, kind: TableInfo['kind'], columns: TableInfo['columns'], ifNotExists?: boolean): TableInfo | undefined {
+function addTable(
+  model: SchemaModel,
+  relation: RangeVar,
+  kind: TableInfo['kind'],
+  columns: TableInfo['columns'],
+  ifNotExists?: boolean,
+): TableInfo | undefined {
   const key = model.createKey(relation);
   if (ifNotExists && model.tables.has(key)) return undefined;
   const live = ifNotExists === true && model.catalog === undefined && !key.startsWith('pg_temp.');
@@ -95,9 +110,12 @@ function addTable(model: SchemaModel, relation: RangeVar, kind: TableInfo['kind'
 function addColumn(model: SchemaModel, table: TableInfo, column: ColumnDef): void {
   const type = typeFromNode(column.typeName);
   const constraints = (column.constraints ?? []).flatMap((c) => nodeOf(c, 'Constraint') ?? []);
-  const notNull = column.is_not_null === true || constraints.some((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
+  const notNull =
+    column.is_not_null === true ||
+    constraints.some((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
   const collation = names(column.collClause?.collname).at(-1);
-  if (table.columns && column.colname && type) table.columns.set(column.colname, { type, notNull, ...(collation ? { collation } : {}) });
+  if (table.columns && column.colname && type)
+    table.columns.set(column.colname, { type, notNull, ...(collation ? { collation } : {}) });
   for (const constraint of constraints) addConstraint(model, table, constraint, column.colname);
 }
 
@@ -114,7 +132,9 @@ function addConstraint(model: SchemaModel, table: TableInfo, constraint: Constra
   if (constraint.contype === 'CONSTR_PRIMARY' || constraint.contype === 'CONSTR_UNIQUE') {
     const keys = column ? [column] : names(constraint.keys);
     const relname = table.key.split('.')[1];
-    const name = constraint.conname ?? (constraint.contype === 'CONSTR_PRIMARY' ? `${relname}_pkey` : `${relname}_${keys.join('_')}_key`);
+    const name =
+      constraint.conname ??
+      (constraint.contype === 'CONSTR_PRIMARY' ? `${relname}_pkey` : `${relname}_${keys.join('_')}_key`);
     if (constraint.indexname) model.indexes.delete(model.objectKey([constraint.indexname], model.indexes));
     model.indexes.set(`${table.key.split('.')[0]}.${name}`, { table: table.key, columns: keys });
   }

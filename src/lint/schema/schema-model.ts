@@ -74,7 +74,9 @@ export class SchemaModel implements TypeLookups {
   ) {
     this.baseSearchPath = catalog && catalog.searchPath.length > 0 ? catalog.searchPath : OFFLINE_SEARCH_PATH;
     this.searchPath = this.baseSearchPath;
-    this.timeZoneIsUtc = catalog ? /^(etc\/)?(utc|uct|gmt|zulu|universal|greenwich)$/i.test(catalog.timeZone) : undefined;
+    this.timeZoneIsUtc = catalog
+      ? /^(etc\/)?(utc|uct|gmt|zulu|universal|greenwich)$/i.test(catalog.timeZone)
+      : undefined;
   }
 
   /** Where an unqualified name of a new object goes: the first schema of the search path. */
@@ -114,7 +116,8 @@ export class SchemaModel implements TypeLookups {
   ensureTable(relation: RangeVar): TableInfo {
     const key = this.tableKey(relation);
     let table = this.tables.get(key);
-    if (!table) this.setTable((table = { key, kind: 'table', live: this.catalog === undefined, columns: undefined, checks: [] }));
+    if (!table)
+      this.setTable((table = { key, kind: 'table', live: this.catalog === undefined, columns: undefined, checks: [] }));
     return table;
   }
 
@@ -143,9 +146,16 @@ export class SchemaModel implements TypeLookups {
   functionVolatility(parts: readonly string[]): FunctionInfo['volatility'] | undefined {
     // pg_catalog is searched first even when the search path does not name it.
     const schemas = ['pg_catalog', ...this.searchPath];
-    const overloads = parts.length > 1 ? this.functions.get(parts.join('.')) : schemas.map((s) => this.functions.get(`${s}.${parts[0]}`)).find(Boolean);
+    const overloads =
+      parts.length > 1
+        ? this.functions.get(parts.join('.'))
+        : schemas.map((s) => this.functions.get(`${s}.${parts[0]}`)).find(Boolean);
     if (!overloads || overloads.length === 0) return undefined;
-    return overloads.some((f) => f.volatility === 'volatile') ? 'volatile' : overloads.some((f) => f.volatility === 'stable') ? 'stable' : 'immutable';
+    return overloads.some((f) => f.volatility === 'volatile')
+      ? 'volatile'
+      : overloads.some((f) => f.volatility === 'stable')
+        ? 'stable'
+        : 'immutable';
   }
 
   /** In `files` scope, the tables this file made new (the next file meets them live). */
@@ -187,6 +197,8 @@ export class SchemaModel implements TypeLookups {
 
   /** The indexes of `table` that include `column`, by name. */
   indexesOn(tableKey: string, column: string): string[] {
-    return [...this.indexes].filter(([, i]) => i.table === tableKey && i.columns.includes(column)).map(([name]) => name.split('.').at(-1)!);
+    return [...this.indexes]
+      .filter(([, i]) => i.table === tableKey && i.columns.includes(column))
+      .map(([name]) => name.split('.').at(-1)!);
   }
 }

@@ -5,7 +5,10 @@ import type { CheckInfo, ColumnInfo, SchemaModel, TableInfo } from './schema-mod
 
 export function seedFromCatalog(model: SchemaModel, catalog: LintCatalog): void {
   for (const domain of catalog.domains) {
-    model.domains.set(`${domain.schema}.${domain.name}`, { base: typeFromCatalog(domain.baseType, domain.baseTypmod, false), constrained: domain.constrained });
+    model.domains.set(`${domain.schema}.${domain.name}`, {
+      base: typeFromCatalog(domain.baseType, domain.baseTypmod, false),
+      constrained: domain.constrained,
+    });
   }
   for (const f of catalog.functions) {
     const key = `${f.schema}.${f.name}`;
@@ -14,7 +17,14 @@ export function seedFromCatalog(model: SchemaModel, catalog: LintCatalog): void 
   for (const relation of catalog.relations) {
     const key = `${relation.schema}.${relation.name}`;
     const columns = new Map<string, ColumnInfo>(
-      relation.columns.map((c) => [c.name, { type: typeFromCatalog(c.type, c.typmod, c.array), notNull: c.notNull, ...(c.collation ? { collation: c.collation } : {}) }]),
+      relation.columns.map((c) => [
+        c.name,
+        {
+          type: typeFromCatalog(c.type, c.typmod, c.array),
+          notNull: c.notNull,
+          ...(c.collation ? { collation: c.collation } : {}),
+        },
+      ]),
     );
     const table: TableInfo = {
       key,
@@ -25,9 +35,14 @@ export function seedFromCatalog(model: SchemaModel, catalog: LintCatalog): void 
       ...(relation.partitionKey ? { partitionKey: relation.partitionKey } : {}),
     };
     model.tables.set(key, table);
-    for (const index of relation.indexes) model.indexes.set(`${index.schema}.${index.name}`, { table: key, columns: index.columns });
+    for (const index of relation.indexes)
+      model.indexes.set(`${index.schema}.${index.name}`, { table: key, columns: index.columns });
   }
-  for (const index of catalog.indexes) model.indexes.set(`${index.schema}.${index.name}`, { table: `${index.schema}.${index.table}`, columns: index.columns });
+  for (const index of catalog.indexes)
+    model.indexes.set(`${index.schema}.${index.name}`, {
+      table: `${index.schema}.${index.table}`,
+      columns: index.columns,
+    });
 }
 
 /** `CHECK ((email IS NOT NULL))`, as pg_get_constraintdef prints it, proves `email` not null. */

@@ -34,7 +34,8 @@ const MAX_TEMPORAL_PRECISION = 6;
 export function judgeTypeChange(current: ColumnType, next: ColumnType, lookups: TypeLookups): TypeChangeVerdict {
   const target = lookups.domain(next.name);
   if (target && !next.array) {
-    if (target.constrained) return { rewrite: true, why: `the domain ${next.name} has constraints, so every row is checked and rewritten` };
+    if (target.constrained)
+      return { rewrite: true, why: `the domain ${next.name} has constraints, so every row is checked and rewritten` };
     return judgeTypeChange(current, target.base, lookups);
   }
   const source = lookups.domain(current.name);
@@ -48,7 +49,8 @@ function judgeScalar(from: ColumnType, to: ColumnType, lookups: TypeLookups): Ty
   const [n] = from.mods;
   const [m] = to.mods;
   if (from.name === 'varchar' && n !== undefined) {
-    if (to.name === 'varchar' && m !== undefined) return m >= n ? FREE : { rewrite: true, why: 'a shorter varchar checks every value' };
+    if (to.name === 'varchar' && m !== undefined)
+      return m >= n ? FREE : { rewrite: true, why: 'a shorter varchar checks every value' };
     return UNBOUNDED_TEXT.has(to.name) && m === undefined ? FREE : REWRITE;
   }
   if (UNBOUNDED_TEXT.has(from.name) && n === undefined) {
@@ -60,11 +62,18 @@ function judgeScalar(from: ColumnType, to: ColumnType, lookups: TypeLookups): Ty
     const free = m === undefined || (n === undefined && m >= MAX_TEMPORAL_PRECISION) || (n !== undefined && n <= m);
     return free ? FREE : { rewrite: true, why: 'a lower precision rounds every value' };
   }
-  if ((from.name === 'timestamp' && to.name === 'timestamptz') || (from.name === 'timestamptz' && to.name === 'timestamp')) {
+  if (
+    (from.name === 'timestamp' && to.name === 'timestamptz') ||
+    (from.name === 'timestamptz' && to.name === 'timestamp')
+  ) {
     if (lookups.timeZoneIsUtc === true) return FREE;
-    return { rewrite: true, why: "the session's TimeZone is not UTC (with TimeZone = UTC PostgreSQL skips the rewrite)" };
+    return {
+      rewrite: true,
+      why: "the session's TimeZone is not UTC (with TimeZone = UTC PostgreSQL skips the rewrite)",
+    };
   }
-  if (from.name === 'varbit' && to.name === 'varbit') return m === undefined || (n !== undefined && n <= m) ? FREE : REWRITE;
+  if (from.name === 'varbit' && to.name === 'varbit')
+    return m === undefined || (n !== undefined && n <= m) ? FREE : REWRITE;
   if (from.name === 'cidr' && to.name === 'inet' && m === undefined) return FREE;
   return REWRITE;
 }

@@ -82,7 +82,8 @@ CREATE TABLE events_2024 (id int, at date);
 CREATE FUNCTION compute_score() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$;
 CREATE FUNCTION fixed_score() RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN 1; END $$;
 INSERT INTO users SELECT g FROM generate_series(1, ${ROWS}) g;
-INSERT INTO accounts SELECT g, g, g, g, 'e' || g, 'n' || g, 'b' || g, 'x', g, now(), now(), '{}', 'a', 'l' FROM generate_series(1, ${ROWS}) g;
+INSERT INTO accounts SELECT g, g, g, g, 'e' || g, 'n' || g, 'b' || g, 'x', g, now(), now(), '{}', 'a', 'l'
+  FROM generate_series(1, ${ROWS}) g;
 INSERT INTO audit_log SELECT g, 'x' FROM generate_series(1, ${ROWS}) g;
 INSERT INTO events SELECT g, date '2023-01-01' + g % 300 FROM generate_series(1, ${ROWS}) g;
 INSERT INTO events_2024 SELECT g, date '2024-01-01' + g % 300 FROM generate_series(1, ${ROWS}) g;
