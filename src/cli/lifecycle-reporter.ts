@@ -1,9 +1,10 @@
-import type { ExecuteEvent, MigrationResult } from '../execute/types.js';
+import type { ExecuteEvent, LintEventFinding, MigrationResult } from '../execute/types.js';
 import type { LifecycleEvent, RuntimeState } from '../lifecycle/types.js';
 import { INSTANCE_ID } from '../lifecycle/pre-init.js';
 import { formatMs, type Output, plural } from './output.js';
 import { trackActivity } from './exit-guard.js';
 import { progressReporter } from './progress.js';
+import { warningTotals } from './lint-lines.js';
 
 /** What `modkit run` collects for its `--json` document while it prints the phase log. */
 export interface LifecycleLog {
@@ -22,8 +23,13 @@ export interface LifecycleLog {
 export function lifecycleReporter(output: Output, suffix: (module: string) => string = () => ''): { log: LifecycleLog; onEvent: (e: ExecuteEvent) => void; onLifecycleEvent: (e: LifecycleEvent) => void } {
   const log: LifecycleLog = { migrations: [], states: [], hooks: [], restarts: [] };
   const progress = progressReporter(output);
+  // The warnings the db phase printed, counted at its end (they scroll away on a first deploy).
+  const lint: LintEventFinding[] = [];
+  let otherWarnings = 0;
   const onEvent = (event: ExecuteEvent) => {
     progress(event);
+    if (event.type === 'lint') lint.push(...event.findings);
+    if (event.type === 'warning') otherWarnings++;
     if (event.type !== 'migration-done') return;
     output.clearProgress();
     log.migrations.push(event.result);
@@ -44,6 +50,8 @@ export function lifecycleReporter(output: Output, suffix: (module: string) => st
           const applied = log.migrations.filter((m) => m.status === 'applied');
           const modules = new Set(applied.map((m) => m.module)).size;
           output.line(applied.length === 0 ? `[db] nothing to migrate (${formatMs(event.durationMs ?? 0)})` : `[db] applied ${plural(applied.length, 'migration')} in ${plural(modules, 'module')} (${formatMs(event.durationMs ?? 0)})`);
+          const totals = warningTotals(lint, otherWarnings);
+          if (totals) output.line(`[db] ${totals}`);
         }
         break;
       case 'hook': {

@@ -71,3 +71,13 @@ export function optionValue(options: readonly Node[] | undefined, name: string):
   }
   return undefined;
 }
+
+/** Functions called in an expression (qualified name parts), in order. */
+export function calledFunctions(expr: unknown): string[][] {
+  const calls: string[][] = [];
+  for (const node of descendants(expr)) {
+    const call = (node as { FuncCall?: { funcname?: Node[] } }).FuncCall;
+    if (call) calls.push(names(call.funcname));
+  }
+  return calls;
+}

@@ -1,36 +1,19 @@
 /**
  * The first half of linting a file: parse it (in bounded memory, ./parse-statements.ts) into the
- * statements the rules will judge, in the order the migration runs them. Inside a `DO` block the
- * static SQL and `EXECUTE` of constant strings follow the block; the body of a PL/pgSQL function
- * or procedure follows each call of it in the same file (`SELECT f()`, `CALL p()`, `PERFORM f()`),
- * or, when the file never calls it, stands where it is created (judged, not run). Row statements
- * (INSERT, UPDATE, COPY … of a data load) are dropped once parsed: no rule looks at them.
- * Pure apart from the parser, which the caller loads; the result is reused by every target of a fleet.
+ * statements the rules will judge, in the order the migration runs them (./unit-builder.ts: DO
+ * blocks and PL/pgSQL bodies included), with its ignore comments and what could not be looked
+ * into. Row statements (INSERT, UPDATE, COPY … of a data load) are dropped once parsed: no rule
+ * looks at them. Pure apart from the parser, which the caller loads; the result is reused by every
+ * target of a fleet.
  */
-import type { Node } from 'libpg-query';
 import { readIgnoreComments, type IgnoreComment, type IgnoreProblem } from './ignore-comments.js';
-import { descendants, names, nodeOf, optionValue } from './pg-ast.js';
+import { calledFunctions, descendants, names, nodeOf } from './pg-ast.js';
 import { parseStatements, STATEMENT_LIMIT, type SqlSource } from './parse-statements.js';
-import { CARRY_LIMIT } from './segments.js';
-import { readPlPgSqlBody } from './plpgsql.js';
 import type { PostgresParser } from './postgres-parser.js';
+import { CARRY_LIMIT } from './segments.js';
+import { UnitBuilder, type LintUnit, type StatementSpan } from './unit-builder.js';
 
-/** The lines of a top-level statement, for ignore comments: its own, and the last of the one before. */
-export interface StatementSpan {
-  readonly first: number;
-  readonly last: number;
-  readonly previousLast: number;
-}
-
-/** One statement to judge (`stmt`), or something modkit could not look into (`note`). */
-export type LintUnit = {
-  readonly line: number;
-  readonly span: StatementSpan;
-  /** Inside a DO block or a function: where, as a message says it. */
-  readonly within?: string;
-  /** False for the body of a function this file creates and never calls: judged, but it does not run. */
-  readonly runs: boolean;
-} & ({ readonly stmt: Node } | { readonly note: string });
+export type { LintUnit, StatementSpan } from './unit-builder.js';
 
 export interface PreparedFile {
   readonly transactional: boolean;
@@ -42,8 +25,6 @@ export interface PreparedFile {
   /** Ignore comments above this line cover the whole file. */
   readonly firstStatementLine: number | undefined;
 }
-
-const ROW_STATEMENTS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'CopyStmt', 'MergeStmt', 'SelectStmt']);
 
 export function prepareFile(source: string | SqlSource, transactional: boolean, parser: PostgresParser): PreparedFile {
   const ignores: IgnoreComment[] = [];
@@ -106,127 +87,8 @@ export function prepareFile(source: string | SqlSource, transactional: boolean, 
   return { transactional, units: builder.finish(), ignores, ignoreProblems: problems, firstStatementLine };
 }
 
-class UnitBuilder {
-  private readonly items: (LintUnit | { readonly body: string })[] = [];
-  /** PL/pgSQL bodies of the functions this file creates, by name. */
-  private readonly bodies = new Map<string, { units: LintUnit[]; called: boolean }>();
-
-  constructor(private readonly parser: PostgresParser) {}
-
-  /** Row statements are dropped, unless they call a function this file created. */
-  keeps(stmt: Node): boolean {
-    const kind = Object.keys(stmt)[0]!;
-    if (!ROW_STATEMENTS.has(kind) || nodeOf(stmt, 'SelectStmt')?.intoClause) return true;
-    return this.bodies.size > 0 && callsOf(stmt).some((name) => this.bodies.has(name));
-  }
-
-  note(span: StatementSpan, note: string, within?: string, line = span.first): void {
-    this.items.push({ line, span, note, runs: true, ...(within ? { within } : {}) });
-  }
-
-  statement(stmt: Node, span: StatementSpan, text: () => string): void {
-    this.push({ stmt, line: span.first, span, runs: true }, new Set());
-    const doBlock = nodeOf(stmt, 'DoStmt');
-    const fn = nodeOf(stmt, 'CreateFunctionStmt');
-    const options = doBlock ? doBlock.args : fn?.options;
-    const language = optionValue(options, 'language') ?? (doBlock ? 'plpgsql' : undefined);
-    if (language?.toLowerCase() !== 'plpgsql') return;
-    const source = text();
-    const bodyText = doBlock ? optionValue(options, 'as') : functionBody(options);
-    const at = bodyText ? source.indexOf(bodyText) : -1;
-    const bodyLine = span.first + (at < 0 ? 0 : countLines(source, at));
-    const name = fn ? (names(fn.funcname).at(-1) ?? '?').toLowerCase() : undefined;
-    const within = name ? `in function ${name}()` : `in the DO block at line ${span.first}`;
-    const units: LintUnit[] = [];
-    try {
-      for (const item of readPlPgSqlBody(this.parser, source, bodyLine)) {
-        const base = { line: item.line, span, within, runs: true };
-        units.push(
-          item.kind === 'sql'
-            ? { ...base, stmt: item.stmt }
-            : {
-                ...base,
-                note: `EXECUTE of a computed string (${item.what}): modkit cannot see what it runs; check it by hand`,
-              },
-        );
-      }
-    } catch (error) {
-      units.push({
-        line: bodyLine,
-        span,
-        within,
-        runs: true,
-        note: `the PL/pgSQL does not parse (${(error as Error).message}): its statements are not linted`,
-      });
-    }
-    if (name) {
-      this.bodies.set(name, { units, called: false });
-      this.items.push({ body: name });
-      return;
-    }
-    for (const unit of units) {
-      if ('stmt' in unit) this.push(unit, new Set());
-      else this.items.push(unit);
-    }
-  }
-
-  /** Adds a unit, then the body of every function of this file it calls (each once per call chain). */
-  private push(unit: LintUnit, visited: ReadonlySet<string>): void {
-    this.items.push(unit);
-    if (!('stmt' in unit) || this.bodies.size === 0) return;
-    for (const name of callsOf(unit.stmt)) {
-      const body = this.bodies.get(name);
-      if (!body || visited.has(name)) continue;
-      body.called = true;
-      for (const inner of body.units) {
-        const within = `in function ${name}() at line ${inner.line}, called here`;
-        const spliced = { ...inner, line: unit.line, span: unit.span, within, runs: unit.runs };
-        if ('stmt' in spliced) this.push(spliced, new Set([...visited, name]));
-        else this.items.push(spliced);
-      }
-    }
-  }
-
-  /** The units in order; the body of a function never called stands where it was created. */
-  finish(): LintUnit[] {
-    return this.items.flatMap((item) => {
-      if (!('body' in item)) return [item];
-      const body = this.bodies.get(item.body)!;
-      return body.called
-        ? []
-        : body.units.map((u) => ({ ...u, runs: false, within: `${u.within} (not called in this file)` }));
-    });
-  }
-}
-
 function megabytes(chars: number): string {
   return `${(chars / (1 << 20)).toFixed(1)} MB`;
-}
-
-function functionBody(options: readonly Node[] | undefined): string | undefined {
-  for (const option of options ?? []) {
-    const def = nodeOf(option, 'DefElem');
-    if (def?.defname === 'as') return names(nodeOf(def.arg, 'List')?.items)[0];
-  }
-  return undefined;
-}
-
-function countLines(text: string, end: number): number {
-  let lines = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) lines++;
-  return lines;
-}
-
-/** Bare names of the functions a statement calls (FuncCall anywhere, CALL). */
-function callsOf(stmt: Node): string[] {
-  const calls: string[] = [];
-  const call = nodeOf(stmt, 'CallStmt')?.funccall;
-  if (call) calls.push((names(call.funcname).at(-1) ?? '').toLowerCase());
-  for (const node of descendants(stmt)) {
-    const fn = (node as { FuncCall?: { funcname?: Node[] } }).FuncCall;
-    if (fn) calls.push((names(fn.funcname).at(-1) ?? '').toLowerCase());
-  }
-  return calls;
 }
 
 /**
@@ -236,11 +98,8 @@ function callsOf(stmt: Node): string[] {
 export function mentionedNames(file: PreparedFile, relations: Set<string>, functions: Set<string>): void {
   for (const unit of file.units) {
     if (!('stmt' in unit)) continue;
-    for (const node of descendants(unit.stmt)) {
-      if (typeof node.relname === 'string') relations.add(node.relname);
-      const fn = (node as { FuncCall?: { funcname?: Node[] } }).FuncCall;
-      if (fn) functions.add(names(fn.funcname).at(-1) ?? '');
-    }
+    for (const node of descendants(unit.stmt)) if (typeof node.relname === 'string') relations.add(node.relname);
+    for (const parts of calledFunctions(unit.stmt)) functions.add(parts.at(-1) ?? '');
     for (const object of nodeOf(unit.stmt, 'DropStmt')?.objects ?? []) {
       const name = names(nodeOf(object, 'List')?.items).at(-1);
       if (name) relations.add(name);

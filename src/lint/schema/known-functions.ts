@@ -5,7 +5,7 @@
  * migration created `STABLE`/`IMMUTABLE`, or one the live catalog knows as such.
  */
 import type { Node } from 'libpg-query';
-import { descendants, names } from '../pg-ast.js';
+import { calledFunctions } from '../pg-ast.js';
 
 /**
  * Built-in functions people use in defaults that are immutable or stable (`pg_proc.provolatile`
@@ -119,16 +119,6 @@ const NOT_VOLATILE = new Set([
   'uuid_generate_v3',
   'uuid_generate_v5',
 ]);
-
-/** Functions called in an expression (qualified name parts), in order. */
-export function calledFunctions(expr: unknown): string[][] {
-  const calls: string[][] = [];
-  for (const node of descendants(expr)) {
-    const call = (node as { FuncCall?: { funcname?: Node[] } }).FuncCall;
-    if (call) calls.push(names(call.funcname));
-  }
-  return calls;
-}
 
 /**
  * The first function `expr` calls that is not known to be stable, or undefined when every call is
