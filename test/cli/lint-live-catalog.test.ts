@@ -25,15 +25,20 @@ const SCRIPT = `export async function up(db) {
 const relfilenode = async (t: TestTarget) =>
   (await queryTarget<{ n: number }>(t, "SELECT relfilenode AS n FROM pg_class WHERE relname = 'accounts'"))[0]!.n;
 
+/** A database whose sessions run in UTC, where a script migration made `accounts` (100 rows). */
+async function migratedScriptProject(): Promise<{ target: TestTarget; project: FixtureProject }> {
+  const target = await createTarget('postgres');
+  await queryTarget(target, `ALTER DATABASE "${new URL(target.url).pathname.slice(1)}" SET timezone = 'UTC'`);
+  const project = await createFixtureProject([{ name: 'app', migrations: { '0001_accounts.mjs': SCRIPT } }], {
+    database: { url: target.url },
+  });
+  expect((await runCli(['migrate', '--only', '-c', project.configPath])).code).toBe(0);
+  return { target, project };
+}
+
 describe('migrate lints against the live catalog', () => {
   it('types from the database, IF NOT EXISTS of a live table, and the TimeZone of the session', async () => {
-    target = await createTarget('postgres');
-    const dbName = new URL(target.url).pathname.slice(1);
-    await queryTarget(target, `ALTER DATABASE "${dbName}" SET timezone = 'UTC'`);
-    project = await createFixtureProject([{ name: 'app', migrations: { '0001_accounts.mjs': SCRIPT } }], {
-      database: { url: target.url },
-    });
-    expect((await runCli(['migrate', '--only', '-c', project.configPath])).code).toBe(0);
+    ({ target, project } = await migratedScriptProject());
 
     const next = [
       'ALTER TABLE accounts ALTER COLUMN balance TYPE text;',
@@ -66,13 +71,7 @@ describe('migrate lints against the live catalog', () => {
   });
 
   it('timestamp → timestamptz under UTC keeps the table, as the live lint says', async () => {
-    target = await createTarget('postgres');
-    const dbName = new URL(target.url).pathname.slice(1);
-    await queryTarget(target, `ALTER DATABASE "${dbName}" SET timezone = 'UTC'`);
-    project = await createFixtureProject([{ name: 'app', migrations: { '0001_accounts.mjs': SCRIPT } }], {
-      database: { url: target.url },
-    });
-    expect((await runCli(['migrate', '--only', '-c', project.configPath])).code).toBe(0);
+    ({ target, project } = await migratedScriptProject());
     await project.write(
       'modules/app/migrations/0002_tz.sql',
       'ALTER TABLE accounts ALTER COLUMN seen TYPE timestamptz;\n',
