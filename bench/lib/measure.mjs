@@ -18,13 +18,19 @@ const RSS_PRELOAD = fileURLToPath(new URL('./report-rss.mjs', import.meta.url));
 
 export const rssSource = hasGnuTime ? 'GNU time (%M)' : 'process.resourceUsage().maxRSS via --import preload';
 
-/** @returns {Promise<{ ms: number, rssKb: number | undefined }>} */
+/**
+ * Also the CPU time the process used (user + system, ms), which a loaded machine does not inflate as
+ * it does the wall time. A program that is not Node (squawk) gets no preload without GNU time.
+ * @returns {Promise<{ ms: number, rssKb: number | undefined, cpuMs: number | undefined }>}
+ */
 export async function measure(argv, { env = {}, cwd, okCodes = [0] } = {}) {
   const scratch = mkdtempSync(join(tmpdir(), 'modkit-bench-rss-'));
   const rssFile = join(scratch, 'rss');
   const [command, ...args] = hasGnuTime
-    ? [GNU_TIME, '-f', '%M', '-o', rssFile, ...argv]
-    : [argv[0], '--import', RSS_PRELOAD, ...argv.slice(1)];
+    ? [GNU_TIME, '-f', '%M %U %S', '-o', rssFile, ...argv]
+    : argv[0] === process.execPath
+      ? [argv[0], '--import', RSS_PRELOAD, ...argv.slice(1)]
+      : argv;
   const started = performance.now();
   const { code, stderr } = await new Promise((resolve, reject) => {
     const child = spawn(command, args, {
@@ -39,13 +45,15 @@ export async function measure(argv, { env = {}, cwd, okCodes = [0] } = {}) {
   });
   const ms = performance.now() - started;
   let rssKb;
+  let cpuMs;
   try {
-    const text = readFileSync(rssFile, 'utf8').trim().split('\n').at(-1);
-    rssKb = Number(text) || undefined;
+    const [rss, user, system] = readFileSync(rssFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
+    rssKb = rss || undefined;
+    cpuMs = user !== undefined && system !== undefined ? (user + system) * 1000 : undefined;
   } catch {
     rssKb = undefined;
   }
   rmSync(scratch, { recursive: true, force: true });
   if (!okCodes.includes(code)) throw new Error(`${argv.join(' ')} exited ${code}:\n${stderr}`);
-  return { ms, rssKb };
+  return { ms, rssKb, cpuMs };
 }
