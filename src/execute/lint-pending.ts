@@ -48,6 +48,7 @@ export async function lintPending(
     scope: 'run',
     ...(options.cache ? { cache: options.cache } : {}),
   });
+  for (const message of report.catalogProblems ?? []) options.onEvent?.({ type: 'warning', message });
   const findings = flatFindings(report);
   const refuse = settings.onMigrate === 'error' && report.errors > 0;
   if (findings.length > 0) options.onEvent?.({ type: 'lint', findings, refused: refuse });

@@ -43,6 +43,8 @@ export interface NotLinted {
 export interface LintReport extends LintCounts {
   readonly migrations: readonly LintedMigration[];
   readonly notLinted: readonly NotLinted[];
+  /** A live catalog that could not be read (the files were judged without it). */
+  readonly catalogProblems?: readonly string[];
 }
 
 /** A module's migrations to lint, and the engine of the database they are written for. */
@@ -108,7 +110,8 @@ export async function lintMigrations(
     if (scripts.length > 0)
       notLinted.push({ module: input.module, reason: 'script', engine: ENGINE_NAMES[input.engine], ids: scripts });
   }
-  const models = await schemaModels(linted, prepared, options.scope ?? 'files');
+  const catalogProblems: string[] = [];
+  const models = await schemaModels(linted, prepared, options.scope ?? 'files', catalogProblems);
   const migrations: LintedMigration[] = [];
   for (const input of linted) {
     const model = models.get(input.database ?? '')!;
@@ -125,7 +128,8 @@ export async function lintMigrations(
       migrations.push({ module: input.module, id: migration.id, ...where, findings });
     }
   }
-  return { migrations, notLinted, ...countFindings(migrations.flatMap((m) => m.findings)) };
+  const counts = countFindings(migrations.flatMap((m) => m.findings));
+  return { migrations, notLinted, ...counts, ...(catalogProblems.length > 0 ? { catalogProblems } : {}) };
 }
 
 /** One schema model per database, seeded from its live catalog when the inputs carry one. */
@@ -133,6 +137,7 @@ async function schemaModels(
   inputs: readonly LintInput[],
   prepared: ReadonlyMap<Migration, PreparedFile>,
   scope: LintScope,
+  problems: string[],
 ): Promise<Map<string, SchemaModel>> {
   const models = new Map<string, SchemaModel>();
   for (const database of new Set(inputs.map((i) => i.database ?? ''))) {
@@ -146,12 +151,17 @@ async function schemaModels(
     const functions = new Set<string>();
     for (const file of group.flatMap((i) => i.migrations.flatMap((m) => prepared.get(m) ?? [])))
       mentionedNames(file, relations, functions);
-    const catalog = await live.readLintCatalog({
-      relations: [...relations],
-      functions: [...functions],
-    } satisfies LintCatalogRequest);
+    const request: LintCatalogRequest = { relations: [...relations], functions: [...functions] };
+    const catalog = await live.readLintCatalog(request).catch((error: unknown) => {
+      // modkit's own query failed, not the user's migration: judge without it, and say so.
+      problems.push(
+        `the live catalog could not be read for the lint (${(error as Error).message}): the pending files were ` +
+          'judged without it, every table they do not create counted as live',
+      );
+      return undefined;
+    });
     const model = new SchemaModel(scope, catalog);
-    seedFromCatalog(model, catalog);
+    if (catalog) seedFromCatalog(model, catalog);
     models.set(database, model);
   }
   return models;

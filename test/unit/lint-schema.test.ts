@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LintCatalog } from '../../src/db/lint-catalog.js';
+import { lintMigrations } from '../../src/lint/lint-migrations.js';
 import { judgeFile, type LintFinding } from '../../src/lint/lint-sql.js';
 import { loadPostgresParser, type PostgresParser } from '../../src/lint/postgres-parser.js';
 import { prepareFile } from '../../src/lint/prepare-file.js';
@@ -195,5 +196,39 @@ describe('a large file read in windows', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a live catalog that cannot be read', () => {
+  it('is reported, and the pending files are judged without it (what they do not create is live)', async () => {
+    const inline = (id: string, up: string) => ({
+      id,
+      module: 'app',
+      format: 'sql' as const,
+      checksum: id,
+      inline: { id, up },
+    });
+    const report = await lintMigrations(
+      [
+        {
+          module: 'app',
+          engine: 'postgres',
+          migrations: [
+            inline('0001_t', 'CREATE TABLE t (a int);\nCREATE INDEX t_a ON t (a);'),
+            inline('0002_u', 'CREATE INDEX u_a ON u (a);'),
+          ],
+          live: { readLintCatalog: () => Promise.reject(new Error('permission denied for pg_class')) },
+        },
+      ],
+      severitiesOf(),
+      { scope: 'run' },
+    );
+    expect(report.catalogProblems).toEqual([
+      expect.stringContaining('the live catalog could not be read for the lint (permission denied for pg_class)'),
+    ]);
+    expect(report.migrations.map((m) => [m.id, m.findings.map((f) => f.rule)])).toEqual([
+      ['0001_t', []],
+      ['0002_u', ['index-not-concurrent']],
+    ]);
   });
 });
