@@ -15,12 +15,17 @@ export type {
   ScriptMigration,
   Migration,
   LoadedModule,
+  ModuleServices,
+  ServiceToken,
+  HealthResult,
+  HookTimeouts,
 } from './modules/types.js';
 /**
  * knex's types, as a migration's `up(db)` / `down(db)` and a module's `ctx.db` see them: a project
  * types its migrations with `import type { Knex } from 'modkit'` without depending on knex itself.
  */
 export type { Knex } from './db/knex-types.js';
+export { defineService } from './lifecycle/services.js';
 
 export { loadConfig, findConfigFile, CONFIG_FILE_NAMES, DATABASE_URL_ENV } from './config/load-config.js';
 export { redactUrl } from './config/database-url.js';
@@ -66,7 +71,10 @@ export { migrateFleet, type MigrateFleetOptions, type FleetMigrateDetail } from 
 export { inspectFleet, type InspectFleetOptions } from './fleet/inspect-fleet.js';
 export { rollbackFleet, type RollbackFleetOptions, type FleetRollbackDetail } from './fleet/rollback-fleet.js';
 export { runLifecycle, type LifecycleOptions } from './lifecycle/run-lifecycle.js';
-export { INSTANCE_ID } from './lifecycle/pre-init.js';
+export { INSTANCE_ID, INSTANCE_ID_ENV } from './lifecycle/instance-id.js';
+export { waitForMigrations, DEFAULT_WAIT_TIMEOUT_MS, type WaitOptions, type WaitReport } from './api/wait.js';
+export type { SchemaWait, PendingMigration } from './execute/wait-for-schema.js';
+export type { RuntimeStatusDocument, ModuleStatus, HealthAnswer } from './lifecycle/runtime-status.js';
 export type {
   PipelineMode,
   PipelineOptions,
@@ -78,4 +86,8 @@ export type {
   HookPhase,
   RuntimeState,
   StopProblem,
+  RuntimeControl,
+  Readiness,
+  ReloadReport,
+  ReloadResult,
 } from './lifecycle/types.js';

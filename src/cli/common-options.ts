@@ -2,6 +2,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { ProjectOptions } from '../api/options.js';
 import type { AllowOptions } from '../plan/types.js';
 import type { OutputOptions } from './output.js';
+import { DURATION_FORMS, parseDuration } from '../util/duration.js';
 
 /** The flags every command takes (SPEC §4, "Common flags"). */
 export interface CommonFlags extends OutputOptions {
@@ -52,9 +53,9 @@ export function addCommonOptions(
     // Two long flags: commander names the value after the last one (flags.databaseUrl).
     .option('--url, --database-url <url>', 'database URL (overrides --env, MODKIT_DATABASE_URL and the config)')
     .option('--env <name>', "use the config's environments.<name> (wins over the config and MODKIT_DATABASE_URL)");
-  add(new Option('--lock-timeout <ms>', "how long to wait for modkit's own migration lock").argParser(parseMs));
+  add(new Option('--lock-timeout <duration>', "how long to wait for modkit's own migration lock (60s, 500ms, 2m or ms)").argParser(parseDurationFlag));
   const dbLock = 'how long a migration may wait for a lock inside the database before it is rolled back and retried (0: no limit)';
-  add(new Option('--db-lock-timeout <ms>', dbLock).argParser(parseMs), !runsMigrations);
+  add(new Option('--db-lock-timeout <duration>', dbLock).argParser(parseDurationFlag), !runsMigrations);
   if (!selection) return command;
   command.option('--module <name>', 'restrict to this module and what it depends on (repeatable)', collect);
   add(new Option('--allow-drift', 'accept applied migrations whose file changed'));
@@ -75,9 +76,17 @@ export function txModeOption(): Option {
   return new Option('--tx-mode <mode>', 'one transaction per migration, or all in one').choices(['per-migration', 'all']).default('per-migration');
 }
 
-export function parseMs(value: string): number {
+/** Every duration flag: `60s`, `500ms`, `2m` or plain milliseconds, as the file markers (util/duration.ts). */
+export function parseDurationFlag(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError(`expected a duration: ${DURATION_FORMS}`);
+  return ms;
+}
+
+/** A TCP port; 0 asks the system for a free one. */
+export function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number of milliseconds');
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('expected a port number from 0 to 65535');
   return n;
 }
 

@@ -32,6 +32,13 @@ export const MIGRATE_EXAMPLES: Examples = [
 export const RUN_EXAMPLES: Examples = [
   ['modkit run', 'migrate, then init, start and run every module until SIGINT/SIGTERM'],
   ['modkit run --module users', 'only users and what it depends on'],
+  ['modkit run --health-port 8081 --drain 5s', 'serve /livez, /readyz, /status; on SIGTERM, /readyz 503 for 5 s before stopping'],
+  ['modkit run --no-migrate --wait-timeout 10m', 'a replica: wait until the migration Job applied everything, then run'],
+];
+
+export const WAIT_EXAMPLES: Examples = [
+  ['modkit wait', 'exit 0 once every migration is applied; exit 4 listing what is pending after 60 s'],
+  ['modkit wait --timeout 10m', 'an init container that holds a pod back until the migration Job is done'],
 ];
 
 export const PLAN_EXAMPLES: Examples = [

@@ -1,6 +1,5 @@
 import type { ExecuteEvent, LintEventFinding, MigrationResult } from '../execute/types.js';
-import type { LifecycleEvent, RuntimeState } from '../lifecycle/types.js';
-import { INSTANCE_ID } from '../lifecycle/pre-init.js';
+import type { LifecycleEvent, ReloadReport, RuntimeState } from '../lifecycle/types.js';
 import { formatMs, type Output, plural } from './output.js';
 import { trackActivity } from './exit-guard.js';
 import { progressReporter } from './progress.js';
@@ -11,7 +10,10 @@ export interface LifecycleLog {
   readonly migrations: MigrationResult[];
   readonly states: { state: RuntimeState; module?: string; reason?: string; at: string }[];
   readonly hooks: { module: string; phase: string; status: string; durationMs: number; error?: string }[];
-  readonly restarts: { module: string; attempt: number; delayMs: number; error: string }[];
+  readonly restarts: { module: string; attempt: number; delayMs: number; error?: string }[];
+  readonly reloads: ReloadReport[];
+  /** The health server's URL, once it listens. */
+  health: string | null;
 }
 
 /**
@@ -20,8 +22,15 @@ export interface LifecycleLog {
  * as `name: message`. Under `--json` these lines go to stderr and the facts into `log`. `suffix`
  * names a module's database on its `[db]` lines when the run spans several.
  */
-export function lifecycleReporter(output: Output, suffix: (module: string) => string = () => ''): { log: LifecycleLog; onEvent: (e: ExecuteEvent) => void; onLifecycleEvent: (e: LifecycleEvent) => void } {
-  const log: LifecycleLog = { migrations: [], states: [], hooks: [], restarts: [] };
+export function lifecycleReporter(
+  output: Output,
+  instanceId: string,
+  suffix: (module: string) => string = () => '',
+): { log: LifecycleLog; onEvent: (e: ExecuteEvent) => void; onLifecycleEvent: (e: LifecycleEvent) => void } {
+  const log: LifecycleLog = { migrations: [], states: [], hooks: [], restarts: [], reloads: [], health: null };
+  /** Each module's last health answer, so that only changes are printed. */
+  const healthy = new Map<string, boolean>();
+  let waitedForSchema = false;
   const progress = progressReporter(output);
   // The warnings the db phase printed, counted at its end (they scroll away on a first deploy).
   const lint: LintEventFinding[] = [];
@@ -41,12 +50,13 @@ export function lifecycleReporter(output: Output, suffix: (module: string) => st
       case 'state': {
         const { type: _type, ...state } = event;
         log.states.push(state);
-        if (!event.module) output.line(runtimeStateLine(event.state, event.reason));
+        if (!event.module) output.line(runtimeStateLine(event.state, event.reason, instanceId));
         else if (event.state === 'stopped' && isStopping(log, event.module)) output.line(`[stop] ${event.module} stopped${stopDuration(log, event.module)}`);
         break;
       }
       case 'phase':
-        if (event.phase === 'db' && event.status === 'end') {
+        // A db phase that did not complete (a preInit failed, a refusal) has no summary to give.
+        if (event.phase === 'db' && event.status === 'end' && !event.aborted && !waitedForSchema) {
           const applied = log.migrations.filter((m) => m.status === 'applied');
           const modules = new Set(applied.map((m) => m.module)).size;
           output.line(applied.length === 0 ? `[db] nothing to migrate (${formatMs(event.durationMs ?? 0)})` : `[db] applied ${plural(applied.length, 'migration')} in ${plural(modules, 'module')} (${formatMs(event.durationMs ?? 0)})`);
@@ -66,7 +76,37 @@ export function lifecycleReporter(output: Output, suffix: (module: string) => st
       case 'task-restart': {
         const { type: _type, ...restart } = event;
         log.restarts.push(restart);
-        output.warn(`[run] ${event.module} failed (${event.error}); restart ${event.attempt} in ${formatMs(event.delayMs)}`);
+        const ended = event.error === undefined ? 'ended' : `failed (${event.error})`;
+        output.warn(`[run] ${event.module} ${ended}; restart ${event.attempt} in ${formatMs(event.delayMs)}`);
+        break;
+      }
+      case 'health-server':
+        log.health = event.url;
+        output.line(`[modkit] health on ${event.url} (/livez, /readyz, /status)`);
+        break;
+      case 'health':
+        // Only changes: a probe every few seconds must not fill the log.
+        if (healthy.get(event.module) !== event.ok) {
+          if (event.ok) output.line(`[health] ${event.module} healthy${healthy.has(event.module) ? ' again' : ''}`);
+          else output.warn(`[health] ${event.module} unhealthy${event.detail ? `: ${event.detail}` : ''}`);
+        }
+        healthy.set(event.module, event.ok);
+        break;
+      case 'drain':
+        output.line(`[modkit] /readyz answers 503; modules stop in ${formatMs(event.ms)} (drainMs)`);
+        break;
+      case 'reload':
+        log.reloads.push(event.report);
+        reportReload(output, event.report);
+        break;
+      case 'schema-wait': {
+        waitedForSchema = true;
+        const { pending, waitedMs } = event;
+        if (pending.length === 0) output.line(`[db] schema ready: every migration is applied (waited ${formatMs(waitedMs)})`);
+        else {
+          const listed = pending.slice(0, 5).map((p) => `${p.module} ${p.id}`).join(', ') + (pending.length > 5 ? ', …' : '');
+          output.line(`[db] waiting for another run to apply ${plural(pending.length, 'migration')}: ${listed}`);
+        }
         break;
       }
       case 'log':
@@ -88,10 +128,30 @@ function stopDuration(log: LifecycleLog, module: string): string {
   return hook ? ` (${formatMs(hook.durationMs)})` : '';
 }
 
-function runtimeStateLine(state: RuntimeState, reason: string | undefined): string {
+/** What one SIGHUP did, in a line or two (per-module outcomes were printed as `[reload]` hook lines). */
+function reportReload(output: Output, report: ReloadReport): void {
+  switch (report.outcome) {
+    case 'skipped':
+    case 'config-error':
+      output.warn(`[reload] SIGHUP: ${report.error}`);
+      return;
+    case 'no-hooks':
+      output.line('[reload] SIGHUP: config read again; no running module defines reload(ctx), so nothing changed');
+      break;
+    default: {
+      const ok = report.modules.filter((m) => m.status === 'ok').length;
+      const line = `[reload] SIGHUP: ${ok} of ${plural(report.modules.length, 'module')} reloaded`;
+      if (report.outcome === 'reloaded') output.line(line);
+      else output.warn(`${line}; the others keep their old config`);
+    }
+  }
+  if (report.needsRestart.length > 0) output.warn(`[reload] changed settings that take effect only after a restart: ${report.needsRestart.join(', ')}`);
+}
+
+function runtimeStateLine(state: RuntimeState, reason: string | undefined, instanceId: string): string {
   switch (state) {
     case 'starting':
-      return `[modkit] starting (instance ${INSTANCE_ID})`;
+      return `[modkit] starting (instance ${instanceId})`;
     case 'running':
       return '[modkit] running; stop with SIGINT (Ctrl+C) or SIGTERM';
     case 'draining':

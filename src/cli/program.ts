@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
-import { addCommonOptions, collect, parsePositiveInt, txModeOption } from './common-options.js';
+import { addCommonOptions, collect, parseDurationFlag, parsePort, parsePositiveInt, txModeOption } from './common-options.js';
 import {
   BASELINE_EXAMPLES, BASELINE_MODULE, examples, GRAPH_EXAMPLES, LINT_EXAMPLES, MIGRATE_EXAMPLES, MODULE_SELECTS_DEPS, NEW_EXAMPLES,
-  PLAN_EXAMPLES, REPAIR_EXAMPLES, ROLLBACK_EXAMPLES, ROLLBACK_MODULE, RUN_EXAMPLES, STATUS_EXAMPLES, VALIDATE_EXAMPLES,
+  PLAN_EXAMPLES, REPAIR_EXAMPLES, ROLLBACK_EXAMPLES, ROLLBACK_MODULE, RUN_EXAMPLES, STATUS_EXAMPLES, VALIDATE_EXAMPLES, WAIT_EXAMPLES,
 } from './help-examples.js';
 import { addFleetOptions } from './fleet-options.js';
 import { applyEnvFiles } from './env-files.js';
@@ -65,12 +65,23 @@ export function buildProgram(context: ProgramContext): Command {
     .action(action(async () => (await import('./commands/migrate.js')).migrateOnly as Handler));
 
   addCommonOptions(program.command('run'))
-    .description('migrate (pre_init + db), then run the application: init, post_init, start, wait for SIGINT/SIGTERM, stop')
+    .description('migrate (pre_init + db), then run the application: init, post_init, start, wait for SIGINT/SIGTERM, drain, stop')
     .addOption(txModeOption())
     .option('--concurrency <n>', 'migrate independent modules in parallel (PostgreSQL)', parsePositiveInt, 1)
     .option('--no-lint', 'do not lint the pending migrations first (see `modkit lint`)')
+    .option('--health-port <port>', 'serve GET /livez, /readyz and /status on this port (0: a free one; host: health.host)', parsePort)
+    .option('--drain <duration>', 'on SIGTERM/SIGINT, answer /readyz 503 this long before stopping the modules (default: drainMs, 0)', parseDurationFlag)
+    .option('--no-migrate', 'skip the db phase: wait until another run (the migration Job) applied every migration, then start')
+    .option('--wait-timeout <duration>', 'with --no-migrate: how long to wait for the schema (default 60s)', parseDurationFlag)
+    .option('--instance-id <id>', "this process's instance id (default: MODKIT_INSTANCE_ID, else a new UUID)")
     .addHelpText('after', examples(RUN_EXAMPLES, MODULE_SELECTS_DEPS))
     .action(action(async () => (await import('./commands/run.js')).runCommand as Handler));
+
+  addCommonOptions(program.command('wait'), { readOnly: true })
+    .description('read-only: wait until every migration is applied (replicas, init containers); exit 4 if not in time, 5 if unreachable')
+    .option('--timeout <duration>', 'how long to wait: 60s, 500ms, 2m or ms (default 60s)', parseDurationFlag)
+    .addHelpText('after', examples(WAIT_EXAMPLES, MODULE_SELECTS_DEPS))
+    .action(action(async () => (await import('./commands/wait.js')).waitCommand as Handler));
 
   addFleetOptions(addCommonOptions(program.command('plan'), { readOnly: true }))
     .description('show what migrate would do, in order, without writing anything (also: `modkit migrate --dry-run`)')
@@ -168,6 +179,8 @@ Examples:
   $ modkit new users "add email"               write the next migration of module users (--ts for TypeScript)
   $ modkit rollback users --steps 2 --dry-run  what undoing the last two migrations of users would run
   $ modkit run                                 migrate, then run the modules until SIGINT/SIGTERM
+  $ modkit run --no-migrate --health-port 8081 a replica: wait for the schema, run, serve /livez /readyz /status
+  $ modkit wait --timeout 2m                   exit 0 once every migration is applied (exit 4 if not in time)
   $ modkit migrate --only --targets tenants.txt --parallel 4 --shard 1/3
                                                a fleet: every tenant database or schema listed, shard 1 of 3
 
@@ -176,6 +189,7 @@ Environment:
                        --env NAME and --url/--database-url win over it
   DATABASE_URL         the database to migrate only when nothing else names one, and never
                        when it is the config's runtime.url
+  MODKIT_INSTANCE_ID   \`run\`: this process's instance id (default: a new UUID per process)
   .env                 read from beside the config file (or the files given with --dotenv PATH):
                        fills in variables the environment does not set; the environment wins
 

@@ -27,6 +27,8 @@ export interface LoadConfigOptions extends ConfigOverrides {
   readonly configPath?: string;
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Import the config file again even if this process imported it before (SIGHUP). */
+  readonly fresh?: boolean;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
   const env = options.env ?? process.env;
   const configFile = options.configPath ? resolve(cwd, options.configPath) : findConfigFile(cwd);
   if (!existsSync(configFile)) throw new UsageError(`config file not found: ${configFile}`);
-  const raw = await readConfigFile(configFile);
+  const raw = await readConfigFile(configFile, { fresh: options.fresh === true });
   const { config, errors } = validateConfig(raw);
   if (errors.length > 0) {
     throw new UsageError(errors.map((e) => `${configFile}: ${e}`));
@@ -67,7 +69,7 @@ export function findConfigFile(start: string): string {
 }
 
 /** The config file's default export (a JSON file parsed), not yet validated. */
-export async function readConfigFile(file: string): Promise<unknown> {
+export async function readConfigFile(file: string, options: { readonly fresh?: boolean } = {}): Promise<unknown> {
   if (extname(file) === '.json') {
     // Synchronous: one small file, and node:fs/promises would cost ~0.9 ms to load on every run.
     const text = readFileSync(file, 'utf8');
@@ -77,5 +79,5 @@ export async function readConfigFile(file: string): Promise<unknown> {
       throw new UsageError(`${file}: invalid JSON: ${(error as Error).message}`, { cause: error });
     }
   }
-  return importDefault(file, 'config file');
+  return importDefault(file, 'config file', options);
 }

@@ -7,6 +7,7 @@ import { selectEnvironment } from './environments.js';
 import { expandEnv } from './expand-env.js';
 import type { ConfigOverrides, ModkitConfig, ModuleDatabase, ModuleDatabaseConfig, ResolvedConfig } from './types.js';
 import { validateConfig } from './validate-config.js';
+import { resolveLifecycleSettings } from './lifecycle-settings.js';
 
 const DEFAULTS = {
   modules: ['modules/*/module.{ts,mts,js,mjs,cjs}'],
@@ -79,6 +80,7 @@ export function resolveConfig(fileConfig: ModkitConfig, configFile: string, opti
       statementMs: config.statementTimeoutMs ?? DEFAULTS.statementTimeoutMs,
     },
     shutdownDeadlineMs: config.shutdownDeadlineMs ?? DEFAULTS.shutdownDeadlineMs,
+    lifecycle: resolveLifecycleSettings(config),
     lint: { severities: severitiesOf(config.lint?.rules), onMigrate: config.lint?.onMigrate ?? DEFAULTS.lintOnMigrate },
     modulesConfig,
     ...(config.targets !== undefined ? { targets: config.targets } : {}),

@@ -24,6 +24,14 @@ export interface ModkitConfig {
   readonly statementTimeoutMs?: number;
   /** Per-module graceful stop budget, in ms. Default 35 000. */
   readonly shutdownDeadlineMs?: number;
+  /** Full mode: the health and status server (`GET /livez`, `/readyz`, `/status`); off unless `port` is set. */
+  readonly health?: HealthServerConfig;
+  /** Full mode: how long SIGTERM/SIGINT keeps the app running, `/readyz` answering 503, before stopping; in ms. Default 0. */
+  readonly drainMs?: number;
+  /** The longest `preInit`, `init`, `postInit`, `start` or `reload` may run, in ms; 0 = no limit. Default 120 000. */
+  readonly hookTimeoutMs?: number;
+  /** The longest a module's `health(ctx)` may take, in ms (a timeout is unhealthy). Default 2 000. */
+  readonly healthTimeoutMs?: number;
   /** `modkit lint` and the lint `migrate` runs first (docs/lint.md). */
   readonly lint?: LintConfig;
   /**
@@ -136,6 +144,8 @@ export interface ResolvedConfig {
   /** Database lock and statement timeouts of migrations (README, "Safe deploys"). */
   readonly dbTimeouts: DbTimeouts;
   readonly shutdownDeadlineMs: number;
+  /** Full mode's time limits and health server (docs/lifecycle.md). */
+  readonly lifecycle: LifecycleSettings;
   /** Lint severities (defaults overridden by `lint.rules`) and what `migrate` does with them. */
   readonly lint: LintSettings;
   /** `ctx.config` of each module: `modulesConfig` without modkit's own `database` key. */
@@ -185,4 +195,21 @@ export interface DbTimeouts {
   readonly tries: number;
   /** 0 = no statement timeout. */
   readonly statementMs: number;
+}
+
+/** `health` in the config. */
+export interface HealthServerConfig {
+  /** 0 picks a free port (printed at start). */
+  readonly port?: number;
+  /** Default `127.0.0.1`; in a container, `0.0.0.0` (the kubelet probes the pod's IP). */
+  readonly host?: string;
+}
+
+/** The full mode's settings, resolved. */
+export interface LifecycleSettings {
+  readonly hookTimeoutMs: number;
+  readonly healthTimeoutMs: number;
+  readonly drainMs: number;
+  /** Present when the config sets `health.port`. */
+  readonly health?: { readonly port: number; readonly host: string };
 }

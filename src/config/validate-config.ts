@@ -1,10 +1,11 @@
 import { didYouMean } from '../util/did-you-mean.js';
 import { ON_MIGRATE, RULE_NAMES, SEVERITIES } from '../lint/rule-table.js';
 import type { ModkitConfig } from './types.js';
+import { checkLifecycleKeys, LIFECYCLE_KEYS } from './lifecycle-settings.js';
 
 const KNOWN_KEYS = [
   'modules', 'database', 'runtime', 'lockTimeoutMs', 'dbLockTimeoutMs', 'dbLockRetries', 'statementTimeoutMs',
-  'shutdownDeadlineMs', 'lint', 'modulesConfig', 'targets', 'environments',
+  'shutdownDeadlineMs', 'lint', 'modulesConfig', 'targets', ...LIFECYCLE_KEYS, 'environments',
 ] as const;
 /** What a named environment may set: everything but the project's shape. */
 const ENVIRONMENT_KEYS = KNOWN_KEYS.filter((k) => k !== 'modules' && k !== 'environments');
@@ -81,6 +82,7 @@ function checkSettings(value: Record<string, unknown>, known: readonly string[],
     }
   }
   checkLint(value.lint, errors);
+  checkLifecycleKeys(value, errors);
   const { modulesConfig } = value;
   if (modulesConfig !== undefined && (modulesConfig === null || typeof modulesConfig !== 'object' || Array.isArray(modulesConfig))) {
     errors.push(`"modulesConfig" must be an object keyed by module name, got ${describe(modulesConfig)}`);

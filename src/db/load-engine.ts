@@ -23,6 +23,8 @@ export interface EngineModule {
    * two ways is locked once. Engines without it (SQLite: a file is its path) are known by their URL.
    */
   identify?(target: DatabaseTarget): Promise<string>;
+  /** Whether a run holds the migration lock of `target` now; looks without waiting, takes nothing it keeps. */
+  runLockHeld(target: DatabaseTarget): Promise<boolean>;
 }
 
 /**
@@ -83,4 +85,9 @@ export async function openSessionPool(engine: Engine, options: { readonly readOn
 /** What `target`'s server says it is; undefined for an engine that cannot tell ({@link EngineModule.identify}). */
 export async function identifyDatabase(target: DatabaseTarget): Promise<string | undefined> {
   return (await loadEngine(target.engine)).identify?.(target);
+}
+
+/** Whether a modkit run is migrating `target` now (its lock is held), through its engine. */
+export async function isRunLockHeld(target: DatabaseTarget): Promise<boolean> {
+  return (await loadEngine(target.engine)).runLockHeld(target);
 }

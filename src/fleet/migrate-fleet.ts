@@ -2,6 +2,7 @@ import type { DatabasePlacement } from '../config/module-databases.js';
 import { runDbPhase } from '../execute/db-phase.js';
 import type { MigrationResult } from '../execute/types.js';
 import { runPreInit } from '../lifecycle/pre-init.js';
+import { resolveInstanceId } from '../lifecycle/instance-id.js';
 import type { RunOptions } from '../lifecycle/types.js';
 import { checkStopAt } from '../plan/stop-at.js';
 import type { Problem } from '../plan/types.js';
@@ -48,7 +49,7 @@ export interface MigrateFleetOptions extends FleetOptions, Omit<RunOptions, 'sig
 export async function migrateFleet(project: Project, targets: readonly FleetTarget[], options: MigrateFleetOptions = {}): Promise<FleetReport<FleetMigrateDetail>> {
   const modules = selectModules(project, options.modules);
   if (options.to) checkStopAt(modules, options.to, project.order.systemFirst); // once, before pre_init and any target
-  await runPreInit(project, modules, options.signal);
+  await runPreInit(project, modules, { instanceId: resolveInstanceId(undefined), ...(options.signal ? { signal: options.signal } : {}) });
   const loadBody = cachedBodyLoader();
   const lintCache: LintCache = new Map();
   return runFleet<FleetMigrateDetail>(

@@ -1,47 +1,77 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ModkitError } from '../errors.js';
 import { settleWithin, type Settled } from './settle-within.js';
 import { graceAfterDeadline } from './stop-modules.js';
 
-/** How a startup hook ended; `abandoned`: the run failed meanwhile (`reason`), so it was not waited for. */
-export type HookOutcome = Settled | { readonly status: 'abandoned'; readonly reason: ModkitError };
+/**
+ * How a startup hook ended. `abandoned`: the run failed meanwhile (`reason`), so it was not waited
+ * for; `over-limit`: it ran longer than its time limit (`hookTimeoutMs`) and was left behind.
+ */
+export type HookOutcome =
+  | Settled
+  | { readonly status: 'abandoned'; readonly reason: ModkitError }
+  | { readonly status: 'over-limit'; readonly limitMs: number };
 
 /** How long a startup hook may still run once shutdown began: its module's stop budget, plus the grace a stop gets. */
 export function startupBoundMs(deadlineMs: number): number {
   return deadlineMs + graceAfterDeadline(deadlineMs);
 }
 
+export interface StartupHookBounds {
+  /** The module's stop budget: after a signal, the hook gets this plus grace ({@link startupBoundMs}). */
+  readonly deadlineMs: number;
+  /** The hook's own time limit (`hookTimeoutMs`, `timeouts.<hook>`); 0: none. */
+  readonly limitMs: number;
+  /** Hears when the bound after a signal starts to run, with its length. */
+  readonly onBound?: (ms: number) => void;
+}
+
 /**
- * Waits for a startup hook (preInit, init, postInit, start). While the application starts
- * normally there is no bound: a start may take as long as it needs. Once `shutdown` aborts (a
- * signal), the hook has {@link startupBoundMs} to return; after that it is left behind, still
- * running, so that the modules already started can be stopped and the process can end, instead
- * of waiting for ever on a hook that ignores its AbortSignal. When the abort's reason is a
- * ModkitError the run has already failed (the CLI aborts with one when the event loop ran dry
- * while a hook was pending: nothing can settle it any more), and the hook is given up at once.
- * `onBound` hears when the bound starts to run, with its length.
+ * Waits for a startup hook (preInit, init, postInit, start) or a reload. It may run up to its time
+ * limit; past it, it is left behind, still running, and the caller fails the run as for a hook that
+ * threw. Once `shutdown` aborts (a signal), the hook has {@link startupBoundMs} to return; after
+ * that it is left behind too, so that the modules already started can be stopped and the process
+ * can end, instead of waiting for ever on a hook that ignores its AbortSignal. When the abort's
+ * reason is a ModkitError the run has already failed (the CLI aborts with one when the event loop
+ * ran dry while a hook was pending: nothing can settle it any more), and the hook is given up at once.
+ *
+ * After the hook returns, the event loop gets to its poll phase once before this resolves: a signal
+ * that arrived while the hook blocked the thread (a synchronous start) is delivered there, so the
+ * caller sees `shutdown` aborted and treats the startup as interrupted, not as a success. (Two
+ * `setImmediate` turns: from whichever phase we are in, the second one runs after a poll phase.)
  */
-export async function awaitStartupHook(
-  call: () => unknown,
-  shutdown: AbortSignal,
-  deadlineMs: number,
-  onBound: (ms: number) => void = () => undefined,
-): Promise<HookOutcome> {
+export async function awaitStartupHook(call: () => unknown, shutdown: AbortSignal, bounds: StartupHookBounds): Promise<HookOutcome> {
   // Promise.resolve().then turns a synchronous throw into a rejection like any other failure.
   const work = Promise.resolve().then(call);
-  const boundMs = startupBoundMs(deadlineMs);
+  const boundMs = startupBoundMs(bounds.deadlineMs);
   let onAbort: (() => void) | undefined;
+  let limitTimer: NodeJS.Timeout | undefined;
   const abandoned = new Promise<HookOutcome>((resolve) => {
     onAbort = () => {
       const reason: unknown = shutdown.reason;
       if (reason instanceof ModkitError) resolve({ status: 'abandoned', reason });
-      else onBound(boundMs);
+      else bounds.onBound?.(boundMs);
     };
     if (shutdown.aborted) onAbort();
     else shutdown.addEventListener('abort', onAbort, { once: true });
   });
+  const overLimit = new Promise<HookOutcome>((resolve) => {
+    // Unref'd: the limit must not keep Node alive, or a hook whose promise can never settle would
+    // hide behind it instead of being caught when the event loop runs dry (the CLI's stall check).
+    if (bounds.limitMs > 0) limitTimer = setTimeout(() => resolve({ status: 'over-limit', limitMs: bounds.limitMs }), bounds.limitMs).unref();
+  });
   try {
-    return await Promise.race([settleWithin(work, shutdown, boundMs), abandoned]);
+    const outcome = await Promise.race([settleWithin(work, shutdown, boundMs), abandoned, overLimit]);
+    if (outcome.status === 'ok' || outcome.status === 'failed') await letSignalsIn();
+    return outcome;
   } finally {
+    clearTimeout(limitTimer);
     shutdown.removeEventListener('abort', onAbort!);
   }
+}
+
+/** Lets the event loop pass its poll phase, where a signal that arrived meanwhile is delivered. */
+async function letSignalsIn(): Promise<void> {
+  await nextTurn();
+  await nextTurn();
 }

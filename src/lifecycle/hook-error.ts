@@ -9,34 +9,69 @@ const HOOK_NAMES: Readonly<Record<HookPhase, string>> = {
   start: 'start(signal)',
   run: 'run(signal)',
   stop: 'stop(deadline)',
+  reload: 'reload(ctx)',
 };
 
+/** The hook of a phase as a module defines it, for messages: `init(ctx)`. */
+export function hookName(phase: HookPhase): string {
+  return HOOK_NAMES[phase];
+}
+
+const FIX_THE_HOOK = 'Fix the hook and run again (--verbose shows the stack).';
 
 /**
- * Exit 1: a module's hook failed. One paragraph naming the module, the phase and the file, what
- * the runtime did about it, and what to do next.
+ * Exit 1: a module's hook failed. One paragraph naming the module, the phase and the file, and what
+ * to do next. What the runtime did about it (which modules it stopped) is added once it is known
+ * ({@link withAftermath}); a failing preInit stopped nothing, and says so now.
  */
 export function hookError(module: LoadedModule, phase: HookPhase, error: unknown, extra = ''): ModkitError {
+  const aftermath = phase === 'pre_init' ? 'Nothing was migrated or started. ' : '';
   return new ModkitError(
     'migration-failed',
     `${HOOK_NAMES[phase]} of module "${module.name}" failed in the ${phase} phase (${module.file}): ${messageOf(error)}. ` +
-      `${extra}${aftermath(phase)} Fix the hook and run again (--verbose shows the stack).`,
-    { cause: error, details: { module: module.name, phase, file: module.file } },
+      `${extra}${aftermath}${FIX_THE_HOOK}`,
+    { cause: error, details: { module: module.name, phase, file: module.file, advice: FIX_THE_HOOK } },
   );
 }
 
+/** Why a hook that ran past its time limit failed: the limit and where it comes from. */
+export function overLimitMessage(limitMs: number, source: string): string {
+  return `it did not return within its time limit of ${limitMs} ms (${source}) and was left behind, still running`;
+}
+
 /**
- * Exit 130: a signal arrived before the application was running; what had started was stopped.
- * `leftBehind` names a hook that did not return within its bound after the signal.
+ * Exit 130: a signal arrived before the application was running. `leftBehind` names a hook that
+ * did not return within its bound after the signal. What was stopped is added by {@link withAftermath}.
  */
 export function interruptedBeforeRunning(phase: HookPhase, leftBehind?: { readonly module: LoadedModule; readonly boundMs: number }): ModkitError {
   const hook = leftBehind
     ? `${HOOK_NAMES[phase]} of module "${leftBehind.module.name}" (${leftBehind.module.file}) did not return within ${leftBehind.boundMs} ms ` +
-      'of the signal (shutdownDeadlineMs plus grace) and was left behind; it was not stopped, as it never finished starting. ' +
-      'Make the hook return (or throw) once its signal aborts. '
+      'of the signal (shutdownDeadlineMs plus grace) and was left behind; it was not stopped, as it never finished starting. '
     : '';
-  return new ModkitError('interrupted', `interrupted by a signal during the ${phase} phase. ${hook}${aftermath(phase)}`, {
-    details: { phase, ...(leftBehind ? { module: leftBehind.module.name, file: leftBehind.module.file, leftBehind: true } : {}) },
+  const advice = leftBehind ? 'Make the hook return (or throw) once its signal aborts.' : '';
+  const aftermath = phase === 'pre_init' ? 'Nothing was migrated or started. ' : '';
+  return new ModkitError('interrupted', `interrupted by a signal during the ${phase} phase. ${hook}${aftermath}${advice}`.trim(), {
+    details: { phase, advice, ...(leftBehind ? { module: leftBehind.module.name, file: leftBehind.module.file, leftBehind: true } : {}) },
+  });
+}
+
+/**
+ * The error of a run that stopped before or after running, with what its stop phase did: which
+ * modules had started and were stopped, in order, or that none had started. Goes before the
+ * error's advice, so the paragraph ends with what to do.
+ */
+export function withAftermath(error: ModkitError, started: readonly string[], stoppedCleanly: readonly string[]): ModkitError {
+  const sentence =
+    started.length === 0
+      ? 'No module had started, so none was stopped.'
+      : stoppedCleanly.length === started.length
+        ? `The modules already started were stopped in reverse order: ${stoppedCleanly.join(', ')}.`
+        : `Of the modules already started (${started.join(', ')}), these stopped cleanly: ${stoppedCleanly.join(', ') || 'none'} (see the stop problems above).`;
+  const advice = typeof error.details.advice === 'string' ? error.details.advice : '';
+  const head = advice && error.message.endsWith(advice) ? error.message.slice(0, -advice.length).trimEnd() : error.message;
+  return new ModkitError(error.kind, `${head} ${sentence}${advice ? ` ${advice}` : ''}`, {
+    cause: error.cause,
+    details: { ...error.details, started, stopped: stoppedCleanly },
   });
 }
 
@@ -52,8 +87,4 @@ export const STALL_EXPLANATION =
  */
 export function stalledError(): ModkitError {
   return new ModkitError('migration-failed', `it ${STALL_EXPLANATION}`, { details: { stalled: true } });
-}
-
-function aftermath(phase: HookPhase): string {
-  return phase === 'pre_init' ? 'Nothing was migrated or started.' : 'Modules already started were stopped in reverse order.';
 }

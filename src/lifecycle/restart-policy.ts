@@ -2,8 +2,9 @@ import type { ModuleDefinition } from '../modules/types.js';
 
 /** A module's `restart` setting with its defaults filled in. */
 export interface RestartPolicy {
-  readonly policy: 'never' | 'on-failure';
-  /** How many times a failed `run` task is started again before the app shuts down. */
+  /** `always`: restart after a return too, not only after a failure. */
+  readonly policy: 'never' | 'on-failure' | 'always';
+  /** How many restarts in a row (with no stable run between them) before the app shuts down. */
   readonly maxAttempts: number;
   /** The delay before the first restart; it doubles for each further attempt. */
   readonly backoffMs: number;
@@ -13,11 +14,13 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
 export const DEFAULT_BACKOFF_MS = 1_000;
 /** No restart waits longer than this, however many attempts came before. */
 export const MAX_BACKOFF_MS = 30_000;
+/** A task that ran at least this long before it ended ran stably: its count of restarts in a row starts again. */
+export const STABLE_RUN_MS = MAX_BACKOFF_MS;
 
-/** Reads `restart` from a module definition: `'never'` (the default), `'on-failure'` or an object. */
+/** Reads `restart` from a module definition: `'never'` (the default), `'on-failure'`, `'always'` or an object. */
 export function resolveRestartPolicy(restart: ModuleDefinition['restart']): RestartPolicy {
   if (restart === undefined || restart === 'never') return { policy: 'never', maxAttempts: 0, backoffMs: 0 };
-  if (restart === 'on-failure') return { policy: 'on-failure', maxAttempts: DEFAULT_MAX_ATTEMPTS, backoffMs: DEFAULT_BACKOFF_MS };
+  if (restart === 'on-failure' || restart === 'always') return { policy: restart, maxAttempts: DEFAULT_MAX_ATTEMPTS, backoffMs: DEFAULT_BACKOFF_MS };
   return {
     policy: restart.policy,
     maxAttempts: restart.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,

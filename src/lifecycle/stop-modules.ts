@@ -1,16 +1,19 @@
 import { stopwatch } from '../util/stopwatch.js';
-import type { LoadedModule } from '../modules/types.js';
+import type { LoadedModule, ModuleContext } from '../modules/types.js';
 import { messageOf } from '../errors.js';
 import { deadlineAfter, settleWithin, type Settled } from './settle-within.js';
+import { hookLimitSource } from './hook-limits.js';
 import type { LifecycleSink, RuntimeState, StopProblem } from './types.js';
 
 export interface StopOptions {
-  /** Each module's own budget (`shutdownDeadlineMs`): a fresh deadline per module, never a shared one. */
-  readonly deadlineMs: number;
+  /** Each module's own stop budget (`shutdownDeadlineMs`, or its `timeouts.stop`): a fresh deadline per module, never a shared one. */
+  readonly budgetOf: (module: LoadedModule) => number;
   /** Bound of the whole phase; when it passes, stopping is abandoned and the run fails. */
   readonly watchdogMs: number;
   /** Per module, the promise of its supervised `run` task; waited for before its `stop`. */
   readonly tasks: ReadonlyMap<string, Promise<void>>;
+  /** The `ctx` each module's `stop(deadline, ctx)` gets (undefined: the module has none yet). */
+  readonly contextOf: (module: LoadedModule) => ModuleContext | undefined;
   readonly emit: LifecycleSink;
   readonly setState: (state: RuntimeState, module?: string, reason?: string) => void;
 }
@@ -60,23 +63,39 @@ export async function stopModules(modules: readonly LoadedModule[], options: Sto
   return { stopped: [...stopped], problems, abandoned, watchdogFired };
 }
 
+/** How long the stop phase may take for `modules` at most: per module its budget plus grace, twice when it has a task. */
+export function stopPhaseBoundMs(modules: readonly LoadedModule[], budgetOf: (module: LoadedModule) => number, tasks: ReadonlyMap<string, unknown>): number {
+  const per = (m: LoadedModule) => (budgetOf(m) + graceAfterDeadline(budgetOf(m))) * (tasks.has(m.name) ? 2 : 1);
+  return modules.reduce((sum, m) => sum + per(m), 0) + 5_000;
+}
+
 async function stopOne(module: LoadedModule, options: StopOptions): Promise<StopProblem | undefined> {
-  const grace = graceAfterDeadline(options.deadlineMs);
-  const deadline = deadlineAfter(options.deadlineMs);
+  const deadlineMs = options.budgetOf(module);
+  const grace = graceAfterDeadline(deadlineMs);
   options.setState('draining', module.name);
-  try {
-    const task = options.tasks.get(module.name);
-    if (task && (await settleWithin(task, deadline.signal, grace)).status === 'timed-out') {
-      options.emit({ type: 'log', module: module.name, level: 'warn', message: `run task did not end within ${options.deadlineMs} ms of shutdown` });
+  const task = options.tasks.get(module.name);
+  if (task) {
+    // The task gets a budget of its own: one that overruns never eats its module's stop budget.
+    const taskDeadline = deadlineAfter(deadlineMs);
+    try {
+      if ((await settleWithin(task, taskDeadline.signal, grace)).status === 'timed-out') {
+        options.emit({ type: 'log', module: module.name, level: 'warn', message: `run task did not end within ${deadlineMs} ms of shutdown; stopping the module anyway` });
+      }
+    } finally {
+      taskDeadline.clear();
     }
+  }
+  const deadline = deadlineAfter(deadlineMs);
+  try {
     const stop = module.definition.stop;
     let outcome: Settled = { status: 'ok' };
     if (stop) {
       options.emit({ type: 'hook-start', module: module.name, phase: 'stop' });
       const elapsed = stopwatch();
+      const ctx = options.contextOf(module);
       // Promise.resolve().then turns a synchronous throw into a rejection like any other failure.
-      outcome = await settleWithin(Promise.resolve().then(() => stop.call(module.definition, deadline.signal)), deadline.signal, grace);
-      const error = outcome.status === 'failed' ? messageOf(outcome.error) : outcome.status === 'timed-out' ? `did not return within its ${options.deadlineMs} ms deadline` : undefined;
+      outcome = await settleWithin(Promise.resolve().then(() => stop.call(module.definition, deadline.signal, ctx!)), deadline.signal, grace);
+      const error = outcome.status === 'failed' ? messageOf(outcome.error) : outcome.status === 'timed-out' ? `did not return within its ${deadlineMs} ms deadline` : undefined;
       options.emit({ type: 'hook', module: module.name, phase: 'stop', status: outcome.status, durationMs: elapsed(), ...(error ? { error } : {}) });
     }
     if (outcome.status === 'ok') {
@@ -86,7 +105,7 @@ async function stopOne(module: LoadedModule, options: StopOptions): Promise<Stop
     const message =
       outcome.status === 'failed'
         ? `stop(deadline) of module "${module.name}" (${module.file}) failed: ${messageOf(outcome.error)}`
-        : `stop(deadline) of module "${module.name}" (${module.file}) did not return within its ${options.deadlineMs} ms deadline (shutdownDeadlineMs); it was left behind`;
+        : `stop(deadline) of module "${module.name}" (${module.file}) did not return within its ${deadlineMs} ms deadline (${hookLimitSource(module, 'stop')}); it was left behind`;
     options.setState('failed', module.name, message);
     return { module: module.name, status: outcome.status, message };
   } finally {

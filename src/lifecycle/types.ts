@@ -1,5 +1,6 @@
 import type { DatabaseGroup } from '../config/database-groups.js';
-import type { DatabaseTarget } from '../config/types.js';
+import type { DatabaseTarget, ResolvedConfig } from '../config/types.js';
+import type { RuntimeStatusDocument } from './runtime-status.js';
 import type { ModkitError } from '../errors.js';
 import type { DbPhaseResult } from '../execute/db-phase.js';
 import type { EventSink, TxMode } from '../execute/types.js';
@@ -13,8 +14,8 @@ export type PipelineMode = 'migrate-only' | 'full';
 /** The phases of SPEC §5, in order (`db` includes pre_init, which runs first inside it). */
 export type LifecyclePhase = 'db' | 'init' | 'post_init' | 'start' | 'run' | 'wait' | 'stop';
 
-/** The phases that call module hooks after the db phase. */
-export type HookPhase = 'pre_init' | 'init' | 'post_init' | 'start' | 'run' | 'stop';
+/** The phases that call module hooks (`reload`: on SIGHUP, while running). */
+export type HookPhase = 'pre_init' | 'init' | 'post_init' | 'start' | 'run' | 'stop' | 'reload';
 
 /** The runtime's state machine (and each module's): starting → running → draining → stopped | failed. */
 export type RuntimeState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
@@ -23,7 +24,8 @@ export type RuntimeState = 'starting' | 'running' | 'draining' | 'stopped' | 'fa
 export type LifecycleEvent =
   /** A state transition of the runtime (no `module`) or of one module. */
   | { readonly type: 'state'; readonly state: RuntimeState; readonly module?: string; readonly reason?: string; readonly at: string }
-  | { readonly type: 'phase'; readonly phase: LifecyclePhase; readonly status: 'begin' | 'end'; readonly durationMs?: number }
+  /** `aborted` (on `end`): the phase did not complete (a hook, a refusal or a signal stopped it before its end). */
+  | { readonly type: 'phase'; readonly phase: LifecyclePhase; readonly status: 'begin' | 'end'; readonly durationMs?: number; readonly aborted?: true }
   | {
       readonly type: 'hook';
       readonly module: string;
@@ -34,7 +36,8 @@ export type LifecycleEvent =
     }
   /** A hook is about to run (its outcome is the `hook` event that follows). */
   | { readonly type: 'hook-start'; readonly module: string; readonly phase: HookPhase }
-  | { readonly type: 'task-restart'; readonly module: string; readonly attempt: number; readonly delayMs: number; readonly error: string }
+  /** A `run` task ended (`error`: it failed; none: it returned, under `restart: 'always'`) and starts again after `delayMs`. */
+  | { readonly type: 'task-restart'; readonly module: string; readonly attempt: number; readonly delayMs: number; readonly error?: string }
   /**
    * Shutdown is under way and what is left of it is bounded: within `ms` from now, a startup hook
    * still running after the signal returns or is left behind (`phase` = its phase), or the stop
@@ -43,11 +46,45 @@ export type LifecycleEvent =
    */
   | { readonly type: 'deadline'; readonly phase: HookPhase; readonly ms: number }
   /** A line a module wrote through `ctx.log`. */
-  | { readonly type: 'log'; readonly module: string; readonly level: 'info' | 'warn' | 'error'; readonly message: string };
+  | { readonly type: 'log'; readonly module: string; readonly level: 'info' | 'warn' | 'error'; readonly message: string }
+  /** The health server listens (`GET /livez`, `/readyz`, `/status`). */
+  | { readonly type: 'health-server'; readonly url: string }
+  /** One module's `health(ctx)` answered (asked by `/readyz`). */
+  | { readonly type: 'health'; readonly module: string; readonly ok: boolean; readonly detail?: string; readonly durationMs: number }
+  /** SIGTERM/SIGINT while running: `/readyz` answers 503 now; modules stop `ms` from now. */
+  | { readonly type: 'drain'; readonly ms: number }
+  /** SIGHUP: the config was read again and running modules' `reload(ctx)` called; `report` says how it went. */
+  | { readonly type: 'reload'; readonly report: ReloadReport }
+  /** `--no-migrate`: waiting for another run to apply `pending` migrations, or (`pending` 0) the schema is ready. */
+  | { readonly type: 'schema-wait'; readonly pending: readonly { readonly module: string; readonly id: string }[]; readonly waitedMs: number };
 
 export type LifecycleSink = (event: LifecycleEvent) => void;
 
-/** A module whose stop did not end well; the others were still stopped. */
+/** What one SIGHUP did (`/status`, `--json` `reloads`). */
+export interface ReloadReport {
+  readonly at: string;
+  /**
+   * `reloaded`: every `reload(ctx)` succeeded; `partial`: some failed and kept their old config;
+   * `config-error`: the config no longer loads, nothing changed; `no-hooks`: no running module has
+   * `reload`; `skipped`: not running (starting or stopping).
+   */
+  readonly outcome: 'reloaded' | 'partial' | 'config-error' | 'no-hooks' | 'skipped';
+  /** Each running module with a `reload` hook, in system-first order. */
+  readonly modules: readonly ReloadResult[];
+  /** Changed settings a reload cannot apply (they need a restart), e.g. `database`. */
+  readonly needsRestart: readonly string[];
+  /** Why the config did not load, or why the reload was skipped. */
+  readonly error?: string;
+}
+
+export interface ReloadResult {
+  readonly module: string;
+  readonly status: 'ok' | 'failed' | 'timed-out';
+  readonly durationMs: number;
+  readonly error?: string;
+}
+
+/** A module whose stop did not end well. */
 export interface StopProblem {
   readonly module: string;
   readonly status: 'failed' | 'timed-out';
@@ -110,6 +147,42 @@ export interface PipelineOptions extends RunOptions {
   readonly onLifecycleEvent?: LifecycleSink;
   /** Bound of the whole stop phase (the watchdog). Default: every started module's deadline plus grace, plus 5 s. */
   readonly stopTimeoutMs?: number;
+  /** Full mode: the instance id (default: `MODKIT_INSTANCE_ID`, else a UUID per process). */
+  readonly instanceId?: string;
+  /**
+   * Full mode: `false` (`run --no-migrate`) skips the db phase and waits instead until another run
+   * (a migration Job) has applied every migration of the selected modules, as `modkit wait` does.
+   */
+  readonly migrate?: boolean;
+  /** With `migrate: false`: how long to wait for the schema (default 60 s). */
+  readonly schemaTimeoutMs?: number;
+  /** Full mode: serve `/livez`, `/readyz`, `/status` here (overrides the config's `health`). */
+  readonly health?: { readonly port: number; readonly host?: string };
+  /** Full mode: how long a signal drains before modules stop (overrides the config's `drainMs`). */
+  readonly drainMs?: number;
+  /** How SIGHUP reads the config again (default: the config file, imported afresh). */
+  readonly reloadConfig?: () => Promise<ResolvedConfig>;
+  /** Full mode: receives the running application's control (status, readiness, reload) when the pipeline starts. */
+  readonly onRuntime?: (runtime: RuntimeControl) => void;
+}
+
+/** The running application, as the health server and the CLI's SIGHUP see it. */
+export interface RuntimeControl {
+  readonly instanceId: string;
+  /** The document `GET /status` serves. */
+  status(): RuntimeStatusDocument;
+  /** What `GET /readyz` answers: ready only while running with every module healthy (asks `health(ctx)`). */
+  readiness(): Promise<Readiness>;
+  /** True until the runtime failed (`GET /livez`). */
+  live(): boolean;
+  /** SIGHUP: reads the config again and calls each running module's `reload(ctx)`, system-first. */
+  reload(): Promise<ReloadReport>;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  /** Why not: `starting`, `draining`, `module "x" unhealthy: …`. */
+  readonly reasons: readonly string[];
 }
 
 /** What one pipeline run did: the db phase, then (full mode) the lifecycle. */

@@ -1,3 +1,5 @@
+import { parseDuration } from '../util/duration.js';
+
 /**
  * What a SQL migration file says about itself in comments: modkit's own markers and those of the
  * tools people migrate from (postgres-migrations, goose, dbmate, sqlx, graphile-migrate, Atlas).
@@ -32,7 +34,7 @@ const UNDERSTOOD: readonly RegExp[] = [
   /^--\s*modkit\s*:\s*lint-ignore\b/i,
 ];
 
-/** `-- modkit:lock-timeout 30s` and `-- modkit:statement-timeout 5m`. */
+/** `-- modkit:lock-timeout 30s` and `-- modkit:statement-timeout 5m` (modkit's one duration syntax, util/duration.ts). */
 const TIMEOUT = /^--\s*modkit\s*:\s*(lock|statement)-timeout\s+(\S+)\s*$/i;
 
 export interface FileDirectives {
@@ -74,21 +76,6 @@ export function readDirectives(sql: string): FileDirectives {
     if (TOOL_COMMENT.test(text) && !UNDERSTOOD.some((u) => u.test(text))) unknown.push({ line, text });
   }
   return { noTransaction: noTransactionTool !== undefined, ...(noTransactionTool ? { noTransactionTool } : {}), unknown, ...timeouts };
-}
-
-/**
- * A duration as written in a marker: `500ms`, `30s`, `5m`, `1h`, or `0` (no limit).
- *
- * @example
- * parseDuration('30s') // → 30000
- */
-export function parseDuration(text: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|min|h)?$/i.exec(text.trim());
-  if (!match) return undefined;
-  const value = Number(match[1]);
-  const unit = (match[2] ?? (value === 0 ? 'ms' : '')).toLowerCase();
-  const factor = { ms: 1, s: 1_000, m: 60_000, min: 60_000, h: 3_600_000 }[unit];
-  return factor === undefined ? undefined : Math.round(value * factor);
 }
 
 /**

@@ -22,6 +22,47 @@ export interface SystemContext {
   readonly modules: readonly { readonly name: string; readonly deps: readonly string[]; readonly system: boolean }[];
   /** Module names in system-first order. */
   readonly order: readonly string[];
+  /** This module's view of the services modules share ({@link ModuleServices}). */
+  readonly services: ModuleServices;
+}
+
+/**
+ * A typed key of a shared service, made by `defineService<T>(name)`. It stands for its name: a
+ * token and the plain string of the same name are one key.
+ */
+export interface ServiceToken<T> {
+  readonly name: string;
+  /** Type-level only: carries `T` from `provide` to `get`; never set. */
+  readonly __service?: (value: T) => T;
+}
+
+/**
+ * Live objects modules share (the Rust runtime's ClientHub). A module provides a key during its
+ * `preInit` or `init`; a module may get it when it depends on the provider, directly or
+ * transitively (its `deps` are its permission), or when it is the provider.
+ */
+export interface ModuleServices {
+  provide<T>(key: ServiceToken<T>, value: T): void;
+  provide(key: string, value: unknown): void;
+  get<T>(key: ServiceToken<T>): T;
+  get<T = unknown>(key: string): T;
+}
+
+/** What `health(ctx)` may return: `true`/`false`, or `{ ok, detail }`; a throw is unhealthy. */
+export type HealthResult = boolean | { readonly ok: boolean; readonly detail?: string };
+
+/**
+ * Per-module time limits, in ms or as a duration (`'5s'`, `'2m'`): the startup hooks and `reload`
+ * default to the config's `hookTimeoutMs`, `health` to `healthTimeoutMs`, `stop` to `shutdownDeadlineMs`.
+ */
+export interface HookTimeouts {
+  readonly preInit?: number | string;
+  readonly init?: number | string;
+  readonly postInit?: number | string;
+  readonly start?: number | string;
+  readonly reload?: number | string;
+  readonly health?: number | string;
+  readonly stop?: number | string;
 }
 
 /** What a module sees at run time (SPEC §2.2). */
@@ -33,8 +74,10 @@ export interface ModuleContext<C = unknown> {
   readonly log: ModuleLogger;
   /** Aborts when the application shuts down. */
   readonly signal: AbortSignal;
-  /** One UUID per process. */
+  /** One id per process: a UUID, unless set with `MODKIT_INSTANCE_ID` or `--instance-id`. */
   readonly instanceId: string;
+  /** Services shared between modules: provide in `init`, get from modules that depend on the provider. */
+  readonly services: ModuleServices;
 }
 
 export interface ModuleLogger {
@@ -54,12 +97,24 @@ export interface ModuleDefinition<C = unknown> {
   preInit?(sys: SystemContext): Promise<void> | void;
   init?(ctx: ModuleContext<C>): Promise<void> | void;
   postInit?(sys: SystemContext): Promise<void> | void;
-  start?(signal: AbortSignal): Promise<void> | void;
+  start?(signal: AbortSignal, ctx: ModuleContext<C>): Promise<void> | void;
   /** A long-running task, started after every module's `start` succeeded. */
-  run?(signal: AbortSignal): Promise<void> | void;
-  /** What to do when `run` fails: `'never'` (default) shuts the app down. */
-  readonly restart?: 'never' | 'on-failure' | { readonly policy: 'on-failure'; readonly maxAttempts?: number; readonly backoffMs?: number };
-  stop?(deadline: AbortSignal): Promise<void> | void;
+  run?(signal: AbortSignal, ctx: ModuleContext<C>): Promise<void> | void;
+  /**
+   * What to do when `run` ends: `'never'` (default: a failure shuts the app down), `'on-failure'`
+   * (restart after a failure), `'always'` (restart after a failure or a return), or an object.
+   */
+  readonly restart?: 'never' | 'on-failure' | 'always' | { readonly policy: 'on-failure' | 'always'; readonly maxAttempts?: number; readonly backoffMs?: number };
+  stop?(deadline: AbortSignal, ctx: ModuleContext<C>): Promise<void> | void;
+  /** Asked by `GET /readyz` while the app runs; bounded by `healthTimeoutMs` (a timeout is unhealthy). */
+  health?(ctx: ModuleContext<C>): HealthResult | Promise<HealthResult>;
+  /**
+   * SIGHUP: the config file was read again; `ctx.config` is the new config. Throwing (or overrunning
+   * `hookTimeoutMs`) keeps this module on its old config.
+   */
+  reload?(ctx: ModuleContext<C>): Promise<void> | void;
+  /** Time limits of this module's hooks, overriding the config's. */
+  readonly timeouts?: HookTimeouts;
 }
 
 /** How a migration is stored. */

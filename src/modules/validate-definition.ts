@@ -1,7 +1,10 @@
 import { didYouMean } from '../util/did-you-mean.js';
+import { DURATION_FORMS, parseDuration } from '../util/duration.js';
 
-const HOOKS = ['preInit', 'init', 'postInit', 'start', 'run', 'stop'] as const;
-const KNOWN_KEYS = ['name', 'deps', 'system', 'migrations', 'restart', ...HOOKS];
+const HOOKS = ['preInit', 'init', 'postInit', 'start', 'run', 'stop', 'health', 'reload'] as const;
+const KNOWN_KEYS = ['name', 'deps', 'system', 'migrations', 'restart', 'timeouts', ...HOOKS];
+const TIMEOUT_KEYS = ['preInit', 'init', 'postInit', 'start', 'reload', 'health', 'stop'] as const;
+const RESTART_POLICIES: readonly unknown[] = ['never', 'on-failure', 'always'];
 const SYSTEM_ONLY_HOOKS = ['preInit', 'postInit'] as const;
 
 /**
@@ -31,12 +34,37 @@ export function validateModuleDefinition(value: unknown, file: string): string[]
       if (def[hook] !== undefined) at(`"${hook}" runs for system modules only; set system: true or move it to init`);
     }
   }
-  const restart = def.restart;
-  if (restart !== undefined && restart !== 'never' && restart !== 'on-failure' && !(typeof restart === 'object' && restart !== null && (restart as { policy?: unknown }).policy === 'on-failure')) {
-    at('"restart" must be "never", "on-failure" or { policy: "on-failure", maxAttempts, backoffMs }');
-  }
+  checkRestart(def.restart, at);
+  checkTimeouts(def.timeouts, at);
   for (const key of Object.keys(def)) {
     if (!KNOWN_KEYS.includes(key)) at(`unknown key "${key}"${didYouMean(key, KNOWN_KEYS)}`);
   }
   return problems;
+}
+
+function checkRestart(restart: unknown, at: (message: string) => void): void {
+  if (restart === undefined || (typeof restart === 'string' && RESTART_POLICIES.includes(restart))) return;
+  const policy = typeof restart === 'object' && restart !== null ? (restart as Record<string, unknown>) : undefined;
+  const count = (value: unknown) => value === undefined || (typeof value === 'number' && Number.isInteger(value) && value >= 0);
+  if (policy && (policy.policy === 'on-failure' || policy.policy === 'always') && count(policy.maxAttempts) && count(policy.backoffMs)) return;
+  at('"restart" must be "never", "on-failure", "always" or { policy: "on-failure" | "always", maxAttempts, backoffMs } (whole numbers)');
+}
+
+/** `timeouts: { init: 5000, start: '30s', … }`: each a number of ms or a duration. */
+function checkTimeouts(timeouts: unknown, at: (message: string) => void): void {
+  if (timeouts === undefined) return;
+  if (timeouts === null || typeof timeouts !== 'object' || Array.isArray(timeouts)) {
+    at(`"timeouts" must be an object like { init: '30s', start: 5000 }`);
+    return;
+  }
+  for (const [key, value] of Object.entries(timeouts)) {
+    if (!(TIMEOUT_KEYS as readonly string[]).includes(key)) at(`unknown key "timeouts.${key}"${didYouMean(key, TIMEOUT_KEYS)} (known: ${TIMEOUT_KEYS.join(', ')})`);
+    else if (hookTimeoutMs(value) === undefined) at(`"timeouts.${key}" must be a duration (${DURATION_FORMS}), got ${JSON.stringify(value)}`);
+  }
+}
+
+/** A `timeouts` value in ms: a non-negative number, or a duration string. */
+export function hookTimeoutMs(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+  return typeof value === 'string' ? parseDuration(value) : undefined;
 }

@@ -1,7 +1,9 @@
 import { EXIT_CODES } from '../../errors.js';
-import { INSTANCE_ID } from '../../lifecycle/pre-init.js';
-import { runPipeline } from '../../lifecycle/run-pipeline.js';
+import { resolveInstanceId } from '../../lifecycle/instance-id.js';
+import { needsNoDatabase, runPipeline } from '../../lifecycle/run-pipeline.js';
+import type { RuntimeControl } from '../../lifecycle/types.js';
 import { groupByDatabase } from '../../config/database-groups.js';
+import { loadConfig } from '../../config/load-config.js';
 import { loadProject, selectModules } from '../../project/load-project.js';
 import { allowOptions, projectOptions } from '../common-options.js';
 import { exitBackstop } from '../exit-backstop.js';
@@ -11,6 +13,19 @@ import type { HandlerResult } from '../program.js';
 import type { MigrateFlags } from './migrate.js';
 import type { ResolvedConfig } from '../../config/types.js';
 import { UsageError } from '../../errors.js';
+
+/** The flags of the full mode (`run`, and `migrate` without `--only`). */
+export interface RunFlags extends MigrateFlags {
+  /** `--health-port N` (0: a free port). */
+  readonly healthPort?: number;
+  /** `--drain DURATION`. */
+  readonly drain?: number;
+  readonly instanceId?: string;
+  /** `--no-migrate` sets it false. */
+  readonly migrate?: boolean;
+  /** `--wait-timeout DURATION` (with --no-migrate). */
+  readonly waitTimeout?: number;
+}
 
 /**
  * `run` starts one application on one database; a fleet is a migrate-time thing. Refused before
@@ -30,31 +45,63 @@ function refuseFleet(flags: MigrateFlags, config: ResolvedConfig, command: strin
  * `modkit run` (and `modkit migrate` without `--only`): the full pipeline. The first signal is
  * this command's normal way to end, so a graceful stop exits 0 rather than 130.
  */
-export function runCommand(flags: MigrateFlags, output: Output, signal: AbortSignal): Promise<HandlerResult> {
+export function runCommand(flags: RunFlags, output: Output, signal: AbortSignal): Promise<HandlerResult> {
   return runFullPipeline(flags, output, signal, 'run');
 }
 
 /**
  * The full pipeline, reported under `command` (`run`, or `migrate` without `--only`). `handoff` is
- * printed once the db phase succeeded, just before the lifecycle starts.
+ * printed once the db phase succeeded, just before the lifecycle starts. SIGHUP reloads while it runs.
  */
-export async function runFullPipeline(flags: MigrateFlags, output: Output, signal: AbortSignal, command: string, handoff?: string): Promise<HandlerResult> {
+export async function runFullPipeline(flags: RunFlags, output: Output, signal: AbortSignal, command: string, handoff?: string): Promise<HandlerResult> {
+  let runtime: RuntimeControl | undefined;
+  const onHangUp = () => {
+    if (runtime) void runtime.reload();
+    else output.warn('SIGHUP ignored: the project is still loading');
+  };
+  process.on('SIGHUP', onHangUp);
+  try {
+    return await runWith(flags, output, signal, command, handoff, (r) => (runtime = r));
+  } finally {
+    process.off('SIGHUP', onHangUp);
+  }
+}
+
+async function runWith(
+  flags: RunFlags,
+  output: Output,
+  signal: AbortSignal,
+  command: string,
+  handoff: string | undefined,
+  onRuntime: (runtime: RuntimeControl) => void,
+): Promise<HandlerResult> {
   const options = projectOptions(flags);
   const project = await loadProject(options);
   refuseFleet(flags, project.config, command);
-  const groups = groupByDatabase(project.config, selectModules(project, options.modules).map((m) => m.name));
-  output.line(describeDatabases(project.config.database, groups));
-  const reporter = lifecycleReporter(output, databaseSuffix(groups));
+  const instanceId = resolveInstanceId(flags.instanceId);
+  const selected = selectModules(project, options.modules);
+  const groups = groupByDatabase(project.config, selected.map((m) => m.name));
+  output.line(needsNoDatabase(project, selected) ? 'No database: no module has migrations and none is configured' : describeDatabases(project.config.database, groups));
+  const reporter = lifecycleReporter(output, instanceId, databaseSuffix(groups));
   // Holds the process to the bounds the lifecycle announces, even if a hook blocks the event loop.
   const backstop = exitBackstop();
   let dbEnded = false;
+  const health = flags.healthPort !== undefined ? { port: flags.healthPort, ...(project.config.lifecycle.health ? { host: project.config.lifecycle.health.host } : {}) } : undefined;
   const report = await runPipeline(project, {
     ...options,
     mode: 'full',
+    instanceId,
     allow: allowOptions(flags),
     ...(flags.txMode ? { txMode: flags.txMode } : {}),
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
     ...(flags.lint === false ? { lint: false } : {}),
+    ...(flags.migrate === false ? { migrate: false } : {}),
+    ...(flags.waitTimeout !== undefined ? { schemaTimeoutMs: flags.waitTimeout } : {}),
+    ...(health ? { health } : {}),
+    ...(flags.drain !== undefined ? { drainMs: flags.drain } : {}),
+    // SIGHUP reads the config as this run did: same file, same flags.
+    reloadConfig: () => loadConfig({ ...options, configPath: project.config.configFile, fresh: true }),
+    onRuntime,
     signal,
     onEvent: reporter.onEvent,
     onLifecycleEvent: (event) => {
@@ -70,7 +117,8 @@ export async function runFullPipeline(flags: MigrateFlags, output: Output, signa
   const exitCode = report.error ? report.error.exitCode : EXIT_CODES.ok;
   output.document(command, exitCode, {
     mode: 'full',
-    instanceId: INSTANCE_ID,
+    instanceId,
+    health: reporter.log.health,
     database: databaseJson(migration.database),
     databases: databasesJson(migration.databases),
     modules: migration.modules,
@@ -88,6 +136,7 @@ export async function runFullPipeline(flags: MigrateFlags, output: Output, signa
     states: reporter.log.states,
     hooks: reporter.log.hooks,
     restarts: reporter.log.restarts,
+    reloads: reporter.log.reloads,
     error: report.error ? errorJson(report.error) : null,
   });
   if (report.error) output.error(report.error);

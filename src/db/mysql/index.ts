@@ -1,5 +1,6 @@
 import type { EngineModule } from '../load-engine.js';
 import { identifyMysql } from './mysql-identity.js';
+import { mysqlRunLockHeld } from './mysql-lock.js';
 import { mysqlRuntimeKnexConfig } from './mysql-knex-config.js';
 import { openMysql } from './open-mysql.js';
 
@@ -7,5 +8,6 @@ import { openMysql } from './open-mysql.js';
 export const mysqlEngine: EngineModule = {
   open: openMysql,
   identify: identifyMysql,
+  runLockHeld: mysqlRunLockHeld,
   runtimeKnexConfig: mysqlRuntimeKnexConfig,
 };

@@ -135,6 +135,24 @@ export class MysqlRunLock implements RunLock {
 }
 
 /**
+ * Whether any run is migrating `target` now (`modkit wait`): some connection holds its run lock or
+ * a work slot (an earlier run's connection still finishing). IS_USED_LOCK only looks; it takes nothing.
+ */
+export async function mysqlRunLockHeld(target: DatabaseTarget): Promise<boolean> {
+  const names = lockNames(databaseOf(target.url));
+  const all = [names.run, ...names.slots];
+  const connection = await connectMysql(target.url).catch((error: unknown) => {
+    throw unreachableError(target.url, error);
+  });
+  try {
+    const [row] = await connection.query<{ held: number }>(`SELECT COALESCE(${all.map(() => 'IS_USED_LOCK(?)').join(', ')}) IS NOT NULL AS held`, all);
+    return Number(row?.held) === 1;
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
  * The statement a migration connection sends to take the first free work slot (one round trip:
  * CASE stops at the first GET_LOCK that succeeds). Its result is the slot, or NULL when all are
  * taken — then the connection works without one (more than {@link WORK_SLOTS} connections of one

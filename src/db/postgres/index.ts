@@ -1,5 +1,6 @@
 import type { DatabaseTarget } from '../../config/types.js';
 import type { EngineModule } from '../load-engine.js';
+import { postgresRunLockHeld } from './postgres-lock.js';
 import { APPLICATION_NAMES, CONNECT_TIMEOUT_MS } from './postgres-connection.js';
 import { identifyPostgres } from './postgres-identity.js';
 import { postgresPool } from './postgres-pool.js';
@@ -10,6 +11,7 @@ export const postgresEngine: EngineModule = {
   open: openPostgres,
   pool: postgresPool,
   identify: identifyPostgres,
+  runLockHeld: postgresRunLockHeld,
   runtimeKnexConfig: (target: DatabaseTarget) => ({
     client: 'pg',
     connection: { connectionString: target.url, application_name: APPLICATION_NAMES.runtime, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },

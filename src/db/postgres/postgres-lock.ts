@@ -161,3 +161,27 @@ function describe(holder: Holder): string {
   const state = holder.state ? `, ${holder.state}` : '';
   return `backend pid ${holder.pid} (user ${holder.usename}, application "${holder.application_name}"${from}, connected since ${holder.since}${state})`;
 }
+
+/**
+ * Whether any run is migrating `target` now (`modkit wait`): someone holds its run lock, or a
+ * backend of an earlier run still holds the work barrier. Reads `pg_locks` only; takes no lock.
+ */
+export async function postgresRunLockHeld(target: DatabaseTarget): Promise<boolean> {
+  const keys = postgresLockKeys(target.schema);
+  const client = await connectClient(target.url, ['default_transaction_read_only=on'], APPLICATION_NAMES.lock).catch((error: unknown) => {
+    throw unreachableError(target.url, error);
+  });
+  const connection = new PostgresConnection(client);
+  try {
+    const rows = await connection.query(
+      `SELECT 1 FROM pg_locks l
+        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND ((l.classid = ? AND l.objid = ?) OR (l.classid = ? AND l.objid = ?)) LIMIT 1`,
+      [...keyParts(keys.lock), ...keyParts(keys.barrier)],
+    );
+    return rows.length > 0;
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,9 +1,11 @@
 import type { EngineModule } from '../load-engine.js';
+import { sqliteRunLockHeld } from './sqlite-lock.js';
 import { openSqlite, sqliteKnexConfig } from './sqlite-session.js';
 
 /** SQLite through `better-sqlite3`. */
 export const sqliteEngine: EngineModule = {
   open: openSqlite,
   // One connection: SQLite has one writer, and a pool of several would only wait on each other.
+  runLockHeld: sqliteRunLockHeld,
   runtimeKnexConfig: (target) => sqliteKnexConfig(target),
 };

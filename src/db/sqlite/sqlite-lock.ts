@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { DatabaseTarget } from '../../config/types.js';
 import { unreachableError } from '../connection-errors.js';
@@ -48,5 +49,20 @@ export class SqliteRunLock implements RunLock {
     if (this.lockDb.inTransaction) this.lockDb.exec('ROLLBACK');
     this.lockDb.close();
     this.lockDb = undefined;
+  }
+}
+
+/**
+ * Whether a run holds the lock of the SQLite database at `target` now (`modkit wait`): tries to take
+ * it (timeout 0) and lets go at once. No lock file yet: no run ever took it.
+ */
+export async function sqliteRunLockHeld(target: DatabaseTarget): Promise<boolean> {
+  const path = target.sqlitePath!;
+  if (path === ':memory:' || !existsSync(sqliteLockPath(path))) return false;
+  const lock = new SqliteRunLock(target);
+  try {
+    return !(await lock.tryAcquire());
+  } finally {
+    await lock.release();
   }
 }
