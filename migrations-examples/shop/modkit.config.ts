@@ -8,6 +8,12 @@ export default defineConfig({
   runtime: { url: process.env.DATABASE_URL },
   lockTimeoutMs: 60_000,
   shutdownDeadlineMs: 10_000,
+  // GET /livez, /readyz, /status (0: a free port, printed at start). In a container: HEALTH_HOST=0.0.0.0.
+  health: { port: Number(process.env.HEALTH_PORT ?? 0), host: process.env.HEALTH_HOST ?? '127.0.0.1' },
+  // On SIGTERM, /readyz answers 503 this long before the modules stop (Kubernetes: a few seconds).
+  drainMs: Number(process.env.DRAIN_MS ?? 0),
+  // A preInit, init, postInit, start or reload that hangs fails the run after this long.
+  hookTimeoutMs: 60_000,
   modulesConfig: {
     storefront: { port: Number(process.env.PORT ?? 3000) },
     catalog: { currency: 'EUR' },

@@ -4,6 +4,8 @@ import { loadProject, selectModules, type Project } from '../project/load-projec
 import type { ProjectOptions } from './options.js';
 
 export interface WaitOptions extends ProjectOptions {
+  /** The project, when the caller has loaded it already. */
+  readonly project?: Project;
   /** How long to keep looking; 0 looks once. Default 60 s. */
   readonly timeoutMs?: number;
   /** Aborting ends the wait at once (the promise rejects). */
@@ -35,7 +37,7 @@ export const DEFAULT_WAIT_TIMEOUT_MS = 60_000;
  * ```
  */
 export async function waitForMigrations(options: WaitOptions = {}): Promise<WaitReport> {
-  const project = await loadProject(options);
+  const project = options.project ?? (await loadProject(options));
   const modules = selectModules(project, options.modules);
   const wait = await waitForSchema(project.config, modules, {
     timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,

@@ -87,8 +87,8 @@ export function lifecycleReporter(
       case 'health':
         // Only changes: a probe every few seconds must not fill the log.
         if (healthy.get(event.module) !== event.ok) {
-          if (event.ok) output.line(`[health] ${event.module} healthy${healthy.has(event.module) ? ' again' : ''}`);
-          else output.warn(`[health] ${event.module} unhealthy${event.detail ? `: ${event.detail}` : ''}`);
+          if (!event.ok) output.warn(`[health] ${event.module} unhealthy${event.detail ? `: ${event.detail}` : ''}`);
+          else if (healthy.has(event.module)) output.line(`[health] ${event.module} healthy again`);
         }
         healthy.set(event.module, event.ok);
         break;
@@ -142,7 +142,7 @@ function reportReload(output: Output, report: ReloadReport): void {
       const ok = report.modules.filter((m) => m.status === 'ok').length;
       const line = `[reload] SIGHUP: ${ok} of ${plural(report.modules.length, 'module')} reloaded`;
       if (report.outcome === 'reloaded') output.line(line);
-      else output.warn(`${line}; the others keep their old config`);
+      else output.warn(`${line}; ${report.modules.length - ok} kept ${report.modules.length - ok === 1 ? 'its' : 'their'} old config`);
     }
   }
   if (report.needsRestart.length > 0) output.warn(`[reload] changed settings that take effect only after a restart: ${report.needsRestart.join(', ')}`);
@@ -153,7 +153,7 @@ function runtimeStateLine(state: RuntimeState, reason: string | undefined, insta
     case 'starting':
       return `[modkit] starting (instance ${instanceId})`;
     case 'running':
-      return '[modkit] running; stop with SIGINT (Ctrl+C) or SIGTERM';
+      return '[modkit] running; stop with SIGINT (Ctrl+C) or SIGTERM, reload the config with SIGHUP';
     case 'draining':
       return `[modkit] draining (${reason === 'shutdown signal' ? 'shutdown signal' : 'after a failure'})`;
     default:

@@ -143,8 +143,8 @@ export function schemaWaitError(wait: SchemaWait): ModkitError | undefined {
       const modules = new Set(wait.pending.map((p) => p.module)).size;
       return new ModkitError(
         'validation',
-        `the schema is not ready ${after}: ${wait.pending.length} ${wait.pending.length === 1 ? 'migration' : 'migrations'} of ` +
-          `${modules} ${modules === 1 ? 'module is' : 'modules are'} not applied yet:\n${wait.pending.map((p) => `- ${p.module} ${p.id}`).join('\n')}\n` +
+        `the schema is not ready ${after}: ${wait.pending.length === 1 ? '1 migration' : `${wait.pending.length} migrations`} of ` +
+          `${modules} ${modules === 1 ? 'module' : 'modules'} ${wait.pending.length === 1 ? 'is' : 'are'} not applied yet:\n${wait.pending.map((p) => `- ${p.module} ${p.id}`).join('\n')}\n` +
           'Apply them first (`modkit migrate --only`, the migration Job), or give the wait more time (`wait --timeout`, `run --wait-timeout`).',
         { details: { pending: wait.pending, waitedMs: wait.waitedMs } },
       );

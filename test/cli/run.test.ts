@@ -1,3 +1,4 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import { copyExample } from '../support/example-copy.js';
 import { createTarget, ENGINES, type TestTarget } from '../support/engines.js';
 import { createFixtureProject } from '../support/project-fixture.js';
 import { startCli, type CliProcess } from '../support/run-cli.js';
+import { healthUrl, probe } from '../support/health-probe.js';
 
 /** Reverse topological order of the shop (topological: platform, audit-log, catalog, customers, orders, storefront). */
 const SHOP_STOP_ORDER = ['storefront', 'orders', 'customers', 'catalog', 'audit-log', 'platform'];
@@ -38,18 +40,32 @@ describe.each(ENGINES)('modkit run on %s', (engine) => {
     return { target, dir };
   };
 
-  it('migrates, serves products over HTTP through ctx.db, and stops in reverse order on SIGTERM with exit 0', async () => {
+  it('migrates, serves products over HTTP through ctx.db and the catalog service, reloads on SIGHUP, and stops in reverse order on SIGTERM with exit 0', async () => {
     const { target, dir } = await setup();
     const cli = startCli(['run', '-c', join(dir, 'modkit.config.ts'), '--database-url', target.url], { env: { PORT: '0' } });
     const port = await listeningPort(cli);
+    const health = await healthUrl(cli);
     await cli.waitFor(/\[modkit\] running/);
-    const products = await (await fetch(`http://127.0.0.1:${port}/products`)).json();
-    expect(products).toEqual([
-      { sku: 'mug-001', title: 'modkit mug', priceCents: 1200 },
-      { sku: 'sticker-001', title: 'Sticker; pack of 5', priceCents: 300 },
-      { sku: 'tee-001', title: 'modkit t-shirt', priceCents: 2500 },
-    ]);
+    const products = async () => (await fetch(`http://127.0.0.1:${port}/products`)).json();
+    const inEuro = [
+      { sku: 'mug-001', title: 'modkit mug', priceCents: 1200, currency: 'EUR' },
+      { sku: 'sticker-001', title: 'Sticker; pack of 5', priceCents: 300, currency: 'EUR' },
+      { sku: 'tee-001', title: 'modkit t-shirt', priceCents: 2500, currency: 'EUR' },
+    ];
+    expect(await products()).toEqual(inEuro);
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    // modkit's /readyz asks the storefront's health(ctx): its server listens and ctx.db answers.
+    expect(await probe(`${health}/readyz`)).toEqual({ status: 200, body: { status: 'ready' } });
+    // SIGHUP: catalog's reload(ctx) accepts the new currency; the storefront reads it through the Catalog service.
+    const config = join(dir, 'modkit.config.ts');
+    await writeFile(config, (await readFile(config, 'utf8')).replace("currency: 'EUR'", "currency: 'USD'"));
+    cli.child.kill('SIGHUP');
+    await cli.waitFor(/catalog: prices are now in USD/);
+    expect(await products()).toEqual(inEuro.map((p) => ({ ...p, currency: 'USD' })));
+    await writeFile(config, (await readFile(config, 'utf8')).replace("currency: 'USD'", "currency: 'usd'"));
+    cli.child.kill('SIGHUP');
+    await cli.waitFor(/\[reload\] catalog FAILED .*must be a three-letter ISO 4217 code like EUR, got "usd"; it keeps its old config/);
+    expect((await products())[0].currency).toBe('USD');
     cli.child.kill('SIGTERM');
     const result = await cli.done;
     expect(result.code).toBe(0);

@@ -68,6 +68,50 @@ describe.each(ENGINES)('supervised run tasks on %s', (engine) => {
     expect(states).toEqual(['starting', 'running', 'draining', 'failed']);
   });
 
+  it("restart 'always' starts a task again after it returns, with backoff", async () => {
+    const controller = new AbortController();
+    const always: RecordingModule = {
+      name: 'poller',
+      deps: ['core'],
+      extra: `restart: { policy: 'always', maxAttempts: 5, backoffMs: 1 },
+  async run(signal, ctx) {
+    const lc = globalThis.__lc;
+    lc.facts.runs = (lc.facts.runs ?? 0) + 1;
+    lc.facts.ctxName = ctx.name;
+    if (lc.facts.runs === 3) await lc.hooks.third();
+  },`,
+    };
+    lc.hooks.third = () => controller.abort();
+    const { report, events } = await run([core, always], controller.signal);
+    expect(report.error).toBeUndefined();
+    expect(lc.facts).toMatchObject({ runs: 3, ctxName: 'poller' });
+    const restarts = events.flatMap((e) => (e.type === 'task-restart' ? [{ attempt: e.attempt, error: e.error }] : []));
+    expect(restarts).toEqual([{ attempt: 1, error: undefined }, { attempt: 2, error: undefined }]);
+  });
+
+  it('a task that overruns its shutdown budget does not eat its module stop budget: stop gets a fresh deadline', async () => {
+    const controller = new AbortController();
+    const stubborn: RecordingModule = {
+      name: 'stubborn',
+      deps: ['core'],
+      stop: 'lc.facts.deadlineAbortedAtStop = deadline.aborted;',
+      extra: `async run() { await new Promise(() => setInterval(() => {}, 1000)); },`,
+    };
+    target = await createTarget(engine);
+    project = await createFixtureProject([core, stubborn].map(recordingModule), { shutdownDeadlineMs: 100 });
+    const loaded = await loadProject({ configPath: project.configPath, databaseUrl: target.url });
+    const report = await runPipeline(loaded, {
+      mode: 'full',
+      signal: controller.signal,
+      onLifecycleEvent: (e) => {
+        if (e.type === 'state' && e.state === 'running' && !e.module) controller.abort();
+      },
+    });
+    expect(report.error).toBeUndefined();
+    expect(lc.events).toContain('stop:stubborn');
+    expect(lc.facts.deadlineAbortedAtStop).toBe(false);
+  });
+
   it("with restart 'never' (the default) the first failure shuts the application down", async () => {
     const { report } = await run([core, worker("'never'", 99)]);
     expect(lc.facts.attempts).toBe(1);

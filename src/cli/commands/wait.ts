@@ -2,6 +2,8 @@ import { DEFAULT_WAIT_TIMEOUT_MS, waitForMigrations } from '../../api/wait.js';
 import { EXIT_CODES } from '../../errors.js';
 import { schemaWaitError } from '../../execute/wait-for-schema.js';
 import { projectOptions, type CommonFlags } from '../common-options.js';
+import { groupByDatabase } from '../../config/database-groups.js';
+import { loadProject, selectModules } from '../../project/load-project.js';
 import { databaseJson, databasesJson, describeDatabases, errorJson, formatMs, type Output, plural } from '../output.js';
 
 export interface WaitFlags extends CommonFlags {
@@ -23,8 +25,12 @@ export async function waitCommand(flags: WaitFlags, output: Output, signal: Abor
     if (warn) output.warn(line);
     else output.line(line);
   };
+  const options = projectOptions(flags);
+  const project = await loadProject(options);
+  output.line(describeDatabases(project.config.database, groupByDatabase(project.config, selectModules(project, options.modules).map((m) => m.name))));
   const wait = await waitForMigrations({
-    ...projectOptions(flags),
+    ...options,
+    project,
     timeoutMs,
     signal,
     onLook: ({ pending, error }) => {
@@ -32,7 +38,6 @@ export async function waitCommand(flags: WaitFlags, output: Output, signal: Abor
       else if (pending.length > 0) say(`waiting for ${plural(pending.length, 'migration')} to be applied: ${pending.slice(0, 5).map((p) => `${p.module} ${p.id}`).join(', ')}${pending.length > 5 ? ', …' : ''}`);
     },
   });
-  if (wait.databases.length > 0) output.line(describeDatabases(wait.database, wait.databases));
   const error = schemaWaitError(wait);
   const exitCode = error ? error.exitCode : EXIT_CODES.ok;
   if (!error) {
