@@ -46,7 +46,7 @@ describe.each(ENGINES)('modkit run on %s', (engine) => {
     const port = await listeningPort(cli);
     const health = await healthUrl(cli);
     await cli.waitFor(/\[modkit\] running/);
-    const products = async () => (await fetch(`http://127.0.0.1:${port}/products`)).json();
+    const products = async (): Promise<{ currency: string }[]> => (await fetch(`http://127.0.0.1:${port}/products`)).json() as Promise<{ currency: string }[]>;
     const inEuro = [
       { sku: 'mug-001', title: 'modkit mug', priceCents: 1200, currency: 'EUR' },
       { sku: 'sticker-001', title: 'Sticker; pack of 5', priceCents: 300, currency: 'EUR' },
@@ -65,7 +65,7 @@ describe.each(ENGINES)('modkit run on %s', (engine) => {
     await writeFile(config, (await readFile(config, 'utf8')).replace("currency: 'USD'", "currency: 'usd'"));
     cli.child.kill('SIGHUP');
     await cli.waitFor(/\[reload\] catalog FAILED .*must be a three-letter ISO 4217 code like EUR, got "usd"; it keeps its old config/);
-    expect((await products())[0].currency).toBe('USD');
+    expect((await products())[0]!.currency).toBe('USD');
     cli.child.kill('SIGTERM');
     const result = await cli.done;
     expect(result.code).toBe(0);
