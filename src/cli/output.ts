@@ -129,6 +129,9 @@ export function moduleDatabaseUrls(groups: readonly DatabaseGroup[]): Map<string
   return new Map(groups.flatMap((g) => g.modules.map((m) => [m, redactUrl(g.target.url)] as const)));
 }
 
+/** The first line of a run that needs no database (run-pipeline.ts `needsNoDatabase`): none is opened or created. */
+export const NO_DATABASE_LINE = 'No database: no module has migrations and none is configured';
+
 /**
  * The first line of output when modules may live in databases of their own: the default database
  * as {@link describeDatabase} says it, then the modules that are elsewhere and where. A default

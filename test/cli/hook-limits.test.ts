@@ -115,6 +115,7 @@ describe('a project with no migrations and no database', () => {
     project = await createFixtureProject([source('a', `start(signal, ctx) { console.log('a: started as ' + ctx.name); }`)]);
     const migrate = await startCli(['migrate', '--only', '-c', project.configPath]).done;
     expect(migrate.code, migrate.stderr).toBe(0);
+    expect(migrate.stdout).toContain('No database: no module has migrations and none is configured');
     const cli = startCli(['run', '-c', project.configPath]);
     await cli.waitFor(/\[modkit\] running/);
     cli.child.kill('SIGTERM');

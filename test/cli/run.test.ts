@@ -60,7 +60,8 @@ describe.each(ENGINES)('modkit run on %s', (engine) => {
     const config = join(dir, 'modkit.config.ts');
     await writeFile(config, (await readFile(config, 'utf8')).replace("currency: 'EUR'", "currency: 'USD'"));
     cli.child.kill('SIGHUP');
-    await cli.waitFor(/catalog: prices are now in USD/);
+    // The new config is catalog's once its reload returned: the summary line comes after that.
+    await cli.waitFor(/catalog: prices are now in USD[\s\S]*\[reload\] SIGHUP: 1 of 1 module reloaded/);
     expect(await products()).toEqual(inEuro.map((p) => ({ ...p, currency: 'USD' })));
     await writeFile(config, (await readFile(config, 'utf8')).replace("currency: 'USD'", "currency: 'usd'"));
     cli.child.kill('SIGHUP');

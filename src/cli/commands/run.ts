@@ -8,7 +8,7 @@ import { loadProject, selectModules } from '../../project/load-project.js';
 import { allowOptions, projectOptions } from '../common-options.js';
 import { exitBackstop } from '../exit-backstop.js';
 import { lifecycleReporter } from '../lifecycle-reporter.js';
-import { databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, moduleDatabaseUrls, type Output } from '../output.js';
+import { databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, moduleDatabaseUrls, NO_DATABASE_LINE, type Output } from '../output.js';
 import type { HandlerResult } from '../program.js';
 import type { MigrateFlags } from './migrate.js';
 import type { ResolvedConfig } from '../../config/types.js';
@@ -81,7 +81,7 @@ async function runWith(
   const instanceId = resolveInstanceId(flags.instanceId);
   const selected = selectModules(project, options.modules);
   const groups = groupByDatabase(project.config, selected.map((m) => m.name));
-  output.line(needsNoDatabase(project, selected) ? 'No database: no module has migrations and none is configured' : describeDatabases(project.config.database, groups));
+  output.line(needsNoDatabase(project, selected) ? NO_DATABASE_LINE : describeDatabases(project.config.database, groups));
   const reporter = lifecycleReporter(output, instanceId, databaseSuffix(groups));
   // Holds the process to the bounds the lifecycle announces, even if a hook blocks the event loop.
   const backstop = exitBackstop();
