@@ -54,7 +54,8 @@ const MAX_POLL_MS = 2_000;
  * every migration the code knows (of `modules`) is recorded as applied, or the time is up. A run
  * in progress shows its no-transaction migration as `started`: that is not dirty while a run holds
  * the database's lock, only once none does (then nothing will finish it, and waiting is pointless).
- * A database that cannot be reached is tried again until the time is up. Writes nothing.
+ * A database that cannot be reached (or a driver error) is tried again until the time is up; then
+ * an unreachable database is the `unreachable` outcome, a driver error is thrown. Writes nothing.
  */
 export async function waitForSchema(placement: DatabasePlacement, modules: readonly LoadedModule[], options: WaitForSchemaOptions): Promise<SchemaWait> {
   const elapsed = stopwatch();
@@ -70,9 +71,9 @@ export async function waitForSchema(placement: DatabasePlacement, modules: reado
     if (!look.error && look.pending.length === 0) return { ...base, outcome: 'ready', pending: [], dirty: [] };
     const left = options.timeoutMs - waitedMs;
     if (left <= 0) {
-      return look.error
-        ? { ...base, outcome: 'unreachable', pending: [], dirty: [], error: look.error }
-        : { ...base, outcome: 'pending', pending: look.pending, dirty: [] };
+      if (!look.error) return { ...base, outcome: 'pending', pending: look.pending, dirty: [] };
+      if (look.error.kind !== 'unreachable') throw look.error;
+      return { ...base, outcome: 'unreachable', pending: [], dirty: [], error: look.error };
     }
     await sleep(Math.min(pauseMs, left), undefined, options.signal ? { signal: options.signal } : {});
     pauseMs = Math.min(MAX_POLL_MS, Math.round(pauseMs * 1.5));
@@ -93,8 +94,11 @@ async function lookOnce(placement: DatabasePlacement, modules: readonly LoadedMo
   try {
     inspection = await inspectDatabases(placement, modules);
   } catch (error) {
-    if (error instanceof ModkitError && error.kind === 'unreachable') return { databases: [], pending: [], dirty: [], error };
-    throw error;
+    // What modkit diagnosed (a config problem, history tables in another schema) will not go away
+    // by waiting; an unreachable database, or a driver error (a busy file, a table created at that
+    // very moment), may: look again.
+    if (error instanceof ModkitError && error.kind !== 'unreachable') throw error;
+    return { databases: [], pending: [], dirty: [], error: asModkitError(error) };
   }
   const { plan, databases } = inspection;
   // A `started` row is a migration still running (or left dirty): not applied either.
@@ -150,4 +154,9 @@ export function schemaWaitError(wait: SchemaWait): ModkitError | undefined {
       );
     }
   }
+}
+
+function asModkitError(error: unknown): ModkitError {
+  if (error instanceof ModkitError) return error;
+  return new ModkitError('migration-failed', `reading the migration histories failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
 }
