@@ -1,4 +1,3 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ModkitError } from '../errors.js';
 import { settleWithin, type Settled } from './settle-within.js';
 import { graceAfterDeadline } from './stop-modules.js';
@@ -34,11 +33,7 @@ export interface StartupHookBounds {
  * can end, instead of waiting for ever on a hook that ignores its AbortSignal. When the abort's
  * reason is a ModkitError the run has already failed (the CLI aborts with one when the event loop
  * ran dry while a hook was pending: nothing can settle it any more), and the hook is given up at once.
- *
- * After the hook returns, the event loop gets to its poll phase once before this resolves: a signal
- * that arrived while the hook blocked the thread (a synchronous start) is delivered there, so the
- * caller sees `shutdown` aborted and treats the startup as interrupted, not as a success. (Two
- * `setImmediate` turns: from whichever phase we are in, the second one runs after a poll phase.)
+
  */
 export async function awaitStartupHook(call: () => unknown, shutdown: AbortSignal, bounds: StartupHookBounds): Promise<HookOutcome> {
   // Promise.resolve().then turns a synchronous throw into a rejection like any other failure.
@@ -61,17 +56,10 @@ export async function awaitStartupHook(call: () => unknown, shutdown: AbortSigna
     if (bounds.limitMs > 0) limitTimer = setTimeout(() => resolve({ status: 'over-limit', limitMs: bounds.limitMs }), bounds.limitMs).unref();
   });
   try {
-    const outcome = await Promise.race([settleWithin(work, shutdown, boundMs), abandoned, overLimit]);
-    if (outcome.status === 'ok' || outcome.status === 'failed') await letSignalsIn();
-    return outcome;
+    return await Promise.race([settleWithin(work, shutdown, boundMs), abandoned, overLimit]);
   } finally {
     clearTimeout(limitTimer);
     shutdown.removeEventListener('abort', onAbort!);
   }
 }
 
-/** Lets the event loop pass its poll phase, where a signal that arrived meanwhile is delivered. */
-async function letSignalsIn(): Promise<void> {
-  await nextTurn();
-  await nextTurn();
-}

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { stopwatch } from '../util/stopwatch.js';
 import type { HookTimeouts, LoadedModule } from '../modules/types.js';
 import { messageOf, ModkitError } from '../errors.js';
@@ -102,6 +103,7 @@ export async function callHook(
   const limitMs = hookLimitMs(config, module, limitKey);
   const outcome = await awaitStartupHook(call, signal, { deadlineMs, limitMs, onBound: (ms) => emit({ type: 'deadline', phase, ms }) });
   const durationMs = elapsed();
+  if (outcome.status === 'ok' || outcome.status === 'failed') await letSignalsIn();
   const report = (status: 'ok' | 'failed' | 'timed-out', error?: string) =>
     emit({ type: 'hook', module: module.name, phase, status, durationMs, ...(error ? { error } : {}) });
   switch (outcome.status) {
@@ -127,4 +129,15 @@ export async function callHook(
       report('failed', outcome.reason.message);
       throw hookError(module, phase, outcome.reason);
   }
+}
+
+/**
+ * Lets the event loop pass its poll phase once, where a signal that arrived while the hook blocked
+ * the thread (a synchronous start) is delivered: the caller then sees the shutdown signal aborted
+ * and treats the startup as interrupted, not as a success. Two `setImmediate` turns: from whichever
+ * phase the loop is in, the second one runs after a poll phase.
+ */
+async function letSignalsIn(): Promise<void> {
+  await nextTurn();
+  await nextTurn();
 }

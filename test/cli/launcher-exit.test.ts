@@ -78,7 +78,8 @@ describe('the package runner that started `modkit run` goes away', () => {
   ] as const)('%s, npm gets %s: the modules stop gracefully and modkit exits', async (_name, signal, command, args) => {
     const dir = createApp();
     const run = start(command, args, dir);
-    await until('the module to start', () => existsSync(join(dir, 'started')));
+    // Running, not just started: a signal between the last start and `running` is an interrupted start (exit 130).
+    await until('the module to start', () => existsSync(join(dir, 'started')) && run.output().includes('[modkit] running'));
     const pid = Number(readFileSync(join(dir, 'started'), 'utf8'));
     strays.push(pid);
     expect(pid).not.toBe(run.child.pid); // modkit runs below npm, not as npm
