@@ -24,8 +24,8 @@ export interface LifecycleLog {
  */
 export function lifecycleReporter(
   output: Output,
-  instanceId: string,
   suffix: (module: string) => string = () => '',
+  instanceId?: string,
 ): { log: LifecycleLog; onEvent: (e: ExecuteEvent) => void; onLifecycleEvent: (e: LifecycleEvent) => void } {
   const log: LifecycleLog = { migrations: [], states: [], hooks: [], restarts: [], reloads: [], health: null };
   /** Each module's last health answer, so that only changes are printed. */
@@ -148,10 +148,10 @@ function reportReload(output: Output, report: ReloadReport): void {
   if (report.needsRestart.length > 0) output.warn(`[reload] changed settings that take effect only after a restart: ${report.needsRestart.join(', ')}`);
 }
 
-function runtimeStateLine(state: RuntimeState, reason: string | undefined, instanceId: string): string {
+function runtimeStateLine(state: RuntimeState, reason: string | undefined, instanceId: string | undefined): string {
   switch (state) {
     case 'starting':
-      return `[modkit] starting (instance ${instanceId})`;
+      return instanceId ? `[modkit] starting (instance ${instanceId})` : '[modkit] starting';
     case 'running':
       return '[modkit] running; stop with SIGINT (Ctrl+C) or SIGTERM, reload the config with SIGHUP';
     case 'draining':

@@ -82,7 +82,7 @@ async function runWith(
   const selected = selectModules(project, options.modules);
   const groups = groupByDatabase(project.config, selected.map((m) => m.name));
   output.line(needsNoDatabase(project, selected) ? NO_DATABASE_LINE : describeDatabases(project.config.database, groups));
-  const reporter = lifecycleReporter(output, instanceId, databaseSuffix(groups));
+  const reporter = lifecycleReporter(output, databaseSuffix(groups), instanceId);
   // Holds the process to the bounds the lifecycle announces, even if a hook blocks the event loop.
   const backstop = exitBackstop();
   let dbEnded = false;
