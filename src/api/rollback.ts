@@ -5,7 +5,8 @@ import { ModkitError, UsageError } from '../errors.js';
 import { checkDowns, type LoadedDown } from '../execute/check-downs.js';
 import { withLockedSession, type LockedSessionOptions } from '../execute/locked-session.js';
 import { readHistoriesReadOnly, type ReadOnlyOpener } from '../execute/read-histories-read-only.js';
-import type { DatabasePlacement } from '../config/module-databases.js';
+import { databaseOf, type DatabasePlacement } from '../config/module-databases.js';
+import { refuseTransactionControl } from '../execute/refuse-transaction-control.js';
 import { runRollback } from '../execute/run-rollback.js';
 import type { ApplyResult, EventSink } from '../execute/types.js';
 import { dependentsOf } from '../graph/module-graph.js';
@@ -89,7 +90,10 @@ export async function rollbackProject(project: Project, options: RollbackOptions
         ? planLastRun(project.order.stop, project.byName, histories, (m) => dependentsOf(project.nodes, m))
         : planRollback(project.nodes, project.byName, histories, { ...options, module });
     refuseUnsafe(project, plan, histories, options.allow);
-    return { plan, downs: await checkDowns(plan.steps) };
+    const downs = await checkDowns(plan.steps);
+    const engineOf = (module: string) => databaseOf(placement, module).engine;
+    await refuseTransactionControl(downs.map(({ step, body }) => ({ migration: step.migration!, direction: 'down', engine: engineOf(step.module), body })));
+    return { plan, downs };
   };
   if (options.dryRun) {
     const databases = groupByDatabase(placement, involved);

@@ -11,6 +11,7 @@ import type { ApplyOptions } from './apply-plan.js';
 import { applyInOrderOrConcurrently } from './choose-executor.js';
 import { preflight } from './preflight.js';
 import { lintPending } from './lint-pending.js';
+import { pendingSteps, refuseTransactionControl } from './refuse-transaction-control.js';
 import type { LintSettings } from '../config/types.js';
 import type { LintCache } from '../lint/lint-migrations.js';
 import { withLockedSession, type LockedSessionOptions } from './locked-session.js';
@@ -57,6 +58,8 @@ export async function runDbPhase(placement: DatabasePlacement, modules: readonly
   return withLockedSession(placement, names, options, async ({ sessions, histories, lockWaitedMs }) => {
     const plan = planMigrations(modules, histories, options.allow, options.to);
     if (plan.blocking.length > 0) throw validationError(plan.blocking);
+    // Before the lint, which would report the same finding with advice (ignore, --no-lint) that cannot help here.
+    await refuseTransactionControl(pendingSteps(placement, plan));
     if (options.lint) {
       await lintPending(placement, plan, options.lint, {
         sessions,

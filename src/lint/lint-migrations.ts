@@ -17,6 +17,7 @@ import { largeFileSource } from './large-file.js';
 import { mentionedNames, prepareFile, type PreparedFile } from './prepare-file.js';
 import { countFindings, type LintCounts } from './lint-counts.js';
 import type { Severities } from './rule-table.js';
+import { transactionControlFindings } from './transaction-control.js';
 import { SchemaModel, type LintScope } from './schema/schema-model.js';
 import { seedFromCatalog } from './schema/seed-catalog.js';
 
@@ -128,8 +129,28 @@ export async function lintMigrations(
       migrations.push({ module: input.module, id: migration.id, ...where, findings });
     }
   }
+  migrations.push(...(await otherEngines(inputs, severities, options)));
   const counts = countFindings(migrations.flatMap((m) => m.findings));
   return { migrations, notLinted, ...counts, ...(catalogProblems.length > 0 ? { catalogProblems } : {}) };
+}
+
+/**
+ * Migrations PostgreSQL's rules do not apply to still get the one rule every engine has, from the
+ * same detector `migrate` refuses with (lint/transaction-control.ts).
+ */
+async function otherEngines(inputs: readonly LintInput[], severities: Severities, options: LintRunOptions): Promise<LintedMigration[]> {
+  const found: LintedMigration[] = [];
+  for (const input of inputs.filter((i) => !hasPostgresLint(i.engine))) {
+    for (const migration of input.migrations) {
+      if (options.reported && !options.reported(migration)) continue;
+      const body = migration.format === 'sql' || migration.inline ? await loadBody(migration, 'up') : undefined;
+      if (body?.format !== 'sql' || !body.transactional) continue;
+      const findings = await transactionControlFindings(body.sql, input.engine, severities['transaction-control']);
+      const where = migration.file ? { file: migration.file } : input.moduleFile ? { moduleFile: input.moduleFile } : {};
+      if (findings.length > 0) found.push({ module: input.module, id: migration.id, ...where, findings });
+    }
+  }
+  return found;
 }
 
 /** One schema model per database, seeded from its live catalog when the inputs carry one. */

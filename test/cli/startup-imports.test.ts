@@ -69,6 +69,25 @@ describe('start-up', () => {
     }
   });
 
+  it('the transaction-control check loads the parser only for a file with a candidate statement, with --no-lint too', async () => {
+    const target = await createTarget('postgres');
+    const project = await createFixtureProject([
+      { name: 'core', system: true, migrations: { '0001_a.sql': "CREATE TABLE a (id INTEGER PRIMARY KEY, note TEXT DEFAULT 'the end');" } },
+    ]);
+    try {
+      const args = ['migrate', '--only', '--no-lint', '-c', project.configPath, '--database-url', target.url];
+      expect(loadedPackages(args).has(PARSER), `a --no-lint migrate of an ordinary file loaded ${PARSER}`).toBe(false);
+      await project.write('modules/core/migrations/0002_b.sql', 'CREATE TABLE b (id INTEGER);\nCOMMIT;\n');
+      const env = { ...process.env, MODKIT_LOADED_MODULES_FILE: join(scratch, 'candidate.txt'), MODKIT_DATABASE_URL: undefined };
+      const candidate = spawnSync(process.execPath, ['--import', PRELOAD, BIN, ...args], { encoding: 'utf8', env });
+      expect(candidate.status, 'a top-level COMMIT, confirmed by the parser: refused').toBe(4);
+      expect(readFileSync(join(scratch, 'candidate.txt'), 'utf8')).toContain(PARSER);
+    } finally {
+      await project.cleanup();
+      await target.dispose();
+    }
+  });
+
   it('the check sees a driver when a command does load one (control)', async () => {
     const project = await createFixtureProject([{ name: 'core', system: true, migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER PRIMARY KEY);' } }]);
     try {

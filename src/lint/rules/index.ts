@@ -12,8 +12,10 @@ import { indexNotConcurrent } from './index-not-concurrent.js';
 import { needsNoTransaction } from './needs-no-transaction.js';
 import type { Rule } from './rule.js';
 import { tableRewrite } from './table-rewrite.js';
+import { transactionControl } from '../transaction-control.js';
 
 export const STATEMENT_RULES: readonly Rule[] = [
+  transactionControl,
   needsNoTransaction,
   indexNotConcurrent,
   constraintBuildsIndex,
