@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { EXIT_CODES, exitCodeOf, ModkitError } from '../errors.js';
 import { STALL_EXPLANATION, stalledError } from '../lifecycle/hook-error.js';
 import { guardUnexpectedExit } from './exit-guard.js';
+import { watchLateErrors } from './late-errors.js';
 import { divertStdoutToStderr, stdoutForDocument } from './json-stdout.js';
 import { errorJson, Output } from './output.js';
 import { buildProgram } from './program.js';
@@ -59,6 +60,13 @@ export async function main(argv: readonly string[] = process.argv): Promise<neve
     process.exit(EXIT_CODES['migration-failed']);
   });
 
+  // A migration's late error (its timer throws after up() resolved) fails the run, naming it.
+  let lateFailure: ModkitError | undefined;
+  watchLateErrors((error) => {
+    lateFailure ??= error;
+    if (!controller.signal.aborted) controller.abort(error);
+  });
+
   const program = buildProgram({
     signal: controller.signal,
     done: (code, _output, handled = false) => {
@@ -71,6 +79,10 @@ export async function main(argv: readonly string[] = process.argv): Promise<neve
   });
   try {
     await program.parseAsync([...argv]);
+    if (lateFailure && exitCode === EXIT_CODES.ok) {
+      output.error(lateFailure);
+      exitCode = lateFailure.exitCode;
+    }
     if (controller.signal.aborted && exitCode === EXIT_CODES.ok && !signalHandled) exitCode = EXIT_CODES.interrupted;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -53,3 +53,26 @@ export function knexRunner(trx: Knex.Transaction): SqlRunner {
     },
   };
 }
+
+/**
+ * The transaction a script migration gets: knex's own, except that `commit()` and `rollback()`
+ * refuse. The transaction belongs to modkit: it holds the history row, commits when `up()`
+ * resolves and rolls back when it throws. Nested `db.transaction()` handles are the script's own.
+ */
+export function scriptTransaction(trx: Knex.Transaction): Knex.Transaction {
+  const refuse = (method: 'commit' | 'rollback') => () => {
+    throw new Error(
+      `db.${method}() would end the transaction modkit runs this migration in, together with its history row: ` +
+        'modkit commits it when up() resolves and rolls it back when up() throws. To manage transactions yourself, ' +
+        'export const transaction = false (the no-transaction marker): the script then gets a plain knex, and its ' +
+        'db.transaction() calls are its own.',
+    );
+  };
+  return new Proxy(trx, {
+    get(target, property) {
+      if (property === 'commit' || property === 'rollback') return refuse(property);
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}

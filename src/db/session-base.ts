@@ -13,11 +13,13 @@ import {
   type SqlRunner,
 } from './history-store.js';
 import type { Knex } from './knex-types.js';
-import { knexRunner, scriptKnex, type ScriptKnex } from './script-knex.js';
+import { knexRunner, scriptKnex, scriptTransaction, type ScriptKnex } from './script-knex.js';
+import { GuardLost, lostSteps, markStartedWrites, runGuarded, type BodyGuard } from './body-guard.js';
 import {
   BodyError,
   bookkeeping,
   LockTimeoutError,
+  TransactionEndedError,
   type HistoryUpgrade,
   type HistoryWriter,
   type MigrationStep,
@@ -66,9 +68,15 @@ export abstract class SessionBase implements Session {
   protected errorLine(_error: unknown, _sql: string): number | undefined {
     return undefined;
   }
+  /** Lets an engine whose message names the statement's own line say which line of the file that is. */
+  protected placeErrorLine(_error: unknown, _inner: number, _statementLine: number): void {}
   /** True when the statement gave up waiting for a lock (the lock timeout). */
   protected isLockTimeout(_error: unknown): boolean {
     return false;
+  }
+  /** The lock timeout the server really applied for a configured `ms` (its resolution may be coarser). */
+  protected lockTimeoutMsOf(ms: number): number {
+    return ms;
   }
   /**
    * Statements that set the step's timeouts: for its own transaction (`local`) or for the session
@@ -88,16 +96,35 @@ export abstract class SessionBase implements Session {
   /** Runs before a script migration's transaction opens (SQLite commits its open group first). */
   protected async beforeScript(): Promise<void> {}
   /**
-   * Runs a SQL body inside a transaction someone else opened (`--tx-mode all`). Statement by
-   * statement by default, which names the failing line on any engine.
+   * Runs a SQL body inside a transaction someone else opened (`--tx-mode all`), inside the guard.
+   * Statement by statement by default, which names the failing line on any engine.
    */
-  protected runSqlBody(sql: string): Promise<void> {
-    return this.runStatements(sql);
+  protected runSqlBody(sql: string, step: MigrationStep, context: StepContext): Promise<void> {
+    return this.guarded((text) => this.runner.exec(text), () => this.runStatements(sql), step, context);
   }
 
   /** How this engine's SQL files split into statements (MySQL: its client's `DELIMITER` rules). */
   protected splitStatements(sql: string): readonly SqlStatement[] {
     return splitSqlStatements(sql);
+  }
+
+  /**
+   * The savepoint that tells, after a body, whether the body ended modkit's transaction
+   * (body-guard.ts); engines whose DDL commits implicitly check their marks instead.
+   */
+  protected readonly bodyGuard: BodyGuard | undefined = undefined;
+  /** True when `error` says the guard's savepoint, or the transaction it was in, is gone. */
+  protected isGuardLost(_error: unknown): boolean {
+    return false;
+  }
+  /** Steps whose history write waits in a transaction still open (a group commit, `--tx-mode all`). */
+  protected readonly uncommitted: MigrationStep[] = [];
+  /** Forgets what an ended transaction held (a group it was part of); the connection has rolled back. */
+  protected afterTransactionEnded(): void {}
+
+  /** True while `--tx-mode all` holds one transaction around everything. */
+  protected get inOuterTransaction(): boolean {
+    return this.outer !== undefined;
   }
 
   /** Set while `--tx-mode all` holds one transaction around everything. */
@@ -119,14 +146,33 @@ export abstract class SessionBase implements Session {
   }
 
   async apply(step: MigrationStep, context: StepContext): Promise<number> {
+    try {
+      return await this.applyStep(step, context);
+    } finally {
+      this.noteUserCode();
+    }
+  }
+
+  private async applyStep(step: MigrationStep, context: StepContext): Promise<number> {
     const elapsed = stopwatch();
     if (!step.body.transactional) {
       await this.applyOutsideTransaction(step, context);
       return elapsed();
     }
     if (this.outer) {
-      await this.runBody(step, context, this.outer.knex);
+      const { knex } = this.outer;
+      try {
+        if (step.body.format === 'sql') await this.runSqlBody(step.body.sql, step, context);
+        else {
+          await this.cleanSession();
+          await this.guarded((sql) => this.runner.exec(sql), () => this.runBody(step, context, knex), step, context);
+        }
+        this.noteUserCode();
+      } catch (error) {
+        throw error instanceof GuardLost ? await this.transactionEnded(error) : error;
+      }
       await this.record(this.runner, step, context, elapsed());
+      this.uncommitted.push(step);
       return elapsed();
     }
     // A migration that hit the lock timeout was rolled back entirely: it can simply run again.
@@ -167,6 +213,7 @@ export abstract class SessionBase implements Session {
           return await work();
         } finally {
           this.outer = undefined;
+          this.uncommitted.length = 0; // committed or rolled back with the one transaction
         }
       });
     }
@@ -181,6 +228,7 @@ export abstract class SessionBase implements Session {
         result = await work();
       } finally {
         this.outer = undefined;
+        this.uncommitted.length = 0;
       }
     });
     return result as T;
@@ -204,6 +252,7 @@ export abstract class SessionBase implements Session {
   /** Runs `work` between this engine's BEGIN and COMMIT on the working connection. */
   protected async inTransaction<T>(work: () => Promise<T>): Promise<T> {
     await this.flush(); // no grouped or asynchronous commit stays open under it
+    await this.cleanSession();
     await this.runner.exec(this.transactionSql.begin);
     try {
       const result = await work();
@@ -215,13 +264,40 @@ export abstract class SessionBase implements Session {
     }
   }
 
+  /** Runs a body inside the engine's guard (body-guard.ts), or as it is where the engine has none. */
+  protected guarded(exec: (sql: string) => Promise<unknown>, work: () => Promise<void>, step: MigrationStep, context: StepContext): Promise<void> {
+    const guard = this.bodyGuard;
+    return guard ? runGuarded(guard, exec, (e) => this.isGuardLost(e), work, step, context) : work();
+  }
+
+  /**
+   * After a body ended the transaction modkit ran it in: what is still open is rolled back, the
+   * history of the migrations that were waiting in that transaction is read back (which of them it
+   * took along), and the migration is recorded as started, so that its module is dirty — some of
+   * its work may be committed without its row. Returns the error that says all of it.
+   */
+  protected async transactionEnded(lostGuard: GuardLost): Promise<TransactionEndedError> {
+    const { step, context, cause, bodyFailed } = lostGuard;
+    await this.runner.exec(this.transactionSql.rollback).catch(() => undefined);
+    this.afterTransactionEnded();
+    const lost = await lostSteps(this.dialect, this.runner, this.uncommitted.splice(0));
+    try {
+      await this.inTransaction(async () => {
+        for (const write of markStartedWrites(this.dialect, step, context.runId)) await this.runner.query(write.sql, write.params);
+      });
+      return new TransactionEndedError(cause, bodyFailed, lost, true);
+    } catch (error) {
+      return new TransactionEndedError(cause, bodyFailed, lost, false, error);
+    }
+  }
+
   /**
    * Statement by statement, each its own call, so a failure names its line: the statement's own,
    * refined by the engine's error position. `retry`: outside a transaction, a statement that hit
    * the lock timeout is tried again by itself — never the statements already done.
    */
-  protected async runStatements(sql: string, context?: StepContext): Promise<void> {
-    for (const statement of this.splitStatements(sql)) {
+  protected async runStatements(sql: string, context?: StepContext, statements = this.splitStatements(sql)): Promise<void> {
+    for (const [index, statement] of statements.entries()) {
       for (let attempt = 1; ; attempt += 1) {
         const watch = context?.timeouts?.lockMs ? this.watchBlockers(context.timeouts.lockMs) : undefined;
         try {
@@ -232,7 +308,9 @@ export abstract class SessionBase implements Session {
           const blockers = watch?.stop() ?? [];
           if (!this.isStatementError(error)) throw error;
           const inner = this.errorLine(error, statement.text);
+          if (inner) this.placeErrorLine(error, inner, statement.line);
           const failure = this.bodyError(error, inner ? statement.line + inner - 1 : statement.line, blockers, context);
+          failure.statementIndex = index;
           if (!context || !(await this.retryAfterLockTimeout(failure, attempt, context))) throw failure;
         }
       }
@@ -241,7 +319,7 @@ export abstract class SessionBase implements Session {
 
   /** A failed statement as the body's error: a lock timeout says who held the lock. */
   protected bodyError(error: unknown, line: number | undefined, blockers: readonly string[], context?: StepContext): BodyError {
-    return this.isLockTimeout(error) ? new LockTimeoutError(error, line, blockers, context?.timeouts?.lockMs ?? 0) : new BodyError(error, line);
+    return this.isLockTimeout(error) ? new LockTimeoutError(error, line, blockers, this.lockTimeoutMsOf(context?.timeouts?.lockMs ?? 0)) : new BodyError(error, line);
   }
 
   /** The history row write of a step that ran: insert (up) or delete (down). */
@@ -270,6 +348,7 @@ export abstract class SessionBase implements Session {
     const { table, migration } = step;
     const elapsed = stopwatch();
     await this.flush();
+    await this.cleanSession();
     if (step.direction === 'up') {
       const row: NewRecord = { version: migration.id, checksum: migration.checksum, durationMs: 0, state: STATE_STARTED, runId: context.runId };
       await bookkeeping(table, 'mark-started', () => runner.query(historySql.insert(dialect, table), historySql.insertValues(row)));
@@ -283,6 +362,8 @@ export abstract class SessionBase implements Session {
     } finally {
       if (timeouts.length > 0) await this.resetTimeouts().catch(() => undefined);
     }
+    this.noteUserCode();
+    await this.cleanSession(); // the mark below is modkit's own: not as a role the body set
     if (step.direction === 'up') {
       await bookkeeping(table, 'mark-applied', () => runner.query(historySql.markApplied(dialect, table), [STATE_APPLIED, elapsed(), migration.id]));
     } else {
@@ -294,6 +375,15 @@ export abstract class SessionBase implements Session {
   protected async resetTimeouts(): Promise<void> {}
 
   /**
+   * User code ran on the working connection (a migration's body) and may have changed its session
+   * (SPEC §5: every migration starts from the session a fresh client would have). Engines that
+   * cannot see what changed reset it before modkit's next statement (see {@link cleanSession}).
+   */
+  protected noteUserCode(): void {}
+  /** Puts the session back as a fresh connection has it, when user code may have changed it. */
+  protected async cleanSession(): Promise<void> {}
+
+  /**
    * A transactional script migration: knex opens the transaction on our connection (its public
    * `connection` option), the script gets that `Knex.Transaction` (its own `db.transaction()` nests
    * as a savepoint), and the history row is written through it, so both commit or roll back together.
@@ -301,19 +391,27 @@ export abstract class SessionBase implements Session {
   private async applyScript(step: MigrationStep, context: StepContext): Promise<void> {
     const knex = await this.scripts();
     await this.beforeScript();
+    await this.cleanSession();
     const elapsed = stopwatch();
     const setup = [...this.scriptTransactionSetup(), ...(context.timeouts ? this.timeoutStatements(context.timeouts, 'local') : [])];
     const watch = context.timeouts?.lockMs ? this.watchBlockers(context.timeouts.lockMs) : undefined;
+    // knex's own ROLLBACK after an ended transaction may fail and replace the error: remember it.
+    let lost: GuardLost | undefined;
     try {
       await knex.transaction(this.driverConnection, async (trx) => {
         for (const statement of setup) await trx.raw(statement);
-        await this.runScript(step, trx, context);
+        const exec = (sql: string) => trx.raw(sql);
+        await this.guarded(exec, () => this.runScript(step, scriptTransaction(trx), context), step, context).catch((error: unknown) => {
+          if (error instanceof GuardLost) lost = error;
+          throw error;
+        });
         await this.record(knexRunner(trx), step, context, elapsed());
       });
     } catch (error) {
+      if (lost) throw await this.transactionEnded(lost);
       // A script's lock timeout surfaces from inside the user's code: recognise it there too.
       const cause = error instanceof BodyError ? error.cause : error;
-      if (this.isLockTimeout(cause)) throw new LockTimeoutError(cause, undefined, watch?.stop() ?? [], context.timeouts?.lockMs ?? 0);
+      if (this.isLockTimeout(cause)) throw new LockTimeoutError(cause, undefined, watch?.stop() ?? [], this.lockTimeoutMsOf(context.timeouts?.lockMs ?? 0));
       throw error;
     } finally {
       watch?.stop();
@@ -324,11 +422,11 @@ export abstract class SessionBase implements Session {
   private async runBody(step: MigrationStep, context: StepContext, trx?: Knex.Transaction): Promise<void> {
     const { body } = step;
     if (body.format === 'sql') {
-      await (this.outer ? this.runSqlBody(body.sql) : this.runStatements(body.sql, context));
+      await this.runStatements(body.sql, context);
       return;
     }
     if (trx) {
-      await trx.transaction((nested) => this.runScript(step, nested, context));
+      await trx.transaction((nested) => this.runScript(step, scriptTransaction(nested), context));
       return;
     }
     await this.runScript(step, (await this.scripts()).plain(), context);

@@ -128,6 +128,8 @@ export class BodyError extends Error {
    * module is now dirty, false when everything was rolled back. Unset: as the body declared.
    */
   leftDirty?: boolean;
+  /** Which statement of the body failed (0-based), when it ran statement by statement. */
+  statementIndex?: number;
 
   constructor(
     override readonly cause: unknown,
@@ -136,6 +138,36 @@ export class BodyError extends Error {
   ) {
     super((cause as Error)?.message ?? String(cause), { cause });
     this.name = 'BodyError';
+  }
+}
+
+/** A migration as reports name it. */
+export interface MigrationRef {
+  readonly module: string;
+  readonly id: string;
+}
+
+/**
+ * The body ended or replaced the transaction modkit ran it in (its own COMMIT, ROLLBACK or BEGIN,
+ * a script's `db.raw('COMMIT')`), seen by the check after the body that nothing the body does can
+ * fool. Some or all of its work may be committed without its history row: the session recorded
+ * it as started (`recorded`), so its module is dirty, and read back which earlier migrations of the
+ * same open transaction went with it (`lost`: their work and rows are gone, they are pending again).
+ */
+export class TransactionEndedError extends BodyError {
+  constructor(
+    /** What revealed it: the guard's failure, or the body's own failure after it ended the transaction. */
+    cause: unknown,
+    /** True when `cause` is the body's own failure. */
+    readonly bodyFailed: boolean,
+    readonly lost: readonly MigrationRef[],
+    /** False when even the `started` mark could not be written (then `markError` says why). */
+    readonly recorded: boolean,
+    readonly markError?: unknown,
+  ) {
+    super(cause);
+    this.name = 'TransactionEndedError';
+    this.leftDirty = recorded;
   }
 }
 

@@ -5,6 +5,7 @@ import type { ModulePlan, MigrationPlan } from '../plan/types.js';
 import { createHistory, type ApplyOptions } from './apply-plan.js';
 import type { DatabaseSessions } from './locked-session.js';
 import { interruptedError, runError, runStep, type StepContext } from './run-step.js';
+import { LateWorkError } from './script-work.js';
 import type { ApplyResult, MigrationResult } from './types.js';
 
 export interface ConcurrentApplyOptions extends ApplyOptions {
@@ -39,6 +40,7 @@ export async function applyConcurrently(sessions: DatabaseSessions, plan: Migrat
   const pools = new Map<Session, Pool>(sessions.sessions.map((s) => [s, { idle: [s], size: 1, max: s.capabilities.concurrentMigrations ? options.concurrency : 1 }]));
   const workers: Session[] = [...sessions.sessions];
   const cancelAll = () => {
+    if (options.signal?.reason instanceof LateWorkError) return; // see locked-session.ts
     for (const s of workers) void s.cancel().catch(() => undefined);
   };
   options.signal?.addEventListener('abort', cancelAll, { once: true });

@@ -74,8 +74,12 @@ export async function applyPlan(sessions: DatabaseSessions, plan: MigrationPlan,
     await session.inOneTransaction(applyAll, { scripts });
     return finish();
   } catch (error) {
-    for (const [i, r] of results.entries()) if (r.status === 'applied') results[i] = { ...r, status: 'rolled-back' };
-    return finish(runError(error, options.signal));
+    const failure = runError(error, options.signal);
+    // A body that ended the one transaction committed what came before it: only what it took along (marked by runStep) is gone.
+    if (failure.details.transactionEnded !== true) {
+      for (const [i, r] of results.entries()) if (r.status === 'applied') results[i] = { ...r, status: 'rolled-back' };
+    }
+    return finish(failure);
   }
 }
 

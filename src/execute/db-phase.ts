@@ -10,6 +10,7 @@ import type { AllowOptions, MigrationPlan, Problem } from '../plan/types.js';
 import type { ApplyOptions } from './apply-plan.js';
 import { applyInOrderOrConcurrently } from './choose-executor.js';
 import { preflight } from './preflight.js';
+import { awaitScriptWork } from './script-work.js';
 import { lintPending } from './lint-pending.js';
 import { pendingSteps, refuseTransactionControl } from './refuse-transaction-control.js';
 import type { LintSettings } from '../config/types.js';
@@ -70,7 +71,11 @@ export async function runDbPhase(placement: DatabasePlacement, modules: readonly
     // Tables of another runtime or an older modkit are brought up to date now, even with nothing pending.
     await upgradeHistories(sessions, histories.values(), options.onEvent);
     await preflight(plan, options.txMode ?? 'per-migration');
-    const result = await applyInOrderOrConcurrently(sessions, plan, runId, options);
+    let result = await applyInOrderOrConcurrently(sessions, plan, runId, options);
+    if (!options.signal?.aborted) await awaitScriptWork((message) => options.onEvent?.({ type: 'warning', message }), options.signal);
+    // Stopped for a reason of its own (a late error of a migration's code): the run did not succeed.
+    const reason: unknown = options.signal?.reason;
+    if (!result.error && options.signal?.aborted && reason instanceof ModkitError) result = { ...result, error: reason };
     return { ...result, plan, lockWaitedMs, runId, durationMs: elapsed(), databases: sessions.groups };
   });
 }

@@ -7,6 +7,7 @@ import type { DatabaseTarget } from '../config/types.js';
 import type { ModuleHistory } from '../plan/types.js';
 import { stopwatch } from '../util/stopwatch.js';
 import { acquireLock } from './acquire-lock.js';
+import { LateWorkError } from './script-work.js';
 import type { EventSink } from './types.js';
 
 export interface LockedSessionOptions {
@@ -55,6 +56,8 @@ export async function withLockedSession<T>(
   const groups = await groupBySameDatabase(placement, modules, identifyDatabase);
   const opened: Session[] = [];
   const onAbort = () => {
+    // A migration's late error stops the run before the next migration: what runs now is another's.
+    if (options.signal?.reason instanceof LateWorkError) return;
     for (const session of opened) void session.cancel().catch(() => undefined);
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });

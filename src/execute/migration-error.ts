@@ -1,5 +1,5 @@
 import { scrubSecret } from '../db/connection-errors.js';
-import { BodyError, HistoryError, LockTimeoutError, type HistoryAction } from '../db/session.js';
+import { BodyError, HistoryError, LockTimeoutError, TransactionEndedError, type HistoryAction } from '../db/session.js';
 import { messageOf, ModkitError } from '../errors.js';
 import type { Direction, MigrationBody } from '../modules/load-body.js';
 import type { Migration } from '../modules/types.js';
@@ -23,6 +23,7 @@ export function stepFailedError(failed: FailedStep, error: unknown): ModkitError
   if (error instanceof ModkitError) return error;
   // The session found out what the failure left behind (implicit commits): say that, not what the file declared.
   const step = error instanceof BodyError && error.leftDirty !== undefined ? { ...failed, body: { ...failed.body, transactional: !error.leftDirty } } : failed;
+  if (error instanceof TransactionEndedError) return transactionEndedError(failed, error);
   if (error instanceof HistoryError) return historyFailedError(step, error);
   if (error instanceof LockTimeoutError) return lockTimeoutError(step, error);
   if (error instanceof BodyError) return migrationFailedError(step, error.cause, error.line);
@@ -79,6 +80,50 @@ function migrationFailedError(step: FailedStep, cause: unknown, line: number | u
   });
 }
 
+/**
+ * The body ended the transaction modkit ran it in (issue 19 §1): what may be committed, the dirty
+ * module and the one way out, and the earlier migrations of the same open transaction it took along.
+ */
+function transactionEndedError(step: FailedStep, error: TransactionEndedError): ModkitError {
+  const { migration, direction, body } = step;
+  const { module, id } = migration;
+  const file = body.file ?? (direction === 'up' ? migration.file : migration.downFile);
+  const what = `${direction === 'up' ? 'Migration' : 'Rollback of migration'} ${module}/${id}${file ? ` (${file})` : ''}`;
+  const how = body.format === 'script' ? "a COMMIT, ROLLBACK or BEGIN its script sent (db.raw('COMMIT') or the like)" : 'a COMMIT, ROLLBACK or BEGIN in its body';
+  const inner = error.cause instanceof BodyError ? error.cause.cause : error.cause;
+  const { message, code } = databaseWords(inner, step.url);
+  const failed = error.bodyFailed ? `, and then failed: ${withCode(message, code)}` : '';
+  const state = error.recorded
+    ? `modkit recorded it as started, so module "${module}" is now dirty: migrate and rollback refuse it until you check the database and then run ${dirtyAdvice(module, direction)}.`
+    : `modkit could not record it as started (${messageOf(error.markError)}), so nothing marks module "${module}" as dirty: check the database before the next migrate, which would run it again.`;
+  const lost =
+    error.lost.length > 0
+      ? ` It took along ${error.lost.map((l) => `${l.module}/${l.id}`).join(', ')}, applied before it in this run in the same open transaction: ` +
+        `their work and history rows are gone, and the next migrate applies them again.`
+      : '';
+  const marker = body.format === 'script' ? 'export const transaction = false' : '-- modkit:no-transaction as its first line';
+  return new ModkitError(
+    'migration-failed',
+    `${what} ended the transaction modkit ran it in (${how})${failed}, as modkit found when it checked that transaction after the body. ` +
+      `Some or all of its work may be committed without its history row; ${state}${lost} ` +
+      `To control transactions yourself, mark the migration no-transaction (${marker}).`,
+    {
+      cause: inner,
+      details: {
+        module,
+        id,
+        direction,
+        transactional: true,
+        transactionEnded: true,
+        ...(file ? { file } : {}),
+        dirty: error.recorded,
+        lost: error.lost,
+        ...(error.bodyFailed ? { databaseMessage: message, ...(code ? { databaseCode: code } : {}) } : {}),
+      },
+    },
+  );
+}
+
 /** The migration could not get a lock within the lock timeout, on every try. */
 function lockTimeoutError(step: FailedStep, error: LockTimeoutError): ModkitError {
   const { migration, direction, body } = step;
@@ -86,14 +131,17 @@ function lockTimeoutError(step: FailedStep, error: LockTimeoutError): ModkitErro
   const file = body.file ?? migration.file;
   const where = file ? ` (${file}${error.line ? `, line ${error.line}` : ''})` : '';
   const held = error.blockers.length > 0 ? ` The lock was held by ${error.blockers.join('; ')}.` : '';
-  const undone = body.transactional
-    ? 'It was rolled back each time and nothing after it ran'
-    : `It ran outside a transaction: the statements before this one stay applied and module "${migration.module}" is dirty (see \`modkit status\`)`;
+  const longer = 'raise dbLockTimeoutMs (or --db-lock-timeout), or put `-- modkit:lock-timeout 30s` in the file';
+  // One instruction, the one that works: a dirty module is refused until repaired, whatever the table does.
+  const next = body.transactional
+    ? 'It was rolled back each time and nothing after it ran. Waiting longer would have kept every query on that table waiting behind it. ' +
+      `Run it again when the table is quieter or once the holder is gone; to wait longer, ${longer}.`
+    : `It ran outside a transaction: the statements before this one stay applied, and module "${migration.module}" is now dirty: ` +
+      `migrate and rollback refuse it until you check the database and then run ${dirtyAdvice(migration.module, direction)}. ` +
+      `(To let the statement wait longer for its lock next time, ${longer}.)`;
   return new ModkitError(
     'migration-failed',
-    `${direction === 'up' ? 'Migration' : 'Rollback of migration'} ${migration.module}/${migration.id}${where} could not get a lock within its lock timeout of ${error.lockTimeoutMs} ms: ${withCode(message, code)}.${held} ` +
-      `${undone}. Waiting longer would have kept every query on that table waiting behind it. Run it again when the table is quieter or once the holder is gone; ` +
-      'to wait longer, raise dbLockTimeoutMs (or --db-lock-timeout), or put `-- modkit:lock-timeout 30s` in the file.',
+    `${direction === 'up' ? 'Migration' : 'Rollback of migration'} ${migration.module}/${migration.id}${where} could not get a lock within its lock timeout of ${durationWords(error.lockTimeoutMs)}: ${withCode(message, code)}.${held} ${next}`,
     {
       cause: error.cause,
       details: {
@@ -196,4 +244,9 @@ function databaseWords(cause: unknown, url: string): { message: string; code?: s
 
 function withCode(message: string, code: string | undefined): string {
   return code ? `${message} [${code}]` : message;
+}
+
+/** `100 ms`, `1 s`, `1.5 s`: a timeout as people say it. */
+function durationWords(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(3))} s`;
 }

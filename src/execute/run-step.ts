@@ -6,6 +6,7 @@ import type { Migration } from '../modules/types.js';
 import { stopwatch } from '../util/stopwatch.js';
 import { lockRetryPolicy, stepTimeouts } from './lock-retry.js';
 import { stepFailedError } from './migration-error.js';
+import { runAsMigration } from './script-work.js';
 import type { EventSink, MigrationResult } from './types.js';
 
 /** What the executors (in order, concurrent, rollback) share while running steps. */
@@ -54,13 +55,17 @@ export async function runStep(
     }
     try {
       const { dbTimeouts, signal } = context;
-      const durationMs = await session.apply(
-        { table, migration, direction, body },
-        {
-          runId: context.runId,
-          ...(signal ? { signal } : {}),
-          ...(dbTimeouts ? { timeouts: stepTimeouts(body, dbTimeouts), onLockTimeout: lockRetryPolicy(migration, dbTimeouts.tries, context.onEvent, signal) } : {}),
-        },
+      // Everything the step's code starts carries its name: a late error is blamed on it (script-work.ts).
+      const origin = { module: migration.module, id: migration.id, ...(body.file ? { file: body.file } : {}) };
+      const durationMs = await runAsMigration(origin, body.format === 'script', () =>
+        session.apply(
+          { table, migration, direction, body },
+          {
+            runId: context.runId,
+            ...(signal ? { signal } : {}),
+            ...(dbTimeouts ? { timeouts: stepTimeouts(body, dbTimeouts), onLockTimeout: lockRetryPolicy(migration, dbTimeouts.tries, context.onEvent, signal) } : {}),
+          },
+        ),
       );
       const result: MigrationResult = { ...base, status: direction === 'up' ? 'applied' : 'reverted', durationMs };
       context.results.push(result);
@@ -70,7 +75,18 @@ export async function runStep(
     }
   } catch (error) {
     context.results.push({ ...base, status: 'failed', durationMs: elapsed() });
-    throw runError(error, context.signal);
+    const failure = runError(error, context.signal);
+    markLost(context.results, failure);
+    throw failure;
+  }
+}
+
+/** Migrations reported applied whose transaction a later body ended and rolled back: their results say so. */
+function markLost(results: MigrationResult[], failure: ModkitError): void {
+  const lost = failure.details.lost as readonly { module: string; id: string }[] | undefined;
+  for (const { module, id } of lost ?? []) {
+    const i = results.findIndex((r) => r.module === module && r.id === id && r.status !== 'failed');
+    if (i !== -1) results[i] = { ...results[i]!, status: 'rolled-back' };
   }
 }
 
@@ -90,13 +106,15 @@ export function runError(error: unknown, signal?: AbortSignal): ModkitError {
 /** The run was stopped for `reason` (not a signal) while a step ran: name the step. */
 function abortedBy(reason: ModkitError, error: unknown): ModkitError {
   const details = error instanceof ModkitError ? error.details : {};
+  if (details.stoppedBy !== undefined) return error as ModkitError; // said already (runError runs at each level)
   if (typeof details.module !== 'string') return reason;
   const step = `${details.module}/${String(details.id)}${typeof details.file === 'string' ? ` (${details.file})` : ''}`;
   const aftermath =
     details.transactional === false
       ? `It ran outside a transaction, so module "${details.module}" may be dirty: \`modkit status\` tells.`
       : 'It was rolled back and nothing after it ran; what committed before it stays. Fix it and run again: the run resumes from this migration.';
-  return new ModkitError(reason.kind, `Migration ${step} did not finish: ${reason.message}. ${aftermath}`, { cause: error, details: { ...details, ...reason.details } });
+  const why = reason.message.replace(/\.$/, '');
+  return new ModkitError(reason.kind, `Migration ${step} did not finish: ${why}. ${aftermath}`, { cause: error, details: { ...reason.details, ...details, stoppedBy: reason.details } });
 }
 
 /**

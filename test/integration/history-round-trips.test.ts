@@ -6,7 +6,7 @@ import { openSession } from '../../src/db/load-engine.js';
 import { PostgresConnection } from '../../src/db/postgres/postgres-connection.js';
 import { postgresHistory } from '../../src/db/postgres/postgres-history.js';
 import type { Session } from '../../src/db/session.js';
-import { connectMysql } from '../../src/db/mysql/mysql-connection.js';
+import { connectMysql, databaseOf } from '../../src/db/mysql/mysql-connection.js';
 import { mysqlHistory } from '../../src/db/mysql/mysql-history.js';
 import { openDatabase, SqliteConnection } from '../../src/db/sqlite/sqlite-connection.js';
 import { sqliteHistory } from '../../src/db/sqlite/sqlite-history.js';
@@ -29,7 +29,7 @@ async function rawRunner(target: TestTarget): Promise<{ runner: SqlRunner; diale
   }
   if (target.engine === 'mysql') {
     const connection = await connectMysql(target.url);
-    return { runner: connection, dialect: mysqlHistory, close: () => connection.close() };
+    return { runner: connection, dialect: mysqlHistory(databaseOf(target.url)), close: () => connection.close() };
   }
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: target.url });

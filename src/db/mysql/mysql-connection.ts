@@ -20,16 +20,32 @@ export interface ServerTraits {
  * Driver options for a URL (`mysql://` or `mariadb://`; mysql2 reads host, port, user, password,
  * database and query options from it). Timestamps travel as UTC both ways: the session's
  * `time_zone` is set to UTC on connect (see {@link SESSION_SETUP}) and mysql2 reads them as UTC.
+ * mysql2 asks the server for IGNORE_SPACE in the session's sql_mode, where `CREATE TABLE count (a
+ * INT)` fails and every routine stores another sql_mode than the `mariadb`/`mysql` clients' one:
+ * without it the session runs the server's global sql_mode, as theirs do (issue 19 §3).
  */
 export function driverOptions(url: string): mysql.ConnectionOptions {
-  return { uri: url, timezone: 'Z', connectTimeout: CONNECT_TIMEOUT_MS, supportBigNumbers: true };
+  return { uri: url, timezone: 'Z', connectTimeout: CONNECT_TIMEOUT_MS, supportBigNumbers: true, flags: ['-IGNORE_SPACE'] };
 }
 
-/** The server status bit of an open transaction (MySQL protocol, OK packet). */
+/** Server status bits of an OK packet (MySQL protocol): an open transaction, a changed session state. */
 const SERVER_STATUS_IN_TRANS = 1;
+const SERVER_SESSION_STATE_CHANGED = 0x4000;
 
-/** Sent once per new connection (one round trip): UTC for TIMESTAMP columns. */
-export const SESSION_SETUP = "SET time_zone = '+00:00'";
+/**
+ * Sent once per new connection (one round trip): utf8mb4 in the server's default collation for it
+ * (not the driver's fixed one, nor a client's locale), UTC for TIMESTAMP columns, and session-state
+ * tracking, by which the server says in its OK packets when a statement changed the session (a
+ * variable, the default database, a role, a user variable, a temporary table): such a migration's
+ * session is reset before the next one (mysql-session-state.ts).
+ */
+export const SESSION_SETUP =
+  "SET NAMES utf8mb4, time_zone = '+00:00', session_track_system_variables = '*', session_track_state_change = ON";
+
+/** What a migration connection runs to be as new after a reset: the setup, its database, `also` (its work slot). */
+export function sessionSetup(database: string, also: string): string {
+  return `${SESSION_SETUP}; USE \`${database.replace(/`/g, '``')}\`; ${also}`;
+}
 
 /** One mysql2 connection: the SqlRunner of a MySQL/MariaDB session. */
 export class MysqlConnection implements SqlRunner {
@@ -65,6 +81,30 @@ export class MysqlConnection implements SqlRunner {
     await this.track(this.connection.query(sql));
   }
 
+  /** Runs `sql` (one or more statements) and returns the rows the last statement changed or matched. */
+  async execCounted(sql: string): Promise<number> {
+    const [result] = await this.track(this.connection.query(sql));
+    const header = (Array.isArray(result) ? result.at(-1) : result) as { affectedRows?: unknown } | undefined;
+    return Number(header?.affectedRows ?? 0);
+  }
+
+  /**
+   * How many statements so far said they changed the session's state: compare two readings to
+   * know whether the statements between them did.
+   */
+  stateChanges = 0;
+
+  /**
+   * Puts the session back as a new connection has it (COM_RESET_CONNECTION: variables, default
+   * database, roles, user variables, temporary tables, user locks), rolling back any open
+   * transaction, then runs `setup` (several statements). Two round trips.
+   */
+  async reset(setup: string): Promise<void> {
+    await this.connection.reset();
+    this.inTransaction = false;
+    await this.exec(setup);
+  }
+
   /** `sql` with `?` replaced by escaped literals, as the driver itself sends them. */
   format(sql: string, params: readonly unknown[]): string {
     return this.connection.format(sql, params as unknown[]);
@@ -75,7 +115,9 @@ export class MysqlConnection implements SqlRunner {
     const result = await running;
     const [first] = result;
     // A CALL answers with several results, the last one its OK packet.
-    const header = (Array.isArray(first) ? first.at(-1) : first) as { serverStatus?: unknown } | undefined;
+    const headers = (Array.isArray(first) ? first : [first]) as ({ serverStatus?: unknown } | undefined)[];
+    for (const h of headers) if (typeof h?.serverStatus === 'number' && (h.serverStatus & SERVER_SESSION_STATE_CHANGED) !== 0) this.stateChanges += 1;
+    const header = headers.at(-1);
     if (typeof header?.serverStatus === 'number') this.inTransaction = (header.serverStatus & SERVER_STATUS_IN_TRANS) !== 0;
     return result;
   }

@@ -1,24 +1,27 @@
 import type { DatabaseTarget } from '../../config/types.js';
 import { unreachableError } from '../connection-errors.js';
-import { historySql, STATE_APPLIED, STATE_STARTED, type HistoryDialect, type SqlRunner } from '../history-store.js';
+import { STATE_APPLIED, STATE_STARTED, type HistoryDialect } from '../history-store.js';
 import type { Knex } from '../knex-types.js';
-import { knexRunner } from '../script-knex.js';
+import { scriptTransaction } from '../script-knex.js';
 import { SessionBase, type StepTimeouts } from '../session-base.js';
 import { sampleBlockers, type BlockerWatch } from '../blocker-watch.js';
+import { GuardLost } from '../body-guard.js';
 import { BodyError, bookkeeping, LockTimeoutError, type MigrationStep, type Session, type StepContext } from '../session.js';
 import { stopwatch } from '../../util/stopwatch.js';
 import type { SqlStatement } from '../split-sql.js';
-import { connectMysql, databaseOf, MysqlConnection, type ServerTraits } from './mysql-connection.js';
+import { connectMysql, databaseOf, MysqlConnection, sessionSetup, type ServerTraits } from './mysql-connection.js';
 import { mysqlHistory } from './mysql-history.js';
 import { mysqlScriptKnexConfig } from './mysql-knex-config.js';
 import { takeWorkSlot, type MysqlRunLock } from './mysql-lock.js';
-import { mysqlTimeoutReset, mysqlTimeoutStatements } from './mysql-timeouts.js';
+import { commitsImplicitly, doneMark, LOCK_WAIT_TIMEOUT, rollsBackEverything, startedMark } from './mysql-marks.js';
+import { mysqlTimeoutReset, mysqlTimeoutStatements, serverLockTimeoutMs } from './mysql-timeouts.js';
 import { splitMysqlStatements } from './split-mysql.js';
+
+/** The server's `… at line N` at the end of a syntax error's message. */
+const AT_LINE = /at line (\d+)\s*$/;
 
 /** How long `applied` marks may wait uncommitted (group commit, see MysqlSession.apply). */
 const GROUP_COMMIT_MS = 200;
-/** ER_LOCK_WAIT_TIMEOUT: a row lock (innodb_lock_wait_timeout) or metadata lock (lock_wait_timeout) wait gave up. */
-const LOCK_WAIT_TIMEOUT = 1205;
 
 /**
  * MariaDB/MySQL: DDL commits implicitly, so a migration with DDL can never be atomic with its
@@ -30,13 +33,14 @@ const LOCK_WAIT_TIMEOUT = 1205;
  */
 export class MysqlSession extends SessionBase {
   readonly capabilities = { concurrentMigrations: true, transactionalDdl: false };
-  protected readonly dialect: HistoryDialect = mysqlHistory;
+  protected readonly dialect: HistoryDialect;
   protected readonly knexClient = 'mysql2';
   protected readonly transactionSql = { begin: 'START TRANSACTION', commit: 'COMMIT', rollback: 'ROLLBACK' };
   /** The server's kind and lock-timeout behaviour, asked once, before the first migration. */
   private traits: ServerTraits | undefined;
   /** Where KILL QUERY goes from: the run lock's connection (a fork borrows its parent's). */
   private canceller: MysqlRunLock | undefined;
+  private readonly database: string;
 
   constructor(
     target: DatabaseTarget,
@@ -44,6 +48,8 @@ export class MysqlSession extends SessionBase {
     readonly lock?: MysqlRunLock,
   ) {
     super(target);
+    this.database = databaseOf(target.url);
+    this.dialect = mysqlHistory(this.database);
   }
 
   protected get runner(): MysqlConnection {
@@ -57,32 +63,60 @@ export class MysqlSession extends SessionBase {
 
   /** Takes a work slot on the working connection (see MysqlRunLock): before any statement of this run. */
   async joinWorkBarrier(): Promise<void> {
-    const { sql, params } = takeWorkSlot(databaseOf(this.target.url));
+    const { sql, params } = takeWorkSlot(this.database);
     await this.connection.query(sql, params);
   }
 
   /**
    * A migration in a transaction WITH its history row written as `started` first:
    *
-   *     SAVEPOINT m; INSERT … 'started'; body…; UPDATE … 'applied'
+   *     SAVEPOINT m; INSERT … 'started'; body…; UPDATE … 'applied' WHERE … state = 'started'
    *
    * MySQL commits implicitly before each DDL statement, which commits the `started` row with it:
    * from the first DDL on, a failure or a crash leaves the module dirty (the usual message, then
    * `repair`), exactly what happened. A body of data changes only stays one transaction with its
    * row: a failure rolls it back to the savepoint and the module stays clean. Which of the two
    * happened is read back after a failure (`BodyError.leftDirty`), so the message says what is true.
+   * The `applied` mark must change exactly one row: none means the body rolled its transaction
+   * back, `started` row included (issue 19 §1), and the session says so instead of reporting it.
    *
-   * Group commit: the `applied` mark is left uncommitted; the next migration's first DDL commits it
-   * together with that migration's `started` row (one commit where a migration would otherwise
-   * need two), and `flush` (or ~200 ms) commits what is left. A crash in that window shows a
-   * migration that had finished as dirty, never the reverse: the check then finds it done, and
-   * `repair` records it. A file with the no-transaction marker runs with autocommit.
+   * Group commit: the `applied` mark is left uncommitted, to be committed by the next migration's
+   * first DDL together with that migration's `started` row (one commit where a migration would
+   * otherwise need two), by `flush`, or after ~200 ms. A body that does not begin with DDL could be
+   * a deadlock's victim, which rolls back the whole transaction: the marks waiting in it are
+   * committed first, in that body's first round trip, so that a migration reported applied is
+   * never undone by the next one (issue 19 §2). A file with the no-transaction marker runs with
+   * autocommit. A migration that changed the session (a variable, `USE`, a role) leaves it reset
+   * for the next one (mysql-session-state.ts).
    */
   override async apply(step: MigrationStep, context: StepContext): Promise<number> {
     this.traits ??= await this.connection.traits();
-    if (!step.body.transactional) return super.apply(step, context);
+    await this.cleanSession();
+    // Scripts' statements go through knex, where the session cannot see what they changed.
+    this.resetPending = step.body.format === 'script';
+    return step.body.transactional ? this.applyMarked(step, context) : super.apply(step, context);
+  }
+
+  protected override async cleanSession(): Promise<void> {
+    if (this.resetPending) await this.resetSession();
+  }
+
+  /** The last migration changed the session (or may have): reset it before the next one. */
+  private resetPending = false;
+
+  /** Body statements, watching whether they change the session's state (the server says so in its OK packets). */
+  protected override async runStatements(sql: string, context?: StepContext, statements?: readonly SqlStatement[]): Promise<void> {
+    const before = this.connection.stateChanges;
+    try {
+      await super.runStatements(sql, context, statements);
+    } finally {
+      if (this.connection.stateChanges !== before) this.resetPending = true;
+    }
+  }
+
+  private async applyMarked(step: MigrationStep, context: StepContext): Promise<number> {
     // A server that rolls back the whole transaction on a lock timeout would take earlier marks with it.
-    if (this.traits.rollbackOnTimeout || (this.pendingSince && this.pendingSince() >= GROUP_COMMIT_MS)) await this.flush();
+    if (this.traits!.rollbackOnTimeout || (this.pendingSince && this.pendingSince() >= GROUP_COMMIT_MS)) await this.flush();
     const elapsed = stopwatch();
     await this.useTimeouts(context.timeouts ? this.timeoutStatements(context.timeouts) : []);
     this.inMarkedTransaction = true;
@@ -91,7 +125,8 @@ export class MysqlSession extends SessionBase {
       else await this.applySqlMarked(step, step.body.sql, context, elapsed);
       return elapsed();
     } catch (error) {
-      if (error instanceof BodyError) error.leftDirty = await this.leftStarted(step);
+      if (error instanceof GuardLost) throw await this.transactionEnded(error);
+      if (error instanceof BodyError && error.leftDirty === undefined) error.leftDirty = await this.leftStarted(step);
       throw error;
     } finally {
       this.inMarkedTransaction = false;
@@ -115,6 +150,20 @@ export class MysqlSession extends SessionBase {
   }
 
   /**
+   * The session as a new connection has it, plus modkit's setup: what the last migration changed
+   * (variables, `USE`, a role, user variables, temporary tables) does not reach the next one. The
+   * waiting marks are committed first (a reset rolls back). Two round trips, only before a migration
+   * that follows one that changed the session.
+   */
+  private async resetSession(): Promise<void> {
+    await this.flush();
+    const { sql, params } = takeWorkSlot(this.database);
+    await this.connection.reset(sessionSetup(this.database, this.connection.format(sql, params)));
+    this.timeoutsInForce = '';
+    this.resetPending = false;
+  }
+
+  /**
    * A lock timeout is retried statement by statement — unless the server rolled back the whole
    * transaction (`innodb_rollback_on_timeout`) inside a marked transaction: then what came before
    * is gone, and the failure is reported as it is, not retried.
@@ -124,6 +173,10 @@ export class MysqlSession extends SessionBase {
     return super.bodyError(error, line, blockers, context);
   }
 
+  protected override lockTimeoutMsOf(ms: number): number {
+    return serverLockTimeoutMs(ms);
+  }
+
   /** Unused: {@link apply} runs every transactional migration with its `started` mark. */
   protected async applySql(): Promise<number> {
     throw new Error('internal error: MariaDB/MySQL migrations run through MysqlSession.apply');
@@ -131,53 +184,99 @@ export class MysqlSession extends SessionBase {
 
   private async applySqlMarked(step: MigrationStep, sql: string, context: StepContext, elapsed: () => number): Promise<void> {
     const c = this.connection;
+    const format = (text: string, params: readonly unknown[]) => c.format(text, params);
+    const statements = this.splitStatements(sql);
     // One round trip before the body and one after it: each mark travels with its transaction
-    // statements (the working connection takes several statements per call).
-    const inline = (when: 'started' | 'done'): SqlRunner => ({
-      query: async (text, params = []) => {
-        // Earlier migrations' uncommitted `applied` marks stay in the open transaction. After DDL
-        // the session is in autocommit: a transaction is reopened, so that the `applied` mark
-        // waits for the next implicit commit (or flush) instead of paying a commit of its own.
-        const begin = c.inTransaction === true ? '' : 'START TRANSACTION; ';
-        const savepoint = when === 'started' ? 'SAVEPOINT modkit_migration; ' : '';
-        await c.exec(`${begin}${savepoint}${c.format(text, params)}`);
-        return [];
-      },
-      exec: (text) => c.exec(text),
-    });
+    // statements. Earlier migrations' waiting marks are committed first unless the body's first
+    // statement commits them itself before it can fail.
+    const commitFirst = this.pendingSince !== undefined && !commitsImplicitly(statements[0]?.text);
+    const open = (reopen: boolean) => (reopen || c.inTransaction !== true ? 'START TRANSACTION; ' : '');
+    await bookkeeping(step.table, 'mark-started', () =>
+      c.exec(`${commitFirst ? 'COMMIT; ' : ''}${open(commitFirst)}SAVEPOINT modkit_migration; ${startedMark(this.dialect, step, context, format)}`),
+    );
+    if (commitFirst) this.committed();
     this.pendingSince ??= stopwatch();
     try {
-      await this.mark(inline('started'), step, context, 'started');
       // Statement by statement: each failure names its line, and a lock timeout retries the one
       // statement (MySQL rolls back only the statement that timed out; the transaction goes on).
-      await this.runStatements(sql, context);
-      await this.mark(inline('done'), step, context, 'done', elapsed());
+      await this.runStatements(sql, context, statements);
+      // In autocommit after the body: DDL committed what waited, this migration's `started` row too.
+      if (c.inTransaction === false) this.committed();
+      // After DDL the session is in autocommit: a transaction is reopened, so that the mark waits
+      // for the next implicit commit (or flush) instead of paying a commit of its own.
+      const changed = await bookkeeping(step.table, 'mark-applied', () => c.execCounted(`${open(false)}${doneMark(this.dialect, step, elapsed(), format)}`));
+      if (changed !== 1) throw new GuardLost(new Error('its history row was gone after the body'), step, context, false);
+      this.pendingSince ??= stopwatch();
+      this.uncommitted.push(step);
     } catch (error) {
-      await this.undoMigration();
+      if (!(error instanceof GuardLost) && !(await this.undoMigration()) && (await this.endedByBody(step, error))) {
+        throw new GuardLost(error, step, context, true);
+      }
+      // Its first statement was DDL, and failed: that committed the `started` row, but nothing of
+      // the body took effect (DDL is atomic): the migration did not run, and can simply run again.
+      if (error instanceof BodyError && error.statementIndex === 0 && commitsImplicitly(statements[0]?.text)) {
+        error.leftDirty = !(await this.forgetStarted(step));
+      }
       throw error;
     }
+  }
+
+  /** Takes back a committed `started` mark of a migration none of whose work took effect. True when done. */
+  private async forgetStarted(step: MigrationStep): Promise<boolean> {
+    const ref = this.dialect.tableRef(step.table);
+    const sql = step.direction === 'up' ? `DELETE FROM ${ref} WHERE version = ? AND state = ?` : `UPDATE ${ref} SET state = ? WHERE version = ? AND state = ?`;
+    const params = step.direction === 'up' ? [step.migration.id, STATE_STARTED] : [STATE_APPLIED, step.migration.id, STATE_STARTED];
+    return this.connection.query(sql, params).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** The waiting marks were committed (by modkit, or by DDL). */
+  private committed(): void {
+    this.pendingSince = undefined;
+    this.uncommitted.length = 0;
   }
 
   /**
    * After a failure: without an implicit commit since the savepoint, this migration alone is undone
    * and what came before it committed; after one, the savepoint is gone with it, and whatever the
-   * statements after the DDL left open is rolled back.
+   * statements after the DDL left open is rolled back. True when the savepoint was still there.
    */
-  private async undoMigration(): Promise<void> {
+  private async undoMigration(): Promise<boolean> {
     const c = this.connection;
+    let held = true;
     try {
       await c.exec('ROLLBACK TO SAVEPOINT modkit_migration');
       await c.exec('COMMIT');
+      this.committed();
     } catch {
+      held = false;
       await c.exec('ROLLBACK').catch(() => undefined);
     }
     this.pendingSince = undefined;
+    return held;
+  }
+
+  /**
+   * The savepoint is gone, yet no implicit commit kept the `started` row, and the server did not
+   * roll everything back by itself (a deadlock): the body's own ROLLBACK ended the transaction,
+   * and what it ran after that may be committed.
+   */
+  private async endedByBody(step: MigrationStep, error: unknown): Promise<boolean> {
+    if (!(error instanceof BodyError) || rollsBackEverything(error.cause, this.traits?.rollbackOnTimeout === true)) return false;
+    return (await this.leftStarted(step)) === false;
   }
 
   /** Commits the `applied` marks that wait (group commit). */
   override async flush(): Promise<void> {
     if (!this.pendingSince) return;
     await this.connection.exec('COMMIT');
+    this.committed();
+  }
+
+  /** The transaction the body ended is gone, and with it whatever waited in it. */
+  protected override afterTransactionEnded(): void {
     this.pendingSince = undefined;
   }
 
@@ -185,37 +284,22 @@ export class MysqlSession extends SessionBase {
   private async applyScriptMarked(step: MigrationStep, context: StepContext, elapsed: () => number): Promise<void> {
     const knex = await this.scripts();
     await this.flush(); // knex's BEGIN would commit the waiting marks implicitly anyway
+    const format = (text: string, params: readonly unknown[]) => this.connection.format(text, params);
+    let lost: GuardLost | undefined;
     try {
       await knex.transaction(this.driverConnection, async (trx) => {
-        const runner = knexRunner(trx);
-        await this.mark(runner, step, context, 'started');
-        await this.runScript(step, trx, context);
-        await this.mark(runner, step, context, 'done', elapsed());
+        await bookkeeping(step.table, 'mark-started', () => trx.raw(startedMark(this.dialect, step, context, format)));
+        await this.runScript(step, scriptTransaction(trx), context);
+        const [header] = (await bookkeeping(step.table, 'mark-applied', () => trx.raw(doneMark(this.dialect, step, elapsed(), format)))) as [{ affectedRows?: number }];
+        if (header?.affectedRows !== 1) throw (lost = new GuardLost(new Error('its history row was gone after the body'), step, context, false));
       });
     } catch (error) {
+      if (lost) throw lost;
       const cause = error instanceof BodyError ? error.cause : error;
-      if (this.isLockTimeout(cause)) throw new LockTimeoutError(cause, undefined, [], context.timeouts?.lockMs ?? 0);
+      if (this.isLockTimeout(cause)) throw new LockTimeoutError(cause, undefined, [], this.lockTimeoutMsOf(context.timeouts?.lockMs ?? 0));
       throw error;
     } finally {
       this.connection.inTransaction = undefined; // knex drove the connection: its state is not tracked
-    }
-  }
-
-  /** The history row before the body (`started`) and after it (`applied`, or gone after a down). */
-  private async mark(runner: SqlRunner, step: MigrationStep, context: StepContext, when: 'started' | 'done', durationMs = 0): Promise<void> {
-    const { table, migration, direction } = step;
-    const { dialect } = this;
-    if (when === 'started') {
-      if (direction === 'up') {
-        const row = { version: migration.id, checksum: migration.checksum, durationMs: 0, state: STATE_STARTED, runId: context.runId } as const;
-        await bookkeeping(table, 'mark-started', () => runner.query(historySql.insert(dialect, table), historySql.insertValues(row)));
-      } else {
-        await bookkeeping(table, 'mark-started', () => runner.query(historySql.markStarted(dialect, table), [STATE_STARTED, migration.id]));
-      }
-    } else if (direction === 'up') {
-      await bookkeeping(table, 'mark-applied', () => runner.query(historySql.markApplied(dialect, table), [STATE_APPLIED, durationMs, migration.id]));
-    } else {
-      await bookkeeping(table, 'delete', () => runner.query(historySql.delete(dialect, table), [migration.id]));
     }
   }
 
@@ -241,8 +325,18 @@ export class MysqlSession extends SessionBase {
 
   /** The server reports `… at line N` (of the statement sent) for syntax errors. */
   protected override errorLine(error: unknown): number | undefined {
-    const match = /at line (\d+)\s*$/.exec(String((error as Error)?.message ?? ''));
+    const match = AT_LINE.exec(String((error as Error)?.message ?? ''));
     return match ? Number(match[1]) : undefined;
+  }
+
+  /**
+   * The server's `at line N` counts from the statement, modkit's line from the file: the message
+   * says both, so that they never seem to disagree (`at line 6 of the statement that starts at
+   * line 5 (line 10 of the file)`).
+   */
+  protected override placeErrorLine(error: unknown, inner: number, statementLine: number): void {
+    if (statementLine === 1 || !(error instanceof Error)) return;
+    error.message = error.message.replace(AT_LINE, `at line ${inner} of the statement that starts at line ${statementLine} (line ${statementLine + inner - 1} of the file)`);
   }
 
   protected override isLockTimeout(error: unknown): boolean {

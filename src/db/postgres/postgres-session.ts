@@ -5,8 +5,10 @@ import { deleteRecordLiteral, insertRecordLiteral, STATE_APPLIED, type HistoryDi
 import type { Knex } from '../knex-types.js';
 import { SessionBase, type StepTimeouts } from '../session-base.js';
 import { sampleBlockers, type BlockerWatch } from '../blocker-watch.js';
+import { GuardLost, SAVEPOINT_GUARD } from '../body-guard.js';
 import { bookkeeping, HistoryError, type MigrationStep, type Session, type StepContext } from '../session.js';
 import { lineOfOffset } from '../split-sql.js';
+import { transactionSettingsEnd } from './guard-position.js';
 import { stopwatch } from '../../util/stopwatch.js';
 import { APPLICATION_NAMES, CONNECT_TIMEOUT_MS, connectClient, PostgresConnection, startupOptions } from './postgres-connection.js';
 import { DEFAULT_HISTORY_SCHEMA, postgresHistory } from './postgres-history.js';
@@ -17,6 +19,11 @@ import { readPostgresLintCatalog } from './postgres-lint-catalog.js';
 
 /** Each migration's transaction commits asynchronously: `flush` makes them durable in one go. */
 const BEGIN = 'BEGIN; SET LOCAL synchronous_commit TO off';
+/**
+ * The guard's savepoint (body-guard.ts); modkit's history write after the body runs as the user it
+ * connected as, whatever role the body set.
+ */
+const GUARD = { ...SAVEPOINT_GUARD, close: `${SAVEPOINT_GUARD.close}; SET LOCAL SESSION AUTHORIZATION DEFAULT` };
 /** statement_timestamp() is when the script arrived; clock_timestamp() is now. */
 const ELAPSED_MS_SQL = 'floor(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::int';
 
@@ -63,6 +70,7 @@ export class PostgresSession extends SessionBase {
   protected readonly dialect: HistoryDialect;
   protected readonly knexClient = 'pg';
   protected readonly transactionSql = { begin: 'BEGIN', commit: 'COMMIT', rollback: 'ROLLBACK' };
+  protected override readonly bodyGuard = GUARD;
   /** Some commit since the last flush was asynchronous. */
   private unflushed = false;
 
@@ -84,11 +92,14 @@ export class PostgresSession extends SessionBase {
    * them durable with the migrations.
    */
   override async createHistory(table: string): Promise<void> {
+    // Under --tx-mode all it belongs to the one transaction: a COMMIT of its own would end that.
+    if (this.inOuterTransaction) return super.createHistory(table);
     await bookkeeping(table, 'create', async () => {
       try {
-        await this.connection.exec(`${BEGIN}; ${this.dialect.createTableSql(table)}; COMMIT`);
+        await this.connection.exec(`${this.takeReset()}${BEGIN}; ${this.dialect.createTableSql(table)}; COMMIT`);
       } catch (error) {
         await this.connection.exec('ROLLBACK').catch(() => undefined);
+        this.noteUserCode(); // a reset sent with it rolled back too
         throw error;
       }
     });
@@ -113,21 +124,52 @@ export class PostgresSession extends SessionBase {
         ? insertRecordLiteral(this.dialect, table, { version: migration.id, checksum: migration.checksum, state: STATE_APPLIED, runId: context.runId }, ELAPSED_MS_SQL)
         : deleteRecordLiteral(this.dialect, table, migration.id);
     // Nothing before the body on its first line adds a newline, so an error position maps to the
-    // file's own line; the newline before `;` ends a trailing `--` comment of the body.
+    // file's own line; the newline before `;` ends a trailing `--` comment of the body. The body
+    // runs inside the guard's savepoint (body-guard.ts): opened after any leading SET TRANSACTION,
+    // which must come before a snapshot and outside a savepoint.
     const timeouts = context.timeouts ? this.timeoutStatements(context.timeouts, 'local') : [];
-    const prefix = `${[BEGIN, ...timeouts].join('; ')}; `;
-    const script = `${prefix}${body.sql}\n;\n${record};\nCOMMIT`;
+    const prefix = `${this.takeReset()}${[BEGIN, ...timeouts].join('; ')}; `;
+    const at = transactionSettingsEnd(body.sql);
+    const guarded = `${body.sql.slice(0, at)}${GUARD.open}; ${body.sql.slice(at)}`;
+    const script = `${prefix}${guarded}\n;\n${GUARD.close}; ${record};\nCOMMIT`;
     const watch = context.timeouts?.lockMs ? this.watchBlockers(context.timeouts.lockMs) : undefined;
     try {
       await this.connection.exec(script);
       this.unflushed = true;
       return elapsed();
     } catch (error) {
-      await this.connection.exec('ROLLBACK').catch(() => undefined);
-      throw this.classify(error, script, prefix.length + body.sql.length, table, watch?.stop() ?? [], context);
+      if (this.isGuardLost(error)) throw await this.transactionEnded(new GuardLost(error, step, context, false));
+      const failure = this.classify(error, script, prefix.length + guarded.length, table, watch?.stop() ?? [], context);
+      // The body failed: had it ended the transaction before? (A failed history write came after the guard's release.)
+      if (failure instanceof HistoryError) await this.connection.exec('ROLLBACK').catch(() => undefined);
+      else if (!(await this.undoBody())) throw await this.transactionEnded(new GuardLost(error, step, context, true));
+      throw failure;
     } finally {
       watch?.stop();
     }
+  }
+
+  /**
+   * After a failed one-round-trip migration: back to the guard's savepoint, then rolled back. False
+   * when the savepoint is gone: the body had ended the transaction before it failed.
+   */
+  private async undoBody(): Promise<boolean> {
+    try {
+      await this.connection.exec(`${SAVEPOINT_GUARD.undo}; ROLLBACK`);
+      return true;
+    } catch (error) {
+      await this.connection.exec('ROLLBACK').catch(() => undefined);
+      return !this.isGuardLost(error);
+    }
+  }
+
+  /**
+   * `RELEASE`/`ROLLBACK TO` of the guard failed because its savepoint (3B001, which names it) or
+   * the transaction block (25P01) is gone: the body ended modkit's transaction.
+   */
+  protected override isGuardLost(error: unknown): boolean {
+    const { code, message } = (error ?? {}) as { code?: string; message?: string };
+    return code === '25P01' || (code === '3B001' && String(message).includes('modkit_body'));
   }
 
   /** Whether the one-round-trip script failed in the user's body or in modkit's history write. */
@@ -176,18 +218,61 @@ export class PostgresSession extends SessionBase {
     return Number.isInteger(position) && position > 0 ? lineOfOffset(sql, position - 1) : undefined;
   }
 
-  /** `--tx-mode all`: the whole file in one call, its error position mapped to a line. */
-  protected override async runSqlBody(sql: string): Promise<void> {
+  /** `--tx-mode all`: the whole file in one call inside the guard, its error position mapped to a line. */
+  protected override async runSqlBody(sql: string, step: MigrationStep, context: StepContext): Promise<void> {
+    const guarded = `${this.takeReset(true)}${GUARD.open}; ${sql}\n;\n${GUARD.close}`;
     try {
-      await this.connection.exec(sql);
+      await this.connection.exec(guarded);
     } catch (error) {
-      throw this.isStatementError(error) ? this.bodyError(error, this.errorLine(error, sql), []) : error;
+      if (this.isGuardLost(error)) throw new GuardLost(error, step, context, false);
+      const holds = await this.connection.exec(SAVEPOINT_GUARD.undo).then(() => true, (e: unknown) => !this.isGuardLost(e));
+      if (!holds) throw new GuardLost(error, step, context, true);
+      throw this.isStatementError(error) ? this.bodyError(error, this.errorLine(error, guarded), []) : error;
     }
   }
 
   protected override scriptTransactionSetup(): string[] {
     this.unflushed = true;
     return ['SET LOCAL synchronous_commit TO off'];
+  }
+
+  /** User code ran: the session may carry its settings. */
+  private resetPending = false;
+
+  /**
+   * The statements that give the session back the state a new connection of this target has:
+   * `RESET ALL` alone would keep a `SET ROLE` (and a session authorization), which it leaves
+   * alone; `DISCARD ALL` would drop modkit's own advisory locks (the work barrier) and cannot run
+   * inside a transaction. A fleet's schema target sets its own search_path, which `RESET ALL`
+   * would replace with the server's default. Temporary tables and prepared statements go too, as
+   * with a new connection. A few microseconds of the server's time, in the next round trip.
+   */
+  private sessionReset(): string {
+    const path = this.target.searchPath ? `; SET search_path TO ${this.target.searchPath}` : '';
+    return `SET SESSION AUTHORIZATION DEFAULT; RESET ALL${path}; DISCARD TEMP; DEALLOCATE ALL`;
+  }
+
+  /**
+   * The reset as the prefix of modkit's next round trip, if user code ran since the last one; a
+   * transaction of its own (`COMMIT`), so that a `SET TRANSACTION` at the start of the next body
+   * still comes before the transaction's first query. `inTransaction`: inside one, with it.
+   */
+  private takeReset(inTransaction = false): string {
+    if (!this.resetPending) return '';
+    this.resetPending = false;
+    return `${this.sessionReset()}; ${inTransaction ? '' : 'COMMIT; '}`;
+  }
+
+  protected override noteUserCode(): void {
+    this.resetPending = true;
+  }
+
+  protected override async cleanSession(): Promise<void> {
+    const reset = this.takeReset(true); // alone in its message, it commits by itself (or with an open transaction)
+    if (reset) await this.connection.exec(reset).catch((error: unknown) => {
+      this.resetPending = true;
+      throw error;
+    });
   }
 
   protected plainKnexConfig(): Knex.Config {
@@ -225,7 +310,11 @@ export class PostgresSession extends SessionBase {
     if (!this.unflushed) return;
     // A synchronous commit that holds an xid waits until the WAL is on disk up to that point,
     // which covers every earlier asynchronous commit.
-    await this.connection.exec('BEGIN; SELECT txid_current(); COMMIT');
+    const reset = this.takeReset();
+    await this.connection.exec(`${reset}BEGIN; SELECT txid_current(); COMMIT`).catch((error: unknown) => {
+      if (reset) this.noteUserCode();
+      throw error;
+    });
     this.unflushed = false;
   }
 

@@ -7,6 +7,7 @@ import { unreachableError } from '../connection-errors.js';
 import type { HistoryDialect } from '../history-store.js';
 import type { Knex } from '../knex-types.js';
 import { SessionBase } from '../session-base.js';
+import { GuardLost, SAVEPOINT_GUARD } from '../body-guard.js';
 import { BodyError, type MigrationStep, type Session, type StepContext } from '../session.js';
 import { splitSqlStatements } from '../split-sql.js';
 import { BUSY_TIMEOUT_MS, openDatabase, SqliteConnection } from './sqlite-connection.js';
@@ -48,8 +49,8 @@ export class SqliteSession extends SessionBase {
   protected readonly dialect: HistoryDialect;
   protected readonly knexClient = 'better-sqlite3';
   protected readonly transactionSql = { begin: 'BEGIN IMMEDIATE', commit: 'COMMIT', rollback: 'ROLLBACK' };
+  protected override readonly bodyGuard = SAVEPOINT_GUARD;
   private groupAge = stopwatch();
-  private inGroup = 0;
   private groupOpen = false;
 
   constructor(
@@ -76,33 +77,62 @@ export class SqliteSession extends SessionBase {
       db.exec('BEGIN IMMEDIATE');
       this.groupOpen = true;
       this.groupAge = stopwatch();
-      this.inGroup = 0;
     }
-    db.exec('SAVEPOINT modkit_migration');
+    // The migration's savepoint holds the body and its history row; the guard's, the body alone.
+    db.exec(`SAVEPOINT modkit_migration; ${SAVEPOINT_GUARD.open}`);
     try {
       try {
         db.exec(step.body.sql);
       } catch (error) {
-        throw this.isStatementError(error) ? new BodyError(error, this.failingLine(step.body.sql)) : error;
+        // Disk full, I/O: SQLite may roll back by itself (rollbackMigration says so); not the body's doing.
+        if (!this.isStatementError(error)) throw error;
+        if (!this.guardHolds()) throw new GuardLost(error, step, context, true);
+        throw new BodyError(error, this.failingLine(step.body.sql));
+      }
+      try {
+        db.exec(SAVEPOINT_GUARD.close);
+      } catch (error) {
+        throw this.isGuardLost(error) ? new GuardLost(error, step, context, false) : error;
       }
       await this.record(this.connection, step, context, elapsed());
     } catch (error) {
+      if (error instanceof GuardLost) throw await this.transactionEnded(error);
       this.rollbackMigration(error);
       throw error;
     }
     db.exec('RELEASE modkit_migration');
-    this.inGroup += 1;
+    this.uncommitted.push(step);
     if (this.groupAge() >= GROUP_COMMIT_MS) this.commitGroup();
     return elapsed();
   }
 
+  /** After a body failed: back to the guard's savepoint; false when it is gone (the body ended the transaction). */
+  private guardHolds(): boolean {
+    try {
+      this.connection.db.exec(SAVEPOINT_GUARD.undo);
+      return true;
+    } catch (error) {
+      if (this.isGuardLost(error)) return false;
+      throw error;
+    }
+  }
+
+  /** `no such savepoint` (the body committed, rolled back or began anew), or no transaction at all. */
+  protected override isGuardLost(error: unknown): boolean {
+    return /no such savepoint|no transaction is active/i.test(String((error as Error)?.message));
+  }
+
+  /** The group the body's transaction control ended is gone: nothing of it is open any more. */
+  protected override afterTransactionEnded(): void {
+    this.groupOpen = false;
+  }
+
   /**
    * The line of the statement that fails when the file is replayed one statement at a time, from
-   * the start of the migration's savepoint (so the replay sees what the failed run saw).
+   * the guard's savepoint (so the replay sees what the failed run saw).
    */
   private failingLine(sql: string): number | undefined {
     const { db } = this.connection;
-    db.exec('ROLLBACK TO modkit_migration');
     for (const statement of splitSqlStatements(sql)) {
       try {
         db.exec(statement.text);
@@ -118,8 +148,7 @@ export class SqliteSession extends SessionBase {
     const { db } = this.connection;
     if (!db.inTransaction) {
       // Some errors (disk full, I/O) make SQLite roll back the whole transaction by itself.
-      const lost = this.inGroup;
-      this.inGroup = 0;
+      const lost = this.uncommitted.splice(0).length;
       this.groupOpen = false;
       if (lost > 0 && error instanceof Error) {
         error.message += ` SQLite rolled back the whole transaction, including the ${lost === 1 ? 'migration' : `${lost} migrations`} applied just before this one; run migrate again once the cause is fixed.`;
@@ -140,7 +169,7 @@ export class SqliteSession extends SessionBase {
     const { db } = this.connection;
     if (this.groupOpen && db.inTransaction) db.exec('COMMIT');
     this.groupOpen = false;
-    this.inGroup = 0;
+    this.uncommitted.length = 0;
   }
 
   /** A script may end the process (process.exit): what ran before it is committed first. */
