@@ -92,7 +92,8 @@ export async function rollbackProject(project: Project, options: RollbackOptions
     refuseUnsafe(project, plan, histories, options.allow);
     const downs = await checkDowns(plan.steps);
     const engineOf = (module: string) => databaseOf(placement, module).engine;
-    await refuseTransactionControl(downs.map(({ step, body }) => ({ migration: step.migration!, direction: 'down', engine: engineOf(step.module), body })));
+    const steps = downs.map(({ step, body }) => ({ migration: step.migration!, direction: 'down' as const, engine: engineOf(step.module), body }));
+    await refuseTransactionControl(steps);
     return { plan, downs };
   };
   if (options.dryRun) {

@@ -2,6 +2,7 @@ import { writeSync } from 'node:fs';
 import { EXIT_CODES } from '../errors.js';
 import type { ExecuteEvent } from '../execute/types.js';
 import type { LifecycleEvent } from '../lifecycle/types.js';
+import { endLateErrorWatch } from './late-errors.js';
 
 /**
  * What user code is running now (a migration script, a hook), so that if it ends the process
@@ -53,4 +54,5 @@ export function trackActivity(event: ExecuteEvent | LifecycleEvent): void {
   else if (event.type === 'hook-start') noteActivity(`the ${event.phase} hook of module "${event.module}"`);
   else if (event.type === 'migration-done' || event.type === 'hook') noteActivity(undefined);
   else if (event.type === 'state' && !event.module && event.state === 'running') noteActivity("the running application (a module's code outside its hooks)");
+  if (event.type === 'phase' && event.phase === 'db' && event.status === 'end') endLateErrorWatch();
 }

@@ -10,6 +10,7 @@ import { LateWorkError, migrationOfCurrentWork } from '../execute/script-work.js
  * as Node itself would (the exit guard then says what was running).
  */
 export function watchLateErrors(fail: (error: ModkitError) => void): void {
+  stopWatching();
   const onError = (error: unknown) => {
     const origin = migrationOfCurrentWork();
     if (!origin) {
@@ -24,4 +25,20 @@ export function watchLateErrors(fail: (error: ModkitError) => void): void {
   };
   process.on('uncaughtException', onError);
   process.on('unhandledRejection', onError);
+  stopWatching = () => {
+    process.off('uncaughtException', onError);
+    process.off('unhandledRejection', onError);
+    stopWatching = () => undefined;
+  };
+}
+
+let stopWatching: () => void = () => undefined;
+
+/**
+ * The db phase is over: migrations' late errors were waited for, and what runs now (the
+ * lifecycle) ends the process as Node does — a listener here would also keep V8's termination of
+ * a blocked hook (the exit backstop) from ending it cleanly.
+ */
+export function endLateErrorWatch(): void {
+  stopWatching();
 }

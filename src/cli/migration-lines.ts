@@ -34,7 +34,8 @@ export function migrationLines(
     },
     finish(results) {
       output.clearProgress();
-      for (const r of results) if (!printed.has(key(r)) || r.status === 'rolled-back') print(r);
+      const revised = (r: MigrationResult) => r.status === 'rolled-back' || r.status === 'unconfirmed';
+      for (const r of results) if (!printed.has(key(r)) || revised(r)) print(r);
     },
   };
 }

@@ -40,7 +40,10 @@ export class GuardLost extends Error {
   }
 }
 
-/** Runs `work` between the guard's savepoint and its release; throws {@link GuardLost} when the body ended the transaction. */
+/**
+ * Runs `work` between the guard's savepoint and its release; throws {@link GuardLost} when the body
+ * ended the transaction.
+ */
 export async function runGuarded(
   guard: BodyGuard,
   exec: (sql: string) => Promise<unknown>,
@@ -71,7 +74,11 @@ export async function runGuarded(
  * Which of `steps` (recorded in a transaction that has since ended) are no longer recorded as they
  * were: an `up` whose row is gone, a `down` whose row is back. A read that fails counts them all.
  */
-export async function lostSteps(dialect: HistoryDialect, runner: SqlRunner, steps: readonly MigrationStep[]): Promise<MigrationRef[]> {
+export async function lostSteps(
+  dialect: HistoryDialect,
+  runner: SqlRunner,
+  steps: readonly MigrationStep[],
+): Promise<MigrationRef[]> {
   const lost: MigrationRef[] = [];
   for (const table of new Set(steps.map((s) => s.table))) {
     const ofTable = steps.filter((s) => s.table === table);
@@ -97,7 +104,8 @@ export async function lostSteps(dialect: HistoryDialect, runner: SqlRunner, step
 /** The writes that leave a migration recorded as started (its module dirty), whatever its row was. */
 export function markStartedWrites(dialect: HistoryDialect, step: MigrationStep, runId: string): { sql: string; params: unknown[] }[] {
   const { table, migration } = step;
-  const row = { version: migration.id, checksum: migration.checksum, durationMs: 0, state: STATE_STARTED, runId } as const;
+  const { id: version, checksum } = migration;
+  const row = { version, checksum, durationMs: 0, state: STATE_STARTED, runId } as const;
   return [
     { sql: historySql.delete(dialect, table), params: [migration.id] },
     { sql: historySql.insert(dialect, table), params: historySql.insertValues(row) },

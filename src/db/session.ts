@@ -172,6 +172,23 @@ export class TransactionEndedError extends BodyError {
 }
 
 /**
+ * A commit that migrations reported applied depend on did not succeed: PostgreSQL's durable flush
+ * of their asynchronous commits (`durability`: they are committed and visible, and lost only if the
+ * server crashed before writing them), or the commit of a group they wait in (SQLite's, MariaDB's
+ * waiting marks: they may not be committed at all).
+ */
+export class CommitUnconfirmedError extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly migrations: readonly MigrationRef[],
+    readonly durability: boolean,
+  ) {
+    super((cause as Error)?.message ?? String(cause), { cause });
+    this.name = 'CommitUnconfirmedError';
+  }
+}
+
+/**
  * A statement waited longer than the lock timeout for a lock another session held (PostgreSQL
  * 55P03). `blockers` describes who held it, as seen while the statement waited.
  */

@@ -3,6 +3,7 @@ import type { Session } from '../db/session.js';
 import { ModkitError } from '../errors.js';
 import type { ModulePlan, MigrationPlan } from '../plan/types.js';
 import { createHistory, type ApplyOptions } from './apply-plan.js';
+import { unconfirmedCommitError } from './migration-error.js';
 import type { DatabaseSessions } from './locked-session.js';
 import { interruptedError, runError, runStep, type StepContext } from './run-step.js';
 import { LateWorkError } from './script-work.js';
@@ -108,7 +109,9 @@ export async function applyConcurrently(sessions: DatabaseSessions, plan: Migrat
     errors.push(runError(error, options.signal));
   } finally {
     options.signal?.removeEventListener('abort', cancelAll);
-    for (const s of workers) await s.flush().catch((error: unknown) => errors.push(runError(error)));
+    for (const s of workers) {
+      await s.flush().catch((error: unknown) => errors.push(runError(unconfirmedCommitError(error, s.target.url))));
+    }
     for (const s of workers.slice(sessions.sessions.length)) await s.close();
   }
   const error = combine(errors);

@@ -75,7 +75,8 @@ export async function applyPlan(sessions: DatabaseSessions, plan: MigrationPlan,
     return finish();
   } catch (error) {
     const failure = runError(error, options.signal);
-    // A body that ended the one transaction committed what came before it: only what it took along (marked by runStep) is gone.
+    // A body that ended the one transaction committed what came before it: only what it took
+    // along (marked by runStep) is gone.
     if (failure.details.transactionEnded !== true) {
       for (const [i, r] of results.entries()) if (r.status === 'applied') results[i] = { ...r, status: 'rolled-back' };
     }

@@ -10,13 +10,15 @@ import type { AllowOptions, MigrationPlan, Problem } from '../plan/types.js';
 import type { ApplyOptions } from './apply-plan.js';
 import { applyInOrderOrConcurrently } from './choose-executor.js';
 import { preflight } from './preflight.js';
-import { awaitScriptWork } from './script-work.js';
+import { awaitScriptWork, followingScriptWork } from './script-work.js';
 import { lintPending } from './lint-pending.js';
 import { pendingSteps, refuseTransactionControl } from './refuse-transaction-control.js';
 import type { LintSettings } from '../config/types.js';
 import type { LintCache } from '../lint/lint-migrations.js';
 import { withLockedSession, type LockedSessionOptions } from './locked-session.js';
-import type { ApplyResult } from './types.js';
+import type { ApplyResult, MigrationResult } from './types.js';
+import type { Session } from '../db/session.js';
+import { unconfirmedCommitError } from './migration-error.js';
 import { upgradeHistories } from './upgrade-histories.js';
 
 export interface DbPhaseOptions extends ApplyOptions {
@@ -56,7 +58,7 @@ export async function runDbPhase(placement: DatabasePlacement, modules: readonly
   const elapsed = stopwatch();
   const names = modules.map((m) => m.name);
   const runId = newRunId();
-  return withLockedSession(placement, names, options, async ({ sessions, histories, lockWaitedMs }) => {
+  return followingScriptWork(() => withLockedSession(placement, names, options, async ({ sessions, histories, lockWaitedMs }) => {
     const plan = planMigrations(modules, histories, options.allow, options.to);
     if (plan.blocking.length > 0) throw validationError(plan.blocking);
     // Before the lint, which would report the same finding with advice (ignore, --no-lint) that cannot help here.
@@ -72,12 +74,18 @@ export async function runDbPhase(placement: DatabasePlacement, modules: readonly
     await upgradeHistories(sessions, histories.values(), options.onEvent);
     await preflight(plan, options.txMode ?? 'per-migration');
     let result = await applyInOrderOrConcurrently(sessions, plan, runId, options);
-    if (!options.signal?.aborted) await awaitScriptWork((message) => options.onEvent?.({ type: 'warning', message }), options.signal);
+    const warn = (message: string) => options.onEvent?.({ type: 'warning', message });
+    if (!options.signal?.aborted) await awaitScriptWork(warn, options.signal);
     // Stopped for a reason of its own (a late error of a migration's code): the run did not succeed.
     const reason: unknown = options.signal?.reason;
-    if (!result.error && options.signal?.aborted && reason instanceof ModkitError) result = { ...result, error: reason };
+    const stopped = options.signal?.aborted && reason instanceof ModkitError;
+    if (!result.error && stopped) result = { ...result, error: reason };
+    // "Applied" is final once every commit is durable: a failed flush names what is in doubt.
+    const unconfirmed = await flushAll(sessions.sessions);
+    if (unconfirmed) result = { ...result, error: result.error ? alongside(result.error, unconfirmed) : unconfirmed };
+    result = markUnconfirmed(result);
     return { ...result, plan, lockWaitedMs, runId, durationMs: elapsed(), databases: sessions.groups };
-  });
+  }));
 }
 
 /** Exit 4: every offender listed, with the flag that would accept it. */
@@ -100,3 +108,36 @@ const FLAG_OF: Readonly<Record<Problem['kind'], string | undefined>> = {
   'out-of-order': '--allow-out-of-order',
   dirty: undefined,
 };
+
+/** Makes every session's commits durable; the first failure as the run's error. */
+async function flushAll(sessions: readonly Session[]): Promise<ModkitError | undefined> {
+  for (const session of sessions) {
+    try {
+      await session.flush();
+    } catch (error) {
+      const failure = unconfirmedCommitError(error, session.target.url);
+      if (failure instanceof ModkitError) return failure;
+      throw failure;
+    }
+  }
+  return undefined;
+}
+
+/** The results of the migrations whose commit is in doubt say so (the error's list, or its parallel modules'). */
+function markUnconfirmed(result: ApplyResult): ApplyResult {
+  const details = result.error?.details ?? {};
+  const nested = (details.errors as readonly Record<string, unknown>[] | undefined) ?? [];
+  type Ref = { module: string; id: string };
+  const listed = [details, ...nested].flatMap((d) => (d.unconfirmed as readonly Ref[] | undefined) ?? []);
+  if (listed.length === 0) return result;
+  const doubt = new Set(listed.map((m) => `${m.module}\u0000${m.id}`));
+  const inDoubt = (r: MigrationResult) => r.status === 'applied' && doubt.has(`${r.module}\u0000${r.id}`);
+  const results = result.results.map((r) => (inDoubt(r) ? { ...r, status: 'unconfirmed' as const } : r));
+  return { ...result, results };
+}
+
+/** A run's failure and the failed flush after it, in one report. */
+function alongside(first: ModkitError, then: ModkitError): ModkitError {
+  const details = { ...first.details, unconfirmed: then.details.unconfirmed };
+  return new ModkitError(first.kind, `${first.message}\nThen ${then.message}`, { cause: first, details });
+}

@@ -1,5 +1,6 @@
 import { scrubSecret } from '../db/connection-errors.js';
-import { BodyError, HistoryError, LockTimeoutError, TransactionEndedError, type HistoryAction } from '../db/session.js';
+import { BodyError, CommitUnconfirmedError, HistoryError, LockTimeoutError, TransactionEndedError } from '../db/session.js';
+import type { HistoryAction } from '../db/session.js';
 import { messageOf, ModkitError } from '../errors.js';
 import type { Direction, MigrationBody } from '../modules/load-body.js';
 import type { Migration } from '../modules/types.js';
@@ -89,23 +90,26 @@ function transactionEndedError(step: FailedStep, error: TransactionEndedError): 
   const { module, id } = migration;
   const file = body.file ?? (direction === 'up' ? migration.file : migration.downFile);
   const what = `${direction === 'up' ? 'Migration' : 'Rollback of migration'} ${module}/${id}${file ? ` (${file})` : ''}`;
-  const how = body.format === 'script' ? "a COMMIT, ROLLBACK or BEGIN its script sent (db.raw('COMMIT') or the like)" : 'a COMMIT, ROLLBACK or BEGIN in its body';
+  const script = body.format === 'script';
+  const how = script ? "a COMMIT, ROLLBACK or BEGIN its script sent, such as db.raw('COMMIT')" : 'a COMMIT, ROLLBACK or BEGIN in its body';
   const inner = error.cause instanceof BodyError ? error.cause.cause : error.cause;
   const { message, code } = databaseWords(inner, step.url);
   const failed = error.bodyFailed ? `, and then failed: ${withCode(message, code)}` : '';
   const state = error.recorded
-    ? `modkit recorded it as started, so module "${module}" is now dirty: migrate and rollback refuse it until you check the database and then run ${dirtyAdvice(module, direction)}.`
-    : `modkit could not record it as started (${messageOf(error.markError)}), so nothing marks module "${module}" as dirty: check the database before the next migrate, which would run it again.`;
-  const lost =
-    error.lost.length > 0
-      ? ` It took along ${error.lost.map((l) => `${l.module}/${l.id}`).join(', ')}, applied before it in this run in the same open transaction: ` +
-        `their work and history rows are gone, and the next migrate applies them again.`
-      : '';
-  const marker = body.format === 'script' ? 'export const transaction = false' : '-- modkit:no-transaction as its first line';
+    ? `modkit recorded it as started, so module "${module}" is now dirty: migrate and rollback refuse it until you ` +
+      `check the database and then run ${dirtyAdvice(module, direction)}.`
+    : `modkit could not record it as started (${databaseWords(error.markError, step.url).message}), so nothing marks ` +
+      `module "${module}" as dirty: check the database before the next migrate, which would run it again.`;
+  const taken = error.lost.map((l) => `${l.module}/${l.id}`).join(', ');
+  const lost = taken
+    ? ` It took along ${taken}, applied before it in this run in the same open transaction: their work and history ` +
+      'rows are gone, and the next migrate applies them again.'
+    : '';
+  const marker = script ? 'export const transaction = false' : '-- modkit:no-transaction as its first line';
   return new ModkitError(
     'migration-failed',
-    `${what} ended the transaction modkit ran it in (${how})${failed}, as modkit found when it checked that transaction after the body. ` +
-      `Some or all of its work may be committed without its history row; ${state}${lost} ` +
+    `${what} ended the transaction modkit ran it in (${how})${failed}, as modkit found when it checked that ` +
+      `transaction after the body. Some or all of its work may be committed without its history row; ${state}${lost} ` +
       `To control transactions yourself, mark the migration no-transaction (${marker}).`,
     {
       cause: inner,
@@ -134,14 +138,15 @@ function lockTimeoutError(step: FailedStep, error: LockTimeoutError): ModkitErro
   const longer = 'raise dbLockTimeoutMs (or --db-lock-timeout), or put `-- modkit:lock-timeout 30s` in the file';
   // One instruction, the one that works: a dirty module is refused until repaired, whatever the table does.
   const next = body.transactional
-    ? 'It was rolled back each time and nothing after it ran. Waiting longer would have kept every query on that table waiting behind it. ' +
-      `Run it again when the table is quieter or once the holder is gone; to wait longer, ${longer}.`
-    : `It ran outside a transaction: the statements before this one stay applied, and module "${migration.module}" is now dirty: ` +
-      `migrate and rollback refuse it until you check the database and then run ${dirtyAdvice(migration.module, direction)}. ` +
-      `(To let the statement wait longer for its lock next time, ${longer}.)`;
+    ? 'It was rolled back each time and nothing after it ran. Waiting longer would have kept every query on that ' +
+      `table waiting behind it. Run it again when the table is quieter or once the holder is gone; to wait longer, ${longer}.`
+    : 'It ran outside a transaction: the statements before this one stay applied, and module ' +
+      `"${migration.module}" is now dirty: migrate and rollback refuse it until you check the database and then run ` +
+      `${dirtyAdvice(migration.module, direction)}. (To let the statement wait longer for its lock next time, ${longer}.)`;
+  const timeout = durationWords(error.lockTimeoutMs);
   return new ModkitError(
     'migration-failed',
-    `${direction === 'up' ? 'Migration' : 'Rollback of migration'} ${migration.module}/${migration.id}${where} could not get a lock within its lock timeout of ${durationWords(error.lockTimeoutMs)}: ${withCode(message, code)}.${held} ${next}`,
+    `${direction === 'up' ? 'Migration' : 'Rollback of migration'} ${migration.module}/${migration.id}${where} could not get a lock within its lock timeout of ${timeout}: ${withCode(message, code)}.${held} ${next}`,
     {
       cause: error.cause,
       details: {
@@ -156,6 +161,33 @@ function lockTimeoutError(step: FailedStep, error: LockTimeoutError): ModkitErro
         databaseMessage: message,
         ...(code ? { databaseCode: code } : {}),
       },
+    },
+  );
+}
+
+/**
+ * The commit that migrations reported applied depend on failed (issue 19 §5): which ones, and
+ * what that may mean for each engine. Anything else passes through.
+ */
+export function unconfirmedCommitError(error: unknown, url: string): unknown {
+  if (!(error instanceof CommitUnconfirmedError)) return error;
+  const { message, code } = databaseWords(error.cause, url);
+  const names = error.migrations.map((m) => `${m.module}/${m.id}`);
+  const which = names.length === 1 ? `${names[0]} was` : `${names.join(', ')} were`;
+  const what =
+    names.length === 0
+      ? 'No migration of this run waited for it (only history tables did), so no migration is in doubt.'
+      : error.durability
+        ? `${which} committed asynchronously: visible now, but lost if the server crashed before writing them to disk.`
+        : `${which} waiting in that commit: they may not be committed at all.`;
+  return new ModkitError(
+    'migration-failed',
+    `the database did not confirm the commit of this run's last migrations: ${withCode(message, code)}. ${what} ` +
+      'Run `modkit status` once the database answers: migrations it shows pending are applied again by the next ' +
+      'migrate, and one it shows dirty needs the repair it names.',
+    {
+      cause: error.cause,
+      details: { unconfirmed: error.migrations, databaseMessage: message, ...(code ? { databaseCode: code } : {}) },
     },
   );
 }

@@ -43,14 +43,15 @@ export async function refuseTransactionControl(steps: readonly StepToCheck[]): P
     for (const hit of hits) offenders.push({ step, ...(file ? { file } : {}), hit });
   }
   if (offenders.length === 0) return;
+  const one = offenders.length === 1;
   const lines = offenders.map(({ step, file, hit }) => {
     const what = `${step.migration.module}/${step.migration.id}${step.direction === 'down' ? ' (down)' : ''}`;
     return `- ${what} (${file ?? 'inline'}, line ${hit.line}): ${hit.message}`;
   });
   throw new ModkitError(
     'validation',
-    `refusing to run: ${offenders.length === 1 ? 'a migration ends or opens' : `${offenders.length} statements end or open`} ` +
-      `the transaction modkit runs ${offenders.length === 1 ? 'it' : 'their migrations'} in, so nothing ran:\n${lines.join('\n')}`,
+    `refusing to run: ${one ? 'a migration ends or opens' : `${offenders.length} statements end or open`} ` +
+      `the transaction modkit runs ${one ? 'it' : 'their migrations'} in, so nothing ran:\n${lines.join('\n')}`,
     {
       details: {
         transactionControl: offenders.map(({ step, file, hit }) => ({

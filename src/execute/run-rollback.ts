@@ -5,6 +5,7 @@ import type { ModuleHistory } from '../plan/types.js';
 import type { LoadedDown } from './check-downs.js';
 import type { DatabaseSessions } from './locked-session.js';
 import { runError, runStep } from './run-step.js';
+import { followingScriptWork } from './script-work.js';
 import type { ApplyResult, EventSink, MigrationResult } from './types.js';
 import { upgradeHistories } from './upgrade-histories.js';
 
@@ -36,7 +37,9 @@ export async function runRollback(
     const touched = new Set(downs.map((d) => d.step.module));
     await upgradeHistories(sessions, [...histories.values()].filter((h) => touched.has(h.module)), options.onEvent);
     const context = { results, total: downs.length, runId, ...(options.dbTimeouts ? { dbTimeouts: options.dbTimeouts } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
-    for (const [i, { step }] of downs.entries()) await runStep(sessions.of(step.module), step.table, step.migration!, 'down', i + 1, context);
+    await followingScriptWork(async () => {
+      for (const [i, { step }] of downs.entries()) await runStep(sessions.of(step.module), step.table, step.migration!, 'down', i + 1, context);
+    });
     return finish();
   } catch (error) {
     return finish(runError(error, options.signal));

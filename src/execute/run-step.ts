@@ -63,7 +63,9 @@ export async function runStep(
           {
             runId: context.runId,
             ...(signal ? { signal } : {}),
-            ...(dbTimeouts ? { timeouts: stepTimeouts(body, dbTimeouts), onLockTimeout: lockRetryPolicy(migration, dbTimeouts.tries, context.onEvent, signal) } : {}),
+            ...(dbTimeouts
+              ? { timeouts: stepTimeouts(body, dbTimeouts), onLockTimeout: lockRetryPolicy(migration, dbTimeouts.tries, context.onEvent, signal) }
+              : {}),
           },
         ),
       );
@@ -114,7 +116,10 @@ function abortedBy(reason: ModkitError, error: unknown): ModkitError {
       ? `It ran outside a transaction, so module "${details.module}" may be dirty: \`modkit status\` tells.`
       : 'It was rolled back and nothing after it ran; what committed before it stays. Fix it and run again: the run resumes from this migration.';
   const why = reason.message.replace(/\.$/, '');
-  return new ModkitError(reason.kind, `Migration ${step} did not finish: ${why}. ${aftermath}`, { cause: error, details: { ...reason.details, ...details, stoppedBy: reason.details } });
+  return new ModkitError(reason.kind, `Migration ${step} did not finish: ${why}. ${aftermath}`, {
+    cause: error,
+    details: { ...reason.details, ...details, stoppedBy: reason.details },
+  });
 }
 
 /**

@@ -32,6 +32,30 @@ export function runAsMigration<T>(origin: MigrationOrigin, script: boolean, work
   return current.run(origin, work);
 }
 
+/** How many db phases run now (a fleet runs several at once). */
+let phases = 0;
+
+/**
+ * Runs a db phase with its steps' work followed. When the last one ends, the tracking stops: an
+ * AsyncLocalStorage or an async hook left enabled keeps Node's async bookkeeping on for the
+ * whole process, where V8's termination of a blocked hook (the CLI's exit backstop) then trips
+ * an internal assertion.
+ */
+export async function followingScriptWork<T>(work: () => Promise<T>): Promise<T> {
+  phases += 1;
+  try {
+    return await work();
+  } finally {
+    phases -= 1;
+    if (phases === 0) {
+      hook?.disable();
+      hook = undefined;
+      pending.clear();
+      current.disable();
+    }
+  }
+}
+
 /** The migration whose code created the work running now (in an `uncaughtException` handler: the failing work). */
 export function migrationOfCurrentWork(): MigrationOrigin | undefined {
   return current.getStore();
@@ -88,7 +112,10 @@ export async function awaitScriptWork(onWarning: (message: string) => void, sign
   const left = migrationsWithPendingWork();
   if (left.length === 0) return;
   const names = left.map((o) => `${o.module}/${o.id}`).join(', ');
-  onWarning(`${names} left a timer running after up() resolved: waiting for it before the run ends (a migration's work belongs inside up(), awaited)`);
+  onWarning(
+    `${names} left a timer running after up() resolved: waiting for it before the run ends ` +
+      "(a migration's work belongs inside up(), awaited)",
+  );
   await scriptWorkDone(signal);
 }
 
@@ -102,10 +129,11 @@ export class LateWorkError extends ModkitError {
     const name = `${origin.module}/${origin.id}${origin.file ? ` (${origin.file})` : ''}`;
     super(
       'migration-failed',
-      `migration ${name} left work running after its up() resolved (a timer, a promise not awaited), and that work failed: ` +
-        `${messageOf(error)}. The migration itself was recorded when up() resolved, with what it had done by then; what the ` +
-        `failed work did or meant to do is not part of it: check the database. Await all of a migration's work inside up()`,
-      { cause: error, details: { module: origin.module, id: origin.id, lateError: true, ...(origin.file ? { file: origin.file } : {}) } },
+      `migration ${name} left work running after its up() resolved (a timer, a promise not awaited), and that ` +
+        `work failed: ${messageOf(error)}. The migration itself was recorded when up() resolved, with what it had ` +
+        'done by then; what the failed work did or meant to do is not part of it: check the database. Await all of ' +
+        "a migration's work inside up()",
+      { cause: error, details: { ...origin, lateError: true } },
     );
   }
 }

@@ -8,8 +8,12 @@ export interface MigrationResult {
   readonly id: string;
   readonly direction: 'up' | 'down';
   readonly file?: string;
-  /** `rolled-back`: it ran, but `--tx-mode all` undid it when a later migration failed. */
-  readonly status: 'applied' | 'reverted' | 'failed' | 'rolled-back';
+  /**
+   * `rolled-back`: it ran, but a later failure undid it (`--tx-mode all`, a group a later body ended).
+   * `unconfirmed`: it ran and was committed as far as modkit saw, but the commit that makes it durable
+   * (PostgreSQL's flush of asynchronous commits) or committed at all (a group commit) failed.
+   */
+  readonly status: 'applied' | 'reverted' | 'failed' | 'rolled-back' | 'unconfirmed';
   readonly durationMs: number;
 }
 

@@ -187,7 +187,12 @@ export function leadingWords(text: string, count = 4): string[] {
  * `modkit lint` on an engine whose migrations PostgreSQL's rules do not apply to: this rule alone,
  * from the same detector the refusal uses, as lint findings of the given severity.
  */
-export async function transactionControlFindings(sql: string, engine: Engine, severity: Severity): Promise<LintFinding[]> {
+export async function transactionControlFindings(
+  sql: string,
+  engine: Engine,
+  severity: Severity,
+): Promise<LintFinding[]> {
   if (severity === 'off') return [];
-  return (await findTransactionControl(sql, engine)).map((hit) => ({ rule: 'transaction-control', severity, line: hit.line, message: hit.message }));
+  const hits = await findTransactionControl(sql, engine);
+  return hits.map(({ line, message }) => ({ rule: transactionControl.name, severity, line, message }));
 }

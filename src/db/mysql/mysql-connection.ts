@@ -25,7 +25,13 @@ export interface ServerTraits {
  * without it the session runs the server's global sql_mode, as theirs do (issue 19 §3).
  */
 export function driverOptions(url: string): mysql.ConnectionOptions {
-  return { uri: url, timezone: 'Z', connectTimeout: CONNECT_TIMEOUT_MS, supportBigNumbers: true, flags: ['-IGNORE_SPACE'] };
+  return {
+    uri: url,
+    timezone: 'Z',
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    supportBigNumbers: true,
+    flags: ['-IGNORE_SPACE'],
+  };
 }
 
 /** Server status bits of an OK packet (MySQL protocol): an open transaction, a changed session state. */
@@ -116,7 +122,8 @@ export class MysqlConnection implements SqlRunner {
     const [first] = result;
     // A CALL answers with several results, the last one its OK packet.
     const headers = (Array.isArray(first) ? first : [first]) as ({ serverStatus?: unknown } | undefined)[];
-    for (const h of headers) if (typeof h?.serverStatus === 'number' && (h.serverStatus & SERVER_SESSION_STATE_CHANGED) !== 0) this.stateChanges += 1;
+    const changed = (h: { serverStatus?: unknown } | undefined) => typeof h?.serverStatus === 'number' && (h.serverStatus & SERVER_SESSION_STATE_CHANGED) !== 0;
+    this.stateChanges += headers.filter(changed).length;
     const header = headers.at(-1);
     if (typeof header?.serverStatus === 'number') this.inTransaction = (header.serverStatus & SERVER_STATUS_IN_TRANS) !== 0;
     return result;

@@ -2,13 +2,8 @@
  * The history marks of a MariaDB/MySQL migration (see MysqlSession.apply), as SQL text that travels
  * with its transaction statements in one round trip, and what the server's answers mean.
  */
-import { historySql, STATE_APPLIED, STATE_STARTED, type HistoryDialect } from '../history-store.js';
+import { historySql, STATE_APPLIED, STATE_STARTED, type HistoryDialect, type SqlRunner } from '../history-store.js';
 import type { MigrationStep, StepContext } from '../session.js';
-
-/** ER_LOCK_DEADLOCK: the server chose this transaction as a deadlock's victim and rolled all of it back. */
-const DEADLOCK = 1213;
-/** ER_LOCK_WAIT_TIMEOUT: a row lock or metadata lock wait gave up. */
-export const LOCK_WAIT_TIMEOUT = 1205;
 
 type Format = (sql: string, params: readonly unknown[]) => string;
 
@@ -16,7 +11,8 @@ type Format = (sql: string, params: readonly unknown[]) => string;
 export function startedMark(dialect: HistoryDialect, step: MigrationStep, context: StepContext, format: Format): string {
   const { table, migration } = step;
   if (step.direction === 'down') return format(historySql.markStarted(dialect, table), [STATE_STARTED, migration.id]);
-  const row = { version: migration.id, checksum: migration.checksum, durationMs: 0, state: STATE_STARTED, runId: context.runId } as const;
+  const { runId } = context;
+  const row = { version: migration.id, checksum: migration.checksum, durationMs: 0, state: STATE_STARTED, runId } as const;
   return format(historySql.insert(dialect, table), historySql.insertValues(row));
 }
 
@@ -29,11 +25,16 @@ export function doneMark(dialect: HistoryDialect, step: MigrationStep, durationM
   const { table, migration } = step;
   const ref = dialect.tableRef(table);
   return step.direction === 'up'
-    ? format(`UPDATE ${ref} SET state = ?, duration_ms = ? WHERE version = ? AND state = ?`, [STATE_APPLIED, durationMs, migration.id, STATE_STARTED])
+    ? format(`UPDATE ${ref} SET state = ?, duration_ms = ? WHERE version = ? AND state = ?`, [
+        STATE_APPLIED,
+        durationMs,
+        migration.id,
+        STATE_STARTED,
+      ])
     : format(`DELETE FROM ${ref} WHERE version = ? AND state = ?`, [migration.id, STATE_STARTED]);
 }
 
-/** `CREATE`, `ALTER`, `DROP`, `RENAME`, `TRUNCATE`: DDL, which commits what is open before it runs (not on TEMPORARY tables). */
+/** `CREATE`, `ALTER`, `DROP`, `RENAME`, `TRUNCATE`: DDL, which commits what is open before it runs (not TEMPORARY). */
 const IMPLICIT_COMMIT = /^(?:create|alter|drop|rename|truncate)\s+(?!temporary\b)/i;
 
 /**
@@ -44,11 +45,27 @@ export function commitsImplicitly(statement: string | undefined): boolean {
   return statement !== undefined && IMPLICIT_COMMIT.test(statement);
 }
 
-/**
- * True for an error after which the server has rolled back the whole transaction by itself, not
- * only the statement: a deadlock's victim, or a lock timeout with `innodb_rollback_on_timeout`.
- */
-export function rollsBackEverything(error: unknown, rollbackOnTimeout: boolean): boolean {
-  const errno = (error as { errno?: number })?.errno;
-  return errno === DEADLOCK || (errno === LOCK_WAIT_TIMEOUT && rollbackOnTimeout);
+/** After a failure: did an implicit commit keep the `started` row (dirty), or did it roll back too? */
+export async function leftStarted(runner: SqlRunner, dialect: HistoryDialect, step: MigrationStep): Promise<boolean | undefined> {
+  try {
+    const sql = `SELECT state FROM ${dialect.tableRef(step.table)} WHERE version = ?`;
+    const rows = await runner.query<{ state: string }>(sql, [step.migration.id]);
+    return rows[0]?.state === STATE_STARTED;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Takes back a committed `started` mark of a migration none of whose work took effect. True when done. */
+export async function forgetStarted(runner: SqlRunner, dialect: HistoryDialect, step: MigrationStep): Promise<boolean> {
+  const ref = dialect.tableRef(step.table);
+  const up = step.direction === 'up';
+  const sql = up
+    ? `DELETE FROM ${ref} WHERE version = ? AND state = ?`
+    : `UPDATE ${ref} SET state = ? WHERE version = ? AND state = ?`;
+  const params = up ? [step.migration.id, STATE_STARTED] : [STATE_APPLIED, step.migration.id, STATE_STARTED];
+  return runner.query(sql, params).then(
+    () => true,
+    () => false,
+  );
 }

@@ -4,7 +4,7 @@ import { postgresRunLockHeld } from './postgres-lock.js';
 import { APPLICATION_NAMES, CONNECT_TIMEOUT_MS } from './postgres-connection.js';
 import { identifyPostgres } from './postgres-identity.js';
 import { postgresPool } from './postgres-pool.js';
-import { openPostgres } from './postgres-session.js';
+import { openPostgres } from './open-postgres.js';
 
 /** PostgreSQL through `pg`. */
 export const postgresEngine: EngineModule = {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { DatabaseTarget } from '../../config/types.js';
 import type { SqlRunner, Row } from '../history-store.js';
 
 /** How long to wait for a PostgreSQL connection before calling the server unreachable. */
@@ -79,4 +80,17 @@ async function connectOnce(url: string, settings: readonly string[], application
     await client.end().catch(() => undefined);
     throw error;
   }
+}
+
+export interface OpenOptions {
+  /** plan/status/validate: the server itself refuses any write, and no lock is taken. */
+  readonly readOnly?: boolean;
+}
+
+/** Settings sent in the startup packet of a migration connection (no extra round trip). */
+export function sessionSettings(target: DatabaseTarget, options: OpenOptions = {}): string[] {
+  const settings = options.readOnly ? ['default_transaction_read_only=on'] : [];
+  // In the startup packet's options, spaces and backslashes are escaped with a backslash.
+  if (target.searchPath) settings.push(`search_path=${target.searchPath.replace(/[\\ ]/g, (c) => `\\${c}`)}`);
+  return settings;
 }

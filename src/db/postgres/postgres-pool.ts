@@ -3,10 +3,10 @@ import { ModkitError } from '../../errors.js';
 import { unreachableError } from '../connection-errors.js';
 import { postgresLockKeys } from '../lock-key.js';
 import type { Session, SessionPool } from '../session.js';
-import { APPLICATION_NAMES, connectClient, PostgresConnection } from './postgres-connection.js';
+import { APPLICATION_NAMES, connectClient, PostgresConnection, sessionSettings } from './postgres-connection.js';
 import { DEFAULT_HISTORY_SCHEMA } from './postgres-history.js';
 import { joinBarrier, PostgresRunLock } from './postgres-lock.js';
-import { PostgresSession, sessionSettings } from './postgres-session.js';
+import { PostgresSession } from './postgres-session.js';
 
 const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;

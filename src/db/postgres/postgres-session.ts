@@ -5,59 +5,23 @@ import { deleteRecordLiteral, insertRecordLiteral, STATE_APPLIED, type HistoryDi
 import type { Knex } from '../knex-types.js';
 import { SessionBase, type StepTimeouts } from '../session-base.js';
 import { sampleBlockers, type BlockerWatch } from '../blocker-watch.js';
-import { GuardLost, SAVEPOINT_GUARD } from '../body-guard.js';
-import { bookkeeping, HistoryError, type MigrationStep, type Session, type StepContext } from '../session.js';
+import { GuardLost } from '../body-guard.js';
+import { bookkeeping, CommitUnconfirmedError, HistoryError } from '../session.js';
+import type { MigrationRef, MigrationStep, Session, StepContext } from '../session.js';
 import { lineOfOffset } from '../split-sql.js';
-import { transactionSettingsEnd } from './guard-position.js';
+import { BEGIN, GUARD, migrationScript } from './migration-script.js';
 import { stopwatch } from '../../util/stopwatch.js';
-import { APPLICATION_NAMES, CONNECT_TIMEOUT_MS, connectClient, PostgresConnection, startupOptions } from './postgres-connection.js';
+import { APPLICATION_NAMES, CONNECT_TIMEOUT_MS, connectClient, PostgresConnection } from './postgres-connection.js';
+import { sessionSettings, startupOptions } from './postgres-connection.js';
 import { DEFAULT_HISTORY_SCHEMA, postgresHistory } from './postgres-history.js';
 import { postgresLockKeys } from '../lock-key.js';
 import { joinBarrier, PostgresRunLock } from './postgres-lock.js';
 import type { LintCatalogReader } from '../lint-catalog.js';
 import { readPostgresLintCatalog } from './postgres-lint-catalog.js';
+import { SessionReset } from './session-reset.js';
 
-/** Each migration's transaction commits asynchronously: `flush` makes them durable in one go. */
-const BEGIN = 'BEGIN; SET LOCAL synchronous_commit TO off';
-/**
- * The guard's savepoint (body-guard.ts); modkit's history write after the body runs as the user it
- * connected as, whatever role the body set.
- */
-const GUARD = { ...SAVEPOINT_GUARD, close: `${SAVEPOINT_GUARD.close}; SET LOCAL SESSION AUTHORIZATION DEFAULT` };
 /** statement_timestamp() is when the script arrived; clock_timestamp() is now. */
 const ELAPSED_MS_SQL = 'floor(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::int';
-
-export interface OpenOptions {
-  /** plan/status/validate: the server itself refuses any write, and no lock is taken. */
-  readonly readOnly?: boolean;
-}
-
-/**
- * Opens a PostgreSQL session on `target`: the working connection and, unless read-only, the run
- * lock's own connection, opened side by side.
- */
-export async function openPostgres(target: DatabaseTarget, options: OpenOptions = {}): Promise<Session> {
-  const settings = sessionSettings(target, options);
-  let lock: PostgresRunLock | undefined;
-  let session: PostgresSession | undefined;
-  if (!options.readOnly) lock = new PostgresRunLock(target, () => joinBarrier(session!.connection, postgresLockKeys(target.schema)));
-  try {
-    const client = await connectClient(target.url, settings, APPLICATION_NAMES.migration);
-    session = new PostgresSession(target, new PostgresConnection(client), lock);
-    return session;
-  } catch (error) {
-    await lock?.release();
-    throw unreachableError(target.url, error);
-  }
-}
-
-/** Settings sent in the startup packet of a migration connection (no extra round trip). */
-export function sessionSettings(target: DatabaseTarget, options: OpenOptions = {}): string[] {
-  const settings = options.readOnly ? ['default_transaction_read_only=on'] : [];
-  // In the startup packet's options, spaces and backslashes are escaped with a backslash.
-  if (target.searchPath) settings.push(`search_path=${target.searchPath.replace(/[\\ ]/g, (c) => `\\${c}`)}`);
-  return settings;
-}
 
 /**
  * PostgreSQL: transactional DDL, several connections at once (`--concurrency`), and a whole SQL
@@ -73,6 +37,10 @@ export class PostgresSession extends SessionBase {
   protected override readonly bodyGuard = GUARD;
   /** Some commit since the last flush was asynchronous. */
   private unflushed = false;
+  /** The migrations those commits recorded: what a failed flush leaves unconfirmed. */
+  private readonly unflushedSteps: MigrationRef[] = [];
+  /** What the last migration may have left in the session, undone in the next round trip. */
+  private readonly reset: SessionReset;
 
   constructor(
     target: DatabaseTarget,
@@ -83,6 +51,7 @@ export class PostgresSession extends SessionBase {
   ) {
     super(target);
     this.dialect = postgresHistory(target.schema ?? DEFAULT_HISTORY_SCHEMA);
+    this.reset = new SessionReset(target.searchPath);
   }
 
   /**
@@ -96,10 +65,10 @@ export class PostgresSession extends SessionBase {
     if (this.inOuterTransaction) return super.createHistory(table);
     await bookkeeping(table, 'create', async () => {
       try {
-        await this.connection.exec(`${this.takeReset()}${BEGIN}; ${this.dialect.createTableSql(table)}; COMMIT`);
+        await this.connection.exec(`${this.reset.take()}${BEGIN}; ${this.dialect.createTableSql(table)}; COMMIT`);
       } catch (error) {
         await this.connection.exec('ROLLBACK').catch(() => undefined);
-        this.noteUserCode(); // a reset sent with it rolled back too
+        this.reset.note(); // a reset sent with it rolled back too
         throw error;
       }
     });
@@ -123,23 +92,17 @@ export class PostgresSession extends SessionBase {
       step.direction === 'up'
         ? insertRecordLiteral(this.dialect, table, { version: migration.id, checksum: migration.checksum, state: STATE_APPLIED, runId: context.runId }, ELAPSED_MS_SQL)
         : deleteRecordLiteral(this.dialect, table, migration.id);
-    // Nothing before the body on its first line adds a newline, so an error position maps to the
-    // file's own line; the newline before `;` ends a trailing `--` comment of the body. The body
-    // runs inside the guard's savepoint (body-guard.ts): opened after any leading SET TRANSACTION,
-    // which must come before a snapshot and outside a savepoint.
     const timeouts = context.timeouts ? this.timeoutStatements(context.timeouts, 'local') : [];
-    const prefix = `${this.takeReset()}${[BEGIN, ...timeouts].join('; ')}; `;
-    const at = transactionSettingsEnd(body.sql);
-    const guarded = `${body.sql.slice(0, at)}${GUARD.open}; ${body.sql.slice(at)}`;
-    const script = `${prefix}${guarded}\n;\n${GUARD.close}; ${record};\nCOMMIT`;
+    const { script, bodyEnd } = migrationScript(body.sql, record, timeouts, this.reset);
     const watch = context.timeouts?.lockMs ? this.watchBlockers(context.timeouts.lockMs) : undefined;
     try {
       await this.connection.exec(script);
       this.unflushed = true;
+      this.unflushedSteps.push({ module: step.migration.module, id: step.migration.id });
       return elapsed();
     } catch (error) {
       if (this.isGuardLost(error)) throw await this.transactionEnded(new GuardLost(error, step, context, false));
-      const failure = this.classify(error, script, prefix.length + guarded.length, table, watch?.stop() ?? [], context);
+      const failure = this.classify(error, script, bodyEnd, table, watch?.stop() ?? [], context);
       // The body failed: had it ended the transaction before? (A failed history write came after the guard's release.)
       if (failure instanceof HistoryError) await this.connection.exec('ROLLBACK').catch(() => undefined);
       else if (!(await this.undoBody())) throw await this.transactionEnded(new GuardLost(error, step, context, true));
@@ -155,7 +118,7 @@ export class PostgresSession extends SessionBase {
    */
   private async undoBody(): Promise<boolean> {
     try {
-      await this.connection.exec(`${SAVEPOINT_GUARD.undo}; ROLLBACK`);
+      await this.connection.exec(`${GUARD.undo}; ROLLBACK`);
       return true;
     } catch (error) {
       await this.connection.exec('ROLLBACK').catch(() => undefined);
@@ -220,12 +183,12 @@ export class PostgresSession extends SessionBase {
 
   /** `--tx-mode all`: the whole file in one call inside the guard, its error position mapped to a line. */
   protected override async runSqlBody(sql: string, step: MigrationStep, context: StepContext): Promise<void> {
-    const guarded = `${this.takeReset(true)}${GUARD.open}; ${sql}\n;\n${GUARD.close}`;
+    const guarded = `${this.reset.take(true)}${GUARD.open}; ${sql}\n;\n${GUARD.close}`;
     try {
       await this.connection.exec(guarded);
     } catch (error) {
       if (this.isGuardLost(error)) throw new GuardLost(error, step, context, false);
-      const holds = await this.connection.exec(SAVEPOINT_GUARD.undo).then(() => true, (e: unknown) => !this.isGuardLost(e));
+      const holds = await this.connection.exec(GUARD.undo).then(() => true, (e: unknown) => !this.isGuardLost(e));
       if (!holds) throw new GuardLost(error, step, context, true);
       throw this.isStatementError(error) ? this.bodyError(error, this.errorLine(error, guarded), []) : error;
     }
@@ -236,41 +199,18 @@ export class PostgresSession extends SessionBase {
     return ['SET LOCAL synchronous_commit TO off'];
   }
 
-  /** User code ran: the session may carry its settings. */
-  private resetPending = false;
-
-  /**
-   * The statements that give the session back the state a new connection of this target has:
-   * `RESET ALL` alone would keep a `SET ROLE` (and a session authorization), which it leaves
-   * alone; `DISCARD ALL` would drop modkit's own advisory locks (the work barrier) and cannot run
-   * inside a transaction. A fleet's schema target sets its own search_path, which `RESET ALL`
-   * would replace with the server's default. Temporary tables and prepared statements go too, as
-   * with a new connection. A few microseconds of the server's time, in the next round trip.
-   */
-  private sessionReset(): string {
-    const path = this.target.searchPath ? `; SET search_path TO ${this.target.searchPath}` : '';
-    return `SET SESSION AUTHORIZATION DEFAULT; RESET ALL${path}; DISCARD TEMP; DEALLOCATE ALL`;
-  }
-
-  /**
-   * The reset as the prefix of modkit's next round trip, if user code ran since the last one; a
-   * transaction of its own (`COMMIT`), so that a `SET TRANSACTION` at the start of the next body
-   * still comes before the transaction's first query. `inTransaction`: inside one, with it.
-   */
-  private takeReset(inTransaction = false): string {
-    if (!this.resetPending) return '';
-    this.resetPending = false;
-    return `${this.sessionReset()}; ${inTransaction ? '' : 'COMMIT; '}`;
+  protected override scriptCommitted(step: MigrationStep): void {
+    this.unflushedSteps.push({ module: step.migration.module, id: step.migration.id });
   }
 
   protected override noteUserCode(): void {
-    this.resetPending = true;
+    this.reset.note();
   }
 
   protected override async cleanSession(): Promise<void> {
-    const reset = this.takeReset(true); // alone in its message, it commits by itself (or with an open transaction)
+    const reset = this.reset.take(true); // alone in its message, it commits by itself (or with an open transaction)
     if (reset) await this.connection.exec(reset).catch((error: unknown) => {
-      this.resetPending = true;
+      this.reset.note();
       throw error;
     });
   }
@@ -310,12 +250,14 @@ export class PostgresSession extends SessionBase {
     if (!this.unflushed) return;
     // A synchronous commit that holds an xid waits until the WAL is on disk up to that point,
     // which covers every earlier asynchronous commit.
-    const reset = this.takeReset();
+    const reset = this.reset.take();
     await this.connection.exec(`${reset}BEGIN; SELECT txid_current(); COMMIT`).catch((error: unknown) => {
-      if (reset) this.noteUserCode();
-      throw error;
+      if (reset) this.reset.note();
+      this.unflushed = false; // reported once, with the migrations in doubt
+      throw new CommitUnconfirmedError(error, this.unflushedSteps.splice(0), true);
     });
     this.unflushed = false;
+    this.unflushedSteps.length = 0;
   }
 
   /** An asynchronous commit is a commit: visible to every connection at once, nothing left open. */

@@ -8,7 +8,7 @@ import type { HistoryDialect } from '../history-store.js';
 import type { Knex } from '../knex-types.js';
 import { SessionBase } from '../session-base.js';
 import { GuardLost, SAVEPOINT_GUARD } from '../body-guard.js';
-import { BodyError, type MigrationStep, type Session, type StepContext } from '../session.js';
+import { BodyError, CommitUnconfirmedError, type MigrationStep, type Session, type StepContext } from '../session.js';
 import { splitSqlStatements } from '../split-sql.js';
 import { BUSY_TIMEOUT_MS, openDatabase, SqliteConnection } from './sqlite-connection.js';
 import { sqliteHistory } from './sqlite-history.js';
@@ -178,7 +178,14 @@ export class SqliteSession extends SessionBase {
   }
 
   override async flush(): Promise<void> {
-    this.commitGroup();
+    const waiting = this.uncommitted.map((s) => ({ module: s.migration.module, id: s.migration.id }));
+    try {
+      this.commitGroup();
+    } catch (error) {
+      this.uncommitted.length = 0;
+      this.groupOpen = false;
+      throw new CommitUnconfirmedError(error, waiting, false);
+    }
   }
 
   protected plainKnexConfig(): Knex.Config {
