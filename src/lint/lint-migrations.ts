@@ -138,7 +138,11 @@ export async function lintMigrations(
  * Migrations PostgreSQL's rules do not apply to still get the one rule every engine has, from the
  * same detector `migrate` refuses with (lint/transaction-control.ts).
  */
-async function otherEngines(inputs: readonly LintInput[], severities: Severities, options: LintRunOptions): Promise<LintedMigration[]> {
+async function otherEngines(
+  inputs: readonly LintInput[],
+  severities: Severities,
+  options: LintRunOptions,
+): Promise<LintedMigration[]> {
   const found: LintedMigration[] = [];
   for (const input of inputs.filter((i) => !hasPostgresLint(i.engine))) {
     for (const migration of input.migrations) {
@@ -146,8 +150,13 @@ async function otherEngines(inputs: readonly LintInput[], severities: Severities
       const body = migration.format === 'sql' || migration.inline ? await loadBody(migration, 'up') : undefined;
       if (body?.format !== 'sql' || !body.transactional) continue;
       const findings = await transactionControlFindings(body.sql, input.engine, severities['transaction-control']);
-      const where = migration.file ? { file: migration.file } : input.moduleFile ? { moduleFile: input.moduleFile } : {};
-      if (findings.length > 0) found.push({ module: input.module, id: migration.id, ...where, findings });
+      if (findings.length === 0) continue;
+      const where = migration.file
+        ? { file: migration.file }
+        : input.moduleFile
+          ? { moduleFile: input.moduleFile }
+          : {};
+      found.push({ module: input.module, id: migration.id, ...where, findings });
     }
   }
   return found;
