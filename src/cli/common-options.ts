@@ -53,7 +53,8 @@ export function addCommonOptions(
     // Two long flags: commander names the value after the last one (flags.databaseUrl).
     .option('--url, --database-url <url>', 'database URL (overrides --env, MODKIT_DATABASE_URL and the config)')
     .option('--env <name>', "use the config's environments.<name> (wins over the config and MODKIT_DATABASE_URL)");
-  add(new Option('--lock-timeout <duration>', "how long to wait for modkit's own migration lock (60s, 500ms, 2m or ms)").argParser(parseDurationFlag));
+  const lock = "how long to wait for modkit's own migration lock (60s, 500ms, 2m or ms)";
+  add(new Option('--lock-timeout <duration>', lock).argParser(parseDurationFlag));
   const dbLock = 'how long a migration may wait for a lock inside the database before it is rolled back and retried (0: no limit)';
   add(new Option('--db-lock-timeout <duration>', dbLock).argParser(parseDurationFlag), !runsMigrations);
   if (!selection) return command;
@@ -86,8 +87,8 @@ export function parseDurationFlag(value: string): number {
 /** A TCP port; 0 asks the system for a free one. */
 export function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('expected a port number from 0 to 65535');
-  return n;
+  if (Number.isInteger(n) && n >= 0 && n <= 65_535) return n;
+  throw new InvalidArgumentError('expected a port number from 0 to 65535');
 }
 
 export function parsePositiveInt(value: string): number {

@@ -32,8 +32,8 @@ export const MIGRATE_EXAMPLES: Examples = [
 export const RUN_EXAMPLES: Examples = [
   ['modkit run', 'migrate, then init, start and run every module until SIGINT/SIGTERM'],
   ['modkit run --module users', 'only users and what it depends on'],
-  ['modkit run --health-port 8081 --drain 5s', 'serve /livez, /readyz, /status; on SIGTERM, /readyz 503 for 5 s before stopping'],
-  ['modkit run --no-migrate --wait-timeout 10m', 'a replica: wait until the migration Job applied everything, then run'],
+  ['modkit run --health-port 8081 --drain 5s', 'serve /livez, /readyz, /status; on SIGTERM, 503 for 5 s, then stop'],
+  ['modkit run --no-migrate --wait-timeout 10m', 'a replica: wait for the migration Job to apply everything, then run'],
 ];
 
 export const WAIT_EXAMPLES: Examples = [

@@ -1,6 +1,6 @@
 import type { ExecuteEvent, LintEventFinding, MigrationResult } from '../execute/types.js';
 import type { LifecycleEvent, ReloadReport, RuntimeState } from '../lifecycle/types.js';
-import { formatMs, type Output, plural } from './output.js';
+import { formatMs, listPending, type Output, plural } from './output.js';
 import { trackActivity } from './exit-guard.js';
 import { progressReporter } from './progress.js';
 import { warningTotals } from './lint-lines.js';
@@ -102,11 +102,10 @@ export function lifecycleReporter(
       case 'schema-wait': {
         waitedForSchema = true;
         const { pending, waitedMs } = event;
-        if (pending.length === 0) output.line(`[db] schema ready: every migration is applied (waited ${formatMs(waitedMs)})`);
-        else {
-          const listed = pending.slice(0, 5).map((p) => `${p.module} ${p.id}`).join(', ') + (pending.length > 5 ? ', …' : '');
-          output.line(`[db] waiting for another run to apply ${plural(pending.length, 'migration')}: ${listed}`);
-        }
+        const count = plural(pending.length, 'migration');
+        const waited = formatMs(waitedMs);
+        if (pending.length === 0) output.line(`[db] schema ready: every migration is applied (waited ${waited})`);
+        else output.line(`[db] waiting for another run to apply ${count}: ${listPending(pending)}`);
         break;
       }
       case 'log':
@@ -141,11 +140,13 @@ function reportReload(output: Output, report: ReloadReport): void {
     default: {
       const ok = report.modules.filter((m) => m.status === 'ok').length;
       const line = `[reload] SIGHUP: ${ok} of ${plural(report.modules.length, 'module')} reloaded`;
-      if (report.outcome === 'reloaded') output.line(line);
-      else output.warn(`${line}; ${report.modules.length - ok} kept ${report.modules.length - ok === 1 ? 'its' : 'their'} old config`);
+      const kept = report.modules.length - ok;
+      if (kept === 0) output.line(line);
+      else output.warn(`${line}; ${kept} kept ${kept === 1 ? 'its' : 'their'} old config`);
     }
   }
-  if (report.needsRestart.length > 0) output.warn(`[reload] changed settings that take effect only after a restart: ${report.needsRestart.join(', ')}`);
+  if (report.needsRestart.length === 0) return;
+  output.warn(`[reload] changed settings that take effect only after a restart: ${report.needsRestart.join(', ')}`);
 }
 
 function runtimeStateLine(state: RuntimeState, reason: string | undefined, instanceId: string | undefined): string {

@@ -189,9 +189,12 @@ export function formatMs(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+/** The first few of `pending` (module and id), for a log line. */
+export function listPending(pending: readonly { readonly module: string; readonly id: string }[]): string {
+  return pending.slice(0, 5).map((p) => `${p.module} ${p.id}`).join(', ') + (pending.length > 5 ? ', …' : '');
 }
+
+export { plural } from '../util/plural.js';
 
 /** A path as a person wants to read it: relative to the current directory when it lies below it. */
 export function displayPath(path: string): string {

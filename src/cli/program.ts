@@ -1,8 +1,10 @@
 import { Command, Option } from 'commander';
-import { addCommonOptions, collect, parseDurationFlag, parsePort, parsePositiveInt, txModeOption } from './common-options.js';
+import { addCommonOptions, collect, parsePositiveInt, txModeOption } from './common-options.js';
+import { parseDurationFlag, parsePort } from './common-options.js';
 import {
   BASELINE_EXAMPLES, BASELINE_MODULE, examples, GRAPH_EXAMPLES, LINT_EXAMPLES, MIGRATE_EXAMPLES, MODULE_SELECTS_DEPS, NEW_EXAMPLES,
-  PLAN_EXAMPLES, REPAIR_EXAMPLES, ROLLBACK_EXAMPLES, ROLLBACK_MODULE, RUN_EXAMPLES, STATUS_EXAMPLES, VALIDATE_EXAMPLES, WAIT_EXAMPLES,
+  PLAN_EXAMPLES, REPAIR_EXAMPLES, ROLLBACK_EXAMPLES, ROLLBACK_MODULE, RUN_EXAMPLES, STATUS_EXAMPLES, VALIDATE_EXAMPLES,
+  WAIT_EXAMPLES,
 } from './help-examples.js';
 import { addFleetOptions } from './fleet-options.js';
 import { applyEnvFiles } from './env-files.js';
@@ -65,20 +67,22 @@ export function buildProgram(context: ProgramContext): Command {
     .action(action(async () => (await import('./commands/migrate.js')).migrateOnly as Handler));
 
   addCommonOptions(program.command('run'))
-    .description('migrate (pre_init + db), then run the application: init, post_init, start, wait for SIGINT/SIGTERM, drain, stop')
+    .description(
+      'migrate (pre_init + db), then run the application: init, post_init, start, wait for SIGINT/SIGTERM, drain, stop',
+    )
     .addOption(txModeOption())
     .option('--concurrency <n>', 'migrate independent modules in parallel (PostgreSQL)', parsePositiveInt, 1)
     .option('--no-lint', 'do not lint the pending migrations first (see `modkit lint`)')
-    .option('--health-port <port>', 'serve GET /livez, /readyz and /status on this port (0: a free one; host: health.host)', parsePort)
-    .option('--drain <duration>', 'on SIGTERM/SIGINT, answer /readyz 503 this long before stopping the modules (default: drainMs, 0)', parseDurationFlag)
-    .option('--no-migrate', 'skip the db phase: wait until another run (the migration Job) applied every migration, then start')
-    .option('--wait-timeout <duration>', 'with --no-migrate: how long to wait for the schema (default 60s)', parseDurationFlag)
+    .option('--health-port <port>', 'serve GET /livez, /readyz and /status on this port (0: a free one)', parsePort)
+    .option('--drain <duration>', 'on SIGTERM/SIGINT, /readyz 503 this long before modules stop', parseDurationFlag)
+    .option('--no-migrate', 'skip the db phase: wait until another run (the migration Job) applied every migration')
+    .option('--wait-timeout <duration>', 'with --no-migrate: how long to wait (default 60s)', parseDurationFlag)
     .option('--instance-id <id>', "this process's instance id (default: MODKIT_INSTANCE_ID, else a new UUID)")
     .addHelpText('after', examples(RUN_EXAMPLES, MODULE_SELECTS_DEPS))
     .action(action(async () => (await import('./commands/run.js')).runCommand as Handler));
 
   addCommonOptions(program.command('wait'), { readOnly: true })
-    .description('read-only: wait until every migration is applied (replicas, init containers); exit 4 if not in time, 5 if unreachable')
+    .description('read-only: wait until every migration is applied (replicas, init containers); exit 4 if not in time')
     .option('--timeout <duration>', 'how long to wait: 60s, 500ms, 2m or ms (default 60s)', parseDurationFlag)
     .addHelpText('after', examples(WAIT_EXAMPLES, MODULE_SELECTS_DEPS))
     .action(action(async () => (await import('./commands/wait.js')).waitCommand as Handler));

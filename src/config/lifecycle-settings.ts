@@ -4,7 +4,12 @@ import type { LifecycleSettings, ModkitConfig } from './types.js';
 /** The config keys of the full mode (docs/lifecycle.md). */
 export const LIFECYCLE_KEYS = ['health', 'drainMs', 'hookTimeoutMs', 'healthTimeoutMs'] as const;
 
-export const LIFECYCLE_DEFAULTS = { hookTimeoutMs: 120_000, healthTimeoutMs: 2_000, drainMs: 0, healthHost: '127.0.0.1' } as const;
+export const LIFECYCLE_DEFAULTS = {
+  hookTimeoutMs: 120_000,
+  healthTimeoutMs: 2_000,
+  drainMs: 0,
+  healthHost: '127.0.0.1',
+} as const;
 
 /** Defaults < config file, for the full mode's keys. */
 export function resolveLifecycleSettings(config: ModkitConfig): LifecycleSettings {
@@ -35,11 +40,14 @@ export function checkLifecycleKeys(value: Readonly<Record<string, unknown>>, err
   }
   const block = health as Record<string, unknown>;
   for (const key of Object.keys(block)) {
-    if (!(HEALTH_KEYS as readonly string[]).includes(key)) errors.push(`unknown key "health.${key}"${didYouMean(key, HEALTH_KEYS)}`);
+    if ((HEALTH_KEYS as readonly string[]).includes(key)) continue;
+    errors.push(`unknown key "health.${key}"${didYouMean(key, HEALTH_KEYS)}`);
   }
   const { port, host } = block;
   if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535)) {
     errors.push(`"health.port" must be a port number from 0 (any free port) to 65535, got ${JSON.stringify(port)}`);
   }
-  if (host !== undefined && (typeof host !== 'string' || host.trim() === '')) errors.push(`"health.host" must be a host name or address, got ${JSON.stringify(host)}`);
+  if (host !== undefined && (typeof host !== 'string' || host.trim() === '')) {
+    errors.push(`"health.host" must be a host name or address, got ${JSON.stringify(host)}`);
+  }
 }

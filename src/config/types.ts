@@ -26,7 +26,7 @@ export interface ModkitConfig {
   readonly shutdownDeadlineMs?: number;
   /** Full mode: the health and status server (`GET /livez`, `/readyz`, `/status`); off unless `port` is set. */
   readonly health?: HealthServerConfig;
-  /** Full mode: how long SIGTERM/SIGINT keeps the app running, `/readyz` answering 503, before stopping; in ms. Default 0. */
+  /** Full mode: how long SIGTERM/SIGINT keeps the app up (`/readyz` 503) before it stops, in ms. Default 0. */
   readonly drainMs?: number;
   /** The longest `preInit`, `init`, `postInit`, `start` or `reload` may run, in ms; 0 = no limit. Default 120 000. */
   readonly hookTimeoutMs?: number;

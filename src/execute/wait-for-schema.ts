@@ -6,6 +6,7 @@ import { isRunLockHeld } from '../db/load-engine.js';
 import { ModkitError } from '../errors.js';
 import type { LoadedModule } from '../modules/types.js';
 import type { MigrationPlan, Problem } from '../plan/types.js';
+import { plural } from '../util/plural.js';
 import { stopwatch } from '../util/stopwatch.js';
 import { inspectDatabases } from './inspect.js';
 import { compareIds } from '../modules/migration-files.js';
@@ -36,13 +37,20 @@ export interface SchemaWait {
   readonly error?: ModkitError;
 }
 
+/** One look at the histories: what is still pending, or why the database did not answer. */
+export interface SchemaLook {
+  readonly pending: readonly PendingMigration[];
+  readonly waitedMs: number;
+  readonly error?: ModkitError;
+}
+
 export interface WaitForSchemaOptions {
   /** How long to keep trying; 0 looks once. */
   readonly timeoutMs: number;
   /** Aborting ends the wait at once (it then rejects with the abort's reason). */
   readonly signal?: AbortSignal;
   /** Hears each look that found migrations pending (or a database unreachable), and the final one. */
-  readonly onLook?: (look: { readonly pending: readonly PendingMigration[]; readonly waitedMs: number; readonly error?: ModkitError }) => void;
+  readonly onLook?: (look: SchemaLook) => void;
 }
 
 /** The first pause between two looks; it grows by half each time, up to {@link MAX_POLL_MS}. */
@@ -57,7 +65,11 @@ const MAX_POLL_MS = 2_000;
  * A database that cannot be reached (or a driver error) is tried again until the time is up; then
  * an unreachable database is the `unreachable` outcome, a driver error is thrown. Writes nothing.
  */
-export async function waitForSchema(placement: DatabasePlacement, modules: readonly LoadedModule[], options: WaitForSchemaOptions): Promise<SchemaWait> {
+export async function waitForSchema(
+  placement: DatabasePlacement,
+  modules: readonly LoadedModule[],
+  options: WaitForSchemaOptions,
+): Promise<SchemaWait> {
   const elapsed = stopwatch();
   let pauseMs = FIRST_POLL_MS;
   for (let attempts = 1; ; attempts += 1) {
@@ -135,21 +147,30 @@ export function schemaWaitError(wait: SchemaWait): ModkitError | undefined {
     case 'ready':
       return undefined;
     case 'unreachable':
-      return new ModkitError('unreachable', `gave up waiting for the schema ${after}: ${wait.error!.message}`, { cause: wait.error, details: wait.error!.details });
-    case 'dirty':
+      return new ModkitError('unreachable', `gave up waiting for the schema ${after}: ${wait.error!.message}`, {
+        cause: wait.error,
+        details: wait.error!.details,
+      });
+    case 'dirty': {
+      const one = wait.dirty.length === 1;
       return new ModkitError(
         'validation',
-        `the schema will not become ready: ${wait.dirty.length === 1 ? 'a module is' : 'modules are'} dirty and no run holds the migration lock, ` +
-          `so nothing is finishing ${wait.dirty.length === 1 ? 'it' : 'them'}:\n${wait.dirty.map((p) => `- ${p.message}`).join('\n')}`,
+        `the schema will not become ready: ${one ? 'a module is' : 'modules are'} dirty and no run holds the ` +
+          `migration lock, so nothing is finishing ${one ? 'it' : 'them'}:\n` +
+          wait.dirty.map((p) => `- ${p.message}`).join('\n'),
         { details: { dirty: wait.dirty, pending: wait.pending } },
       );
+    }
     case 'pending': {
       const modules = new Set(wait.pending.map((p) => p.module)).size;
+      const count = wait.pending.length;
+      const what = `${plural(count, 'migration')} of ${plural(modules, 'module')}`;
+      const list = wait.pending.map((p) => `- ${p.module} ${p.id}`).join('\n');
       return new ModkitError(
         'validation',
-        `the schema is not ready ${after}: ${wait.pending.length === 1 ? '1 migration' : `${wait.pending.length} migrations`} of ` +
-          `${modules} ${modules === 1 ? 'module' : 'modules'} ${wait.pending.length === 1 ? 'is' : 'are'} not applied yet:\n${wait.pending.map((p) => `- ${p.module} ${p.id}`).join('\n')}\n` +
-          'Apply them first (`modkit migrate --only`, the migration Job), or give the wait more time (`wait --timeout`, `run --wait-timeout`).',
+        `the schema is not ready ${after}: ${what} ${count === 1 ? 'is' : 'are'} not applied yet:\n${list}\n` +
+          'Apply them first (`modkit migrate --only`, the migration Job), or give the wait more time ' +
+          '(`wait --timeout`, `run --wait-timeout`).',
         { details: { pending: wait.pending, waitedMs: wait.waitedMs } },
       );
     }
@@ -158,5 +179,6 @@ export function schemaWaitError(wait: SchemaWait): ModkitError | undefined {
 
 function asModkitError(error: unknown): ModkitError {
   if (error instanceof ModkitError) return error;
-  return new ModkitError('migration-failed', `reading the migration histories failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  const message = `reading the migration histories failed: ${(error as Error)?.message ?? String(error)}`;
+  return new ModkitError('migration-failed', message, { cause: error });
 }

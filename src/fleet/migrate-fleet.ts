@@ -49,7 +49,8 @@ export interface MigrateFleetOptions extends FleetOptions, Omit<RunOptions, 'sig
 export async function migrateFleet(project: Project, targets: readonly FleetTarget[], options: MigrateFleetOptions = {}): Promise<FleetReport<FleetMigrateDetail>> {
   const modules = selectModules(project, options.modules);
   if (options.to) checkStopAt(modules, options.to, project.order.systemFirst); // once, before pre_init and any target
-  await runPreInit(project, modules, { instanceId: resolveInstanceId(undefined), ...(options.signal ? { signal: options.signal } : {}) });
+  const signal = options.signal ? { signal: options.signal } : {};
+  await runPreInit(project, modules, { instanceId: resolveInstanceId(undefined), ...signal });
   const loadBody = cachedBodyLoader();
   const lintCache: LintCache = new Map();
   return runFleet<FleetMigrateDetail>(

@@ -35,7 +35,11 @@ export interface StartupHookBounds {
  * ran dry while a hook was pending: nothing can settle it any more), and the hook is given up at once.
 
  */
-export async function awaitStartupHook(call: () => unknown, shutdown: AbortSignal, bounds: StartupHookBounds): Promise<HookOutcome> {
+export async function awaitStartupHook(
+  call: () => unknown,
+  shutdown: AbortSignal,
+  bounds: StartupHookBounds,
+): Promise<HookOutcome> {
   // Promise.resolve().then turns a synchronous throw into a rejection like any other failure.
   const work = Promise.resolve().then(call);
   const boundMs = startupBoundMs(bounds.deadlineMs);
@@ -53,7 +57,8 @@ export async function awaitStartupHook(call: () => unknown, shutdown: AbortSigna
   const overLimit = new Promise<HookOutcome>((resolve) => {
     // Unref'd: the limit must not keep Node alive, or a hook whose promise can never settle would
     // hide behind it instead of being caught when the event loop runs dry (the CLI's stall check).
-    if (bounds.limitMs > 0) limitTimer = setTimeout(() => resolve({ status: 'over-limit', limitMs: bounds.limitMs }), bounds.limitMs).unref();
+    const { limitMs } = bounds;
+    if (limitMs > 0) limitTimer = setTimeout(() => resolve({ status: 'over-limit', limitMs }), limitMs).unref();
   });
   try {
     return await Promise.race([settleWithin(work, shutdown, boundMs), abandoned, overLimit]);

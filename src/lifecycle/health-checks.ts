@@ -39,7 +39,8 @@ export class HealthChecker {
     const name = handle.module.name;
     const since = this.overdue.get(name);
     if (since !== undefined) {
-      return Promise.resolve({ module: name, ok: false, detail: `its previous health(ctx) call has not returned (for ${Date.now() - since} ms)` });
+      const detail = `its previous health(ctx) call has not returned (for ${Date.now() - since} ms)`;
+      return Promise.resolve({ module: name, ok: false, detail });
     }
     let verdict = this.inflight.get(name);
     if (!verdict) {
@@ -60,19 +61,22 @@ export class HealthChecker {
     });
     let verdict: HealthVerdict;
     try {
-      const answer = await Promise.race([call.then(readAnswer, (error: unknown) => ({ ok: false, detail: messageOf(error) })), overran]);
+      const answered = call.then(readAnswer, (error: unknown) => ({ ok: false, detail: messageOf(error) }));
+      const answer = await Promise.race([answered, overran]);
       if (answer === 'overran') {
         const started = Date.now() - elapsed();
         this.overdue.set(module.name, started);
         call.finally(() => this.overdue.delete(module.name)).catch(() => undefined);
-        verdict = { module: module.name, ok: false, detail: `did not answer within ${limitMs} ms (${hookLimitSource(module, 'health')})` };
+        const detail = `did not answer within ${limitMs} ms (${hookLimitSource(module, 'health')})`;
+        verdict = { module: module.name, ok: false, detail };
       } else {
         verdict = { module: module.name, ...answer };
       }
     } finally {
       clearTimeout(timer);
     }
-    this.emit({ type: 'health', module: module.name, ok: verdict.ok, ...(verdict.detail ? { detail: verdict.detail } : {}), durationMs: elapsed() });
+    const detail = verdict.detail ? { detail: verdict.detail } : {};
+    this.emit({ type: 'health', module: module.name, ok: verdict.ok, ...detail, durationMs: elapsed() });
     return verdict;
   }
 }
@@ -88,6 +92,7 @@ function readAnswer(value: unknown): { ok: boolean; detail?: string } {
     const { ok, detail } = value as { ok: boolean; detail?: unknown };
     return detail === undefined ? { ok } : { ok, detail: String(detail) };
   }
-  const what = value === null ? 'null' : typeof value === 'object' ? 'an object without a boolean "ok"' : `a ${typeof value}`;
+  const what =
+    value === null ? 'null' : typeof value === 'object' ? 'an object without a boolean "ok"' : `a ${typeof value}`;
   return { ok: false, detail: `health(ctx) returned ${what}, not true, false or { ok, detail }` };
 }

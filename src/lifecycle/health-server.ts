@@ -18,7 +18,10 @@ export interface HealthServer {
  * - `/status`: the runtime's status document.
  * Fails with exit 2 when it cannot listen (the port is taken, the host is not this machine's).
  */
-export async function startHealthServer(runtime: RuntimeControl, listen: { readonly port: number; readonly host: string }): Promise<HealthServer> {
+export async function startHealthServer(
+  runtime: RuntimeControl,
+  listen: { readonly port: number; readonly host: string },
+): Promise<HealthServer> {
   const server = createServer((req, res) => void answer(runtime, req, res));
   // Probes must never keep a stopping process alive; requests in flight are cut at close.
   server.keepAliveTimeout = 1_000;
@@ -31,7 +34,8 @@ export async function startHealthServer(runtime: RuntimeControl, listen: { reado
   }).catch((error: unknown) => {
     throw new UsageError(
       `the health server cannot listen on ${listen.host}:${listen.port}: ${messageOf(error)}. ` +
-        'Pick a free port (health.port in the config, or --health-port; 0 picks one) or a host of this machine (health.host)',
+        'Pick a free port (health.port in the config, or --health-port; 0 picks one) ' +
+        'or a host of this machine (health.host)',
       { cause: error },
     );
   });
@@ -49,7 +53,9 @@ export async function startHealthServer(runtime: RuntimeControl, listen: { reado
 
 async function answer(runtime: RuntimeControl, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'only GET and HEAD' }, { allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return send(res, 405, { error: 'only GET and HEAD' }, { allow: 'GET, HEAD' });
+    }
     const path = (req.url ?? '/').split('?')[0];
     switch (path) {
       case '/livez':
@@ -68,7 +74,7 @@ async function answer(runtime: RuntimeControl, req: IncomingMessage, res: Server
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
   res.end(res.req.method === 'HEAD' ? undefined : `${JSON.stringify(body)}\n`);

@@ -28,7 +28,8 @@ export function hookError(module: LoadedModule, phase: HookPhase, error: unknown
   const aftermath = phase === 'pre_init' ? 'Nothing was migrated or started. ' : '';
   return new ModkitError(
     'migration-failed',
-    `${HOOK_NAMES[phase]} of module "${module.name}" failed in the ${phase} phase (${module.file}): ${messageOf(error)}. ` +
+    `${HOOK_NAMES[phase]} of module "${module.name}" failed in the ${phase} phase (${module.file}): ` +
+      `${messageOf(error)}. ` +
       `${extra}${aftermath}${FIX_THE_HOOK}`,
     { cause: error, details: { module: module.name, phase, file: module.file, advice: FIX_THE_HOOK } },
   );
@@ -43,16 +44,20 @@ export function overLimitMessage(limitMs: number, source: string): string {
  * Exit 130: a signal arrived before the application was running. `leftBehind` names a hook that
  * did not return within its bound after the signal. What was stopped is added by {@link withAftermath}.
  */
-export function interruptedBeforeRunning(phase: HookPhase, leftBehind?: { readonly module: LoadedModule; readonly boundMs: number }): ModkitError {
+export function interruptedBeforeRunning(
+  phase: HookPhase,
+  leftBehind?: { readonly module: LoadedModule; readonly boundMs: number },
+): ModkitError {
   const hook = leftBehind
-    ? `${HOOK_NAMES[phase]} of module "${leftBehind.module.name}" (${leftBehind.module.file}) did not return within ${leftBehind.boundMs} ms ` +
-      'of the signal (shutdownDeadlineMs plus grace) and was left behind; it was not stopped, as it never finished starting. '
+    ? `${HOOK_NAMES[phase]} of module "${leftBehind.module.name}" (${leftBehind.module.file}) did not return within ` +
+      `${leftBehind.boundMs} ms of the signal (shutdownDeadlineMs plus grace) and was left behind; ` +
+      'it was not stopped, as it never finished starting. '
     : '';
   const advice = leftBehind ? 'Make the hook return (or throw) once its signal aborts.' : '';
   const aftermath = phase === 'pre_init' ? 'Nothing was migrated or started. ' : '';
-  return new ModkitError('interrupted', `interrupted by a signal during the ${phase} phase. ${hook}${aftermath}${advice}`.trim(), {
-    details: { phase, advice, ...(leftBehind ? { module: leftBehind.module.name, file: leftBehind.module.file, leftBehind: true } : {}) },
-  });
+  const where = leftBehind ? { module: leftBehind.module.name, file: leftBehind.module.file, leftBehind: true } : {};
+  const message = `interrupted by a signal during the ${phase} phase. ${hook}${aftermath}${advice}`.trim();
+  return new ModkitError('interrupted', message, { details: { phase, advice, ...where } });
 }
 
 /**
@@ -60,15 +65,21 @@ export function interruptedBeforeRunning(phase: HookPhase, leftBehind?: { readon
  * modules had started and were stopped, in order, or that none had started. Goes before the
  * error's advice, so the paragraph ends with what to do.
  */
-export function withAftermath(error: ModkitError, started: readonly string[], stoppedCleanly: readonly string[]): ModkitError {
+export function withAftermath(
+  error: ModkitError,
+  started: readonly string[],
+  stoppedCleanly: readonly string[],
+): ModkitError {
   const sentence =
     started.length === 0
       ? 'No module had started, so none was stopped.'
       : stoppedCleanly.length === started.length
         ? `The modules already started were stopped in reverse order: ${stoppedCleanly.join(', ')}.`
-        : `Of the modules already started (${started.join(', ')}), these stopped cleanly: ${stoppedCleanly.join(', ') || 'none'} (see the stop problems above).`;
+        : `Of the modules already started (${started.join(', ')}), these stopped cleanly: ` +
+          `${stoppedCleanly.join(', ') || 'none'} (the others' stop failed or overran: see the warnings above).`;
   const advice = typeof error.details.advice === 'string' ? error.details.advice : '';
-  const head = advice && error.message.endsWith(advice) ? error.message.slice(0, -advice.length).trimEnd() : error.message;
+  const { message } = error;
+  const head = advice && message.endsWith(advice) ? message.slice(0, -advice.length).trimEnd() : message;
   return new ModkitError(error.kind, `${head} ${sentence}${advice ? ` ${advice}` : ''}`, {
     cause: error.cause,
     details: { ...error.details, started, stopped: stoppedCleanly },

@@ -17,7 +17,8 @@ export function resolveInstanceId(given: string | undefined, env: NodeJS.Process
   const [value, source] = given !== undefined ? [given, 'the instance id'] : [env[INSTANCE_ID_ENV], INSTANCE_ID_ENV];
   if (value === undefined) return INSTANCE_ID;
   if (!/^[\x21-\x7e]{1,128}$/.test(value)) {
-    throw new UsageError(`${source} must be 1 to 128 printable characters without spaces (a UUID or a pod name), got ${JSON.stringify(value)}`);
+    const what = 'must be 1 to 128 printable characters without spaces (a UUID or a pod name)';
+    throw new UsageError(`${source} ${what}, got ${JSON.stringify(value)}`);
   }
   return value;
 }

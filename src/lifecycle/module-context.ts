@@ -8,7 +8,8 @@ import type { LifecycleSink } from './types.js';
  * them as `name: message`), never to the console directly: only `src/cli` writes to the terminal.
  */
 export function createModuleLogger(name: string, emit: LifecycleSink): ModuleLogger {
-  const write = (level: 'info' | 'warn' | 'error') => (message: string) => emit({ type: 'log', module: name, level, message: String(message) });
+  const write = (level: 'info' | 'warn' | 'error') => (message: string) =>
+    emit({ type: 'log', module: name, level, message: String(message) });
   return Object.freeze({ info: write('info'), warn: write('warn'), error: write('error') });
 }
 
@@ -65,7 +66,9 @@ export class ModuleHandle {
 export function systemContext(project: Project, instanceId: string, services: ModuleServices): SystemContext {
   return Object.freeze({
     instanceId,
-    modules: Object.freeze(project.modules.map((m) => Object.freeze({ name: m.name, deps: [...m.deps], system: m.system }))),
+    modules: Object.freeze(
+      project.modules.map((m) => Object.freeze({ name: m.name, deps: [...m.deps], system: m.system })),
+    ),
     order: Object.freeze([...project.order.systemFirst]),
     services,
   });

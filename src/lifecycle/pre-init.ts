@@ -19,7 +19,11 @@ export interface PreInitOptions {
  * Each is bounded by its time limit (`hookTimeoutMs`, `timeouts.preInit`), also under
  * `migrate --only`; after a signal, a pending preInit is bounded like any startup hook.
  */
-export async function runPreInit(project: Project, selected: readonly LoadedModule[], options: PreInitOptions): Promise<void> {
+export async function runPreInit(
+  project: Project,
+  selected: readonly LoadedModule[],
+  options: PreInitOptions,
+): Promise<void> {
   const names = new Set(selected.map((m) => m.name));
   const services = options.services ?? new ServiceRegistry(project);
   const context = { runtime: { project, emit: options.emit ?? (() => undefined) }, signal: options.signal ?? NEVER };

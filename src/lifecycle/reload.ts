@@ -26,13 +26,15 @@ export async function reloadModules(runtime: Runtime): Promise<ReloadReport> {
   };
   const state = runtime.model.runtimeState;
   if (state !== 'running') {
-    return report({ outcome: 'skipped', modules: [], needsRestart: [], error: `the application is ${state}: SIGHUP reloads only while it runs` });
+    const error = `the application is ${state}: SIGHUP reloads only while it runs`;
+    return report({ outcome: 'skipped', modules: [], needsRestart: [], error });
   }
   let config: ResolvedConfig;
   try {
     config = await runtime.reloadConfig();
   } catch (error) {
-    return report({ outcome: 'config-error', modules: [], needsRestart: [], error: `the config no longer loads, nothing changed: ${messageOf(error)}` });
+    const problem = `the config no longer loads, nothing changed: ${messageOf(error)}`;
+    return report({ outcome: 'config-error', modules: [], needsRestart: [], error: problem });
   }
   const needsRestart = changedSettings(runtime.project.config, config);
   const targets = runtime.running().filter((h) => h.module.definition.reload);
@@ -41,7 +43,8 @@ export async function reloadModules(runtime: Runtime): Promise<ReloadReport> {
     if (runtime.model.runtimeState !== 'running') break; // shutdown began: leave the rest as they are
     modules.push(await reloadOne(runtime, handle, config.modulesConfig[handle.module.name]));
   }
-  const outcome = targets.length === 0 ? 'no-hooks' : modules.length === targets.length && modules.every((m) => m.status === 'ok') ? 'reloaded' : 'partial';
+  const allOk = modules.length === targets.length && modules.every((m) => m.status === 'ok');
+  const outcome = targets.length === 0 ? 'no-hooks' : allOk ? 'reloaded' : 'partial';
   return report({ outcome, modules, needsRestart });
 }
 
@@ -50,23 +53,25 @@ async function reloadOne(runtime: Runtime, handle: ModuleHandle, config: unknown
   const limitMs = hookLimitMs(runtime.project.config, module, 'reload');
   runtime.emit({ type: 'hook-start', module: module.name, phase: 'reload' });
   const elapsed = stopwatch();
-  const outcome = await awaitStartupHook(() => module.definition.reload!.call(module.definition, handle.reloadContext(config)), runtime.signal, {
-    deadlineMs: hookLimitMs(runtime.project.config, module, 'stop'),
-    limitMs,
-  });
+  const call = () => module.definition.reload!.call(module.definition, handle.reloadContext(config));
+  const deadlineMs = hookLimitMs(runtime.project.config, module, 'stop');
+  const outcome = await awaitStartupHook(call, runtime.signal, { deadlineMs, limitMs });
   const durationMs = elapsed();
-  let result: ReloadResult;
-  if (outcome.status === 'ok') {
-    handle.config = config;
-    result = { module: module.name, status: 'ok', durationMs };
-  } else if (outcome.status === 'failed') {
-    result = { module: module.name, status: 'failed', durationMs, error: `${messageOf(outcome.error)}; it keeps its old config` };
-  } else if (outcome.status === 'over-limit') {
-    result = { module: module.name, status: 'timed-out', durationMs, error: `${overLimitMessage(limitMs, hookLimitSource(module, 'reload'))}; it keeps its old config` };
-  } else {
-    result = { module: module.name, status: 'failed', durationMs, error: 'the application shut down while it reloaded; it keeps its old config' };
-  }
-  runtime.emit({ type: 'hook', module: module.name, phase: 'reload', status: result.status, durationMs, ...(result.error ? { error: result.error } : {}) });
+  if (outcome.status === 'ok') handle.config = config;
+  const failure = (status: 'failed' | 'timed-out', why: string) => ({
+    status,
+    error: `${why}; it keeps its old config`,
+  });
+  const ended =
+    outcome.status === 'ok'
+      ? { status: 'ok' as const }
+      : outcome.status === 'failed'
+        ? failure('failed', messageOf(outcome.error))
+        : outcome.status === 'over-limit'
+          ? failure('timed-out', overLimitMessage(limitMs, hookLimitSource(module, 'reload')))
+          : failure('failed', 'the application shut down while it reloaded');
+  const result: ReloadResult = { module: module.name, durationMs, ...ended };
+  runtime.emit({ type: 'hook', module: module.name, phase: 'reload', durationMs, ...ended });
   return result;
 }
 
@@ -85,5 +90,6 @@ const RESTART_ONLY: readonly (readonly [keyof ResolvedConfig, string])[] = [
 
 /** Which restart-only settings differ between the config the run started with and the new one. */
 function changedSettings(before: ResolvedConfig, after: ResolvedConfig): string[] {
-  return RESTART_ONLY.filter(([key]) => JSON.stringify(before[key]) !== JSON.stringify(after[key])).map(([, label]) => label);
+  const changed = RESTART_ONLY.filter(([key]) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
+  return changed.map(([, label]) => label);
 }

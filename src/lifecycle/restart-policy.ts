@@ -20,7 +20,9 @@ export const STABLE_RUN_MS = MAX_BACKOFF_MS;
 /** Reads `restart` from a module definition: `'never'` (the default), `'on-failure'`, `'always'` or an object. */
 export function resolveRestartPolicy(restart: ModuleDefinition['restart']): RestartPolicy {
   if (restart === undefined || restart === 'never') return { policy: 'never', maxAttempts: 0, backoffMs: 0 };
-  if (restart === 'on-failure' || restart === 'always') return { policy: restart, maxAttempts: DEFAULT_MAX_ATTEMPTS, backoffMs: DEFAULT_BACKOFF_MS };
+  if (restart === 'on-failure' || restart === 'always') {
+    return { policy: restart, maxAttempts: DEFAULT_MAX_ATTEMPTS, backoffMs: DEFAULT_BACKOFF_MS };
+  }
   return {
     policy: restart.policy,
     maxAttempts: restart.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,

@@ -11,7 +11,9 @@ import { runInitPhase, runPostInitPhase, runStartPhase, type StartupContext } fr
 import { stopModules, stopPhaseBoundMs, type StopResult } from './stop-modules.js';
 import { stopOrder } from './stop-order.js';
 import { superviseTasks } from './supervise-tasks.js';
-import type { LifecycleEvent, LifecyclePhase, LifecycleReport, LifecycleSink, RuntimeState } from './types.js';
+import type { LifecyclePhase, LifecycleReport, LifecycleSink, RuntimeState } from './types.js';
+
+type SetState = (state: RuntimeState, module?: string, reason?: string) => void;
 
 export interface LifecycleOptions {
   /** Aborting (SIGINT/SIGTERM) drains, then ends the wait phase and starts the stop phase. */
@@ -19,7 +21,10 @@ export interface LifecycleOptions {
   readonly onEvent?: LifecycleSink;
   /** The stop-phase watchdog; default: per started module its deadline plus grace (twice with a task), plus 5 s. */
   readonly stopTimeoutMs?: number;
-  /** How long a signal that comes while running keeps the app up (`/readyz` 503) before stopping; default: the config's `drainMs`. */
+  /**
+   * How long a signal that comes while running keeps the app up (`/readyz` 503) before stopping;
+   * default: the config's `drainMs`.
+   */
   readonly drainMs?: number;
   /** The run's runtime (the pipeline makes it before pre_init); default: a new one. */
   readonly runtime?: Runtime;
@@ -33,13 +38,23 @@ export interface LifecycleOptions {
  * topological order, and the runtime pools are destroyed, before this returns. Never throws: the
  * report's `error` says why the outcome is not `stopped`, and what was stopped.
  */
-export async function runLifecycle(project: Project, modules: readonly LoadedModule[], options: LifecycleOptions = {}): Promise<LifecycleReport> {
+export async function runLifecycle(
+  project: Project,
+  modules: readonly LoadedModule[],
+  options: LifecycleOptions = {},
+): Promise<LifecycleReport> {
   const elapsed = stopwatch();
   const runtime =
-    options.runtime ?? new Runtime(project, modules, { instanceId: resolveInstanceId(options.instanceId), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+    options.runtime ??
+    new Runtime(project, modules, {
+      instanceId: resolveInstanceId(options.instanceId),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
   const emit = runtime.emit;
-  const setState = (state: RuntimeState, module?: string, reason?: string) =>
-    emit({ type: 'state', state, ...(module ? { module } : {}), ...(reason ? { reason } : {}), at: new Date().toISOString() });
+  const setState: SetState = (state, module, reason) => {
+    const about = { ...(module ? { module } : {}), ...(reason ? { reason } : {}) };
+    emit({ type: 'state', state, ...about, at: new Date().toISOString() });
+  };
   // One shutdown signal for every module: aborted by SIGINT/SIGTERM (after the drain) or by a failure in the app.
   const app = new AbortController();
   runtime.signal = app.signal;
@@ -75,14 +90,17 @@ export async function runLifecycle(project: Project, modules: readonly LoadedMod
     drain.end();
   }
 
-  if (!drain.begun) setState('draining', undefined, failure && failure.kind !== 'interrupted' ? failure.message : 'shutdown signal');
+  if (!drain.begun) {
+    setState('draining', undefined, failure && failure.kind !== 'interrupted' ? failure.message : 'shutdown signal');
+  }
   app.abort(failure);
   const order = stopOrder(project.order.topological, started).map((name) => project.byName.get(name)!);
   const budgetOf = (module: LoadedModule) => hookLimitMs(project.config, module, 'stop');
   const watchdogMs = options.stopTimeoutMs ?? stopPhaseBoundMs(order, budgetOf, tasks);
   emit({ type: 'deadline', phase: 'stop', ms: watchdogMs });
   const contextOf = (module: LoadedModule) => runtime.handle(module.name)?.ctx;
-  const stop = await phase(emit, 'stop', () => stopModules(order, { budgetOf, watchdogMs, tasks, contextOf, emit, setState }));
+  const stopOptions = { budgetOf, watchdogMs, tasks, contextOf, emit, setState };
+  const stop = await phase(emit, 'stop', () => stopModules(order, stopOptions));
   // The pools go last: a module's stop may still flush through ctx.db. A hung pool is left to exit.
   if (!stop.watchdogFired) await databases?.destroy();
 
@@ -107,7 +125,7 @@ export async function runLifecycle(project: Project, modules: readonly LoadedMod
  * answers 503), and aborts the app only `drainMs` later, so load balancers stop sending traffic
  * before the modules stop. A signal before running, or with no drain, aborts at once.
  */
-function draining(drainMs: number, app: AbortController, emit: LifecycleSink, setState: (state: RuntimeState, module?: string, reason?: string) => void) {
+function draining(drainMs: number, app: AbortController, emit: LifecycleSink, setState: SetState) {
   let timer: NodeJS.Timeout | undefined;
   return {
     /** Set once the runtime is `running`. */
@@ -128,7 +146,7 @@ function draining(drainMs: number, app: AbortController, emit: LifecycleSink, se
 }
 
 /** Runs one phase between `begin` and `end` events. */
-async function phase<T>(emit: (event: LifecycleEvent) => void, name: LifecyclePhase, run: () => Promise<T>): Promise<T> {
+async function phase<T>(emit: LifecycleSink, name: LifecyclePhase, run: () => Promise<T>): Promise<T> {
   emit({ type: 'phase', phase: name, status: 'begin' });
   const elapsed = stopwatch();
   try {
@@ -161,15 +179,25 @@ function waitForAbort(signal: AbortSignal): Promise<void> {
 function stopError(stop: StopResult, stoppedCleanly: readonly string[], watchdogMs: number): ModkitError | undefined {
   const lines = stop.problems.map((p) => `- ${p.message}`);
   if (stop.watchdogFired) {
-    lines.push(`- the whole stop phase exceeded its bound of ${watchdogMs} ms; not stopped: ${stop.abandoned.join(', ') || '(pool shutdown)'}`);
+    const notStopped = stop.abandoned.join(', ') || '(pool shutdown)';
+    lines.push(`- the whole stop phase exceeded its bound of ${watchdogMs} ms; not stopped: ${notStopped}`);
   }
   if (lines.length === 0) return undefined;
-  const cleanly = stoppedCleanly.length > 0 ? `Stopped cleanly: ${stoppedCleanly.join(', ')}.` : 'No module stopped cleanly.';
+  const cleanly =
+    stoppedCleanly.length > 0 ? `Stopped cleanly: ${stoppedCleanly.join(', ')}.` : 'No module stopped cleanly.';
   return new ModkitError(
     'migration-failed',
     `the stop phase did not end cleanly:\n${lines.join('\n')}\n${cleanly} ` +
       'Make stop(deadline) return once its deadline aborts, or raise shutdownDeadlineMs in the config.',
-    { details: { phase: 'stop', problems: stop.problems, watchdogFired: stop.watchdogFired, abandoned: stop.abandoned, stopped: stoppedCleanly } },
+    {
+      details: {
+        phase: 'stop',
+        problems: stop.problems,
+        watchdogFired: stop.watchdogFired,
+        abandoned: stop.abandoned,
+        stopped: stoppedCleanly,
+      },
+    },
   );
 }
 

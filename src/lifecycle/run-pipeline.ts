@@ -41,7 +41,12 @@ export async function runPipeline(project: Project, options: PipelineOptions): P
   const full = options.mode === 'full';
   const modules = selectModules(project, options.modules);
   if (options.to && Object.keys(options.to).length > 0) {
-    if (full) throw new UsageError('`to` (--to) migrates part of a module, and the application must not start against that: migrate only (`modkit migrate --only`), then start it');
+    if (full) {
+      throw new UsageError(
+        '`to` (--to) migrates part of a module, and the application must not start against that: ' +
+          'migrate only (`modkit migrate --only`), then start it',
+      );
+    }
     checkStopAt(modules, options.to, project.order.systemFirst); // before pre_init or any connection
   }
   const runtime = new Runtime(project, modules, {
@@ -58,18 +63,21 @@ export async function runPipeline(project: Project, options: PipelineOptions): P
     options.onRuntime?.(runtime);
     emit({ type: 'state', state: 'starting', at: new Date().toISOString() });
   }
+  const failed = (error: unknown) =>
+    emit({ type: 'state', state: 'failed', reason: (error as Error)?.message, at: new Date().toISOString() });
   const listen = full ? (options.health ?? project.config.lifecycle.health) : undefined;
   let server: HealthServer | undefined;
   try {
     if (listen) {
       const { startHealthServer } = await import('./health-server.js');
-      server = await startHealthServer(runtime, { port: listen.port, host: listen.host ?? LIFECYCLE_DEFAULTS.healthHost });
+      const host = listen.host ?? LIFECYCLE_DEFAULTS.healthHost;
+      server = await startHealthServer(runtime, { port: listen.port, host });
       emit({ type: 'health-server', url: server.url });
     }
     const migration = await prepareDatabase(project, modules, runtime, { ...options, onEvent });
     const dbError = migration.result.error;
     if (dbError || !full) {
-      if (dbError && full) emit({ type: 'state', state: 'failed', reason: dbError.message, at: new Date().toISOString() });
+      if (dbError && full) failed(dbError);
       return { mode: options.mode, migration, ...(dbError ? { error: dbError } : {}) };
     }
     const lifecycle = await runLifecycle(project, modules, {
@@ -80,7 +88,7 @@ export async function runPipeline(project: Project, options: PipelineOptions): P
     });
     return { mode: options.mode, migration, lifecycle, ...(lifecycle.error ? { error: lifecycle.error } : {}) };
   } catch (error) {
-    if (full) emit({ type: 'state', state: 'failed', reason: (error as Error)?.message, at: new Date().toISOString() });
+    if (full) failed(error);
     throw error;
   } finally {
     await server?.close();
@@ -92,7 +100,9 @@ export async function runPipeline(project: Project, options: PipelineOptions): P
  * (the embedded SQLite default would be an empty file nobody asked for, so none is created).
  */
 export function needsNoDatabase(project: Project, modules: readonly LoadedModule[]): boolean {
-  return project.config.database.source === 'default' && !hasModuleDatabases(project.config) && modules.every((m) => m.migrations.length === 0);
+  const { config } = project;
+  const noMigrations = modules.every((m) => m.migrations.length === 0);
+  return config.database.source === 'default' && !hasModuleDatabases(config) && noMigrations;
 }
 
 /**
@@ -116,16 +126,27 @@ async function prepareDatabase(
       emit,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    const result = options.migrate === false ? await waitInstead(project, modules, runtime, options) : await migrate(project, modules, options);
+    const result =
+      options.migrate === false
+        ? await waitInstead(project, modules, runtime, options)
+        : await migrate(project, modules, options);
     completed = true;
-    return { project, database: project.config.database, databases: result.databases, modules: modules.map((m) => m.name), result };
+    const names = modules.map((m) => m.name);
+    return { project, database: project.config.database, databases: result.databases, modules: names, result };
   } finally {
     emit({ type: 'phase', phase: 'db', status: 'end', durationMs: elapsed(), ...(completed ? {} : { aborted: true }) });
   }
 }
 
-async function migrate(project: Project, modules: readonly LoadedModule[], options: PipelineOptions & { readonly onEvent: EventSink }): Promise<DbPhaseResult> {
-  if (needsNoDatabase(project, modules)) return { results: [], durationMs: 0, lockWaitedMs: 0, runId: '', databases: [] };
+/** No migration ran (and none was waited for): nothing to connect to. */
+const NOTHING: DbPhaseResult = { results: [], durationMs: 0, lockWaitedMs: 0, runId: '', databases: [] };
+
+async function migrate(
+  project: Project,
+  modules: readonly LoadedModule[],
+  options: PipelineOptions & { readonly onEvent: EventSink },
+): Promise<DbPhaseResult> {
+  if (needsNoDatabase(project, modules)) return NOTHING;
   return runDbPhase(project.config, modules, {
     lockTimeoutMs: project.config.lockTimeoutMs,
     dbTimeouts: project.config.dbTimeouts,
@@ -140,8 +161,13 @@ async function migrate(project: Project, modules: readonly LoadedModule[], optio
 }
 
 /** `run --no-migrate`: wait as `modkit wait` does; a schema that does not become ready fails the run before init. */
-async function waitInstead(project: Project, modules: readonly LoadedModule[], runtime: Runtime, options: PipelineOptions): Promise<DbPhaseResult> {
-  if (needsNoDatabase(project, modules)) return { results: [], durationMs: 0, lockWaitedMs: 0, runId: '', databases: [] };
+async function waitInstead(
+  project: Project,
+  modules: readonly LoadedModule[],
+  runtime: Runtime,
+  options: PipelineOptions,
+): Promise<DbPhaseResult> {
+  if (needsNoDatabase(project, modules)) return NOTHING;
   let reported = -1;
   const wait = await waitForSchema(project.config, modules, {
     timeoutMs: options.schemaTimeoutMs ?? DEFAULT_SCHEMA_TIMEOUT_MS,

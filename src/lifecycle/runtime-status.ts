@@ -1,6 +1,6 @@
 import type { ExecuteEvent } from '../execute/types.js';
 import type { LoadedModule } from '../modules/types.js';
-import type { HookPhase, LifecycleEvent, LifecyclePhase, ReloadReport, RuntimeState } from './types.js';
+import type { HookPhase, LifecycleEvent, LifecyclePhase, ReloadReport, ReloadResult, RuntimeState } from './types.js';
 
 /** A module's last `health(ctx)` answer. */
 export interface HealthAnswer {
@@ -24,7 +24,7 @@ export interface ModuleStatus {
   /** True between a failed (or, with `restart: 'always'`, ended) task and its restart. */
   readonly restarting: boolean;
   /** The outcome of its last `reload(ctx)`. */
-  readonly lastReload: { readonly at: string; readonly status: 'ok' | 'failed' | 'timed-out'; readonly error?: string } | null;
+  readonly lastReload: { readonly at: string; readonly status: ReloadResult['status']; readonly error?: string } | null;
 }
 
 /** The `GET /status` document. Never holds a config value or a URL. */
@@ -44,6 +44,16 @@ export interface RuntimeStatusDocument {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** A module's status before anything happened to it. */
+const FRESH = {
+  state: 'starting',
+  phase: null,
+  health: null,
+  restarts: 0,
+  restarting: false,
+  lastReload: null,
+} as const;
 
 /**
  * The status model of a run: a reducer over the events the pipeline emits (runtime and module
@@ -65,7 +75,7 @@ export class RuntimeStatus {
     modules: readonly LoadedModule[],
   ) {
     for (const m of modules) {
-      this.modules.set(m.name, { name: m.name, system: m.system, state: 'starting', phase: null, health: null, restarts: 0, restarting: false, lastReload: null });
+      this.modules.set(m.name, { name: m.name, system: m.system, ...FRESH });
     }
   }
 
@@ -96,13 +106,22 @@ export class RuntimeStatus {
         break;
       case 'hook':
         if (module) module.phase = null;
-        if (module && event.phase === 'reload') module.lastReload = { at: new Date().toISOString(), status: event.status, ...(event.error ? { error: event.error } : {}) };
+        if (module && event.phase === 'reload') {
+          const error = event.error ? { error: event.error } : {};
+          module.lastReload = { at: new Date().toISOString(), status: event.status, ...error };
+        }
         break;
       case 'task-restart':
         if (module) (module.restarts += 1), (module.restarting = true);
         break;
       case 'health':
-        if (module) module.health = { ok: event.ok, ...(event.detail ? { detail: event.detail } : {}), at: new Date().toISOString(), durationMs: event.durationMs };
+        if (!module) break;
+        module.health = {
+          ok: event.ok,
+          ...(event.detail ? { detail: event.detail } : {}),
+          at: new Date().toISOString(),
+          durationMs: event.durationMs,
+        };
         break;
       case 'reload':
         this.lastReload = event.report;

@@ -49,7 +49,8 @@ export class Runtime implements RuntimeControl {
       onEvent?.(event);
     };
     this.health = new HealthChecker(project.config, this.emit);
-    this.reloadConfig = options.reloadConfig ?? (() => loadConfig({ configPath: project.config.configFile, fresh: true }));
+    const configPath = project.config.configFile;
+    this.reloadConfig = options.reloadConfig ?? (() => loadConfig({ configPath, fresh: true }));
   }
 
   get instanceId(): string {
@@ -89,7 +90,8 @@ export class Runtime implements RuntimeControl {
       if (this.model.module(m.name)?.restarting) reasons.push(`module "${m.name}" is restarting its run task`);
     }
     for (const verdict of await this.health.check(this.running())) {
-      if (!verdict.ok) reasons.push(`module "${verdict.module}" unhealthy${verdict.detail ? `: ${verdict.detail}` : ''}`);
+      if (verdict.ok) continue;
+      reasons.push(`module "${verdict.module}" unhealthy${verdict.detail ? `: ${verdict.detail}` : ''}`);
     }
     // Shutdown may have begun while the modules answered.
     const since = this.notRunning();

@@ -17,7 +17,9 @@ import { selectWithDependencies } from '../graph/module-graph.js';
  * ```
  */
 export function defineService<T>(name: string): ServiceToken<T> {
-  if (typeof name !== 'string' || name.trim() === '') throw new TypeError('defineService(name): the name must be a non-empty string');
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new TypeError('defineService(name): the name must be a non-empty string');
+  }
   return Object.freeze({ name });
 }
 
@@ -54,12 +56,14 @@ export class ServiceRegistry {
 
   private provide(module: LoadedModule, key: string, value: unknown): void {
     if (this.sealed) {
-      throw this.error(module, key, `cannot be provided by module "${module.name}" now: services are provided in init (or preInit), before any module starts`);
+      const when = 'services are provided in init (or preInit), before any module starts';
+      throw this.error(module, key, `cannot be provided by module "${module.name}" now: ${when}`);
     }
     const existing = this.entries.get(key);
     if (existing) {
-      const who = existing.provider === module.name ? 'this module already provided it' : `module "${existing.provider}" already provided it`;
-      throw this.error(module, key, `is provided twice: ${who}. A key has one provider; pick another key for the second one`);
+      const who = existing.provider === module.name ? 'this module' : `module "${existing.provider}"`;
+      const advice = 'A key has one provider; pick another key for the second one';
+      throw this.error(module, key, `is provided twice: ${who} already provided it. ${advice}`);
     }
     this.entries.set(key, { provider: module.name, value });
   }
@@ -68,20 +72,23 @@ export class ServiceRegistry {
     const entry = this.entries.get(key);
     if (!entry) {
       const keys = [...this.entries.keys()];
-      const provided = keys.length === 0 ? 'no service is provided yet' : `provided: ${this.list().map((e) => `"${e.key}" (by ${e.provider})`).join(', ')}`;
+      const listed = this.list().map((e) => `"${e.key}" (by ${e.provider})`);
+      const provided = keys.length === 0 ? 'no service is provided yet' : `provided: ${listed.join(', ')}`;
       throw this.error(
         module,
         key,
         `was requested by module "${module.name}", but no module provided it${didYouMean(key, keys)} (${provided}). ` +
-          'A provider calls ctx.services.provide(key, value) in its init, and runs before the modules that depend on it',
+          'A provider calls ctx.services.provide(key, value) in its init, and runs before the modules that depend ' +
+          'on it',
       );
     }
     if (!this.dependenciesOf(module.name).has(entry.provider)) {
       throw this.error(
         module,
         key,
-        `is provided by module "${entry.provider}", which module "${module.name}" does not depend on: add "${entry.provider}" to the deps of ` +
-          `"${module.name}" (${module.file}). The dependency orders the provider first and is the permission to use what it provides`,
+        `is provided by module "${entry.provider}", which module "${module.name}" does not depend on: ` +
+          `add "${entry.provider}" to the deps of "${module.name}" (${module.file}). ` +
+          'The dependency orders the provider first and is the permission to use what it provides',
       );
     }
     return entry.value;
@@ -95,7 +102,8 @@ export class ServiceRegistry {
   }
 
   private error(module: LoadedModule, key: string, problem: string): ModkitError {
-    return new ModkitError('usage', `service "${key}" ${problem}.`, { details: { service: key, module: module.name, file: module.file } });
+    const details = { service: key, module: module.name, file: module.file };
+    return new ModkitError('usage', `service "${key}" ${problem}.`, { details });
   }
 }
 

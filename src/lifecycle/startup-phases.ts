@@ -79,7 +79,12 @@ export async function runStartPhase(context: StartupContext, started: string[]):
 }
 
 /** The `timeouts` key of each startup phase. */
-const LIMIT_KEYS: Readonly<Partial<Record<HookPhase, keyof HookTimeouts>>> = { pre_init: 'preInit', init: 'init', post_init: 'postInit', start: 'start' };
+const LIMIT_KEYS: Readonly<Partial<Record<HookPhase, keyof HookTimeouts>>> = {
+  pre_init: 'preInit',
+  init: 'init',
+  post_init: 'postInit',
+  start: 'start',
+};
 
 /**
  * Runs one startup hook (pre_init included): refuses once shutdown began, times it, reports it,
@@ -101,7 +106,8 @@ export async function callHook(
   const deadlineMs = hookLimitMs(config, module, 'stop');
   const limitKey = LIMIT_KEYS[phase]!;
   const limitMs = hookLimitMs(config, module, limitKey);
-  const outcome = await awaitStartupHook(call, signal, { deadlineMs, limitMs, onBound: (ms) => emit({ type: 'deadline', phase, ms }) });
+  const onBound = (ms: number) => emit({ type: 'deadline', phase, ms });
+  const outcome = await awaitStartupHook(call, signal, { deadlineMs, limitMs, onBound });
   const durationMs = elapsed();
   if (outcome.status === 'ok' || outcome.status === 'failed') await letSignalsIn();
   const report = (status: 'ok' | 'failed' | 'timed-out', error?: string) =>

@@ -6,7 +6,10 @@ import { hookLimitSource } from './hook-limits.js';
 import type { LifecycleSink, RuntimeState, StopProblem } from './types.js';
 
 export interface StopOptions {
-  /** Each module's own stop budget (`shutdownDeadlineMs`, or its `timeouts.stop`): a fresh deadline per module, never a shared one. */
+  /**
+   * Each module's own stop budget (`shutdownDeadlineMs`, or its `timeouts.stop`): a fresh deadline
+   * per module, never a shared one.
+   */
   readonly budgetOf: (module: LoadedModule) => number;
   /** Bound of the whole phase; when it passes, stopping is abandoned and the run fails. */
   readonly watchdogMs: number;
@@ -63,8 +66,12 @@ export async function stopModules(modules: readonly LoadedModule[], options: Sto
   return { stopped: [...stopped], problems, abandoned, watchdogFired };
 }
 
-/** How long the stop phase may take for `modules` at most: per module its budget plus grace, twice when it has a task. */
-export function stopPhaseBoundMs(modules: readonly LoadedModule[], budgetOf: (module: LoadedModule) => number, tasks: ReadonlyMap<string, unknown>): number {
+/** The longest the stop phase may take for `modules`: per module its budget plus grace, twice with a task. */
+export function stopPhaseBoundMs(
+  modules: readonly LoadedModule[],
+  budgetOf: (module: LoadedModule) => number,
+  tasks: ReadonlyMap<string, unknown>,
+): number {
   const per = (m: LoadedModule) => (budgetOf(m) + graceAfterDeadline(budgetOf(m))) * (tasks.has(m.name) ? 2 : 1);
   return modules.reduce((sum, m) => sum + per(m), 0) + 5_000;
 }
@@ -79,7 +86,8 @@ async function stopOne(module: LoadedModule, options: StopOptions): Promise<Stop
     const taskDeadline = deadlineAfter(deadlineMs);
     try {
       if ((await settleWithin(task, taskDeadline.signal, grace)).status === 'timed-out') {
-        options.emit({ type: 'log', module: module.name, level: 'warn', message: `run task did not end within ${deadlineMs} ms of shutdown; stopping the module anyway` });
+        const message = `run task did not end within ${deadlineMs} ms of shutdown; stopping the module anyway`;
+        options.emit({ type: 'log', module: module.name, level: 'warn', message });
       }
     } finally {
       taskDeadline.clear();
@@ -94,9 +102,18 @@ async function stopOne(module: LoadedModule, options: StopOptions): Promise<Stop
       const elapsed = stopwatch();
       const ctx = options.contextOf(module);
       // Promise.resolve().then turns a synchronous throw into a rejection like any other failure.
-      outcome = await settleWithin(Promise.resolve().then(() => stop.call(module.definition, deadline.signal, ctx!)), deadline.signal, grace);
-      const error = outcome.status === 'failed' ? messageOf(outcome.error) : outcome.status === 'timed-out' ? `did not return within its ${deadlineMs} ms deadline` : undefined;
-      options.emit({ type: 'hook', module: module.name, phase: 'stop', status: outcome.status, durationMs: elapsed(), ...(error ? { error } : {}) });
+      const work = Promise.resolve().then(() => stop.call(module.definition, deadline.signal, ctx!));
+      outcome = await settleWithin(work, deadline.signal, grace);
+      const error =
+        outcome.status === 'failed'
+          ? messageOf(outcome.error)
+          : outcome.status === 'timed-out'
+            ? `did not return within its ${deadlineMs} ms deadline`
+            : undefined;
+      const { status } = outcome;
+      const durationMs = elapsed();
+      const failure = error ? { error } : {};
+      options.emit({ type: 'hook', module: module.name, phase: 'stop', status, durationMs, ...failure });
     }
     if (outcome.status === 'ok') {
       options.setState('stopped', module.name);
@@ -105,7 +122,8 @@ async function stopOne(module: LoadedModule, options: StopOptions): Promise<Stop
     const message =
       outcome.status === 'failed'
         ? `stop(deadline) of module "${module.name}" (${module.file}) failed: ${messageOf(outcome.error)}`
-        : `stop(deadline) of module "${module.name}" (${module.file}) did not return within its ${deadlineMs} ms deadline (${hookLimitSource(module, 'stop')}); it was left behind`;
+        : `stop(deadline) of module "${module.name}" (${module.file}) did not return within its ${deadlineMs} ms ` +
+          `deadline (${hookLimitSource(module, 'stop')}); it was left behind`;
     options.setState('failed', module.name, message);
     return { module: module.name, status: outcome.status, message };
   } finally {

@@ -32,7 +32,12 @@ export function superviseTasks(
   return tasks;
 }
 
-async function superviseTask({ module, ctx }: TaskModule, signal: AbortSignal, emit: LifecycleSink, onFatal: (error: ModkitError) => void): Promise<void> {
+async function superviseTask(
+  { module, ctx }: TaskModule,
+  signal: AbortSignal,
+  emit: LifecycleSink,
+  onFatal: (error: ModkitError) => void,
+): Promise<void> {
   const policy = resolveRestartPolicy(module.definition.restart);
   // Restarts in a row: a run that lasted STABLE_RUN_MS before it ended starts the count again.
   for (let attempt = 1; ; attempt += 1) {
@@ -57,7 +62,8 @@ async function superviseTask({ module, ctx }: TaskModule, signal: AbortSignal, e
     if (durationMs >= STABLE_RUN_MS) attempt = 1;
     const delayMs = restartDelayMs(policy, attempt);
     if (delayMs === undefined) {
-      onFatal(hookError(module, 'run', failed ? error : new Error('it returned'), `${describeGiveUp(policy, attempt, failed)} `));
+      const why = failed ? error : new Error('it returned');
+      onFatal(hookError(module, 'run', why, `${describeGiveUp(policy, attempt, failed)} `));
       return;
     }
     emit({ type: 'task-restart', module: module.name, attempt, delayMs, ...why });
@@ -69,5 +75,6 @@ async function superviseTask({ module, ctx }: TaskModule, signal: AbortSignal, e
 function describeGiveUp(policy: RestartPolicy, attempt: number, failed: boolean): string {
   if (policy.policy === 'never') return "Its restart policy is 'never', so the application shut down.";
   const ended = failed ? 'failed' : 'ended';
-  return `It ${ended} ${attempt} times in a row (restart '${policy.policy}', at most ${policy.maxAttempts} restarts), so the application shut down.`;
+  const budget = `restart '${policy.policy}', at most ${policy.maxAttempts} restarts`;
+  return `It ${ended} ${attempt} times in a row (${budget}), so the application shut down.`;
 }

@@ -1,6 +1,7 @@
 import type { DatabaseGroup } from '../config/database-groups.js';
 import type { DatabaseTarget, ResolvedConfig } from '../config/types.js';
 import type { RuntimeStatusDocument } from './runtime-status.js';
+import type { PendingMigration } from '../execute/wait-for-schema.js';
 import type { ModkitError } from '../errors.js';
 import type { DbPhaseResult } from '../execute/db-phase.js';
 import type { EventSink, TxMode } from '../execute/types.js';
@@ -25,7 +26,13 @@ export type LifecycleEvent =
   /** A state transition of the runtime (no `module`) or of one module. */
   | { readonly type: 'state'; readonly state: RuntimeState; readonly module?: string; readonly reason?: string; readonly at: string }
   /** `aborted` (on `end`): the phase did not complete (a hook, a refusal or a signal stopped it before its end). */
-  | { readonly type: 'phase'; readonly phase: LifecyclePhase; readonly status: 'begin' | 'end'; readonly durationMs?: number; readonly aborted?: true }
+  | {
+      readonly type: 'phase';
+      readonly phase: LifecyclePhase;
+      readonly status: 'begin' | 'end';
+      readonly durationMs?: number;
+      readonly aborted?: true;
+    }
   | {
       readonly type: 'hook';
       readonly module: string;
@@ -36,8 +43,14 @@ export type LifecycleEvent =
     }
   /** A hook is about to run (its outcome is the `hook` event that follows). */
   | { readonly type: 'hook-start'; readonly module: string; readonly phase: HookPhase }
-  /** A `run` task ended (`error`: it failed; none: it returned, under `restart: 'always'`) and starts again after `delayMs`. */
-  | { readonly type: 'task-restart'; readonly module: string; readonly attempt: number; readonly delayMs: number; readonly error?: string }
+  /** A `run` task ended (`error`: it failed; none: it returned, `restart: 'always'`); it restarts after `delayMs`. */
+  | {
+      readonly type: 'task-restart';
+      readonly module: string;
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly error?: string;
+    }
   /**
    * Shutdown is under way and what is left of it is bounded: within `ms` from now, a startup hook
    * still running after the signal returns or is left behind (`phase` = its phase), or the stop
@@ -46,17 +59,28 @@ export type LifecycleEvent =
    */
   | { readonly type: 'deadline'; readonly phase: HookPhase; readonly ms: number }
   /** A line a module wrote through `ctx.log`. */
-  | { readonly type: 'log'; readonly module: string; readonly level: 'info' | 'warn' | 'error'; readonly message: string }
+  | {
+      readonly type: 'log';
+      readonly module: string;
+      readonly level: 'info' | 'warn' | 'error';
+      readonly message: string;
+    }
   /** The health server listens (`GET /livez`, `/readyz`, `/status`). */
   | { readonly type: 'health-server'; readonly url: string }
   /** One module's `health(ctx)` answered (asked by `/readyz`). */
-  | { readonly type: 'health'; readonly module: string; readonly ok: boolean; readonly detail?: string; readonly durationMs: number }
+  | {
+      readonly type: 'health';
+      readonly module: string;
+      readonly ok: boolean;
+      readonly detail?: string;
+      readonly durationMs: number;
+    }
   /** SIGTERM/SIGINT while running: `/readyz` answers 503 now; modules stop `ms` from now. */
   | { readonly type: 'drain'; readonly ms: number }
   /** SIGHUP: the config was read again and running modules' `reload(ctx)` called; `report` says how it went. */
   | { readonly type: 'reload'; readonly report: ReloadReport }
   /** `--no-migrate`: waiting for another run to apply `pending` migrations, or (`pending` 0) the schema is ready. */
-  | { readonly type: 'schema-wait'; readonly pending: readonly { readonly module: string; readonly id: string }[]; readonly waitedMs: number };
+  | { readonly type: 'schema-wait'; readonly pending: readonly PendingMigration[]; readonly waitedMs: number };
 
 export type LifecycleSink = (event: LifecycleEvent) => void;
 

@@ -34,7 +34,7 @@ const UNDERSTOOD: readonly RegExp[] = [
   /^--\s*modkit\s*:\s*lint-ignore\b/i,
 ];
 
-/** `-- modkit:lock-timeout 30s` and `-- modkit:statement-timeout 5m` (modkit's one duration syntax, util/duration.ts). */
+/** `-- modkit:lock-timeout 30s` and `-- modkit:statement-timeout 5m` (the one duration syntax: util/duration.ts). */
 const TIMEOUT = /^--\s*modkit\s*:\s*(lock|statement)-timeout\s+(\S+)\s*$/i;
 
 export interface FileDirectives {

@@ -14,7 +14,11 @@ let jiti: Jiti | undefined;
  * process, no build step) and caches the output on disk, so a repeated `modkit migrate`
  * pays ~3 ms per file. JavaScript files use Node's own `import()`.
  */
-export async function importFile(file: string, what: string, options: ImportOptions = {}): Promise<Record<string, unknown>> {
+export async function importFile(
+  file: string,
+  what: string,
+  options: ImportOptions = {},
+): Promise<Record<string, unknown>> {
   try {
     if (options.fresh) return await importAfresh(file);
     if (isTypeScript(file)) {
@@ -65,7 +69,8 @@ let freshImports = 0;
 async function importAfresh(file: string): Promise<Record<string, unknown>> {
   if (isTypeScript(file)) {
     const { createJiti } = await dynamicImport<typeof import('jiti')>('jiti');
-    const fresh = createJiti(pathToFileURL(file).href, { interopDefault: true, moduleCache: false, fsCache: false }) as Jiti;
+    const options = { interopDefault: true, moduleCache: false, fsCache: false };
+    const fresh = createJiti(pathToFileURL(file).href, options) as Jiti;
     return (await fresh.import(file)) as Record<string, unknown>;
   }
   // A CommonJS file imported through import() is still cached by require.

@@ -104,7 +104,11 @@ export interface ModuleDefinition<C = unknown> {
    * What to do when `run` ends: `'never'` (default: a failure shuts the app down), `'on-failure'`
    * (restart after a failure), `'always'` (restart after a failure or a return), or an object.
    */
-  readonly restart?: 'never' | 'on-failure' | 'always' | { readonly policy: 'on-failure' | 'always'; readonly maxAttempts?: number; readonly backoffMs?: number };
+  readonly restart?:
+    | 'never'
+    | 'on-failure'
+    | 'always'
+    | { readonly policy: 'on-failure' | 'always'; readonly maxAttempts?: number; readonly backoffMs?: number };
   stop?(deadline: AbortSignal, ctx: ModuleContext<C>): Promise<void> | void;
   /** Asked by `GET /readyz` while the app runs; bounded by `healthTimeoutMs` (a timeout is unhealthy). */
   health?(ctx: ModuleContext<C>): HealthResult | Promise<HealthResult>;

@@ -45,9 +45,14 @@ export function validateModuleDefinition(value: unknown, file: string): string[]
 function checkRestart(restart: unknown, at: (message: string) => void): void {
   if (restart === undefined || (typeof restart === 'string' && RESTART_POLICIES.includes(restart))) return;
   const policy = typeof restart === 'object' && restart !== null ? (restart as Record<string, unknown>) : undefined;
-  const count = (value: unknown) => value === undefined || (typeof value === 'number' && Number.isInteger(value) && value >= 0);
-  if (policy && (policy.policy === 'on-failure' || policy.policy === 'always') && count(policy.maxAttempts) && count(policy.backoffMs)) return;
-  at('"restart" must be "never", "on-failure", "always" or { policy: "on-failure" | "always", maxAttempts, backoffMs } (whole numbers)');
+  const count = (value: unknown) =>
+    value === undefined || (typeof value === 'number' && Number.isInteger(value) && value >= 0);
+  const known = policy?.policy === 'on-failure' || policy?.policy === 'always';
+  if (policy && known && count(policy.maxAttempts) && count(policy.backoffMs)) return;
+  at(
+    '"restart" must be "never", "on-failure", "always" or ' +
+      '{ policy: "on-failure" | "always", maxAttempts, backoffMs } (whole numbers)',
+  );
 }
 
 /** `timeouts: { init: 5000, start: '30s', … }`: each a number of ms or a duration. */
@@ -58,8 +63,11 @@ function checkTimeouts(timeouts: unknown, at: (message: string) => void): void {
     return;
   }
   for (const [key, value] of Object.entries(timeouts)) {
-    if (!(TIMEOUT_KEYS as readonly string[]).includes(key)) at(`unknown key "timeouts.${key}"${didYouMean(key, TIMEOUT_KEYS)} (known: ${TIMEOUT_KEYS.join(', ')})`);
-    else if (hookTimeoutMs(value) === undefined) at(`"timeouts.${key}" must be a duration (${DURATION_FORMS}), got ${JSON.stringify(value)}`);
+    if (!(TIMEOUT_KEYS as readonly string[]).includes(key)) {
+      at(`unknown key "timeouts.${key}"${didYouMean(key, TIMEOUT_KEYS)} (known: ${TIMEOUT_KEYS.join(', ')})`);
+    } else if (hookTimeoutMs(value) === undefined) {
+      at(`"timeouts.${key}" must be a duration (${DURATION_FORMS}), got ${JSON.stringify(value)}`);
+    }
   }
 }
 

@@ -4,7 +4,8 @@ import { loadProject, selectModules } from '../../project/load-project.js';
 import { EXIT_CODES, UsageError } from '../../errors.js';
 import type { ExecuteEvent, LintEventFinding, TxMode } from '../../execute/types.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
-import { acrossDatabases, databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, formatMs, moduleDatabaseUrls, NO_DATABASE_LINE, type Output, plural } from '../output.js';
+import { acrossDatabases, databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, formatMs, moduleDatabaseUrls, type Output, plural } from '../output.js';
+import { NO_DATABASE_LINE } from '../output.js';
 import type { HandlerResult } from '../program.js';
 import { trackActivity } from '../exit-guard.js';
 import { migrationLines } from '../migration-lines.js';
@@ -48,7 +49,8 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
   // Which databases the selected modules live in is known before anything connects.
   const selected = selectModules(project, options.modules);
   const groups = groupByDatabase(project.config, selected.map((m) => m.name));
-  output.line(needsNoDatabase(project, selected) ? NO_DATABASE_LINE : describeDatabases(project.config.database, groups));
+  const noDatabase = needsNoDatabase(project, selected);
+  output.line(noDatabase ? NO_DATABASE_LINE : describeDatabases(project.config.database, groups));
   const progress = progressReporter(output);
   const lines = migrationLines(output, selected, databaseSuffix(groups));
   const retries: Extract<ExecuteEvent, { type: 'lock-retry' }>[] = [];

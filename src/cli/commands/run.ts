@@ -8,7 +8,8 @@ import { loadProject, selectModules } from '../../project/load-project.js';
 import { allowOptions, projectOptions } from '../common-options.js';
 import { exitBackstop } from '../exit-backstop.js';
 import { lifecycleReporter } from '../lifecycle-reporter.js';
-import { databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, moduleDatabaseUrls, NO_DATABASE_LINE, type Output } from '../output.js';
+import { databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson } from '../output.js';
+import { moduleDatabaseUrls, NO_DATABASE_LINE, type Output } from '../output.js';
 import type { HandlerResult } from '../program.js';
 import type { MigrateFlags } from './migrate.js';
 import type { ResolvedConfig } from '../../config/types.js';
@@ -53,7 +54,13 @@ export function runCommand(flags: RunFlags, output: Output, signal: AbortSignal)
  * The full pipeline, reported under `command` (`run`, or `migrate` without `--only`). `handoff` is
  * printed once the db phase succeeded, just before the lifecycle starts. SIGHUP reloads while it runs.
  */
-export async function runFullPipeline(flags: RunFlags, output: Output, signal: AbortSignal, command: string, handoff?: string): Promise<HandlerResult> {
+export async function runFullPipeline(
+  flags: RunFlags,
+  output: Output,
+  signal: AbortSignal,
+  command: string,
+  handoff?: string,
+): Promise<HandlerResult> {
   let runtime: RuntimeControl | undefined;
   const onHangUp = () => {
     if (runtime) void runtime.reload();
@@ -81,12 +88,15 @@ async function runWith(
   const instanceId = resolveInstanceId(flags.instanceId);
   const selected = selectModules(project, options.modules);
   const groups = groupByDatabase(project.config, selected.map((m) => m.name));
-  output.line(needsNoDatabase(project, selected) ? NO_DATABASE_LINE : describeDatabases(project.config.database, groups));
+  const noDatabase = needsNoDatabase(project, selected);
+  output.line(noDatabase ? NO_DATABASE_LINE : describeDatabases(project.config.database, groups));
   const reporter = lifecycleReporter(output, databaseSuffix(groups), instanceId);
   // Holds the process to the bounds the lifecycle announces, even if a hook blocks the event loop.
   const backstop = exitBackstop();
   let dbEnded = false;
-  const health = flags.healthPort !== undefined ? { port: flags.healthPort, ...(project.config.lifecycle.health ? { host: project.config.lifecycle.health.host } : {}) } : undefined;
+  // --health-port replaces the config's port only; its host stays.
+  const host = project.config.lifecycle.health ? { host: project.config.lifecycle.health.host } : {};
+  const health = flags.healthPort !== undefined ? { port: flags.healthPort, ...host } : undefined;
   const report = await runPipeline(project, {
     ...options,
     mode: 'full',

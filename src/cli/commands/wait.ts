@@ -4,7 +4,8 @@ import { schemaWaitError } from '../../execute/wait-for-schema.js';
 import { projectOptions, type CommonFlags } from '../common-options.js';
 import { groupByDatabase } from '../../config/database-groups.js';
 import { loadProject, selectModules } from '../../project/load-project.js';
-import { databaseJson, databasesJson, describeDatabases, errorJson, formatMs, type Output, plural } from '../output.js';
+import { databaseJson, databasesJson, describeDatabases, errorJson, formatMs, listPending, plural } from '../output.js';
+import type { Output } from '../output.js';
 
 export interface WaitFlags extends CommonFlags {
   /** `--timeout DURATION`, in ms. */
@@ -27,22 +28,26 @@ export async function waitCommand(flags: WaitFlags, output: Output, signal: Abor
   };
   const options = projectOptions(flags);
   const project = await loadProject(options);
-  output.line(describeDatabases(project.config.database, groupByDatabase(project.config, selectModules(project, options.modules).map((m) => m.name))));
+  const names = selectModules(project, options.modules).map((m) => m.name);
+  output.line(describeDatabases(project.config.database, groupByDatabase(project.config, names)));
   const wait = await waitForMigrations({
     ...options,
     project,
     timeoutMs,
     signal,
     onLook: ({ pending, error }) => {
-      if (error) say(`cannot reach the database yet (${error.message}); trying again until ${formatMs(timeoutMs)} have passed`, true);
-      else if (pending.length > 0) say(`waiting for ${plural(pending.length, 'migration')} to be applied: ${pending.slice(0, 5).map((p) => `${p.module} ${p.id}`).join(', ')}${pending.length > 5 ? ', …' : ''}`);
+      const count = plural(pending.length, 'migration');
+      const again = `trying again for up to ${formatMs(timeoutMs)}`;
+      if (error) say(`cannot reach the database yet (${error.message}); ${again}`, true);
+      else if (pending.length > 0) say(`waiting for ${count} to be applied: ${listPending(pending)}`);
     },
   });
   const error = schemaWaitError(wait);
   const exitCode = error ? error.exitCode : EXIT_CODES.ok;
   if (!error) {
     const modules = wait.plan?.modules.length ?? 0;
-    output.line(`Schema ready: every migration of ${plural(modules, 'module')} is applied (waited ${formatMs(wait.waitedMs)})`);
+    const waited = formatMs(wait.waitedMs);
+    output.line(`Schema ready: every migration of ${plural(modules, 'module')} is applied (waited ${waited})`);
   }
   output.document('wait', exitCode, {
     outcome: wait.outcome,

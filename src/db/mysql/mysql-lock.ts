@@ -145,7 +145,8 @@ export async function mysqlRunLockHeld(target: DatabaseTarget): Promise<boolean>
     throw unreachableError(target.url, error);
   });
   try {
-    const [row] = await connection.query<{ held: number }>(`SELECT COALESCE(${all.map(() => 'IS_USED_LOCK(?)').join(', ')}) IS NOT NULL AS held`, all);
+    const looks = all.map(() => 'IS_USED_LOCK(?)').join(', ');
+    const [row] = await connection.query<{ held: number }>(`SELECT COALESCE(${looks}) IS NOT NULL AS held`, all);
     return Number(row?.held) === 1;
   } finally {
     await connection.close();

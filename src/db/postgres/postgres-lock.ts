@@ -168,7 +168,8 @@ function describe(holder: Holder): string {
  */
 export async function postgresRunLockHeld(target: DatabaseTarget): Promise<boolean> {
   const keys = postgresLockKeys(target.schema);
-  const client = await connectClient(target.url, ['default_transaction_read_only=on'], APPLICATION_NAMES.lock).catch((error: unknown) => {
+  const readOnly = ['default_transaction_read_only=on'];
+  const client = await connectClient(target.url, readOnly, APPLICATION_NAMES.lock).catch((error: unknown) => {
     throw unreachableError(target.url, error);
   });
   const connection = new PostgresConnection(client);
