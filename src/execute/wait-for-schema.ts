@@ -47,7 +47,7 @@ export interface SchemaLook {
 export interface WaitForSchemaOptions {
   /** How long to keep trying; 0 looks once. */
   readonly timeoutMs: number;
-  /** Aborting ends the wait at once (it then rejects with the abort's reason). */
+  /** Aborting ends the wait at once: it rejects with an `interrupted` ModkitError (exit 130). */
   readonly signal?: AbortSignal;
   /** Hears each look that found migrations pending (or a database unreachable), and the final one. */
   readonly onLook?: (look: SchemaLook) => void;
@@ -73,7 +73,7 @@ export async function waitForSchema(
   const elapsed = stopwatch();
   let pauseMs = FIRST_POLL_MS;
   for (let attempts = 1; ; attempts += 1) {
-    options.signal?.throwIfAborted();
+    if (options.signal?.aborted) throw interrupted();
     const look = await lookOnce(placement, modules);
     const waitedMs = elapsed();
     const base = { databases: look.databases, waitedMs, attempts, ...(look.plan ? { plan: look.plan } : {}) };
@@ -87,7 +87,9 @@ export async function waitForSchema(
       if (look.error.kind !== 'unreachable') throw look.error;
       return { ...base, outcome: 'unreachable', pending: [], dirty: [], error: look.error };
     }
-    await sleep(Math.min(pauseMs, left), undefined, options.signal ? { signal: options.signal } : {});
+    // An abort ends the pause early; the loop's first line then says so.
+    const abortable = options.signal ? { signal: options.signal } : {};
+    await sleep(Math.min(pauseMs, left), undefined, abortable).catch(() => undefined);
     pauseMs = Math.min(MAX_POLL_MS, Math.round(pauseMs * 1.5));
   }
 }
@@ -175,6 +177,11 @@ export function schemaWaitError(wait: SchemaWait): ModkitError | undefined {
       );
     }
   }
+}
+
+/** Exit 130: a signal ended the wait; nothing was read into anything, nothing started. */
+function interrupted(): ModkitError {
+  return new ModkitError('interrupted', 'interrupted by a signal while waiting for the schema; nothing was started');
 }
 
 function asModkitError(error: unknown): ModkitError {
