@@ -79,7 +79,8 @@ export async function waitForSchema(
     const base = { databases: look.databases, waitedMs, attempts, ...(look.plan ? { plan: look.plan } : {}) };
     if (look.error) options.onLook?.({ pending: [], waitedMs, error: look.error });
     else options.onLook?.({ pending: look.pending, waitedMs });
-    if (look.dirty.length > 0) return { ...base, outcome: 'dirty', pending: look.pending, dirty: look.dirty };
+    const dirty = look.dirty.length > 0 ? await confirmDirt(look.dirty, placement, modules) : [];
+    if (dirty.length > 0) return { ...base, outcome: 'dirty', pending: look.pending, dirty };
     if (!look.error && look.pending.length === 0) return { ...base, outcome: 'ready', pending: [], dirty: [] };
     const left = options.timeoutMs - waitedMs;
     if (left <= 0) {
@@ -122,6 +123,22 @@ async function lookOnce(placement: DatabasePlacement, modules: readonly LoadedMo
       .map((id) => ({ module: m.module.name, id })),
   );
   return { plan, databases, pending, dirty: await abandonedDirt(plan.problems, databases) };
+}
+
+/**
+ * The dirty problems of `seen` that a second look still finds. The first look read a `started` row,
+ * then found no run holding the lock; but the run that wrote the row may have finished (and let go
+ * of the lock) between that read and that probe. Read after the probe, a row still `started` was
+ * written before a moment when no run held the lock, so no run is finishing it: that is dirt.
+ */
+async function confirmDirt(
+  seen: readonly Problem[],
+  placement: DatabasePlacement,
+  modules: readonly LoadedModule[],
+): Promise<Problem[]> {
+  const again = await lookOnce(placement, modules);
+  const still = new Set(again.plan?.problems.filter((p) => p.kind === 'dirty').map((p) => `${p.module}\0${p.id}`));
+  return seen.filter((p) => still.has(`${p.module}\0${p.id}`));
 }
 
 /** The dirty problems of databases where no run holds the lock: left by a run that died. */
