@@ -1,5 +1,5 @@
 /**
- * The lock invariant (issue 11, README "Safety"): no statement of a new run overlaps any statement
+ * The lock invariant (issue 11, docs/safety.md): no statement of a new run overlaps any statement
  * of an earlier run, even one killed with SIGKILL. A runner is killed at each point of a migration
  * — before its body, in the middle, after it, inside the history insert — and a new runner starts at
  * once, while the dead run's backend may still be finishing (and committing) what it was sent.

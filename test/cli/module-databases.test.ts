@@ -123,7 +123,7 @@ describe('a JSON config with ${VAR} references and a module in a database of its
   });
 });
 
-describe('the shop example with audit-log in a database of its own (README, "Many databases")', () => {
+describe('the shop example with audit-log in a database of its own (docs/databases.md)', () => {
   it('migrates every module into its database from migrations-examples/shop/modkit.many-databases.config.json', async () => {
     const shop = await copyExample('shop');
     try {

