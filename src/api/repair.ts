@@ -1,8 +1,10 @@
 import type { DatabaseGroup } from '../config/database-groups.js';
+import { describeTarget } from '../config/database-url.js';
 import type { DatabaseTarget } from '../config/types.js';
-import type { HistoryWriter } from '../db/session.js';
+import { HistoryError, type HistoryWriter } from '../db/session.js';
 import { UsageError } from '../errors.js';
 import { withLockedSession } from '../execute/locked-session.js';
+import { historyWriteError } from '../execute/migration-error.js';
 import type { EventSink } from '../execute/types.js';
 import { planRepair, type RepairChange, type RepairPlan } from '../plan/plan-repair.js';
 import { loadProject, type LoadProjectOptions, type Project } from '../project/load-project.js';
@@ -56,19 +58,27 @@ export async function repair(options: RepairOptions = {}): Promise<RepairReport>
     const report = { project, database, databases: sessions.groups, modules: modules.map((m) => m.name), plan, lockWaitedMs };
     if (plan.changes.length === 0 && plan.upgrades.length === 0) return report;
     // One transaction per database (none spans two), in lock order.
+    const written: DatabaseGroup[] = [];
     for (const [i, group] of sessions.groups.entries()) {
       const here = new Set(group.modules);
       const upgrades = plan.upgrades.filter((u) => here.has(u.module));
       const changes = plan.changes.filter((c) => here.has(c.module));
       if (upgrades.length === 0 && changes.length === 0) continue;
-      await sessions.sessions[i]!.writeHistory(async (writer) => {
-        for (const upgrade of upgrades) await writer.upgrade(histories.get(upgrade.module)!);
-        for (const change of changes) {
-          if (change.kind === 'dirty-retried') await writer.remove(change.table, change.id);
-          else if (change.kind === 'dirty-cleared') await clearDirty(writer, change, plan);
-          else await writer.repair(change.table, change.id, change.after!);
-        }
-      });
+      const session = sessions.sessions[i]!;
+      try {
+        await session.writeHistory(async (writer) => {
+          for (const upgrade of upgrades) await writer.upgrade(histories.get(upgrade.module)!);
+          for (const change of changes) {
+            if (change.kind === 'dirty-retried') await writer.remove(change.table, change.id);
+            else if (change.kind === 'dirty-cleared') await clearDirty(writer, change, plan);
+            else await writer.repair(change.table, change.id, change.after!);
+          }
+        });
+      } catch (error) {
+        const upgradesStay = upgrades.length > 0 && !session.capabilities.transactionalDdl;
+        throw writeFailed(error, [...upgrades, ...changes], group, written, upgradesStay);
+      }
+      written.push(group);
     }
     return report;
   });
@@ -78,4 +88,27 @@ export async function repair(options: RepairOptions = {}): Promise<RepairReport>
 async function clearDirty(writer: HistoryWriter, change: RepairChange, plan: RepairPlan): Promise<void> {
   const alsoChecksum = plan.changes.some((c) => c !== change && c.table === change.table && c.id === change.id);
   if (!alsoChecksum) await writer.markApplied(change.table, change.id);
+}
+
+/**
+ * A history write failed in `group` (modkit's bookkeeping, exit 1): says what stayed — earlier databases'
+ * repairs, and on an engine whose DDL commits at once the history-table upgrades — and that a rerun redoes the rest.
+ */
+function writeFailed(
+  error: unknown,
+  writes: readonly { readonly module: string; readonly table: string }[],
+  group: DatabaseGroup,
+  written: readonly DatabaseGroup[],
+  upgradesStay: boolean,
+): unknown {
+  const failed = error instanceof HistoryError ? writes.find((w) => w.table === error.table)?.module : undefined;
+  const where = describeTarget(group.target);
+  const rolledBack = upgradesStay
+    ? `The history-table upgrades in ${where} stay (this engine's ALTER TABLE commits at once); its row changes were rolled back.`
+    : `Nothing was changed in ${where}: its changes are written in one transaction, which was rolled back.`;
+  const kept = written.length > 0 ? ` What was repaired before in ${written.map((g) => describeTarget(g.target)).join(', ')} stays.` : '';
+  const aftermath = `${rolledBack}${kept} Run repair again once the cause is fixed: it does only what is still to do.`;
+  return historyWriteError(error, `repair of module ${failed ?? [...new Set(writes.map((w) => w.module))].join(', ')}`, aftermath, group.target.url, {
+    ...(failed ? { module: failed } : {}),
+  });
 }

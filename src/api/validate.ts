@@ -93,7 +93,7 @@ async function checkMigration(migration: Migration): Promise<{ problems: string[
   }
   for (const [where, sql] of [[migration.file ?? 'its inline up', up], [migration.downFile ?? 'its inline down', downText]] as const) {
     for (const unknown of sql === undefined ? [] : readDirectives(sql).unknown) {
-      markers.push(`${where}:${unknown.line}: "${unknown.text}" looks like an instruction to a migration tool, but modkit does not act on it (see README, "Files other tools wrote")`);
+      markers.push(`${where}:${unknown.line}: "${unknown.text}" looks like an instruction to a migration tool, but modkit does not act on it (see docs/project.md, "Files other tools wrote")`);
     }
   }
   return { problems, markers };

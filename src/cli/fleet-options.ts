@@ -8,7 +8,7 @@ import type { FleetOptions } from '../fleet/run-fleet.js';
 import { parseShard } from '../fleet/shard.js';
 import { projectOptions, type CommonFlags } from './common-options.js';
 
-/** The fleet flags (README, "Fleets"). */
+/** The fleet flags (docs/fleets.md). */
 export interface FleetFlags {
   readonly targets?: string;
   readonly parallel?: number;

@@ -6,7 +6,7 @@ import { ModkitError } from '../errors.js';
 import { envFileOf } from './env-files.js';
 import { stdoutForDocument } from './json-stdout.js';
 
-/** The version of every `--json` document's shape (README, "JSON output"). */
+/** The version of every `--json` document's shape (docs/json-output.md). */
 export const JSON_SCHEMA_VERSION = 1;
 
 export interface OutputOptions {

@@ -42,7 +42,7 @@ export interface ModkitConfig {
   readonly modulesConfig?: Readonly<Record<string, unknown>>;
   /**
    * A fleet: the databases (or PostgreSQL schemas of one database) this one project is migrated
-   * into, each on its own (README, "Fleets"). A list, or a function returning one (it may be async
+   * into, each on its own (docs/fleets.md). A list, or a function returning one (it may be async
    * and query a tenant registry). `migrate --only`, `status`, `plan`, `validate` and `rollback` then
    * run over every target, unless `--url` or `MODKIT_DATABASE_URL` names one database.
    */
@@ -141,7 +141,7 @@ export interface ResolvedConfig {
    */
   readonly moduleDatabases: Readonly<Record<string, ModuleDatabase>>;
   readonly lockTimeoutMs: number;
-  /** Database lock and statement timeouts of migrations (README, "Safe deploys"). */
+  /** Database lock and statement timeouts of migrations (docs/safety.md, "Lock timeouts and retries"). */
   readonly dbTimeouts: DbTimeouts;
   readonly shutdownDeadlineMs: number;
   /** Full mode's time limits and health server (docs/lifecycle.md). */

@@ -9,7 +9,7 @@ import type { EventSink } from './types.js';
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 10_000;
 
-/** A step's timeouts: the file's own markers win over the config and flags (README, "Safe deploys"). */
+/** A step's timeouts: the file's own markers win over the config and flags (docs/safety.md, "Lock timeouts and retries"). */
 export function stepTimeouts(body: MigrationBody, config: DbTimeouts): NonNullable<StepContext['timeouts']> {
   return {
     lockMs: (body.format === 'sql' ? body.lockTimeoutMs : undefined) ?? config.lockMs,

@@ -257,7 +257,7 @@ function bookkeepingError(error: HistoryError, what: string, aftermath: string, 
 export function privilegeAdvice(action: HistoryAction): string {
   switch (action) {
     case 'create':
-      return 'grant it CREATE on the schema that holds the history tables (or create the table in advance with the columns the README lists)';
+      return 'grant it CREATE on the schema that holds the history tables (or create the table in advance with the columns docs/project.md lists under "History tables")';
     case 'upgrade':
       return 'history tables are upgraded with ALTER TABLE, which needs the table\'s owner: run this once as the owner';
     case 'read':

@@ -80,7 +80,7 @@ export function readDirectives(sql: string): FileDirectives {
 
 /**
  * True when the file's leading comments hold a no-transaction marker (modkit's
- * `-- modkit:no-transaction`, or another tool's: see README, "Files other tools wrote").
+ * `-- modkit:no-transaction`, or another tool's: see docs/project.md, "Files other tools wrote").
  *
  * @example
  * hasNoTransactionDirective('-- modkit:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (x);') // → true

@@ -87,6 +87,27 @@ describe('bookkeeping failures on SQLite', () => {
     expect(r.stderr).not.toContain('Fix the migration');
     expect(await tableNames(target)).not.toContain('invoices');
   });
+
+  it('repair whose history write fails: bookkeeping (exit 1), nothing changed, and a rerun repairs', async () => {
+    target = await createTarget('sqlite');
+    project = await createFixtureProject(MODULES);
+    const cli = (...args: string[]) => runCli([...args, '-c', project.configPath, '--database-url', target.url]);
+    expect((await cli('migrate', '--only')).code).toBe(0);
+    const table = await historyTableName('billing');
+    await queryTarget(target, `UPDATE "${table}" SET state = 'started' WHERE version = '0001_invoices'`);
+    await queryTarget(target, `CREATE TRIGGER frozen BEFORE UPDATE ON "${table}" BEGIN SELECT RAISE(ABORT, 'history is frozen'); END`);
+    const r = await cli('repair');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`${table} (for repair of module billing): history is frozen`);
+    expect(r.stderr).toContain("This is modkit's own bookkeeping, not your migration.");
+    expect(r.stderr).toContain('its changes are written in one transaction, which was rolled back');
+    expect(r.stderr).toContain('Run repair again once the cause is fixed');
+    expect(await queryTarget(target, `SELECT state FROM "${table}" WHERE version = '0001_invoices'`)).toEqual([{ state: 'started' }]);
+    await queryTarget(target, 'DROP TRIGGER frozen');
+    const rerun = await cli('repair');
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(await queryTarget(target, `SELECT state FROM "${table}" WHERE version = '0001_invoices'`)).toEqual([{ state: 'applied' }]);
+  });
 });
 
 function adminUrl(target: TestTarget): string {
