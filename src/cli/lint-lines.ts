@@ -99,7 +99,7 @@ export function lintSummary(report: LintReport): string {
  * (infos are only counted: `modkit lint` shows them) and how many other warnings there were.
  */
 export function warningTotals(lint: readonly LintEventFinding[], otherWarnings = 0): string | undefined {
-  const counts = countFindings(lint.map((f) => ({ ...f, rule: f.rule as LintFinding['rule'] })));
+  const counts = pendingLintCounts(lint);
   const kinds = [
     ...(counts.errors > 0 ? [plural(counts.errors, 'error')] : []),
     ...(counts.warnings > 0 ? [plural(counts.warnings, 'warning')] : []),
@@ -138,4 +138,9 @@ export function lintJson(report: LintReport): Record<string, unknown> {
     notLinted: report.notLinted,
     summary: { linted: report.migrations.length, errors, warnings, infos, ignored, byRule },
   };
+}
+
+/** The counts of the lint of the pending migrations, for `migrate --json`'s `lintSummary` and the totals line. */
+export function pendingLintCounts(lint: readonly LintEventFinding[]): LintCounts {
+  return countFindings(lint.map((f) => ({ ...f, rule: f.rule as LintFinding['rule'] })));
 }

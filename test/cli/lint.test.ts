@@ -169,6 +169,7 @@ describe('migrate lints the pending migrations first (PostgreSQL)', () => {
     expect(run.stderr).toMatch(/warning: lint: accounts\/0002_plan \(.*0002_plan\.sql:1\) \[add-column-not-null\] ADD COLUMN plan NOT NULL without a default/);
     expect(run.stderr).toContain('Lint of the pending migrations: 1 warning (add-column-not-null 1).');
     expect(JSON.parse(run.stdout).lint).toEqual([expect.objectContaining({ module: 'accounts', id: '0002_plan', line: 1, rule: 'add-column-not-null', severity: 'warn' })]);
+    expect(JSON.parse(run.stdout).lintSummary).toEqual({ errors: 0, warnings: 1, infos: 0, byRule: { 'add-column-not-null': 1 } });
     expect(await queryTarget(target, "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'accounts' AND column_name = 'plan'")).toEqual([{ n: 1 }]);
 
     await project.write('modules/accounts/migrations/0003_bad.sql', 'CREATE INDEX CONCURRENTLY accounts_plan ON accounts (plan);\n');

@@ -12,7 +12,7 @@ import { migrationLines } from '../migration-lines.js';
 import { progressReporter } from '../progress.js';
 import { loadFleet, type FleetFlags } from '../fleet-options.js';
 import { heldBackJson, heldBackLines, parseStopAt, TO_NEEDS_ONLY } from '../to-option.js';
-import { warningTotals } from '../lint-lines.js';
+import { pendingLintCounts, warningTotals } from '../lint-lines.js';
 
 export interface MigrateFlags extends CommonFlags, FleetFlags {
   readonly only?: boolean;
@@ -104,8 +104,15 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
     ...(to ? { to, heldBack: heldBackJson(result.plan) } : {}),
     retries: retries.map(({ type: _type, ...retry }) => retry),
     lint,
+    lintSummary: lintSummaryJson(lint),
     error: result.error ? errorJson(result.error) : null,
   });
   if (result.error) output.error(result.error);
   return exitCode;
+}
+
+/** `lint[]`'s counts (ignored findings are not in `lint[]`, so no `ignored` count). */
+function lintSummaryJson(lint: readonly LintEventFinding[]): { errors: number; warnings: number; infos: number; byRule: object } {
+  const { errors, warnings, infos, byRule } = pendingLintCounts(lint);
+  return { errors, warnings, infos, byRule };
 }
