@@ -19,6 +19,8 @@ export type {
   ServiceToken,
   HealthResult,
   HookTimeouts,
+  ProcessDefinition,
+  RestartSetting,
 } from './modules/types.js';
 /**
  * knex's types, as a migration's `up(db)` / `down(db)` and a module's `ctx.db` see them: a project
@@ -74,7 +76,8 @@ export { runLifecycle, type LifecycleOptions } from './lifecycle/run-lifecycle.j
 export { INSTANCE_ID, INSTANCE_ID_ENV } from './lifecycle/instance-id.js';
 export { waitForMigrations, DEFAULT_WAIT_TIMEOUT_MS, type WaitOptions, type WaitReport } from './api/wait.js';
 export type { SchemaWait, PendingMigration } from './execute/wait-for-schema.js';
-export type { RuntimeStatusDocument, ModuleStatus, HealthAnswer } from './lifecycle/runtime-status.js';
+export type { RuntimeStatusDocument, ModuleStatus, HealthAnswer, ProcessStatus } from './lifecycle/runtime-status.js';
+export { MODULE_CONFIG_ENV, MODULE_NAME_ENV, type RenderedModuleConfig } from './lifecycle/process-env.js';
 export type {
   PipelineMode,
   PipelineOptions,
@@ -84,6 +87,7 @@ export type {
   LifecycleSink,
   LifecyclePhase,
   HookPhase,
+  ProcessState,
   RuntimeState,
   StopProblem,
   RuntimeControl,

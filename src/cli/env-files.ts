@@ -57,6 +57,11 @@ export async function applyEnvFiles(flags: EnvFileFlags, output: Output): Promis
   if (errors.length > 0) throw new UsageError(errors);
 }
 
+/** The variables the CLI set from env files (modules' child processes do not inherit them). */
+export function envFileVariables(): string[] {
+  return [...origins.keys()];
+}
+
 /** The env file a variable came from, when the CLI set it from one. */
 export function envFileOf(name: string): string | undefined {
   return origins.get(name);

@@ -80,6 +80,12 @@ export function lifecycleReporter(
         output.warn(`[run] ${event.module} ${ended}; restart ${event.attempt} in ${formatMs(event.delayMs)}`);
         break;
       }
+      case 'process':
+        reportProcess(output, event);
+        break;
+      case 'process-event':
+        output.debug(`[process] ${event.module} (pid ${event.pid}) event ${JSON.stringify(event.event)}`);
+        break;
       case 'health-server':
         log.health = event.url;
         output.line(`[modkit] health on ${event.url} (/livez, /readyz, /status)`);
@@ -115,6 +121,31 @@ export function lifecycleReporter(
     }
   };
   return { log, onEvent, onLifecycleEvent };
+}
+
+/** A child's transitions: `[process] worker ready (pid 4242)`; failures and restarts are warnings. */
+function reportProcess(output: Output, event: Extract<LifecycleEvent, { type: 'process' }>): void {
+  const pid = event.pid === undefined ? '' : `pid ${event.pid}`;
+  const exit = event.signal ? `signal ${event.signal}` : event.exitCode !== undefined ? `exit code ${event.exitCode}` : '';
+  const about = [pid, exit, event.killed ? 'after SIGKILL' : ''].filter((part) => part !== '').join(', ');
+  const line = `[process] ${event.module} ${event.state}${about ? ` (${about})` : ''}`;
+  switch (event.state) {
+    case 'restarting':
+      output.warn(`${line}: ${event.reason}; restart ${event.attempt} in ${formatMs(event.delayMs ?? 0)}`);
+      break;
+    case 'failed':
+      output.warn(line); // why: the [spawn] line before it, or the run's error paragraph
+      break;
+    case 'ready':
+      break; // the [spawn] line says it, with how long it took
+    case 'exited':
+    case 'stopped':
+      if (event.killed) output.warn(line);
+      else output.line(line);
+      break;
+    default:
+      output.line(line);
+  }
 }
 
 /** Only stop-phase transitions print `[stop] name stopped`; startup's `running` per module is in the JSON only. */

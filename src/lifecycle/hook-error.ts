@@ -7,6 +7,7 @@ const HOOK_NAMES: Readonly<Record<HookPhase, string>> = {
   init: 'init(ctx)',
   post_init: 'postInit(sys)',
   start: 'start(signal)',
+  spawn: 'process',
   run: 'run(signal)',
   stop: 'stop(deadline)',
   reload: 'reload(ctx)',

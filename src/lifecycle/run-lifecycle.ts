@@ -11,6 +11,8 @@ import { runInitPhase, runPostInitPhase, runStartPhase, type StartupContext } fr
 import { stopModules, stopPhaseBoundMs, type StopResult } from './stop-modules.js';
 import { stopOrder } from './stop-order.js';
 import { superviseTasks } from './supervise-tasks.js';
+import type { ModuleProcess } from './module-process.js';
+import { runSpawnPhase, superviseProcesses } from './spawn-processes.js';
 import type { LifecyclePhase, LifecycleReport, LifecycleSink, RuntimeState } from './types.js';
 
 type SetState = (state: RuntimeState, module?: string, reason?: string) => void;
@@ -30,6 +32,8 @@ export interface LifecycleOptions {
   readonly runtime?: Runtime;
   /** Without `runtime`: the instance id (default: `MODKIT_INSTANCE_ID`, else one UUID per process). */
   readonly instanceId?: string;
+  /** Variables the caller read from env files into `process.env`: modules' child processes do not inherit them. */
+  readonly envFileVariables?: readonly string[];
 }
 
 /**
@@ -66,6 +70,11 @@ export async function runLifecycle(
   const context: StartupContext = { runtime, signal: app.signal, setState };
   const started: string[] = [];
   let tasks: ReadonlyMap<string, Promise<void>> = new Map();
+  const processes = new Map<string, ModuleProcess>();
+  const fatal = (error: ModkitError) => {
+    failure ??= error;
+    app.abort(error);
+  };
   let databases: RuntimeDatabases | undefined;
   let failure: ModkitError | undefined;
   try {
@@ -73,11 +82,12 @@ export async function runLifecycle(
     await phase(emit, 'init', () => runInitPhase(context, databases!));
     await phase(emit, 'post_init', () => runPostInitPhase(context));
     await phase(emit, 'start', () => runStartPhase(context, started));
+    if (started.some((name) => project.byName.get(name)!.definition.process)) {
+      await phase(emit, 'spawn', () => runSpawnPhase(context, started, processes, options.envFileVariables));
+    }
     const running = started.map((name) => ({ module: project.byName.get(name)!, ctx: runtime.handle(name)!.ctx }));
-    tasks = superviseTasks(running, app.signal, emit, (error) => {
-      failure ??= error;
-      app.abort(error);
-    });
+    tasks = superviseTasks(running, app.signal, emit, fatal);
+    superviseProcesses(processes, app.signal, fatal);
     if (!app.signal.aborted) {
       drain.running = true;
       setState('running');
@@ -96,10 +106,10 @@ export async function runLifecycle(
   app.abort(failure);
   const order = stopOrder(project.order.topological, started).map((name) => project.byName.get(name)!);
   const budgetOf = (module: LoadedModule) => hookLimitMs(project.config, module, 'stop');
-  const watchdogMs = options.stopTimeoutMs ?? stopPhaseBoundMs(order, budgetOf, tasks);
+  const watchdogMs = options.stopTimeoutMs ?? stopPhaseBoundMs(order, budgetOf, tasks, processes);
   emit({ type: 'deadline', phase: 'stop', ms: watchdogMs });
   const contextOf = (module: LoadedModule) => runtime.handle(module.name)?.ctx;
-  const stopOptions = { budgetOf, watchdogMs, tasks, contextOf, emit, setState };
+  const stopOptions = { budgetOf, watchdogMs, tasks, processes, contextOf, emit, setState };
   const stop = await phase(emit, 'stop', () => stopModules(order, stopOptions));
   // The pools go last: a module's stop may still flush through ctx.db. A hung pool is left to exit.
   if (!stop.watchdogFired) await databases?.destroy();

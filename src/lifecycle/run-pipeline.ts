@@ -85,6 +85,7 @@ export async function runPipeline(project: Project, options: PipelineOptions): P
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.stopTimeoutMs !== undefined ? { stopTimeoutMs: options.stopTimeoutMs } : {}),
       ...(options.drainMs !== undefined ? { drainMs: options.drainMs } : {}),
+      ...(options.envFileVariables ? { envFileVariables: options.envFileVariables } : {}),
     });
     return { mode: options.mode, migration, lifecycle, ...(lifecycle.error ? { error: lifecycle.error } : {}) };
   } catch (error) {

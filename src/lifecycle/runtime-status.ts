@@ -1,6 +1,7 @@
 import type { ExecuteEvent } from '../execute/types.js';
 import type { LoadedModule } from '../modules/types.js';
-import type { HookPhase, LifecycleEvent, LifecyclePhase, ReloadReport, ReloadResult, RuntimeState } from './types.js';
+import type { HookPhase, LifecycleEvent, LifecyclePhase, ProcessState, ReloadReport, ReloadResult } from './types.js';
+import type { RuntimeState } from './types.js';
 
 /** A module's last `health(ctx)` answer. */
 export interface HealthAnswer {
@@ -8,6 +9,25 @@ export interface HealthAnswer {
   readonly detail?: string;
   readonly at: string;
   readonly durationMs: number;
+}
+
+/** How many exits and events of a child `/status` keeps (the newest). */
+const KEPT = 10;
+
+/** An out-of-process module's child in `GET /status` (never its arguments or environment). */
+export interface ProcessStatus {
+  /** The program (`process.command`). */
+  readonly command: string;
+  /** The child running now (or the last one); null before it was spawned. */
+  readonly pid: number | null;
+  readonly state: ProcessState;
+  /** How many times it was respawned. */
+  readonly restarts: number;
+  /** Its exits, oldest first (the last 10): the pid, the exit code or the signal that ended it. */
+  readonly exits: readonly { readonly pid: number | null; readonly code: number | null; readonly signal: string | null; readonly at: string }[];
+  /** JSON lines it printed on stdout other than its ready line (the last 10), and how many in all. */
+  readonly events: readonly { readonly at: string; readonly event: Readonly<Record<string, unknown>> }[];
+  readonly eventCount: number;
 }
 
 /** One module in `GET /status`. */
@@ -25,6 +45,8 @@ export interface ModuleStatus {
   readonly restarting: boolean;
   /** The outcome of its last `reload(ctx)`. */
   readonly lastReload: { readonly at: string; readonly status: ReloadResult['status']; readonly error?: string } | null;
+  /** Only for a module that declares `process`: its child. */
+  readonly process?: ProcessStatus;
 }
 
 /** The `GET /status` document. Never holds a config value or a URL. */
@@ -75,7 +97,9 @@ export class RuntimeStatus {
     modules: readonly LoadedModule[],
   ) {
     for (const m of modules) {
-      this.modules.set(m.name, { name: m.name, system: m.system, ...FRESH });
+      const command = m.definition.process?.command;
+      const child = command === undefined ? {} : { process: freshProcess(command) };
+      this.modules.set(m.name, { name: m.name, system: m.system, ...FRESH, ...child });
     }
   }
 
@@ -114,6 +138,10 @@ export class RuntimeStatus {
       case 'task-restart':
         if (module) (module.restarts += 1), (module.restarting = true);
         break;
+      case 'process':
+      case 'process-event':
+        if (module?.process) module.process = applyProcessEvent(module.process, event);
+        break;
       case 'health':
         if (!module) break;
         module.health = {
@@ -144,10 +172,31 @@ export class RuntimeStatus {
       instanceId: this.instanceId,
       startedAt: new Date(this.started).toISOString(),
       uptimeMs: Date.now() - this.started,
-      modules: [...this.modules.values()].map((m) => ({ ...m })),
+      modules: [...this.modules.values()].map((m) => ({ ...m, ...(m.process ? { process: { ...m.process } } : {}) })),
       migrations: [...this.migrations],
       lastReload: this.lastReload,
       reloads: this.reloads,
     };
   }
+}
+
+function freshProcess(command: string): ProcessStatus {
+  return { command, pid: null, state: 'starting', restarts: 0, exits: [], events: [], eventCount: 0 };
+}
+
+/** A child's status after one of its events (a new object: documents already handed out stay as they were). */
+function applyProcessEvent(
+  status: ProcessStatus,
+  event: Extract<LifecycleEvent, { type: 'process' | 'process-event' }>,
+): ProcessStatus {
+  if (event.type === 'process-event') {
+    const events = [...status.events, { at: event.at, event: event.event }].slice(-KEPT);
+    return { ...status, events, eventCount: status.eventCount + 1 };
+  }
+  const pid = event.pid ?? status.pid;
+  const restarts = status.restarts + (event.state === 'restarting' ? 1 : 0);
+  // Each exit is reported once, by the event that follows it (exited, restarting, stopped, failed).
+  const exit = { pid, code: event.exitCode ?? null, signal: event.signal ?? null, at: event.at };
+  const exits = event.exitCode !== undefined ? [...status.exits, exit].slice(-KEPT) : status.exits;
+  return { ...status, pid, state: event.state, restarts, exits };
 }

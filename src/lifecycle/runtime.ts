@@ -87,7 +87,12 @@ export class Runtime implements RuntimeControl {
     if (notRunning) return { ready: false, reasons: [notRunning] };
     const reasons: string[] = [];
     for (const m of this.modules) {
-      if (this.model.module(m.name)?.restarting) reasons.push(`module "${m.name}" is restarting its run task`);
+      const status = this.model.module(m.name);
+      if (status?.restarting) reasons.push(`module "${m.name}" is restarting its run task`);
+      const child = status?.process;
+      if (child && child.state !== 'ready' && child.state !== 'exited') {
+        reasons.push(`module "${m.name}": its process is ${child.state}`);
+      }
     }
     for (const verdict of await this.health.check(this.running())) {
       if (verdict.ok) continue;

@@ -74,7 +74,8 @@ export async function runStartPhase(context: StartupContext, started: string[]):
       throw error;
     }
     started.push(module.name);
-    context.setState('running', module.name);
+    // A module with a process runs once its child is ready (the spawn phase).
+    if (!module.definition.process) context.setState('running', module.name);
   }
 }
 

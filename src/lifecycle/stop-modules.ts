@@ -4,6 +4,7 @@ import { messageOf } from '../errors.js';
 import { deadlineAfter, settleWithin, type Settled } from './settle-within.js';
 import { hookLimitSource } from './hook-limits.js';
 import type { LifecycleSink, RuntimeState, StopProblem } from './types.js';
+import type { ModuleProcess } from './module-process.js';
 
 export interface StopOptions {
   /**
@@ -15,6 +16,8 @@ export interface StopOptions {
   readonly watchdogMs: number;
   /** Per module, the promise of its supervised `run` task; waited for before its `stop`. */
   readonly tasks: ReadonlyMap<string, Promise<void>>;
+  /** Per module, its child process (out-of-process modules): stopped first in its module's turn. */
+  readonly processes?: ReadonlyMap<string, Pick<ModuleProcess, 'stop'>>;
   /** The `ctx` each module's `stop(deadline, ctx)` gets (undefined: the module has none yet). */
   readonly contextOf: (module: LoadedModule) => ModuleContext | undefined;
   readonly emit: LifecycleSink;
@@ -66,13 +69,18 @@ export async function stopModules(modules: readonly LoadedModule[], options: Sto
   return { stopped: [...stopped], problems, abandoned, watchdogFired };
 }
 
-/** The longest the stop phase may take for `modules`: per module its budget plus grace, twice with a task. */
+/**
+ * The longest the stop phase may take for `modules`: per module its budget plus grace, once more
+ * with a task, and once more with a child process.
+ */
 export function stopPhaseBoundMs(
   modules: readonly LoadedModule[],
   budgetOf: (module: LoadedModule) => number,
   tasks: ReadonlyMap<string, unknown>,
+  processes: ReadonlyMap<string, unknown> = new Map(),
 ): number {
-  const per = (m: LoadedModule) => (budgetOf(m) + graceAfterDeadline(budgetOf(m))) * (tasks.has(m.name) ? 2 : 1);
+  const parts = (m: LoadedModule) => 1 + (tasks.has(m.name) ? 1 : 0) + (processes.has(m.name) ? 1 : 0);
+  const per = (m: LoadedModule) => (budgetOf(m) + graceAfterDeadline(budgetOf(m))) * parts(m);
   return modules.reduce((sum, m) => sum + per(m), 0) + 5_000;
 }
 
@@ -80,6 +88,9 @@ async function stopOne(module: LoadedModule, options: StopOptions): Promise<Stop
   const deadlineMs = options.budgetOf(module);
   const grace = graceAfterDeadline(deadlineMs);
   options.setState('draining', module.name);
+  // Its child first (SIGTERM, SIGKILL after the budget), as the part of the module that runs on its own.
+  const child = options.processes?.get(module.name);
+  const childProblem = child ? await child.stop(deadlineMs, hookLimitSource(module, 'stop')) : undefined;
   const task = options.tasks.get(module.name);
   if (task) {
     // The task gets a budget of its own: one that overruns never eats its module's stop budget.
@@ -114,6 +125,10 @@ async function stopOne(module: LoadedModule, options: StopOptions): Promise<Stop
       const durationMs = elapsed();
       const failure = error ? { error } : {};
       options.emit({ type: 'hook', module: module.name, phase: 'stop', status, durationMs, ...failure });
+    }
+    if (outcome.status === 'ok' && childProblem) {
+      options.setState('failed', module.name, childProblem.message);
+      return childProblem;
     }
     if (outcome.status === 'ok') {
       options.setState('stopped', module.name);

@@ -13,10 +13,17 @@ import type { Project } from '../project/load-project.js';
 export type PipelineMode = 'migrate-only' | 'full';
 
 /** The phases of SPEC §5, in order (`db` includes pre_init, which runs first inside it). */
-export type LifecyclePhase = 'db' | 'init' | 'post_init' | 'start' | 'run' | 'wait' | 'stop';
+export type LifecyclePhase = 'db' | 'init' | 'post_init' | 'start' | 'spawn' | 'run' | 'wait' | 'stop';
 
-/** The phases that call module hooks (`reload`: on SIGHUP, while running). */
-export type HookPhase = 'pre_init' | 'init' | 'post_init' | 'start' | 'run' | 'stop' | 'reload';
+/** The phases that call module hooks (`reload`: on SIGHUP, while running; `spawn`: a module's process gets ready). */
+export type HookPhase = 'pre_init' | 'init' | 'post_init' | 'start' | 'spawn' | 'run' | 'stop' | 'reload';
+
+/**
+ * An out-of-process module's child: `starting` (spawned, not ready yet), `ready`, `restarting`
+ * (it exited; respawned after a backoff), `exited` (it ended on its own and is not restarted),
+ * `stopping` (SIGTERM sent), `stopped`, `failed` (it did not get ready, or its restart budget is spent).
+ */
+export type ProcessState = 'starting' | 'ready' | 'restarting' | 'exited' | 'stopping' | 'stopped' | 'failed';
 
 /** The runtime's state machine (and each module's): starting → running → draining → stopped | failed. */
 export type RuntimeState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
@@ -58,6 +65,32 @@ export type LifecycleEvent =
    * a hook blocks the event loop (src/cli/exit-backstop.ts).
    */
   | { readonly type: 'deadline'; readonly phase: HookPhase; readonly ms: number }
+  /**
+   * A module's child process changed state. `pid` is the child's (none: it could not be started);
+   * `exitCode`/`signal` with `exited`, `stopped` and `failed` once it exited; `attempt` and `delayMs`
+   * with `restarting`; `killed` when SIGKILL was needed; `reason` says why it failed or was restarted.
+   */
+  | {
+      readonly type: 'process';
+      readonly module: string;
+      readonly state: ProcessState;
+      readonly pid?: number;
+      readonly exitCode?: number | null;
+      readonly signal?: string | null;
+      readonly attempt?: number;
+      readonly delayMs?: number;
+      readonly killed?: true;
+      readonly reason?: string;
+      readonly at: string;
+    }
+  /** A JSON line a module's child printed on stdout, other than its ready line. */
+  | {
+      readonly type: 'process-event';
+      readonly module: string;
+      readonly pid: number;
+      readonly event: Readonly<Record<string, unknown>>;
+      readonly at: string;
+    }
   /** A line a module wrote through `ctx.log`. */
   | {
       readonly type: 'log';
@@ -186,6 +219,11 @@ export interface PipelineOptions extends RunOptions {
   readonly drainMs?: number;
   /** How SIGHUP reads the config again (default: the config file, imported afresh). */
   readonly reloadConfig?: () => Promise<ResolvedConfig>;
+  /**
+   * Full mode: variables the caller read from env files into `process.env` (the CLI's `.env` and
+   * `--dotenv`); modules' child processes do not inherit them (docs/out-of-process.md).
+   */
+  readonly envFileVariables?: readonly string[];
   /** Full mode: receives the running application's control (status, readiness, reload) when the pipeline starts. */
   readonly onRuntime?: (runtime: RuntimeControl) => void;
 }

@@ -86,6 +86,31 @@ export interface ModuleLogger {
   error(message: string): void;
 }
 
+/** How a run task or a module's process is restarted: a policy name, or a policy with its budget. */
+export type RestartSetting =
+  | 'never'
+  | 'on-failure'
+  | 'always'
+  | { readonly policy: 'on-failure' | 'always'; readonly maxAttempts?: number; readonly backoffMs?: number };
+
+/**
+ * An out-of-process module: a program modkit spawns after the start phase and stops in the stop
+ * phase (docs/out-of-process.md). It is ready once it prints the line `{"event":"ready"}` on stdout.
+ */
+export interface ProcessDefinition {
+  /** The program: a name looked up on PATH, or a path (relative paths are relative to `cwd`). */
+  readonly command: string;
+  readonly args?: readonly string[];
+  /** Added to the child's environment (after modkit removed its own database settings). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** The child's working directory, relative to the module file; default: the module file's directory. */
+  readonly cwd?: string;
+  /** How long the child may take to print `{"event":"ready"}` (ms or a duration like `'30s'`); default 30 s. */
+  readonly readyTimeoutMs?: number | string;
+  /** What to do when the child exits while the app runs; default `'never'` (a failure shuts the app down). */
+  readonly restart?: RestartSetting;
+}
+
 /** A module as written by the user (`defineModule({...})` or a plain default-exported object). */
 export interface ModuleDefinition<C = unknown> {
   /** kebab-case: `^[a-z][a-z0-9]*(-[a-z0-9]+)*$` */
@@ -104,11 +129,9 @@ export interface ModuleDefinition<C = unknown> {
    * What to do when `run` ends: `'never'` (default: a failure shuts the app down), `'on-failure'`
    * (restart after a failure), `'always'` (restart after a failure or a return), or an object.
    */
-  readonly restart?:
-    | 'never'
-    | 'on-failure'
-    | 'always'
-    | { readonly policy: 'on-failure' | 'always'; readonly maxAttempts?: number; readonly backoffMs?: number };
+  readonly restart?: RestartSetting;
+  /** Runs the module (also) as a child process: see {@link ProcessDefinition}. */
+  readonly process?: ProcessDefinition;
   stop?(deadline: AbortSignal, ctx: ModuleContext<C>): Promise<void> | void;
   /** Asked by `GET /readyz` while the app runs; bounded by `healthTimeoutMs` (a timeout is unhealthy). */
   health?(ctx: ModuleContext<C>): HealthResult | Promise<HealthResult>;

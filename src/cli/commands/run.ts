@@ -7,6 +7,7 @@ import { loadConfig } from '../../config/load-config.js';
 import { loadProject, selectModules } from '../../project/load-project.js';
 import { allowOptions, projectOptions } from '../common-options.js';
 import { exitBackstop } from '../exit-backstop.js';
+import { envFileVariables } from '../env-files.js';
 import { lifecycleReporter } from '../lifecycle-reporter.js';
 import { databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson } from '../output.js';
 import { moduleDatabaseUrls, NO_DATABASE_LINE, type Output } from '../output.js';
@@ -82,6 +83,7 @@ async function runWith(
   handoff: string | undefined,
   onRuntime: (runtime: RuntimeControl) => void,
 ): Promise<HandlerResult> {
+  let control: RuntimeControl | undefined;
   const options = projectOptions(flags);
   const project = await loadProject(options);
   refuseFleet(flags, project.config, command);
@@ -111,7 +113,11 @@ async function runWith(
     ...(flags.drain !== undefined ? { drainMs: flags.drain } : {}),
     // SIGHUP reads the config as this run did: same file, same flags.
     reloadConfig: () => loadConfig({ ...options, configPath: project.config.configFile, fresh: true }),
-    onRuntime,
+    onRuntime: (runtime) => {
+      control = runtime;
+      onRuntime(runtime);
+    },
+    envFileVariables: envFileVariables(),
     signal,
     onEvent: reporter.onEvent,
     onLifecycleEvent: (event) => {
@@ -147,6 +153,10 @@ async function runWith(
     hooks: reporter.log.hooks,
     restarts: reporter.log.restarts,
     reloads: reporter.log.reloads,
+    // Out-of-process modules' children: pid, state, restarts, exits, events (as /status shows them).
+    processes: Object.fromEntries(
+      (control?.status().modules ?? []).flatMap((m) => (m.process ? [[m.name, m.process]] : [])),
+    ),
     error: report.error ? errorJson(report.error) : null,
   });
   if (report.error) output.error(report.error);
