@@ -26,7 +26,7 @@ describe('the quick start on the shop example', () => {
 
     const second = await runCli(['migrate', '--only'], { cwd: join(example.dir, 'modules', 'orders') });
     expect(second.code, second.stderr).toBe(0);
-    expect(second.stdout).toMatch(/Nothing to migrate: 6 modules up to date/);
+    expect(second.stdout).toMatch(/Nothing to migrate: 7 modules up to date/);
   });
 
   it('migrates PostgreSQL from MODKIT_DATABASE_URL, and --json reports the same facts', async () => {
@@ -36,7 +36,7 @@ describe('the quick start on the shop example', () => {
     expect(first.code, first.stderr).toBe(0);
     const doc = JSON.parse(first.stdout);
     expect(doc).toMatchObject({ modkit: 1, command: 'migrate', exitCode: 0, mode: 'migrate-only', database: { engine: 'postgres', source: 'env' }, error: null });
-    expect(doc.modules).toEqual(['platform', 'audit-log', 'catalog', 'customers', 'orders', 'storefront']);
+    expect(doc.modules).toEqual(['platform', 'audit-log', 'catalog', 'customers', 'orders', 'mailer', 'storefront']);
     expect(doc.migrations).toHaveLength(9);
     expect(doc.migrations[0]).toMatchObject({ module: 'platform', id: '0001_settings', status: 'applied' });
     expect(doc.summary).toMatchObject({ applied: 9, modules: 6 });

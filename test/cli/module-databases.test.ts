@@ -134,7 +134,7 @@ describe('the shop example with audit-log in a database of its own (docs/databas
       const doc = JSON.parse(result.stdout);
       expect(doc.summary.applied).toBe(9);
       expect(doc.databases.map((d: { engine: string; modules: string[] }) => [d.engine, d.modules])).toEqual([
-        ['postgres', ['platform', 'catalog', 'customers', 'orders', 'storefront']],
+        ['postgres', ['platform', 'catalog', 'customers', 'orders', 'mailer', 'storefront']],
         ['sqlite', ['audit-log']],
       ]);
       expect(await tableNames(sqlite)).toContain('audit_events');

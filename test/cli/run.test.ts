@@ -8,8 +8,8 @@ import { createFixtureProject } from '../support/project-fixture.js';
 import { startCli, type CliProcess } from '../support/run-cli.js';
 import { healthUrl, probe } from '../support/health-probe.js';
 
-/** Reverse topological order of the shop (topological: platform, audit-log, catalog, customers, orders, storefront). */
-const SHOP_STOP_ORDER = ['storefront', 'orders', 'customers', 'catalog', 'audit-log', 'platform'];
+/** Reverse topological order of the shop (topological: platform, audit-log, catalog, customers, orders, mailer, storefront). */
+const SHOP_STOP_ORDER = ['storefront', 'mailer', 'orders', 'customers', 'catalog', 'audit-log', 'platform'];
 
 /** A private copy of the shop example whose `import 'modkit'` resolves to this checkout. */
 async function copyShop(): Promise<string> {
