@@ -126,7 +126,8 @@ export function lifecycleReporter(
 /** A child's transitions: `[process] worker ready (pid 4242)`; failures and restarts are warnings. */
 function reportProcess(output: Output, event: Extract<LifecycleEvent, { type: 'process' }>): void {
   const pid = event.pid === undefined ? '' : `pid ${event.pid}`;
-  const exit = event.signal ? `signal ${event.signal}` : event.exitCode !== undefined ? `exit code ${event.exitCode}` : '';
+  const code = event.exitCode !== undefined ? `exit code ${event.exitCode}` : '';
+  const exit = event.signal ? `signal ${event.signal}` : code;
   const about = [pid, exit, event.killed ? 'after SIGKILL' : ''].filter((part) => part !== '').join(', ');
   const line = `[process] ${event.module} ${event.state}${about ? ` (${about})` : ''}`;
   switch (event.state) {

@@ -33,6 +33,8 @@ export class ModuleProcess {
   /** The command as printed: the program and its arguments, URLs redacted. */
   readonly commandLine: string;
   private child: Child | undefined;
+  /** The children whose exit was reported (each exit once: /status counts them). */
+  private readonly exitReported = new WeakSet<Child>();
 
   constructor(
     readonly module: LoadedModule,
@@ -58,7 +60,7 @@ export class ModuleProcess {
     const outcome = await this.spawnUntilReady(signal);
     if (outcome.status === 'failed') {
       this.state('failed', { ...this.exitOfChild(), reason: outcome.why });
-      throw this.error(`${outcome.why}. ${this.stderrLines()}`, ADVICE);
+      throw this.error(`${outcome.why}.`, ADVICE);
     }
     return outcome.status;
   }
@@ -87,7 +89,7 @@ export class ModuleProcess {
         const delayMs = restartDelayMs(this.policy, attempt);
         if (delayMs === undefined) {
           this.state('failed', { ...this.exitOfChild(), reason: why });
-          onFatal(this.error(`${why}. ${this.giveUp(attempt)} ${this.stderrLines()}`, ''));
+          onFatal(this.error(`${why}. ${this.giveUp(attempt)}`, ''));
           return;
         }
         this.state('restarting', { ...this.exitOfChild(), attempt, delayMs, reason: why });
@@ -111,6 +113,8 @@ export class ModuleProcess {
     if (!child) return undefined;
     if (!child.alive) {
       child.signal('SIGKILL'); // what it started and left behind
+      // It exited on its own once shutdown began (supervision had ended): say so now.
+      if (!this.exitReported.has(child)) this.state('stopped', this.exitOfChild());
       return undefined;
     }
     this.state('stopping', {});
@@ -175,6 +179,7 @@ export class ModuleProcess {
 
   private state(state: ProcessState, fields: Omit<ProcessEventFields, 'state'>): void {
     const pid = this.child && this.child.pid > 0 ? { pid: this.child.pid } : {};
+    if (this.child && fields.exitCode !== undefined) this.exitReported.add(this.child);
     this.emit({ type: 'process', module: this.module.name, state, ...pid, ...fields, at: now() });
   }
 
@@ -187,7 +192,7 @@ export class ModuleProcess {
   private stderrLines(): string {
     const tail = this.child?.stderrTail ?? [];
     if (tail.length === 0) return 'It wrote nothing to stderr.';
-    return `The last lines of its stderr:\n${tail.map((l) => `  ${l}`).join('\n')}\n`;
+    return `The last lines of its stderr:\n${tail.map((l) => `  ${l}`).join('\n')}`;
   }
 
   private giveUp(attempt: number): string {
@@ -196,17 +201,22 @@ export class ModuleProcess {
     return `That was ${attempt} times in a row (${budget}), so the application shut down.`;
   }
 
+  /**
+   * Exit 1, naming the module, its command and file. The child's last stderr lines close the
+   * paragraph, after the advice: what the runtime stopped is inserted before the advice (withAftermath).
+   */
   private error(text: string, advice: string): ModkitError {
     const { module } = this;
     const head = `the process of module "${module.name}" (${this.commandLine}; ${module.file}): ${text}`;
-    return new ModkitError('migration-failed', `${head.trimEnd()}${advice ? ` ${advice}` : ''}`, {
+    const closing = `${advice ? `${advice} ` : ''}${this.stderrLines()}`;
+    return new ModkitError('migration-failed', `${head} ${closing}`, {
       details: {
         module: module.name,
         phase: 'spawn',
         file: module.file,
         command: this.commandLine,
         stderr: [...(this.child?.stderrTail ?? [])],
-        ...(advice ? { advice } : {}),
+        advice: closing,
       },
     });
   }

@@ -52,7 +52,11 @@ export interface ChildEnvInputs {
  * `MODKIT_INSTANCE_ID` and `MODKIT_MODULE_CONFIG`. The child's database is the DSN in its config,
  * chosen as `ctx.db` is: with `runtime.url` set, never the privileged URL.
  */
-export function childEnvironment(project: Project, module: LoadedModule, inputs: ChildEnvInputs): Record<string, string> {
+export function childEnvironment(
+  project: Project,
+  module: LoadedModule,
+  inputs: ChildEnvInputs,
+): Record<string, string> {
   const parent = inputs.parent ?? process.env;
   const removed = new Set([DATABASE_URL_ENV, ...(inputs.envFileVariables ?? [])]);
   const privileged = privilegedUrls(project);

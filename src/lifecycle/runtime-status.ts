@@ -14,6 +14,14 @@ export interface HealthAnswer {
 /** How many exits and events of a child `/status` keeps (the newest). */
 const KEPT = 10;
 
+/** One exit of a child: its pid, its exit code or the signal that ended it. */
+export interface ProcessExit {
+  readonly pid: number | null;
+  readonly code: number | null;
+  readonly signal: string | null;
+  readonly at: string;
+}
+
 /** An out-of-process module's child in `GET /status` (never its arguments or environment). */
 export interface ProcessStatus {
   /** The program (`process.command`). */
@@ -24,7 +32,7 @@ export interface ProcessStatus {
   /** How many times it was respawned. */
   readonly restarts: number;
   /** Its exits, oldest first (the last 10): the pid, the exit code or the signal that ended it. */
-  readonly exits: readonly { readonly pid: number | null; readonly code: number | null; readonly signal: string | null; readonly at: string }[];
+  readonly exits: readonly ProcessExit[];
   /** JSON lines it printed on stdout other than its ready line (the last 10), and how many in all. */
   readonly events: readonly { readonly at: string; readonly event: Readonly<Record<string, unknown>> }[];
   readonly eventCount: number;

@@ -76,7 +76,8 @@ function checkProcess(process: unknown, at: (message: string) => void): void {
   }
   if (p.cwd !== undefined && (typeof p.cwd !== 'string' || p.cwd === '')) at('"process.cwd" must be a non-empty path');
   if (p.readyTimeoutMs !== undefined && !(hookTimeoutMs(p.readyTimeoutMs)! > 0)) {
-    at(`"process.readyTimeoutMs" must be a positive duration (${DURATION_FORMS}), got ${JSON.stringify(p.readyTimeoutMs)}`);
+    const got = JSON.stringify(p.readyTimeoutMs);
+    at(`"process.readyTimeoutMs" must be a positive duration (${DURATION_FORMS}), got ${got}`);
   }
   checkRestart(p.restart, '"process.restart"', at);
   for (const key of Object.keys(p)) {
