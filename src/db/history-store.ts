@@ -70,31 +70,51 @@ export interface HistoryDialect {
  */
 export async function readHistories(dialect: HistoryDialect, runner: SqlRunner, modules: readonly string[]): Promise<Map<string, ModuleHistory>> {
   const tables = new Map(modules.map((m) => [m, historyTableNameSync(m)]));
+  const columns = columnsByTable(await bookkeeping(HISTORY_TABLE_PREFIX, 'read', () => dialect.listColumns(runner, [...tables.values()])));
+  const missingTables = [...tables.values()].filter((t) => !columns.has(t));
+  if (missingTables.length > 0) await dialect.checkPlacement?.(runner, missingTables);
+  const existing = modules.map((m) => tables.get(m)!).filter((t) => columns.has(t));
+  const rows: Row[] = [];
+  for (let i = 0; i < existing.length; i += TABLES_PER_QUERY) {
+    const chunk = existing.slice(i, i + TABLES_PER_QUERY);
+    const sql = chunk.map((table) => selectHistory(dialect, table, columns.get(table)!)).join('\nUNION ALL\n');
+    rows.push(...(await bookkeeping(chunk[0]!, 'read', () => runner.query(sql))));
+  }
+  return assembleHistories(dialect, tables, columns, rows);
+}
+
+/** Catalog rows grouped: table → column → type. */
+export function columnsByTable(infos: Iterable<ColumnInfo>): Map<string, Map<string, string>> {
   const columns = new Map<string, Map<string, string>>();
-  for (const info of await bookkeeping(HISTORY_TABLE_PREFIX, 'read', () => dialect.listColumns(runner, [...tables.values()]))) {
+  for (const info of infos) {
     const map = columns.get(info.table) ?? new Map<string, string>();
     map.set(info.column, info.type);
     columns.set(info.table, map);
   }
-  const missingTables = [...tables.values()].filter((t) => !columns.has(t));
-  if (missingTables.length > 0) await dialect.checkPlacement?.(runner, missingTables);
-  const existing = modules.map((m) => tables.get(m)!).filter((t) => columns.has(t));
+  return columns;
+}
+
+/**
+ * Each module's history from the columns of its table (absent: the table does not exist) and the
+ * rows {@link selectHistory} read (each tagged with its table in `t`).
+ */
+export function assembleHistories(
+  dialect: HistoryDialect,
+  /** Module → its history table, in the modules' order. */
+  tables: ReadonlyMap<string, string>,
+  columns: ReadonlyMap<string, ReadonlyMap<string, string>>,
+  rows: readonly Row[],
+): Map<string, ModuleHistory> {
   const recordsByTable = new Map<string, AppliedRecord[]>();
-  for (let i = 0; i < existing.length; i += TABLES_PER_QUERY) {
-    const chunk = existing.slice(i, i + TABLES_PER_QUERY);
-    const sql = chunk.map((table) => selectHistory(dialect, table, columns.get(table)!)).join('\nUNION ALL\n');
-    const rows = await bookkeeping(chunk[0]!, 'read', () => runner.query(sql));
-    for (const row of rows) {
-      const table = String(row.t);
-      const legacy = dialect.isUnixSeconds(columns.get(table)!.get('applied_at') ?? '');
-      const list = recordsByTable.get(table) ?? [];
-      list.push(toRecord(row, legacy));
-      recordsByTable.set(table, list);
-    }
+  for (const row of rows) {
+    const table = String(row.t);
+    const legacy = dialect.isUnixSeconds(columns.get(table)?.get('applied_at') ?? '');
+    const list = recordsByTable.get(table) ?? [];
+    list.push(toRecord(row, legacy));
+    recordsByTable.set(table, list);
   }
   const histories = new Map<string, ModuleHistory>();
-  for (const module of modules) {
-    const table = tables.get(module)!;
+  for (const [module, table] of tables) {
     const cols = columns.get(table);
     histories.set(module, {
       module,
@@ -108,11 +128,15 @@ export async function readHistories(dialect: HistoryDialect, runner: SqlRunner, 
   return histories;
 }
 
-function selectHistory(dialect: HistoryDialect, table: string, cols: ReadonlyMap<string, string>): string {
+/**
+ * One table's rows, tagged with its name in `t`, in the one shape every table is read in; `lead`:
+ * columns before it (`'tenant_1' AS s, `).
+ */
+export function selectHistory(dialect: HistoryDialect, table: string, cols: ReadonlyMap<string, string>, lead = ''): string {
   const optional = (name: string) => (cols.has(name) ? name : `NULL AS ${name}`);
   const appliedAt = dialect.appliedAtSelect?.(cols.get('applied_at') ?? '') ?? 'applied_at';
   // Table names are [A-Za-z0-9_] only (history-table-name.ts), so they are safe as literals.
-  return `SELECT '${table}' AS t, version, ${appliedAt} AS applied_at, ${MODKIT_COLUMNS.map(optional).join(', ')} FROM ${dialect.tableRef(table)}`;
+  return `SELECT ${lead}'${table}' AS t, version, ${appliedAt} AS applied_at, ${MODKIT_COLUMNS.map(optional).join(', ')} FROM ${dialect.tableRef(table)}`;
 }
 
 function toRecord(row: Row, unixSeconds: boolean): AppliedRecord {

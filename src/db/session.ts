@@ -238,4 +238,23 @@ export interface SessionPool {
   /** A session on `target`; read-only pools give `undefined` for a database that does not exist yet. */
   open(target: DatabaseTarget): Promise<Session | undefined>;
   end(): Promise<void>;
+  /** On read-only pools of engines that can: the histories of many targets at once. */
+  readonly manyHistories?: ManyHistoriesReader;
+}
+
+/**
+ * Reads the histories of many targets of one database in a few statements (PostgreSQL: the schemas
+ * of a schema-per-tenant fleet), on a connection of the pool.
+ */
+export interface ManyHistoriesReader {
+  /** At most this many tables per {@link read} (the server's limits). */
+  readonly tablesPerRead: number;
+  /**
+   * Each target's histories, as {@link Session.readHistories} would read them; targets it cannot
+   * answer exactly are left out (read them on their own session). Never throws for a target's sake.
+   */
+  read(
+    targets: readonly DatabaseTarget[],
+    tables: ReadonlyMap<string, string>,
+  ): Promise<Map<DatabaseTarget, Map<string, ModuleHistory>>>;
 }

@@ -1,5 +1,8 @@
 import type { DatabasePlacement } from '../config/module-databases.js';
+import { historyTableNameSync } from '../db/history-table-name.js';
 import { runDbPhase } from '../execute/db-phase.js';
+import { nothingToDo } from '../execute/nothing-to-do.js';
+import { planMigrations } from '../plan/plan-migrations.js';
 import type { MigrationResult } from '../execute/types.js';
 import { runPreInit } from '../lifecycle/pre-init.js';
 import { resolveInstanceId } from '../lifecycle/instance-id.js';
@@ -31,8 +34,10 @@ export interface MigrateFleetOptions extends FleetOptions, Omit<RunOptions, 'sig
  * the caller; pre_init runs once; then each target runs the one db phase of a single database
  * (src/execute/db-phase.ts: its lock, its histories, its plan, one transaction per migration),
  * `parallel` at a time. Each target lints its pending PostgreSQL files first, as a single-database
- * migrate does; a file is parsed once for the whole fleet. A rerun touches only the targets that are behind (the others read their
- * history and have nothing to do).
+ * migrate does; a file is parsed once for the whole fleet. A rerun touches only the targets that are
+ * behind: the histories of a database's schemas are first read together without a lock (a thousand
+ * tables per round trip), and a target with nothing to do ({@link nothingToDo}) ends there; any other
+ * takes its lock and reads its history again under it before anything runs.
  *
  * @example
  * ```ts
@@ -53,9 +58,14 @@ export async function migrateFleet(project: Project, targets: readonly FleetTarg
   await runPreInit(project, modules, { instanceId: resolveInstanceId(undefined), ...signal });
   const loadBody = cachedBodyLoader();
   const lintCache: LintCache = new Map();
+  const tables = new Map(modules.map((m) => [m.name, historyTableNameSync(m.name)]));
   return runFleet<FleetMigrateDetail>(
     targets,
     async ({ target }, sessions, signal) => {
+      const unlocked = await sessions.readHistories(tables);
+      if (unlocked && nothingToDo(planMigrations(modules, unlocked, options.allow, options.to))) {
+        return { detail: { migrations: [], applied: 0, lockWaitedMs: 0, problems: [] } };
+      }
       const placement: DatabasePlacement = { database: target, moduleDatabases: {} };
       const result = await runDbPhase(placement, modules, {
         lockTimeoutMs: project.config.lockTimeoutMs,

@@ -1,7 +1,8 @@
-import { openSessionPool } from '../db/load-engine.js';
-import type { Session, SessionPool } from '../db/session.js';
+import type { Session } from '../db/session.js';
 import { EXIT_CODES, exitCodeOf, ModkitError, mostSevereExitCode } from '../errors.js';
 import { stopwatch } from '../util/stopwatch.js';
+import type { ModuleHistory } from '../plan/types.js';
+import { FleetPools } from './fleet-pools.js';
 import type { FleetTarget } from './resolve-targets.js';
 import { shardOf, type Shard } from './shard.js';
 
@@ -78,6 +79,13 @@ export interface FleetReport<D> {
 export interface FleetSessions {
   open(target: FleetTarget['target']): Promise<Session>;
   openReadOnly(target: FleetTarget['target']): Promise<Session | undefined>;
+  /**
+   * The target's histories (`tables`: module → history table, the same map for every target),
+   * read together with its database's other targets, without a lock: a few statements per thousand
+   * tables instead of a session per target. Undefined where the target must read them on its own
+   * session (an engine or target the batch cannot answer for).
+   */
+  readHistories(tables: ReadonlyMap<string, string>): Promise<Map<string, ModuleHistory> | undefined>;
 }
 
 /** One target's work: its detail, and the error that failed it (a thrown ModkitError fails it too). */
@@ -100,7 +108,7 @@ export async function runFleet<D>(
   const parallel = Math.max(1, options.parallel ?? DEFAULT_FLEET_PARALLEL);
   const targets = options.shard ? all.filter((t) => shardOf(t.key, options.shard!.count) === options.shard!.index) : all;
   const canaries = Math.min(options.canary ?? 0, targets.length);
-  const pools = new FleetPools(targets);
+  const pools = new FleetPools(targets, parallel);
   const results: TargetOutcome<D>[] = [];
   const counts = { ok: 0, failed: 0, skipped: 0 };
   const exitCodes = new Map<number, number>();
@@ -175,62 +183,4 @@ export async function runFleet<D>(
     durationMs: elapsed(),
   };
   return { summary, results };
-}
-
-/**
- * One session pool per database URL (read-only and writing apart), opened at a database's first
- * target and ended after its last: a fleet of a thousand databases (in list order) holds only the
- * pools of the databases whose targets are running, and a thousand schemas of one database share one.
- */
-class FleetPools {
-  private readonly remaining = new Map<string, number>();
-  private readonly pools = new Map<string, Promise<SessionPool>>();
-
-  constructor(targets: readonly FleetTarget[]) {
-    for (const t of targets) this.remaining.set(poolKey(t), (this.remaining.get(poolKey(t)) ?? 0) + 1);
-  }
-
-  sessions(fleetTarget: FleetTarget): FleetSessions {
-    const key = poolKey(fleetTarget);
-    const pool = (readOnly: boolean) => {
-      const id = `${readOnly ? 'r' : 'w'}\u0000${key}`;
-      let opening = this.pools.get(id);
-      if (!opening) {
-        opening = openSessionPool(fleetTarget.target.engine, { readOnly });
-        this.pools.set(id, opening);
-      }
-      return opening;
-    };
-    return {
-      open: async (target) => (await (await pool(false)).open(target))!,
-      openReadOnly: async (target) => (await pool(true)).open(target),
-    };
-  }
-
-  /** A target of the database ended: after its last one, the database's pools close. */
-  async done(fleetTarget: FleetTarget): Promise<void> {
-    const key = poolKey(fleetTarget);
-    const left = (this.remaining.get(key) ?? 1) - 1;
-    if (left > 0) {
-      this.remaining.set(key, left);
-      return;
-    }
-    this.remaining.delete(key);
-    for (const id of [`r\u0000${key}`, `w\u0000${key}`]) {
-      const pool = this.pools.get(id);
-      this.pools.delete(id);
-      if (pool) await (await pool).end().catch(() => undefined);
-    }
-  }
-
-  async endAll(): Promise<void> {
-    const pools = [...this.pools.values()];
-    this.pools.clear();
-    await Promise.all(pools.map(async (p) => (await p).end().catch(() => undefined)));
-  }
-}
-
-/** Targets that differ only in their schema share a pool (the same URL, so the same database and user). */
-function poolKey(fleetTarget: FleetTarget): string {
-  return `${fleetTarget.target.engine}\u0000${fleetTarget.target.url}`;
 }

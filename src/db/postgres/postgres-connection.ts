@@ -24,6 +24,12 @@ export class PostgresConnection implements SqlRunner {
     await this.client.query(sql);
   }
 
+  /** Runs a script of statements (simple query protocol, one round trip): the rows of all of them. */
+  async queryScript<T extends Row = Row>(sql: string): Promise<T[]> {
+    const results = (await this.client.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+    return (Array.isArray(results) ? results.flatMap((r) => r.rows) : results.rows) as T[];
+  }
+
   /** The server's process id of this connection (for cancel requests and lock reports). */
   get pid(): number | undefined {
     return (this.client as { processID?: number }).processID;

@@ -2,10 +2,11 @@ import type { DatabaseTarget } from '../../config/types.js';
 import { ModkitError } from '../../errors.js';
 import { unreachableError } from '../connection-errors.js';
 import { postgresLockKeys } from '../lock-key.js';
-import type { Session, SessionPool } from '../session.js';
+import type { ManyHistoriesReader, Session, SessionPool } from '../session.js';
 import { APPLICATION_NAMES, connectClient, PostgresConnection, sessionSettings } from './postgres-connection.js';
 import { DEFAULT_HISTORY_SCHEMA } from './postgres-history.js';
 import { joinBarrier, PostgresRunLock } from './postgres-lock.js';
+import { readSchemaHistories, TABLES_PER_READ } from './postgres-schema-histories.js';
 import { PostgresSession } from './postgres-session.js';
 
 const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
@@ -31,7 +32,32 @@ class PostgresSessionPool implements SessionPool {
   private failure: unknown;
   private ended = false;
 
-  constructor(private readonly readOnly: boolean) {}
+  readonly manyHistories?: ManyHistoriesReader;
+
+  constructor(private readonly readOnly: boolean) {
+    if (!readOnly) return;
+    this.manyHistories = {
+      tablesPerRead: TABLES_PER_READ,
+      read: async (targets, tables) => {
+        if (targets.length === 0) return new Map();
+        // Its names are schema-qualified: the connection's search_path does not matter, and nothing is left in it.
+        const first = targets[0]!;
+        const settings = sessionSettings({ ...first, searchPath: undefined } as DatabaseTarget, { readOnly: true });
+        const connection = await this.borrow(this.idleWork, first, settings, APPLICATION_NAMES.migration).catch(() => undefined);
+        if (!connection) return new Map();
+        try {
+          const read = await readSchemaHistories(connection, targets, tables);
+          if (this.ended) await connection.close();
+          else this.idleWork.push(connection);
+          return read;
+        } catch {
+          // Each target then reads its own and meets the error itself, if it is one of its own.
+          await connection.close();
+          return new Map();
+        }
+      },
+    };
+  }
 
   async open(target: DatabaseTarget): Promise<Session> {
     const settings = sessionSettings({ ...target, searchPath: undefined } as DatabaseTarget, { readOnly: this.readOnly });
