@@ -72,6 +72,8 @@ export { runFleet, DEFAULT_FLEET_PARALLEL, type FleetOptions, type FleetReport, 
 export { migrateFleet, type MigrateFleetOptions, type FleetMigrateDetail } from './fleet/migrate-fleet.js';
 export { inspectFleet, type InspectFleetOptions } from './fleet/inspect-fleet.js';
 export { rollbackFleet, type RollbackFleetOptions, type FleetRollbackDetail } from './fleet/rollback-fleet.js';
+export { baselineFleet, type BaselineFleetOptions, type BaselineFleetRequest, type FleetBaselineDetail } from './fleet/baseline-fleet.js';
+export { repairFleet, type RepairFleetOptions, type FleetRepairDetail } from './fleet/repair-fleet.js';
 export { runLifecycle, type LifecycleOptions } from './lifecycle/run-lifecycle.js';
 export { INSTANCE_ID, INSTANCE_ID_ENV } from './lifecycle/instance-id.js';
 export { waitForMigrations, DEFAULT_WAIT_TIMEOUT_MS, type WaitOptions, type WaitReport } from './api/wait.js';

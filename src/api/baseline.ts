@@ -14,7 +14,7 @@ import { unknownStopAt, type StopAt } from '../plan/stop-at.js';
 import type { ModuleHistory } from '../plan/types.js';
 import { loadProject, selectModules, type LoadProjectOptions, type Project } from '../project/load-project.js';
 import { didYouMean } from '../util/did-you-mean.js';
-import type { ProjectOptions } from './options.js';
+import type { OperationPlacement, ProjectOptions } from './options.js';
 
 export interface BaselineOptions extends LoadProjectOptions {
   readonly module: string;
@@ -69,12 +69,16 @@ export interface BaselineAllReport {
  * ```
  */
 export async function baseline(options: BaselineOptions): Promise<BaselineReport> {
-  const project = await loadProject(options);
+  return baselineProject(await loadProject(options), options);
+}
+
+/** The same, for a project already loaded (a fleet records each target with one project), optionally elsewhere. */
+export async function baselineProject(project: Project, options: BaselineOptions, where?: OperationPlacement): Promise<BaselineReport> {
   const module = project.byName.get(options.module);
   if (!module) throw new UsageError(`Unknown module "${options.module}"${didYouMean(options.module, [...project.byName.keys()])}.`);
   checkBaselineTarget(module, options.to); // before anything connects
-  const recorded = await recordBaselines(project, [module], (histories) => [planBaseline(module, historyOf(histories, module.name), options.to)], options);
-  return { project, database: databaseOf(project.config, module.name), databases: recorded.databases, plan: recorded.plans[0]!, lockWaitedMs: recorded.lockWaitedMs };
+  const recorded = await recordBaselines(project, [module], (histories) => [planBaseline(module, historyOf(histories, module.name), options.to)], options, where);
+  return { project, database: databaseOf(where?.placement ?? project.config, module.name), databases: recorded.databases, plan: recorded.plans[0]!, lockWaitedMs: recorded.lockWaitedMs };
 }
 
 /**
@@ -91,13 +95,17 @@ export async function baseline(options: BaselineOptions): Promise<BaselineReport
  * ```
  */
 export async function baselineAll(options: BaselineAllOptions = {}): Promise<BaselineAllReport> {
-  const project = await loadProject(options);
+  return baselineAllProject(await loadProject(options), options);
+}
+
+/** The same, for a project already loaded (a fleet records each target with one project), optionally elsewhere. */
+export async function baselineAllProject(project: Project, options: BaselineAllOptions = {}, where?: OperationPlacement): Promise<BaselineAllReport> {
   const modules = selectModules(project, options.modules);
   const to = options.to ?? {};
   const unknown = unknownStopAt(modules, to, project.order.systemFirst);
   if (unknown.length > 0) throw new UsageError(unknown);
-  const recorded = await recordBaselines(project, modules, (histories) => planBaselineAll(modules, histories, to), options);
-  return { project, database: project.config.database, modules: modules.map((m) => m.name), ...recorded };
+  const recorded = await recordBaselines(project, modules, (histories) => planBaselineAll(modules, histories, to), options, where);
+  return { project, database: (where?.placement ?? project.config).database, modules: modules.map((m) => m.name), ...recorded };
 }
 
 type LockOptions = { readonly signal?: AbortSignal; readonly onEvent?: EventSink };
@@ -113,9 +121,15 @@ async function recordBaselines(
   modules: readonly LoadedModule[],
   plan: (histories: ReadonlyMap<string, ModuleHistory>) => BaselinePlan[],
   options: LockOptions,
+  where: OperationPlacement | undefined,
 ): Promise<{ databases: readonly DatabaseGroup[]; plans: readonly BaselinePlan[]; lockWaitedMs: number }> {
-  const lockOptions = { lockTimeoutMs: project.config.lockTimeoutMs, ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
-  return withLockedSession(project.config, modules.map((m) => m.name), lockOptions, async ({ sessions, histories, lockWaitedMs }) => {
+  const lockOptions = {
+    lockTimeoutMs: project.config.lockTimeoutMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(where?.open ? { open: where.open } : {}),
+  };
+  return withLockedSession(where?.placement ?? project.config, modules.map((m) => m.name), lockOptions, async ({ sessions, histories, lockWaitedMs }) => {
     const plans = plan(histories);
     if (plans.some((p) => p.conflicts.length > 0)) throw conflictError(plans);
     const written: DatabaseGroup[] = [];

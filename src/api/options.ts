@@ -1,3 +1,5 @@
+import type { DatabasePlacement } from '../config/module-databases.js';
+import type { LockedSessionOptions } from '../execute/locked-session.js';
 import type { RunOptions } from '../lifecycle/types.js';
 import type { LoadProjectOptions } from '../project/load-project.js';
 
@@ -9,3 +11,12 @@ export interface ProjectOptions extends LoadProjectOptions {
 
 /** `migrate`: where (the project and its config overrides) and how (the run options). */
 export interface MigrateOptions extends ProjectOptions, RunOptions {}
+
+/**
+ * Where a writing operation runs when it is not the project's own databases (a fleet target), and
+ * how it opens them (a fleet lends pooled connections).
+ */
+export interface OperationPlacement {
+  readonly placement: DatabasePlacement;
+  readonly open?: LockedSessionOptions['open'];
+}

@@ -9,6 +9,7 @@ import type { EventSink } from '../execute/types.js';
 import { planRepair, type RepairChange, type RepairPlan } from '../plan/plan-repair.js';
 import { loadProject, type LoadProjectOptions, type Project } from '../project/load-project.js';
 import { didYouMean } from '../util/did-you-mean.js';
+import type { OperationPlacement } from './options.js';
 
 export interface RepairOptions extends LoadProjectOptions {
   /** Only these modules (exactly these: not what they depend on); all modules when empty. */
@@ -45,15 +46,23 @@ export interface RepairReport {
  * ```
  */
 export async function repair(options: RepairOptions = {}): Promise<RepairReport> {
-  const project = await loadProject(options);
-  const names = [...project.byName.keys()];
-  const unknown = (options.modules ?? []).filter((m) => !project.byName.has(m));
-  if (unknown.length > 0) throw new UsageError(unknown.map((m) => `Unknown module "${m}"${didYouMean(m, names)}.`));
+  return repairProject(await loadProject(options), options);
+}
+
+/** The same, for a project already loaded (a fleet repairs each target with one project), optionally elsewhere. */
+export async function repairProject(project: Project, options: RepairOptions = {}, where?: OperationPlacement): Promise<RepairReport> {
+  checkRepairModules(project, options.modules);
   const wanted = new Set(options.modules ?? []);
   const modules = project.modules.filter((m) => wanted.size === 0 || wanted.has(m.name));
-  const database = project.config.database;
-  const lockOptions = { lockTimeoutMs: project.config.lockTimeoutMs, ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
-  return withLockedSession(project.config, modules.map((m) => m.name), lockOptions, async ({ sessions, histories, lockWaitedMs }) => {
+  const placement = where?.placement ?? project.config;
+  const database = placement.database;
+  const lockOptions = {
+    lockTimeoutMs: project.config.lockTimeoutMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(where?.open ? { open: where.open } : {}),
+  };
+  return withLockedSession(placement, modules.map((m) => m.name), lockOptions, async ({ sessions, histories, lockWaitedMs }) => {
     const plan = planRepair(modules, histories, { retry: options.retry === true });
     const report = { project, database, databases: sessions.groups, modules: modules.map((m) => m.name), plan, lockWaitedMs };
     if (plan.changes.length === 0 && plan.upgrades.length === 0) return report;
@@ -82,6 +91,13 @@ export async function repair(options: RepairOptions = {}): Promise<RepairReport>
     }
     return report;
   });
+}
+
+/** Unknown module names are a usage error (exit 2), before anything connects. */
+export function checkRepairModules(project: Project, modules: readonly string[] = []): void {
+  const names = [...project.byName.keys()];
+  const unknown = modules.filter((m) => !project.byName.has(m));
+  if (unknown.length > 0) throw new UsageError(unknown.map((m) => `Unknown module "${m}"${didYouMean(m, names)}.`));
 }
 
 /** A dirty row whose checksum is also re-recorded is cleared by repairRecord; otherwise only its state changes. */

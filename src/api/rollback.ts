@@ -3,9 +3,9 @@ import type { DatabaseTarget } from '../config/types.js';
 import { newRunId } from '../util/run-id.js';
 import { ModkitError, UsageError } from '../errors.js';
 import { checkDowns, type LoadedDown } from '../execute/check-downs.js';
-import { withLockedSession, type LockedSessionOptions } from '../execute/locked-session.js';
+import { withLockedSession } from '../execute/locked-session.js';
 import { readHistoriesReadOnly, type ReadOnlyOpener } from '../execute/read-histories-read-only.js';
-import { databaseOf, type DatabasePlacement } from '../config/module-databases.js';
+import { databaseOf } from '../config/module-databases.js';
 import { refuseTransactionControl } from '../execute/refuse-transaction-control.js';
 import { runRollback } from '../execute/run-rollback.js';
 import type { ApplyResult, EventSink } from '../execute/types.js';
@@ -15,6 +15,7 @@ import { planLastRun } from '../plan/plan-last-run.js';
 import { planRollback, type RollbackPlan, type RollbackRequest } from '../plan/plan-rollback.js';
 import type { AllowOptions, ModuleHistory } from '../plan/types.js';
 import { loadProject, type LoadProjectOptions, type Project } from '../project/load-project.js';
+import type { OperationPlacement } from './options.js';
 
 export interface RollbackOptions extends LoadProjectOptions, Omit<RollbackRequest, 'module'> {
   /** The module to roll back (with `target` and `cascade`) … */
@@ -69,9 +70,7 @@ export function checkRollbackRequest(options: RollbackOptions): void {
 }
 
 /** Where a rollback runs when it is not the project's own databases (a fleet target), and how it opens them. */
-export interface RollbackPlacement {
-  readonly placement: DatabasePlacement;
-  readonly open?: LockedSessionOptions['open'];
+export interface RollbackPlacement extends OperationPlacement {
   readonly openReadOnly?: ReadOnlyOpener;
 }
 

@@ -140,7 +140,7 @@ function addOperationCommands(program: Command, action: (load: () => Promise<Han
     .addHelpText('after', examples(ROLLBACK_EXAMPLES, ROLLBACK_MODULE))
     .action(action(async () => (await import('./commands/rollback.js')).rollbackCommand as Handler));
 
-  writing(program.command('baseline').argument('[module]', 'the module to baseline (or --module M, or --all)'), false)
+  addFleetOptions(writing(program.command('baseline').argument('[module]', 'the module to baseline (or --module M, or --all)'), false))
     .description('record migrations up to ID as applied without running them (adopting an existing database)')
     .option('--to <id>', 'the newest migration to record: ID for the one module, or MODULE=ID (repeatable, with --all)', collect)
     .option('--all', 'every selected module at its latest migration (or at its --to MODULE=ID): one lock, one transaction per database')
@@ -148,7 +148,7 @@ function addOperationCommands(program: Command, action: (load: () => Promise<Han
     .addHelpText('after', examples(BASELINE_EXAMPLES, BASELINE_MODULE))
     .action(action(async () => (await import('./commands/baseline.js')).baselineCommand as Handler));
 
-  writing(program.command('repair'), false)
+  addFleetOptions(writing(program.command('repair'), false))
     .description('re-record checksums of applied migrations, fill missing ones, clear dirty state')
     .option('--module <name>', 'only this module (repeatable; not its dependencies)', collect)
     .option('--retry', 'forget dirty migrations (after you undid their partial work by hand), so migrate runs them again')

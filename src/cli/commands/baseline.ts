@@ -7,8 +7,10 @@ import { oneModule } from '../one-module.js';
 import { databaseJson, databasesJson, databaseSuffix, describeDatabases, moduleDatabaseUrls, type Output, plural } from '../output.js';
 import { progressReporter } from '../progress.js';
 import { parseStopAt } from '../to-option.js';
+import { loadFleet, type FleetFlags } from '../fleet-options.js';
+import { loadProject } from '../../project/load-project.js';
 
-export interface BaselineFlags extends CommonFlags {
+export interface BaselineFlags extends CommonFlags, FleetFlags {
   /** `--to ID` / `--to MODULE=ID` (repeatable). */
   readonly to?: string[];
   readonly all?: boolean;
@@ -30,7 +32,12 @@ export async function baselineCommand(flags: BaselineFlags, output: Output, sign
     throw new UsageError(`give --to ID, the newest migration of "${module}" to record (or --all, which records every module at its latest)`);
   }
   const { modules: _selection, ...options } = projectOptions(flags);
-  const report = await baseline({ ...options, module, to: to[module], signal, onEvent: progressReporter(output) });
+  const { config, targets } = await loadFleet(flags);
+  if (targets) {
+    const project = await loadProject({ ...options, config });
+    return (await import('./fleet.js')).baselineFleetCommand(flags, output, signal, project, targets, { module, to: to[module] });
+  }
+  const report = await baseline({ ...options, config, module, to: to[module], signal, onEvent: progressReporter(output) });
   const { plan } = report;
   output.line(describeDatabases(report.project.config.database, report.databases));
   for (const line of planLines(plan)) output.line(line);
@@ -50,7 +57,13 @@ export async function baselineCommand(flags: BaselineFlags, output: Output, sign
 async function baselineAllCommand(flags: BaselineFlags, output: Output, signal: AbortSignal, args: readonly string[]): Promise<number> {
   if (args[0] !== undefined) throw new UsageError(`--all baselines every selected module: leave out "${args[0]}", or narrow --all with --module ${args[0]}`);
   const to = parseStopAt(flags.to, flags.module);
-  const report = await baselineAll({ ...projectOptions(flags), ...(to ? { to } : {}), signal, onEvent: progressReporter(output) });
+  const { config, targets } = await loadFleet(flags);
+  if (targets) {
+    const project = await loadProject({ ...projectOptions(flags), config });
+    const request = { all: true as const, ...(flags.module ? { modules: flags.module } : {}), ...(to ? { to } : {}) };
+    return (await import('./fleet.js')).baselineFleetCommand(flags, output, signal, project, targets, request);
+  }
+  const report = await baselineAll({ ...projectOptions(flags), config, ...(to ? { to } : {}), signal, onEvent: progressReporter(output) });
   output.line(describeDatabases(report.database, report.databases));
   const suffix = databaseSuffix(report.databases);
   for (const plan of report.plans) for (const line of planLines(plan)) output.line(`${line}${suffix(plan.module)}`);

@@ -2,6 +2,9 @@ import type { FleetTarget } from '../../fleet/resolve-targets.js';
 import { inspectFleet } from '../../fleet/inspect-fleet.js';
 import { migrateFleet, type FleetMigrateDetail } from '../../fleet/migrate-fleet.js';
 import { rollbackFleet } from '../../fleet/rollback-fleet.js';
+import { baselineFleet, type BaselineFleetRequest, type FleetBaselineDetail } from '../../fleet/baseline-fleet.js';
+import { repairFleet, type FleetRepairDetail } from '../../fleet/repair-fleet.js';
+import type { RepairOptions } from '../../api/repair.js';
 import { validationError } from '../../execute/db-phase.js';
 import { EXIT_CODES, ModkitError, mostSevereExitCode } from '../../errors.js';
 import type { RollbackOptions } from '../../api/rollback.js';
@@ -143,6 +146,72 @@ export async function rollbackFleetCommand(
     },
   });
   reporter.finish(summary, { text: `${plural(reverted, 'migration')} rolled back`, json: { reverted } });
+  return summary.exitCode;
+}
+
+/** `baseline` (one module, or `--all`) over a fleet: the same request on every target. */
+export async function baselineFleetCommand(
+  flags: CommonFlags & FleetFlags,
+  output: Output,
+  signal: AbortSignal,
+  project: Project,
+  targets: readonly FleetTarget[],
+  request: BaselineFleetRequest,
+): Promise<number> {
+  let recorded = 0;
+  const count = (d: FleetBaselineDetail) => d.plans.reduce((n, p) => n + p.record.length, 0);
+  const reporter = fleetReporter(
+    output,
+    'baseline',
+    (d: FleetBaselineDetail) => (count(d) === 0 ? 'nothing to record' : `recorded ${plural(count(d), 'migration')}`),
+    (d) => ({
+      recorded: count(d),
+      lockWaitedMs: d.lockWaitedMs,
+      modules: d.plans.map((p) => ({ module: p.module, to: p.to, recorded: p.record.map((m) => m.id), skipped: p.skip.map((m) => m.id) })),
+    }),
+  );
+  reporter.start(targets.length);
+  const { summary } = await baselineFleet(project, targets, {
+    ...request,
+    ...fleetOptions(flags, signal),
+    onTarget: (outcome) => {
+      recorded += outcome.detail ? count(outcome.detail) : 0;
+      reporter.onTarget(outcome);
+    },
+  });
+  reporter.finish(summary, { text: `${plural(recorded, 'migration')} recorded as applied, none run`, json: { recorded } });
+  return summary.exitCode;
+}
+
+/** `repair` over a fleet: each target repaired from its own history. */
+export async function repairFleetCommand(
+  flags: CommonFlags & FleetFlags,
+  output: Output,
+  signal: AbortSignal,
+  project: Project,
+  targets: readonly FleetTarget[],
+  request: Pick<RepairOptions, 'modules' | 'retry'>,
+): Promise<number> {
+  let rows = 0;
+  const reporter = fleetReporter(
+    output,
+    'repair',
+    (d: FleetRepairDetail) =>
+      d.plan.changes.length === 0 && d.plan.upgrades.length === 0
+        ? 'nothing to repair'
+        : `repaired ${plural(d.plan.changes.length, 'row')}${d.plan.upgrades.length > 0 ? `, upgraded ${plural(d.plan.upgrades.length, 'table')}` : ''}`,
+    (d) => ({ changes: d.plan.changes, upgrades: d.plan.upgrades, missing: d.plan.missing, lockWaitedMs: d.lockWaitedMs }),
+  );
+  reporter.start(targets.length);
+  const { summary } = await repairFleet(project, targets, {
+    ...request,
+    ...fleetOptions(flags, signal),
+    onTarget: (outcome) => {
+      rows += outcome.detail?.plan.changes.length ?? 0;
+      reporter.onTarget(outcome);
+    },
+  });
+  reporter.finish(summary, { text: `${plural(rows, 'row')} repaired`, json: { repaired: rows } });
   return summary.exitCode;
 }
 

@@ -4,11 +4,16 @@ import type { RepairChange } from '../../plan/plan-repair.js';
 import { projectOptions, type CommonFlags } from '../common-options.js';
 import { databaseJson, databasesJson, databaseSuffix, describeDatabases, moduleDatabaseUrls, type Output, plural } from '../output.js';
 import { progressReporter } from '../progress.js';
+import { loadFleet, type FleetFlags } from '../fleet-options.js';
+import { loadProject } from '../../project/load-project.js';
 
 /** `modkit repair [--module M]`: re-record checksums, clear dirty state, print every change. */
-export async function repairCommand(flags: CommonFlags & { readonly retry?: boolean }, output: Output, signal: AbortSignal): Promise<number> {
+export async function repairCommand(flags: CommonFlags & FleetFlags & { readonly retry?: boolean }, output: Output, signal: AbortSignal): Promise<number> {
   const { modules: _all, ...options } = projectOptions(flags);
-  const report = await repair({ ...options, ...(flags.module ? { modules: flags.module } : {}), retry: flags.retry === true, signal, onEvent: progressReporter(output) });
+  const request = { ...(flags.module ? { modules: flags.module } : {}), retry: flags.retry === true };
+  const { config, targets } = await loadFleet(flags);
+  if (targets) return (await import('./fleet.js')).repairFleetCommand(flags, output, signal, await loadProject({ ...options, config }), targets, request);
+  const report = await repair({ ...options, config, ...request, signal, onEvent: progressReporter(output) });
   const { plan } = report;
   output.line(describeDatabases(report.database, report.databases));
   const suffix = databaseSuffix(report.databases);
