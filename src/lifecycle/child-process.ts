@@ -29,7 +29,7 @@ export interface ChildSpec {
 /** How many of a child's last stderr lines are kept for error messages. */
 const STDERR_TAIL = 10;
 /** How long after its exit a child's output may still be read (a grandchild may hold the pipes open). */
-const OUTPUT_DRAIN_MS = 200;
+const OUTPUT_DRAIN_MS = 500;
 
 /** Process groups are a POSIX thing: on Windows a child is signalled alone. */
 const GROUPS = process.platform !== 'win32';

@@ -261,6 +261,35 @@ while true; do sleep 0.1; done
     expect(await waitUntilGone(pid)).toBe(true);
   });
 
+  it('a child that ignores SIGTERM is killed after its stop budget, and the run reports it (exit 1)', async () => {
+    const project = await fixture([processModule('stubborn', [], { command: 'sh', args: ['stubborn.sh'] })], { shutdownDeadlineMs: 300 });
+    await project.write('modules/stubborn/stubborn.sh', `trap '' TERM\necho $$ > pid.txt\necho '{"event":"ready"}'\nwhile true; do sleep 0.1; done\n`);
+    const cli = startCli(['run', '-c', project.configPath, '--json']);
+    await cli.waitFor(/\[modkit\] running/);
+    cli.child.kill('SIGTERM');
+    const result = await cli.done;
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toContain('did not exit within its 300 ms deadline (shutdownDeadlineMs) after SIGTERM, and was killed with SIGKILL');
+    const doc = json(result.stdout);
+    expect(doc.processes.stubborn).toMatchObject({ state: 'stopped', exits: [{ code: null, signal: 'SIGKILL' }] });
+    expect(doc.lifecycle.stopProblems).toEqual([expect.objectContaining({ module: 'stubborn', status: 'timed-out' })]);
+    const pid = Number(await readFile(join(project.dir, 'modules/stubborn/pid.txt'), 'utf8'));
+    expect(await waitUntilGone(pid)).toBe(true);
+  });
+
+  it('SIGTERM while a child is getting ready interrupts the run (exit 130) and stops the child', async () => {
+    const project = await fixture([processModule('slow', [], { command: 'sh', args: ['slow.sh'], readyTimeoutMs: '5m' })]);
+    await project.write('modules/slow/slow.sh', 'echo $$ > pid.txt\necho "warming up"\nwhile true; do sleep 0.1; done\n');
+    const cli = startCli(['run', '-c', project.configPath]);
+    await cli.waitFor(/slow: warming up/);
+    cli.child.kill('SIGTERM');
+    const result = await cli.done;
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stderr).toContain('interrupted by a signal during the spawn phase');
+    const pid = Number(await readFile(join(project.dir, 'modules/slow/pid.txt'), 'utf8'));
+    expect(await waitUntilGone(pid)).toBe(true);
+  });
+
   it('a command that does not exist fails the run clearly (exit 1)', async () => {
     const project = await fixture([processModule('ghost', [], { command: 'no-such-program-modkit' })]);
     const result = await runCli(['run', '-c', project.configPath]);
