@@ -194,12 +194,6 @@ function findDeathSignalWrapper(): string | null {
   return probe.status === 0 ? setpriv : null;
 }
 
-/** True when children are wrapped with `setpriv --pdeathsig KILL` (they die with modkit, even on SIGKILL). */
-export function childrenDieWithParent(): boolean {
-  if (deathSignal === undefined) deathSignal = findDeathSignalWrapper();
-  return deathSignal !== null;
-}
-
 /**
  * The program a `command` names: a path (relative to `cwd`) when it has a slash, else the first
  * executable of that name on the child's PATH. Undefined when there is none.
@@ -209,7 +203,8 @@ export function resolveCommand(command: string, cwd: string, path: string | unde
     const full = isAbsolute(command) ? command : resolve(cwd, command);
     return executable(full) ? full : undefined;
   }
-  return searchPath(command, path);
+  // Windows finds `python` as python.exe through PATHEXT: leave that to the system there.
+  return searchPath(command, path) ?? (process.platform === 'win32' ? command : undefined);
 }
 
 function searchPath(name: string, path: string | undefined): string | undefined {
