@@ -35,6 +35,35 @@ const lazyChildProcessForCommander = {
   },
 };
 
+/**
+ * pg probes for Cloudflare Workers when it loads: on Node 20 (no `navigator`) with `typeof
+ * Response`, whose lazy global loads Node's fetch implementation (undici): 25-35 ms of every
+ * PostgreSQL run on a quiet machine, for nothing (issue 25; ae53ae1 avoided it, the engine split
+ * lost it). The CLI requires pg with that one global hidden, within the one synchronous require:
+ * no other code runs before it is put back, and the library (dist/*.js) is not touched.
+ */
+const pgWithoutFetchProbe = {
+  name: 'pg-without-fetch-probe',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^pg$/ }, (args) =>
+      args.namespace === 'pg-quiet' ? { path: 'pg', external: true } : { path: 'pg', namespace: 'pg-quiet' },
+    );
+    esbuild.onLoad({ filter: /.*/, namespace: 'pg-quiet' }, () => ({
+      contents: [
+        "const response = Object.getOwnPropertyDescriptor(globalThis, 'Response');",
+        "const hide = response !== undefined && response.configurable && typeof response.get === 'function';",
+        "if (hide) Object.defineProperty(globalThis, 'Response', { value: undefined, configurable: true, writable: true });",
+        'try {',
+        "  module.exports = require('pg');",
+        '} finally {',
+        "  if (hide) Object.defineProperty(globalThis, 'Response', response);",
+        '}',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
 /** Writes `modkit-cli.cjs` and its map into `outDir`, a directory beside src/ (the map's paths are relative). */
 export async function buildCli(outDir) {
   await build({
@@ -45,7 +74,7 @@ export async function buildCli(outDir) {
     format: 'cjs',
     target: 'node20',
     external,
-    plugins: [lazyChildProcessForCommander],
+    plugins: [lazyChildProcessForCommander, pgWithoutFetchProbe],
     sourcemap: 'linked',
     // The map names files (src/ ships with the package); their text would only make it bigger.
     sourcesContent: false,

@@ -69,6 +69,24 @@ describe('start-up', () => {
     }
   });
 
+  it("a PostgreSQL run does not load Node's fetch implementation (pg's Cloudflare probe touches `Response`)", async () => {
+    const target = await createTarget('postgres');
+    const project = await createFixtureProject([{ name: 'core', system: true, migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER PRIMARY KEY);' } }]);
+    // Node 20 has no `navigator`: pg then asks `typeof Response`, and that lazy global loads undici.
+    const report = 'process.on("exit", () => process.stderr.write(`undici=${process.moduleLoadList.some((m) => m.includes("undici"))}\\n`));';
+    try {
+      const args = ['--import', `data:text/javascript,${encodeURIComponent(report)}`, BIN, 'migrate', '--only', '-c', project.configPath, '--database-url', target.url];
+      for (const run of ['apply', 'no-op']) {
+        const result = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, MODKIT_DATABASE_URL: undefined } });
+        expect(result.status, result.stderr).toBe(0);
+        expect(result.stderr, run).toContain('undici=false');
+      }
+    } finally {
+      await project.cleanup();
+      await target.dispose();
+    }
+  });
+
   it('the transaction-control check loads the parser only for a file with a candidate statement, with --no-lint too', async () => {
     const target = await createTarget('postgres');
     const project = await createFixtureProject([
