@@ -33,13 +33,17 @@ const { values } = parseArgs({
     'apply-reps': { type: 'string', default: '1' },
     'curve-tenants': { type: 'string', default: '200' },
     'floor-only': { type: 'boolean', default: false },
+    'scale-tenants': { type: 'string', default: '0' },
     parallel: { type: 'string', default: '1,2,4,8' },
     'pg-url': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log(`usage: node bench/run.mjs fleet [--tenants 1000] [--databases 100] [--reps 3] [--apply-reps 1] [--parallel 1,2,4,8] [--curve-tenants 200] [--floor-only] [--pg-url URL]`);
+  console.log(
+    'usage: node bench/run.mjs fleet [--tenants 1000] [--databases 100] [--reps 3] [--apply-reps 1] [--parallel 1,2,4,8] ' +
+      '[--curve-tenants 200] [--scale-tenants 10000] [--floor-only] [--pg-url URL]',
+  );
   process.exit(0);
 }
 const tenants = Number(values.tenants);
@@ -96,7 +100,7 @@ const resetSchemaDb = async () => {
 };
 const schemaFile = (n) => {
   const file = join(dir, `schemas-${n}.txt`);
-  writeFileSync(file, Array.from({ length: n }, (_, i) => `${dbUrl(schemaDb)} schema=tenant_${String(i + 1).padStart(4, '0')}`).join('\n'));
+  writeFileSync(file, Array.from({ length: n }, (_, i) => `${dbUrl(schemaDb)} schema=tenant_${String(i + 1).padStart(5, '0')}`).join('\n'));
   return file;
 };
 const databaseNames = Array.from({ length: databaseCount }, (_, i) => `modkit_bench_tenant_${process.pid}_${i + 1}`);
@@ -106,7 +110,7 @@ try {
   log(`fleet bench in ${dir}: ${tenants} schemas, ${databaseCount} databases, reps ${reps} (apply ${applyReps}); peak RSS by ${rssSource}`);
   const all = schemaFile(tenants);
   const hundred = join(dir, 'schemas-100.txt');
-  writeFileSync(hundred, Array.from({ length: Math.min(100, tenants) }, (_, i) => `${dbUrl(schemaDb)} schema=tenant_${String(i + 1).padStart(4, '0')}`).join('\n'));
+  writeFileSync(hundred, Array.from({ length: Math.min(100, tenants) }, (_, i) => `${dbUrl(schemaDb)} schema=tenant_${String(i + 1).padStart(5, '0')}`).join('\n'));
 
   // The --parallel curve of apply on the first `curve-tenants` schemas (an apply of all of them at
   // --parallel 1 takes minutes), then apply over every schema at the default; the database is
@@ -122,7 +126,7 @@ try {
   for (const p of parallels) row('apply', curveTenants, p, stat(curveSamples[p]));
   // The floor of the same apply (bench/lib/fleet-floor.mjs), for where the limit is.
   const floorSamples = Object.fromEntries(parallels.map((p) => [p, []]));
-  const curveSchemas = Array.from({ length: curveTenants }, (_, i) => `tenant_${String(i + 1).padStart(4, '0')}`);
+  const curveSchemas = Array.from({ length: curveTenants }, (_, i) => `tenant_${String(i + 1).padStart(5, '0')}`);
   for (let r = 0; r < applyReps; r += 1) {
     for (const p of parallels) {
       await resetSchemaDb();
@@ -154,6 +158,29 @@ try {
   for (const p of parallels) row('status', tenants, p, stat(status[p]));
   row('no-op', Math.min(100, tenants), DEFAULT_PARALLEL, stat(noop100));
   row('status', Math.min(100, tenants), DEFAULT_PARALLEL, stat(status100));
+
+  // The scale row (issue 25): apply, no-op and status over --scale-tenants schemas, each against
+  // the same figure at --tenants (linear: growth ≈ the ratio of the counts), and peak RSS ≤ 150 MB.
+  const scaleTenants = Number(values['scale-tenants']);
+  if (scaleTenants > 0) {
+    const big = schemaFile(scaleTenants);
+    await resetSchemaDb();
+    const at = (scenario) => rows.find((r) => r.scenario === scenario && r.targets === tenants && r.parallel === DEFAULT_PARALLEL);
+    const scaled = (scenario, s) => {
+      const base = at(scenario);
+      const growth = base ? s.medianMs / base.medianMs : NaN;
+      row(`${scenario} (scale: x${(scaleTenants / tenants).toFixed(0)} schemas, growth ${growth.toFixed(1)}x, RSS ≤ 150 MB ${s.peakRssMb <= 150 ? 'ok' : 'MISSED'})`, scaleTenants, DEFAULT_PARALLEL, s);
+    };
+    scaled('apply', stat([await run(['migrate', '--only', '--targets', big, '--quiet'])]));
+    const bigNoop = [];
+    const bigStatus = [];
+    for (let r = 0; r < reps; r += 1) {
+      bigNoop.push(await run(['migrate', '--only', '--targets', big, '--quiet']));
+      bigStatus.push(await run(['status', '--targets', big, '--quiet']));
+    }
+    scaled('no-op', stat(bigNoop));
+    scaled('status', stat(bigStatus));
+  }
   await admin(`DROP DATABASE IF EXISTS ${schemaDb} WITH (FORCE)`);
 
   // A database per tenant.

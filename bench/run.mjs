@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseBenchArgs } from './lib/args.mjs';
 import { describeEnvironment } from './lib/environment.mjs';
 import { rssSource } from './lib/measure.mjs';
-import { formatReport } from './lib/report.mjs';
+import { formatReport, quickCheck } from './lib/report.mjs';
 import { benchApply, benchHelp, benchLint, benchNoop, toolCommands } from './lib/scenarios.mjs';
 import { findSquawk } from './lib/squawk.mjs';
 import { summarize } from './lib/stats.mjs';
@@ -45,8 +45,8 @@ async function runWorkload(modules, reps, { full }) {
         { name: 'modkit', command: cmd.modkit },
       ];
       const applyTools = [...tools];
+      applyTools.push({ name: 'floor', command: cmd.floor });
       if (full) {
-        applyTools.push({ name: 'floor', command: cmd.floor });
         if (engine === 'postgres' || engine === 'mysql') {
           for (const n of options.concurrency) applyTools.push({ name: `modkit -c${n}`, command: (db) => cmd.modkit(db, ['--concurrency', String(n)]) });
         }
@@ -54,7 +54,9 @@ async function runWorkload(modules, reps, { full }) {
       const ctx = { engine, reps, dir, pgUrl: options.pgUrl, mysqlUrl: options.mysqlUrl, log };
       const apply = summarizeAll(await benchApply({ ...ctx, tools: applyTools }));
       // The no-op with lint on is modkit's default run; `--no-lint` beside it shows what the lint costs there (nothing pending: the parser is not loaded).
-      const noopTools = full ? [...tools, { name: 'modkit --no-lint', command: (db) => cmd.modkit(db, ['--no-lint']) }] : tools;
+      // The no-op's floor: Node starting and exiting, which every tool pays.
+      const noopFloor = { name: 'floor', command: () => ({ argv: [process.execPath, '-e', ''] }) };
+      const noopTools = [...tools, noopFloor, ...(full ? [{ name: 'modkit --no-lint', command: (db) => cmd.modkit(db, ['--no-lint']) }] : [])];
       const noop = summarizeAll(await benchNoop({ ...ctx, tools: noopTools }));
       results.push({ engine, apply, 'no-op': noop });
     }
@@ -79,7 +81,7 @@ function squawkOrNone() {
 }
 
 const env = await describeEnvironment({ engines: options.engines, pgUrl: options.pgUrl, mysqlUrl: options.mysqlUrl, repo });
-const base = await runWorkload(options.modules, options.reps, { full: true });
+const base = await runWorkload(options.modules, options.reps, { full: !options.quick });
 let scale;
 if (options.scale) {
   const factor = 10;
@@ -87,5 +89,10 @@ if (options.scale) {
   scale = { modules: options.modules * factor, factor, results: run.results };
 }
 console.log(formatReport({ env, options, total: base.total, results: base.results, help: base.help, lint: base.lint, scale }));
+if (options.quick) {
+  const { regressions, lines } = quickCheck(base.results);
+  console.log(`\n${lines.join('\n')}`);
+  if (regressions > 0) process.exitCode = 1;
+}
 console.log(`\npeak RSS measured with ${rssSource}. Reproduce: npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd());
 if (options.json) console.log(JSON.stringify({ env, options, base, scale }, null, 2));

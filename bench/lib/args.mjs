@@ -19,6 +19,8 @@ const HELP = `usage: npm run bench -- [options]
   --scale              also run a workload 10x larger (M*10 modules) and report the growth ratio
   --scale-reps N       repetitions for the scale run (default 3)
   --squawk PATH        squawk binary for the lint row (default: squawk-cli installed with npm in a scratch directory)
+  --quick              a short run for CI: 10 x 20, 3 repetitions, no --concurrency, --help or lint rows;
+                       exits 1 only when a ratio is more than twice its target (a 2x regression, not noise)
   --keep               keep the generated workload directory
   --json               print the results as one JSON document as well`;
 
@@ -38,6 +40,7 @@ export function parseBenchArgs(argv) {
       'scale-reps': { type: 'string', default: '3' },
       squawk: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -45,6 +48,13 @@ export function parseBenchArgs(argv) {
   if (values.help) {
     console.log(HELP);
     process.exit(0);
+  }
+  if (values.quick) {
+    // Only what was not given: `--quick --engines sqlite` keeps the engines.
+    const given = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]));
+    if (!given.has('modules')) values.modules = '10';
+    if (!given.has('reps')) values.reps = '3';
+    if (!given.has('concurrency')) values.concurrency = '';
   }
   const int = (name) => {
     const n = Number(values[name]);
@@ -67,6 +77,7 @@ export function parseBenchArgs(argv) {
     scaleReps: int('scale-reps'),
     squawk: values.squawk,
     keep: values.keep,
+    quick: values.quick,
     json: values.json,
   };
 }

@@ -17,7 +17,7 @@ export function formatReport({ env, options, total, results, help, lint, scale }
       `median of ${options.reps} runs per cell after one warm-up, tools alternating; modkit with its defaults, so migrate lints pending PostgreSQL migrations (apply) and the no-op has nothing to lint`,
   );
   lines.push('');
-  lines.push('| engine | phase | knex | modkit | modkit/knex | target | floor (driver only) | peak RSS knex / modkit |');
+  lines.push('| engine | phase | knex | modkit | modkit/knex | target | floor | peak RSS knex / modkit |');
   lines.push('|---|---|---:|---:|---:|---|---:|---|');
   for (const r of results) {
     for (const phase of ['apply', 'no-op']) {
@@ -25,7 +25,7 @@ export function formatReport({ env, options, total, results, help, lint, scale }
       if (!s) continue;
       const ratio = s.modkit.medianMs / s.knex.medianMs;
       const target = TARGETS[phase];
-      const floor = s.floor ? fmt(s.floor.medianMs) : '';
+      const floor = s.floor ? `${fmt(s.floor.medianMs)} (${phase === 'apply' ? 'the driver alone' : 'Node start-up'}; modkit ${(s.modkit.medianMs / s.floor.medianMs).toFixed(2)}x)` : '';
       const rss = phase === 'apply' ? `${s.knex.peakRssMb?.toFixed(0) ?? '?'} MB / ${s.modkit.peakRssMb?.toFixed(0) ?? '?'} MB` : '';
       lines.push(
         `| ${r.engine} | ${phase} | ${fmt(s.knex.medianMs)} | ${fmt(s.modkit.medianMs)} | ${ratio.toFixed(2)} | ≤ ${target.toFixed(2)} ${ratio <= target ? 'ok' : 'MISSED'} | ${floor} | ${rss} |`,
@@ -97,4 +97,25 @@ export function lintRows(lint, total) {
     );
   }
   return rows;
+}
+
+/**
+ * `--quick`: a ratio more than twice its target is a regression CI should see; anything under that
+ * is left to the full bench, whose medians a shared runner's noise would make flaky as a gate.
+ */
+export function quickCheck(results) {
+  const lines = ['quick check (fails only past 2x a target):'];
+  let regressions = 0;
+  for (const r of results) {
+    for (const phase of ['apply', 'no-op']) {
+      const s = r[phase];
+      if (!s?.modkit || !s?.knex || s.modkit.failed || s.knex.failed) continue;
+      const ratio = s.modkit.medianMs / s.knex.medianMs;
+      const limit = 2 * TARGETS[phase];
+      const bad = ratio > limit;
+      if (bad) regressions += 1;
+      lines.push(`- ${r.engine} ${phase}: modkit/knex ${ratio.toFixed(2)} (target ${TARGETS[phase].toFixed(2)}, limit ${limit.toFixed(2)}) ${bad ? 'REGRESSION' : 'ok'}`);
+    }
+  }
+  return { regressions, lines };
 }
