@@ -4,8 +4,9 @@
  */
 export { defineConfig } from './config/define-config.js';
 export { defineModule } from './modules/define-module.js';
-export type { ModkitConfig, LintConfig, ResolvedConfig, DatabaseTarget, Engine, ModuleDatabaseConfig, ModuleDatabase, FleetTargets, FleetTargetSpec } from './config/types.js';
+export type { ModkitConfig, LintConfig, ResolvedConfig, DatabaseTarget, ModuleDatabaseConfig, ModuleDatabase, FleetTargets, FleetTargetSpec } from './config/types.js';
 export type { DatabaseGroup } from './config/database-groups.js';
+export type { Engine } from './engines/engine-table.js';
 export type {
   ModuleDefinition,
   ModuleContext,

@@ -1,8 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { databaseKey } from '../config/database-key.js';
-import { ENGINE_NAMES } from '../config/database-url.js';
 import { databaseOf } from '../config/module-databases.js';
-import type { Engine } from '../config/types.js';
+import { engineName, type Engine } from '../engines/engine-table.js';
 import { UsageError } from '../errors.js';
 import { selectWithDependencies } from '../graph/module-graph.js';
 import { lintMigrations, type LintReport } from '../lint/lint-migrations.js';
@@ -112,7 +111,7 @@ function engineRule(project: Project, engine?: Engine): (source: string, urlEngi
   const database = project.config.database;
   if (engine && database.source !== 'default' && database.engine !== engine) {
     throw new UsageError(
-      `--engine ${engine}: the database URL (from the ${database.source}) names ${ENGINE_NAMES[database.engine]}, ` +
+      `--engine ${engine}: the database URL (from the ${database.source}) names ${engineName(database.engine)}, ` +
         `and a URL names its own engine: ` +
         'drop --engine, or the URL',
     );

@@ -2,6 +2,7 @@ import { isAbsolute, relative } from 'node:path';
 import { describeTarget, redactUrl } from '../config/database-url.js';
 import type { DatabaseGroup } from '../config/database-groups.js';
 import type { DatabaseTarget } from '../config/types.js';
+import { EMBEDDED, engineName } from '../engines/engine-table.js';
 import { ModkitError } from '../errors.js';
 import { envFileOf } from './env-files.js';
 import { stdoutForDocument } from './json-stdout.js';
@@ -167,7 +168,7 @@ export function acrossDatabases(groups: readonly DatabaseGroup[]): string {
 /** The first line of output that says which database is used (SPEC §2.1 embedded default). */
 export function describeDatabase(target: DatabaseTarget): string {
   if (target.source === 'default') {
-    return `Using the embedded SQLite database ${target.sqlitePath} (no database configured: set database.url in the config, MODKIT_DATABASE_URL in the environment or .env, or --url)`;
+    return `Using the embedded ${engineName(EMBEDDED.engine)} database ${target.sqlitePath} (no database configured: set database.url in the config, MODKIT_DATABASE_URL in the environment or .env, or --url)`;
   }
   const notUsed = (target.notUsed ?? []).map((name) => `; ${name}${inFile(name)} is set but not used`).join('');
   return `Using ${describeTarget(target)} (from ${originOf(target)}${inFile(target.origin)}${notUsed})`;

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { ENGINE_KEYS } from '../engines/engine-table.js';
 import { addCommonOptions, collect, parsePositiveInt, txModeOption } from './common-options.js';
 import { parseDurationFlag, parsePort } from './common-options.js';
 import {
@@ -111,7 +112,10 @@ export function buildProgram(context: ProgramContext): Command {
     .option('--url, --database-url <url>', "lint as this URL's engine (nothing connects), e.g. postgres://… when none is configured")
     .option('--module <name>', 'lint only this module, not what it depends on (repeatable; same as the argument)', collect)
     .addHelpText('after', examples(LINT_EXAMPLES, '--module M (or the argument M): M alone, not the modules it depends on.'))
-    .addOption(new Option('--engine <engine>', 'the engine of modules no URL names (a CI job without a database URL)').choices(['postgres', 'sqlite', 'mysql']))
+    .addOption(
+      new Option('--engine <engine>', 'the engine of modules no URL names (a CI job without a database URL)')
+        .choices(ENGINE_KEYS),
+    )
     .addOption(new Option('--format <format>', 'text, json (as --json) or github (annotations for GitHub Actions)').choices(['text', 'json', 'github']).default('text'))
     .option('--since <ref>', 'report only migration files added or changed since this git ref (a pull request: --since origin/main)')
     .hook('preAction', (command) => {

@@ -1,6 +1,6 @@
-import { join } from 'node:path';
+import { EMBEDDED, engineName } from '../engines/engine-table.js';
 import { UsageError } from '../errors.js';
-import { EMBEDDED_SQLITE_PATH, parseDatabaseUrl } from './database-url.js';
+import { embeddedUrl, parseDatabaseUrl } from './database-url.js';
 import type { ConfigOverrides, DatabaseTarget, SettingSource } from './types.js';
 
 /** Expands a config value's `${VAR}`s; undefined (a problem noted in `into`) when one is unset. */
@@ -10,6 +10,10 @@ export type Parse = (url: string | undefined, where: string) => DatabaseTarget |
 
 /** The env var that names the database modkit migrates (above the config's `database.url`). */
 export const DATABASE_URL_ENV = 'MODKIT_DATABASE_URL';
+
+/** The embedded default's engine, as messages name it (`SQLite`). */
+const EMBEDDED_NAME = engineName(EMBEDDED.engine);
+
 /**
  * The convention of dbmate, Atlas, Prisma and Heroku: used for migrations only when nothing else
  * names the database to migrate, and never when it is the config's own runtime URL.
@@ -71,7 +75,7 @@ export function chooseDatabase(inputs: DatabaseInputs): DatabaseChoice {
     if (isBlank(inputs.databaseUrl)) {
       throw new UsageError(
         `${origin} is empty (an unset variable in the command line?): pass a database URL, or leave it out ` +
-          `to use ${DATABASE_URL_ENV}, database.url in the config or the embedded SQLite default`,
+          `to use ${DATABASE_URL_ENV}, database.url in the config or the embedded ${EMBEDDED_NAME} default`,
       );
     }
     return given(inputs.databaseUrl, 'flag', origin);
@@ -94,7 +98,7 @@ export function chooseDatabase(inputs: DatabaseInputs): DatabaseChoice {
     if (isBlank(envUrl)) {
       throw new UsageError(
         `${DATABASE_URL_ENV} is set but empty (an unset CI secret?): set it to a database URL, or unset it ` +
-          `(\`unset ${DATABASE_URL_ENV}\`) to use database.url in the config or the embedded SQLite default`,
+          `(\`unset ${DATABASE_URL_ENV}\`) to use database.url in the config or the embedded ${EMBEDDED_NAME} default`,
       );
     }
     return given(envUrl, 'env', DATABASE_URL_ENV);
@@ -130,11 +134,10 @@ export function chooseDatabase(inputs: DatabaseInputs): DatabaseChoice {
     throw new UsageError(
       `${what}, but nothing names the database to migrate: set database.url in the config${inNamed}, ` +
         `${DATABASE_URL_ENV} in the environment or .env, or pass --url. ` +
-        'modkit uses its embedded SQLite file only when no database of any kind is configured',
+        `modkit uses its embedded ${EMBEDDED_NAME} file only when no database of any kind is configured`,
     );
   }
-  const embedded = `sqlite:${join(inputs.rootDir, EMBEDDED_SQLITE_PATH)}`;
-  return { target: parseDatabaseUrl(embedded, 'default', inputs.rootDir) };
+  return { target: parseDatabaseUrl(embeddedUrl(inputs.rootDir), 'default', inputs.rootDir) };
 }
 
 function isBlank(value: string): boolean {

@@ -1,3 +1,4 @@
+import { EMBEDDED, engineName } from '../engines/engine-table.js';
 import { UsageError } from '../errors.js';
 import { connectionSettings, databaseKey, databaseNameOf } from './database-key.js';
 import { describeTarget } from './database-url.js';
@@ -121,8 +122,8 @@ function refuseEmbeddedBesideOthers(placement: DatabasePlacement, inDefault: rea
   throw new UsageError(
     `${who} no database: the config gives ${quoted(own)} a database of ${own.length === 1 ? 'its' : 'their'} own, ` +
       'but names no default database for the other modules. Set database.url in the config, MODKIT_DATABASE_URL ' +
-      'in the environment or .env, or pass --url; modkit uses its embedded SQLite file only when no database of ' +
-      'any kind is configured',
+      `in the environment or .env, or pass --url; modkit uses its embedded ${engineName(EMBEDDED.engine)} file only ` +
+      'when no database of any kind is configured',
     { details: { modules: [...inDefault] } },
   );
 }

@@ -1,11 +1,8 @@
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { traitsOf } from '../engines/engine-table.js';
 import type { DatabaseTarget } from './types.js';
 
-/** The port a server engine listens on when a URL names none. */
-const DEFAULT_PORTS: Readonly<Record<string, string>> = { postgres: '5432', mysql: '3306' };
-/** Engines whose database defaults to the user's name when a URL names none (libpq's rule). */
-const DATABASE_DEFAULTS_TO_USER: ReadonlySet<string> = new Set(['postgres']);
 /** Names of this machine's loopback interface: one server answers on all of them in practice. */
 const LOOPBACK: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '::1']);
 
@@ -23,7 +20,7 @@ export function databaseKey(target: DatabaseTarget): string {
   if (!url) return `${target.engine}:${target.url}`;
   let host = decode(url.hostname).replace(/^\[(.*)\]$/, '$1').toLowerCase() || url.searchParams.get('host') || 'localhost';
   if (LOOPBACK.has(host)) host = 'localhost';
-  const port = url.port || url.searchParams.get('port') || DEFAULT_PORTS[target.engine] || '';
+  const port = url.port || url.searchParams.get('port') || traitsOf(target.engine).defaultPort || '';
   return `${target.engine}://${host}:${port}/${nameIn(target, url)}`;
 }
 
@@ -40,7 +37,7 @@ export function databaseNameOf(target: DatabaseTarget): string | undefined {
 
 function nameIn(target: DatabaseTarget, url: URL): string {
   const path = decode(url.pathname.replace(/^\//, ''));
-  return path || (DATABASE_DEFAULTS_TO_USER.has(target.engine) ? decode(url.username) : '');
+  return path || (traitsOf(target.engine).databaseDefaultsToUser ? decode(url.username) : '');
 }
 
 /**

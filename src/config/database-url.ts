@@ -1,34 +1,24 @@
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
+import { EMBEDDED, ENGINE_KEYS, engineName, traitsOf, type Engine } from '../engines/engine-table.js';
 import { UsageError } from '../errors.js';
 import { redactUrl, secretsOf } from './redact-url.js';
-import type { DatabaseTarget, Engine, SettingSource } from './types.js';
+import type { DatabaseTarget, SettingSource } from './types.js';
 
 export { isAmbiguousUrl, redactUrl, secretsOf } from './redact-url.js';
 
-/** The embedded default, relative to the config file's directory (SPEC §2.1). */
-export const EMBEDDED_SQLITE_PATH = '.modkit/modkit.sqlite';
-
 /**
- * The one table of URL schemes: the scheme (lower case, before `:`) picks the engine. A scheme
- * missing here is an error whatever follows it (`http://example.com/foo.db` is not a SQLite file).
- * Adding an engine is one line here (and its dialect in src/db).
+ * The scheme (lower case, before `:`) picks the engine, from the engine table's schemes. A scheme
+ * missing there is an error whatever follows it (`http://example.com/foo.db` is not a SQLite file).
  */
-const SCHEMES: Readonly<Record<string, Engine>> = {
-  postgres: 'postgres',
-  postgresql: 'postgres',
-  sqlite: 'sqlite',
-  file: 'sqlite',
-  mysql: 'mysql',
-  mariadb: 'mysql',
-};
+const SCHEMES: ReadonlyMap<string, Engine> = new Map(
+  ENGINE_KEYS.flatMap((engine) => traitsOf(engine).schemes.map((scheme) => [scheme, engine] as const)),
+);
 
-/** A bare path (no scheme) names a SQLite file when it ends so. */
-const SQLITE_SUFFIX = /\.(sqlite3?|db)$/i;
+/** The engines whose databases are files (a path in the URL; a bare path with their suffix). */
+const FILE_ENGINES = ENGINE_KEYS.filter((e) => traitsOf(e).file !== undefined);
 /** `name:` at the start. One letter followed by a slash is a Windows drive (`C:\app.db`), not a scheme. */
 const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
 const DRIVE = /^[a-z]:[\\/]/i;
-/** An `@` in the authority of a SQLite URL: userinfo where a file path belongs. */
-const SQLITE_USERINFO = /^(?:sqlite|file):\/\/[^/]*@/i;
 
 /**
  * Turns a URL into a target: the scheme picks the engine. Relative SQLite paths resolve
@@ -37,18 +27,19 @@ const SQLITE_USERINFO = /^(?:sqlite|file):\/\/[^/]*@/i;
  */
 export function parseDatabaseUrl(url: string, source: SettingSource, baseDir: string): DatabaseTarget {
   const engine = engineOf(url);
-  if (engine !== 'sqlite') return { url, engine, source };
+  const { file, schemes, name } = traitsOf(engine);
+  if (file === undefined) return { url, engine, source };
   // `sqlite://user:pw@host/x.db` would name a file `user:pw@host/x.db`, and print it as such.
-  if (SQLITE_USERINFO.test(url)) {
-    throw new UsageError(`a SQLite URL takes a file path, not a user, password or host: "${redactUrl(url)}". Use sqlite:PATH or sqlite:///ABSOLUTE/PATH`);
+  if (new RegExp(`^${schemePattern(schemes)}://[^/]*@`, 'i').test(url)) {
+    throw new UsageError(
+      `a ${name} URL takes a file path, not a user, password or host: "${redactUrl(url)}". ` +
+        `Use ${schemes[0]}:PATH or ${schemes[0]}:///ABSOLUTE/PATH`,
+    );
   }
-  const path = sqlitePathOf(url);
+  const path = filePathOf(url, schemes);
   const sqlitePath = path === ':memory:' ? path : isAbsolute(path) ? path : resolve(baseDir, path);
   return { url, engine, source, sqlitePath };
 }
-
-/** Each engine's name in output and messages. */
-export const ENGINE_NAMES: Readonly<Record<Engine, string>> = { postgres: 'PostgreSQL', sqlite: 'SQLite', mysql: 'MariaDB/MySQL' };
 
 /** Where a target is, as printed: a SQLite file's path, or the URL with its password redacted. */
 export function targetLocation(target: DatabaseTarget): string {
@@ -57,7 +48,7 @@ export function targetLocation(target: DatabaseTarget): string {
 
 /** A target as printed: `PostgreSQL postgres://app:***@db/shop`, `SQLite /srv/app.sqlite`. */
 export function describeTarget(target: DatabaseTarget): string {
-  return `${ENGINE_NAMES[target.engine]} ${targetLocation(target)}`;
+  return `${engineName(target.engine)} ${targetLocation(target)}`;
 }
 
 /** Which engine a URL names, or a UsageError (exit 2) naming the schemes modkit understands. */
@@ -65,11 +56,12 @@ export function engineOf(url: string): Engine {
   refuseUnexpanded(url);
   const scheme = DRIVE.test(url) ? undefined : SCHEME.exec(url)?.[1]?.toLowerCase();
   if (scheme === undefined) {
-    if (SQLITE_SUFFIX.test(url)) return 'sqlite';
+    const fileEngine = FILE_ENGINES.find((e) => traitsOf(e).file!.suffix.test(url));
+    if (fileEngine !== undefined) return fileEngine;
     throw new UsageError(`"${redactUrl(url)}" is not a database URL: ${KNOWN}`);
   }
-  const engine = Object.hasOwn(SCHEMES, scheme) ? SCHEMES[scheme] : undefined;
-  if (engine !== undefined) return engine;
+  const engine = SCHEMES.get(scheme);
+  if (engine) return engine;
   const printed = redactUrl(url);
   // Named only when the redacted URL shows it: in `user:secret@host` the "scheme" is a user name.
   const named = printed.toLowerCase().startsWith(`${scheme}:`) ? ` "${scheme}:"` : '';
@@ -96,10 +88,19 @@ function refuseUnexpanded(url: string): void {
   );
 }
 
-const KNOWN = 'use postgres://user@host/db, postgresql://…, mysql://user@host/db, mariadb://…, sqlite:PATH, file:PATH, or a file path ending in .sqlite or .db';
+/** `use postgres://user@host/db, …, or a file path ending in .sqlite or .db`: servers first, then files. */
+const KNOWN = `use ${[...ENGINE_KEYS.filter((e) => !traitsOf(e).file), ...FILE_ENGINES]
+  .flatMap((e) => traitsOf(e).urlForms)
+  .join(', ')}, or a file path ending in ${FILE_ENGINES.map((e) => traitsOf(e).file!.suffixes).join(' or ')}`;
 
-function sqlitePathOf(url: string): string {
-  const match = /^(?:sqlite|file):(?:\/\/)?(.*)$/i.exec(url);
+/** `(?:sqlite|file)`: any of an engine's schemes, in a regular expression. */
+function schemePattern(schemes: readonly string[]): string {
+  return `(?:${schemes.join('|')})`;
+}
+
+/** The file path a file engine's URL (or a bare path) names. */
+function filePathOf(url: string, schemes: readonly string[]): string {
+  const match = new RegExp(`^${schemePattern(schemes)}:(?://)?(.*)$`, 'i').exec(url);
   // A bare path is a file name as typed; only a URL's path is percent-encoded.
   if (!match) return url;
   const path = match[1]!.split('?')[0]!;
@@ -111,5 +112,7 @@ function sqlitePathOf(url: string): string {
   }
 }
 
-/** Engines where one database holds many tenants' schemas (a fleet target's `schema`). */
-export const SCHEMA_TARGET_ENGINES: ReadonlySet<Engine> = new Set<Engine>(['postgres']);
+/** The embedded default's URL: its file relative to the config file's directory `rootDir` (SPEC §2.1). */
+export function embeddedUrl(rootDir: string): string {
+  return `${traitsOf(EMBEDDED.engine).schemes[0]}:${join(rootDir, EMBEDDED.path)}`;
+}

@@ -9,12 +9,14 @@
  * since no parser ends a userinfo anywhere else.
  */
 
+import { ENGINE_KEYS, traitsOf, type EngineTraits } from '../engines/engine-table.js';
+
 /** `scheme://`, the part of a URL that is never secret. */
 const SCHEME_SLASHES = /^[a-z][a-z0-9+.-]*:\/\//i;
-/** SQLite URLs without `//` are file paths: an `@` or `:` in them is part of a file name. */
-const SQLITE_PATH = /^(?:sqlite|file):(?!\/\/)/i;
+/** A file engine's URLs without `//` are file paths (`sqlite:`): an `@` or `:` in them is part of a file name. */
+const FILE_PATH = new RegExp(`^${schemesOf((e) => e.file !== undefined)}:(?!//)`, 'i');
 /** The schemes kept in front of `***@` when a string without `//` is ambiguous (`postgres:u:p@h`). */
-const KNOWN_SCHEME = /^(?:postgres|postgresql|mysql|mariadb|sqlite|file):/i;
+const KNOWN_SCHEME = new RegExp(`^${schemesOf(() => true)}:`, 'i');
 /**
  * Parameters whose value is a secret (`password=`, `sslpassword=`, `pwd=`, `token=`, …) after `?`,
  * `&` or `;`, or after white space in a libpq-style `key=value` string. A value runs to the next
@@ -72,7 +74,7 @@ export function isAmbiguousUrl(url: string): boolean {
 }
 
 function splitUserinfo(url: string): Split | undefined {
-  if (SQLITE_PATH.test(url)) return undefined;
+  if (FILE_PATH.test(url)) return undefined;
   const at = url.lastIndexOf('@');
   if (at === -1) return undefined;
   const slashes = SCHEME_SLASHES.exec(url)?.[0];
@@ -92,4 +94,9 @@ function splitUserinfo(url: string): Split | undefined {
 function firstIndexOf(text: string, chars: string, from: number): number {
   for (let i = from; i < text.length; i++) if (chars.includes(text[i]!)) return i;
   return text.length;
+}
+
+/** `(?:postgres|postgresql|…)`: the schemes of the engines that `which` picks, as a regular expression. */
+function schemesOf(which: (traits: EngineTraits) => boolean): string {
+  return `(?:${ENGINE_KEYS.map(traitsOf).filter(which).flatMap((t) => t.schemes).join('|')})`;
 }

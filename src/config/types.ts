@@ -1,3 +1,4 @@
+import type { Engine } from '../engines/engine-table.js';
 import type { OnMigrate, RuleName, Severities, Severity } from '../lint/rule-table.js';
 
 /** What a user writes in `modkit.config.*` (SPEC §2.1). Every field is optional. */
@@ -92,8 +93,6 @@ export interface ModuleDatabaseConfig {
   /** The URL of this module's `ctx.db` at run time (a least-privilege role); default: `url`. */
   readonly runtimeUrl?: string | undefined;
 }
-
-export type Engine = 'postgres' | 'sqlite' | 'mysql';
 
 /** Where a setting came from; the order is the precedence (later wins). */
 export type SettingSource = 'default' | 'config' | 'env' | 'flag';

@@ -1,5 +1,5 @@
-import { ENGINE_NAMES } from '../config/database-url.js';
-import type { DatabaseTarget, Engine } from '../config/types.js';
+import type { DatabaseTarget } from '../config/types.js';
+import { traitsOf, type Engine } from '../engines/engine-table.js';
 import { UsageError } from '../errors.js';
 import type { Knex } from './knex-types.js';
 import type { Session, SessionPool } from './session.js';
@@ -27,14 +27,11 @@ export interface EngineModule {
   runLockHeld(target: DatabaseTarget): Promise<boolean>;
 }
 
-/**
- * Each engine's optional driver package and how to load its folder; `postgresLint`: its migrations
- * are PostgreSQL, which `modkit lint` checks with PostgreSQL's own parser (README, "Safe deploys").
- */
-const ENGINES: Readonly<Record<Engine, { readonly driver: string; readonly load: () => Promise<EngineModule>; readonly postgresLint?: true }>> = {
-  postgres: { driver: 'pg', load: async () => (await import('./postgres/index.js')).postgresEngine, postgresLint: true },
-  sqlite: { driver: 'better-sqlite3', load: async () => (await import('./sqlite/index.js')).sqliteEngine },
-  mysql: { driver: 'mysql2', load: async () => (await import('./mysql/index.js')).mysqlEngine },
+/** How to load each engine's folder (its driver package and the rest of its traits: src/engines/engine-table.ts). */
+const LOADERS: Readonly<Record<Engine, () => Promise<EngineModule>>> = {
+  postgres: async () => (await import('./postgres/index.js')).postgresEngine,
+  sqlite: async () => (await import('./sqlite/index.js')).sqliteEngine,
+  mysql: async () => (await import('./mysql/index.js')).mysqlEngine,
 };
 
 /**
@@ -43,20 +40,14 @@ const ENGINES: Readonly<Record<Engine, { readonly driver: string; readonly load:
  * that is not installed is a usage error that says how to install it.
  */
 export async function loadEngine(engine: Engine): Promise<EngineModule> {
-  const { driver, load } = ENGINES[engine];
-  const name = ENGINE_NAMES[engine];
+  const { driver, name } = traitsOf(engine);
   try {
-    return await load();
+    return await LOADERS[engine]();
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
     if (code !== 'MODULE_NOT_FOUND' || !message.includes(`'${driver}'`)) throw error;
     throw new UsageError(`the ${name} driver "${driver}" is not installed: run \`npm install ${driver}\` in your project`, { cause: error });
   }
-}
-
-/** True when the lint rules (PostgreSQL's) apply to migrations written for `engine`. Loads nothing. */
-export function hasPostgresLint(engine: Engine): boolean {
-  return ENGINES[engine].postgresLint === true;
 }
 
 /** Opens a session on `target` (read-write, with its lock), through its engine. */

@@ -1,5 +1,5 @@
 import { databaseOf, type DatabasePlacement } from '../config/module-databases.js';
-import type { Engine } from '../config/types.js';
+import type { Engine } from '../engines/engine-table.js';
 import { ModkitError } from '../errors.js';
 import { findTransactionControl, type TransactionControlHit } from '../lint/transaction-control.js';
 import { loadBody, type Direction, type MigrationBody } from '../modules/load-body.js';

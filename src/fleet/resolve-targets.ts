@@ -1,7 +1,8 @@
 import { databaseKey } from '../config/database-key.js';
-import { ENGINE_NAMES, parseDatabaseUrl, redactUrl, SCHEMA_TARGET_ENGINES } from '../config/database-url.js';
+import { parseDatabaseUrl, redactUrl } from '../config/database-url.js';
 import { expandEnv } from '../config/expand-env.js';
 import type { DatabaseTarget, FleetTargets, SettingSource } from '../config/types.js';
+import { engineName, schemaEngineNames, traitsOf } from '../engines/engine-table.js';
 import { UsageError } from '../errors.js';
 import type { ListedTarget } from './targets-file.js';
 
@@ -15,8 +16,6 @@ export interface FleetTarget {
   /** Where it was listed (`targets.txt:12`, `config targets[3]`). */
   readonly origin: string;
 }
-
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * Expands `${VAR}` in each listed URL and schema (as in every database setting), parses each URL,
@@ -43,9 +42,11 @@ export function resolveTargets(listed: readonly ListedTarget[], options: { reado
       continue;
     }
     const label = `${redactUrl(url.value)}${schema ? ` schema=${schema.value}` : ''}`;
+    const { searchPathOf } = traitsOf(parsed.engine);
     if (schema !== undefined) {
-      if (!SCHEMA_TARGET_ENGINES.has(parsed.engine)) {
-        problems.push(`${entry.origin}: ${label}: a schema target needs PostgreSQL; ${ENGINE_NAMES[parsed.engine]} has no schemas (list one database per tenant instead)`);
+      if (searchPathOf === undefined) {
+        const engine = engineName(parsed.engine);
+        problems.push(`${entry.origin}: ${label}: a schema target needs ${schemaEngineNames()}; ${engine} has no schemas (list one database per tenant instead)`);
         continue;
       }
       if (schema.value.length === 0 || Buffer.byteLength(schema.value) > 63) {
@@ -53,7 +54,7 @@ export function resolveTargets(listed: readonly ListedTarget[], options: { reado
         continue;
       }
     }
-    const target: DatabaseTarget = schema ? { ...parsed, schema: schema.value, searchPath: quoteIdent(schema.value) } : parsed;
+    const target: DatabaseTarget = schema ? { ...parsed, schema: schema.value, searchPath: searchPathOf!(schema.value) } : parsed;
     const key = `${databaseKey(target)}${schema ? `#${schema.value}` : ''}`;
     const first = seen.get(key);
     if (first !== undefined) {

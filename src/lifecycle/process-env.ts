@@ -1,5 +1,6 @@
 import { CONVENTIONAL_URL_ENV, DATABASE_URL_ENV } from '../config/choose-database.js';
 import type { DatabaseTarget } from '../config/types.js';
+import { traitsOf } from '../engines/engine-table.js';
 import type { LoadedModule } from '../modules/types.js';
 import type { Project } from '../project/load-project.js';
 import { INSTANCE_ID_ENV } from './instance-id.js';
@@ -33,8 +34,9 @@ export function renderModuleConfig(project: Project, module: LoadedModule): Rend
  * own), as `sqlite:///abs/path` (sqlx and modkit both take it); server URLs as configured.
  */
 function childDsn(target: DatabaseTarget): string {
-  if (target.engine !== 'sqlite' || !target.sqlitePath) return target.url;
-  return target.sqlitePath === ':memory:' ? 'sqlite::memory:' : `sqlite://${target.sqlitePath}`;
+  if (!target.sqlitePath) return target.url; // only a file engine's target has a path
+  const scheme = traitsOf(target.engine).schemes[0];
+  return target.sqlitePath === ':memory:' ? `${scheme}::memory:` : `${scheme}://${target.sqlitePath}`;
 }
 
 export interface ChildEnvInputs {

@@ -5,10 +5,8 @@
  * model, fed by their migrations in order and, for `migrate`, seeded from the live catalog first.
  * The parser is loaded only when at least one SQL migration is to be parsed.
  */
-import { ENGINE_NAMES } from '../config/database-url.js';
-import type { Engine } from '../config/types.js';
 import type { LintCatalogReader, LintCatalogRequest } from '../db/lint-catalog.js';
-import { hasPostgresLint } from '../db/load-engine.js';
+import { engineName, hasPostgresLint, type Engine } from '../engines/engine-table.js';
 import { loadBody } from '../modules/load-body.js';
 import type { Migration } from '../modules/types.js';
 import { judgeFile, type LintFinding } from './lint-sql.js';
@@ -84,7 +82,7 @@ export async function lintMigrations(
       notLinted.push({
         module: input.module,
         reason: 'engine',
-        engine: ENGINE_NAMES[input.engine],
+        engine: engineName(input.engine),
         ids: input.migrations.map((m) => m.id),
       });
     return false;
@@ -109,7 +107,7 @@ export async function lintMigrations(
       prepared.set(migration, file);
     }
     if (scripts.length > 0)
-      notLinted.push({ module: input.module, reason: 'script', engine: ENGINE_NAMES[input.engine], ids: scripts });
+      notLinted.push({ module: input.module, reason: 'script', engine: engineName(input.engine), ids: scripts });
   }
   const catalogProblems: string[] = [];
   const models = await schemaModels(linted, prepared, options.scope ?? 'files', catalogProblems);

@@ -19,9 +19,9 @@
  * the answer; files without one never load the parser.
  */
 import type { Node } from 'libpg-query';
-import type { Engine } from '../config/types.js';
 import { splitMysqlStatements } from '../db/mysql/split-mysql.js';
 import { splitSqlStatements, type SqlStatement } from '../db/split-sql.js';
+import { traitsOf, type Engine, type SqlDialect } from '../engines/engine-table.js';
 import { nodeOf } from './pg-ast.js';
 import type { LintFinding } from './lint-sql.js';
 import { loadPostgresParser } from './postgres-parser.js';
@@ -91,7 +91,7 @@ const rollbackUnlessToSavepoint = (words: readonly string[]) => {
   return next === 'to' ? undefined : 'ROLLBACK';
 };
 
-const DIALECTS: Readonly<Record<Engine, Dialect>> = {
+const DIALECTS: Readonly<Record<SqlDialect, Dialect>> = {
   postgres: {
     split: splitSqlStatements,
     parser: true,
@@ -140,7 +140,7 @@ const ANY_KEYWORD = /\b(?:begin|start|commit|end|abort|rollback|prepare)\b/i;
  */
 export async function findTransactionControl(sql: string, engine: Engine): Promise<TransactionControlHit[]> {
   if (!ANY_KEYWORD.test(sql)) return [];
-  const dialect = DIALECTS[engine];
+  const dialect = DIALECTS[traitsOf(engine).sqlDialect];
   const candidates = dialect
     .split(sql)
     .map((s) => ({ line: s.line, statement: dialect.classify(leadingWords(s.text)) }))

@@ -1,5 +1,5 @@
 import { lint } from '../../api/lint.js';
-import type { Engine } from '../../config/types.js';
+import { EMBEDDED, engineName, type Engine } from '../../engines/engine-table.js';
 import { EXIT_CODES } from '../../errors.js';
 import { projectOptions, type CommonFlags } from '../common-options.js';
 import { lintAnnotationLines, lintFindingLines, lintJson, lintSummary, notLintedLines } from '../lint-lines.js';
@@ -34,8 +34,8 @@ export async function lintCommand(
   const notPostgres = report.notLinted.some((n) => n.reason === 'engine');
   if (notPostgres && report.project.config.database.source === 'default') {
     output.line(
-      '(No database is configured, so modules use the embedded SQLite: to lint them as PostgreSQL, give --engine ' +
-        'postgres (or --url postgres://…); lint connects to nothing.)',
+      `(No database is configured, so modules use the embedded ${engineName(EMBEDDED.engine)}: ` +
+        'to lint them as PostgreSQL, give --engine postgres (or --url postgres://…); lint connects to nothing.)',
     );
   }
   if (report.since)
