@@ -27,7 +27,7 @@ export type {
  * knex's types, as a migration's `up(db)` / `down(db)` and a module's `ctx.db` see them: a project
  * types its migrations with `import type { Knex } from 'modkit'` without depending on knex itself.
  */
-export type { Knex } from './db/knex-types.js';
+export type { Knex } from './modules/knex-types.js';
 export { defineService } from './lifecycle/services.js';
 
 export { loadConfig, findConfigFile, CONFIG_FILE_NAMES, DATABASE_URL_ENV } from './config/load-config.js';

@@ -17,7 +17,7 @@ export {
   RULES as LINT_RULES,
   type RuleName as LintRuleName,
   type Severity as LintSeverity,
-} from '../lint/rule-table.js';
+} from '../config/lint-rules.js';
 
 export interface LintOptions extends ProjectOptions {
   /**

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { UsageError } from '../errors.js';
-import { severitiesOf } from '../lint/rule-table.js';
+import { severitiesOf } from './lint-rules.js';
 import { chooseDatabase, type DatabaseChoice, type Expand, type Parse } from './choose-database.js';
 import { engineOf, parseDatabaseUrl } from './database-url.js';
 import { selectEnvironment } from './environments.js';

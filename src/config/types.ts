@@ -1,5 +1,5 @@
 import type { Engine } from '../engines/engine-table.js';
-import type { OnMigrate, RuleName, Severities, Severity } from '../lint/rule-table.js';
+import type { OnMigrate, RuleName, Severities, Severity } from './lint-rules.js';
 
 /** What a user writes in `modkit.config.*` (SPEC §2.1). Every field is optional. */
 export interface ModkitConfig {

@@ -1,5 +1,5 @@
 import { didYouMean } from '../util/did-you-mean.js';
-import { ON_MIGRATE, RULE_NAMES, SEVERITIES } from '../lint/rule-table.js';
+import { ON_MIGRATE, RULE_NAMES, SEVERITIES } from './lint-rules.js';
 import type { ModkitConfig } from './types.js';
 import { checkLifecycleKeys, LIFECYCLE_KEYS } from './lifecycle-settings.js';
 

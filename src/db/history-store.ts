@@ -4,7 +4,7 @@
  * catalog query); everything else is written once, here.
  */
 import { compareIds } from '../modules/migration-files.js';
-import type { AppliedRecord, ModuleHistory } from '../plan/types.js';
+import type { AppliedRecord, ModuleHistory } from './history-types.js';
 import { HISTORY_TABLE_PREFIX, historyTableNameSync } from './history-table-name.js';
 import { bookkeeping, type HistoryUpgrade } from './session.js';
 

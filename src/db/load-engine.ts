@@ -1,7 +1,7 @@
 import type { DatabaseTarget } from '../config/types.js';
 import { traitsOf, type Engine } from '../engines/engine-table.js';
 import { UsageError } from '../errors.js';
-import type { Knex } from './knex-types.js';
+import type { Knex } from '../modules/knex-types.js';
 import type { Session, SessionPool } from './session.js';
 
 /** What each engine folder (src/db/<engine>/index.ts) provides. */

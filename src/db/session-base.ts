@@ -1,6 +1,6 @@
 import { stopwatch } from '../util/stopwatch.js';
 import { historySql, STATE_APPLIED, STATE_STARTED, type NewRecord } from './history-store.js';
-import type { Knex } from './knex-types.js';
+import type { Knex } from '../modules/knex-types.js';
 import { knexRunner, scriptKnex, scriptTransaction, type ScriptKnex } from './script-knex.js';
 import { GuardLost } from './body-guard.js';
 import { BodyError, bookkeeping, LockTimeoutError, type MigrationStep, type StepContext } from './session.js';

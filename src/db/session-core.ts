@@ -1,5 +1,5 @@
 import type { DatabaseTarget } from '../config/types.js';
-import type { ModuleHistory } from '../plan/types.js';
+import type { ModuleHistory } from './history-types.js';
 import {
   createHistoryTable,
   historySql,

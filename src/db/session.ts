@@ -2,7 +2,7 @@ import type { DatabaseTarget } from '../config/types.js';
 import type { LintCatalogReader } from './lint-catalog.js';
 import type { MigrationBody } from '../modules/load-body.js';
 import type { Migration } from '../modules/types.js';
-import type { ModuleHistory } from '../plan/types.js';
+import type { ModuleHistory } from './history-types.js';
 
 /**
  * One open target, as the rest of modkit sees it: everything engine-specific lives behind this

@@ -1,6 +1,6 @@
 import type { LoadedModule, ModuleContext, ModuleLogger, ModuleServices, SystemContext } from '../modules/types.js';
 import type { Project } from '../project/load-project.js';
-import type { Knex } from '../db/knex-types.js';
+import type { Knex } from '../modules/knex-types.js';
 import type { LifecycleSink } from './types.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Knex } from '../db/knex-types.js';
+import type { Knex } from '../modules/knex-types.js';
 import { parseDatabaseUrl } from '../config/database-url.js';
 import type { DatabaseTarget } from '../config/types.js';
 import { openRuntimeHandle, type RuntimeHandle } from '../db/runtime-handle.js';

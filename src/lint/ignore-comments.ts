@@ -4,7 +4,7 @@
  * the first statement). The reason is required: it is what a reviewer reads in `--json`.
  */
 import { didYouMean } from '../util/did-you-mean.js';
-import { isRuleName, RULE_NAMES, type RuleName } from './rule-table.js';
+import { isRuleName, RULE_NAMES, type RuleName } from '../config/lint-rules.js';
 
 const IGNORE = /^--\s*modkit\s*:\s*lint-ignore\b(.*)$/i;
 

@@ -1,5 +1,5 @@
 import type { LintFinding } from './lint-sql.js';
-import type { RuleName } from './rule-table.js';
+import type { RuleName } from '../config/lint-rules.js';
 
 /** How many findings a lint made: by severity (ignored ones apart) and by rule. */
 export interface LintCounts {

@@ -14,7 +14,7 @@ import { loadPostgresParser } from './postgres-parser.js';
 import { largeFileSource } from './large-file.js';
 import { mentionedNames, prepareFile, type PreparedFile } from './prepare-file.js';
 import { countFindings, type LintCounts } from './lint-counts.js';
-import type { Severities } from './rule-table.js';
+import type { Severities } from '../config/lint-rules.js';
 import { transactionControlFindings } from './transaction-control.js';
 import { SchemaModel, type LintScope } from './schema/schema-model.js';
 import { seedFromCatalog } from './schema/seed-catalog.js';

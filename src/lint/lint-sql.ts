@@ -5,7 +5,7 @@
  */
 import { prepareFile, type PreparedFile, type StatementSpan } from './prepare-file.js';
 import type { PostgresParser } from './postgres-parser.js';
-import type { RuleName, Severities } from './rule-table.js';
+import type { RuleName, Severities } from '../config/lint-rules.js';
 import { STATEMENT_RULES } from './rules/index.js';
 import { recordStatement } from './schema/record-statement.js';
 import { SchemaModel } from './schema/schema-model.js';

@@ -25,7 +25,7 @@ import { traitsOf, type Engine, type SqlDialect } from '../engines/engine-table.
 import { nodeOf } from './pg-ast.js';
 import type { LintFinding } from './lint-sql.js';
 import { loadPostgresParser } from './postgres-parser.js';
-import type { Severity } from './rule-table.js';
+import type { Severity } from '../config/lint-rules.js';
 import type { Rule } from './rules/rule.js';
 
 /** One statement that ends or opens modkit's transaction. */

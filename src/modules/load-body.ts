@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Knex } from '../db/knex-types.js';
+import type { Knex } from './knex-types.js';
 import { ModkitError } from '../errors.js';
 import { readDirectives, splitSections } from './directives.js';
 import { importFile } from './import-file.js';

@@ -1,4 +1,4 @@
-import type { Knex } from '../db/knex-types.js';
+import type { Knex } from './knex-types.js';
 
 /** A migration written in code: `up(db)` and optionally `down(db)`; `db` is scoped to this migration. */
 export interface ScriptMigration {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judgeFile } from '../../src/lint/lint-sql.js';
 import { loadPostgresParser, type PostgresParser } from '../../src/lint/postgres-parser.js';
 import { prepareFile } from '../../src/lint/prepare-file.js';
-import { severitiesOf } from '../../src/lint/rule-table.js';
+import { severitiesOf } from '../../src/config/lint-rules.js';
 import { SchemaModel } from '../../src/lint/schema/schema-model.js';
 import { CORPUS, FIXTURE, LOCK_ORDER, ROWS, type CorpusEntry, type LockMode } from '../support/lint-corpus/index.js';
 import { createTestDatabase, pgUrl, type TestDatabase } from '../support/postgres.js';

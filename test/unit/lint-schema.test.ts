@@ -13,7 +13,7 @@ import { lintMigrations } from '../../src/lint/lint-migrations.js';
 import { judgeFile, type LintFinding } from '../../src/lint/lint-sql.js';
 import { loadPostgresParser, type PostgresParser } from '../../src/lint/postgres-parser.js';
 import { prepareFile } from '../../src/lint/prepare-file.js';
-import { severitiesOf } from '../../src/lint/rule-table.js';
+import { severitiesOf } from '../../src/config/lint-rules.js';
 import type { ColumnType } from '../../src/lint/schema/column-type.js';
 import { SchemaModel } from '../../src/lint/schema/schema-model.js';
 import { seedFromCatalog } from '../../src/lint/schema/seed-catalog.js';

@@ -1,5 +1,5 @@
 import type { DatabaseTarget } from '../../config/types.js';
-import type { Knex } from '../knex-types.js';
+import type { Knex } from '../../modules/knex-types.js';
 import { databaseOf, driverOptions, SESSION_SETUP } from './mysql-connection.js';
 import { takeWorkSlot } from './mysql-lock.js';
 

@@ -1,6 +1,6 @@
 import type { DatabaseTarget } from '../../config/types.js';
 import type { HistoryDialect } from '../history-store.js';
-import type { Knex } from '../knex-types.js';
+import type { Knex } from '../../modules/knex-types.js';
 import { SessionBase, type StepTimeouts } from '../session-base.js';
 import { sampleBlockers, type BlockerWatch } from '../blocker-watch.js';
 import type { StepContext } from '../session.js';

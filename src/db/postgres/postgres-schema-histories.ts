@@ -1,5 +1,5 @@
 import type { DatabaseTarget } from '../../config/types.js';
-import type { ModuleHistory } from '../../plan/types.js';
+import type { ModuleHistory } from '../history-types.js';
 import { assembleHistories, columnsByTable, selectHistory, type Row } from '../history-store.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import { postgresHistory } from './postgres-history.js';

@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { DatabaseTarget } from '../../config/types.js';
 import { unreachableError } from '../connection-errors.js';
 import { deleteRecordLiteral, insertRecordLiteral, STATE_APPLIED, type HistoryDialect } from '../history-store.js';
-import type { Knex } from '../knex-types.js';
+import type { Knex } from '../../modules/knex-types.js';
 import { SessionBase, type StepTimeouts } from '../session-base.js';
 import { sampleBlockers, type BlockerWatch } from '../blocker-watch.js';
 import { GuardLost } from '../body-guard.js';

@@ -5,7 +5,7 @@ import { ModkitError } from '../../errors.js';
 import { stopwatch } from '../../util/stopwatch.js';
 import { unreachableError } from '../connection-errors.js';
 import type { HistoryDialect } from '../history-store.js';
-import type { Knex } from '../knex-types.js';
+import type { Knex } from '../../modules/knex-types.js';
 import { SessionBase } from '../session-base.js';
 import { GuardLost, SAVEPOINT_GUARD } from '../body-guard.js';
 import { BodyError, CommitUnconfirmedError, type MigrationStep, type Session, type StepContext } from '../session.js';

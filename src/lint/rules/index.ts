@@ -1,7 +1,7 @@
 /**
  * Every statement rule, in the order findings of one statement are listed. (`syntax` is the
  * parser's, `not-analysed` the preparation's.) A new rule: a file here, a line below, and its name
- * and default severity in ../rule-table.ts.
+ * and default severity in src/config/lint-rules.ts.
  */
 import { addColumnNotNull } from './add-column-not-null.js';
 import { blockingLock } from './blocking-lock.js';

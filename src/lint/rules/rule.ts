@@ -1,5 +1,5 @@
 import type { Node } from 'libpg-query';
-import type { RuleName } from '../rule-table.js';
+import type { RuleName } from '../../config/lint-rules.js';
 import type { SchemaModel } from '../schema/schema-model.js';
 
 /** One rule's verdict on one statement: what is wrong, and the fix, in one message. */

@@ -3,7 +3,7 @@
  * a safe twin, and what PostgreSQL really does with each (checked on a real server by
  * test/integration/lint-corpus.test.ts; counted against squawk by bench/lint-corpus.mjs).
  */
-import type { RuleName } from '../../../src/lint/rule-table.js';
+import type { RuleName } from '../../../src/config/lint-rules.js';
 
 export type LockMode =
   | 'AccessShareLock'

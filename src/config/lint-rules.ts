@@ -1,6 +1,7 @@
 /**
  * The lint rules of `modkit lint` (docs/lint.md): their stable names and default
- * severities. The one list the config validation, the ignore comments and the reporters read.
+ * severities. The one list the config validation, the ignore comments and the reporters read:
+ * here in config, below lint, because the config checks `lint.rules` when it loads.
  */
 
 /**
