@@ -95,7 +95,7 @@ export function lintSummary(report: LintReport): string {
 }
 
 /**
- * The line `migrate` and a fleet end with when they printed warnings: the lint's counts per rule
+ * The line `migrate`, `rollback` and a fleet end with when they printed warnings: the lint's counts per rule
  * (infos are only counted: `modkit lint` shows them) and how many other warnings there were.
  */
 export function warningTotals(lint: readonly LintEventFinding[], otherWarnings = 0): string | undefined {
@@ -110,7 +110,8 @@ export function warningTotals(lint: readonly LintEventFinding[], otherWarnings =
     const infos = counts.infos > 0 ? '; infos are only counted here, modkit lint shows them' : '';
     parts.push(`Lint of the pending migrations: ${kinds.join(', ')} (${ruleCounts(counts)})${infos}.`);
   }
-  if (otherWarnings > 0) parts.push(`${plural(otherWarnings, 'other warning')}.`);
+  // "other" only beside the lint's counts: alone (rollback, a migrate with no lint finding) they are the warnings.
+  if (otherWarnings > 0) parts.push(`${plural(otherWarnings, kinds.length > 0 ? 'other warning' : 'warning')}.`);
   return parts.length > 0 ? parts.join(' ') : undefined;
 }
 

@@ -39,7 +39,7 @@ describe('warning totals', () => {
         'infos are only counted here, modkit lint shows them. 2 other warnings.',
     );
     expect(warningTotals([], 0)).toBeUndefined();
-    expect(warningTotals([], 1)).toBe('1 other warning.');
+    expect(warningTotals([], 1)).toBe('1 warning.');
   });
 
   it('migrate without --only (the phase log) ends its db phase with the counts', () => {

@@ -3,6 +3,7 @@ import { EXIT_CODES, UsageError } from '../../errors.js';
 import type { LoadedDown } from '../../execute/check-downs.js';
 import type { RollbackTarget } from '../../plan/plan-rollback.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
+import { warningTotals } from '../lint-lines.js';
 import { acrossDatabases, databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, formatMs, moduleDatabaseUrls, type Output, plural } from '../output.js';
 import { oneModule } from '../one-module.js';
 import { progressReporter } from '../progress.js';
@@ -37,6 +38,8 @@ export async function rollbackCommand(flags: RollbackFlags, output: Output, sign
     };
     return (await import('./fleet.js')).rollbackFleetCommand(flags, output, signal, await loadProject({ ...options, config }), targets, request);
   }
+  const progress = progressReporter(output);
+  let warnings = 0;
   const report = await rollback({
     ...options,
     config,
@@ -45,7 +48,10 @@ export async function rollbackCommand(flags: RollbackFlags, output: Output, sign
     dryRun: flags.dryRun === true,
     allow: allowOptions(flags),
     signal,
-    onEvent: progressReporter(output),
+    onEvent: (event) => {
+      if (event.type === 'warning') warnings++;
+      progress(event);
+    },
   });
   output.clearProgress();
   output.line(describeDatabases(report.database, report.databases));
@@ -75,6 +81,9 @@ export async function rollbackCommand(flags: RollbackFlags, output: Output, sign
     const touched = report.databases.filter((g) => result.results.some((r) => g.modules.includes(r.module)));
     output.line(`Rolled back ${plural(reverted, 'migration')} in ${plural(new Set(result.results.map((r) => r.module)).size, 'module')}${acrossDatabases(touched)} (${formatMs(result.durationMs)})`);
   }
+  // As migrate: the warning lines scrolled by above the per-migration lines, so their count ends the output.
+  const totals = warningTotals([], warnings);
+  if (totals) output.line(totals);
   const exitCode = result?.error ? result.error.exitCode : EXIT_CODES.ok;
   output.document('rollback', exitCode, {
     database: databaseJson(report.database),
