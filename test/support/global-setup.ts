@@ -1,15 +1,17 @@
 /**
  * Vitest globalSetup for the `integration` and `cli` projects: one PostgreSQL
  * per `vitest run`, its admin URL exported as `MODKIT_TEST_PG_ADMIN_URL`, and
- * MariaDB/MySQL when one is available (`MODKIT_TEST_MYSQL_ADMIN_URL`).
+ * MariaDB/MySQL when one is available (`MODKIT_TEST_MYSQL_ADMIN_URL`). Where each came from
+ * (`MODKIT_TEST_PG_SOURCE`, `MODKIT_TEST_MYSQL_SOURCE`) goes into the engines harness's report,
+ * which `.ci/run` reads to know that its fresh-machine run really used embedded PostgreSQL.
  *
  * Why an env var: vitest builds each fork's env from `process.env` after
  * global setup has run, and processes spawned by tests inherit it too; vitest's
  * `provide`/`inject` reaches neither those children nor code outside vitest.
  */
 import type { TestProject } from 'vitest/node';
-import { MYSQL_ADMIN_URL_ENV, redactMysql, startMysql, type RunningMysql } from './mysql.js';
-import { ADMIN_URL_ENV, redact, startPostgres, type RunningPostgres } from './postgres.js';
+import { MYSQL_ADMIN_URL_ENV, MYSQL_SOURCE_ENV, redactMysql, startMysql, type RunningMysql } from './mysql.js';
+import { ADMIN_URL_ENV, PG_SOURCE_ENV, redact, startPostgres, type RunningPostgres } from './postgres.js';
 
 interface Shared {
   pg: Promise<RunningPostgres>;
@@ -58,15 +60,18 @@ export default async function setup(_project: TestProject): Promise<() => Promis
   shared.users++;
   const pg = await shared.pg;
   process.env[ADMIN_URL_ENV] = pg.url;
+  process.env[PG_SOURCE_ENV] = pg.source;
   const mysql = await shared.mysql;
-  if (!('unavailable' in mysql)) process.env[MYSQL_ADMIN_URL_ENV] = mysql.url;
+  if (!('unavailable' in mysql)) {
+    process.env[MYSQL_ADMIN_URL_ENV] = mysql.url;
+    process.env[MYSQL_SOURCE_ENV] = mysql.source;
+  }
 
   return async () => {
     const s = registry[KEY];
     if (!s || --s.users > 0) return;
     delete registry[KEY];
-    delete process.env[ADMIN_URL_ENV];
-    delete process.env[MYSQL_ADMIN_URL_ENV];
+    for (const name of [ADMIN_URL_ENV, PG_SOURCE_ENV, MYSQL_ADMIN_URL_ENV, MYSQL_SOURCE_ENV]) delete process.env[name];
     await (await s.pg).stop();
     const mysql = await s.mysql.catch(() => undefined);
     if (mysql && !('unavailable' in mysql)) await mysql.stop();

@@ -15,6 +15,8 @@ import mysql from 'mysql2/promise';
 import { containerRuntimeAnswers } from './postgres.js';
 
 export const MYSQL_ADMIN_URL_ENV = 'MODKIT_TEST_MYSQL_ADMIN_URL';
+/** Env var through which the global setup says where that server came from (`RunningMysql['source']`). */
+export const MYSQL_SOURCE_ENV = 'MODKIT_TEST_MYSQL_SOURCE';
 const LOCAL_URL = 'mysql://root@127.0.0.1:3306/';
 
 export interface RunningMysql {

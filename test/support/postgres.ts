@@ -21,6 +21,8 @@ import { startEmbeddedServer } from './embedded-postgres.js';
 
 /** Env var through which the global setup hands the admin URL to workers and their children. */
 export const ADMIN_URL_ENV = 'MODKIT_TEST_PG_ADMIN_URL';
+/** Env var through which the global setup says where that server came from (a {@link PostgresSource}). */
+export const PG_SOURCE_ENV = 'MODKIT_TEST_PG_SOURCE';
 
 export type PostgresSource = 'env' | 'testcontainers' | 'embedded';
 
