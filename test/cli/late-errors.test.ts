@@ -20,6 +20,13 @@ afterEach(async () => {
 
 const TABLE = historyTableNameSync('a');
 const LATE_THROW = "export async function up() {\n  setTimeout(() => {\n    throw new Error('late boom');\n  }, 50);\n}\n";
+/**
+ * The same late throw, but only once the next migration has started (it sets `globalThis.nextStarted`):
+ * on a busy machine a plain 50 ms timer could fire between the two migrations, when none is running.
+ */
+const LATE_THROW_DURING_NEXT =
+  "export async function up() {\n  const poll = setInterval(() => {\n    if (!globalThis.nextStarted) return;\n" +
+  "    clearInterval(poll);\n    throw new Error('late boom');\n  }, 10);\n}\n";
 
 describe.each(ENGINES)('late errors of script migrations (%s)', (engine) => {
   const cli = (...args: string[]) => runCli([...args, '-c', project!.configPath, '--database-url', target!.url]);
@@ -32,9 +39,11 @@ describe.each(ENGINES)('late errors of script migrations (%s)', (engine) => {
         name: 'a',
         migrations: {
           '0001_side.sql': 'CREATE TABLE side (v VARCHAR(10));\n',
-          '0002_timer.mjs': LATE_THROW,
-          // Its own timer is due long after 0002's: timers run in the order they are due.
-          '0003_slow.mjs': "export async function up(db) {\n  await db('side').insert({ v: 'c3' });\n  await new Promise((resolve) => setTimeout(resolve, 2000));\n}\n",
+          '0002_timer.mjs': LATE_THROW_DURING_NEXT,
+          // 0002's timer throws while this one waits (its own wait ends long after 0002's 10 ms polls).
+          '0003_slow.mjs':
+            "export async function up(db) {\n  await db('side').insert({ v: 'c3' });\n  globalThis.nextStarted = true;\n" +
+            '  await new Promise((resolve) => setTimeout(resolve, 2000));\n}\n',
         },
       },
     ]);
