@@ -17,6 +17,13 @@ const PG_URL = 'postgres://nobody@127.0.0.1:1/never_connected';
 const MB = 1 << 20;
 const RSS_PRELOAD = fileURLToPath(new URL('../../bench/lib/report-rss.mjs', import.meta.url));
 const GNU_TIME = '/usr/bin/time';
+/**
+ * The bound. On Node ≥ 22, V8 re-compiles the parser's WebAssembly with its optimizing compiler once
+ * it is hot, which holds ~500 MB for a moment whatever the file's size (`modkit lint` of 1,000 small
+ * files peaked at 657 MB on Node 24.21, 97 MB with `--liftoff-only`; Node 20: 128 MB): a cost of the
+ * parser on those releases, not of this file. There the bound still catches a file read whole (1.05 GB).
+ */
+const RSS_BOUND_MB = Number(process.versions.node.split('.')[0]) >= 22 ? 800 : 200;
 
 let project: FixtureProject | undefined;
 afterEach(async () => {
@@ -86,7 +93,7 @@ describe('lint of a 50 MB data load', () => {
     writeDataLoad(file, 50 * MB, { oneStatement: false, tail: 'CREATE INDEX readings_sensor ON readings (sensor);\n' });
     const run = await lintWithRss(project.dir);
     expect(run.code).toBe(0);
-    expect(run.rssMb).toBeLessThan(200);
+    expect(run.rssMb).toBeLessThan(RSS_BOUND_MB);
     expect(run.stdout).toMatch(/0002_load\.sql:1 {2}info {2}not-analysed {2}\d+ row statements \(INSERT, COPY/);
     expect(run.stdout).toMatch(/50\.\d MB\) of this 50\.\d MB file were not parsed/);
     const lines = readFileSync(file, 'utf8').split('\n').length;
@@ -109,7 +116,7 @@ describe('lint of a 50 MB data load', () => {
     });
     const run = await lintWithRss(project.dir);
     expect(run.code).toBe(0);
-    expect(run.rssMb).toBeLessThan(200);
+    expect(run.rssMb).toBeLessThan(RSS_BOUND_MB);
     expect(run.stdout).toMatch(/0002_load\.sql:1 {2}info {2}not-analysed {2}the statement at line 1 runs past 8 MB: /);
     expect(run.stdout).toMatch(/the file from there on \(50\.\d MB\) was not read, and is not linted/);
   });
