@@ -49,9 +49,13 @@ export function driverLoadError(error: Error): UsageError {
   const driver = /.*node_modules\/((?:@[^/\s]+\/)?[^/\s]+)\//.exec(message)?.[1];
   const subject = driver ? `the database driver ${driver}` : 'a database driver';
   const why = message.includes('NODE_MODULE_VERSION') ? ' was built for another Node.js version and' : '';
+  // A rebuild keeps better-sqlite3's major: 12.x builds on Node 24 but aborts there (issue 23), 13.x is the one.
+  const newer = driver === 'better-sqlite3' && Number(process.versions.node.split('.')[0]) >= 24
+    ? ' On Node 24 and later install better-sqlite3 13 instead (`npm install better-sqlite3@13`): 12.x aborts there.'
+    : '';
   return new UsageError(
     `${subject}${why} cannot be loaded by this Node.js (${process.version}): ${message} ` +
-      `Rebuild it for this Node.js: run \`npm rebuild${driver ? ` ${driver}` : ''}\` in your project.`,
+      `Rebuild it for this Node.js: run \`npm rebuild${driver ? ` ${driver}` : ''}\` in your project.${newer}`,
     { cause: error, details: { driver, node: process.version, code: 'ERR_DLOPEN_FAILED' } },
   );
 }
