@@ -41,6 +41,8 @@ const lazyChildProcessForCommander = {
  * PostgreSQL run on a quiet machine, for nothing (issue 25; ae53ae1 avoided it, the engine split
  * lost it). The CLI requires pg with that one global hidden, within the one synchronous require:
  * no other code runs before it is put back, and the library (dist/*.js) is not touched.
+ * Node >= 21 has `navigator.userAgent`, so pg never asks for `Response` there, and nothing is
+ * hidden: on Node 24 even reading `Response`'s descriptor loads undici (a lazy data property).
  */
 const pgWithoutFetchProbe = {
   name: 'pg-without-fetch-probe',
@@ -50,7 +52,8 @@ const pgWithoutFetchProbe = {
     );
     esbuild.onLoad({ filter: /.*/, namespace: 'pg-quiet' }, () => ({
       contents: [
-        "const response = Object.getOwnPropertyDescriptor(globalThis, 'Response');",
+        "const probes = typeof globalThis.navigator?.userAgent !== 'string';",
+        "const response = probes ? Object.getOwnPropertyDescriptor(globalThis, 'Response') : undefined;",
         "const hide = response !== undefined && response.configurable && typeof response.get === 'function';",
         "if (hide) Object.defineProperty(globalThis, 'Response', { value: undefined, configurable: true, writable: true });",
         'try {',
