@@ -160,7 +160,7 @@ export function parseEnv(
     }
     const bad = [...Array(last - i + 1).keys()].some((k) => notUtf8.has(i + 1 + k));
     if (bad) malformed.push({ line: i + 1, ...NOT_UTF8, names: [name], key: name });
-    else if (quote === '"') values.set(name, unescape(rest));
+    else if (quote === '"') values.set(name, unescapeDoubleQuoted(rest));
     else if (quote === "'" || quote === '`') values.set(name, rest);
     else values.set(name, rest.replace(/\s+#.*$/, '').trim());
     i = last;
@@ -186,6 +186,6 @@ function closingQuote(body: string, quote: string): number {
   return -1;
 }
 
-function unescape(value: string): string {
+function unescapeDoubleQuoted(value: string): string {
   return value.replace(/\\([nrt"\\])/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' })[c] ?? c);
 }

@@ -96,6 +96,7 @@ export async function withLockedSession<T>(
     // and every session is closed even when closing another one failed.
     const problems: unknown[] = [];
     for (const session of opened.reverse()) await session.close().catch((error: unknown) => problems.push(error));
+    // biome-ignore lint/correctness/noUnsafeFinally: only when the work succeeded: a failed close must not pass for success
     if (!failed && problems.length > 0) throw problems[0];
   }
 }

@@ -1,6 +1,6 @@
 import { stopwatch } from '../util/stopwatch.js';
 import type { DbTimeouts } from '../config/types.js';
-import { ModkitError } from '../errors.js';
+import type { ModkitError } from '../errors.js';
 import type { ModuleHistory } from '../plan/types.js';
 import type { LoadedDown } from './check-downs.js';
 import type { DatabaseSessions } from './locked-session.js';

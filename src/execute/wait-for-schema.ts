@@ -105,7 +105,7 @@ interface Look {
 }
 
 async function lookOnce(placement: DatabasePlacement, modules: readonly LoadedModule[]): Promise<Look> {
-  let inspection;
+  let inspection: Awaited<ReturnType<typeof inspectDatabases>>;
   try {
     inspection = await inspectDatabases(placement, modules);
   } catch (error) {

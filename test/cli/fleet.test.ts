@@ -282,7 +282,7 @@ describe('targets: where they come from, and bad input', () => {
     const doc = parse(run);
     expect(doc.summary).toMatchObject({ ok: 2, failed: 1, exitCode: 5 });
     expect(doc.targets.find((t) => t.result === 'failed')).toMatchObject({ target: 'postgres://fleet:***@127.0.0.1:1/app schema=t1', exitCode: 5 });
-    expect(run.stderr).toMatch(/FAILED  postgres:\/\/fleet:\*\*\*@127\.0\.0\.1:1\/app schema=t1: exit 5, unreachable/);
+    expect(run.stderr).toMatch(/FAILED {2}postgres:\/\/fleet:\*\*\*@127\.0\.0\.1:1\/app schema=t1: exit 5, unreachable/);
   });
 
   it('config targets from an async function; modkit run refuses a fleet', async () => {

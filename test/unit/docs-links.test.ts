@@ -17,7 +17,7 @@ function prose(markdown: string): string {
 }
 
 /** GitHub's heading ids: lower case, punctuation dropped, spaces to hyphens; repeats get -1, -2. */
-export function headingIds(markdown: string): Set<string> {
+function headingIds(markdown: string): Set<string> {
   const ids = new Set<string>();
   const seen = new Map<string, number>();
   const withoutCode = markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '');
