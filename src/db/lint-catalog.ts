@@ -6,10 +6,16 @@
  * (PostgreSQL: src/db/postgres/postgres-lint-catalog.ts) and lint/ never talks to a driver.
  */
 
-/** The names the pending statements mention (bare, unqualified: every schema is looked at). */
+/**
+ * The names the pending statements mention (bare, unqualified), looked up in the schemas of the
+ * session's search path and in `schemas`, the ones the statements name themselves (a qualified
+ * name, `SET search_path`). Only those: in a database of 1,000 tenant schemas with the same tables,
+ * every tenant's read would otherwise return every tenant's tables (quadratic over a fleet).
+ */
 export interface LintCatalogRequest {
   readonly relations: readonly string[];
   readonly functions: readonly string[];
+  readonly schemas: readonly string[];
 }
 
 export interface LintCatalog {
@@ -21,7 +27,7 @@ export interface LintCatalog {
   readonly relations: readonly CatalogRelation[];
   /** Indexes with a requested name, and the table each belongs to. */
   readonly indexes: readonly CatalogIndex[];
-  /** Every domain outside the system schemas (few, and column types may name any of them). */
+  /** Every domain in the schemas looked at (column types may name any of them). */
   readonly domains: readonly CatalogDomain[];
   /** Functions with a requested name, one entry per overload. */
   readonly functions: readonly CatalogFunction[];

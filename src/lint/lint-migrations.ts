@@ -175,11 +175,13 @@ async function schemaModels(
       models.set(database, new SchemaModel(scope));
       continue;
     }
-    const relations = new Set<string>();
-    const functions = new Set<string>();
-    for (const file of group.flatMap((i) => i.migrations.flatMap((m) => prepared.get(m) ?? [])))
-      mentionedNames(file, relations, functions);
-    const request: LintCatalogRequest = { relations: [...relations], functions: [...functions] };
+    const mentioned = { relations: new Set<string>(), functions: new Set<string>(), schemas: new Set<string>() };
+    for (const file of group.flatMap((i) => i.migrations.flatMap((m) => prepared.get(m) ?? []))) mentionedNames(file, mentioned);
+    const request: LintCatalogRequest = {
+      relations: [...mentioned.relations],
+      functions: [...mentioned.functions],
+      schemas: [...mentioned.schemas],
+    };
     const catalog = await live.readLintCatalog(request).catch((error: unknown) => {
       // modkit's own query failed, not the user's migration: judge without it, and say so.
       problems.push(

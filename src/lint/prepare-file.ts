@@ -8,6 +8,7 @@
  */
 import { readIgnoreComments, type IgnoreComment, type IgnoreProblem } from './ignore-comments.js';
 import { calledFunctions, descendants, names, nodeOf } from './pg-ast.js';
+import type { Node } from 'libpg-query';
 import { parseStatements, STATEMENT_LIMIT, type SqlSource } from './parse-statements.js';
 import type { PostgresParser } from './postgres-parser.js';
 import { CARRY_LIMIT } from './segments.js';
@@ -91,18 +92,43 @@ function megabytes(chars: number): string {
   return `${(chars / (1 << 20)).toFixed(1)} MB`;
 }
 
+/** What migrate asks the live catalog about (src/db/lint-catalog.ts). */
+export interface MentionedNames {
+  readonly relations: Set<string>;
+  readonly functions: Set<string>;
+  readonly schemas: Set<string>;
+}
+
 /**
  * Every relation name (`relname` anywhere, DROP's object names) and called function the file's
- * statements mention: what migrate asks the live catalog about.
+ * statements mention, and every schema they name (a qualified relation, function or type, `SET
+ * search_path`): what migrate asks the live catalog about.
  */
-export function mentionedNames(file: PreparedFile, relations: Set<string>, functions: Set<string>): void {
+export function mentionedNames(file: PreparedFile, { relations, functions, schemas }: MentionedNames): void {
   for (const unit of file.units) {
     if (!('stmt' in unit)) continue;
-    for (const node of descendants(unit.stmt)) if (typeof node.relname === 'string') relations.add(node.relname);
-    for (const parts of calledFunctions(unit.stmt)) functions.add(parts.at(-1) ?? '');
+    for (const node of descendants(unit.stmt)) {
+      if (typeof node.relname === 'string') relations.add(node.relname);
+      if (typeof node.schemaname === 'string' && node.schemaname) schemas.add(node.schemaname);
+      // A TypeName sits unwrapped in its parent (`typeName: { names, typemod }`): `schema.domain`.
+      const typeParts = 'typemod' in node && Array.isArray(node.names) ? names(node.names as Node[]) : [];
+      if (typeParts.length > 1) schemas.add(typeParts[0]!);
+    }
+    for (const parts of calledFunctions(unit.stmt)) {
+      functions.add(parts.at(-1) ?? '');
+      if (parts.length > 1) schemas.add(parts[0]!);
+    }
     for (const object of nodeOf(unit.stmt, 'DropStmt')?.objects ?? []) {
-      const name = names(nodeOf(object, 'List')?.items).at(-1);
-      if (name) relations.add(name);
+      const parts = names(nodeOf(object, 'List')?.items);
+      if (parts.at(-1)) relations.add(parts.at(-1)!);
+      if (parts.length > 1) schemas.add(parts.at(-2)!);
+    }
+    const set = nodeOf(unit.stmt, 'VariableSetStmt');
+    if (set?.name === 'search_path') {
+      for (const arg of set.args ?? []) {
+        const schema = nodeOf(arg, 'A_Const')?.sval?.sval;
+        if (schema) schemas.add(schema);
+      }
     }
   }
 }

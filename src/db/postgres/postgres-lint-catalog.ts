@@ -5,9 +5,12 @@
 import type { SqlRunner } from '../history-store.js';
 import type { LintCatalog, LintCatalogRequest } from '../lint-catalog.js';
 
+/**
+ * The schemas looked at: the search path's and those the statements name ($3), never the system's.
+ * `pg_temp` stands for this session's temporary schema, as in a search path.
+ */
 const USER_SCHEMA =
-  "n.nspname NOT IN ('pg_catalog', 'information_schema') " +
-  "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
+  "n.nspname = ANY(current_schemas(false) || $3::text[]) AND n.nspname NOT IN ('pg_catalog', 'information_schema')";
 
 /** A column's type: the element type for an array, schema-qualified when it is a domain. */
 const TYPE_NAME = `CASE WHEN et.oid IS NOT NULL THEN et.typname
@@ -62,7 +65,8 @@ SELECT json_build_object(
     WHERE t.typtype = 'd' AND ${USER_SCHEMA}), '[]'),
   'functions', coalesce((SELECT json_agg(json_build_object('schema', n.nspname, 'name', p.proname,
       'volatility', CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END))
-    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.proname = ANY($2::text[])), '[]')
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE p.proname = ANY($2::text[]) AND n.nspname = ANY(current_schemas(true) || $3::text[])), '[]')
 ) AS catalog`;
 
 /** Reads what the lint needs to know about the names in `request`, as the database has them now. */
@@ -70,6 +74,7 @@ export async function readPostgresLintCatalog(runner: SqlRunner, request: LintCa
   const rows = await runner.query<{ catalog: LintCatalog }>(CATALOG_SQL, [
     [...request.relations],
     [...request.functions],
+    [...request.schemas],
   ]);
   return rows[0]!.catalog;
 }
