@@ -109,6 +109,24 @@ describe('a no-op and a status over the schemas of one PostgreSQL database', () 
     expect([...many.migrate, ...many.status].some((sql) => /advisory|search_path|DISCARD/i.test(sql))).toBe(false);
   });
 
+  it('the catalog read returns a row per history table, not per column (the tenants share one shape)', async () => {
+    const fleet = await fleetOf(schemasOf(4));
+    expect((await migrateFleet(fleet.loaded, fleet.targets)).summary).toMatchObject({ failed: 0, exitCode: 0 });
+    const name = new URL(fleet.database.url).pathname.slice(1);
+    sent.splice(0);
+    const restore = countStatements();
+    try {
+      await inspectFleet(fleet.loaded, fleet.targets);
+    } finally {
+      restore();
+    }
+    const catalog = sent.find((s) => s.database === name && /pg_attribute/.test(s.sql))!;
+    const rows = (await (await admin(fleet.database.url)).query(catalog.sql, [...catalog.params])).rows;
+    // 4 schemas x 2 history tables (`empty` has none), each with its columns in one JSON text.
+    expect(rows).toHaveLength(8);
+    expect(JSON.parse(rows[0].columns).map((c: [string, string]) => c[0])).toEqual(expect.arrayContaining(['version', 'checksum', 'state']));
+  });
+
   it('read schemas that do not exist yet as empty, in the same few statements', async () => {
     const small = await fleetOf(schemasOf(3));
     const large = await fleetOf(schemasOf(30));
