@@ -5,7 +5,7 @@ import type { ModulePlan, MigrationPlan } from '../plan/types.js';
 import { createHistory, type ApplyOptions } from './apply-plan.js';
 import { unconfirmedCommitError } from './migration-error.js';
 import type { DatabaseSessions } from './locked-session.js';
-import { interruptedError, runError, runStep, type StepContext } from './run-step.js';
+import { interruptedError, runError, runStep, type RunContext } from './run-step.js';
 import { LateWorkError } from './script-work.js';
 import type { ApplyResult, MigrationResult } from './types.js';
 
@@ -51,7 +51,7 @@ export async function applyConcurrently(sessions: DatabaseSessions, plan: Migrat
     const running = new Set<Promise<void>>();
     const stopping = () => errors.length > 0 || options.signal?.aborted === true;
 
-    const context: StepContext = { results, total, runId, ...(options.dbTimeouts ? { dbTimeouts: options.dbTimeouts } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}), ...(options.loadBody ? { loadBody: options.loadBody } : {}) };
+    const context: RunContext = { ...options, results, total, runId };
     const runModule = async (worker: Session, modulePlan: ModulePlan): Promise<void> => {
       options.onEvent?.({ type: 'module-start', module: modulePlan.module.name, pending: modulePlan.pending.length });
       if (!modulePlan.history.exists) await createHistory(worker, modulePlan.history.table, modulePlan.module.name);

@@ -1,23 +1,15 @@
 import { stopwatch } from '../util/stopwatch.js';
 import { describeTarget } from '../config/database-url.js';
-import type { DbTimeouts } from '../config/types.js';
 import type { Session } from '../db/session.js';
 import { ModkitError } from '../errors.js';
 import type { MigrationPlan } from '../plan/types.js';
 import type { DatabaseSessions } from './locked-session.js';
 import { historySetupError } from './migration-error.js';
-import { runError, runStep, type BodyLoader, type StepContext } from './run-step.js';
-import type { ApplyResult, EventSink, MigrationResult, TxMode } from './types.js';
+import { runError, runStep, type RunContext, type StepOptions } from './run-step.js';
+import type { ApplyResult, MigrationResult, TxMode } from './types.js';
 
-export interface ApplyOptions {
+export interface ApplyOptions extends StepOptions {
   readonly txMode?: TxMode;
-  /** Database lock and statement timeouts of each migration, and lock-timeout retries. */
-  readonly dbTimeouts?: DbTimeouts;
-  /** Aborting stops before the next migration; the running statement is cancelled by the caller. */
-  readonly signal?: AbortSignal;
-  readonly onEvent?: EventSink;
-  /** Where migration bodies come from (a fleet's cache); default: read when each step runs. */
-  readonly loadBody?: BodyLoader;
 }
 
 /**
@@ -32,7 +24,7 @@ export async function applyPlan(sessions: DatabaseSessions, plan: MigrationPlan,
   const finish = (error?: ModkitError): ApplyResult => ({ results, ...(error ? { error } : {}), durationMs: elapsed() });
   if (plan.pendingCount === 0) return finish();
 
-  const context: StepContext = { results, total: plan.pendingCount, runId, ...(options.dbTimeouts ? { dbTimeouts: options.dbTimeouts } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}), ...(options.loadBody ? { loadBody: options.loadBody } : {}) };
+  const context: RunContext = { ...options, results, total: plan.pendingCount, runId };
   const applyAll = async () => {
     let index = 0;
     for (const modulePlan of plan.modules) {

@@ -1,21 +1,15 @@
 import { stopwatch } from '../util/stopwatch.js';
-import type { DbTimeouts } from '../config/types.js';
 import type { ModkitError } from '../errors.js';
 import type { ModuleHistory } from '../plan/types.js';
 import type { LoadedDown } from './check-downs.js';
 import type { DatabaseSessions } from './locked-session.js';
-import { runError, runStep } from './run-step.js';
+import { runError, runStep, type RunContext, type StepOptions } from './run-step.js';
 import { followingScriptWork } from './script-work.js';
-import type { ApplyResult, EventSink, MigrationResult } from './types.js';
+import type { ApplyResult, MigrationResult } from './types.js';
 import { upgradeHistories } from './upgrade-histories.js';
 
-export interface RunRollbackOptions {
-  /** Database lock and statement timeouts of each down, and lock-timeout retries. */
-  readonly dbTimeouts?: DbTimeouts;
-  /** Aborting stops before the next down; the caller cancels the running statement. */
-  readonly signal?: AbortSignal;
-  readonly onEvent?: EventSink;
-}
+/** A rollback's steps get what a migrate's do (downs are read from disk: no body loader). */
+export type RunRollbackOptions = Omit<StepOptions, 'loadBody'>;
 
 /**
  * Runs the downs in order (the plan's order: dependents first, newest first), each in its own
@@ -36,7 +30,7 @@ export async function runRollback(
     // A table of another runtime lacks `state`, which a no-transaction down writes: upgrade it first.
     const touched = new Set(downs.map((d) => d.step.module));
     await upgradeHistories(sessions, [...histories.values()].filter((h) => touched.has(h.module)), options.onEvent);
-    const context = { results, total: downs.length, runId, ...(options.dbTimeouts ? { dbTimeouts: options.dbTimeouts } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) };
+    const context: RunContext = { ...options, results, total: downs.length, runId };
     await followingScriptWork(async () => {
       for (const [i, { step }] of downs.entries()) await runStep(sessions.of(step.module), step.table, step.migration!, 'down', i + 1, context);
     });

@@ -9,18 +9,26 @@ import { stepFailedError } from './migration-error.js';
 import { runAsMigration } from './script-work.js';
 import type { EventSink, MigrationResult } from './types.js';
 
-/** What the executors (in order, concurrent, rollback) share while running steps. */
-export interface StepContext {
-  readonly results: MigrationResult[];
-  readonly total: number;
-  /** Recorded with every history row this run writes. */
-  readonly runId: string;
+/** The options of a run that reach each of its steps (part of every executor's options). */
+export interface StepOptions {
   /** Lock and statement timeouts, and how often a lock timeout is retried (files may override). */
   readonly dbTimeouts?: DbTimeouts;
+  /** Aborting stops before the next migration; the running statement is cancelled by the caller. */
   readonly signal?: AbortSignal;
   readonly onEvent?: EventSink;
   /** Where bodies come from: default, each file read when its step runs; a fleet reads each once for all targets. */
   readonly loadBody?: BodyLoader;
+}
+
+/**
+ * What the executors (in order, concurrent, rollback) share while running steps: the run's step
+ * options, passed whole, and its results so far. (Not db/'s `StepContext`, what a session gets.)
+ */
+export interface RunContext extends StepOptions {
+  readonly results: MigrationResult[];
+  readonly total: number;
+  /** Recorded with every history row this run writes. */
+  readonly runId: string;
 }
 
 /** Loads a migration's body for a direction (src/modules/load-body.ts, or a fleet's cache of it). */
@@ -37,7 +45,7 @@ export async function runStep(
   migration: Migration,
   direction: Direction,
   index: number,
-  context: StepContext,
+  context: RunContext,
 ): Promise<void> {
   if (context.signal?.aborted) throw interruptedError();
   context.onEvent?.({ type: 'migration-start', module: migration.module, id: migration.id, index, total: context.total });
