@@ -1,6 +1,7 @@
 import type { EngineModule } from '../load-engine.js';
 import { sqliteRunLockHeld } from './sqlite-lock.js';
-import { openSqlite, sqliteKnexConfig } from './sqlite-session.js';
+import { sqliteKnexConfig } from './sqlite-knex-config.js';
+import { openSqlite } from './sqlite-session.js';
 
 /** SQLite through `better-sqlite3`. */
 export const sqliteEngine: EngineModule = {
