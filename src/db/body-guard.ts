@@ -5,9 +5,9 @@
  * sentinel is wiped by a body's `RESET ALL` as surely as by a `COMMIT`. A savepoint opened right
  * before the body is neither: a `COMMIT`, `ROLLBACK` or `BEGIN` ends it with its transaction, and
  * releasing it afterwards fails then and only then (issue 19 §1). MariaDB/MySQL, whose DDL
- * commits implicitly, check their marks' row counts instead (mysql-session.ts).
+ * commits implicitly, check their marks' row counts instead (mysql/marked-transaction.ts).
  */
-import { historySql, STATE_STARTED, type HistoryDialect, type SqlRunner } from './history-store.js';
+import type { HistoryDialect, SqlRunner } from './history-store.js';
 import type { MigrationRef, MigrationStep, StepContext } from './session.js';
 
 /** The savepoint around a body, and how it is released and rolled back to. */
@@ -99,15 +99,4 @@ export async function lostSteps(
     }
   }
   return lost;
-}
-
-/** The writes that leave a migration recorded as started (its module dirty), whatever its row was. */
-export function markStartedWrites(dialect: HistoryDialect, step: MigrationStep, runId: string): { sql: string; params: unknown[] }[] {
-  const { table, migration } = step;
-  const { id: version, checksum } = migration;
-  const row = { version, checksum, durationMs: 0, state: STATE_STARTED, runId } as const;
-  return [
-    { sql: historySql.delete(dialect, table), params: [migration.id] },
-    { sql: historySql.insert(dialect, table), params: historySql.insertValues(row) },
-  ];
 }

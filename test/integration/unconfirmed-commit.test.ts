@@ -16,7 +16,7 @@ import { createFixtureProject, type FixtureProject } from '../support/project-fi
 
 /** Kills the session's working connection from another one, as a network failure or a server restart would. */
 async function killWorkingConnection(target: TestTarget, session: Session): Promise<void> {
-  const connection = (session as unknown as { connection: { pid?: number; id?: number } }).connection;
+  const connection = (session as unknown as { driver: { runner: { pid?: number; id?: number } } }).driver.runner;
   if (target.engine === 'postgres') {
     await queryTarget(target, 'SELECT pg_terminate_backend($1)', [connection.pid]);
     return;

@@ -33,6 +33,15 @@ export function appliedMark(dialect: HistoryDialect, step: MigrationStep, durati
     : { sql: `DELETE FROM ${ref} WHERE version = ? AND state = ?`, params: [migration.id, STATE_STARTED] };
 }
 
+/**
+ * The writes that leave a migration recorded as started (its module dirty) whatever its row was:
+ * after a body ended modkit's transaction, some of its work may be committed without its row.
+ */
+export function forcedStartedMark(dialect: HistoryDialect, step: MigrationStep, runId: string): HistoryWrite[] {
+  const { table, migration } = step;
+  return [{ sql: historySql.delete(dialect, table), params: [migration.id] }, startedMark(dialect, { ...step, direction: 'up' }, runId)];
+}
+
 /** The history row write of a step that ran inside its transaction: insert (up) or delete (down). */
 export async function recordStep(
   runner: SqlRunner,

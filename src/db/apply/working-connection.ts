@@ -1,5 +1,6 @@
 import type { EngineDriver } from '../driver.js';
-import { GuardLost, lostSteps, markStartedWrites, runGuarded } from '../body-guard.js';
+import { GuardLost, lostSteps, runGuarded } from '../body-guard.js';
+import { forcedStartedMark } from './marks.js';
 import { scriptKnex, type ScriptKnex } from '../script-knex.js';
 import { TransactionEndedError, type MigrationStep, type StepContext } from '../session.js';
 import { runStatements, type RunStatementsOptions } from './run-statements.js';
@@ -81,7 +82,7 @@ export class WorkingConnection {
     const lost = await lostSteps(dialect, runner, this.uncommitted.splice(0));
     try {
       await this.inTransaction(async () => {
-        for (const { sql, params } of markStartedWrites(dialect, step, context.runId)) await runner.query(sql, params);
+        for (const { sql, params } of forcedStartedMark(dialect, step, context.runId)) await runner.query(sql, params);
       });
       return new TransactionEndedError(cause, bodyFailed, lost, true);
     } catch (error) {

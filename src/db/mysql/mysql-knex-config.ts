@@ -9,7 +9,7 @@ interface CallbackConnection {
   query(sql: string, params: readonly unknown[], callback: (error: Error | null) => void): void;
 }
 
-/** The one-connection knex pool of a no-transaction script migration (see SessionBase.plainKnexConfig). */
+/** The one-connection knex pool of a no-transaction script migration (EngineDriver.knex.plainConfig). */
 export function mysqlScriptKnexConfig(url: string): Knex.Config {
   const { sql, params } = takeWorkSlot(databaseOf(url));
   return {

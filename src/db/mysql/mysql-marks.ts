@@ -1,38 +1,10 @@
 /**
- * The history marks of a MariaDB/MySQL migration (see MysqlSession.apply), as SQL text that travels
- * with its transaction statements in one round trip, and what the server's answers mean.
+ * What the server's answers mean for the history marks of a MariaDB/MySQL migration
+ * (marked-transaction.ts; the marks themselves are apply/marks.ts): which statements commit
+ * implicitly, and what a failure left of the `started` row.
  */
-import { historySql, STATE_APPLIED, STATE_STARTED, type HistoryDialect, type SqlRunner } from '../history-store.js';
-import type { MigrationStep, StepContext } from '../session.js';
-
-type Format = (sql: string, params: readonly unknown[]) => string;
-
-/** The `started` mark: a row inserted (up) or set back to started (down), inside the migration's savepoint. */
-export function startedMark(dialect: HistoryDialect, step: MigrationStep, context: StepContext, format: Format): string {
-  const { table, migration } = step;
-  if (step.direction === 'down') return format(historySql.markStarted(dialect, table), [STATE_STARTED, migration.id]);
-  const { runId } = context;
-  const row = { version: migration.id, checksum: migration.checksum, durationMs: 0, state: STATE_STARTED, runId } as const;
-  return format(historySql.insert(dialect, table), historySql.insertValues(row));
-}
-
-/**
- * The mark after the body: the `started` row set to applied (up) or deleted (down) — only that row,
- * so that the server's count of rows it changed says whether the row the body ran under is still
- * there. One row, or the body ended the transaction and rolled the row back with it.
- */
-export function doneMark(dialect: HistoryDialect, step: MigrationStep, durationMs: number, format: Format): string {
-  const { table, migration } = step;
-  const ref = dialect.tableRef(table);
-  return step.direction === 'up'
-    ? format(`UPDATE ${ref} SET state = ?, duration_ms = ? WHERE version = ? AND state = ?`, [
-        STATE_APPLIED,
-        durationMs,
-        migration.id,
-        STATE_STARTED,
-      ])
-    : format(`DELETE FROM ${ref} WHERE version = ? AND state = ?`, [migration.id, STATE_STARTED]);
-}
+import { STATE_APPLIED, STATE_STARTED, type HistoryDialect, type SqlRunner } from '../history-store.js';
+import type { MigrationStep } from '../session.js';
 
 /** `CREATE`, `ALTER`, `DROP`, `RENAME`, `TRUNCATE`: DDL, which commits what is open before it runs (not TEMPORARY). */
 const IMPLICIT_COMMIT = /^(?:create|alter|drop|rename|truncate)\s+(?!temporary\b)/i;

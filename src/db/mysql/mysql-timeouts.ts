@@ -1,4 +1,4 @@
-import type { StepTimeouts } from '../session-base.js';
+import type { StepTimeouts } from '../driver.js';
 import type { ServerFlavour } from './mysql-connection.js';
 
 /**

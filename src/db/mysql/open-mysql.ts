@@ -3,9 +3,9 @@ import { redactUrl } from '../../config/redact-url.js';
 import { UsageError } from '../../errors.js';
 import { unreachableError } from '../connection-errors.js';
 import type { Session } from '../session.js';
-import { connectMysql, databaseOf } from './mysql-connection.js';
+import { connectMysql, databaseOf, type MysqlConnection } from './mysql-connection.js';
 import { MysqlRunLock } from './mysql-lock.js';
-import { MysqlSession } from './mysql-session.js';
+import { joinWorkBarrier, mysqlSession } from './mysql-session.js';
 
 /** ER_BAD_DB_ERROR: the URL's database does not exist. */
 const UNKNOWN_DATABASE = 1049;
@@ -20,14 +20,13 @@ export async function openMysql(target: DatabaseTarget, options: { readonly read
     throw new UsageError(`the MariaDB/MySQL URL "${redactUrl(target.url)}" names no database: add it as the path, e.g. mysql://user@host:3306/app`);
   }
   let lock: MysqlRunLock | undefined;
-  let session: MysqlSession | undefined;
-  if (!options.readOnly) lock = new MysqlRunLock(target, () => session!.joinWorkBarrier());
+  let connection: MysqlConnection | undefined;
+  if (!options.readOnly) lock = new MysqlRunLock(target, () => joinWorkBarrier(connection!, target));
   try {
     // Several statements per call: a migration's bookkeeping travels with its transaction statements.
-    const connection = await connectMysql(target.url, { multipleStatements: true });
+    connection = await connectMysql(target.url, { multipleStatements: true });
     if (options.readOnly) await connection.exec('SET SESSION TRANSACTION READ ONLY');
-    session = new MysqlSession(target, connection, lock);
-    return session;
+    return mysqlSession(target, connection, lock ? { lock } : {});
   } catch (error) {
     await lock?.release();
     if (options.readOnly && (error as { errno?: number }).errno === UNKNOWN_DATABASE) return undefined;

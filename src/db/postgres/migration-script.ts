@@ -6,8 +6,11 @@ import { SAVEPOINT_GUARD } from '../body-guard.js';
 import { splitSqlStatements } from '../split-sql.js';
 import type { SessionReset } from './session-reset.js';
 
-/** Each migration's transaction commits asynchronously: `flush` makes them durable in one go. */
-export const BEGIN = 'BEGIN; SET LOCAL synchronous_commit TO off';
+/** A transaction that commits asynchronously: `flush` makes such commits durable in one go. */
+export const ASYNC_COMMIT = 'SET LOCAL synchronous_commit TO off';
+
+/** Each migration's transaction commits asynchronously. */
+export const BEGIN = `BEGIN; ${ASYNC_COMMIT}`;
 
 /**
  * The guard's savepoint; modkit's history write after the body runs as the user it connected as,

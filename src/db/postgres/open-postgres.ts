@@ -4,7 +4,7 @@ import { postgresLockKeys } from '../lock-key.js';
 import type { Session } from '../session.js';
 import { APPLICATION_NAMES, connectClient, PostgresConnection, sessionSettings, type OpenOptions } from './postgres-connection.js';
 import { joinBarrier, PostgresRunLock } from './postgres-lock.js';
-import { PostgresSession } from './postgres-session.js';
+import { postgresSession } from './postgres-session.js';
 
 /**
  * Opens a PostgreSQL session on `target`: the working connection and, unless read-only, the run
@@ -13,12 +13,11 @@ import { PostgresSession } from './postgres-session.js';
 export async function openPostgres(target: DatabaseTarget, options: OpenOptions = {}): Promise<Session> {
   const settings = sessionSettings(target, options);
   let lock: PostgresRunLock | undefined;
-  let session: PostgresSession | undefined;
-  if (!options.readOnly) lock = new PostgresRunLock(target, () => joinBarrier(session!.connection, postgresLockKeys(target.schema)));
+  let connection: PostgresConnection | undefined;
+  if (!options.readOnly) lock = new PostgresRunLock(target, () => joinBarrier(connection!, postgresLockKeys(target.schema)));
   try {
-    const client = await connectClient(target.url, settings, APPLICATION_NAMES.migration);
-    session = new PostgresSession(target, new PostgresConnection(client), lock);
-    return session;
+    connection = new PostgresConnection(await connectClient(target.url, settings, APPLICATION_NAMES.migration));
+    return postgresSession(target, connection, lock ? { lock } : {});
   } catch (error) {
     await lock?.release();
     throw unreachableError(target.url, error);

@@ -7,7 +7,7 @@ import { APPLICATION_NAMES, connectClient, PostgresConnection, sessionSettings }
 import { DEFAULT_HISTORY_SCHEMA } from './postgres-history.js';
 import { joinBarrier, PostgresRunLock } from './postgres-lock.js';
 import { readSchemaHistories, TABLES_PER_READ } from './postgres-schema-histories.js';
-import { PostgresSession } from './postgres-session.js';
+import { postgresSession } from './postgres-session.js';
 
 const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -81,7 +81,7 @@ class PostgresSessionPool implements SessionPool {
         await work.close();
         throw error;
       });
-      return new PostgresSession(target, work, undefined, lease);
+      return postgresSession(target, work, { lease });
     }
     const lease = { giveBack: (connection: PostgresConnection) => this.giveBackWork(connection) };
     const keys = postgresLockKeys(target.schema);
@@ -89,7 +89,7 @@ class PostgresSessionPool implements SessionPool {
       connection: lockConnection,
       giveBack: (healthy) => (healthy && !this.ended ? void this.idleLocks.push(lockConnection) : void lockConnection.close()),
     });
-    return new PostgresSession(target, work, lock, lease);
+    return postgresSession(target, work, { lock, lease });
   }
 
   async end(): Promise<void> {
