@@ -1,5 +1,5 @@
 import type { EngineDriver } from '../driver.js';
-import { GuardLost, lostSteps, runGuarded } from '../body-guard.js';
+import { type GuardLost, lostSteps, runGuarded } from '../body-guard.js';
 import { forcedStartedMark } from './marks.js';
 import { scriptKnex, type ScriptKnex } from '../script-knex.js';
 import { TransactionEndedError, type MigrationStep, type StepContext } from '../session.js';

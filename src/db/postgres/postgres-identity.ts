@@ -17,7 +17,7 @@ const INSUFFICIENT_PRIVILEGE = '42501';
 
 /** What the server says `target` is, on a short connection of its own (exit 5 when unreachable). */
 export async function identifyPostgres(target: DatabaseTarget): Promise<string> {
-  let client;
+  let client: Awaited<ReturnType<typeof connectClient>>;
   try {
     client = await connectClient(target.url, [], APPLICATION_NAMES.migration);
   } catch (error) {

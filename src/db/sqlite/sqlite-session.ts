@@ -16,7 +16,7 @@ import { SqliteRunLock } from './sqlite-lock.js';
 export async function openSqlite(target: DatabaseTarget, options: { readonly readOnly?: boolean } = {}): Promise<Session | undefined> {
   const path = target.sqlitePath!;
   if (options.readOnly && path !== ':memory:' && !existsSync(path)) return undefined;
-  let db;
+  let db: ReturnType<typeof openDatabase>;
   try {
     db = openDatabase(path, options.readOnly ? { readonly: path !== ':memory:' } : {});
   } catch (error) {
