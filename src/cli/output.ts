@@ -113,7 +113,7 @@ export function databaseJson(target: DatabaseTarget): Record<string, unknown> {
     url: redactUrl(target.url),
     source: target.source,
     ...(target.origin ? { from: target.origin } : {}),
-    ...(target.sqlitePath ? { path: target.sqlitePath } : {}),
+    ...(target.filePath ? { path: target.filePath } : {}),
   };
 }
 
@@ -168,7 +168,7 @@ export function acrossDatabases(groups: readonly DatabaseGroup[]): string {
 /** The first line of output that says which database is used (SPEC §2.1 embedded default). */
 export function describeDatabase(target: DatabaseTarget): string {
   if (target.source === 'default') {
-    return `Using the embedded ${engineName(EMBEDDED.engine)} database ${target.sqlitePath} (no database configured: set database.url in the config, MODKIT_DATABASE_URL in the environment or .env, or --url)`;
+    return `Using the embedded ${engineName(EMBEDDED.engine)} database ${target.filePath} (no database configured: set database.url in the config, MODKIT_DATABASE_URL in the environment or .env, or --url)`;
   }
   const notUsed = (target.notUsed ?? []).map((name) => `; ${name}${inFile(name)} is set but not used`).join('');
   return `Using ${describeTarget(target)} (from ${originOf(target)}${inFile(target.origin)}${notUsed})`;

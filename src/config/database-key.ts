@@ -15,7 +15,7 @@ const LOOPBACK: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '::1'])
  * do not change which database it is. Keys are compared, never printed: they may hold paths.
  */
 export function databaseKey(target: DatabaseTarget): string {
-  if (target.sqlitePath !== undefined) return `${target.engine}:${canonicalPath(target.sqlitePath)}`;
+  if (target.filePath !== undefined) return `${target.engine}:${canonicalPath(target.filePath)}`;
   const url = parseUrl(target.url);
   if (!url) return `${target.engine}:${target.url}`;
   let host = decode(url.hostname).replace(/^\[(.*)\]$/, '$1').toLowerCase() || url.searchParams.get('host') || 'localhost';
@@ -30,7 +30,7 @@ export function databaseKey(target: DatabaseTarget): string {
  * change it, so only targets of one engine with one name can be one database ({@link groupBySameDatabase}).
  */
 export function databaseNameOf(target: DatabaseTarget): string | undefined {
-  if (target.sqlitePath !== undefined) return undefined;
+  if (target.filePath !== undefined) return undefined;
   const url = parseUrl(target.url);
   return url ? nameIn(target, url).toLowerCase() : undefined;
 }
@@ -46,7 +46,7 @@ function nameIn(target: DatabaseTarget, url: URL): string {
  * settings cannot share one session, and modkit refuses them rather than pick one.
  */
 export function connectionSettings(target: DatabaseTarget): string {
-  const url = target.sqlitePath === undefined ? parseUrl(target.url) : undefined;
+  const url = target.filePath === undefined ? parseUrl(target.url) : undefined;
   const params = url ? [...url.searchParams].filter(([k]) => k !== 'password').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : [];
   return JSON.stringify({
     user: url ? decode(url.username) : '',

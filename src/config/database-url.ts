@@ -1,8 +1,8 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import { EMBEDDED, ENGINE_KEYS, engineName, traitsOf, type Engine } from '../engines/engine-table.js';
+import { EMBEDDED, ENGINE_KEYS, engineName, isFileEngine, isSchemaEngine, traitsOf, type Engine } from '../engines/engine-table.js';
 import { UsageError } from '../errors.js';
 import { redactUrl, secretsOf } from './redact-url.js';
-import type { DatabaseTarget, SettingSource } from './types.js';
+import type { DatabaseTarget, SchemaTarget, SettingSource } from './types.js';
 
 export { isAmbiguousUrl, redactUrl, secretsOf } from './redact-url.js';
 
@@ -27,8 +27,8 @@ const DRIVE = /^[a-z]:[\\/]/i;
  */
 export function parseDatabaseUrl(url: string, source: SettingSource, baseDir: string): DatabaseTarget {
   const engine = engineOf(url);
-  const { file, schemes, name } = traitsOf(engine);
-  if (file === undefined) return { url, engine, source };
+  const { schemes, name } = traitsOf(engine);
+  if (!isFileEngine(engine)) return { url, engine, source };
   // `sqlite://user:pw@host/x.db` would name a file `user:pw@host/x.db`, and print it as such.
   if (new RegExp(`^${schemePattern(schemes)}://[^/]*@`, 'i').test(url)) {
     throw new UsageError(
@@ -37,13 +37,27 @@ export function parseDatabaseUrl(url: string, source: SettingSource, baseDir: st
     );
   }
   const path = filePathOf(url, schemes);
-  const sqlitePath = path === ':memory:' ? path : isAbsolute(path) ? path : resolve(baseDir, path);
-  return { url, engine, source, sqlitePath };
+  const filePath = path === ':memory:' ? path : isAbsolute(path) ? path : resolve(baseDir, path);
+  return { url, engine, source, filePath };
+}
+
+/** True for a target whose engine's databases hold schemas (the engine table's `searchPathOf`). */
+export function isSchemaTarget(target: DatabaseTarget): target is SchemaTarget {
+  return isSchemaEngine(target.engine);
+}
+
+/**
+ * `target` with the schema its history tables live in (and, for a fleet's tenant, the search_path
+ * its connections start with). Engines without schemas have nothing to put it in: unchanged.
+ */
+export function withSchema(target: DatabaseTarget, schema: string | undefined, searchPath?: string): DatabaseTarget {
+  if (schema === undefined || !isSchemaTarget(target)) return target;
+  return { ...target, schema, ...(searchPath !== undefined ? { searchPath } : {}) };
 }
 
 /** Where a target is, as printed: a SQLite file's path, or the URL with its password redacted. */
 export function targetLocation(target: DatabaseTarget): string {
-  return target.sqlitePath ?? redactUrl(target.url);
+  return target.filePath ?? redactUrl(target.url);
 }
 
 /** A target as printed: `PostgreSQL postgres://app:***@db/shop`, `SQLite /srv/app.sqlite`. */

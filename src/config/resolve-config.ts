@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { UsageError } from '../errors.js';
 import { severitiesOf } from './lint-rules.js';
 import { chooseDatabase, type DatabaseChoice, type Expand, type Parse } from './choose-database.js';
-import { engineOf, parseDatabaseUrl } from './database-url.js';
+import { engineOf, parseDatabaseUrl, withSchema } from './database-url.js';
 import { selectEnvironment } from './environments.js';
 import { expandEnv } from './expand-env.js';
 import type { ConfigOverrides, ModkitConfig, ModuleDatabase, ModuleDatabaseConfig, ResolvedConfig } from './types.js';
@@ -70,7 +70,7 @@ export function resolveConfig(fileConfig: ModkitConfig, configFile: string, opti
     configFile,
     rootDir,
     moduleGlobs: config.modules ?? DEFAULTS.modules,
-    database: schema ? { ...choice.target, schema } : choice.target,
+    database: withSchema(choice.target, schema || undefined),
     ...runtime,
     moduleDatabases,
     lockTimeoutMs: options.lockTimeoutMs ?? config.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs,
@@ -132,7 +132,7 @@ function resolveModuleDatabases(
     const schema = block.schema === undefined ? undefined : expand(block.schema, `${key}.schema`);
     if (!target) continue;
     moduleDatabases[name] = {
-      target: schema ? { ...target, schema } : target,
+      target: withSchema(target, schema || undefined),
       ...lazyUrl(block.runtimeUrl, `${key}.runtimeUrl`, expand, configFile),
     };
   }

@@ -1,4 +1,4 @@
-import type { Engine } from '../engines/engine-table.js';
+import type { FileEngine, SchemaEngine, ServerEngine } from '../engines/engine-table.js';
 import type { OnMigrate, RuleName, Severities, Severity } from './lint-rules.js';
 
 /** What a user writes in `modkit.config.*` (SPEC §2.1). Every field is optional. */
@@ -97,9 +97,9 @@ export interface ModuleDatabaseConfig {
 /** Where a setting came from; the order is the precedence (later wins). */
 export type SettingSource = 'default' | 'config' | 'env' | 'flag';
 
-export interface DatabaseTarget {
+/** What every database target has, whatever its engine. */
+interface TargetCommon {
   readonly url: string;
-  readonly engine: Engine;
   readonly source: SettingSource;
   /**
    * Where the URL came from, as a person would name it: the flag as typed (`--url`), the variable
@@ -108,16 +108,46 @@ export interface DatabaseTarget {
   readonly origin?: string;
   /** Settings that also name this database but lost to `origin` (`MODKIT_DATABASE_URL` under `--env`). */
   readonly notUsed?: readonly string[];
-  /** The SQLite file path (absolute), or `:memory:`; undefined for PostgreSQL. */
-  readonly sqlitePath?: string;
-  /** PostgreSQL: the schema that holds the history tables (`database.schema`; default `public`). */
+}
+
+/** A database that is a file (SQLite). */
+export interface FileTarget extends TargetCommon {
+  readonly engine: FileEngine;
+  /** The file's absolute path, or `:memory:`. */
+  readonly filePath: string;
+  readonly schema?: undefined;
+  readonly searchPath?: undefined;
+}
+
+/** A database that holds schemas (PostgreSQL); for a schema-per-tenant fleet, one tenant's schema. */
+export interface SchemaTarget extends TargetCommon {
+  readonly engine: SchemaEngine;
+  readonly filePath?: undefined;
+  /** The schema that holds the history tables (`database.schema`; default `public`). */
   readonly schema?: string;
   /**
-   * PostgreSQL: the `search_path` value (its own syntax: quote identifiers that need it) that modkit's migration connections start with (a schema-per-tenant
-   * target puts unqualified names in its tenant's schema). Default: the server's, untouched.
+   * The `search_path` value (its own syntax: quote identifiers that need it) that modkit's
+   * migration connections start with (a schema-per-tenant target puts unqualified names in its
+   * tenant's schema). Default: the server's, untouched.
    */
   readonly searchPath?: string;
 }
+
+/** A database on a server, without schemas (MariaDB/MySQL). */
+export interface ServerTarget extends TargetCommon {
+  readonly engine: ServerEngine;
+  readonly filePath?: undefined;
+  readonly schema?: undefined;
+  readonly searchPath?: undefined;
+}
+
+/**
+ * A database modkit migrates, keyed by its engine: its engine's traits in the engine table
+ * (src/engines/engine-table.ts) decide which shape it has, so a new engine's row gives its targets
+ * theirs. What only some engines have is a field of that shape; code narrows with
+ * `isFileEngine(target.engine)` / `isSchemaEngine(target.engine)`.
+ */
+export type DatabaseTarget = FileTarget | SchemaTarget | ServerTarget;
 
 /** The settings modkit runs with, after applying defaults < config file < env < flags. */
 export interface ResolvedConfig {

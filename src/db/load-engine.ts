@@ -4,15 +4,15 @@ import { UsageError } from '../errors.js';
 import type { Knex } from '../modules/knex-types.js';
 import type { Session, SessionPool } from './session.js';
 
-/** What each engine folder (src/db/<engine>/index.ts) provides. */
-export interface EngineModule {
+/** What each engine folder (src/db/<engine>/index.ts) provides, for targets of its shape. */
+export interface EngineModule<T extends DatabaseTarget = DatabaseTarget> {
   /**
    * Opens a session on `target`. `readOnly` sessions refuse writes and take no lock (plan, status,
    * validate); a read-only look at a database that does not exist yet gives `undefined`.
    */
-  open(target: DatabaseTarget, options?: { readonly readOnly?: boolean }): Promise<Session | undefined>;
+  open(target: T, options?: { readonly readOnly?: boolean }): Promise<Session | undefined>;
   /** knex settings of the pool modules get at run time (`ctx.db`). */
-  runtimeKnexConfig(target: DatabaseTarget): Knex.Config;
+  runtimeKnexConfig(target: T): Knex.Config;
   /**
    * Sessions sharing connections among targets that differ only in their schema (a fleet). Engines
    * without it open a session per target ({@link openSessionPool}).
@@ -22,13 +22,16 @@ export interface EngineModule {
    * What the server says `target` is (its own id, and the database's), so that one database spelled
    * two ways is locked once. Engines without it (SQLite: a file is its path) are known by their URL.
    */
-  identify?(target: DatabaseTarget): Promise<string>;
+  identify?(target: T): Promise<string>;
   /** Whether a run holds the migration lock of `target` now; looks without waiting, takes nothing it keeps. */
-  runLockHeld(target: DatabaseTarget): Promise<boolean>;
+  runLockHeld(target: T): Promise<boolean>;
 }
 
 /** How to load each engine's folder (its driver package and the rest of its traits: src/engines/engine-table.ts). */
-const LOADERS: Readonly<Record<Engine, () => Promise<EngineModule>>> = {
+/** The target shape of `engine`'s databases (config/types.ts). */
+type TargetOf<E extends Engine> = Extract<DatabaseTarget, { readonly engine: E }>;
+
+const LOADERS: { readonly [E in Engine]: () => Promise<EngineModule<TargetOf<E>>> } = {
   postgres: async () => (await import('./postgres/index.js')).postgresEngine,
   sqlite: async () => (await import('./sqlite/index.js')).sqliteEngine,
   mysql: async () => (await import('./mysql/index.js')).mysqlEngine,

@@ -76,6 +76,28 @@ export const ENGINES = {
 /** A database engine modkit migrates: a key of {@link ENGINES}. */
 export type Engine = keyof typeof ENGINES;
 
+/** The engines whose row has trait `K` (computed from the table: a new row joins by its traits). */
+type EnginesWith<K extends keyof EngineTraits> = {
+  [E in Engine]: (typeof ENGINES)[E] extends Record<K, unknown> ? E : never;
+}[Engine];
+
+/** Engines whose database is a file (SQLite). */
+export type FileEngine = EnginesWith<'file'>;
+/** Engines whose databases hold schemas (PostgreSQL). */
+export type SchemaEngine = EnginesWith<'searchPathOf'>;
+/** Engines reached over the network with neither (MariaDB/MySQL). */
+export type ServerEngine = Exclude<Engine, FileEngine | SchemaEngine>;
+
+/** True when `engine`'s database is a file (its row has `file`). */
+export function isFileEngine(engine: Engine): engine is FileEngine {
+  return traitsOf(engine).file !== undefined;
+}
+
+/** True when `engine`'s databases hold schemas (its row has `searchPathOf`). */
+export function isSchemaEngine(engine: Engine): engine is SchemaEngine {
+  return traitsOf(engine).searchPathOf !== undefined;
+}
+
 /** Every engine, in table order (`lint --engine` choices). */
 export const ENGINE_KEYS = Object.keys(ENGINES) as readonly Engine[];
 
@@ -102,5 +124,5 @@ export function hasPostgresLint(engine: Engine): boolean {
 
 /** The names of the engines whose databases hold schemas (`PostgreSQL`), for messages. */
 export function schemaEngineNames(): string {
-  return ENGINE_KEYS.filter((e) => traitsOf(e).searchPathOf !== undefined).map(engineName).join(' or ');
+  return ENGINE_KEYS.filter(isSchemaEngine).map(engineName).join(' or ');
 }

@@ -1,5 +1,5 @@
 import { databaseKey } from '../config/database-key.js';
-import { parseDatabaseUrl, redactUrl } from '../config/database-url.js';
+import { parseDatabaseUrl, redactUrl, withSchema } from '../config/database-url.js';
 import { expandEnv } from '../config/expand-env.js';
 import type { DatabaseTarget, FleetTargets, SettingSource } from '../config/types.js';
 import { engineName, schemaEngineNames, traitsOf } from '../engines/engine-table.js';
@@ -54,7 +54,7 @@ export function resolveTargets(listed: readonly ListedTarget[], options: { reado
         continue;
       }
     }
-    const target: DatabaseTarget = schema ? { ...parsed, schema: schema.value, searchPath: searchPathOf!(schema.value) } : parsed;
+    const target = schema ? withSchema(parsed, schema.value, searchPathOf!(schema.value)) : parsed;
     const key = `${databaseKey(target)}${schema ? `#${schema.value}` : ''}`;
     const first = seen.get(key);
     if (first !== undefined) {

@@ -34,9 +34,9 @@ export function renderModuleConfig(project: Project, module: LoadedModule): Rend
  * own), as `sqlite:///abs/path` (sqlx and modkit both take it); server URLs as configured.
  */
 function childDsn(target: DatabaseTarget): string {
-  if (!target.sqlitePath) return target.url; // only a file engine's target has a path
+  if (!target.filePath) return target.url; // only a file engine's target has a path
   const scheme = traitsOf(target.engine).schemes[0];
-  return target.sqlitePath === ':memory:' ? `${scheme}::memory:` : `${scheme}://${target.sqlitePath}`;
+  return target.filePath === ':memory:' ? `${scheme}::memory:` : `${scheme}://${target.filePath}`;
 }
 
 export interface ChildEnvInputs {

@@ -18,7 +18,7 @@ describe('the database to migrate', () => {
     expect(resolve(config, env).database).toMatchObject({ url: 'postgres://env@h/db', origin: 'MODKIT_DATABASE_URL' });
     expect(resolve(config, { DATABASE_URL: env.DATABASE_URL }).database).toMatchObject({ url: 'postgres://file@h/db', origin: 'the config' });
     expect(resolve({}, { DATABASE_URL: env.DATABASE_URL }).database).toMatchObject({ url: 'postgres://conv@h/db', source: 'env', origin: 'DATABASE_URL' });
-    expect(resolve({}).database).toMatchObject({ source: 'default', sqlitePath: '/proj/.modkit/modkit.sqlite' });
+    expect(resolve({}).database).toMatchObject({ source: 'default', filePath: '/proj/.modkit/modkit.sqlite' });
   });
 
   it("DATABASE_URL that is a runtime URL of the config is refused; fleet targets name the databases instead", () => {

@@ -69,15 +69,15 @@ describe('database URLs', () => {
     expect(() => parseDatabaseUrl('sqlite://app:Sl8qPw@localhost/app.db', 'flag', '/cwd')).toThrow(
       /^a SQLite URL takes a file path, not a user, password or host: "sqlite:\/\/app:\*\*\*@localhost\/app.db"/,
     );
-    expect(parseDatabaseUrl('sqlite:/data/a@b.db', 'flag', '/cwd').sqlitePath).toBe('/data/a@b.db');
+    expect(parseDatabaseUrl('sqlite:/data/a@b.db', 'flag', '/cwd').filePath).toBe('/data/a@b.db');
   });
 
   it('resolves relative SQLite paths against the given base dir', () => {
-    expect(parseDatabaseUrl('sqlite:data/x.sqlite', 'config', '/app').sqlitePath).toBe('/app/data/x.sqlite');
-    expect(parseDatabaseUrl('sqlite:///abs/x.sqlite', 'flag', '/cwd').sqlitePath).toBe('/abs/x.sqlite');
-    expect(parseDatabaseUrl('file:/abs/y.db', 'flag', '/cwd').sqlitePath).toBe('/abs/y.db');
-    expect(parseDatabaseUrl('sqlite::memory:', 'flag', '/cwd').sqlitePath).toBe(':memory:');
-    expect(parseDatabaseUrl('x.db', 'env', '/cwd').sqlitePath).toBe('/cwd/x.db');
+    expect(parseDatabaseUrl('sqlite:data/x.sqlite', 'config', '/app').filePath).toBe('/app/data/x.sqlite');
+    expect(parseDatabaseUrl('sqlite:///abs/x.sqlite', 'flag', '/cwd').filePath).toBe('/abs/x.sqlite');
+    expect(parseDatabaseUrl('file:/abs/y.db', 'flag', '/cwd').filePath).toBe('/abs/y.db');
+    expect(parseDatabaseUrl('sqlite::memory:', 'flag', '/cwd').filePath).toBe(':memory:');
+    expect(parseDatabaseUrl('x.db', 'env', '/cwd').filePath).toBe('/cwd/x.db');
   });
 
   it('redacts passwords in the authority and in parameters', () => {
@@ -117,7 +117,7 @@ describe('config precedence: defaults < file < env < flags', () => {
 
   it('defaults to the embedded SQLite file beside the config', () => {
     const config = resolveConfig({}, file, base);
-    expect(config.database).toMatchObject({ engine: 'sqlite', source: 'default', sqlitePath: '/proj/.modkit/modkit.sqlite' });
+    expect(config.database).toMatchObject({ engine: 'sqlite', source: 'default', filePath: '/proj/.modkit/modkit.sqlite' });
     expect(config.lockTimeoutMs).toBe(60_000);
     expect(config.shutdownDeadlineMs).toBe(35_000);
   });
@@ -128,7 +128,7 @@ describe('config precedence: defaults < file < env < flags', () => {
     const env = { MODKIT_DATABASE_URL: 'postgres://env@h/db' } as NodeJS.ProcessEnv;
     expect(resolveConfig(fromFile, file, { ...base, env }).database).toMatchObject({ url: 'postgres://env@h/db', source: 'env' });
     const flagged = resolveConfig(fromFile, file, { ...base, env, databaseUrl: 'sqlite:x.db', lockTimeoutMs: 9 });
-    expect(flagged.database).toMatchObject({ engine: 'sqlite', source: 'flag', sqlitePath: '/cwd/x.db' });
+    expect(flagged.database).toMatchObject({ engine: 'sqlite', source: 'flag', filePath: '/cwd/x.db' });
     expect(flagged.lockTimeoutMs).toBe(9);
     expect(resolveConfig(fromFile, file, base).lockTimeoutMs).toBe(5);
   });

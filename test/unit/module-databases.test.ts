@@ -77,7 +77,7 @@ describe('resolveConfig: module databases', () => {
   it('resolves each module database beside the default one, relative SQLite paths against the config file', () => {
     const resolved = resolve(config);
     expect(resolved.database.url).toBe('postgres://app@db/app');
-    expect(resolved.moduleDatabases).toEqual({ audit: { target: { url: 'sqlite:data/audit.sqlite', engine: 'sqlite', source: 'config', sqlitePath: '/app/data/audit.sqlite' } } });
+    expect(resolved.moduleDatabases).toEqual({ audit: { target: { url: 'sqlite:data/audit.sqlite', engine: 'sqlite', source: 'config', filePath: '/app/data/audit.sqlite' } } });
   });
 
   it('takes `database` out of the module config handed to the module as ctx.config', () => {

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { DatabaseTarget } from '../../config/types.js';
+import type { FileTarget } from '../../config/types.js';
 import { SAVEPOINT_GUARD } from '../body-guard.js';
 import { NO_HYGIENE, type EngineDriver } from '../driver.js';
 import { splitSqlStatements } from '../split-sql.js';
@@ -11,7 +11,7 @@ import { sqliteKnexConfig } from './sqlite-knex-config.js';
  * SQLite through better-sqlite3: statements run in this process, synchronously (nothing to
  * cancel: a signal is handled between statements), no server timeouts, no error positions.
  */
-export function sqliteDriver(target: DatabaseTarget, connection: SqliteConnection): EngineDriver {
+export function sqliteDriver(target: FileTarget, connection: SqliteConnection): EngineDriver {
   return {
     runner: connection,
     dialect: sqliteHistory(connection.db),

@@ -1,12 +1,12 @@
-import type { DatabaseTarget } from '../../config/types.js';
+import type { FileTarget } from '../../config/types.js';
 import type { Knex } from '../../modules/knex-types.js';
 import { BUSY_TIMEOUT_MS } from './sqlite-connection.js';
 
 /** knex settings for a SQLite file (the runtime handle, no-transaction scripts). */
-export function sqliteKnexConfig(target: DatabaseTarget, pool: { min: number; max: number } = { min: 1, max: 1 }): Knex.Config {
+export function sqliteKnexConfig(target: FileTarget, pool: { min: number; max: number } = { min: 1, max: 1 }): Knex.Config {
   return {
     client: 'better-sqlite3',
-    connection: { filename: target.sqlitePath! },
+    connection: { filename: target.filePath },
     useNullAsDefault: true,
     pool: {
       ...pool,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import type { DatabaseTarget } from '../../config/types.js';
+import type { FileTarget } from '../../config/types.js';
 import { unreachableError } from '../connection-errors.js';
 import type { RunLock } from '../session.js';
 import { openDatabase } from './sqlite-connection.js';
@@ -20,10 +20,10 @@ export function sqliteLockPath(databasePath: string): string {
 export class SqliteRunLock implements RunLock {
   private lockDb: Database.Database | undefined;
 
-  constructor(private readonly target: DatabaseTarget) {}
+  constructor(private readonly target: FileTarget) {}
 
   async tryAcquire(): Promise<boolean> {
-    const path = this.target.sqlitePath!;
+    const path = this.target.filePath;
     if (path === ':memory:') return true; // private to this connection: nobody to race
     try {
       // timeout 0: better-sqlite3 would otherwise block the event loop for 5 s in SQLite's busy handler.
@@ -41,7 +41,7 @@ export class SqliteRunLock implements RunLock {
   }
 
   async describeHolder(): Promise<string | undefined> {
-    return `another process, through the lock file ${sqliteLockPath(this.target.sqlitePath!)}`;
+    return `another process, through the lock file ${sqliteLockPath(this.target.filePath)}`;
   }
 
   async release(): Promise<void> {
@@ -56,8 +56,8 @@ export class SqliteRunLock implements RunLock {
  * Whether a run holds the lock of the SQLite database at `target` now (`modkit wait`): tries to take
  * it (timeout 0) and lets go at once. No lock file yet: no run ever took it.
  */
-export async function sqliteRunLockHeld(target: DatabaseTarget): Promise<boolean> {
-  const path = target.sqlitePath!;
+export async function sqliteRunLockHeld(target: FileTarget): Promise<boolean> {
+  const path = target.filePath;
   if (path === ':memory:' || !existsSync(sqliteLockPath(path))) return false;
   const lock = new SqliteRunLock(target);
   try {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { DatabaseTarget } from '../../config/types.js';
+import type { FileTarget } from '../../config/types.js';
 import { ModkitError } from '../../errors.js';
 import { unreachableError } from '../connection-errors.js';
 import { EngineSession } from '../engine-session.js';
@@ -13,8 +13,8 @@ import { SqliteRunLock } from './sqlite-lock.js';
  * Opens a SQLite session. Read-only: a database file that does not exist yet gives `undefined`
  * (opening it would create it, and a look must leave no trace).
  */
-export async function openSqlite(target: DatabaseTarget, options: { readonly readOnly?: boolean } = {}): Promise<Session | undefined> {
-  const path = target.sqlitePath!;
+export async function openSqlite(target: FileTarget, options: { readonly readOnly?: boolean } = {}): Promise<Session | undefined> {
+  const path = target.filePath;
   if (options.readOnly && path !== ':memory:' && !existsSync(path)) return undefined;
   let db: ReturnType<typeof openDatabase>;
   try {
@@ -31,7 +31,7 @@ export async function openSqlite(target: DatabaseTarget, options: { readonly rea
  * SQLite: transactional DDL, one writer per database (no `--concurrency`), statements run in this
  * process; migrations commit in groups (group-commit.ts).
  */
-function sqliteSession(target: DatabaseTarget, connection: SqliteConnection, lock: SqliteRunLock | undefined): Session {
+function sqliteSession(target: FileTarget, connection: SqliteConnection, lock: SqliteRunLock | undefined): Session {
   return new EngineSession(target, {
     driver: sqliteDriver(target, connection),
     capabilities: { concurrentMigrations: false, oneAtATime: 'SQLite has one writer per database', transactionalDdl: true },
