@@ -33,6 +33,13 @@ const KEYWORD_TYPES: readonly (readonly [words: readonly string[], type: string,
   [['decimal'], 'numeric', 2],
 ];
 
+/** The spellings by their first word: a column's type is looked up once, not tried against every spelling. */
+const BY_FIRST_WORD = new Map<string, (typeof KEYWORD_TYPES)[number][]>();
+for (const entry of KEYWORD_TYPES) {
+  const first = entry[0][0]!;
+  BY_FIRST_WORD.set(first, [...(BY_FIRST_WORD.get(first) ?? []), entry]);
+}
+
 class Refused extends Error {}
 
 /** The parse of `sql` when it is only plain CREATE TABLE statements; undefined otherwise. */
@@ -125,7 +132,10 @@ class Reader {
 
   private typeName(): Record<string, unknown> {
     const at = this.peek().at;
-    const known = KEYWORD_TYPES.find(([words]) => words.every((w, k) => this.isWord(w, k)));
+    const first = this.peek();
+    const candidates = first.kind === 'word' ? BY_FIRST_WORD.get(first.text) : undefined;
+    // Longest spelling first (the list's order): `timestamp with time zone` before `timestamp`.
+    const known = candidates?.find(([words]) => words.every((w, k) => this.isWord(w, k)));
     let names: Node[];
     const typmods: Node[] = [];
     if (known) {
