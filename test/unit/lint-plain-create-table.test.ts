@@ -42,7 +42,7 @@ const TYPES = [
   'INTEGER', 'int', 'BIGINT', 'smallint', 'text', 'VARCHAR(100)', 'varchar', 'character varying(20)', 'numeric(10,2)',
   'NUMERIC(8)', 'decimal', 'boolean', 'bool', 'real', 'float', 'double precision', 'timestamp',
   'timestamp with time zone', 'TIMESTAMP WITHOUT TIME ZONE', 'timestamptz', 'uuid', 'jsonb', 'date', 'bytea',
-  'int8', 'serial', 'bigserial', 'name', 'text[]', 'int [ ]', 'varchar(0)',
+  'int8', 'serial', 'bigserial', 'name', 'text[]', 'int [ ]', 'varchar(0)', 'UUID', 'JsonB', 'TEXT [] ',
 ];
 const CONSTRAINTS = [
   'NOT NULL', 'null', 'PRIMARY KEY', 'unique', "DEFAULT 'x'", "default ''", 'DEFAULT 0', 'default 42', 'DEFAULT true',
