@@ -202,8 +202,9 @@ async function schemaModels(
 }
 
 /**
- * True when every statement of the file is a CREATE TABLE: no rule looks at one (src/lint/rules),
- * so its findings are the same whatever the live catalog holds.
+ * True when every statement of the file is a CREATE TABLE (or it has none: a syntax error, only
+ * comments): no rule looks at one (src/lint/rules), so its findings are the same whatever the live
+ * catalog holds.
  */
 function onlyCreatesTables(file: PreparedFile): boolean {
   return file.units.every((unit) => 'stmt' in unit && 'CreateStmt' in unit.stmt);
