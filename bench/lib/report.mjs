@@ -113,22 +113,17 @@ export function quickCheck(results) {
   for (const r of results) {
     for (const phase of ['apply', 'no-op']) {
       const s = r[phase];
-      if (!s?.knex || s.knex.failed) continue;
-      // The default run, and any --concurrency N run that has a target (given with --concurrency).
-      const rows = Object.entries(s).flatMap(([tool, summary]) => {
-        const n = tool === 'modkit' ? undefined : /^modkit -c(\d+)$/.exec(tool)?.[1];
-        if (tool !== 'modkit' && n === undefined) return [];
-        const target = targetOf(r.engine, phase, n === undefined ? undefined : Number(n));
-        return target === undefined || summary.failed ? [] : [{ label: n ? `${phase} --concurrency ${n}` : phase, summary, target }];
-      });
-      for (const { label, summary, target } of rows) {
-        const ratio = summary.medianMs / s.knex.medianMs;
-        const limit = 2 * target;
-        const bad = ratio > limit;
-        if (bad) regressions += 1;
-        const ours = label === phase && isOwnTarget(r.engine, phase) ? ', ours' : '';
-        lines.push(`- ${r.engine} ${label}: modkit/knex ${ratio.toFixed(2)} (target ${target.toFixed(2)}${ours}, limit ${limit.toFixed(2)}) ${bad ? 'REGRESSION' : 'ok'}`);
-      }
+      if (!s?.modkit || !s?.knex || s.modkit.failed || s.knex.failed) continue;
+      // --concurrency rows are not checked: 10 modules are too narrow a graph for their target, set on
+      // 50 x 20 (`--quick --concurrency 4` measured 0.91 against 0.50 on a quiet machine).
+      const target = targetOf(r.engine, phase);
+      if (target === undefined) continue;
+      const ratio = s.modkit.medianMs / s.knex.medianMs;
+      const limit = 2 * target;
+      const bad = ratio > limit;
+      if (bad) regressions += 1;
+      const ours = isOwnTarget(r.engine, phase) ? ', ours' : '';
+      lines.push(`- ${r.engine} ${phase}: modkit/knex ${ratio.toFixed(2)} (target ${target.toFixed(2)}${ours}, limit ${limit.toFixed(2)}) ${bad ? 'REGRESSION' : 'ok'}`);
     }
   }
   return { regressions, lines };
