@@ -46,10 +46,9 @@ async function runWorkload(modules, reps, { full }) {
       ];
       const applyTools = [...tools];
       applyTools.push({ name: 'floor', command: cmd.floor });
-      if (full) {
-        if (engine === 'postgres' || engine === 'mysql') {
-          for (const n of options.concurrency) applyTools.push({ name: `modkit -c${n}`, command: (db) => cmd.modkit(db, ['--concurrency', String(n)]) });
-        }
+      // --quick leaves the list empty unless --concurrency is given: then its rows run and are checked too.
+      if (engine === 'postgres' || engine === 'mysql') {
+        for (const n of options.concurrency) applyTools.push({ name: `modkit -c${n}`, command: (db) => cmd.modkit(db, ['--concurrency', String(n)]) });
       }
       const ctx = { engine, reps, dir, pgUrl: options.pgUrl, mysqlUrl: options.mysqlUrl, log };
       const apply = summarizeAll(await benchApply({ ...ctx, tools: applyTools }));

@@ -1,6 +1,7 @@
 import { databaseKey } from '../config/database-key.js';
 import { databaseOf, type DatabasePlacement } from '../config/module-databases.js';
 import type { LintSettings } from '../config/types.js';
+import { hasPostgresLint } from '../engines/engine-table.js';
 import { ModkitError } from '../errors.js';
 import { lintMigrations, type LintCache, type LintReport } from '../lint/lint-migrations.js';
 import type { MigrationPlan } from '../plan/types.js';
@@ -17,7 +18,10 @@ export interface LintPendingOptions {
 
 /**
  * The lint `migrate` runs before anything else (docs/lint.md): the pending SQL of
- * PostgreSQL modules only, so a run with nothing pending never loads the parser. The pending files
+ * PostgreSQL modules only, so a run with nothing pending never loads the parser. Other engines have
+ * one rule, transaction-control, which the refusal just before the lint has already enforced on the
+ * same files (./refuse-transaction-control.ts, src/execute/db-phase.ts): linting them again would
+ * read every pending file once more and could find nothing. The pending files
  * are one run: a table an earlier one creates, or one the live catalog does not have, is new and
  * draws no lock or rewrite warning. Findings go to the reporters as one `lint` event; with
  * `lint.onMigrate: 'error'` (the default) any error refuses the run, exit 4, before a migration runs.
@@ -30,7 +34,7 @@ export async function lintPending(
 ): Promise<void> {
   if (settings.onMigrate === 'off') return;
   const inputs = plan.modules
-    .filter((m) => m.pending.length > 0)
+    .filter((m) => m.pending.length > 0 && hasPostgresLint(databaseOf(placement, m.module.name).engine))
     .map((m) => {
       const target = databaseOf(placement, m.module.name);
       const live = options.sessions?.of(m.module.name).lintCatalog;

@@ -3,14 +3,16 @@
  * (files and inline SQL); script migrations are skipped and counted, and modules on other engines
  * are counted as not linted ("PostgreSQL rules only"). Modules of one database share one schema
  * model, fed by their migrations in order and, for `migrate`, seeded from the live catalog first.
- * The parser is loaded only when at least one SQL migration is to be parsed.
+ * PostgreSQL's parser is loaded only when a file needs it: files of plain CREATE TABLEs get the
+ * same parse without it (./plain-sql/create-table.ts).
  */
 import type { LintCatalogReader, LintCatalogRequest } from '../db/lint-catalog.js';
 import { engineName, hasPostgresLint, type Engine } from '../engines/engine-table.js';
 import { loadBody } from '../modules/load-body.js';
 import type { Migration } from '../modules/types.js';
 import { judgeFile, type LintFinding } from './lint-sql.js';
-import { loadPostgresParser } from './postgres-parser.js';
+import { loadPostgresParser, type PostgresParser } from './postgres-parser.js';
+import { plainParserFor } from './plain-sql/plain-parser.js';
 import { largeFileSource } from './large-file.js';
 import { mentionedNames, prepareFile, type PreparedFile } from './prepare-file.js';
 import { countFindings, type LintCounts } from './lint-counts.js';
@@ -87,21 +89,21 @@ export async function lintMigrations(
       });
     return false;
   });
-  const toParse = linted.some((i) => i.migrations.some((m) => m.format === 'sql' && !options.cache?.has(m)));
-  const parser = toParse ? await loadPostgresParser() : undefined;
+  let loaded: PostgresParser | undefined;
+  const parser = async () => (loaded ??= await loadPostgresParser());
   for (const input of linted) {
     const scripts: string[] = [];
     for (const migration of input.migrations) {
       let file = options.cache?.get(migration);
       const large = file ? undefined : largeFileSource(migration);
-      if (large) file = prepareFile(large.source, large.transactional, parser!);
+      if (large) file = prepareFile(large.source, large.transactional, await parser());
       if (!file) {
         const body = migration.format === 'sql' || migration.inline ? await loadBody(migration, 'up') : undefined;
         if (body?.format !== 'sql') {
           scripts.push(migration.id);
           continue;
         }
-        file = prepareFile(body.sql, body.transactional, parser!);
+        file = prepareFile(body.sql, body.transactional, plainParserFor(body.sql) ?? (await parser()));
       }
       options.cache?.set(migration, file);
       prepared.set(migration, file);
@@ -170,13 +172,15 @@ async function schemaModels(
   const models = new Map<string, SchemaModel>();
   for (const database of new Set(inputs.map((i) => i.database ?? ''))) {
     const group = inputs.filter((i) => (i.database ?? '') === database);
-    const live = group.find((i) => i.live)?.live;
+    const files = group.flatMap((i) => i.migrations.flatMap((m) => prepared.get(m) ?? []));
+    // No rule judges a CREATE TABLE, so a run of nothing else asks the catalog nothing (one query saved).
+    const live = files.every(onlyCreatesTables) ? undefined : group.find((i) => i.live)?.live;
     if (!live) {
       models.set(database, new SchemaModel(scope));
       continue;
     }
     const mentioned = { relations: new Set<string>(), functions: new Set<string>(), schemas: new Set<string>() };
-    for (const file of group.flatMap((i) => i.migrations.flatMap((m) => prepared.get(m) ?? []))) mentionedNames(file, mentioned);
+    for (const file of files) mentionedNames(file, mentioned);
     const request: LintCatalogRequest = {
       relations: [...mentioned.relations],
       functions: [...mentioned.functions],
@@ -195,4 +199,13 @@ async function schemaModels(
     models.set(database, model);
   }
   return models;
+}
+
+/**
+ * True when every statement of the file is a CREATE TABLE (or it has none: a syntax error, only
+ * comments): no rule looks at one (src/lint/rules), so its findings are the same whatever the live
+ * catalog holds.
+ */
+function onlyCreatesTables(file: PreparedFile): boolean {
+  return file.units.every((unit) => 'stmt' in unit && 'CreateStmt' in unit.stmt);
 }

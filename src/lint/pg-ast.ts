@@ -35,14 +35,23 @@ export function alterCommands(stmt: Node): { table: RangeVar | undefined; cmds: 
   return { table: alter.relation, cmds: (alter.cmds ?? []).flatMap((c) => nodeOf(c, 'AlterTableCmd') ?? []) };
 }
 
-/** Every node below `node` (itself included), depth first. */
-export function* descendants(node: unknown): Generator<Readonly<Record<string, unknown>>> {
-  if (Array.isArray(node)) {
-    for (const item of node) yield* descendants(item);
-  } else if (node !== null && typeof node === 'object') {
-    yield node as Record<string, unknown>;
-    for (const value of Object.values(node)) yield* descendants(value);
-  }
+/**
+ * Every node below `node` (itself included), depth first. An array filled by one recursive walk: the
+ * generator it was (`yield*` at every level) cost more than the parse of the whole file.
+ */
+export function descendants(node: unknown): Readonly<Record<string, unknown>>[] {
+  const found: Record<string, unknown>[] = [];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+    } else if (value !== null && typeof value === 'object') {
+      found.push(value as Record<string, unknown>);
+      // Parse trees are JSON: own enumerable keys only, in the order Object.values gives.
+      for (const key in value) visit((value as Record<string, unknown>)[key]);
+    }
+  };
+  visit(node);
+  return found;
 }
 
 /** The column names a constraint expression or key list mentions (`ColumnRef`s, last field). */

@@ -7,8 +7,8 @@
  * target of a fleet.
  */
 import { readIgnoreComments, type IgnoreComment, type IgnoreProblem } from './ignore-comments.js';
-import { calledFunctions, descendants, names, nodeOf } from './pg-ast.js';
 import type { Node } from 'libpg-query';
+import { descendants, names, nodeOf } from './pg-ast.js';
 import { parseStatements, STATEMENT_LIMIT, type SqlSource } from './parse-statements.js';
 import type { PostgresParser } from './postgres-parser.js';
 import { CARRY_LIMIT } from './segments.js';
@@ -107,15 +107,16 @@ export interface MentionedNames {
 export function mentionedNames(file: PreparedFile, { relations, functions, schemas }: MentionedNames): void {
   for (const unit of file.units) {
     if (!('stmt' in unit)) continue;
+    // One walk for everything (calledFunctions would walk the tree again).
     for (const node of descendants(unit.stmt)) {
       if (typeof node.relname === 'string') relations.add(node.relname);
       if (typeof node.schemaname === 'string' && node.schemaname) schemas.add(node.schemaname);
       // A TypeName sits unwrapped in its parent (`typeName: { names, typemod }`): `schema.domain`.
       const typeParts = 'typemod' in node && Array.isArray(node.names) ? names(node.names as Node[]) : [];
       if (typeParts.length > 1) schemas.add(typeParts[0]!);
-    }
-    for (const parts of calledFunctions(unit.stmt)) {
-      functions.add(parts.at(-1) ?? '');
+      const call = node.FuncCall as { funcname?: Node[] } | undefined;
+      const parts = call ? names(call.funcname) : [];
+      if (call) functions.add(parts.at(-1) ?? '');
       if (parts.length > 1) schemas.add(parts[0]!);
     }
     for (const object of nodeOf(unit.stmt, 'DropStmt')?.objects ?? []) {

@@ -54,12 +54,23 @@ describe('start-up', () => {
     expect(loaded.has(PARSER), `${PARSER} was loaded`).toBe(false);
   });
 
-  it('migrate loads the SQL parser only when PostgreSQL migrations are pending: a no-op run does not', async () => {
+  it('migrate loads the SQL parser only for a pending file that needs it: not for plain CREATE TABLEs, not in a no-op', async () => {
     const target = await createTarget('postgres');
-    const project = await createFixtureProject([{ name: 'core', system: true, migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER PRIMARY KEY);' } }]);
+    const project = await createFixtureProject([
+      {
+        name: 'core',
+        system: true,
+        migrations: {
+          '0001_a.sql': 'CREATE TABLE a (id INTEGER PRIMARY KEY);',
+          '0002_b.sql': '-- plain: the lint parses it without the parser (src/lint/plain-sql)\nCREATE TABLE b (id BIGINT NOT NULL, name VARCHAR(100) UNIQUE);\n',
+        },
+      },
+    ]);
     try {
       const args = ['migrate', '--only', '-c', project.configPath, '--database-url', target.url];
-      expect(loadedPackages(args).has(PARSER), 'the first run lints its pending migration').toBe(true);
+      expect(loadedPackages(args).has(PARSER), `plain CREATE TABLEs loaded ${PARSER}`).toBe(false);
+      await project.write('modules/core/migrations/0003_c.sql', 'CREATE INDEX b_name ON b (name);\n');
+      expect(loadedPackages(args).has(PARSER), 'a pending CREATE INDEX is linted by the parser').toBe(true);
       const noop = loadedPackages(args);
       expect(noop.has(PARSER), `a no-op migrate loaded ${PARSER}`).toBe(false);
       expect(noop.has('pg')).toBe(true);

@@ -232,3 +232,42 @@ describe('a live catalog that cannot be read', () => {
     ]);
   });
 });
+
+describe('the live catalog is asked only when a rule may need it', () => {
+  const inline = (id: string, up: string) => ({ id, module: 'app', format: 'sql' as const, checksum: id, inline: { id, up } });
+  const lintRun = async (ups: readonly string[]) => {
+    const requests: unknown[] = [];
+    const catalog: LintCatalog = { searchPath: ['public'], timeZone: 'UTC', relations: [], indexes: [], domains: [], functions: [] };
+    const report = await lintMigrations(
+      [
+        {
+          module: 'app',
+          engine: 'postgres',
+          migrations: ups.map((up, k) => inline(`000${k + 1}_m`, up)),
+          live: {
+            readLintCatalog: (request) => {
+              requests.push(request);
+              return Promise.resolve(catalog);
+            },
+          },
+        },
+      ],
+      severitiesOf(),
+      { scope: 'run' },
+    );
+    return { requests, findings: report.migrations.flatMap((m) => m.findings.map((f) => f.rule)) };
+  };
+
+  it('not for a run of CREATE TABLEs only (no rule judges one), plain or not', async () => {
+    const run = await lintRun(['CREATE TABLE a (id int PRIMARY KEY);', 'CREATE TABLE IF NOT EXISTS b (LIKE a);']);
+    expect(run).toEqual({ requests: [], findings: [] });
+  });
+
+  it('once for a run with any other statement', async () => {
+    const run = await lintRun(['CREATE TABLE a (id int PRIMARY KEY);', 'CREATE INDEX b_id ON b (id);']);
+    // pg_catalog: the schema the parser qualifies `int` with.
+    expect(run.requests).toEqual([{ relations: ['a', 'b'], functions: [], schemas: ['pg_catalog'] }]);
+    // b is not in the live catalog: a new table, no finding.
+    expect(run.findings).toEqual([]);
+  });
+});

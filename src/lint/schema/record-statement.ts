@@ -11,7 +11,10 @@ import { recordDrop, recordRename } from './record-rename-drop.js';
 
 export function recordStatement(model: SchemaModel, stmt: Node): void {
   const create = nodeOf(stmt, 'CreateStmt');
-  if (create) return recordCreateTable(model, create);
+  if (create) {
+    recordCreateTable(model, create);
+    return;
+  }
   const createAs = nodeOf(stmt, 'CreateTableAsStmt');
   const created = createAs?.into?.rel ?? nodeOf(stmt, 'SelectStmt')?.intoClause?.rel ?? nodeOf(stmt, 'ViewStmt')?.view;
   if (created) {
@@ -28,7 +31,10 @@ export function recordStatement(model: SchemaModel, stmt: Node): void {
     return;
   }
   const { table, cmds } = alterCommands(stmt);
-  if (table) return recordAlterTable(model, table, cmds);
+  if (table) {
+    recordAlterTable(model, table, cmds);
+    return;
+  }
   if (recordRename(model, stmt) || recordDrop(model, stmt)) return;
   const domain = nodeOf(stmt, 'CreateDomainStmt');
   if (domain) {
