@@ -23,12 +23,17 @@ const FILES = new Set(['index', 'errors']);
 /** The path pattern of a folder or a file of src/. */
 const pathOf = (name) => (FILES.has(name) ? `^src/${name}\\.ts$` : `^src/${name}/`);
 
-const below = (depth) => LAYERS.slice(depth + 1).map((layer) => layer.join('/')).join(' → ');
+const below = (depth) =>
+  LAYERS.slice(depth + 1)
+    .map((layer) => layer.join('/'))
+    .join(' → ');
 
 /** For each name: a rule that forbids importing its own layer's other members and every layer above. */
 const layerRules = LAYERS.flatMap((layer, depth) =>
   layer.map((name) => {
-    const notBelow = LAYERS.slice(0, depth + 1).flat().filter((other) => other !== name);
+    const notBelow = LAYERS.slice(0, depth + 1)
+      .flat()
+      .filter((other) => other !== name);
     return {
       name: `layer-${name}`,
       comment: `src/${name} imports only the layers below it: ${below(depth)}`,

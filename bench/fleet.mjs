@@ -53,7 +53,11 @@ const applyReps = Number(values['apply-reps']);
 const parallels = values.parallel.split(',').map(Number);
 const curveTenants = Math.min(Number(values['curve-tenants']), tenants);
 const DEFAULT_PARALLEL = 4;
-const pgUrl = values['pg-url'] ?? process.env.MODKIT_BENCH_PG_URL ?? process.env.MODKIT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const pgUrl =
+  values['pg-url'] ??
+  process.env.MODKIT_BENCH_PG_URL ??
+  process.env.MODKIT_TEST_PG_URL ??
+  'postgres://postgres@127.0.0.1:5432/postgres';
 
 async function admin(sql, url = pgUrl) {
   const client = new pg.Client({ connectionString: url });
@@ -77,20 +81,32 @@ function writeProject(dir) {
     const name = `m${k}`;
     const migrations = join(dir, 'modules', name, 'migrations');
     mkdirSync(migrations, { recursive: true });
-    writeFileSync(join(dir, 'modules', name, 'module.mjs'), `export default { name: '${name}', deps: ${JSON.stringify(k === 0 ? [] : [`m${k - 1}`])}, migrations: './migrations' };\n`);
-    writeFileSync(join(migrations, '0001_create.sql'), `CREATE TABLE ${name}_items (\n  id BIGINT PRIMARY KEY,\n  name VARCHAR(100) NOT NULL,\n  created_at TIMESTAMPTZ NOT NULL DEFAULT now()\n);\n`);
-    writeFileSync(join(migrations, '0002_index.sql'), `ALTER TABLE ${name}_items ADD COLUMN note TEXT;\nCREATE INDEX ${name}_items_name ON ${name}_items (name);\n`);
+    writeFileSync(
+      join(dir, 'modules', name, 'module.mjs'),
+      `export default { name: '${name}', deps: ${JSON.stringify(k === 0 ? [] : [`m${k - 1}`])}, migrations: './migrations' };\n`,
+    );
+    writeFileSync(
+      join(migrations, '0001_create.sql'),
+      `CREATE TABLE ${name}_items (\n  id BIGINT PRIMARY KEY,\n  name VARCHAR(100) NOT NULL,\n  created_at TIMESTAMPTZ NOT NULL DEFAULT now()\n);\n`,
+    );
+    writeFileSync(
+      join(migrations, '0002_index.sql'),
+      `ALTER TABLE ${name}_items ADD COLUMN note TEXT;\nCREATE INDEX ${name}_items_name ON ${name}_items (name);\n`,
+    );
   }
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'modkit-bench-fleet-'));
 writeProject(dir);
-const run = (args, extra = []) => measure([process.execPath, bin, ...args, '-c', join(dir, 'modkit.config.mjs'), ...extra], { cwd: dir });
+const run = (args, extra = []) =>
+  measure([process.execPath, bin, ...args, '-c', join(dir, 'modkit.config.mjs'), ...extra], { cwd: dir });
 const stat = (samples) => summarize(samples);
 const rows = [];
 const row = (scenario, targets, parallel, s) => {
   rows.push({ scenario, targets, parallel, ...s });
-  log(`  ${scenario} x${targets} --parallel ${parallel}: median ${(s.medianMs / 1000).toFixed(2)} s, min ${(s.minMs / 1000).toFixed(2)} s, peak RSS ${s.peakRssMb?.toFixed(0)} MB`);
+  log(
+    `  ${scenario} x${targets} --parallel ${parallel}: median ${(s.medianMs / 1000).toFixed(2)} s, min ${(s.minMs / 1000).toFixed(2)} s, peak RSS ${s.peakRssMb?.toFixed(0)} MB`,
+  );
 };
 
 const schemaDb = `modkit_bench_fleet_${process.pid}`;
@@ -100,17 +116,30 @@ const resetSchemaDb = async () => {
 };
 const schemaFile = (n) => {
   const file = join(dir, `schemas-${n}.txt`);
-  writeFileSync(file, Array.from({ length: n }, (_, i) => `${dbUrl(schemaDb)} schema=tenant_${String(i + 1).padStart(5, '0')}`).join('\n'));
+  writeFileSync(
+    file,
+    Array.from({ length: n }, (_, i) => `${dbUrl(schemaDb)} schema=tenant_${String(i + 1).padStart(5, '0')}`).join(
+      '\n',
+    ),
+  );
   return file;
 };
 const databaseNames = Array.from({ length: databaseCount }, (_, i) => `modkit_bench_tenant_${process.pid}_${i + 1}`);
 
 try {
   unsetEnv();
-  log(`fleet bench in ${dir}: ${tenants} schemas, ${databaseCount} databases, reps ${reps} (apply ${applyReps}); peak RSS by ${rssSource}`);
+  log(
+    `fleet bench in ${dir}: ${tenants} schemas, ${databaseCount} databases, reps ${reps} (apply ${applyReps}); peak RSS by ${rssSource}`,
+  );
   const all = schemaFile(tenants);
   const hundred = join(dir, 'schemas-100.txt');
-  writeFileSync(hundred, Array.from({ length: Math.min(100, tenants) }, (_, i) => `${dbUrl(schemaDb)} schema=tenant_${String(i + 1).padStart(5, '0')}`).join('\n'));
+  writeFileSync(
+    hundred,
+    Array.from(
+      { length: Math.min(100, tenants) },
+      (_, i) => `${dbUrl(schemaDb)} schema=tenant_${String(i + 1).padStart(5, '0')}`,
+    ).join('\n'),
+  );
 
   // The --parallel curve of apply on the first `curve-tenants` schemas (an apply of all of them at
   // --parallel 1 takes minutes), then apply over every schema at the default; the database is
@@ -130,7 +159,9 @@ try {
   for (let r = 0; r < applyReps; r += 1) {
     for (const p of parallels) {
       await resetSchemaDb();
-      floorSamples[p].push({ ms: await fleetFloor({ url: dbUrl(schemaDb), schemas: curveSchemas, projectDir: dir, parallel: p }) });
+      floorSamples[p].push({
+        ms: await fleetFloor({ url: dbUrl(schemaDb), schemas: curveSchemas, projectDir: dir, parallel: p }),
+      });
     }
   }
   for (const p of parallels) row('floor: the same SQL from plain pg clients', curveTenants, p, stat(floorSamples[p]));
@@ -138,7 +169,9 @@ try {
   const applyAll = [];
   for (let r = 0; r < applyReps; r += 1) {
     await resetSchemaDb();
-    applyAll.push(await run(['migrate', '--only', '--targets', all, '--parallel', String(DEFAULT_PARALLEL), '--quiet']));
+    applyAll.push(
+      await run(['migrate', '--only', '--targets', all, '--parallel', String(DEFAULT_PARALLEL), '--quiet']),
+    );
   }
   row('apply', tenants, DEFAULT_PARALLEL, stat(applyAll));
   // No-op pass and status over every schema (everything applied by the last apply), interleaved.
@@ -165,11 +198,17 @@ try {
   if (scaleTenants > 0) {
     const big = schemaFile(scaleTenants);
     await resetSchemaDb();
-    const at = (scenario) => rows.find((r) => r.scenario === scenario && r.targets === tenants && r.parallel === DEFAULT_PARALLEL);
+    const at = (scenario) =>
+      rows.find((r) => r.scenario === scenario && r.targets === tenants && r.parallel === DEFAULT_PARALLEL);
     const scaled = (scenario, s) => {
       const base = at(scenario);
       const growth = base ? s.medianMs / base.medianMs : NaN;
-      row(`${scenario} (scale: x${(scaleTenants / tenants).toFixed(0)} schemas, growth ${growth.toFixed(1)}x, RSS ≤ 150 MB ${s.peakRssMb <= 150 ? 'ok' : 'MISSED'})`, scaleTenants, DEFAULT_PARALLEL, s);
+      row(
+        `${scenario} (scale: x${(scaleTenants / tenants).toFixed(0)} schemas, growth ${growth.toFixed(1)}x, RSS ≤ 150 MB ${s.peakRssMb <= 150 ? 'ok' : 'MISSED'})`,
+        scaleTenants,
+        DEFAULT_PARALLEL,
+        s,
+      );
     };
     scaled('apply', stat([await run(['migrate', '--only', '--targets', big, '--quiet'])]));
     const bigNoop = [];
@@ -194,7 +233,12 @@ try {
     for (let r = 0; r < applyReps; r += 1) {
       for (const p of [1, 4]) {
         await recreate();
-        row('apply (db per tenant)', databaseCount, p, stat([await run(['migrate', '--only', '--targets', file, '--parallel', String(p), '--quiet'])]));
+        row(
+          'apply (db per tenant)',
+          databaseCount,
+          p,
+          stat([await run(['migrate', '--only', '--targets', file, '--parallel', String(p), '--quiet'])]),
+        );
       }
     }
     const dbNoop = [];
@@ -216,7 +260,10 @@ try {
 
 console.log('| scenario | targets | --parallel | median | min | peak RSS |');
 console.log('|---|---:|---:|---:|---:|---:|');
-for (const r of rows) console.log(`| ${r.scenario} | ${r.targets} | ${r.parallel} | ${(r.medianMs / 1000).toFixed(2)} s | ${(r.minMs / 1000).toFixed(2)} s | ${r.peakRssMb?.toFixed(0) ?? '?'} MB |`);
+for (const r of rows)
+  console.log(
+    `| ${r.scenario} | ${r.targets} | ${r.parallel} | ${(r.medianMs / 1000).toFixed(2)} s | ${(r.minMs / 1000).toFixed(2)} s | ${r.peakRssMb?.toFixed(0) ?? '?'} MB |`,
+  );
 
 function unsetEnv() {
   delete process.env.MODKIT_DATABASE_URL;

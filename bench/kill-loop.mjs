@@ -42,7 +42,10 @@ for (let round = 0; round < rounds; round++) {
   const dir = mkdtempSync(join(tmpdir(), 'modkit-kill-'));
   mkdirSync(join(dir, 'modules/ghost/migrations'), { recursive: true });
   writeFileSync(join(dir, 'modkit.config.mjs'), "export default { modules: ['modules/*/module.mjs'] };\n");
-  writeFileSync(join(dir, 'modules/ghost/module.mjs'), "export default { name: 'ghost', migrations: './migrations' };\n");
+  writeFileSync(
+    join(dir, 'modules/ghost/module.mjs'),
+    "export default { name: 'ghost', migrations: './migrations' };\n",
+  );
   for (let i = 1; i <= count; i++) {
     const id = String(i).padStart(4, '0');
     writeFileSync(
@@ -69,16 +72,24 @@ for (let round = 0; round < rounds; round++) {
   }
   const db = new pg.Client({ connectionString: url.toString() });
   await db.connect();
-  const { rows } = await db.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tablename ~ '^[ab][0-9]+$'");
-  const history = await db.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE state = 'applied')::int AS applied FROM public.${historyTableNameSync('ghost')}`);
+  const { rows } = await db.query(
+    "SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tablename ~ '^[ab][0-9]+$'",
+  );
+  const history = await db.query(
+    `SELECT count(*)::int AS n, count(*) FILTER (WHERE state = 'applied')::int AS applied FROM public.${historyTableNameSync('ghost')}`,
+  );
   await db.end();
   if (rows[0].n !== 2 * count || history.rows[0].n !== count || history.rows[0].applied !== count) {
-    failures.push(`round ${round}: ${rows[0].n} tables, ${history.rows[0].n} history rows (${history.rows[0].applied} applied), expected ${2 * count} and ${count}`);
+    failures.push(
+      `round ${round}: ${rows[0].n} tables, ${history.rows[0].n} history rows (${history.rows[0].applied} applied), expected ${2 * count} and ${count}`,
+    );
   }
   await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
   rmSync(dir, { recursive: true, force: true });
 }
 await admin.end();
 for (const f of failures) console.error(f);
-console.log(`kill loop: ${rounds} rounds x ${count} migrations, ${kills} SIGKILLs, ${runs} runs (${runs - kills} completed), failures: ${failures.length}`);
+console.log(
+  `kill loop: ${rounds} rounds x ${count} migrations, ${kills} SIGKILLs, ${runs} runs (${runs - kills} completed), failures: ${failures.length}`,
+);
 process.exitCode = failures.length === 0 ? 0 : 1;

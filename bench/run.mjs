@@ -48,20 +48,28 @@ async function runWorkload(modules, reps, { full }) {
       applyTools.push({ name: 'floor', command: cmd.floor });
       // --quick leaves the list empty unless --concurrency is given: then its rows run and are checked too.
       if (engine === 'postgres' || engine === 'mysql') {
-        for (const n of options.concurrency) applyTools.push({ name: `modkit -c${n}`, command: (db) => cmd.modkit(db, ['--concurrency', String(n)]) });
+        for (const n of options.concurrency)
+          applyTools.push({ name: `modkit -c${n}`, command: (db) => cmd.modkit(db, ['--concurrency', String(n)]) });
       }
       const ctx = { engine, reps, dir, pgUrl: options.pgUrl, mysqlUrl: options.mysqlUrl, log };
       const apply = summarizeAll(await benchApply({ ...ctx, tools: applyTools }));
       // The no-op with lint on is modkit's default run; `--no-lint` beside it shows what the lint costs there (nothing pending: the parser is not loaded).
       // The no-op's floor: Node starting and exiting, which every tool pays.
       const noopFloor = { name: 'floor', command: () => ({ argv: [process.execPath, '-e', ''] }) };
-      const noopTools = [...tools, noopFloor, ...(full ? [{ name: 'modkit --no-lint', command: (db) => cmd.modkit(db, ['--no-lint']) }] : [])];
+      const noopTools = [
+        ...tools,
+        noopFloor,
+        ...(full ? [{ name: 'modkit --no-lint', command: (db) => cmd.modkit(db, ['--no-lint']) }] : []),
+      ];
       const noop = summarizeAll(await benchNoop({ ...ctx, tools: noopTools }));
       results.push({ engine, apply, 'no-op': noop });
     }
     const help = full ? summarizeAll(await benchHelp({ repo, reps, dir, log })) : undefined;
     // SQL migrations only: script migrations are not linted.
-    const lint = full && options.modkitFormat !== 'mjs' ? summarizeAll(await benchLint({ repo, workload, reps, dir, log, squawk: squawkOrNone() })) : undefined;
+    const lint =
+      full && options.modkitFormat !== 'mjs'
+        ? summarizeAll(await benchLint({ repo, workload, reps, dir, log, squawk: squawkOrNone() }))
+        : undefined;
     return { total: workload.total, results, help, lint };
   } finally {
     if (options.keep) log(`kept ${dir}`);
@@ -79,7 +87,12 @@ function squawkOrNone() {
   }
 }
 
-const env = await describeEnvironment({ engines: options.engines, pgUrl: options.pgUrl, mysqlUrl: options.mysqlUrl, repo });
+const env = await describeEnvironment({
+  engines: options.engines,
+  pgUrl: options.pgUrl,
+  mysqlUrl: options.mysqlUrl,
+  repo,
+});
 const base = await runWorkload(options.modules, options.reps, { full: !options.quick });
 let scale;
 if (options.scale) {
@@ -87,11 +100,15 @@ if (options.scale) {
   const run = await runWorkload(options.modules * factor, options.scaleReps, { full: false });
   scale = { modules: options.modules * factor, factor, results: run.results };
 }
-console.log(formatReport({ env, options, total: base.total, results: base.results, help: base.help, lint: base.lint, scale }));
+console.log(
+  formatReport({ env, options, total: base.total, results: base.results, help: base.help, lint: base.lint, scale }),
+);
 if (options.quick) {
   const { regressions, lines } = quickCheck(base.results);
   console.log(`\n${lines.join('\n')}`);
   if (regressions > 0) process.exitCode = 1;
 }
-console.log(`\npeak RSS measured with ${rssSource}. Reproduce: npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd());
+console.log(
+  `\npeak RSS measured with ${rssSource}. Reproduce: npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd(),
+);
 if (options.json) console.log(JSON.stringify({ env, options, base, scale }, null, 2));

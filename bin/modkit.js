@@ -21,7 +21,8 @@ let main;
 try {
   ({ main } = module.createRequire(import.meta.url)(bundle));
 } catch (error) {
-  if (error?.code !== 'MODULE_NOT_FOUND' || !String(error.message).startsWith(`Cannot find module '${bundle}'`)) throw error;
+  if (error?.code !== 'MODULE_NOT_FOUND' || !String(error.message).startsWith(`Cannot find module '${bundle}'`))
+    throw error;
   // A checkout that was never built (installed with --ignore-scripts, or a build that failed).
   process.stderr.write(
     `error: modkit is not built: ${bundle} is missing. In a clone of modkit, run \`npm install\` ` +

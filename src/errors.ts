@@ -31,7 +31,14 @@ export const EXIT_CODES: Readonly<Record<ErrorKind | 'ok', number>> = {
  * (drift, dirty, ...: a person must look), usage (a target the run cannot work with), unreachable
  * (infrastructure; retry), lock timeout (another run is on it; retry later). Any failure beats 0.
  */
-export const EXIT_SEVERITY: readonly ErrorKind[] = ['interrupted', 'migration-failed', 'validation', 'usage', 'unreachable', 'lock-timeout'];
+export const EXIT_SEVERITY: readonly ErrorKind[] = [
+  'interrupted',
+  'migration-failed',
+  'validation',
+  'usage',
+  'unreachable',
+  'lock-timeout',
+];
 
 /** The most severe of `codes` by {@link EXIT_SEVERITY}; 0 when all are 0 (or there are none). */
 export function mostSevereExitCode(codes: Iterable<number>): number {
@@ -75,7 +82,11 @@ export class UsageError extends ModkitError {
   readonly problems: readonly string[];
   constructor(problems: string | readonly string[], options: ModkitErrorOptions = {}) {
     const list = typeof problems === 'string' ? [problems] : problems;
-    super('usage', list.length === 1 ? list[0]! : `${list.length} problems:\n${list.map((p) => `- ${p}`).join('\n')}`, options);
+    super(
+      'usage',
+      list.length === 1 ? list[0]! : `${list.length} problems:\n${list.map((p) => `- ${p}`).join('\n')}`,
+      options,
+    );
     this.name = 'UsageError';
     this.problems = list;
   }

@@ -4,7 +4,16 @@
  */
 export { defineConfig } from './config/define-config.js';
 export { defineModule } from './modules/define-module.js';
-export type { ModkitConfig, LintConfig, ResolvedConfig, DatabaseTarget, ModuleDatabaseConfig, ModuleDatabase, FleetTargets, FleetTargetSpec } from './config/types.js';
+export type {
+  ModkitConfig,
+  LintConfig,
+  ResolvedConfig,
+  DatabaseTarget,
+  ModuleDatabaseConfig,
+  ModuleDatabase,
+  FleetTargets,
+  FleetTargetSpec,
+} from './config/types.js';
 export type { DatabaseGroup } from './config/database-groups.js';
 export type { Engine } from './engines/engine-table.js';
 export type {
@@ -52,10 +61,29 @@ export {
 } from './api/lint.js';
 export { planMigrations } from './plan/plan-migrations.js';
 export { rollback, type RollbackOptions, type RollbackReport } from './api/rollback.js';
-export { baseline, baselineAll, type BaselineOptions, type BaselineReport, type BaselineAllOptions, type BaselineAllReport } from './api/baseline.js';
+export {
+  baseline,
+  baselineAll,
+  type BaselineOptions,
+  type BaselineReport,
+  type BaselineAllOptions,
+  type BaselineAllReport,
+} from './api/baseline.js';
 export { repair, type RepairOptions, type RepairReport } from './api/repair.js';
-export { createMigration, type NewMigrationOptions, type NewMigrationReport, type NewMigrationFormat } from './api/new-migration.js';
-export { planRollback, type RollbackPlan, type RollbackRequest, type RollbackStep, type RollbackTarget, type RollbackBlocker } from './plan/plan-rollback.js';
+export {
+  createMigration,
+  type NewMigrationOptions,
+  type NewMigrationReport,
+  type NewMigrationFormat,
+} from './api/new-migration.js';
+export {
+  planRollback,
+  type RollbackPlan,
+  type RollbackRequest,
+  type RollbackStep,
+  type RollbackTarget,
+  type RollbackBlocker,
+} from './plan/plan-rollback.js';
 export { planBaseline, planBaselineAll, type BaselinePlan, type BaselineConflict } from './plan/plan-baseline.js';
 export { checkStopAt, type StopAt } from './plan/stop-at.js';
 export { planRepair, type RepairPlan, type RepairChange } from './plan/plan-repair.js';
@@ -63,17 +91,38 @@ export type { MigrationPlan, ModulePlan, Problem, ProblemKind, AppliedRecord, Al
 export type { ApplyResult, MigrationResult, ExecuteEvent, TxMode } from './execute/types.js';
 export { historyTableName } from './db/history-table-name.js';
 export { POSTGRES_LOCK_KEY } from './db/lock-key.js';
-export { ModkitError, UsageError, EXIT_CODES, EXIT_SEVERITY, mostSevereExitCode, exitCodeOf, type ErrorKind } from './errors.js';
+export {
+  ModkitError,
+  UsageError,
+  EXIT_CODES,
+  EXIT_SEVERITY,
+  mostSevereExitCode,
+  exitCodeOf,
+  type ErrorKind,
+} from './errors.js';
 export { runPipeline } from './lifecycle/run-pipeline.js';
 export { loadFleetTargets, type TargetsSource } from './fleet/load-targets.js';
 export { resolveTargets, type FleetTarget } from './fleet/resolve-targets.js';
 export { parseTargetsText, type ListedTarget } from './fleet/targets-file.js';
 export { parseShard, shardOf, type Shard } from './fleet/shard.js';
-export { runFleet, DEFAULT_FLEET_PARALLEL, type FleetOptions, type FleetReport, type FleetSummary, type TargetOutcome, type SkipReason } from './fleet/run-fleet.js';
+export {
+  runFleet,
+  DEFAULT_FLEET_PARALLEL,
+  type FleetOptions,
+  type FleetReport,
+  type FleetSummary,
+  type TargetOutcome,
+  type SkipReason,
+} from './fleet/run-fleet.js';
 export { migrateFleet, type MigrateFleetOptions, type FleetMigrateDetail } from './fleet/migrate-fleet.js';
 export { inspectFleet, type InspectFleetOptions } from './fleet/inspect-fleet.js';
 export { rollbackFleet, type RollbackFleetOptions, type FleetRollbackDetail } from './fleet/rollback-fleet.js';
-export { baselineFleet, type BaselineFleetOptions, type BaselineFleetRequest, type FleetBaselineDetail } from './fleet/baseline-fleet.js';
+export {
+  baselineFleet,
+  type BaselineFleetOptions,
+  type BaselineFleetRequest,
+  type FleetBaselineDetail,
+} from './fleet/baseline-fleet.js';
 export { repairFleet, type RepairFleetOptions, type FleetRepairDetail } from './fleet/repair-fleet.js';
 export { runLifecycle, type LifecycleOptions } from './lifecycle/run-lifecycle.js';
 export { INSTANCE_ID, INSTANCE_ID_ENV } from './lifecycle/instance-id.js';

@@ -59,10 +59,14 @@ export function parseBenchArgs(argv) {
   }
   const int = (name) => {
     const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive whole number, got ${values[name]}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`--${name} must be a positive whole number, got ${values[name]}`);
     return n;
   };
-  const engines = values.engines.split(',').map((e) => e.trim()).filter(Boolean);
+  const engines = values.engines
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   for (const e of engines) if (!['sqlite', 'postgres', 'mysql'].includes(e)) throw new Error(`unknown engine ${e}`);
   if (!['sql', 'mjs'].includes(values['modkit-format'])) throw new Error('--modkit-format must be sql or mjs');
   return {
@@ -70,9 +74,21 @@ export function parseBenchArgs(argv) {
     migrations: int('migrations'),
     reps: int('reps'),
     engines,
-    pgUrl: values['pg-url'] ?? process.env.MODKIT_BENCH_PG_URL ?? process.env.MODKIT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    mysqlUrl: values['mysql-url'] ?? process.env.MODKIT_BENCH_MYSQL_URL ?? process.env.MODKIT_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
-    concurrency: values.concurrency.split(',').filter(Boolean).map(Number).filter((n) => Number.isInteger(n) && n > 1),
+    pgUrl:
+      values['pg-url'] ??
+      process.env.MODKIT_BENCH_PG_URL ??
+      process.env.MODKIT_TEST_PG_URL ??
+      'postgres://postgres@127.0.0.1:5432/postgres',
+    mysqlUrl:
+      values['mysql-url'] ??
+      process.env.MODKIT_BENCH_MYSQL_URL ??
+      process.env.MODKIT_TEST_MYSQL_URL ??
+      'mysql://root@127.0.0.1:3306/test',
+    concurrency: values.concurrency
+      .split(',')
+      .filter(Boolean)
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n > 1),
     modkitFormat: values['modkit-format'],
     scale: values.scale,
     scaleReps: int('scale-reps'),

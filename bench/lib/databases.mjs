@@ -30,7 +30,8 @@ export async function createDatabase(engine, { dir, pgUrl, mysqlUrl }) {
       floorUrl: file,
       knexEnv: { BENCH_ENGINE: 'sqlite', BENCH_DB_FILE: file },
       drop: async () => {
-        for (const suffix of ['', '-journal', '-wal', '-shm', '.modkit-lock', '.modkit-lock-journal']) rmSync(file + suffix, { force: true });
+        for (const suffix of ['', '-journal', '-wal', '-shm', '.modkit-lock', '.modkit-lock-journal'])
+          rmSync(file + suffix, { force: true });
       },
     };
   }

@@ -17,7 +17,12 @@ export async function fleetFloor({ url, schemas, projectDir, parallel }) {
   const modules = readdirSync(join(projectDir, 'modules')).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
   const bodies = modules.map((m) => {
     const dir = join(projectDir, 'modules', m, 'migrations');
-    return { module: m, files: readdirSync(dir).sort().map((f) => ({ id: f.replace(/\.sql$/, ''), sql: readFileSync(join(dir, f), 'utf8') })) };
+    return {
+      module: m,
+      files: readdirSync(dir)
+        .sort()
+        .map((f) => ({ id: f.replace(/\.sql$/, ''), sql: readFileSync(join(dir, f), 'utf8') })),
+    };
   });
   const started = performance.now();
   let next = 0;
@@ -27,11 +32,18 @@ export async function fleetFloor({ url, schemas, projectDir, parallel }) {
     try {
       while (next < schemas.length) {
         const schema = schemas[next++];
-        await client.query(`BEGIN; SET LOCAL synchronous_commit TO off; CREATE SCHEMA "${schema}"; COMMIT; SET search_path TO "${schema}"`);
+        await client.query(
+          `BEGIN; SET LOCAL synchronous_commit TO off; CREATE SCHEMA "${schema}"; COMMIT; SET search_path TO "${schema}"`,
+        );
         for (const { module, files } of bodies) {
           const history = `"${schema}"."modkit_migrations__${module}"`;
-          await client.query(`BEGIN; SET LOCAL synchronous_commit TO off; CREATE TABLE IF NOT EXISTS ${history} (version VARCHAR(255) PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP, checksum VARCHAR(64), duration_ms INTEGER, state VARCHAR(16), run_id VARCHAR(36)); COMMIT`);
-          for (const f of files) await client.query(`BEGIN; SET LOCAL synchronous_commit TO off; ${f.sql}\n; INSERT INTO ${history} (version, checksum, state) VALUES ('${f.id}', 'x', 'applied'); COMMIT`);
+          await client.query(
+            `BEGIN; SET LOCAL synchronous_commit TO off; CREATE TABLE IF NOT EXISTS ${history} (version VARCHAR(255) PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP, checksum VARCHAR(64), duration_ms INTEGER, state VARCHAR(16), run_id VARCHAR(36)); COMMIT`,
+          );
+          for (const f of files)
+            await client.query(
+              `BEGIN; SET LOCAL synchronous_commit TO off; ${f.sql}\n; INSERT INTO ${history} (version, checksum, state) VALUES ('${f.id}', 'x', 'applied'); COMMIT`,
+            );
         }
         await client.query('BEGIN; SELECT txid_current(); COMMIT');
       }

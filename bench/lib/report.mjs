@@ -24,14 +24,21 @@ export function formatReport({ env, options, total, results, help, lint, scale }
       if (!s) continue;
       const ratio = s.modkit.medianMs / s.knex.medianMs;
       const target = targetOf(r.engine, phase);
-      const floor = s.floor ? `${fmt(s.floor.medianMs)} (${phase === 'apply' ? 'the driver alone' : 'Node start-up'}; modkit ${(s.modkit.medianMs / s.floor.medianMs).toFixed(2)}x)` : '';
-      const rss = phase === 'apply' ? `${s.knex.peakRssMb?.toFixed(0) ?? '?'} MB / ${s.modkit.peakRssMb?.toFixed(0) ?? '?'} MB` : '';
+      const floor = s.floor
+        ? `${fmt(s.floor.medianMs)} (${phase === 'apply' ? 'the driver alone' : 'Node start-up'}; modkit ${(s.modkit.medianMs / s.floor.medianMs).toFixed(2)}x)`
+        : '';
+      const rss =
+        phase === 'apply'
+          ? `${s.knex.peakRssMb?.toFixed(0) ?? '?'} MB / ${s.modkit.peakRssMb?.toFixed(0) ?? '?'} MB`
+          : '';
       lines.push(
         `| ${r.engine} | ${phase} | ${fmt(s.knex.medianMs)} | ${fmt(s.modkit.medianMs)} | ${ratio.toFixed(2)} | ${targetCell(ratio, target, isOwnTarget(r.engine, phase))} | ${floor} | ${rss} |`,
       );
       if (s['modkit --no-lint']) {
         const off = s['modkit --no-lint'];
-        lines.push(`| ${r.engine} | ${phase}, \`--no-lint\` | | ${fmt(off.medianMs)} | ${(off.medianMs / s.knex.medianMs).toFixed(2)} | (lint on: ${(s.modkit.medianMs / off.medianMs).toFixed(2)}x of this) | | |`);
+        lines.push(
+          `| ${r.engine} | ${phase}, \`--no-lint\` | | ${fmt(off.medianMs)} | ${(off.medianMs / s.knex.medianMs).toFixed(2)} | (lint on: ${(s.modkit.medianMs / off.medianMs).toFixed(2)}x of this) | | |`,
+        );
       }
       for (const [name, summary] of Object.entries(s)) {
         const match = /^modkit -c(\d+)$/.exec(name);
@@ -53,7 +60,9 @@ export function formatReport({ env, options, total, results, help, lint, scale }
   if (lint) lines.push(...lintRows(lint, total));
   if (scale) {
     lines.push('');
-    lines.push(`scale: ${scale.modules} modules x ${options.migrations} migrations (${scale.factor}x the migrations), median of ${options.scaleReps} runs; growth = time at scale / time at base (linear: ≤ ~${scale.factor})`);
+    lines.push(
+      `scale: ${scale.modules} modules x ${options.migrations} migrations (${scale.factor}x the migrations), median of ${options.scaleReps} runs; growth = time at scale / time at base (linear: ≤ ~${scale.factor})`,
+    );
     lines.push('');
     lines.push('| engine | phase | knex at scale | growth | modkit at scale | growth | modkit/knex at scale |');
     lines.push('|---|---|---:|---:|---:|---:|---:|');
@@ -70,7 +79,11 @@ export function formatReport({ env, options, total, results, help, lint, scale }
     }
   }
   const failures = [...results, ...(scale?.results ?? [])].flatMap((r) =>
-    ['apply', 'no-op'].flatMap((phase) => Object.entries(r[phase] ?? {}).filter(([, s]) => s.failed).map(([tool, s]) => `${tool} failed on ${r.engine} ${phase}: ${s.failed}`)),
+    ['apply', 'no-op'].flatMap((phase) =>
+      Object.entries(r[phase] ?? {})
+        .filter(([, s]) => s.failed)
+        .map(([tool, s]) => `${tool} failed on ${r.engine} ${phase}: ${s.failed}`),
+    ),
   );
   if (failures.length > 0) lines.push('', ...failures);
   return lines.join('\n').replace(/NaN(x)?/g, 'n/a');
@@ -123,7 +136,9 @@ export function quickCheck(results) {
       const bad = ratio > limit;
       if (bad) regressions += 1;
       const ours = isOwnTarget(r.engine, phase) ? ', ours' : '';
-      lines.push(`- ${r.engine} ${phase}: modkit/knex ${ratio.toFixed(2)} (target ${target.toFixed(2)}${ours}, limit ${limit.toFixed(2)}) ${bad ? 'REGRESSION' : 'ok'}`);
+      lines.push(
+        `- ${r.engine} ${phase}: modkit/knex ${ratio.toFixed(2)} (target ${target.toFixed(2)}${ours}, limit ${limit.toFixed(2)}) ${bad ? 'REGRESSION' : 'ok'}`,
+      );
     }
   }
   return { regressions, lines };

@@ -10,13 +10,25 @@ import { measure } from './measure.mjs';
 export function toolCommands({ repo, workload, engine }) {
   const node = process.execPath;
   const modkit = (db, extra = []) => ({
-    argv: [node, join(repo, 'bin/modkit.js'), 'migrate', '--only', '-c', workload.modkitConfig, '--database-url', db.modkitUrl, ...extra],
+    argv: [
+      node,
+      join(repo, 'bin/modkit.js'),
+      'migrate',
+      '--only',
+      '-c',
+      workload.modkitConfig,
+      '--database-url',
+      db.modkitUrl,
+      ...extra,
+    ],
   });
   const knex = (db) => ({
     argv: [node, join(repo, 'node_modules/knex/bin/cli.js'), 'migrate:latest', '--knexfile', workload.knexfile],
     env: db.knexEnv,
   });
-  const floor = (db) => ({ argv: [node, join(repo, 'bench/lib/floor.mjs'), engine, db.floorUrl, workload.floorStatements] });
+  const floor = (db) => ({
+    argv: [node, join(repo, 'bench/lib/floor.mjs'), engine, db.floorUrl, workload.floorStatements],
+  });
   return { modkit, knex, floor };
 }
 
@@ -31,8 +43,12 @@ function rotate(list, by) {
  * as `failed` and not run again.
  */
 function recordFailure(samples, tool, error, log) {
-  const lines = String(error?.message ?? error).split('\n').map((l) => l.trim()).filter(Boolean);
-  samples[tool.name].failed = lines.find((l) => /error|fatal|out of/i.test(l) && !l.startsWith('/')) ?? lines.at(-1) ?? 'failed';
+  const lines = String(error?.message ?? error)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  samples[tool.name].failed =
+    lines.find((l) => /error|fatal|out of/i.test(l) && !l.startsWith('/')) ?? lines.at(-1) ?? 'failed';
   log(`  ${tool.name} failed: ${samples[tool.name].failed}`);
 }
 
@@ -109,8 +125,28 @@ export async function benchHelp({ repo, reps, dir, log }) {
  */
 export async function benchLint({ repo, workload, reps, dir, log, squawk }) {
   const tools = [
-    { name: 'modkit', argv: [process.execPath, join(repo, 'bin/modkit.js'), 'lint', '-c', workload.modkitConfig, '--database-url', 'postgres://bench@127.0.0.1:1/lint_connects_to_nothing'] },
-    ...(squawk ? [{ name: 'squawk', argv: [squawk, 'modules/*/migrations/*.up.sql'], cwd: dirname(workload.modkitConfig), okCodes: [0, 1] }] : []),
+    {
+      name: 'modkit',
+      argv: [
+        process.execPath,
+        join(repo, 'bin/modkit.js'),
+        'lint',
+        '-c',
+        workload.modkitConfig,
+        '--database-url',
+        'postgres://bench@127.0.0.1:1/lint_connects_to_nothing',
+      ],
+    },
+    ...(squawk
+      ? [
+          {
+            name: 'squawk',
+            argv: [squawk, 'modules/*/migrations/*.up.sql'],
+            cwd: dirname(workload.modkitConfig),
+            okCodes: [0, 1],
+          },
+        ]
+      : []),
   ];
   const samples = Object.fromEntries(tools.map((t) => [t.name, []]));
   for (let rep = -1; rep < reps; rep += 1) {

@@ -21,7 +21,10 @@ export function generateWorkload(dir, { modules, migrations, modkitFormat, nodeM
   mkdirSync(knexMigrations, { recursive: true });
   // knex's CLI looks for a local knex next to the knexfile; point it at the repo's own copy.
   symlinkSync(nodeModules, join(dir, 'node_modules'), 'dir');
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'modkit-bench-workload', private: true, type: 'commonjs' }));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'modkit-bench-workload', private: true, type: 'commonjs' }),
+  );
   mkdirSync(modkitDir, { recursive: true });
   writeFileSync(join(modkitDir, 'modkit.config.mjs'), "export default { modules: ['modules/*/module.mjs'] };\n");
 

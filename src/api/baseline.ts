@@ -73,12 +73,31 @@ export async function baseline(options: BaselineOptions): Promise<BaselineReport
 }
 
 /** The same, for a project already loaded (a fleet records each target with one project), optionally elsewhere. */
-export async function baselineProject(project: Project, options: BaselineOptions, where?: OperationPlacement): Promise<BaselineReport> {
+export async function baselineProject(
+  project: Project,
+  options: BaselineOptions,
+  where?: OperationPlacement,
+): Promise<BaselineReport> {
   const module = project.byName.get(options.module);
-  if (!module) throw new UsageError(`Unknown module "${options.module}"${didYouMean(options.module, [...project.byName.keys()])}.`);
+  if (!module)
+    throw new UsageError(
+      `Unknown module "${options.module}"${didYouMean(options.module, [...project.byName.keys()])}.`,
+    );
   checkBaselineTarget(module, options.to); // before anything connects
-  const recorded = await recordBaselines(project, [module], (histories) => [planBaseline(module, historyOf(histories, module.name), options.to)], options, where);
-  return { project, database: databaseOf(where?.placement ?? project.config, module.name), databases: recorded.databases, plan: recorded.plans[0]!, lockWaitedMs: recorded.lockWaitedMs };
+  const recorded = await recordBaselines(
+    project,
+    [module],
+    (histories) => [planBaseline(module, historyOf(histories, module.name), options.to)],
+    options,
+    where,
+  );
+  return {
+    project,
+    database: databaseOf(where?.placement ?? project.config, module.name),
+    databases: recorded.databases,
+    plan: recorded.plans[0]!,
+    lockWaitedMs: recorded.lockWaitedMs,
+  };
 }
 
 /**
@@ -99,13 +118,28 @@ export async function baselineAll(options: BaselineAllOptions = {}): Promise<Bas
 }
 
 /** The same, for a project already loaded (a fleet records each target with one project), optionally elsewhere. */
-export async function baselineAllProject(project: Project, options: BaselineAllOptions = {}, where?: OperationPlacement): Promise<BaselineAllReport> {
+export async function baselineAllProject(
+  project: Project,
+  options: BaselineAllOptions = {},
+  where?: OperationPlacement,
+): Promise<BaselineAllReport> {
   const modules = selectModules(project, options.modules);
   const to = options.to ?? {};
   const unknown = unknownStopAt(modules, to, project.order.systemFirst);
   if (unknown.length > 0) throw new UsageError(unknown);
-  const recorded = await recordBaselines(project, modules, (histories) => planBaselineAll(modules, histories, to), options, where);
-  return { project, database: (where?.placement ?? project.config).database, modules: modules.map((m) => m.name), ...recorded };
+  const recorded = await recordBaselines(
+    project,
+    modules,
+    (histories) => planBaselineAll(modules, histories, to),
+    options,
+    where,
+  );
+  return {
+    project,
+    database: (where?.placement ?? project.config).database,
+    modules: modules.map((m) => m.name),
+    ...recorded,
+  };
 }
 
 type LockOptions = { readonly signal?: AbortSignal; readonly onEvent?: EventSink };
@@ -129,55 +163,75 @@ async function recordBaselines(
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(where?.open ? { open: where.open } : {}),
   };
-  return withLockedSession(where?.placement ?? project.config, modules.map((m) => m.name), lockOptions, async ({ sessions, histories, lockWaitedMs }) => {
-    const plans = plan(histories);
-    if (plans.some((p) => p.conflicts.length > 0)) throw conflictError(plans);
-    const written: DatabaseGroup[] = [];
-    for (const [i, group] of sessions.groups.entries()) {
-      const here = plans.filter((p) => p.record.length > 0 && group.modules.includes(p.module));
-      if (here.length === 0) continue;
-      const session = sessions.sessions[i]!;
-      const setUp = async (writer: HistoryWriter) => {
-        for (const p of here) {
-          const history = historyOf(histories, p.module);
-          if (!history.exists) await writer.create(p.table);
-          else await writer.upgrade(history);
+  return withLockedSession(
+    where?.placement ?? project.config,
+    modules.map((m) => m.name),
+    lockOptions,
+    async ({ sessions, histories, lockWaitedMs }) => {
+      const plans = plan(histories);
+      if (plans.some((p) => p.conflicts.length > 0)) throw conflictError(plans);
+      const written: DatabaseGroup[] = [];
+      for (const [i, group] of sessions.groups.entries()) {
+        const here = plans.filter((p) => p.record.length > 0 && group.modules.includes(p.module));
+        if (here.length === 0) continue;
+        const session = sessions.sessions[i]!;
+        const setUp = async (writer: HistoryWriter) => {
+          for (const p of here) {
+            const history = historyOf(histories, p.module);
+            if (!history.exists) await writer.create(p.table);
+            else await writer.upgrade(history);
+          }
+        };
+        const insert = async (writer: HistoryWriter) => {
+          for (const p of here)
+            for (const migration of p.record) await writer.insert(p.table, migration.id, migration.checksum);
+        };
+        // All or nothing: a half-recorded baseline would look like a partly applied module.
+        try {
+          if (session.capabilities.transactionalDdl) {
+            await session.writeHistory(async (writer) => {
+              await setUp(writer);
+              await insert(writer);
+            });
+          } else {
+            await session.writeHistory(setUp);
+            await session.writeHistory(insert);
+          }
+        } catch (error) {
+          throw writeFailed(error, here, group, written);
         }
-      };
-      const insert = async (writer: HistoryWriter) => {
-        for (const p of here) for (const migration of p.record) await writer.insert(p.table, migration.id, migration.checksum);
-      };
-      // All or nothing: a half-recorded baseline would look like a partly applied module.
-      try {
-        if (session.capabilities.transactionalDdl) {
-          await session.writeHistory(async (writer) => {
-            await setUp(writer);
-            await insert(writer);
-          });
-        } else {
-          await session.writeHistory(setUp);
-          await session.writeHistory(insert);
-        }
-      } catch (error) {
-        throw writeFailed(error, here, group, written);
+        written.push(group);
       }
-      written.push(group);
-    }
-    return { databases: sessions.groups, plans, lockWaitedMs };
-  });
+      return { databases: sessions.groups, plans, lockWaitedMs };
+    },
+  );
 }
 
 /** A history write failed in `group`: nothing of it was recorded; what earlier databases recorded stays. */
-function writeFailed(error: unknown, plans: readonly BaselinePlan[], group: DatabaseGroup, written: readonly DatabaseGroup[]): unknown {
+function writeFailed(
+  error: unknown,
+  plans: readonly BaselinePlan[],
+  group: DatabaseGroup,
+  written: readonly DatabaseGroup[],
+): unknown {
   const failed = error instanceof HistoryError ? plans.find((p) => p.table === error.table) : undefined;
   const where = describeTarget(group.target);
-  const kept = written.length > 0 ? ` What was recorded before in ${written.map((g) => describeTarget(g.target)).join(', ')} stays, and is skipped next time.` : '';
+  const kept =
+    written.length > 0
+      ? ` What was recorded before in ${written.map((g) => describeTarget(g.target)).join(', ')} stays, and is skipped next time.`
+      : '';
   const aftermath =
     `No row was recorded in ${where}: its rows are written in one transaction, which was rolled back.${kept} ` +
     'Run baseline again once the cause is fixed.';
-  return historyWriteError(error, `baseline of module ${failed?.module ?? plans.map((p) => p.module).join(', ')}`, aftermath, group.target.url, {
-    ...(failed ? { module: failed.module } : {}),
-  });
+  return historyWriteError(
+    error,
+    `baseline of module ${failed?.module ?? plans.map((p) => p.module).join(', ')}`,
+    aftermath,
+    group.target.url,
+    {
+      ...(failed ? { module: failed.module } : {}),
+    },
+  );
 }
 
 function historyOf(histories: ReadonlyMap<string, ModuleHistory>, module: string): ModuleHistory {
@@ -201,6 +255,10 @@ function conflictError(plans: readonly BaselinePlan[]): ModkitError {
     'validation',
     `${head}: ${count === 1 ? 'a migration is' : `${count} migrations are`} already recorded differently, so nothing was recorded:\n` +
       `${lines.join('\n')}\nIf the files are right and the database matches them, run \`${repair}\` to re-record the checksums.`,
-    { details: only ? { module: only.module, conflicts: only.conflicts } : { conflicts: conflicted.map((p) => ({ module: p.module, conflicts: p.conflicts })) } },
+    {
+      details: only
+        ? { module: only.module, conflicts: only.conflicts }
+        : { conflicts: conflicted.map((p) => ({ module: p.module, conflicts: p.conflicts })) },
+    },
   );
 }

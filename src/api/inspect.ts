@@ -27,7 +27,9 @@ export interface InspectReport {
  * for (const m of plan.modules) console.log(m.module.name, m.pending.map((p) => p.id));
  * ```
  */
-export async function inspect(options: ProjectOptions & { readonly allow?: AllowOptions; readonly to?: StopAt } = {}): Promise<InspectReport> {
+export async function inspect(
+  options: ProjectOptions & { readonly allow?: AllowOptions; readonly to?: StopAt } = {},
+): Promise<InspectReport> {
   const project = await loadProject(options);
   const modules = selectModules(project, options.modules);
   if (options.to) checkStopAt(modules, options.to, project.order.systemFirst); // before anything connects

@@ -40,18 +40,33 @@ export async function createMigration(options: NewMigrationOptions): Promise<New
   // Another stub of the module, not written yet, must not stop the next one (nor reuse its number).
   const project = await loadProject({ ...options, allowUnfinished: true, needsDatabase: false });
   const module = project.byName.get(options.module);
-  if (!module) throw new UsageError(`Unknown module "${options.module}"${didYouMean(options.module, [...project.byName.keys()])}.`);
+  if (!module)
+    throw new UsageError(
+      `Unknown module "${options.module}"${didYouMean(options.module, [...project.byName.keys()])}.`,
+    );
   const dir = migrationsDirOf(module);
   const id = `${nextNumber(module)}_${slugOf(options.name)}`;
-  if (!MIGRATION_ID_PATTERN.test(id)) throw new UsageError(`"${options.name}" does not make a valid migration id (${id}): use letters, digits and spaces.`);
-  const files = (options.format ?? 'sql') === 'ts'
-    ? [[join(dir, `${id}.ts`), tsSkeleton(module.name, id)] as const]
-    : [[join(dir, `${id}.up.sql`), sqlSkeleton(module.name, id, 'up')] as const, [join(dir, `${id}.down.sql`), sqlSkeleton(module.name, id, 'down')] as const];
+  if (!MIGRATION_ID_PATTERN.test(id))
+    throw new UsageError(
+      `"${options.name}" does not make a valid migration id (${id}): use letters, digits and spaces.`,
+    );
+  const files =
+    (options.format ?? 'sql') === 'ts'
+      ? [[join(dir, `${id}.ts`), tsSkeleton(module.name, id)] as const]
+      : [
+          [join(dir, `${id}.up.sql`), sqlSkeleton(module.name, id, 'up')] as const,
+          [join(dir, `${id}.down.sql`), sqlSkeleton(module.name, id, 'down')] as const,
+        ];
   await mkdir(dir, { recursive: true });
   // `wx`: never overwrite a file someone wrote by hand with the same name.
   for (const [file, text] of files) {
     await writeFile(file, text, { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
-      throw new UsageError(error.code === 'EEXIST' ? `${file} already exists; nothing was overwritten.` : `cannot write ${file}: ${error.message}`, { cause: error });
+      throw new UsageError(
+        error.code === 'EEXIST'
+          ? `${file} already exists; nothing was overwritten.`
+          : `cannot write ${file}: ${error.message}`,
+        { cause: error },
+      );
     });
   }
   return { module: module.name, id, files: files.map(([file]) => file) };
@@ -62,11 +77,13 @@ function migrationsDirOf(module: LoadedModule): string {
   if (Array.isArray(source)) {
     throw new UsageError(
       `module "${module.name}" (${module.file}) defines its migrations inline, so there is no directory to write a file into. ` +
-        'Add the migration to its `migrations` array, or switch the module to `migrations: \'./migrations\'`.',
+        "Add the migration to its `migrations` array, or switch the module to `migrations: './migrations'`.",
     );
   }
   if (!module.migrationsDir) {
-    throw new UsageError(`module "${module.name}" (${module.file}) has no migrations directory: add \`migrations: './migrations'\` to its definition first.`);
+    throw new UsageError(
+      `module "${module.name}" (${module.file}) has no migrations directory: add \`migrations: './migrations'\` to its definition first.`,
+    );
   }
   return module.migrationsDir;
 }
@@ -86,8 +103,12 @@ export function nextNumber(module: Pick<LoadedModule, 'migrations' | 'unfinished
 
 /** "Add refunds!" → `add_refunds`. */
 export function slugOf(name: string): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
-  if (slug === '') throw new UsageError(`migration name "${name}" has no letters or digits: describe the change, e.g. "add refunds".`);
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  if (slug === '')
+    throw new UsageError(`migration name "${name}" has no letters or digits: describe the change, e.g. "add refunds".`);
   return slug;
 }
 

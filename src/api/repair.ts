@@ -50,7 +50,11 @@ export async function repair(options: RepairOptions = {}): Promise<RepairReport>
 }
 
 /** The same, for a project already loaded (a fleet repairs each target with one project), optionally elsewhere. */
-export async function repairProject(project: Project, options: RepairOptions = {}, where?: OperationPlacement): Promise<RepairReport> {
+export async function repairProject(
+  project: Project,
+  options: RepairOptions = {},
+  where?: OperationPlacement,
+): Promise<RepairReport> {
   checkRepairModules(project, options.modules);
   const wanted = new Set(options.modules ?? []);
   const modules = project.modules.filter((m) => wanted.size === 0 || wanted.has(m.name));
@@ -62,35 +66,47 @@ export async function repairProject(project: Project, options: RepairOptions = {
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(where?.open ? { open: where.open } : {}),
   };
-  return withLockedSession(placement, modules.map((m) => m.name), lockOptions, async ({ sessions, histories, lockWaitedMs }) => {
-    const plan = planRepair(modules, histories, { retry: options.retry === true });
-    const report = { project, database, databases: sessions.groups, modules: modules.map((m) => m.name), plan, lockWaitedMs };
-    if (plan.changes.length === 0 && plan.upgrades.length === 0) return report;
-    // One transaction per database (none spans two), in lock order.
-    const written: DatabaseGroup[] = [];
-    for (const [i, group] of sessions.groups.entries()) {
-      const here = new Set(group.modules);
-      const upgrades = plan.upgrades.filter((u) => here.has(u.module));
-      const changes = plan.changes.filter((c) => here.has(c.module));
-      if (upgrades.length === 0 && changes.length === 0) continue;
-      const session = sessions.sessions[i]!;
-      try {
-        await session.writeHistory(async (writer) => {
-          for (const upgrade of upgrades) await writer.upgrade(histories.get(upgrade.module)!);
-          for (const change of changes) {
-            if (change.kind === 'dirty-retried') await writer.remove(change.table, change.id);
-            else if (change.kind === 'dirty-cleared') await clearDirty(writer, change, plan);
-            else await writer.repair(change.table, change.id, change.after!);
-          }
-        });
-      } catch (error) {
-        const upgradesStay = upgrades.length > 0 && !session.capabilities.transactionalDdl;
-        throw writeFailed(error, [...upgrades, ...changes], group, written, upgradesStay);
+  return withLockedSession(
+    placement,
+    modules.map((m) => m.name),
+    lockOptions,
+    async ({ sessions, histories, lockWaitedMs }) => {
+      const plan = planRepair(modules, histories, { retry: options.retry === true });
+      const report = {
+        project,
+        database,
+        databases: sessions.groups,
+        modules: modules.map((m) => m.name),
+        plan,
+        lockWaitedMs,
+      };
+      if (plan.changes.length === 0 && plan.upgrades.length === 0) return report;
+      // One transaction per database (none spans two), in lock order.
+      const written: DatabaseGroup[] = [];
+      for (const [i, group] of sessions.groups.entries()) {
+        const here = new Set(group.modules);
+        const upgrades = plan.upgrades.filter((u) => here.has(u.module));
+        const changes = plan.changes.filter((c) => here.has(c.module));
+        if (upgrades.length === 0 && changes.length === 0) continue;
+        const session = sessions.sessions[i]!;
+        try {
+          await session.writeHistory(async (writer) => {
+            for (const upgrade of upgrades) await writer.upgrade(histories.get(upgrade.module)!);
+            for (const change of changes) {
+              if (change.kind === 'dirty-retried') await writer.remove(change.table, change.id);
+              else if (change.kind === 'dirty-cleared') await clearDirty(writer, change, plan);
+              else await writer.repair(change.table, change.id, change.after!);
+            }
+          });
+        } catch (error) {
+          const upgradesStay = upgrades.length > 0 && !session.capabilities.transactionalDdl;
+          throw writeFailed(error, [...upgrades, ...changes], group, written, upgradesStay);
+        }
+        written.push(group);
       }
-      written.push(group);
-    }
-    return report;
-  });
+      return report;
+    },
+  );
 }
 
 /** Unknown module names are a usage error (exit 2), before anything connects. */
@@ -122,9 +138,18 @@ function writeFailed(
   const rolledBack = upgradesStay
     ? `The history-table upgrades in ${where} stay (this engine's ALTER TABLE commits at once); its row changes were rolled back.`
     : `Nothing was changed in ${where}: its changes are written in one transaction, which was rolled back.`;
-  const kept = written.length > 0 ? ` What was repaired before in ${written.map((g) => describeTarget(g.target)).join(', ')} stays.` : '';
+  const kept =
+    written.length > 0
+      ? ` What was repaired before in ${written.map((g) => describeTarget(g.target)).join(', ')} stays.`
+      : '';
   const aftermath = `${rolledBack}${kept} Run repair again once the cause is fixed: it does only what is still to do.`;
-  return historyWriteError(error, `repair of module ${failed ?? [...new Set(writes.map((w) => w.module))].join(', ')}`, aftermath, group.target.url, {
-    ...(failed ? { module: failed } : {}),
-  });
+  return historyWriteError(
+    error,
+    `repair of module ${failed ?? [...new Set(writes.map((w) => w.module))].join(', ')}`,
+    aftermath,
+    group.target.url,
+    {
+      ...(failed ? { module: failed } : {}),
+    },
+  );
 }

@@ -65,8 +65,12 @@ export async function rollback(options: RollbackOptions): Promise<RollbackReport
 /** The refusals that need no project: a module or --last-run, and what goes with each. */
 export function checkRollbackRequest(options: RollbackOptions): void {
   const { module, lastRun } = options;
-  if ((module === undefined) === (lastRun !== true)) throw new UsageError('name the module to roll back, or pass --last-run (not both)');
-  if (lastRun && (options.target || options.cascade)) throw new UsageError('--last-run undoes exactly what the last migrate applied: it takes no --steps, --to or --cascade');
+  if ((module === undefined) === (lastRun !== true))
+    throw new UsageError('name the module to roll back, or pass --last-run (not both)');
+  if (lastRun && (options.target || options.cascade))
+    throw new UsageError(
+      '--last-run undoes exactly what the last migrate applied: it takes no --steps, --to or --cascade',
+    );
 }
 
 /** Where a rollback runs when it is not the project's own databases (a fleet target), and how it opens them. */
@@ -75,13 +79,19 @@ export interface RollbackPlacement extends OperationPlacement {
 }
 
 /** The same, for a project already loaded (a fleet rolls back each target with one project). */
-export async function rollbackProject(project: Project, options: RollbackOptions, where?: RollbackPlacement): Promise<RollbackReport> {
+export async function rollbackProject(
+  project: Project,
+  options: RollbackOptions,
+  where?: RollbackPlacement,
+): Promise<RollbackReport> {
   const { module } = options;
   const placement = where?.placement ?? project.config;
   const database = placement.database;
   // The module and every dependent (a cascade may touch them), or every module for --last-run, in
   // system-first order; an unknown module is a usage error from dependentsOf, before any database is opened.
-  const touched = new Set(module === undefined ? project.modules.map((m) => m.name) : [module, ...dependentsOf(project.nodes, module)]);
+  const touched = new Set(
+    module === undefined ? project.modules.map((m) => m.name) : [module, ...dependentsOf(project.nodes, module)],
+  );
   const involved = project.modules.map((m) => m.name).filter((m) => touched.has(m));
   const prepare = async (histories: ReadonlyMap<string, ModuleHistory>) => {
     const plan =
@@ -91,7 +101,12 @@ export async function rollbackProject(project: Project, options: RollbackOptions
     refuseUnsafe(project, plan, histories, options.allow);
     const downs = await checkDowns(plan.steps);
     const engineOf = (module: string) => databaseOf(placement, module).engine;
-    const steps = downs.map(({ step, body }) => ({ migration: step.migration!, direction: 'down' as const, engine: engineOf(step.module), body }));
+    const steps = downs.map(({ step, body }) => ({
+      migration: step.migration!,
+      direction: 'down' as const,
+      engine: engineOf(step.module),
+      body,
+    }));
     await refuseTransactionControl(steps);
     return { plan, downs };
   };
@@ -109,13 +124,29 @@ export async function rollbackProject(project: Project, options: RollbackOptions
   // The databases of every module the rollback may touch are locked, in the one fixed order.
   return withLockedSession(placement, involved, lockOptions, async ({ sessions, histories, lockWaitedMs }) => {
     const { plan, downs } = await prepare(histories);
-    const result = await runRollback(sessions, downs, histories, newRunId(), { ...lockOptions, dbTimeouts: project.config.dbTimeouts });
-    return { project, database, databases: sessions.groups, plan, downs, dryRun: false, result: { ...result, lockWaitedMs } };
+    const result = await runRollback(sessions, downs, histories, newRunId(), {
+      ...lockOptions,
+      dbTimeouts: project.config.dbTimeouts,
+    });
+    return {
+      project,
+      database,
+      databases: sessions.groups,
+      plan,
+      downs,
+      dryRun: false,
+      result: { ...result, lockWaitedMs },
+    };
   });
 }
 
 /** Refusals that depend on the database state: blocking dependents, dirty modules, drifted files. */
-function refuseUnsafe(project: Project, plan: RollbackPlan, histories: ReadonlyMap<string, ModuleHistory>, allow: AllowOptions = {}): void {
+function refuseUnsafe(
+  project: Project,
+  plan: RollbackPlan,
+  histories: ReadonlyMap<string, ModuleHistory>,
+  allow: AllowOptions = {},
+): void {
   if (plan.blockers.length > 0 && plan.module === '') {
     throw new UsageError(
       `refusing to roll back the last run: ${plan.blockers.length === 1 ? 'a module that depends on what it applied has' : 'modules that depend on what it applied have'} migrations applied since, outside that run:\n` +
@@ -142,7 +173,9 @@ function refuseUnsafe(project: Project, plan: RollbackPlan, histories: ReadonlyM
   }
   const undo = new Set(plan.steps.map((s) => `${s.module}\u0000${s.id}`));
   const modules = [...new Set(plan.steps.map((s) => s.module))].map((m) => project.byName.get(m)!);
-  const drift = planMigrations(modules, histories).problems.filter((p) => p.kind === 'drift' && undo.has(`${p.module}\u0000${p.id}`));
+  const drift = planMigrations(modules, histories).problems.filter(
+    (p) => p.kind === 'drift' && undo.has(`${p.module}\u0000${p.id}`),
+  );
   if (drift.length > 0 && allow.drift !== true) {
     throw new ModkitError(
       'validation',

@@ -56,7 +56,10 @@ export async function validate(options: ValidateOptions = {}): Promise<ValidateR
       markerWarnings.push(...checked.markers);
     }
   }
-  const databases = groupByDatabase(project.config, modules.map((m) => m.name));
+  const databases = groupByDatabase(
+    project.config,
+    modules.map((m) => m.name),
+  );
   const lint = await lintModules(project, modules);
   const files = { project, databases, fileProblems, markerWarnings, lint };
   if (options.offline) return { ...files, online: { checked: false, reason: '--offline' } };
@@ -85,15 +88,30 @@ async function checkMigration(migration: Migration): Promise<{ problems: string[
   // when they run; markers are looked for in both.
   const problems: string[] = [];
   const markers: string[] = [];
-  const up = migration.inline ? (typeof migration.inline.up === 'string' ? migration.inline.up : undefined) : await readFile(migration.file!, 'utf8');
-  const down = migration.inline ? migration.inline.down : migration.downFile ? await readFile(migration.downFile, 'utf8') : undefined;
+  const up = migration.inline
+    ? typeof migration.inline.up === 'string'
+      ? migration.inline.up
+      : undefined
+    : await readFile(migration.file!, 'utf8');
+  const down = migration.inline
+    ? migration.inline.down
+    : migration.downFile
+      ? await readFile(migration.downFile, 'utf8')
+      : undefined;
   const downText = typeof down === 'string' ? down : undefined;
   if (downText !== undefined && !hasSqlStatement(Buffer.from(downText))) {
-    problems.push(`${name}: ${migration.downFile ?? 'its inline down'} holds no SQL statement (only comments or blanks): write the SQL that undoes the up, or a rollback would run nothing and forget the migration`);
+    problems.push(
+      `${name}: ${migration.downFile ?? 'its inline down'} holds no SQL statement (only comments or blanks): write the SQL that undoes the up, or a rollback would run nothing and forget the migration`,
+    );
   }
-  for (const [where, sql] of [[migration.file ?? 'its inline up', up], [migration.downFile ?? 'its inline down', downText]] as const) {
+  for (const [where, sql] of [
+    [migration.file ?? 'its inline up', up],
+    [migration.downFile ?? 'its inline down', downText],
+  ] as const) {
     for (const unknown of sql === undefined ? [] : readDirectives(sql).unknown) {
-      markers.push(`${where}:${unknown.line}: "${unknown.text}" looks like an instruction to a migration tool, but modkit does not act on it (see docs/project.md, "Files other tools wrote")`);
+      markers.push(
+        `${where}:${unknown.line}: "${unknown.text}" looks like an instruction to a migration tool, but modkit does not act on it (see docs/project.md, "Files other tools wrote")`,
+      );
     }
   }
   return { problems, markers };

@@ -55,7 +55,8 @@ export function addCommonOptions(
     .option('--env <name>', "use the config's environments.<name> (wins over the config and MODKIT_DATABASE_URL)");
   const lock = "how long to wait for modkit's own migration lock (60s, 500ms, 2m or ms)";
   add(new Option('--lock-timeout <duration>', lock).argParser(parseDurationFlag));
-  const dbLock = 'how long a migration may wait for a lock inside the database before it is rolled back and retried (0: no limit)';
+  const dbLock =
+    'how long a migration may wait for a lock inside the database before it is rolled back and retried (0: no limit)';
   add(new Option('--db-lock-timeout <duration>', dbLock).argParser(parseDurationFlag), !runsMigrations);
   if (!selection) return command;
   command.option('--module <name>', 'restrict to this module and what it depends on (repeatable)', collect);
@@ -74,7 +75,9 @@ export interface CommonOptionsShape {
 }
 
 export function txModeOption(): Option {
-  return new Option('--tx-mode <mode>', 'one transaction per migration, or all in one').choices(['per-migration', 'all']).default('per-migration');
+  return new Option('--tx-mode <mode>', 'one transaction per migration, or all in one')
+    .choices(['per-migration', 'all'])
+    .default('per-migration');
 }
 
 /** Every duration flag: `60s`, `500ms`, `2m` or plain milliseconds, as the file markers (util/duration.ts). */
@@ -130,5 +133,9 @@ export function typedUrlFlag(argv: readonly string[] = process.argv): string {
 }
 
 export function allowOptions(flags: CommonFlags): AllowOptions {
-  return { drift: flags.allowDrift === true, missing: flags.allowMissing === true, outOfOrder: flags.allowOutOfOrder === true };
+  return {
+    drift: flags.allowDrift === true,
+    missing: flags.allowMissing === true,
+    outOfOrder: flags.allowOutOfOrder === true,
+  };
 }

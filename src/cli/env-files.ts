@@ -33,7 +33,10 @@ export async function applyEnvFiles(flags: EnvFileFlags, output: Output): Promis
         '(docs/configuration.md)',
     );
   }
-  const files = envFilesFor({ ...(flags.dotenv ? { envFiles: flags.dotenv } : {}), ...(flags.config ? { configPath: flags.config } : {}) }).map(readEnvFile);
+  const files = envFilesFor({
+    ...(flags.dotenv ? { envFiles: flags.dotenv } : {}),
+    ...(flags.config ? { configPath: flags.config } : {}),
+  }).map(readEnvFile);
   const real = { ...process.env };
   const added = variablesFromEnvFiles(process.env, files);
   for (const [name, { value, file }] of added) {
@@ -43,7 +46,9 @@ export async function applyEnvFiles(flags: EnvFileFlags, output: Output): Promis
   for (const file of files) {
     const names = [...file.values.keys()];
     const kept = names.filter((n) => added.get(n)?.file !== file.file);
-    output.debug(`env file ${file.file}: ${names.length === 0 ? 'no variables' : `${names.join(', ')}${kept.length > 0 ? ` (kept from the environment or a later file: ${kept.join(', ')})` : ''}`}`);
+    output.debug(
+      `env file ${file.file}: ${names.length === 0 ? 'no variables' : `${names.join(', ')}${kept.length > 0 ? ` (kept from the environment or a later file: ${kept.join(', ')})` : ''}`}`,
+    );
   }
   if (!files.some((f) => f.malformed.length > 0)) return;
   // Rare, so only then is the config asked which variables it reads (it loads with the files' values).

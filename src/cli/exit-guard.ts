@@ -36,7 +36,12 @@ export function guardUnexpectedExit(options: { readonly json: boolean; readonly 
     try {
       writeSync(2, `error: ${message}\n`);
       if (options.json) {
-        const doc = { modkit: 1, command: options.command(), exitCode: EXIT_CODES['migration-failed'], error: { kind: 'user-exit', message, during } };
+        const doc = {
+          modkit: 1,
+          command: options.command(),
+          exitCode: EXIT_CODES['migration-failed'],
+          error: { kind: 'user-exit', message, during },
+        };
         writeSync(1, `${JSON.stringify(doc, null, 2)}\n`);
       }
     } catch {
@@ -53,6 +58,7 @@ export function trackActivity(event: ExecuteEvent | LifecycleEvent): void {
   if (event.type === 'migration-start') noteActivity(`migration ${event.module}/${event.id}`);
   else if (event.type === 'hook-start') noteActivity(`the ${event.phase} hook of module "${event.module}"`);
   else if (event.type === 'migration-done' || event.type === 'hook') noteActivity(undefined);
-  else if (event.type === 'state' && !event.module && event.state === 'running') noteActivity("the running application (a module's code outside its hooks)");
+  else if (event.type === 'state' && !event.module && event.state === 'running')
+    noteActivity("the running application (a module's code outside its hooks)");
   if (event.type === 'phase' && event.phase === 'db' && event.status === 'end') endLateErrorWatch();
 }

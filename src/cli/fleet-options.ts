@@ -20,11 +20,15 @@ export interface FleetFlags {
 /** Adds `--targets`, `--parallel`, `--fail-fast`, `--shard` (and `--canary` for migrate). */
 export function addFleetOptions(command: Command, { canary = false }: { canary?: boolean } = {}): Command {
   command
-    .option('--targets <file>', 'a fleet: one database URL a line (URL schema=NAME for a PostgreSQL schema), # comments; - reads stdin')
+    .option(
+      '--targets <file>',
+      'a fleet: one database URL a line (URL schema=NAME for a PostgreSQL schema), # comments; - reads stdin',
+    )
     .option('--parallel <n>', 'fleet: how many targets at once (default 4)', positive)
     .option('--fail-fast', 'fleet: start no other target after the first failure')
     .option('--shard <i/n>', 'fleet: only shard I of N (by hash of each target; for N CI jobs or Indexed Job pods)');
-  if (canary) command.option('--canary <k>', 'fleet: migrate the first K targets first; stop if any of them fails', positive);
+  if (canary)
+    command.option('--canary <k>', 'fleet: migrate the first K targets first; stop if any of them fails', positive);
   return command;
 }
 
@@ -38,7 +42,9 @@ export async function loadFleet(
   overrides: Pick<ConfigOverrides, 'needsDatabase'> = {},
 ): Promise<{ readonly config: ResolvedConfig; readonly targets?: FleetTarget[] }> {
   if (flags.targets !== undefined && flags.databaseUrl !== undefined) {
-    throw new UsageError('--targets and --url both say where to migrate: give a targets file for a fleet, or --url for one database');
+    throw new UsageError(
+      '--targets and --url both say where to migrate: give a targets file for a fleet, or --url for one database',
+    );
   }
   const config = await loadConfig({ ...projectOptions(flags), ...overrides });
   const targets =

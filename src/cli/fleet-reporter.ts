@@ -20,7 +20,8 @@ export function fleetReporter<D>(
   let stream: ReturnType<Output['documentStream']> | null = null;
   const json = {
     item: (entry: unknown) => (stream ??= output.documentStream(command, 'targets'))?.item(entry),
-    end: (exitCode: number, body: Record<string, unknown>) => (stream ??= output.documentStream(command, 'targets'))?.end(exitCode, body),
+    end: (exitCode: number, body: Record<string, unknown>) =>
+      (stream ??= output.documentStream(command, 'targets'))?.end(exitCode, body),
   };
   let done = 0;
   let failed = 0;
@@ -47,19 +48,31 @@ export function fleetReporter<D>(
       done += 1;
       output.clearProgress();
       if (outcome.result === 'ok') {
-        output.line(`ok      ${outcome.label}: ${outcome.detail !== undefined ? describe(outcome.detail) : 'done'} (${formatMs(outcome.durationMs)})`);
+        output.line(
+          `ok      ${outcome.label}: ${outcome.detail !== undefined ? describe(outcome.detail) : 'done'} (${formatMs(outcome.durationMs)})`,
+        );
       } else {
         failed += 1;
         const before = outcome.detail !== undefined ? partial(outcome.detail) : undefined;
-        output.line(`FAILED  ${outcome.label}: exit ${outcome.exitCode}, ${outcome.error?.kind ?? 'failed'}${before ? `, ${before}` : ''} (${formatMs(outcome.durationMs)})`);
+        output.line(
+          `FAILED  ${outcome.label}: exit ${outcome.exitCode}, ${outcome.error?.kind ?? 'failed'}${before ? `, ${before}` : ''} (${formatMs(outcome.durationMs)})`,
+        );
         output.error(new Error(`${outcome.label} (${outcome.origin}): ${outcome.error?.message ?? 'failed'}`));
       }
       output.progress(`[${done}/${total}] targets done${failed > 0 ? `, ${failed} failed` : ''}`);
     },
-    finish(summary: FleetSummary, extra: { readonly text?: string; readonly json?: Record<string, unknown> } = {}): void {
+    finish(
+      summary: FleetSummary,
+      extra: { readonly text?: string; readonly json?: Record<string, unknown> } = {},
+    ): void {
       output.clearProgress();
-      const codes = Object.entries(summary.exitCodes).map(([code, n]) => `exit ${code}: ${n}`).join(', ');
-      const skipped = summary.skipped > 0 ? `, ${summary.skipped} not attempted (${SKIP_WHY[summary.stoppedBy ?? 'interrupted']})` : '';
+      const codes = Object.entries(summary.exitCodes)
+        .map(([code, n]) => `exit ${code}: ${n}`)
+        .join(', ');
+      const skipped =
+        summary.skipped > 0
+          ? `, ${summary.skipped} not attempted (${SKIP_WHY[summary.stoppedBy ?? 'interrupted']})`
+          : '';
       const shard = summary.shard ? ` (shard ${summary.shard.index}/${summary.shard.count} of ${summary.listed})` : '';
       output.line(
         `Fleet: ${plural(summary.targets, 'target')}${shard}: ${summary.ok} ok, ${summary.failed} failed${codes ? ` (${codes})` : ''}${skipped}` +
@@ -70,4 +83,8 @@ export function fleetReporter<D>(
   };
 }
 
-const SKIP_WHY = { 'fail-fast': '--fail-fast after a failure', canary: 'a canary failed', interrupted: 'interrupted' } as const;
+const SKIP_WHY = {
+  'fail-fast': '--fail-fast after a failure',
+  canary: 'a canary failed',
+  interrupted: 'interrupted',
+} as const;

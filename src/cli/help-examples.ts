@@ -8,12 +8,15 @@ export function examples(lines: Examples, module?: string): string {
   const width = Math.max(...lines.map(([command]) => command.length));
   // Side by side when every row fits in 100 columns; otherwise each description under its command.
   const fits = lines.every(([, what]) => 4 + width + 2 + what.length <= 100);
-  const rows = lines.map(([command, what]) => (fits ? `  $ ${command.padEnd(width)}  ${what}` : `  $ ${command}\n      ${what}`));
+  const rows = lines.map(([command, what]) =>
+    fits ? `  $ ${command.padEnd(width)}  ${what}` : `  $ ${command}\n      ${what}`,
+  );
   return `\nExamples:\n${rows.join('\n')}\n${module ? `\n${module}\n` : ''}`;
 }
 
 export const MODULE_SELECTS_DEPS = '--module M: M and every module it depends on (repeatable); default: every module.';
-export const ROLLBACK_MODULE = '--module M (or the argument M): M only, never its dependencies; its dependents only with --cascade.';
+export const ROLLBACK_MODULE =
+  '--module M (or the argument M): M only, never its dependencies; its dependents only with --cascade.';
 export const BASELINE_MODULE =
   '--module M: without --all, the one module to baseline (same as the argument);\n' +
   '            with --all, M and every module it depends on (repeatable).';
@@ -23,7 +26,10 @@ type Examples = readonly (readonly [string, string])[];
 export const MIGRATE_EXAMPLES: Examples = [
   ['modkit migrate --only', 'apply every pending migration, then exit (the pre-deploy step)'],
   ['modkit migrate --only --module users', 'users and the modules it depends on'],
-  ['modkit migrate --only --module users --to 0002_email_index', "users' dependencies completely, then users up to and including 0002_email_index"],
+  [
+    'modkit migrate --only --module users --to 0002_email_index',
+    "users' dependencies completely, then users up to and including 0002_email_index",
+  ],
   ['modkit migrate --dry-run --sql', 'change nothing: what would run, with its SQL (the same as `modkit plan --sql`)'],
   ['modkit migrate --only --url postgres://app@127.0.0.1/shop', 'another database than the configured one'],
   ['modkit migrate', 'migrate, then run the application until SIGINT/SIGTERM (as `modkit run`)'],
@@ -44,7 +50,10 @@ export const WAIT_EXAMPLES: Examples = [
 export const PLAN_EXAMPLES: Examples = [
   ['modkit plan', 'every pending migration, in the order migrate would run them'],
   ['modkit plan --sql', 'the same, with the SQL of SQL migrations'],
-  ['modkit plan --module users --to 0002_email_index', 'what `migrate --only --module users --to 0002_email_index` would run'],
+  [
+    'modkit plan --module users --to 0002_email_index',
+    'what `migrate --only --module users --to 0002_email_index` would run',
+  ],
 ];
 
 export const STATUS_EXAMPLES: Examples = [
@@ -61,8 +70,14 @@ export const VALIDATE_EXAMPLES: Examples = [
 export const LINT_EXAMPLES: Examples = [
   ['modkit lint', "every module's PostgreSQL migrations (no database)"],
   ['modkit lint --module billing', 'billing alone (the same as `modkit lint billing`)'],
-  ['modkit lint --engine postgres', 'lint as PostgreSQL when no database URL is configured (a CI job; nothing connects)'],
-  ['modkit lint --since origin/main --format github', "a pull request's own migration files, as GitHub Actions annotations"],
+  [
+    'modkit lint --engine postgres',
+    'lint as PostgreSQL when no database URL is configured (a CI job; nothing connects)',
+  ],
+  [
+    'modkit lint --since origin/main --format github',
+    "a pull request's own migration files, as GitHub Actions annotations",
+  ],
 ];
 
 export const ROLLBACK_EXAMPLES: Examples = [

@@ -42,7 +42,9 @@ export function lifecycleReporter(
     if (event.type !== 'migration-done') return;
     output.clearProgress();
     log.migrations.push(event.result);
-    output.line(`[db] ${event.result.module} ${event.result.id} (${formatMs(event.result.durationMs)})${suffix(event.result.module)}`);
+    output.line(
+      `[db] ${event.result.module} ${event.result.id} (${formatMs(event.result.durationMs)})${suffix(event.result.module)}`,
+    );
   };
   const onLifecycleEvent = (event: LifecycleEvent) => {
     trackActivity(event);
@@ -51,7 +53,8 @@ export function lifecycleReporter(
         const { type: _type, ...state } = event;
         log.states.push(state);
         if (!event.module) output.line(runtimeStateLine(event.state, event.reason, instanceId));
-        else if (event.state === 'stopped' && isStopping(log, event.module)) output.line(`[stop] ${event.module} stopped${stopDuration(log, event.module)}`);
+        else if (event.state === 'stopped' && isStopping(log, event.module))
+          output.line(`[stop] ${event.module} stopped${stopDuration(log, event.module)}`);
         break;
       }
       case 'phase':
@@ -59,7 +62,11 @@ export function lifecycleReporter(
         if (event.phase === 'db' && event.status === 'end' && !event.aborted && !waitedForSchema) {
           const applied = log.migrations.filter((m) => m.status === 'applied');
           const modules = new Set(applied.map((m) => m.module)).size;
-          output.line(applied.length === 0 ? `[db] nothing to migrate (${formatMs(event.durationMs ?? 0)})` : `[db] applied ${plural(applied.length, 'migration')} in ${plural(modules, 'module')} (${formatMs(event.durationMs ?? 0)})`);
+          output.line(
+            applied.length === 0
+              ? `[db] nothing to migrate (${formatMs(event.durationMs ?? 0)})`
+              : `[db] applied ${plural(applied.length, 'migration')} in ${plural(modules, 'module')} (${formatMs(event.durationMs ?? 0)})`,
+          );
           const totals = warningTotals(lint, otherWarnings);
           if (totals) output.line(`[db] ${totals}`);
         }

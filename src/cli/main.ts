@@ -53,7 +53,10 @@ export async function main(argv: readonly string[] = process.argv): Promise<neve
         return;
       }
     }
-    const error = new ModkitError('migration-failed', `the run stalled: a hook or migration ${STALL_EXPLANATION}. Nothing more can happen, so modkit exits.`);
+    const error = new ModkitError(
+      'migration-failed',
+      `the run stalled: a hook or migration ${STALL_EXPLANATION}. Nothing more can happen, so modkit exits.`,
+    );
     output.error(error);
     output.document(commandName(argv), EXIT_CODES['migration-failed'], { error: errorJson(error) });
     exitingOnPurpose();
@@ -90,7 +93,9 @@ export async function main(argv: readonly string[] = process.argv): Promise<neve
       // printed its message; under --json the one document still says what went wrong.
       exitCode = error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
       if (exitCode !== EXIT_CODES.ok) {
-        output.document(commandName(argv), exitCode, { error: { kind: 'usage', message: error.message.replace(/^error: /, '') } });
+        output.document(commandName(argv), exitCode, {
+          error: { kind: 'usage', message: error.message.replace(/^error: /, '') },
+        });
       }
     } else {
       exitCode = controller.signal.aborted && !stalled ? EXIT_CODES.interrupted : exitCodeOf(error);
@@ -101,7 +106,9 @@ export async function main(argv: readonly string[] = process.argv): Promise<neve
   if (stalled && exitCode === EXIT_CODES.interrupted) {
     // The db phase unwound as for a signal (what committed stays, the running migration rolled back) and said so.
     exitCode = EXIT_CODES['migration-failed'];
-    output.error(`no signal came: the run stalled and modkit stopped it itself. The migration or hook named above ${STALL_EXPLANATION}.`);
+    output.error(
+      `no signal came: the run stalled and modkit stopped it itself. The migration or hook named above ${STALL_EXPLANATION}.`,
+    );
   }
   await flush(stdoutForDocument());
   await flush(process.stderr);

@@ -25,7 +25,9 @@ export function migrationLines(
     idWidth = Math.max(idWidth, r.id.length);
     const ok = r.status === 'applied' || r.status === 'reverted';
     output.clearProgress();
-    output.line(`${ok ? ' ' : '!'} ${r.module.padEnd(width)}  ${r.id.padEnd(idWidth)}  ${ok ? formatMs(r.durationMs) : r.status}${suffix(r.module)}`);
+    output.line(
+      `${ok ? ' ' : '!'} ${r.module.padEnd(width)}  ${r.id.padEnd(idWidth)}  ${ok ? formatMs(r.durationMs) : r.status}${suffix(r.module)}`,
+    );
     printed.add(key(r));
   };
   return {

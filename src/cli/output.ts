@@ -26,7 +26,11 @@ export class Output {
   readonly verbose: boolean;
   readonly isTTY: boolean;
 
-  constructor(options: OutputOptions, private readonly stdout: NodeJS.WriteStream = stdoutForDocument(), private readonly stderr: NodeJS.WriteStream = process.stderr) {
+  constructor(
+    options: OutputOptions,
+    private readonly stdout: NodeJS.WriteStream = stdoutForDocument(),
+    private readonly stderr: NodeJS.WriteStream = process.stderr,
+  ) {
     this.json = options.json === true;
     this.quiet = options.quiet === true;
     this.verbose = options.verbose === true;
@@ -60,11 +64,16 @@ export class Output {
    * memory: `item` writes one entry of `listKey` at a time; `end` closes the list and writes the
    * rest, the exit code last (it is known only then). Undefined without --json.
    */
-  documentStream(command: string, listKey: string): { item(entry: unknown): void; end(exitCode: number, body: Record<string, unknown>): void } | undefined {
+  documentStream(
+    command: string,
+    listKey: string,
+  ): { item(entry: unknown): void; end(exitCode: number, body: Record<string, unknown>): void } | undefined {
     if (!this.json) return undefined;
     const out = this.stdout;
     const indent = (text: string, by: string) => text.replace(/\n/g, `\n${by}`);
-    out.write(`{\n  "modkit": ${JSON_SCHEMA_VERSION},\n  "command": ${JSON.stringify(command)},\n  ${JSON.stringify(listKey)}: [`);
+    out.write(
+      `{\n  "modkit": ${JSON_SCHEMA_VERSION},\n  "command": ${JSON.stringify(command)},\n  ${JSON.stringify(listKey)}: [`,
+    );
     let first = true;
     return {
       item(entry) {
@@ -73,7 +82,8 @@ export class Output {
       },
       end(exitCode, body) {
         out.write(`${first ? '' : '\n  '}]`);
-        for (const [key, value] of Object.entries({ ...body, exitCode })) out.write(`,\n  ${JSON.stringify(key)}: ${indent(JSON.stringify(value, null, 2), '  ')}`);
+        for (const [key, value] of Object.entries({ ...body, exitCode }))
+          out.write(`,\n  ${JSON.stringify(key)}: ${indent(JSON.stringify(value, null, 2), '  ')}`);
         out.write('\n}\n');
       },
     };
@@ -156,7 +166,11 @@ export function describeDatabases(defaultTarget: DatabaseTarget, groups: readonl
  */
 export function databaseSuffix(groups: readonly DatabaseGroup[]): (module: string) => string {
   if (groups.length <= 1) return () => '';
-  const labels = new Map(groups.filter((g) => !g.isDefault).flatMap((g) => g.modules.map((m) => [m, `  (${describeTarget(g.target)})`] as const)));
+  const labels = new Map(
+    groups
+      .filter((g) => !g.isDefault)
+      .flatMap((g) => g.modules.map((m) => [m, `  (${describeTarget(g.target)})`] as const)),
+  );
   return (module) => labels.get(module) ?? '';
 }
 
@@ -192,7 +206,12 @@ export function formatMs(ms: number): string {
 
 /** The first few of `pending` (module and id), for a log line. */
 export function listPending(pending: readonly { readonly module: string; readonly id: string }[]): string {
-  return pending.slice(0, 5).map((p) => `${p.module} ${p.id}`).join(', ') + (pending.length > 5 ? ', …' : '');
+  return (
+    pending
+      .slice(0, 5)
+      .map((p) => `${p.module} ${p.id}`)
+      .join(', ') + (pending.length > 5 ? ', …' : '')
+  );
 }
 
 export { plural } from '../util/plural.js';

@@ -3,8 +3,21 @@ import { ENGINE_KEYS } from '../engines/engine-table.js';
 import { addCommonOptions, collect, parsePositiveInt, txModeOption } from './common-options.js';
 import { parseDurationFlag, parsePort } from './common-options.js';
 import {
-  BASELINE_EXAMPLES, BASELINE_MODULE, examples, GRAPH_EXAMPLES, LINT_EXAMPLES, MIGRATE_EXAMPLES, MODULE_SELECTS_DEPS, NEW_EXAMPLES,
-  PLAN_EXAMPLES, REPAIR_EXAMPLES, ROLLBACK_EXAMPLES, ROLLBACK_MODULE, RUN_EXAMPLES, STATUS_EXAMPLES, VALIDATE_EXAMPLES,
+  BASELINE_EXAMPLES,
+  BASELINE_MODULE,
+  examples,
+  GRAPH_EXAMPLES,
+  LINT_EXAMPLES,
+  MIGRATE_EXAMPLES,
+  MODULE_SELECTS_DEPS,
+  NEW_EXAMPLES,
+  PLAN_EXAMPLES,
+  REPAIR_EXAMPLES,
+  ROLLBACK_EXAMPLES,
+  ROLLBACK_MODULE,
+  RUN_EXAMPLES,
+  STATUS_EXAMPLES,
+  VALIDATE_EXAMPLES,
   WAIT_EXAMPLES,
 } from './help-examples.js';
 import { addFleetOptions } from './fleet-options.js';
@@ -12,7 +25,12 @@ import { applyEnvFiles } from './env-files.js';
 import { Output } from './output.js';
 
 /** Runs a command handler with its output; the handler returns the exit code. */
-export type Handler = (flags: Record<string, unknown>, output: Output, signal: AbortSignal, args: readonly string[]) => Promise<number | HandlerResult>;
+export type Handler = (
+  flags: Record<string, unknown>,
+  output: Output,
+  signal: AbortSignal,
+  args: readonly string[],
+) => Promise<number | HandlerResult>;
 
 /** A handler's exit code, and whether the first signal was its normal way to end (`modkit run`: exit 0, not 130). */
 export interface HandlerResult {
@@ -49,7 +67,10 @@ export function buildProgram(context: ProgramContext): Command {
       context.setOutput(output);
       await applyEnvFiles(flags, output);
       const handler = await load();
-      const positional = args.slice(0, -2).flat().filter((a): a is string => typeof a === 'string');
+      const positional = args
+        .slice(0, -2)
+        .flat()
+        .filter((a): a is string => typeof a === 'string');
       const result = await handler(flags, output, context.signal, positional);
       if (typeof result === 'number') context.done(result, output);
       else context.done(result.exitCode, output, result.signalHandled);
@@ -58,7 +79,11 @@ export function buildProgram(context: ProgramContext): Command {
   addFleetOptions(addCommonOptions(program.command('migrate')), { canary: true })
     .description('apply pending migrations (pre_init + db); without --only, go on to run the application')
     .option('--only', 'stop after the db phase (the CI/CD pre-deploy step)')
-    .option('--to <id>', "with --only: stop after this migration of the --module module, or MODULE=ID (repeatable)", collect)
+    .option(
+      '--to <id>',
+      'with --only: stop after this migration of the --module module, or MODULE=ID (repeatable)',
+      collect,
+    )
     .option('--dry-run', 'change nothing: print what would run, exactly as `modkit plan` with the same flags')
     .option('--sql', 'with --dry-run: print the SQL of SQL migrations')
     .addOption(txModeOption())
@@ -91,7 +116,11 @@ export function buildProgram(context: ProgramContext): Command {
   addFleetOptions(addCommonOptions(program.command('plan'), { readOnly: true }))
     .description('show what migrate would do, in order, without writing anything (also: `modkit migrate --dry-run`)')
     .option('--sql', 'print the SQL of SQL migrations')
-    .option('--to <id>', 'what `migrate --only --to` would do: stop after this migration of the --module module, or MODULE=ID', collect)
+    .option(
+      '--to <id>',
+      'what `migrate --only --to` would do: stop after this migration of the --module module, or MODULE=ID',
+      collect,
+    )
     .addHelpText('after', examples(PLAN_EXAMPLES, MODULE_SELECTS_DEPS))
     .action(action(async () => (await import('./commands/inspect.js')).planCommand as Handler));
 
@@ -102,26 +131,50 @@ export function buildProgram(context: ProgramContext): Command {
     .action(action(async () => (await import('./commands/inspect.js')).statusCommand as Handler));
 
   addFleetOptions(addCommonOptions(program.command('validate'), { readOnly: true }))
-    .description('check the graph, file names, ids and files; with a reachable database also drift, missing, dirty, out-of-order')
+    .description(
+      'check the graph, file names, ids and files; with a reachable database also drift, missing, dirty, out-of-order',
+    )
     .option('--offline', 'do not contact the database')
     .addHelpText('after', examples(VALIDATE_EXAMPLES, MODULE_SELECTS_DEPS))
     .action(action(async () => (await import('./commands/validate.js')).validateCommand as Handler));
 
-  addCommonOptions(program.command('lint').argument('[module...]', 'lint only these modules (default: all)'), { database: false })
+  addCommonOptions(program.command('lint').argument('[module...]', 'lint only these modules (default: all)'), {
+    database: false,
+  })
     // Nothing connects: the URL only says which engine the migrations are written for.
-    .option('--url, --database-url <url>', "lint as this URL's engine (nothing connects), e.g. postgres://… when none is configured")
-    .option('--module <name>', 'lint only this module, not what it depends on (repeatable; same as the argument)', collect)
-    .addHelpText('after', examples(LINT_EXAMPLES, '--module M (or the argument M): M alone, not the modules it depends on.'))
-    .addOption(
-      new Option('--engine <engine>', 'the engine of modules no URL names (a CI job without a database URL)')
-        .choices(ENGINE_KEYS),
+    .option(
+      '--url, --database-url <url>',
+      "lint as this URL's engine (nothing connects), e.g. postgres://… when none is configured",
     )
-    .addOption(new Option('--format <format>', 'text, json (as --json) or github (annotations for GitHub Actions)').choices(['text', 'json', 'github']).default('text'))
-    .option('--since <ref>', 'report only migration files added or changed since this git ref (a pull request: --since origin/main)')
+    .option(
+      '--module <name>',
+      'lint only this module, not what it depends on (repeatable; same as the argument)',
+      collect,
+    )
+    .addHelpText(
+      'after',
+      examples(LINT_EXAMPLES, '--module M (or the argument M): M alone, not the modules it depends on.'),
+    )
+    .addOption(
+      new Option('--engine <engine>', 'the engine of modules no URL names (a CI job without a database URL)').choices(
+        ENGINE_KEYS,
+      ),
+    )
+    .addOption(
+      new Option('--format <format>', 'text, json (as --json) or github (annotations for GitHub Actions)')
+        .choices(['text', 'json', 'github'])
+        .default('text'),
+    )
+    .option(
+      '--since <ref>',
+      'report only migration files added or changed since this git ref (a pull request: --since origin/main)',
+    )
     .hook('preAction', (command) => {
       if (command.opts().format === 'json') command.setOptionValue('json', true);
     })
-    .description("check PostgreSQL migrations with PostgreSQL's own parser for statements that fail or hurt a live database (no database needed)")
+    .description(
+      "check PostgreSQL migrations with PostgreSQL's own parser for statements that fail or hurt a live database (no database needed)",
+    )
     .action(action(async () => (await import('./commands/lint.js')).lintCommand as Handler));
 
   addOperationCommands(program, action);
@@ -129,12 +182,24 @@ export function buildProgram(context: ProgramContext): Command {
 }
 
 /** rollback, baseline, repair, new, graph (the operations issue): registered apart to keep merges small. */
-function addOperationCommands(program: Command, action: (load: () => Promise<Handler>) => (...args: unknown[]) => Promise<void>): void {
-  const writing = (command: Command, runsMigrations = true) => addCommonOptions(command, { selection: false, runsMigrations });
+function addOperationCommands(
+  program: Command,
+  action: (load: () => Promise<Handler>) => (...args: unknown[]) => Promise<void>,
+): void {
+  const writing = (command: Command, runsMigrations = true) =>
+    addCommonOptions(command, { selection: false, runsMigrations });
 
-  addFleetOptions(writing(program.command('rollback').argument('[module]', 'the module to roll back (or --module M, or --last-run)')))
-    .description("run the down of applied migrations, newest first; refuses while dependents are applied unless --cascade")
-    .option('--module <name>', 'the module to roll back (same as the argument): that module only, never its dependencies', collect)
+  addFleetOptions(
+    writing(program.command('rollback').argument('[module]', 'the module to roll back (or --module M, or --last-run)')),
+  )
+    .description(
+      'run the down of applied migrations, newest first; refuses while dependents are applied unless --cascade',
+    )
+    .option(
+      '--module <name>',
+      'the module to roll back (same as the argument): that module only, never its dependencies',
+      collect,
+    )
     .option('--steps <n>', 'how many migrations to undo (default 1)', parsePositiveInt)
     .option('--to <id>', 'undo every migration after this one (it stays applied)')
     .option('--cascade', 'first roll back, completely, every module that depends on this one')
@@ -144,22 +209,50 @@ function addOperationCommands(program: Command, action: (load: () => Promise<Han
     .addHelpText('after', examples(ROLLBACK_EXAMPLES, ROLLBACK_MODULE))
     .action(action(async () => (await import('./commands/rollback.js')).rollbackCommand as Handler));
 
-  addFleetOptions(writing(program.command('baseline').argument('[module]', 'the module to baseline (or --module M, or --all)'), false))
+  addFleetOptions(
+    writing(
+      program.command('baseline').argument('[module]', 'the module to baseline (or --module M, or --all)'),
+      false,
+    ),
+  )
     .description('record migrations up to ID as applied without running them (adopting an existing database)')
-    .option('--to <id>', 'the newest migration to record: ID for the one module, or MODULE=ID (repeatable, with --all)', collect)
-    .option('--all', 'every selected module at its latest migration (or at its --to MODULE=ID): one lock, one transaction per database')
-    .option('--module <name>', 'with --all: only this module and what it depends on (repeatable); without: the module to baseline', collect)
+    .option(
+      '--to <id>',
+      'the newest migration to record: ID for the one module, or MODULE=ID (repeatable, with --all)',
+      collect,
+    )
+    .option(
+      '--all',
+      'every selected module at its latest migration (or at its --to MODULE=ID): one lock, one transaction per database',
+    )
+    .option(
+      '--module <name>',
+      'with --all: only this module and what it depends on (repeatable); without: the module to baseline',
+      collect,
+    )
     .addHelpText('after', examples(BASELINE_EXAMPLES, BASELINE_MODULE))
     .action(action(async () => (await import('./commands/baseline.js')).baselineCommand as Handler));
 
   addFleetOptions(writing(program.command('repair'), false))
     .description('re-record checksums of applied migrations, fill missing ones, clear dirty state')
     .option('--module <name>', 'only this module (repeatable; not its dependencies)', collect)
-    .option('--retry', 'forget dirty migrations (after you undid their partial work by hand), so migrate runs them again')
-    .addHelpText('after', examples(REPAIR_EXAMPLES, '--module M: exactly M (repeatable), not what it depends on; default: every module.'))
+    .option(
+      '--retry',
+      'forget dirty migrations (after you undid their partial work by hand), so migrate runs them again',
+    )
+    .addHelpText(
+      'after',
+      examples(REPAIR_EXAMPLES, '--module M: exactly M (repeatable), not what it depends on; default: every module.'),
+    )
     .action(action(async () => (await import('./commands/repair.js')).repairCommand as Handler));
 
-  addCommonOptions(program.command('new').argument('<module>', 'the module').argument('<name...>', 'what the migration does, e.g. "add refunds"'), { database: false })
+  addCommonOptions(
+    program
+      .command('new')
+      .argument('<module>', 'the module')
+      .argument('<name...>', 'what the migration does, e.g. "add refunds"'),
+    { database: false },
+  )
     .description('write the next migration file of a module, with an up/down skeleton')
     .option('--sql', 'SQL: NNNN_name.up.sql + NNNN_name.down.sql (default)')
     .option('--ts', 'TypeScript: NNNN_name.ts exporting up(db) and down(db)')

@@ -11,7 +11,9 @@ export function progressReporter(output: Output): EventSink {
     trackActivity(event);
     switch (event.type) {
       case 'lock-wait':
-        output.line(`Waiting for the migration lock${event.database ? ` on ${event.database}` : ''}${event.holder ? `, held by ${event.holder}` : ''}…`);
+        output.line(
+          `Waiting for the migration lock${event.database ? ` on ${event.database}` : ''}${event.holder ? `, held by ${event.holder}` : ''}…`,
+        );
         break;
       case 'lock-acquired':
         output.line(`Lock${event.database ? ` on ${event.database}` : ''} acquired after ${event.waitedMs} ms`);
@@ -27,7 +29,8 @@ export function progressReporter(output: Output): EventSink {
         output.clearProgress();
         // When the run is refused, its error paragraph lists the errors: only warnings here.
         // Infos (what modkit could not look into) are counted at the end; `modkit lint` shows them.
-        for (const f of event.findings) if (f.severity === 'warn' || (f.severity === 'error' && !event.refused)) output.warn(describeLintFinding(f));
+        for (const f of event.findings)
+          if (f.severity === 'warn' || (f.severity === 'error' && !event.refused)) output.warn(describeLintFinding(f));
         break;
       case 'history-upgraded':
         output.clearProgress();
@@ -52,7 +55,9 @@ export function describeLintFinding(f: LintEventFinding): string {
 export function describeUpgrade(event: Extract<ExecuteEvent, { type: 'history-upgraded' }>): string {
   const changes = [
     ...(event.addedColumns.length > 0 ? [`added ${event.addedColumns.join(', ')}`] : []),
-    ...(event.appliedAtConverted ? ["applied_at converted from unix seconds (modkit 0.1.0) to the Rust runtime's type, every value kept"] : []),
+    ...(event.appliedAtConverted
+      ? ["applied_at converted from unix seconds (modkit 0.1.0) to the Rust runtime's type, every value kept"]
+      : []),
   ];
   return `Upgraded the history table of module "${event.module}" (${event.table}): ${changes.join('; ')}`;
 }

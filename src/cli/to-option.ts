@@ -13,7 +13,10 @@ import type { MigrationPlan } from '../plan/types.js';
  * parseStopAt(['0002_email_index'], ['users']);       // { users: '0002_email_index' }
  * parseStopAt(['core=0003_x', 'users=0001_users'], []); // { core: '0003_x', users: '0001_users' }
  */
-export function parseStopAt(values: readonly string[] | undefined, named: readonly string[] | undefined): StopAt | undefined {
+export function parseStopAt(
+  values: readonly string[] | undefined,
+  named: readonly string[] | undefined,
+): StopAt | undefined {
   if (!values || values.length === 0) return undefined;
   const modules = [...new Set(named ?? [])];
   const to: Record<string, string> = {};
@@ -56,7 +59,8 @@ export function heldBackLines(plan: MigrationPlan, to: StopAt, would = false): s
       const id = to[name]!;
       const left = (m.heldBack ?? []).map((h) => h.id);
       const after = left.length > 0 ? `; left pending after it: ${left.join(', ')}` : '; nothing comes after it';
-      const reached = m.pending.length === 0 && m.history.records.some((r) => r.version === id && r.state === 'applied');
+      const reached =
+        m.pending.length === 0 && m.history.records.some((r) => r.version === id && r.state === 'applied');
       if (!reached) return `${would ? 'Would stop' : 'Stopped'} "${name}" at ${id} (--to)${after}.`;
       const later = m.history.records.filter((r) => compareIds(r.version, id) > 0).map((r) => r.version);
       const past =
@@ -69,5 +73,7 @@ export function heldBackLines(plan: MigrationPlan, to: StopAt, would = false): s
 
 /** The `heldBack` list of `--json` documents: per module stopped by `--to`, the ids left pending. */
 export function heldBackJson(plan: MigrationPlan | undefined): { module: string; ids: string[] }[] {
-  return (plan?.modules ?? []).filter((m) => m.heldBack).map((m) => ({ module: m.module.name, ids: m.heldBack!.map((h) => h.id) }));
+  return (plan?.modules ?? [])
+    .filter((m) => m.heldBack)
+    .map((m) => ({ module: m.module.name, ids: m.heldBack!.map((h) => h.id) }));
 }

@@ -17,7 +17,11 @@ import { readFileSync } from 'node:fs';
  *
  * Returns a function that ends the watch, or undefined when nothing is watched.
  */
-export function watchLauncher(onGone: (what: string) => void, env: NodeJS.ProcessEnv = process.env, intervalMs = 250): (() => void) | undefined {
+export function watchLauncher(
+  onGone: (what: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+  intervalMs = 250,
+): (() => void) | undefined {
   if (!env.npm_config_user_agent && !env.npm_execpath) return undefined;
   const parent = process.ppid;
   if (parent <= 1) return undefined;
@@ -28,7 +32,8 @@ export function watchLauncher(onGone: (what: string) => void, env: NodeJS.Proces
   const timer = setInterval(() => {
     let gone: string | undefined;
     if (process.ppid !== parent) gone = `its parent process (pid ${parent})`;
-    else if (grandparent !== undefined && parentOf(parent) !== grandparent) gone = `the package runner (pid ${grandparent})`;
+    else if (grandparent !== undefined && parentOf(parent) !== grandparent)
+      gone = `the package runner (pid ${grandparent})`;
     if (gone === undefined) return;
     clearInterval(timer);
     onGone(`${gone}, which started modkit, exited`);

@@ -44,7 +44,11 @@ export function groupByDatabase(
     let group = groups.get(key);
     if (!group) {
       const isDefault = key === defaultKey;
-      group = { target: isDefault ? placement.database : target, owner: isDefault ? 'the default database' : `module "${module}"`, modules: [] };
+      group = {
+        target: isDefault ? placement.database : target,
+        owner: isDefault ? 'the default database' : `module "${module}"`,
+        modules: [],
+      };
       groups.set(key, group);
     }
     if (target !== group.target && connectionSettings(target) !== connectionSettings(group.target)) {
@@ -58,7 +62,8 @@ export function groupByDatabase(
   if (conflicts.length > 0) {
     throw new UsageError(
       conflicts.map(
-        (c) => `${c}: modkit migrates each database on one connection under one lock, so URLs of one database must agree on everything but spelling; give them the same URL, or separate databases`,
+        (c) =>
+          `${c}: modkit migrates each database on one connection under one lock, so URLs of one database must agree on everything but spelling; give them the same URL, or separate databases`,
       ),
       { details: { conflicts } },
     );

@@ -18,7 +18,12 @@ export function databaseKey(target: DatabaseTarget): string {
   if (target.filePath !== undefined) return `${target.engine}:${canonicalPath(target.filePath)}`;
   const url = parseUrl(target.url);
   if (!url) return `${target.engine}:${target.url}`;
-  let host = decode(url.hostname).replace(/^\[(.*)\]$/, '$1').toLowerCase() || url.searchParams.get('host') || 'localhost';
+  let host =
+    decode(url.hostname)
+      .replace(/^\[(.*)\]$/, '$1')
+      .toLowerCase() ||
+    url.searchParams.get('host') ||
+    'localhost';
   if (LOOPBACK.has(host)) host = 'localhost';
   const port = url.port || url.searchParams.get('port') || traitsOf(target.engine).defaultPort || '';
   return `${target.engine}://${host}:${port}/${nameIn(target, url)}`;
@@ -47,7 +52,9 @@ function nameIn(target: DatabaseTarget, url: URL): string {
  */
 export function connectionSettings(target: DatabaseTarget): string {
   const url = target.filePath === undefined ? parseUrl(target.url) : undefined;
-  const params = url ? [...url.searchParams].filter(([k]) => k !== 'password').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : [];
+  const params = url
+    ? [...url.searchParams].filter(([k]) => k !== 'password').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    : [];
   return JSON.stringify({
     user: url ? decode(url.username) : '',
     params,

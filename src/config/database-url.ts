@@ -1,5 +1,13 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import { EMBEDDED, ENGINE_KEYS, engineName, isFileEngine, isSchemaEngine, traitsOf, type Engine } from '../engines/engine-table.js';
+import {
+  EMBEDDED,
+  ENGINE_KEYS,
+  engineName,
+  isFileEngine,
+  isSchemaEngine,
+  traitsOf,
+  type Engine,
+} from '../engines/engine-table.js';
 import { UsageError } from '../errors.js';
 import { redactUrl, secretsOf } from './redact-url.js';
 import type { DatabaseTarget, SchemaTarget, SettingSource } from './types.js';

@@ -28,7 +28,9 @@ export function expandEnv(value: string, where: string, env: NodeJS.ProcessEnv):
   const expanded = value.replace(REFERENCE, (reference, name: string) => {
     const set = env[name];
     if (set === undefined || set === '') {
-      problems.push(`${where} uses \${${name}}, but the environment variable ${name} is ${set === undefined ? 'not set' : 'empty'}`);
+      problems.push(
+        `${where} uses \${${name}}, but the environment variable ${name} is ${set === undefined ? 'not set' : 'empty'}`,
+      );
       return reference;
     }
     return set;

@@ -8,7 +8,9 @@ export type DatabasePlacement = Pick<ResolvedConfig, 'database' | 'moduleDatabas
  * (`modulesConfig.<name>.database`) or the default one. The one rule for every command.
  */
 export function databaseOf(placement: DatabasePlacement, module: string): DatabaseTarget {
-  return Object.hasOwn(placement.moduleDatabases, module) ? placement.moduleDatabases[module]!.target : placement.database;
+  return Object.hasOwn(placement.moduleDatabases, module)
+    ? placement.moduleDatabases[module]!.target
+    : placement.database;
 }
 
 /** True when some module has a database of its own. */

@@ -23,7 +23,8 @@ const KNOWN_SCHEME = new RegExp(`^${schemesOf(() => true)}:`, 'i');
  * `&`/blank that starts another `name=`, or to the end: a raw `&` or `#` inside a password then
  * stays hidden too.
  */
-const SECRET_PARAM = /(^|[?&;\s])([^=&?#;\s]*(?:pass|pwd|secret|token)[^=&?#;\s]*=)([\s\S]*?)(?=[&;\s][^=&?#;\s]*=|$)/gi;
+const SECRET_PARAM =
+  /(^|[?&;\s])([^=&?#;\s]*(?:pass|pwd|secret|token)[^=&?#;\s]*=)([\s\S]*?)(?=[&;\s][^=&?#;\s]*=|$)/gi;
 
 interface Split {
   /** What is printed before `***`: `scheme://user:` when unambiguous, `scheme://` (or less) when not. */
@@ -98,5 +99,8 @@ function firstIndexOf(text: string, chars: string, from: number): number {
 
 /** `(?:postgres|postgresql|…)`: the schemes of the engines that `which` picks, as a regular expression. */
 function schemesOf(which: (traits: EngineTraits) => boolean): string {
-  return `(?:${ENGINE_KEYS.map(traitsOf).filter(which).flatMap((t) => t.schemes).join('|')})`;
+  return `(?:${ENGINE_KEYS.map(traitsOf)
+    .filter(which)
+    .flatMap((t) => t.schemes)
+    .join('|')})`;
 }

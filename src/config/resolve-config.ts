@@ -121,7 +121,12 @@ function resolveModuleDatabases(
   const moduleDatabases: Record<string, ModuleDatabase> = {};
   const withoutDatabases: Record<string, unknown> = {};
   for (const [name, moduleConfig] of Object.entries(modulesConfig)) {
-    if (moduleConfig === null || typeof moduleConfig !== 'object' || Array.isArray(moduleConfig) || !('database' in moduleConfig)) {
+    if (
+      moduleConfig === null ||
+      typeof moduleConfig !== 'object' ||
+      Array.isArray(moduleConfig) ||
+      !('database' in moduleConfig)
+    ) {
       withoutDatabases[name] = moduleConfig;
       continue;
     }
@@ -143,11 +148,18 @@ function resolveModuleDatabases(
  * A runtime URL: expanded now, but an unset variable in it fails only the runs that open
  * `ctx.db` (the pre-deploy `migrate --only` often runs without the application's credentials).
  */
-function lazyUrl(url: string | undefined, where: string, expand: Expand, configFile: string): { runtimeUrl?: string; runtimeUrlProblem?: string } {
+function lazyUrl(
+  url: string | undefined,
+  where: string,
+  expand: Expand,
+  configFile: string,
+): { runtimeUrl?: string; runtimeUrlProblem?: string } {
   if (url === undefined) return {};
   const problems: string[] = [];
   const value = expand(url, where, problems);
   // Checked now, not when the lifecycle opens it: an unknown scheme fails before anything runs.
   if (value !== undefined) engineOf(value);
-  return value !== undefined ? { runtimeUrl: value } : { runtimeUrlProblem: problems.map((p) => `${configFile}: ${p}`).join('; ') };
+  return value !== undefined
+    ? { runtimeUrl: value }
+    : { runtimeUrlProblem: problems.map((p) => `${configFile}: ${p}`).join('; ') };
 }

@@ -68,7 +68,9 @@ export type EnvironmentConfig = Omit<ModkitConfig, 'modules' | 'environments'>;
 export type FleetTargetSpec = string | { readonly url: string; readonly schema?: string | undefined };
 
 /** `targets` in the config: a list, or a (possibly async) function returning one. */
-export type FleetTargets = readonly FleetTargetSpec[] | (() => readonly FleetTargetSpec[] | Promise<readonly FleetTargetSpec[]>);
+export type FleetTargets =
+  | readonly FleetTargetSpec[]
+  | (() => readonly FleetTargetSpec[] | Promise<readonly FleetTargetSpec[]>);
 
 /** The `lint` block of the config. */
 export interface LintConfig {

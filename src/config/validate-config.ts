@@ -4,8 +4,19 @@ import type { ModkitConfig } from './types.js';
 import { checkLifecycleKeys, LIFECYCLE_KEYS } from './lifecycle-settings.js';
 
 const KNOWN_KEYS = [
-  'modules', 'database', 'runtime', 'lockTimeoutMs', 'dbLockTimeoutMs', 'dbLockRetries', 'statementTimeoutMs',
-  'shutdownDeadlineMs', 'lint', 'modulesConfig', 'targets', ...LIFECYCLE_KEYS, 'environments',
+  'modules',
+  'database',
+  'runtime',
+  'lockTimeoutMs',
+  'dbLockTimeoutMs',
+  'dbLockRetries',
+  'statementTimeoutMs',
+  'shutdownDeadlineMs',
+  'lint',
+  'modulesConfig',
+  'targets',
+  ...LIFECYCLE_KEYS,
+  'environments',
 ] as const;
 /** What a named environment may set: everything but the project's shape. */
 const ENVIRONMENT_KEYS = KNOWN_KEYS.filter((k) => k !== 'modules' && k !== 'environments');
@@ -84,7 +95,10 @@ function checkSettings(value: Record<string, unknown>, known: readonly string[],
   checkLint(value.lint, errors);
   checkLifecycleKeys(value, errors);
   const { modulesConfig } = value;
-  if (modulesConfig !== undefined && (modulesConfig === null || typeof modulesConfig !== 'object' || Array.isArray(modulesConfig))) {
+  if (
+    modulesConfig !== undefined &&
+    (modulesConfig === null || typeof modulesConfig !== 'object' || Array.isArray(modulesConfig))
+  ) {
     errors.push(`"modulesConfig" must be an object keyed by module name, got ${describe(modulesConfig)}`);
   } else if (modulesConfig !== undefined) {
     for (const [name, moduleConfig] of Object.entries(modulesConfig as Record<string, unknown>)) {
@@ -106,10 +120,12 @@ function checkLint(block: unknown, errors: string[]): void {
     return;
   }
   for (const key of Object.keys(block)) {
-    if (!(LINT_KEYS as readonly string[]).includes(key)) errors.push(`unknown key "lint.${key}"${didYouMean(key, LINT_KEYS)}`);
+    if (!(LINT_KEYS as readonly string[]).includes(key))
+      errors.push(`unknown key "lint.${key}"${didYouMean(key, LINT_KEYS)}`);
   }
   const severity = (where: string, value: unknown, allowed: readonly string[] = SEVERITIES) => {
-    if (!(allowed as readonly unknown[]).includes(value)) errors.push(`"${where}" must be ${allowed.map((s) => `'${s}'`).join(', ')}, got ${describe(value)}`);
+    if (!(allowed as readonly unknown[]).includes(value))
+      errors.push(`"${where}" must be ${allowed.map((s) => `'${s}'`).join(', ')}, got ${describe(value)}`);
   };
   if (block.onMigrate !== undefined) severity('lint.onMigrate', block.onMigrate, ON_MIGRATE);
   if (block.rules === undefined) return;
@@ -119,7 +135,9 @@ function checkLint(block: unknown, errors: string[]): void {
   }
   for (const [rule, value] of Object.entries(block.rules)) {
     if (!(RULE_NAMES as readonly string[]).includes(rule)) {
-      errors.push(`unknown lint rule "lint.rules.${rule}"${didYouMean(rule, RULE_NAMES)} (rules: ${RULE_NAMES.join(', ')})`);
+      errors.push(
+        `unknown lint rule "lint.rules.${rule}"${didYouMean(rule, RULE_NAMES)} (rules: ${RULE_NAMES.join(', ')})`,
+      );
     } else {
       severity(`lint.rules.${rule}`, value);
     }
@@ -130,11 +148,17 @@ function checkLint(block: unknown, errors: string[]): void {
 function checkTargets(targets: unknown, errors: string[]): void {
   if (targets === undefined || typeof targets === 'function') return;
   if (!Array.isArray(targets)) {
-    errors.push(`"targets" must be a list of database URLs or { url, schema } objects, or a function returning one, got ${describe(targets)}`);
+    errors.push(
+      `"targets" must be a list of database URLs or { url, schema } objects, or a function returning one, got ${describe(targets)}`,
+    );
     return;
   }
   for (const [i, entry] of targets.entries()) {
-    const ok = typeof entry === 'string' || (isObject(entry) && typeof entry.url === 'string' && (entry.schema === undefined || typeof entry.schema === 'string'));
+    const ok =
+      typeof entry === 'string' ||
+      (isObject(entry) &&
+        typeof entry.url === 'string' &&
+        (entry.schema === undefined || typeof entry.schema === 'string'));
     if (!ok) errors.push(`"targets[${i}]" must be a URL or { url, schema } with strings, got ${describe(entry)}`);
   }
 }
@@ -151,13 +175,16 @@ function checkModuleDatabase(module: string, block: unknown, errors: string[], p
   for (const inner of Object.keys(block)) {
     if ((MODULE_DATABASE_KEYS as readonly string[]).includes(inner)) continue;
     // The Rust runtime's `modules.<name>.database` spells the URL `dsn`.
-    const hint = inner === 'dsn' ? ' (modkit calls the Rust runtime\'s "dsn" "url")' : didYouMean(inner, MODULE_DATABASE_KEYS);
+    const hint =
+      inner === 'dsn' ? ' (modkit calls the Rust runtime\'s "dsn" "url")' : didYouMean(inner, MODULE_DATABASE_KEYS);
     errors.push(`unknown key "${key}.${inner}"${hint}`);
   }
   const { url, schema, runtimeUrl } = block;
   if (url === undefined && !partial) {
     // A module whose own URL is missing must not quietly migrate into the default database.
-    errors.push(`"${key}.url" is missing: a module's own database needs a URL (when it comes from process.env, that variable is not set)`);
+    errors.push(
+      `"${key}.url" is missing: a module's own database needs a URL (when it comes from process.env, that variable is not set)`,
+    );
   } else if (url !== undefined && (typeof url !== 'string' || url.length === 0)) {
     errors.push(`"${key}.url" must be a non-empty string, got ${describe(url)}`);
   }
@@ -191,7 +218,9 @@ function checkUrlBlock(key: 'database' | 'runtime', block: unknown, errors: stri
   // `undefined` is allowed so that `{ url: process.env.X }` works when X is unset. An empty string
   // is not: it is what `process.env.X` gives when X is set but empty (an unset CI secret).
   if (typeof url === 'string' && url.trim() === '') {
-    errors.push(`"${key}.url" is empty (${describe(url)}; an environment variable set to ""?): give a URL, or leave it undefined`);
+    errors.push(
+      `"${key}.url" is empty (${describe(url)}; an environment variable set to ""?): give a URL, or leave it undefined`,
+    );
   } else if (url !== undefined && typeof url !== 'string') {
     errors.push(`"${key}.url" must be a non-empty string, got ${describe(url)}`);
   }

@@ -5,7 +5,7 @@ const HINTS: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'is the server running and listening on that host and port?',
   ENOTFOUND: 'check the host name in the URL.',
   '28P01': 'check the user name and password.',
-  '28000': 'check the user name and the server\'s pg_hba.conf.',
+  '28000': "check the user name and the server's pg_hba.conf.",
   '3D000': 'create the database first (createdb), or fix the database name in the URL.',
   ER_BAD_DB_ERROR: 'create the database first (CREATE DATABASE), or fix the database name in the URL.',
   ER_ACCESS_DENIED_ERROR: 'check the user name and password.',
@@ -20,7 +20,8 @@ const HINTS: Readonly<Record<string, string>> = {
 };
 
 /** What to do about a password the parsers may split in the wrong place (`u:pa/ss@host`). */
-const ENCODE_HINT = 'Percent-encode special characters in the user name and password (/ %2F, ? %3F, # %23, @ %40, : %3A, % %25).';
+const ENCODE_HINT =
+  'Percent-encode special characters in the user name and password (/ %2F, ? %3F, # %23, @ %40, : %3A, % %25).';
 
 /**
  * Wraps a connection failure as an exit-5 error whose text (and cause, for --verbose) never contains
@@ -32,10 +33,14 @@ export function unreachableError(url: string, error: unknown): ModkitError {
   if (code === 'ERR_DLOPEN_FAILED') return driverLoadError(error as Error);
   const message = scrubSecret(String((error as Error)?.message ?? error), url);
   const hint = `${HINTS[code] ?? 'check the URL, the network and the credentials.'}${isAmbiguousUrl(url) || code === 'ERR_INVALID_URL' ? ` ${ENCODE_HINT}` : ''}`;
-  return new ModkitError('unreachable', `cannot connect to ${redactUrl(url)}: ${message}${code ? ` (${code})` : ''}; ${hint}`, {
-    cause: scrubError(error, url),
-    details: { url: redactUrl(url), code },
-  });
+  return new ModkitError(
+    'unreachable',
+    `cannot connect to ${redactUrl(url)}: ${message}${code ? ` (${code})` : ''}; ${hint}`,
+    {
+      cause: scrubError(error, url),
+      details: { url: redactUrl(url), code },
+    },
+  );
 }
 
 /**
@@ -50,9 +55,10 @@ export function driverLoadError(error: Error): UsageError {
   const subject = driver ? `the database driver ${driver}` : 'a database driver';
   const why = message.includes('NODE_MODULE_VERSION') ? ' was built for another Node.js version and' : '';
   // A rebuild keeps better-sqlite3's major: 12.x builds on Node 24 but aborts there (issue 23), 13.x is the one.
-  const newer = driver === 'better-sqlite3' && Number(process.versions.node.split('.')[0]) >= 24
-    ? ' On Node 24 and later install better-sqlite3 13 instead (`npm install better-sqlite3@13`): 12.x aborts there.'
-    : '';
+  const newer =
+    driver === 'better-sqlite3' && Number(process.versions.node.split('.')[0]) >= 24
+      ? ' On Node 24 and later install better-sqlite3 13 instead (`npm install better-sqlite3@13`): 12.x aborts there.'
+      : '';
   return new UsageError(
     `${subject}${why} cannot be loaded by this Node.js (${process.version}): ${message} ` +
       `Rebuild it for this Node.js: run \`npm rebuild${driver ? ` ${driver}` : ''}\` in your project.${newer}`,
@@ -73,14 +79,22 @@ export function scrubSecret(text: string, url: string | undefined): string {
   const variants = new Set<string>();
   for (const secret of secretsOf(url)) {
     const decoded = safeDecode(secret);
-    for (const v of [secret, decoded, encodeURI(secret), encodeURIComponent(decoded), encodeURI(secret).replace(/%25(\d\d)/g, '%$1')]) {
+    for (const v of [
+      secret,
+      decoded,
+      encodeURI(secret),
+      encodeURIComponent(decoded),
+      encodeURI(secret).replace(/%25(\d\d)/g, '%$1'),
+    ]) {
       if (v) variants.add(v);
     }
   }
   const longestFirst = [...variants].sort((a, b) => b.length - a.length);
   for (const variant of longestFirst) out = out.split(variant).join('***');
   // Runs of letters and digits, cut at every other character and at %-escapes (`%20Zu7v` holds `Zu7v`).
-  const runs = new Set(longestFirst.flatMap((v) => v.split(/(?:%[0-9a-f]{2}|[^\p{L}\p{N}])+/iu)).filter((run) => run.length >= 2));
+  const runs = new Set(
+    longestFirst.flatMap((v) => v.split(/(?:%[0-9a-f]{2}|[^\p{L}\p{N}])+/iu)).filter((run) => run.length >= 2),
+  );
   for (const run of [...runs].sort((a, b) => b.length - a.length)) {
     out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(run)}(?![\\p{L}\\p{N}])`, 'gu'), '***');
   }
@@ -99,7 +113,11 @@ function scrubError(error: unknown, url: string): unknown {
   for (const [key, value] of Object.entries(error)) {
     if (key === 'input') continue; // Node's ERR_INVALID_URL keeps the whole URL here
     (copy as unknown as Record<string, unknown>)[key] =
-      typeof value === 'string' ? scrubSecret(value, url) : Array.isArray(value) ? value.map((v: unknown) => scrubError(v, url)) : value;
+      typeof value === 'string'
+        ? scrubSecret(value, url)
+        : Array.isArray(value)
+          ? value.map((v: unknown) => scrubError(v, url))
+          : value;
   }
   return copy;
 }

@@ -10,7 +10,15 @@ import type { EngineDriver } from './driver.js';
 import { createHistoryTable, readHistories, upgradeHistoryTable } from './history-store.js';
 import type { ModuleHistory } from './history-types.js';
 import type { LintCatalogReader } from './lint-catalog.js';
-import type { HistoryUpgrade, HistoryWriter, MigrationStep, RunLock, Session, SessionCapabilities, StepContext } from './session.js';
+import type {
+  HistoryUpgrade,
+  HistoryWriter,
+  MigrationStep,
+  RunLock,
+  Session,
+  SessionCapabilities,
+  StepContext,
+} from './session.js';
 
 /** What makes one engine's session: its driver, the strategies it chose, and their settings — as data. */
 export interface EngineParts {

@@ -68,9 +68,15 @@ export interface HistoryDialect {
  * Reads the history of every named module in a constant number of round trips: one query for the
  * tables and columns that exist, then one UNION ALL per 250 tables. Never writes.
  */
-export async function readHistories(dialect: HistoryDialect, runner: SqlRunner, modules: readonly string[]): Promise<Map<string, ModuleHistory>> {
+export async function readHistories(
+  dialect: HistoryDialect,
+  runner: SqlRunner,
+  modules: readonly string[],
+): Promise<Map<string, ModuleHistory>> {
   const tables = new Map(modules.map((m) => [m, historyTableNameSync(m)]));
-  const columns = columnsByTable(await bookkeeping(HISTORY_TABLE_PREFIX, 'read', () => dialect.listColumns(runner, [...tables.values()])));
+  const columns = columnsByTable(
+    await bookkeeping(HISTORY_TABLE_PREFIX, 'read', () => dialect.listColumns(runner, [...tables.values()])),
+  );
   const missingTables = [...tables.values()].filter((t) => !columns.has(t));
   if (missingTables.length > 0) await dialect.checkPlacement?.(runner, missingTables);
   const existing = modules.map((m) => tables.get(m)!).filter((t) => columns.has(t));
@@ -132,7 +138,12 @@ export function assembleHistories(
  * One table's rows, tagged with its name in `t`, in the one shape every table is read in; `lead`:
  * columns before it (`'tenant_1' AS s, `).
  */
-export function selectHistory(dialect: HistoryDialect, table: string, cols: ReadonlyMap<string, string>, lead = ''): string {
+export function selectHistory(
+  dialect: HistoryDialect,
+  table: string,
+  cols: ReadonlyMap<string, string>,
+  lead = '',
+): string {
   const optional = (name: string) => (cols.has(name) ? name : `NULL AS ${name}`);
   const appliedAt = dialect.appliedAtSelect?.(cols.get('applied_at') ?? '') ?? 'applied_at';
   // Table names are [A-Za-z0-9_] only (history-table-name.ts), so they are safe as literals.
@@ -174,11 +185,17 @@ export function createHistoryTable(dialect: HistoryDialect, runner: SqlRunner, t
 }
 
 /** Adds modkit's missing columns and converts a unix-seconds `applied_at`; never recreates the table. */
-export async function upgradeHistoryTable(dialect: HistoryDialect, runner: SqlRunner, history: ModuleHistory): Promise<HistoryUpgrade | undefined> {
+export async function upgradeHistoryTable(
+  dialect: HistoryDialect,
+  runner: SqlRunner,
+  history: ModuleHistory,
+): Promise<HistoryUpgrade | undefined> {
   if (!history.exists || (history.missingColumns.length === 0 && !history.legacyAppliedAt)) return undefined;
   await bookkeeping(history.table, 'upgrade', async () => {
     for (const column of history.missingColumns) {
-      await runner.exec(`ALTER TABLE ${dialect.tableRef(history.table)} ADD COLUMN ${column} ${dialect.columnTypes[column as ModkitColumn]}`);
+      await runner.exec(
+        `ALTER TABLE ${dialect.tableRef(history.table)} ADD COLUMN ${column} ${dialect.columnTypes[column as ModkitColumn]}`,
+      );
     }
     if (history.legacyAppliedAt) await dialect.convertUnixSeconds(runner, history.table);
   });
@@ -200,9 +217,12 @@ export const historySql = {
   insert: (dialect: HistoryDialect, table: string) =>
     `INSERT INTO ${dialect.tableRef(table)} (version, checksum, duration_ms, state, run_id) VALUES (?, ?, ?, ?, ?)`,
   insertValues: (r: NewRecord) => [r.version, r.checksum, r.durationMs, r.state, r.runId],
-  markStarted: (dialect: HistoryDialect, table: string) => `UPDATE ${dialect.tableRef(table)} SET state = ? WHERE version = ?`,
-  markApplied: (dialect: HistoryDialect, table: string) => `UPDATE ${dialect.tableRef(table)} SET state = ?, duration_ms = ? WHERE version = ?`,
-  repair: (dialect: HistoryDialect, table: string) => `UPDATE ${dialect.tableRef(table)} SET checksum = ?, state = ? WHERE version = ?`,
+  markStarted: (dialect: HistoryDialect, table: string) =>
+    `UPDATE ${dialect.tableRef(table)} SET state = ? WHERE version = ?`,
+  markApplied: (dialect: HistoryDialect, table: string) =>
+    `UPDATE ${dialect.tableRef(table)} SET state = ?, duration_ms = ? WHERE version = ?`,
+  repair: (dialect: HistoryDialect, table: string) =>
+    `UPDATE ${dialect.tableRef(table)} SET checksum = ?, state = ? WHERE version = ?`,
   delete: (dialect: HistoryDialect, table: string) => `DELETE FROM ${dialect.tableRef(table)} WHERE version = ?`,
 };
 
@@ -211,7 +231,12 @@ export const historySql = {
  * expression the server evaluates after the body ran. Values are quoted literals: ids and checksums
  * are checked names and hex, but quoting keeps that from mattering.
  */
-export function insertRecordLiteral(dialect: HistoryDialect, table: string, record: Omit<NewRecord, 'durationMs'>, durationMsSql: string): string {
+export function insertRecordLiteral(
+  dialect: HistoryDialect,
+  table: string,
+  record: Omit<NewRecord, 'durationMs'>,
+  durationMsSql: string,
+): string {
   const literal = (value: string | null) => (value === null ? 'NULL' : `'${value.replace(/'/g, "''")}'`);
   return `INSERT INTO ${dialect.tableRef(table)} (version, checksum, duration_ms, state, run_id) VALUES (${literal(record.version)}, ${literal(record.checksum)}, ${durationMsSql}, ${literal(record.state)}, ${literal(record.runId)})`;
 }

@@ -49,7 +49,10 @@ export async function loadEngine(engine: Engine): Promise<EngineModule> {
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
     if (code !== 'MODULE_NOT_FOUND' || !message.includes(`'${driver}'`)) throw error;
-    throw new UsageError(`the ${name} driver "${driver}" is not installed: run \`npm install ${driver}\` in your project`, { cause: error });
+    throw new UsageError(
+      `the ${name} driver "${driver}" is not installed: run \`npm install ${driver}\` in your project`,
+      { cause: error },
+    );
   }
 }
 
@@ -67,7 +70,10 @@ export async function openReadOnlySession(target: DatabaseTarget): Promise<Sessi
  * A pool of sessions for targets of one database that differ only in their schema (one per
  * database of a fleet): the engine's own when it shares connections, else one session per target.
  */
-export async function openSessionPool(engine: Engine, options: { readonly readOnly?: boolean } = {}): Promise<SessionPool> {
+export async function openSessionPool(
+  engine: Engine,
+  options: { readonly readOnly?: boolean } = {},
+): Promise<SessionPool> {
   const module = await loadEngine(engine);
   if (module.pool) return module.pool(options);
   return {

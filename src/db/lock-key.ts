@@ -29,7 +29,8 @@ const DEFAULT_SCHEMA = 'public';
  * collision of two names only makes their runs wait for each other, never run together.
  */
 export function postgresLockKeys(schema: string | undefined): PostgresLockKeys {
-  if (schema === undefined || schema === DEFAULT_SCHEMA) return { lock: POSTGRES_LOCK_KEY, barrier: POSTGRES_BARRIER_KEY };
+  if (schema === undefined || schema === DEFAULT_SCHEMA)
+    return { lock: POSTGRES_LOCK_KEY, barrier: POSTGRES_BARRIER_KEY };
   const base = (0x6d6bn << 48n) | (BigInt(fnv1a32(schema)) << 16n);
   return { lock: base | 0x6c6bn, barrier: base | 0x6272n };
 }

@@ -205,7 +205,15 @@ export class LockTimeoutError extends BodyError {
 }
 
 /** What modkit was doing to a history table when it failed. */
-export type HistoryAction = 'create' | 'upgrade' | 'read' | 'record' | 'mark-started' | 'mark-applied' | 'delete' | 'repair';
+export type HistoryAction =
+  | 'create'
+  | 'upgrade'
+  | 'read'
+  | 'record'
+  | 'mark-started'
+  | 'mark-applied'
+  | 'delete'
+  | 'repair';
 
 /** modkit's own bookkeeping failed (creating, upgrading, reading or writing a history table). */
 export class HistoryError extends Error {

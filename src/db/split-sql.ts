@@ -99,12 +99,18 @@ function advanceHead(head: Head, word: string): Head {
   const isTarget = word === 'function' || word === 'procedure' || word === 'trigger';
   const isModifier = word === 'temp' || word === 'temporary' || word === 'constraint';
   switch (head) {
-    case 'start': return word === 'create' ? 'create' : 'plain';
-    case 'create': return word === 'or' ? 'or' : isTarget ? 'block' : isModifier ? 'modifier' : 'plain';
-    case 'or': return word === 'replace' ? 'replace' : 'plain';
-    case 'replace': return isTarget ? 'block' : isModifier ? 'modifier' : 'plain';
-    case 'modifier': return isTarget ? 'block' : 'plain';
-    default: return head;
+    case 'start':
+      return word === 'create' ? 'create' : 'plain';
+    case 'create':
+      return word === 'or' ? 'or' : isTarget ? 'block' : isModifier ? 'modifier' : 'plain';
+    case 'or':
+      return word === 'replace' ? 'replace' : 'plain';
+    case 'replace':
+      return isTarget ? 'block' : isModifier ? 'modifier' : 'plain';
+    case 'modifier':
+      return isTarget ? 'block' : 'plain';
+    default:
+      return head;
   }
 }
 
@@ -131,13 +137,20 @@ export function splitSqlStatements(sql: string): SqlStatement[] {
   let i = 0;
   while (i < n) {
     const c = sql.charCodeAt(i);
-    if (isSpace(c)) { i++; continue; }
-    if (c === 45 && sql.charCodeAt(i + 1) === 45) { // -- line comment
+    if (isSpace(c)) {
+      i++;
+      continue;
+    }
+    if (c === 45 && sql.charCodeAt(i + 1) === 45) {
+      // -- line comment
       const eol = sql.indexOf('\n', i + 2);
       i = eol === -1 ? n : eol + 1;
       continue;
     }
-    if (c === 47 && sql.charCodeAt(i + 1) === 42) { i = skipBlockComment(sql, i + 2); continue; }
+    if (c === 47 && sql.charCodeAt(i + 1) === 42) {
+      i = skipBlockComment(sql, i + 2);
+      continue;
+    }
     if (c === SEMI && parens === 0 && blockDepth === 0) {
       if (start !== -1) found.push({ start, end: i });
       start = -1;
@@ -152,9 +165,13 @@ export function splitSqlStatements(sql: string): SqlStatement[] {
     else if (c === DOLLAR) {
       const end = skipDollarQuote(sql, i);
       i = end === -1 ? i + 1 : end;
-    } else if (c === 40) { parens++; i++; }
-    else if (c === 41) { if (parens > 0) parens--; i++; }
-    else if (isIdentStart(c)) {
+    } else if (c === 40) {
+      parens++;
+      i++;
+    } else if (c === 41) {
+      if (parens > 0) parens--;
+      i++;
+    } else if (isIdentStart(c)) {
       let j = i + 1;
       while (j < n && isIdentChar(sql.charCodeAt(j))) j++;
       if (j === i + 1 && (c === 69 || c === 101) && sql.charCodeAt(j) === QUOTE) {
@@ -166,7 +183,9 @@ export function splitSqlStatements(sql: string): SqlStatement[] {
         const word = sql.slice(i, j).toLowerCase();
         if (head !== 'block') head = advanceHead(head, word);
         else if (word === 'begin') blockDepth++;
-        else if (word === 'case') { if (blockDepth > 0) blockDepth++; } // CASE..END nests only inside a body
+        else if (word === 'case') {
+          if (blockDepth > 0) blockDepth++;
+        } // CASE..END nests only inside a body
         else if (word === 'end' && blockDepth > 0) blockDepth--;
       }
       i = j;

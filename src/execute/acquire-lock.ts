@@ -30,7 +30,8 @@ export async function acquireLock(lock: RunLock, options: AcquireLockOptions): P
   let delay = FIRST_DELAY_MS;
   let announced = false;
   const on = options.database ? { database: options.database } : {};
-  const interrupted = () => new ModkitError('interrupted', 'interrupted by a signal while waiting for the migration lock; nothing ran');
+  const interrupted = () =>
+    new ModkitError('interrupted', 'interrupted by a signal while waiting for the migration lock; nothing ran');
   for (;;) {
     if (options.signal?.aborted) throw interrupted();
     if (await lock.tryAcquire()) {
@@ -54,7 +55,11 @@ export async function acquireLock(lock: RunLock, options: AcquireLockOptions): P
         { details: { timeoutMs: options.timeoutMs, ...(holder ? { holder } : {}) } },
       );
     }
-    await sleep(Math.min(left, delay / 2 + (Math.random() * delay) / 2), undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
+    await sleep(
+      Math.min(left, delay / 2 + (Math.random() * delay) / 2),
+      undefined,
+      options.signal ? { signal: options.signal } : {},
+    ).catch(() => undefined);
     if (options.signal?.aborted) throw interrupted();
     delay = Math.min(MAX_DELAY_MS, delay * 2);
   }

@@ -24,7 +24,12 @@ export interface ConcurrentApplyOptions extends ApplyOptions {
  * first failure stops scheduling: modules already running finish the migration in flight (or roll
  * it back) and stop; every failure is reported.
  */
-export async function applyConcurrently(sessions: DatabaseSessions, plan: MigrationPlan, runId: string, options: ConcurrentApplyOptions): Promise<ApplyResult> {
+export async function applyConcurrently(
+  sessions: DatabaseSessions,
+  plan: MigrationPlan,
+  runId: string,
+  options: ConcurrentApplyOptions,
+): Promise<ApplyResult> {
   const elapsed = stopwatch();
   const results: MigrationResult[] = [];
   const errors: ModkitError[] = [];
@@ -38,7 +43,12 @@ export async function applyConcurrently(sessions: DatabaseSessions, plan: Migrat
     [...upstream.get(m.module.name)!].every((d) => !waitingOn.has(d)) && (m.module.system || !systemLeft());
 
   // Each database's workers: its locked session, then forks while its engine allows more.
-  const pools = new Map<Session, Pool>(sessions.sessions.map((s) => [s, { idle: [s], size: 1, max: s.capabilities.concurrentMigrations ? options.concurrency : 1 }]));
+  const pools = new Map<Session, Pool>(
+    sessions.sessions.map((s) => [
+      s,
+      { idle: [s], size: 1, max: s.capabilities.concurrentMigrations ? options.concurrency : 1 },
+    ]),
+  );
   const workers: Session[] = [...sessions.sessions];
   const cancelAll = () => {
     if (options.signal?.reason instanceof LateWorkError) return; // see locked-session.ts
@@ -148,8 +158,12 @@ function dependencyClosures(plan: MigrationPlan): Map<string, Set<string>> {
 function combine(errors: readonly ModkitError[]): ModkitError | undefined {
   if (errors.length <= 1) return errors[0];
   const kind = errors.find((e) => e.kind === 'interrupted')?.kind ?? errors[0]!.kind;
-  return new ModkitError(kind, `${errors.length} modules failed while migrating in parallel:\n${errors.map((e) => `- ${e.message}`).join('\n')}`, {
-    cause: errors[0],
-    details: { errors: errors.map((e) => ({ kind: e.kind, message: e.message, ...e.details })) },
-  });
+  return new ModkitError(
+    kind,
+    `${errors.length} modules failed while migrating in parallel:\n${errors.map((e) => `- ${e.message}`).join('\n')}`,
+    {
+      cause: errors[0],
+      details: { errors: errors.map((e) => ({ kind: e.kind, message: e.message, ...e.details })) },
+    },
+  );
 }

@@ -18,10 +18,19 @@ export interface ApplyOptions extends StepOptions {
  * one under `--tx-mode all`). The first failure stops the run; the result still lists what
  * completed before it.
  */
-export async function applyPlan(sessions: DatabaseSessions, plan: MigrationPlan, runId: string, options: ApplyOptions = {}): Promise<ApplyResult> {
+export async function applyPlan(
+  sessions: DatabaseSessions,
+  plan: MigrationPlan,
+  runId: string,
+  options: ApplyOptions = {},
+): Promise<ApplyResult> {
   const elapsed = stopwatch();
   const results: MigrationResult[] = [];
-  const finish = (error?: ModkitError): ApplyResult => ({ results, ...(error ? { error } : {}), durationMs: elapsed() });
+  const finish = (error?: ModkitError): ApplyResult => ({
+    results,
+    ...(error ? { error } : {}),
+    durationMs: elapsed(),
+  });
   if (plan.pendingCount === 0) return finish();
 
   const context: RunContext = { ...options, results, total: plan.pendingCount, runId };
@@ -47,7 +56,9 @@ export async function applyPlan(sessions: DatabaseSessions, plan: MigrationPlan,
     }
   }
   // One transaction lives in one database: with pending work in several, nothing could undo them together.
-  const involved = [...new Set(plan.modules.filter((m) => m.pending.length > 0).map((m) => sessions.of(m.module.name)))];
+  const involved = [
+    ...new Set(plan.modules.filter((m) => m.pending.length > 0).map((m) => sessions.of(m.module.name))),
+  ];
   if (involved.length > 1) {
     return finish(
       new ModkitError(
@@ -59,7 +70,12 @@ export async function applyPlan(sessions: DatabaseSessions, plan: MigrationPlan,
   }
   const session = involved[0]!;
   if (!session.capabilities.transactionalDdl) {
-    return finish(new ModkitError('usage', '--tx-mode all needs transactional DDL, which this database does not have (DDL commits implicitly); use --tx-mode per-migration'));
+    return finish(
+      new ModkitError(
+        'usage',
+        '--tx-mode all needs transactional DDL, which this database does not have (DDL commits implicitly); use --tx-mode per-migration',
+      ),
+    );
   }
   try {
     const scripts = plan.modules.some((m) => m.pending.some((p) => p.format === 'script'));

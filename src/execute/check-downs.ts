@@ -19,15 +19,22 @@ export async function checkDowns(steps: readonly RollbackStep[]): Promise<Loaded
   for (const step of steps) {
     const migration = step.migration;
     if (!migration) {
-      offenders.push(`${step.module}/${step.id}: applied in the database, but its file is gone, so there is no down to run`);
+      offenders.push(
+        `${step.module}/${step.id}: applied in the database, but its file is gone, so there is no down to run`,
+      );
       continue;
     }
     const body = await loadBody(migration, 'down');
     if (body && body.format === 'sql' && !hasSqlStatement(Buffer.from(body.sql))) {
       // A comment-only down would run nothing and forget the migration: the schema keeps it.
-      offenders.push(`${step.module}/${step.id}${body.file ? ` (${body.file})` : ''}: its down holds no SQL statement (only comments), so undoing it would change nothing but the history`);
+      offenders.push(
+        `${step.module}/${step.id}${body.file ? ` (${body.file})` : ''}: its down holds no SQL statement (only comments), so undoing it would change nothing but the history`,
+      );
     } else if (body) loaded.push({ step, body });
-    else offenders.push(`${step.module}/${step.id}${migration.file ? ` (${migration.file})` : ''}: ${downAdvice(migration.format, migration.file)}`);
+    else
+      offenders.push(
+        `${step.module}/${step.id}${migration.file ? ` (${migration.file})` : ''}: ${downAdvice(migration.format, migration.file)}`,
+      );
   }
   if (offenders.length > 0) {
     throw new UsageError(

@@ -54,44 +54,52 @@ export interface DbPhaseResult extends ApplyResult {
  * phase ends. A signal cancels the statements in flight; the executor then stops before the next
  * migration.
  */
-export async function runDbPhase(placement: DatabasePlacement, modules: readonly LoadedModule[], options: DbPhaseOptions): Promise<DbPhaseResult> {
+export async function runDbPhase(
+  placement: DatabasePlacement,
+  modules: readonly LoadedModule[],
+  options: DbPhaseOptions,
+): Promise<DbPhaseResult> {
   const elapsed = stopwatch();
   const names = modules.map((m) => m.name);
   const runId = newRunId();
-  return followingScriptWork(() => withLockedSession(placement, names, options, async ({ sessions, histories, lockWaitedMs }) => {
-    const plan = planMigrations(modules, histories, options.allow, options.to);
-    if (plan.blocking.length > 0) throw validationError(plan.blocking);
-    // Before the lint, which would report the same finding with advice (ignore, --no-lint) that cannot help here.
-    await refuseTransactionControl(pendingSteps(placement, plan));
-    if (options.lint) {
-      await lintPending(placement, plan, options.lint, {
-        sessions,
-        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-        ...(options.lintCache ? { cache: options.lintCache } : {}),
-      });
-    }
-    // Tables of another runtime or an older modkit are brought up to date now, even with nothing pending.
-    await upgradeHistories(sessions, histories.values(), options.onEvent);
-    await preflight(plan, options.txMode ?? 'per-migration');
-    let result = await applyInOrderOrConcurrently(sessions, plan, runId, options);
-    const warn = (message: string) => options.onEvent?.({ type: 'warning', message });
-    if (!options.signal?.aborted) await awaitScriptWork(warn, options.signal);
-    // Stopped for a reason of its own (a late error of a migration's code): the run did not succeed.
-    const reason: unknown = options.signal?.reason;
-    const stopped = options.signal?.aborted && reason instanceof ModkitError;
-    if (!result.error && stopped) result = { ...result, error: reason };
-    // "Applied" is final once every commit is durable: a failed flush names what is in doubt.
-    const unconfirmed = await flushAll(sessions.sessions);
-    if (unconfirmed) result = { ...result, error: result.error ? alongside(result.error, unconfirmed) : unconfirmed };
-    result = markUnconfirmed(result);
-    return { ...result, plan, lockWaitedMs, runId, durationMs: elapsed(), databases: sessions.groups };
-  }));
+  return followingScriptWork(() =>
+    withLockedSession(placement, names, options, async ({ sessions, histories, lockWaitedMs }) => {
+      const plan = planMigrations(modules, histories, options.allow, options.to);
+      if (plan.blocking.length > 0) throw validationError(plan.blocking);
+      // Before the lint, which would report the same finding with advice (ignore, --no-lint) that cannot help here.
+      await refuseTransactionControl(pendingSteps(placement, plan));
+      if (options.lint) {
+        await lintPending(placement, plan, options.lint, {
+          sessions,
+          ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+          ...(options.lintCache ? { cache: options.lintCache } : {}),
+        });
+      }
+      // Tables of another runtime or an older modkit are brought up to date now, even with nothing pending.
+      await upgradeHistories(sessions, histories.values(), options.onEvent);
+      await preflight(plan, options.txMode ?? 'per-migration');
+      let result = await applyInOrderOrConcurrently(sessions, plan, runId, options);
+      const warn = (message: string) => options.onEvent?.({ type: 'warning', message });
+      if (!options.signal?.aborted) await awaitScriptWork(warn, options.signal);
+      // Stopped for a reason of its own (a late error of a migration's code): the run did not succeed.
+      const reason: unknown = options.signal?.reason;
+      const stopped = options.signal?.aborted && reason instanceof ModkitError;
+      if (!result.error && stopped) result = { ...result, error: reason };
+      // "Applied" is final once every commit is durable: a failed flush names what is in doubt.
+      const unconfirmed = await flushAll(sessions.sessions);
+      if (unconfirmed) result = { ...result, error: result.error ? alongside(result.error, unconfirmed) : unconfirmed };
+      result = markUnconfirmed(result);
+      return { ...result, plan, lockWaitedMs, runId, durationMs: elapsed(), databases: sessions.groups };
+    }),
+  );
 }
 
 /** Exit 4: every offender listed, with the flag that would accept it. */
 export function validationError(problems: readonly Problem[]): ModkitError {
   const kinds = new Set(problems.map((p) => p.kind));
-  const flags = (Object.keys(FLAG_OF) as Problem['kind'][]).filter((k) => kinds.has(k) && FLAG_OF[k]).map((k) => FLAG_OF[k]);
+  const flags = (Object.keys(FLAG_OF) as Problem['kind'][])
+    .filter((k) => kinds.has(k) && FLAG_OF[k])
+    .map((k) => FLAG_OF[k]);
   const advice = flags.length > 0 ? ` Fix them, or accept them knowingly with ${flags.join(' / ')}.` : '';
   return new ModkitError(
     'validation',

@@ -24,7 +24,10 @@ export async function inspectDatabases(
   open?: ReadOnlyOpener,
   to?: StopAt,
 ): Promise<DatabaseInspection> {
-  const databases = groupByDatabase(placement, modules.map((m) => m.name));
+  const databases = groupByDatabase(
+    placement,
+    modules.map((m) => m.name),
+  );
   const histories = await readHistoriesReadOnly(databases, open);
   return { plan: planMigrations(modules, histories, allow, to), databases };
 }

@@ -1,5 +1,11 @@
 import { scrubSecret } from '../db/connection-errors.js';
-import { BodyError, CommitUnconfirmedError, HistoryError, LockTimeoutError, TransactionEndedError } from '../db/session.js';
+import {
+  BodyError,
+  CommitUnconfirmedError,
+  HistoryError,
+  LockTimeoutError,
+  TransactionEndedError,
+} from '../db/session.js';
 import type { HistoryAction } from '../db/session.js';
 import { messageOf, ModkitError } from '../errors.js';
 import type { Direction, MigrationBody } from '../modules/load-body.js';
@@ -23,7 +29,10 @@ export interface FailedStep {
 export function stepFailedError(failed: FailedStep, error: unknown): ModkitError {
   if (error instanceof ModkitError) return error;
   // The session found out what the failure left behind (implicit commits): say that, not what the file declared.
-  const step = error instanceof BodyError && error.leftDirty !== undefined ? { ...failed, body: { ...failed.body, transactional: !error.leftDirty } } : failed;
+  const step =
+    error instanceof BodyError && error.leftDirty !== undefined
+      ? { ...failed, body: { ...failed.body, transactional: !error.leftDirty } }
+      : failed;
   if (error instanceof TransactionEndedError) return transactionEndedError(failed, error);
   if (error instanceof HistoryError) return historyFailedError(step, error);
   if (error instanceof LockTimeoutError) return lockTimeoutError(step, error);
@@ -41,7 +50,17 @@ function interruptedStepError(step: FailedStep, error: unknown): ModkitError {
   return new ModkitError(
     'migration-failed',
     `The run stopped during ${migration.module}/${migration.id}: ${withCode(message, code)}. ${aftermath} Run migrate again once the database answers: it re-reads the history and resumes where the database stands.`,
-    { cause: error, details: { module: migration.module, id: migration.id, direction: step.direction, transactional: body.transactional, databaseMessage: message, ...(code ? { databaseCode: code } : {}) } },
+    {
+      cause: error,
+      details: {
+        module: migration.module,
+        id: migration.id,
+        direction: step.direction,
+        transactional: body.transactional,
+        databaseMessage: message,
+        ...(code ? { databaseCode: code } : {}),
+      },
+    },
   );
 }
 
@@ -52,17 +71,19 @@ function migrationFailedError(step: FailedStep, cause: unknown, line: number | u
   const text = withCode(message, code);
   const file = body.file ?? (direction === 'up' ? migration.file : migration.downFile);
   const where = file ? ` (${file}${line ? `, line ${line}` : ''})` : '';
-  const what = direction === 'up' ? `Migration ${module}/${migration.id}` : `Rollback of migration ${module}/${migration.id}`;
+  const what =
+    direction === 'up' ? `Migration ${module}/${migration.id}` : `Rollback of migration ${module}/${migration.id}`;
   let next: string;
   if (!body.transactional) {
     next = `It ran outside a transaction, so the statements before the failing one stay applied, and module "${module}" is now dirty: migrate and rollback refuse it until you check the database and then run ${dirtyAdvice(module, direction)}.`;
   } else if (code === '25001') {
     // active_sql_transaction: e.g. CREATE INDEX CONCURRENTLY inside a transaction
     next =
-      'It was rolled back. This statement cannot run inside a transaction: put `-- modkit:no-transaction` in the file\'s leading comments ' +
+      "It was rolled back. This statement cannot run inside a transaction: put `-- modkit:no-transaction` in the file's leading comments " +
       '(or `export const transaction = false` in a script), then run migrate again: it resumes from this migration.';
   } else if (direction === 'up') {
-    next = 'It was rolled back and nothing after it ran. Fix the migration and run migrate again: it resumes from this migration.';
+    next =
+      'It was rolled back and nothing after it ran. Fix the migration and run migrate again: it resumes from this migration.';
   } else {
     next = `It was rolled back, so ${migration.id} is still applied and nothing after it ran. Fix the down migration and run rollback again.`;
   }
@@ -91,7 +112,9 @@ function transactionEndedError(step: FailedStep, error: TransactionEndedError): 
   const file = body.file ?? (direction === 'up' ? migration.file : migration.downFile);
   const what = `${direction === 'up' ? 'Migration' : 'Rollback of migration'} ${module}/${id}${file ? ` (${file})` : ''}`;
   const script = body.format === 'script';
-  const how = script ? "a COMMIT, ROLLBACK or BEGIN its script sent, such as db.raw('COMMIT')" : 'a COMMIT, ROLLBACK or BEGIN in its body';
+  const how = script
+    ? "a COMMIT, ROLLBACK or BEGIN its script sent, such as db.raw('COMMIT')"
+    : 'a COMMIT, ROLLBACK or BEGIN in its body';
   const inner = error.cause instanceof BodyError ? error.cause.cause : error.cause;
   const { message, code } = databaseWords(inner, step.url);
   const failed = error.bodyFailed ? `, and then failed: ${withCode(message, code)}` : '';
@@ -219,7 +242,8 @@ function historyFailedError(step: FailedStep, error: HistoryError): ModkitError 
   } else if (error.action === 'mark-started') {
     aftermath = `Nothing of ${module}/${migration.id} ran. Run migrate again once the cause is fixed.`;
   } else {
-    aftermath = 'The migration was rolled back together with it, so nothing changed and nothing after it ran. Run migrate again once the cause is fixed: it resumes from this migration.';
+    aftermath =
+      'The migration was rolled back together with it, so nothing changed and nothing after it ran. Run migrate again once the cause is fixed: it resumes from this migration.';
   }
   const what = `${direction === 'up' ? '' : 'the rollback of '}${module}/${migration.id}`;
   return bookkeepingError(error, what, aftermath, step.url, { module, id: migration.id, direction });
@@ -231,25 +255,53 @@ function historyFailedError(step: FailedStep, error: HistoryError): ModkitError 
  */
 export function historySetupError(error: unknown, module: string, url: string): unknown {
   if (!(error instanceof HistoryError)) return error;
-  return bookkeepingError(error, `module ${module}`, `Nothing of module "${module}" ran. Run migrate again once the cause is fixed.`, url, { module });
+  return bookkeepingError(
+    error,
+    `module ${module}`,
+    `Nothing of module "${module}" ran. Run migrate again once the cause is fixed.`,
+    url,
+    { module },
+  );
 }
 
 /**
  * A history write outside a migration (baseline, repair) failed: modkit's own bookkeeping (exit 1),
  * with `aftermath` saying what it left. Anything else passes through.
  */
-export function historyWriteError(error: unknown, what: string, aftermath: string, url: string, details: Record<string, unknown> = {}): unknown {
+export function historyWriteError(
+  error: unknown,
+  what: string,
+  aftermath: string,
+  url: string,
+  details: Record<string, unknown> = {},
+): unknown {
   if (!(error instanceof HistoryError)) return error;
   return bookkeepingError(error, what, aftermath, url, details);
 }
 
-function bookkeepingError(error: HistoryError, what: string, aftermath: string, url: string, details: Record<string, unknown>): ModkitError {
+function bookkeepingError(
+  error: HistoryError,
+  what: string,
+  aftermath: string,
+  url: string,
+  details: Record<string, unknown>,
+): ModkitError {
   const { message, code } = databaseWords(error.cause, url);
-  const privilege = code === '42501' ? ` The role modkit connects with lacks a privilege: ${privilegeAdvice(error.action)}.` : '';
+  const privilege =
+    code === '42501' ? ` The role modkit connects with lacks a privilege: ${privilegeAdvice(error.action)}.` : '';
   return new ModkitError(
     'migration-failed',
     `modkit could not ${ACTIONS[error.action]} ${error.table} (for ${what}): ${withCode(message, code)}. This is modkit's own bookkeeping, not your migration.${privilege} ${aftermath}`,
-    { cause: error.cause, details: { ...details, table: error.table, bookkeeping: error.action, databaseMessage: message, ...(code ? { databaseCode: code } : {}) } },
+    {
+      cause: error.cause,
+      details: {
+        ...details,
+        table: error.table,
+        bookkeeping: error.action,
+        databaseMessage: message,
+        ...(code ? { databaseCode: code } : {}),
+      },
+    },
   );
 }
 
@@ -259,7 +311,7 @@ export function privilegeAdvice(action: HistoryAction): string {
     case 'create':
       return 'grant it CREATE on the schema that holds the history tables (or create the table in advance with the columns docs/project.md lists under "History tables")';
     case 'upgrade':
-      return 'history tables are upgraded with ALTER TABLE, which needs the table\'s owner: run this once as the owner';
+      return "history tables are upgraded with ALTER TABLE, which needs the table's owner: run this once as the owner";
     case 'read':
       return 'grant it SELECT on the history tables';
     default:

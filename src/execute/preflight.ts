@@ -25,9 +25,13 @@ export async function preflight(plan: MigrationPlan, txMode: TxMode): Promise<vo
     }
   }
   if (broken.length > 0) {
-    throw new ModkitError('usage', `nothing was applied: ${broken.length === 1 ? broken[0] : `\n- ${broken.join('\n- ')}`}`, {
-      details: { problems: broken },
-    });
+    throw new ModkitError(
+      'usage',
+      `nothing was applied: ${broken.length === 1 ? broken[0] : `\n- ${broken.join('\n- ')}`}`,
+      {
+        details: { problems: broken },
+      },
+    );
   }
   if (txMode === 'all' && noTransaction.length > 0) {
     throw new ModkitError(

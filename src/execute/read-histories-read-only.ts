@@ -11,7 +11,10 @@ export type ReadOnlyOpener = (target: DatabaseTarget) => Promise<Session | undef
  * Reads the histories of every group's modules, each from its database on a read-only
  * connection, for dry runs. A database that does not exist yet reads as empty histories.
  */
-export async function readHistoriesReadOnly(groups: readonly DatabaseGroup[], open: ReadOnlyOpener = openReadOnlySession): Promise<Map<string, ModuleHistory>> {
+export async function readHistoriesReadOnly(
+  groups: readonly DatabaseGroup[],
+  open: ReadOnlyOpener = openReadOnlySession,
+): Promise<Map<string, ModuleHistory>> {
   const histories = new Map<string, ModuleHistory>();
   for (const group of groups) {
     const session = await open(group.target);

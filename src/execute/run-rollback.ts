@@ -25,14 +25,23 @@ export async function runRollback(
 ): Promise<ApplyResult> {
   const elapsed = stopwatch();
   const results: MigrationResult[] = [];
-  const finish = (error?: ModkitError): ApplyResult => ({ results, ...(error ? { error } : {}), durationMs: elapsed() });
+  const finish = (error?: ModkitError): ApplyResult => ({
+    results,
+    ...(error ? { error } : {}),
+    durationMs: elapsed(),
+  });
   try {
     // A table of another runtime lacks `state`, which a no-transaction down writes: upgrade it first.
     const touched = new Set(downs.map((d) => d.step.module));
-    await upgradeHistories(sessions, [...histories.values()].filter((h) => touched.has(h.module)), options.onEvent);
+    await upgradeHistories(
+      sessions,
+      [...histories.values()].filter((h) => touched.has(h.module)),
+      options.onEvent,
+    );
     const context: RunContext = { ...options, results, total: downs.length, runId };
     await followingScriptWork(async () => {
-      for (const [i, { step }] of downs.entries()) await runStep(sessions.of(step.module), step.table, step.migration!, 'down', i + 1, context);
+      for (const [i, { step }] of downs.entries())
+        await runStep(sessions.of(step.module), step.table, step.migration!, 'down', i + 1, context);
     });
     return finish();
   } catch (error) {

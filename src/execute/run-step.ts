@@ -48,8 +48,19 @@ export async function runStep(
   context: RunContext,
 ): Promise<void> {
   if (context.signal?.aborted) throw interruptedError();
-  context.onEvent?.({ type: 'migration-start', module: migration.module, id: migration.id, index, total: context.total });
-  const base = { module: migration.module, id: migration.id, direction, ...(migration.file ? { file: migration.file } : {}) };
+  context.onEvent?.({
+    type: 'migration-start',
+    module: migration.module,
+    id: migration.id,
+    index,
+    total: context.total,
+  });
+  const base = {
+    module: migration.module,
+    id: migration.id,
+    direction,
+    ...(migration.file ? { file: migration.file } : {}),
+  };
   const elapsed = stopwatch();
   try {
     const body = await (context.loadBody ?? loadBody)(migration, direction);
@@ -59,7 +70,10 @@ export async function runStep(
       });
     }
     for (const marker of body.format === 'sql' ? (body.unknownMarkers ?? []) : []) {
-      context.onEvent?.({ type: 'warning', message: `${body.file ?? `${migration.module}/${migration.id}`}:${marker.line}: "${marker.text}" looks like an instruction to a migration tool, but modkit does not act on it` });
+      context.onEvent?.({
+        type: 'warning',
+        message: `${body.file ?? `${migration.module}/${migration.id}`}:${marker.line}: "${marker.text}" looks like an instruction to a migration tool, but modkit does not act on it`,
+      });
     }
     try {
       const { dbTimeouts, signal } = context;
@@ -72,7 +86,10 @@ export async function runStep(
             runId: context.runId,
             ...(signal ? { signal } : {}),
             ...(dbTimeouts
-              ? { timeouts: stepTimeouts(body, dbTimeouts), onLockTimeout: lockRetryPolicy(migration, dbTimeouts.tries, context.onEvent, signal) }
+              ? {
+                  timeouts: stepTimeouts(body, dbTimeouts),
+                  onLockTimeout: lockRetryPolicy(migration, dbTimeouts.tries, context.onEvent, signal),
+                }
               : {}),
           },
         ),
@@ -107,10 +124,13 @@ function markLost(results: MigrationResult[], failure: ModkitError): void {
  */
 export function runError(error: unknown, signal?: AbortSignal): ModkitError {
   if (signal?.aborted && signal.reason instanceof ModkitError) return abortedBy(signal.reason, error);
-  if (signal?.aborted && !(error instanceof ModkitError && error.kind === 'interrupted')) return interruptedError(error);
+  if (signal?.aborted && !(error instanceof ModkitError && error.kind === 'interrupted'))
+    return interruptedError(error);
   return error instanceof ModkitError
     ? error
-    : new ModkitError('migration-failed', `the run stopped: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    : new ModkitError('migration-failed', `the run stopped: ${(error as Error)?.message ?? String(error)}`, {
+        cause: error,
+      });
 }
 
 /** The run was stopped for `reason` (not a signal) while a step ran: name the step. */
@@ -138,7 +158,9 @@ export function interruptedError(cause?: unknown): ModkitError {
   const details = cause instanceof ModkitError ? cause.details : {};
   const step = typeof details.module === 'string' ? `${details.module}/${String(details.id)}` : undefined;
   const down = details.direction === 'down';
-  const next = down ? `${step} is still applied; run rollback again to go on.` : `Run migrate again: it resumes from ${step}.`;
+  const next = down
+    ? `${step} is still applied; run rollback again to go on.`
+    : `Run migrate again: it resumes from ${step}.`;
   const message =
     details.transactional === false && cause instanceof ModkitError
       ? `interrupted by a signal during ${step}: ${cause.message}`

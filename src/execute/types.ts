@@ -30,8 +30,19 @@ export type ExecuteEvent =
   | { readonly type: 'lock-wait'; readonly holder?: string; readonly database?: string }
   | { readonly type: 'lock-acquired'; readonly waitedMs: number; readonly database?: string }
   | { readonly type: 'module-start'; readonly module: string; readonly pending: number }
-  | { readonly type: 'migration-start'; readonly module: string; readonly id: string; readonly index: number; readonly total: number }
-  | { readonly type: 'migration-done'; readonly result: MigrationResult; readonly index: number; readonly total: number }
+  | {
+      readonly type: 'migration-start';
+      readonly module: string;
+      readonly id: string;
+      readonly index: number;
+      readonly total: number;
+    }
+  | {
+      readonly type: 'migration-done';
+      readonly result: MigrationResult;
+      readonly index: number;
+      readonly total: number;
+    }
   | {
       readonly type: 'history-upgraded';
       readonly module: string;

@@ -8,7 +8,11 @@ import type { EventSink } from './types.js';
  * holds, each in its module's database: tables the Rust runtime created gain modkit's columns, modkit 0.1.0's unix-seconds
  * `applied_at` becomes the Rust runtime's type (every value kept). Each upgrade is reported.
  */
-export async function upgradeHistories(sessions: DatabaseSessions, histories: Iterable<ModuleHistory>, onEvent?: EventSink): Promise<void> {
+export async function upgradeHistories(
+  sessions: DatabaseSessions,
+  histories: Iterable<ModuleHistory>,
+  onEvent?: EventSink,
+): Promise<void> {
   for (const history of histories) {
     const session = sessions.of(history.module);
     try {

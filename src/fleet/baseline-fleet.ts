@@ -19,7 +19,8 @@ export type BaselineFleetRequest =
   | (Omit<BaselineOptions, 'signal'> & { readonly all?: false })
   | (Omit<BaselineAllOptions, 'signal'> & { readonly all: true });
 
-export type BaselineFleetOptions = FleetOptions & BaselineFleetRequest & { readonly onTarget?: (outcome: TargetOutcome<FleetBaselineDetail>) => void };
+export type BaselineFleetOptions = FleetOptions &
+  BaselineFleetRequest & { readonly onTarget?: (outcome: TargetOutcome<FleetBaselineDetail>) => void };
 
 /**
  * `baseline` over a fleet: the same request on every target, each under its own lock and planned
@@ -27,7 +28,11 @@ export type BaselineFleetOptions = FleetOptions & BaselineFleetRequest & { reado
  * or migration id is refused once, before any target connects; a target whose rows are recorded
  * differently fails alone (exit 4, nothing recorded there).
  */
-export async function baselineFleet(project: Project, targets: readonly FleetTarget[], options: BaselineFleetOptions): Promise<FleetReport<FleetBaselineDetail>> {
+export async function baselineFleet(
+  project: Project,
+  targets: readonly FleetTarget[],
+  options: BaselineFleetOptions,
+): Promise<FleetReport<FleetBaselineDetail>> {
   checkBaselineRequest(project, options);
   return runFleet<FleetBaselineDetail>(
     targets,
@@ -53,6 +58,9 @@ function checkBaselineRequest(project: Project, request: BaselineFleetRequest): 
     return;
   }
   const module = project.byName.get(request.module);
-  if (!module) throw new UsageError(`Unknown module "${request.module}"${didYouMean(request.module, [...project.byName.keys()])}.`);
+  if (!module)
+    throw new UsageError(
+      `Unknown module "${request.module}"${didYouMean(request.module, [...project.byName.keys()])}.`,
+    );
   checkBaselineTarget(module, request.to);
 }

@@ -54,7 +54,10 @@ export class FleetPools {
   }
 
   /** The batched history reads of the target's database, when it has several targets and its engine can. */
-  private historyBatches(fleetTarget: FleetTarget, tables: ReadonlyMap<string, string>): Promise<HistoryBatches | undefined> {
+  private historyBatches(
+    fleetTarget: FleetTarget,
+    tables: ReadonlyMap<string, string>,
+  ): Promise<HistoryBatches | undefined> {
     const key = poolKey(fleetTarget);
     let batches = this.batches.get(key);
     if (!batches) {
@@ -63,7 +66,10 @@ export class FleetPools {
         targets.length < 2
           ? Promise.resolve(undefined)
           : this.pool(fleetTarget, true).then(
-              (pool) => (pool.manyHistories ? new HistoryBatches(targets, tables, pool.manyHistories, this.parallel - 1) : undefined),
+              (pool) =>
+                pool.manyHistories
+                  ? new HistoryBatches(targets, tables, pool.manyHistories, this.parallel - 1)
+                  : undefined,
               () => undefined, // the target's own open reports it
             );
       this.batches.set(key, batches);

@@ -43,7 +43,10 @@ export class HistoryBatches {
     const known = this.batches.get(index);
     if (known) return known;
     const targets = this.targets.slice(index * this.perBatch, (index + 1) * this.perBatch);
-    const reading = targets.length > 0 ? this.reader.read(targets, this.tables).catch(() => new Map() as Batch) : Promise.resolve(new Map() as Batch);
+    const reading =
+      targets.length > 0
+        ? this.reader.read(targets, this.tables).catch(() => new Map() as Batch)
+        : Promise.resolve(new Map() as Batch);
     const batch = { reading, left: targets.length };
     if (targets.length > 0) this.batches.set(index, batch);
     return batch;

@@ -31,7 +31,11 @@ export interface InspectFleetOptions extends FleetOptions {
  * const { summary } = await inspectFleet(project, targets, { onTarget: (t) => console.log(t.label, t.detail?.pendingCount) });
  * ```
  */
-export async function inspectFleet(project: Project, targets: readonly FleetTarget[], options: InspectFleetOptions = {}): Promise<FleetReport<MigrationPlan>> {
+export async function inspectFleet(
+  project: Project,
+  targets: readonly FleetTarget[],
+  options: InspectFleetOptions = {},
+): Promise<FleetReport<MigrationPlan>> {
   const modules = selectModules(project, options.modules);
   if (options.to) checkStopAt(modules, options.to, project.order.systemFirst); // once, before any target connects
   const tables = new Map(modules.map((m) => [m.name, historyTableNameSync(m.name)]));

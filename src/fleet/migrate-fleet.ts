@@ -51,7 +51,11 @@ export interface MigrateFleetOptions extends FleetOptions, Omit<RunOptions, 'sig
  * process.exitCode = summary.exitCode;
  * ```
  */
-export async function migrateFleet(project: Project, targets: readonly FleetTarget[], options: MigrateFleetOptions = {}): Promise<FleetReport<FleetMigrateDetail>> {
+export async function migrateFleet(
+  project: Project,
+  targets: readonly FleetTarget[],
+  options: MigrateFleetOptions = {},
+): Promise<FleetReport<FleetMigrateDetail>> {
   const modules = selectModules(project, options.modules);
   if (options.to) checkStopAt(modules, options.to, project.order.systemFirst); // once, before pre_init and any target
   const signal = options.signal ? { signal: options.signal } : {};

@@ -18,7 +18,11 @@ export interface RepairFleetOptions extends FleetOptions, Omit<RepairOptions, 's
  * `repair` over a fleet: each target under its own lock, planned from its own history (a tenant left
  * dirty by a failed fleet migrate is repaired where it is; the others have nothing to repair).
  */
-export async function repairFleet(project: Project, targets: readonly FleetTarget[], options: RepairFleetOptions = {}): Promise<FleetReport<FleetRepairDetail>> {
+export async function repairFleet(
+  project: Project,
+  targets: readonly FleetTarget[],
+  options: RepairFleetOptions = {},
+): Promise<FleetReport<FleetRepairDetail>> {
   checkRepairModules(project, options.modules); // once, not per target
   return runFleet<FleetRepairDetail>(
     targets,

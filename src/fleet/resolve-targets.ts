@@ -24,13 +24,22 @@ export interface FleetTarget {
  * unset variable, a bad URL, a schema on an engine without schemas, a target listed twice (both
  * places named), or an empty list.
  */
-export function resolveTargets(listed: readonly ListedTarget[], options: { readonly source: SettingSource; readonly baseDir: string; readonly env: NodeJS.ProcessEnv; readonly from: string }): FleetTarget[] {
+export function resolveTargets(
+  listed: readonly ListedTarget[],
+  options: {
+    readonly source: SettingSource;
+    readonly baseDir: string;
+    readonly env: NodeJS.ProcessEnv;
+    readonly from: string;
+  },
+): FleetTarget[] {
   const problems: string[] = [];
   const seen = new Map<string, string>();
   const targets: FleetTarget[] = [];
   for (const entry of listed) {
     const url = expandEnv(entry.url, `${entry.origin}`, options.env);
-    const schema = entry.schema === undefined ? undefined : expandEnv(entry.schema, `${entry.origin} (schema)`, options.env);
+    const schema =
+      entry.schema === undefined ? undefined : expandEnv(entry.schema, `${entry.origin} (schema)`, options.env);
     problems.push(...url.problems, ...(schema?.problems ?? []));
     if (url.problems.length > 0 || (schema?.problems.length ?? 0) > 0) continue;
     let parsed: DatabaseTarget;
@@ -46,7 +55,9 @@ export function resolveTargets(listed: readonly ListedTarget[], options: { reado
     if (schema !== undefined) {
       if (searchPathOf === undefined) {
         const engine = engineName(parsed.engine);
-        problems.push(`${entry.origin}: ${label}: a schema target needs ${schemaEngineNames()}; ${engine} has no schemas (list one database per tenant instead)`);
+        problems.push(
+          `${entry.origin}: ${label}: a schema target needs ${schemaEngineNames()}; ${engine} has no schemas (list one database per tenant instead)`,
+        );
         continue;
       }
       if (schema.value.length === 0 || Buffer.byteLength(schema.value) > 63) {
@@ -58,14 +69,19 @@ export function resolveTargets(listed: readonly ListedTarget[], options: { reado
     const key = `${databaseKey(target)}${schema ? `#${schema.value}` : ''}`;
     const first = seen.get(key);
     if (first !== undefined) {
-      problems.push(`${entry.origin}: ${label} is the same target as ${first} (each target is migrated once per run: remove one)`);
+      problems.push(
+        `${entry.origin}: ${label} is the same target as ${first} (each target is migrated once per run: remove one)`,
+      );
       continue;
     }
     seen.set(key, entry.origin);
     targets.push({ target, label, key, origin: entry.origin });
   }
   if (problems.length > 0) throw new UsageError(problems);
-  if (targets.length === 0) throw new UsageError(`${options.from} lists no targets: a fleet needs at least one database URL (a line per target; # starts a comment)`);
+  if (targets.length === 0)
+    throw new UsageError(
+      `${options.from} lists no targets: a fleet needs at least one database URL (a line per target; # starts a comment)`,
+    );
   return targets;
 }
 
@@ -75,14 +91,24 @@ export async function listConfigTargets(targets: FleetTargets, configFile: strin
   try {
     list = typeof targets === 'function' ? await targets() : targets;
   } catch (error) {
-    throw new UsageError(`${configFile}: the "targets" function failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    throw new UsageError(
+      `${configFile}: the "targets" function failed: ${(error as Error)?.message ?? String(error)}`,
+      { cause: error },
+    );
   }
-  if (!Array.isArray(list)) throw new UsageError(`${configFile}: the "targets" function must return a list of URLs or { url, schema }, got ${typeof list}`);
+  if (!Array.isArray(list))
+    throw new UsageError(
+      `${configFile}: the "targets" function must return a list of URLs or { url, schema }, got ${typeof list}`,
+    );
   return list.map((entry: unknown, i): ListedTarget => {
     const origin = `config targets[${i}]`;
     if (typeof entry === 'string') return { url: entry, origin };
     const object = entry as { url?: unknown; schema?: unknown } | null;
-    if (object && typeof object.url === 'string' && (object.schema === undefined || typeof object.schema === 'string')) {
+    if (
+      object &&
+      typeof object.url === 'string' &&
+      (object.schema === undefined || typeof object.schema === 'string')
+    ) {
       return { url: object.url, ...(typeof object.schema === 'string' ? { schema: object.schema } : {}), origin };
     }
     throw new UsageError(`${configFile}: ${origin} must be a URL or { url, schema } with strings`);

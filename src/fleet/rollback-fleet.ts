@@ -21,17 +21,25 @@ export interface RollbackFleetOptions extends FleetOptions, Omit<RollbackOptions
  * `--last-run`) on each target under its own lock, each planned from its own history, so a target
  * whose last run applied nothing undoes nothing.
  */
-export async function rollbackFleet(project: Project, targets: readonly FleetTarget[], options: RollbackFleetOptions): Promise<FleetReport<FleetRollbackDetail>> {
+export async function rollbackFleet(
+  project: Project,
+  targets: readonly FleetTarget[],
+  options: RollbackFleetOptions,
+): Promise<FleetReport<FleetRollbackDetail>> {
   checkRollbackRequest(options);
   if (options.module !== undefined) dependentsOf(project.nodes, options.module); // an unknown module fails once, not per target
   return runFleet<FleetRollbackDetail>(
     targets,
     async ({ target }, sessions, signal) => {
-      const report = await rollbackProject(project, { ...options, ...(signal ? { signal } : {}) }, {
-        placement: { database: target, moduleDatabases: {} },
-        open: sessions.open,
-        openReadOnly: sessions.openReadOnly,
-      });
+      const report = await rollbackProject(
+        project,
+        { ...options, ...(signal ? { signal } : {}) },
+        {
+          placement: { database: target, moduleDatabases: {} },
+          open: sessions.open,
+          openReadOnly: sessions.openReadOnly,
+        },
+      );
       const detail: FleetRollbackDetail = { plan: report.plan, ...(report.result ? { result: report.result } : {}) };
       return { detail, ...(report.result?.error ? { error: report.result.error } : {}) };
     },

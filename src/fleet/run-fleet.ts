@@ -89,7 +89,11 @@ export interface FleetSessions {
 }
 
 /** One target's work: its detail, and the error that failed it (a thrown ModkitError fails it too). */
-export type TargetWork<D> = (target: FleetTarget, sessions: FleetSessions, signal: AbortSignal | undefined) => Promise<{ readonly detail: D; readonly error?: ModkitError }>;
+export type TargetWork<D> = (
+  target: FleetTarget,
+  sessions: FleetSessions,
+  signal: AbortSignal | undefined,
+) => Promise<{ readonly detail: D; readonly error?: ModkitError }>;
 
 /**
  * Runs `work` on every target of the fleet (this shard's), `parallel` at a time, each target on
@@ -106,7 +110,9 @@ export async function runFleet<D>(
 ): Promise<FleetReport<D>> {
   const elapsed = stopwatch();
   const parallel = Math.max(1, options.parallel ?? DEFAULT_FLEET_PARALLEL);
-  const targets = options.shard ? all.filter((t) => shardOf(t.key, options.shard!.count) === options.shard!.index) : all;
+  const targets = options.shard
+    ? all.filter((t) => shardOf(t.key, options.shard!.count) === options.shard!.index)
+    : all;
   const canaries = Math.min(options.canary ?? 0, targets.length);
   const pools = new FleetPools(targets, parallel);
   const results: TargetOutcome<D>[] = [];
@@ -117,14 +123,21 @@ export async function runFleet<D>(
 
   const report = (outcome: TargetOutcome<D>) => {
     counts[outcome.result] += 1;
-    if (outcome.exitCode !== null && outcome.exitCode !== EXIT_CODES.ok) exitCodes.set(outcome.exitCode, (exitCodes.get(outcome.exitCode) ?? 0) + 1);
+    if (outcome.exitCode !== null && outcome.exitCode !== EXIT_CODES.ok)
+      exitCodes.set(outcome.exitCode, (exitCodes.get(outcome.exitCode) ?? 0) + 1);
     if (options.collect !== false) results.push(outcome);
     options.onTarget?.(outcome);
   };
 
   const runOne = async (index: number) => {
     const fleetTarget = targets[index]!;
-    const base = { label: fleetTarget.label, origin: fleetTarget.origin, ...(fleetTarget.target.schema ? { schema: fleetTarget.target.schema } : {}), index, canary: index < canaries };
+    const base = {
+      label: fleetTarget.label,
+      origin: fleetTarget.origin,
+      ...(fleetTarget.target.schema ? { schema: fleetTarget.target.schema } : {}),
+      index,
+      canary: index < canaries,
+    };
     const took = stopwatch();
     let outcome: TargetOutcome<D>;
     try {
@@ -133,7 +146,12 @@ export async function runFleet<D>(
         ? { ...base, result: 'failed', exitCode: error.exitCode, durationMs: took(), detail, error }
         : { ...base, result: 'ok', exitCode: EXIT_CODES.ok, durationMs: took(), detail };
     } catch (error) {
-      const failure = error instanceof ModkitError ? error : new ModkitError('migration-failed', `internal error: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      const failure =
+        error instanceof ModkitError
+          ? error
+          : new ModkitError('migration-failed', `internal error: ${(error as Error)?.message ?? String(error)}`, {
+              cause: error,
+            });
       outcome = { ...base, result: 'failed', exitCode: exitCodeOf(failure), durationMs: took(), error: failure };
     }
     await pools.done(fleetTarget);
@@ -165,7 +183,17 @@ export async function runFleet<D>(
     await runUpTo(targets.length);
     for (; next < targets.length; next += 1) {
       const t = targets[next]!;
-      report({ label: t.label, origin: t.origin, ...(t.target.schema ? { schema: t.target.schema } : {}), index: next, canary: next < canaries, result: 'skipped', exitCode: null, durationMs: 0, skipped: stoppedBy ?? 'interrupted' });
+      report({
+        label: t.label,
+        origin: t.origin,
+        ...(t.target.schema ? { schema: t.target.schema } : {}),
+        index: next,
+        canary: next < canaries,
+        result: 'skipped',
+        exitCode: null,
+        durationMs: 0,
+        skipped: stoppedBy ?? 'interrupted',
+      });
     }
   } finally {
     await pools.endAll();

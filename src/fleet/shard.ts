@@ -13,7 +13,9 @@ export function parseShard(text: string): Shard {
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
   if (!match || count < 1 || index < 1 || index > count) {
-    throw new UsageError(`--shard takes I/N with 1 <= I <= N (shard I of N), got "${text}"; for a Kubernetes Indexed Job use $((JOB_COMPLETION_INDEX + 1))/N`);
+    throw new UsageError(
+      `--shard takes I/N with 1 <= I <= N (shard I of N), got "${text}"; for a Kubernetes Indexed Job use $((JOB_COMPLETION_INDEX + 1))/N`,
+    );
   }
   return { index, count };
 }

@@ -39,7 +39,10 @@ export function parseTargetsText(text: string, name: string): ListedTarget[] {
       const match = SCHEMA_WORD.exec(word);
       if (match && schema === undefined) schema = match[1]!;
       // Never echo the word: a password with a blank in it would be split into words.
-      else problems.push(`${origin}: a line is a URL, optionally followed by schema=NAME (and a # comment); this line has more words than that`);
+      else
+        problems.push(
+          `${origin}: a line is a URL, optionally followed by schema=NAME (and a # comment); this line has more words than that`,
+        );
     }
     targets.push({ url, ...(schema !== undefined ? { schema } : {}), origin });
   }

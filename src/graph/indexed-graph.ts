@@ -82,4 +82,3 @@ export function smallestTopologicalOrder(g: IndexedGraph): number[] {
   }
   return placed;
 }
-

@@ -126,7 +126,10 @@ export function selectWithDependencies(nodes: readonly GraphNode[], names: reado
   const g = indexGraph(nodes);
   const unknown = unknownNames(g, names);
   if (unknown.length > 0) throw new UsageError(unknown);
-  const selected = reach(g.deps, names.map((name) => g.index.get(name)!));
+  const selected = reach(
+    g.deps,
+    names.map((name) => g.index.get(name)!),
+  );
   return order.topological.filter((name) => selected.has(g.index.get(name)!));
 }
 

@@ -57,7 +57,9 @@ const mermaidText = (text: string): string => text.replace(/#/g, '#35;').replace
 function renderMermaid(nodes: readonly GraphNode[], own: OwnDatabases): string {
   const lines = ['graph TD'];
   for (const node of nodes) {
-    const label = own.has(node.name) ? `${node.name}<br/><small>${mermaidText(own.get(node.name)!)}</small>` : node.name;
+    const label = own.has(node.name)
+      ? `${node.name}<br/><small>${mermaidText(own.get(node.name)!)}</small>`
+      : node.name;
     lines.push(`  ${mermaidId(node.name)}["${label}"]${node.system ? ':::system' : ''}`);
   }
   for (const node of nodes) {
@@ -73,7 +75,10 @@ const dotId = (name: string): string => `"${name.replace(/["\\]/g, '\\$&')}"`;
 function renderDot(nodes: readonly GraphNode[], own: OwnDatabases): string {
   const lines = ['digraph modkit {', '  rankdir=TB;'];
   for (const node of nodes) {
-    const attributes = [...(node.system ? ['shape=box'] : []), ...(own.has(node.name) ? [`label=${dotId(`${node.name}\n${own.get(node.name)!}`)}`] : [])];
+    const attributes = [
+      ...(node.system ? ['shape=box'] : []),
+      ...(own.has(node.name) ? [`label=${dotId(`${node.name}\n${own.get(node.name)!}`)}`] : []),
+    ];
     lines.push(`  ${dotId(node.name)}${attributes.length > 0 ? ` [${attributes.join(', ')}]` : ''};`);
   }
   for (const node of nodes) {
@@ -94,7 +99,12 @@ function renderDot(nodes: readonly GraphNode[], own: OwnDatabases): string {
  * const order = orderModules(nodes);
  * process.stdout.write(renderGraph(nodes, order, 'mermaid'));
  */
-export function renderGraph(nodes: readonly GraphNode[], order: ModuleOrder, format: GraphFormat, own: OwnDatabases = new Map()): string {
+export function renderGraph(
+  nodes: readonly GraphNode[],
+  order: ModuleOrder,
+  format: GraphFormat,
+  own: OwnDatabases = new Map(),
+): string {
   const ordered = orderedNodes(nodes, order);
   switch (format) {
     case 'text':
@@ -113,7 +123,11 @@ export function renderGraph(nodes: readonly GraphNode[], order: ModuleOrder, for
  * @example
  * JSON.stringify(graphToJson(nodes, orderModules(nodes)));
  */
-export function graphToJson(nodes: readonly GraphNode[], order: ModuleOrder, databases: ReadonlyMap<string, string> = new Map()): GraphJson {
+export function graphToJson(
+  nodes: readonly GraphNode[],
+  order: ModuleOrder,
+  databases: ReadonlyMap<string, string> = new Map(),
+): GraphJson {
   return {
     modules: orderedNodes(nodes, order).map(({ name, deps, system, file }) => ({
       name,

@@ -67,4 +67,3 @@ export async function awaitStartupHook(
     shutdown.removeEventListener('abort', onAbort!);
   }
 }
-

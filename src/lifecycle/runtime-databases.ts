@@ -37,7 +37,10 @@ export function runtimeTargetFor(project: Project, module: LoadedModule): Databa
 }
 
 /** Opens one pool per distinct target the selected modules need (usually exactly one). */
-export async function openRuntimeDatabases(project: Project, modules: readonly LoadedModule[]): Promise<RuntimeDatabases> {
+export async function openRuntimeDatabases(
+  project: Project,
+  modules: readonly LoadedModule[],
+): Promise<RuntimeDatabases> {
   const handles = new Map<string, RuntimeHandle>();
   const byModule = new Map<string, Knex>();
   try {

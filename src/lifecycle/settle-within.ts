@@ -1,5 +1,8 @@
 /** How a bounded wait ended. */
-export type Settled = { readonly status: 'ok' } | { readonly status: 'failed'; readonly error: unknown } | { readonly status: 'timed-out' };
+export type Settled =
+  | { readonly status: 'ok' }
+  | { readonly status: 'failed'; readonly error: unknown }
+  | { readonly status: 'timed-out' };
 
 /**
  * Waits for `work` until `deadline` aborts, plus `graceMs` for the code to react to the abort.

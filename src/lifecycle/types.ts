@@ -31,7 +31,13 @@ export type RuntimeState = 'starting' | 'running' | 'draining' | 'stopped' | 'fa
 /** What happened, for reporters (log lines, the `--json` document). */
 export type LifecycleEvent =
   /** A state transition of the runtime (no `module`) or of one module. */
-  | { readonly type: 'state'; readonly state: RuntimeState; readonly module?: string; readonly reason?: string; readonly at: string }
+  | {
+      readonly type: 'state';
+      readonly state: RuntimeState;
+      readonly module?: string;
+      readonly reason?: string;
+      readonly at: string;
+    }
   /** `aborted` (on `end`): the phase did not complete (a hook, a refusal or a signal stopped it before its end). */
   | {
       readonly type: 'phase';

@@ -8,7 +8,10 @@ import { UsageError } from '../errors.js';
  * `(`, `|`, an unclosed `[` or `{`, POSIX classes) is refused with a clear error, never taken
  * literally: a glob that silently matches nothing is worse than an error.
  */
-export type Segment = { readonly kind: 'any-depth' } | { readonly kind: 'literal'; readonly name: string } | { readonly kind: 'pattern'; readonly regex: RegExp; readonly dot: boolean };
+export type Segment =
+  | { readonly kind: 'any-depth' }
+  | { readonly kind: 'literal'; readonly name: string }
+  | { readonly kind: 'pattern'; readonly regex: RegExp; readonly dot: boolean };
 
 /** One pattern (braces across segments already expanded) as its segments. */
 export function compileGlob(pattern: string, original = pattern): Segment[] {
@@ -38,7 +41,9 @@ function compileSegment(segment: string, original: string, top: boolean): string
       i += 1;
     } else if ('?*+@!'.includes(c) && next === '(') {
       const close = closing(segment, i + 1, '(', ')') ?? fail(`unclosed ${c}( … )`);
-      const alternatives = splitTop(segment.slice(i + 2, close), '|').map((a) => compileSegment(a, original, false)).join('|');
+      const alternatives = splitTop(segment.slice(i + 2, close), '|')
+        .map((a) => compileSegment(a, original, false))
+        .join('|');
       if (c === '!') {
         if (!top) fail('!( … ) inside another group is not supported');
         // Anything but the alternatives followed by the rest of the segment (micromatch's reading).
@@ -53,15 +58,21 @@ function compileSegment(segment: string, original: string, top: boolean): string
     } else if (c === '?') {
       out += '[^/]';
     } else if (c === '[') {
-      if (next === '[' && segment[i + 2] === ':') fail('POSIX classes such as [[:alpha:]] are not supported: use [a-z]');
+      if (next === '[' && segment[i + 2] === ':')
+        fail('POSIX classes such as [[:alpha:]] are not supported: use [a-z]');
       const close = segment.indexOf(']', i + 2);
       if (close === -1) fail('unclosed [');
-      const body = segment.slice(i + 1, close).replace(/^[!^]/, '^').replace(/\\/g, '\\\\');
+      const body = segment
+        .slice(i + 1, close)
+        .replace(/^[!^]/, '^')
+        .replace(/\\/g, '\\\\');
       out += `[${body}]`;
       i = close;
     } else if (c === '{') {
       const close = closing(segment, i, '{', '}') ?? fail('unclosed {');
-      out += `(?:${braceAlternatives(segment.slice(i + 1, close)).map((a) => compileSegment(a, original, false)).join('|')})`;
+      out += `(?:${braceAlternatives(segment.slice(i + 1, close))
+        .map((a) => compileSegment(a, original, false))
+        .join('|')})`;
       i = close;
     } else if ('(|)}]'.includes(c)) {
       fail(`"${c}" is not glob syntax here: use {a,b} or @(a|b) for alternatives, and \\${c} for the character itself`);
@@ -77,7 +88,8 @@ export function braceAlternatives(body: string): string[] {
   const numbers = /^(-?\d+)\.\.(-?\d+)$/.exec(body);
   if (numbers) {
     const [from, to] = [Number(numbers[1]), Number(numbers[2])];
-    const width = /^-?0\d/.test(numbers[1]!) || /^-?0\d/.test(numbers[2]!) ? Math.max(numbers[1]!.length, numbers[2]!.length) : 0;
+    const width =
+      /^-?0\d/.test(numbers[1]!) || /^-?0\d/.test(numbers[2]!) ? Math.max(numbers[1]!.length, numbers[2]!.length) : 0;
     const step = from <= to ? 1 : -1;
     const list: string[] = [];
     for (let n = from; step > 0 ? n <= to : n >= to; n += step) list.push(String(n).padStart(width, '0'));

@@ -75,7 +75,12 @@ export function readDirectives(sql: string): FileDirectives {
     }
     if (TOOL_COMMENT.test(text) && !UNDERSTOOD.some((u) => u.test(text))) unknown.push({ line, text });
   }
-  return { noTransaction: noTransactionTool !== undefined, ...(noTransactionTool ? { noTransactionTool } : {}), unknown, ...timeouts };
+  return {
+    noTransaction: noTransactionTool !== undefined,
+    ...(noTransactionTool ? { noTransactionTool } : {}),
+    unknown,
+    ...timeouts,
+  };
 }
 
 /**

@@ -15,7 +15,11 @@ interface Discovered {
  * Finds module files by the config's globs, imports them, checks their shape and lists their
  * migrations. Every problem across all modules is reported at once (exit 2), in file order.
  */
-export async function discoverModules(rootDir: string, globs: readonly string[], { allowUnfinished = false }: { readonly allowUnfinished?: boolean } = {}): Promise<LoadedModule[]> {
+export async function discoverModules(
+  rootDir: string,
+  globs: readonly string[],
+  { allowUnfinished = false }: { readonly allowUnfinished?: boolean } = {},
+): Promise<LoadedModule[]> {
   const files = matchGlobs(rootDir, globs);
   if (files.length === 0) {
     throw new UsageError(`no module files match ${globs.map((g) => `"${g}"`).join(', ')} in ${rootDir}`);

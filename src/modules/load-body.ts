@@ -45,18 +45,28 @@ export async function loadBody(migration: Migration, direction: Direction): Prom
   if (migration.format === 'sql') return loadSql(migration, direction);
   const file = migration.file!;
   const namespace = await importFile(file, `migration ${migration.module}/${migration.id}`);
-  const exports = (namespace.default && typeof namespace.default === 'object' ? namespace.default : namespace) as Record<string, unknown>;
+  const exports = (
+    namespace.default && typeof namespace.default === 'object' ? namespace.default : namespace
+  ) as Record<string, unknown>;
   if (typeof exports.up !== 'function') {
-    throw new ModkitError('usage', `migration ${migration.module}/${migration.id} (${file}) does not export an up(db) function`, {
-      details: { module: migration.module, id: migration.id, file },
-    });
+    throw new ModkitError(
+      'usage',
+      `migration ${migration.module}/${migration.id} (${file}) does not export an up(db) function`,
+      {
+        details: { module: migration.module, id: migration.id, file },
+      },
+    );
   }
   const run = exports[direction];
   if (run === undefined) return undefined;
   if (typeof run !== 'function') {
-    throw new ModkitError('usage', `migration ${migration.module}/${migration.id} (${file}): "${direction}" must be a function`, {
-      details: { module: migration.module, id: migration.id, file },
-    });
+    throw new ModkitError(
+      'usage',
+      `migration ${migration.module}/${migration.id} (${file}): "${direction}" must be a function`,
+      {
+        details: { module: migration.module, id: migration.id, file },
+      },
+    );
   }
   return { format: 'script', run: run as (db: Knex) => unknown, file, transactional: exports.transaction !== false };
 }
@@ -69,7 +79,9 @@ function loadSql(migration: Migration, direction: Direction): MigrationBody | un
   if (!sections) return direction === 'up' ? sqlBody(text, file) : undefined;
   const part = direction === 'up' ? sections.up : sections.down;
   // goose's NO TRANSACTION applies to both sections; dbmate's `transaction:false` to its own.
-  return part === undefined ? undefined : sqlBody(part, file, sections.tool === 'goose' && readDirectives(text).noTransaction);
+  return part === undefined
+    ? undefined
+    : sqlBody(part, file, sections.tool === 'goose' && readDirectives(text).noTransaction);
 }
 
 function sqlBody(sql: string, file: string, noTransaction = false): MigrationBody {

@@ -29,7 +29,9 @@ export function loadMigrations(
   const dir = resolve(dirname(moduleFile), source);
   let entries: string[];
   try {
-    entries = readdirSync(dir, { withFileTypes: true }).filter((e) => !e.isDirectory()).map((e) => e.name);
+    entries = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => !e.isDirectory())
+      .map((e) => e.name);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (error as Error).message;
     return {
@@ -40,7 +42,10 @@ export function loadMigrations(
     };
   }
   const problems: string[] = [];
-  const byId = new Map<string, { format: 'sql' | 'script'; file?: string; downFile?: string; files: string[]; duplicate?: boolean }>();
+  const byId = new Map<
+    string,
+    { format: 'sql' | 'script'; file?: string; downFile?: string; files: string[]; duplicate?: boolean }
+  >();
   for (const name of entries.sort()) {
     const parsed = classifyMigrationFile(name);
     if (parsed.kind === 'ignored') continue;
@@ -70,7 +75,15 @@ export function loadMigrations(
     }
     const bytes = readMigration(file, module, entry.format, problems);
     if (bytes === undefined) continue;
-    const migration: Migration = { id, module, format: entry.format, file, ...(entry.downFile ? { downFile: entry.downFile } : {}), checksum: checksumOf(bytes), size: bytes.length };
+    const migration: Migration = {
+      id,
+      module,
+      format: entry.format,
+      file,
+      ...(entry.downFile ? { downFile: entry.downFile } : {}),
+      checksum: checksumOf(bytes),
+      size: bytes.length,
+    };
     (isUnfinished(entry.format, bytes) ? unfinished : migrations).push(migration);
   }
   migrations.sort((a, b) => compareIds(a.id, b.id));
@@ -128,7 +141,9 @@ function loadInline(module: string, moduleFile: string, list: readonly InlineMig
     seen.add(inline.id);
     const format = typeof inline.up === 'string' ? 'sql' : 'script';
     const migration: Migration = { id: inline.id, module, format, checksum: checksumOf(String(inline.up)), inline };
-    (typeof inline.up === 'string' && !hasSqlStatement(Buffer.from(inline.up)) ? unfinished : migrations).push(migration);
+    (typeof inline.up === 'string' && !hasSqlStatement(Buffer.from(inline.up)) ? unfinished : migrations).push(
+      migration,
+    );
   }
   migrations.sort((a, b) => compareIds(a.id, b.id));
   return { migrations, unfinished, problems };
@@ -137,7 +152,8 @@ function loadInline(module: string, moduleFile: string, list: readonly InlineMig
 /** True when the file holds only whitespace; scans bytes rather than decoding every file. */
 function isBlank(bytes: Buffer): boolean {
   for (const byte of bytes) {
-    if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09 && byte !== 0x0c && byte !== 0x0b) return false;
+    if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09 && byte !== 0x0c && byte !== 0x0b)
+      return false;
   }
   return true;
 }

@@ -16,14 +16,19 @@ export function matchGlobs(cwd: string, patterns: readonly string[]): string[] {
   const include = patterns.filter((p) => !isExclusion(p));
   const exclude = patterns.filter(isExclusion).map((p) => p.slice(1));
   if (include.length === 0) {
-    throw new UsageError(`"modules" lists only exclusions (${patterns.join(', ')}): add a pattern that selects module files, e.g. 'modules/*/module.ts'`);
+    throw new UsageError(
+      `"modules" lists only exclusions (${patterns.join(', ')}): add a pattern that selects module files, e.g. 'modules/*/module.ts'`,
+    );
   }
   const found = new Set<string>();
   for (const pattern of include) {
-    for (const expanded of expandBraces(pattern)) walk(expanded.startsWith('/') ? '/' : cwd, compileGlob(expanded, pattern), found);
+    for (const expanded of expandBraces(pattern))
+      walk(expanded.startsWith('/') ? '/' : cwd, compileGlob(expanded, pattern), found);
   }
   if (exclude.length === 0) return [...found].sort();
-  const excluded = exclude.flatMap((pattern) => expandBraces(pattern).map((p) => ({ absolute: p.startsWith('/'), segments: compileGlob(p, `!${pattern}`) })));
+  const excluded = exclude.flatMap((pattern) =>
+    expandBraces(pattern).map((p) => ({ absolute: p.startsWith('/'), segments: compileGlob(p, `!${pattern}`) })),
+  );
   return [...found]
     .filter((file) => {
       const rel = relative(cwd, file).split(sep);
@@ -43,7 +48,8 @@ function walk(dir: string, segments: readonly Segment[], found: Set<string>): vo
   if (segment === undefined) return;
   if (segment.kind === 'any-depth') {
     walk(dir, rest, found); // `**` matches zero directories too
-    for (const entry of list(dir)) if (entry.isDirectory() && isWalkable(entry.name)) walk(join(dir, entry.name), segments, found);
+    for (const entry of list(dir))
+      if (entry.isDirectory() && isWalkable(entry.name)) walk(join(dir, entry.name), segments, found);
     return;
   }
   if (segment.kind === 'literal') {
@@ -72,7 +78,8 @@ function walk(dir: string, segments: readonly Segment[], found: Set<string>): vo
 function matchesPath(path: readonly string[], segments: readonly Segment[]): boolean {
   const [segment, ...rest] = segments;
   if (segment === undefined) return path.length === 0;
-  if (segment.kind === 'any-depth') return path.some((_, i) => matchesPath(path.slice(i), rest)) || matchesPath([], rest);
+  if (segment.kind === 'any-depth')
+    return path.some((_, i) => matchesPath(path.slice(i), rest)) || matchesPath([], rest);
   const [name, ...tail] = path;
   if (name === undefined) return false;
   const ok = segment.kind === 'literal' ? name === segment.name : segment.regex.test(name);

@@ -19,7 +19,9 @@ export function describeInvalidUtf8(bytes: Uint8Array, file: string): string | u
   if (offset === undefined) return undefined;
   let line = 1;
   for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
-  const shown = [...bytes.subarray(offset, offset + 4)].map((b) => `0x${b.toString(16).toUpperCase().padStart(2, '0')}`).join(' ');
+  const shown = [...bytes.subarray(offset, offset + 4)]
+    .map((b) => `0x${b.toString(16).toUpperCase().padStart(2, '0')}`)
+    .join(' ');
   return (
     `${file} is not valid UTF-8: the sequence at byte offset ${offset} (line ${line}) is invalid (${shown}). ` +
     'Save the file as UTF-8 (it may be Latin-1 or Windows-1252); modkit does not guess encodings'
@@ -44,7 +46,8 @@ function firstInvalidSequence(bytes: Uint8Array): number | undefined {
       i++;
       continue;
     }
-    const length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    const length =
+      lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
     if (length === 0 || i + length > bytes.length) return i;
     // The second byte's range excludes overlongs (E0, F0), surrogates (ED) and > U+10FFFF (F4).
     const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;

@@ -14,7 +14,9 @@ const SYSTEM_ONLY_HOOKS = ['preInit', 'postInit'] as const;
  */
 export function validateModuleDefinition(value: unknown, file: string): string[] {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return [`${file}: a module file must default-export an object (defineModule({...})), got ${value === null ? 'null' : typeof value}`];
+    return [
+      `${file}: a module file must default-export an object (defineModule({...})), got ${value === null ? 'null' : typeof value}`,
+    ];
   }
   const def = value as Record<string, unknown>;
   const problems: string[] = [];

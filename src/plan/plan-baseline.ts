@@ -70,12 +70,21 @@ export function checkBaselineTarget(module: LoadedModule, to: string): void {
  * @example
  * const plans = planBaselineAll(modules, histories, { core: '0003_x' });
  */
-export function planBaselineAll(modules: readonly LoadedModule[], histories: ReadonlyMap<string, ModuleHistory>, to: StopAt = {}): BaselinePlan[] {
+export function planBaselineAll(
+  modules: readonly LoadedModule[],
+  histories: ReadonlyMap<string, ModuleHistory>,
+  to: StopAt = {},
+): BaselinePlan[] {
   return modules
     .filter((m) => m.migrations.length > 0)
     .map((m) => planBaseline(m, histories.get(m.name) ?? emptyHistory(m.name), to[m.name] ?? m.migrations.at(-1)!.id));
 }
 
 function conflict(migration: Migration, recorded: string): BaselineConflict {
-  return { id: migration.id, ...(migration.file ? { file: migration.file } : {}), recorded, onDisk: migration.checksum };
+  return {
+    id: migration.id,
+    ...(migration.file ? { file: migration.file } : {}),
+    recorded,
+    onDisk: migration.checksum,
+  };
 }

@@ -40,16 +40,33 @@ export function planLastRun(
     const own = history.records.filter(inRun).sort((a, b) => compareIds(b.version, a.version));
     for (const r of own) {
       const migration = modules.get(module)?.migrations.find((m) => m.id === r.version);
-      steps.push({ module, id: r.version, table: history.table, reason: 'target', ...(migration ? { migration } : {}) });
+      steps.push({
+        module,
+        id: r.version,
+        table: history.table,
+        reason: 'target',
+        ...(migration ? { migration } : {}),
+      });
       if (r.state === 'started') dirty.push({ module, id: r.version });
     }
   }
-  const started = Math.min(...steps.map((s) => histories.get(s.module)!.records.find((r) => r.version === s.id)!.appliedAt?.getTime() ?? Infinity));
+  const started = Math.min(
+    ...steps.map(
+      (s) =>
+        histories
+          .get(s.module)!
+          .records.find((r) => r.version === s.id)!
+          .appliedAt?.getTime() ?? Infinity,
+    ),
+  );
   const blockers: RollbackBlocker[] = [];
   for (const module of new Set(steps.map((s) => s.module))) {
     for (const dependent of dependentsOf(module)) {
-      const later = (histories.get(dependent)?.records ?? []).filter((r) => !inRun(r) && (r.appliedAt?.getTime() ?? 0) >= started);
-      if (later.length > 0 && !blockers.some((b) => b.module === dependent)) blockers.push({ module: dependent, applied: later.map((r) => r.version) });
+      const later = (histories.get(dependent)?.records ?? []).filter(
+        (r) => !inRun(r) && (r.appliedAt?.getTime() ?? 0) >= started,
+      );
+      if (later.length > 0 && !blockers.some((b) => b.module === dependent))
+        blockers.push({ module: dependent, applied: later.map((r) => r.version) });
     }
   }
   return { module: '', applied: steps.length, runId, steps, blockers, dirty };

@@ -17,7 +17,9 @@ export function planMigrations(
   to: StopAt = {},
 ): MigrationPlan {
   checkStopAt(modules, to);
-  const plans = modules.map((module) => planModule(module, histories.get(module.name) ?? emptyHistory(module.name), to[module.name]));
+  const plans = modules.map((module) =>
+    planModule(module, histories.get(module.name) ?? emptyHistory(module.name), to[module.name]),
+  );
   const problems = plans.flatMap((p) => p.problems);
   const blocking = problems.filter((p) => !isAllowed(p, allow));
   return { modules: plans, problems, blocking, pendingCount: plans.reduce((n, p) => n + p.pending.length, 0) };

@@ -22,7 +22,12 @@ export interface RepairChange {
 export interface RepairPlan {
   readonly changes: readonly RepairChange[];
   /** History tables that lack modkit's columns (created by the Rust runtime): they are upgraded first. */
-  readonly upgrades: readonly { readonly module: string; readonly table: string; readonly columns: readonly string[]; readonly appliedAtConverted: boolean }[];
+  readonly upgrades: readonly {
+    readonly module: string;
+    readonly table: string;
+    readonly columns: readonly string[];
+    readonly appliedAtConverted: boolean;
+  }[];
   /** Applied rows whose file is gone: repair cannot re-record them and leaves them alone. */
   readonly missing: readonly { readonly module: string; readonly id: string }[];
 }
@@ -47,11 +52,21 @@ export function planRepair(
     const history = histories.get(module.name);
     if (!history?.exists) continue;
     if (history.missingColumns.length > 0 || history.legacyAppliedAt) {
-      upgrades.push({ module: module.name, table: history.table, columns: history.missingColumns, appliedAtConverted: history.legacyAppliedAt });
+      upgrades.push({
+        module: module.name,
+        table: history.table,
+        columns: history.missingColumns,
+        appliedAtConverted: history.legacyAppliedAt,
+      });
     }
     for (const row of history.records) {
       const migration = module.migrations.find((m) => m.id === row.version);
-      const base = { module: module.name, table: history.table, id: row.version, ...(migration?.file ? { file: migration.file } : {}) };
+      const base = {
+        module: module.name,
+        table: history.table,
+        id: row.version,
+        ...(migration?.file ? { file: migration.file } : {}),
+      };
       if (row.state === 'started') {
         // The user checked the database by hand (the dirty message says so) and either finished
         // the migration (record it as done) or undid it (--retry: forget it, so it runs again).
@@ -65,8 +80,10 @@ export function planRepair(
         if (row.state !== 'started') missing.push({ module: module.name, id: row.version });
         continue;
       }
-      if (row.checksum === null) changes.push({ ...base, kind: 'checksum-filled', before: null, after: migration.checksum });
-      else if (row.checksum !== migration.checksum) changes.push({ ...base, kind: 'checksum-updated', before: row.checksum, after: migration.checksum });
+      if (row.checksum === null)
+        changes.push({ ...base, kind: 'checksum-filled', before: null, after: migration.checksum });
+      else if (row.checksum !== migration.checksum)
+        changes.push({ ...base, kind: 'checksum-updated', before: row.checksum, after: migration.checksum });
     }
   }
   return { changes, upgrades, missing };

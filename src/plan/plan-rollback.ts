@@ -66,15 +66,22 @@ export function planRollback(
   const recorded = [...history.records].sort((a, b) => compareIds(b.version, a.version));
   const target = request.target ?? { steps: 1 };
   let chosen: typeof recorded;
-  if (recorded.length === 0 && ('steps' in target || modules.get(request.module)?.migrations.some((m) => m.id === target.to))) {
+  if (
+    recorded.length === 0 &&
+    ('steps' in target || modules.get(request.module)?.migrations.some((m) => m.id === target.to))
+  ) {
     // Nothing applied: nothing to undo, whatever was asked (the caller says so, exit 0).
     chosen = [];
   } else if ('steps' in target) {
-    if (!Number.isInteger(target.steps) || target.steps < 1) throw new UsageError(`--steps must be a positive whole number, got ${target.steps}`);
+    if (!Number.isInteger(target.steps) || target.steps < 1)
+      throw new UsageError(`--steps must be a positive whole number, got ${target.steps}`);
     if (target.steps > recorded.length) {
       throw new UsageError(
         `cannot roll back ${countOf(target.steps, 'migration')} of module "${request.module}": only ${recorded.length} ${recorded.length === 1 ? 'is' : 'are'} applied` +
-          ` (${recorded.map((r) => r.version).reverse().join(', ')}). Use --steps ${recorded.length} or --to ID.`,
+          ` (${recorded
+            .map((r) => r.version)
+            .reverse()
+            .join(', ')}). Use --steps ${recorded.length} or --to ID.`,
       );
     }
     chosen = recorded.slice(0, target.steps);
@@ -106,7 +113,11 @@ export function planRollback(
   }
   const steps = request.cascade ? [...cascaded, ...own] : own;
   const touched = new Set(steps.map((s) => s.module));
-  const dirty = [...touched].flatMap((m) => historyOf(histories, m).records.filter((r) => r.state === 'started').map((r) => ({ module: m, id: r.version })));
+  const dirty = [...touched].flatMap((m) =>
+    historyOf(histories, m)
+      .records.filter((r) => r.state === 'started')
+      .map((r) => ({ module: m, id: r.version })),
+  );
   return { module: request.module, applied: recorded.length, steps, blockers: request.cascade ? [] : blockers, dirty };
 }
 

@@ -37,13 +37,19 @@ export function checkStopAt(modules: readonly LoadedModule[], to: StopAt, projec
  * or an id its module does not have. `project`: every module name, to tell a module the run leaves
  * out (select it with --module) from one that does not exist (did you mean).
  */
-export function unknownStopAt(modules: readonly LoadedModule[], to: StopAt, project: readonly string[] = modules.map((m) => m.name)): string[] {
+export function unknownStopAt(
+  modules: readonly LoadedModule[],
+  to: StopAt,
+  project: readonly string[] = modules.map((m) => m.name),
+): string[] {
   const byName = new Map(modules.map((m) => [m.name, m]));
   const problems: string[] = [];
   for (const [name, id] of Object.entries(to)) {
     const module = byName.get(name);
     if (!module && project.includes(name)) {
-      problems.push(`--to ${name}=${id}: module "${name}" is not among the modules of this run (${[...byName.keys()].join(', ')}): add --module ${name}`);
+      problems.push(
+        `--to ${name}=${id}: module "${name}" is not among the modules of this run (${[...byName.keys()].join(', ')}): add --module ${name}`,
+      );
     } else if (!module) {
       problems.push(`--to ${name}=${id}: unknown module "${name}"${didYouMean(name, project)}`);
     } else if (!module.migrations.some((m) => m.id === id)) {

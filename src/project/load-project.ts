@@ -40,7 +40,9 @@ export interface LoadProjectOptions extends LoadConfigOptions {
  */
 export async function loadProject(options: LoadProjectOptions = {}): Promise<Project> {
   const config = options.config ?? (await loadConfig(options));
-  const discovered = await discoverModules(config.rootDir, config.moduleGlobs, { allowUnfinished: options.allowUnfinished === true });
+  const discovered = await discoverModules(config.rootDir, config.moduleGlobs, {
+    allowUnfinished: options.allowUnfinished === true,
+  });
   const nodes = discovered.map((m): GraphNode => ({ name: m.name, deps: m.deps, system: m.system, file: m.file }));
   const order = orderModules(nodes);
   const byName = new Map(discovered.map((m) => [m.name, m]));
@@ -60,7 +62,7 @@ function refuseUnknownModuleDatabases(config: ResolvedConfig, names: readonly st
     unknown.map(
       (name) =>
         `${config.configFile}: "modulesConfig.${name}.database" is set, but there is no module "${name}"${didYouMean(name, names)}; ` +
-        'a module\'s own database must be keyed by its exact name, or that module would migrate into the default database',
+        "a module's own database must be keyed by its exact name, or that module would migrate into the default database",
     ),
   );
 }

@@ -21,4 +21,3 @@ const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, mi
 
 /** What a duration may look like, for error messages. */
 export const DURATION_FORMS = '60s, 500ms, 2m, 1h or a plain number of milliseconds';
-

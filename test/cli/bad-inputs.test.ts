@@ -22,10 +22,22 @@ afterEach(async () => {
 
 const good: FixtureModule = { name: 'core', migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER);' } };
 
-async function migrateIn(modules: readonly FixtureModule[], extraArgs: string[] = [], config: Record<string, unknown> = {}) {
+async function migrateIn(
+  modules: readonly FixtureModule[],
+  extraArgs: string[] = [],
+  config: Record<string, unknown> = {},
+) {
   project = await createFixtureProject(modules, config);
   const db = `${project.dir}/db.sqlite`;
-  const result = await runCli(['migrate', '--only', '-c', project.configPath, '--database-url', `sqlite:${db}`, ...extraArgs]);
+  const result = await runCli([
+    'migrate',
+    '--only',
+    '-c',
+    project.configPath,
+    '--database-url',
+    `sqlite:${db}`,
+    ...extraArgs,
+  ]);
   expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace without --verbose
   return { ...result, dbCreated: existsSync(db) };
 }
@@ -41,7 +53,11 @@ describe('bad inputs', () => {
   });
 
   it('wrongly typed config values are all reported at once (exit 2)', async () => {
-    const r = await migrateIn([good], [], { lockTimeoutMs: 'soon', modules: 'modules/*/module.mjs', database: 'sqlite:x' });
+    const r = await migrateIn([good], [], {
+      lockTimeoutMs: 'soon',
+      modules: 'modules/*/module.mjs',
+      database: 'sqlite:x',
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('"modules" must be an array');
     expect(r.stderr).toContain('"lockTimeoutMs" must be a non-negative number');
@@ -62,7 +78,12 @@ describe('bad inputs', () => {
     expect(r.dbCreated).toBe(false);
     const json = await runCli(['migrate', '--only', '--json', '--bogus']);
     expect(json.code).toBe(2);
-    expect(JSON.parse(json.stdout)).toMatchObject({ modkit: 1, command: 'migrate', exitCode: 2, error: { kind: 'usage' } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      modkit: 1,
+      command: 'migrate',
+      exitCode: 2,
+      error: { kind: 'usage' },
+    });
   });
 
   it('a module file that throws on import (exit 2)', async () => {
@@ -80,7 +101,10 @@ describe('bad inputs', () => {
   });
 
   it('a missing migrations directory (exit 2)', async () => {
-    const r = await migrateIn([good, { name: 'nodir', source: "export default { name: 'nodir', migrations: './nope' };\n" }]);
+    const r = await migrateIn([
+      good,
+      { name: 'nodir', source: "export default { name: 'nodir', migrations: './nope' };\n" },
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/migrations directory .*nope does not exist/);
     expect(r.dbCreated).toBe(false);
@@ -89,7 +113,14 @@ describe('bad inputs', () => {
   it('an unreadable migration file (exit 2)', async () => {
     project = await createFixtureProject([good]);
     await symlink('/nonexistent/target.sql', project.migrationPath('core', '0002_dangling.sql'));
-    const r = await runCli(['migrate', '--only', '-c', project.configPath, '--database-url', `sqlite:${project.dir}/db.sqlite`]);
+    const r = await runCli([
+      'migrate',
+      '--only',
+      '-c',
+      project.configPath,
+      '--database-url',
+      `sqlite:${project.dir}/db.sqlite`,
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('cannot read migration');
     expect(r.stderr).toContain('0002_dangling.sql');
@@ -97,14 +128,21 @@ describe('bad inputs', () => {
   });
 
   it('an empty migration file (exit 2)', async () => {
-    const r = await migrateIn([{ name: 'core', migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER);', '0002_empty.sql': '  \n' } }]);
+    const r = await migrateIn([
+      { name: 'core', migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER);', '0002_empty.sql': '  \n' } },
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/migration .*0002_empty.sql is empty/);
     expect(r.dbCreated).toBe(false);
   });
 
   it('a misnamed migration file is an error, not silently skipped (exit 2)', async () => {
-    const r = await migrateIn([{ name: 'core', migrations: { '0001_a.sql': 'SELECT 1;', 'add users.sql': 'SELECT 1;', 'README.md': '# docs', 'x.d.ts': '' } }]);
+    const r = await migrateIn([
+      {
+        name: 'core',
+        migrations: { '0001_a.sql': 'SELECT 1;', 'add users.sql': 'SELECT 1;', 'README.md': '# docs', 'x.d.ts': '' },
+      },
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('"add users.sql" is not a valid migration file name');
     expect(r.stderr).not.toContain('README.md');
@@ -112,14 +150,19 @@ describe('bad inputs', () => {
   });
 
   it('a TS migration without up: nothing is applied (exit 2)', async () => {
-    const r = await migrateIn([good, { name: 'later', deps: ['core'], migrations: { '0001_x.mjs': 'export const down = async () => {};' } }]);
+    const r = await migrateIn([
+      good,
+      { name: 'later', deps: ['core'], migrations: { '0001_x.mjs': 'export const down = async () => {};' } },
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('does not export an up(db) function');
     expect(r.stdout).not.toContain('0001_a');
   });
 
   it('a migration that throws (exit 1) names module, id and file', async () => {
-    const r = await migrateIn([{ name: 'core', migrations: { '0001_x.mjs': "export async function up() { throw new Error('exploded'); }" } }]);
+    const r = await migrateIn([
+      { name: 'core', migrations: { '0001_x.mjs': "export async function up() { throw new Error('exploded'); }" } },
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Migration core\/0001_x \(.*0001_x\.mjs\) failed: exploded/);
   });
@@ -139,7 +182,14 @@ describe('bad inputs', () => {
 
   it('a URL with an unknown scheme (exit 2)', async () => {
     project = await createFixtureProject([good]);
-    const r = await runCli(['migrate', '--only', '-c', project.configPath, '--database-url', 'mssql://root:hunter2@localhost/x']);
+    const r = await runCli([
+      'migrate',
+      '--only',
+      '-c',
+      project.configPath,
+      '--database-url',
+      'mssql://root:hunter2@localhost/x',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown database URL scheme');
     expect(r.stderr).not.toContain('hunter2');
@@ -150,12 +200,19 @@ describe('bad inputs', () => {
     const copy = installCopy(project.dir);
     for (const [url, advice] of [
       ['postgres://app:hunter2@127.0.0.1:1/app', 'the PostgreSQL driver "pg" is not installed: run `npm install pg`'],
-      [`sqlite:${project.dir}/db.sqlite`, 'the SQLite driver "better-sqlite3" is not installed: run `npm install better-sqlite3`'],
+      [
+        `sqlite:${project.dir}/db.sqlite`,
+        'the SQLite driver "better-sqlite3" is not installed: run `npm install better-sqlite3`',
+      ],
     ] as const) {
-      const run = spawnSync(process.execPath, [copy.bin, 'migrate', '--only', '-c', project.configPath, '--database-url', url], {
-        encoding: 'utf8',
-        env: { ...process.env, MODKIT_DATABASE_URL: undefined },
-      });
+      const run = spawnSync(
+        process.execPath,
+        [copy.bin, 'migrate', '--only', '-c', project.configPath, '--database-url', url],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, MODKIT_DATABASE_URL: undefined },
+        },
+      );
       expect(run.status, run.stderr).toBe(2);
       expect(run.stderr).toContain(advice);
       expect(run.stderr).not.toMatch(/\n\s+at /);
@@ -165,7 +222,15 @@ describe('bad inputs', () => {
 
   it('an unreachable server (exit 5), password never printed', async () => {
     project = await createFixtureProject([good]);
-    const r = await runCli(['migrate', '--only', '-c', project.configPath, '--database-url', 'postgres://app:hunter2@127.0.0.1:1/app', '--json']);
+    const r = await runCli([
+      'migrate',
+      '--only',
+      '-c',
+      project.configPath,
+      '--database-url',
+      'postgres://app:hunter2@127.0.0.1:1/app',
+      '--json',
+    ]);
     expect(r.code).toBe(5);
     expect(r.stderr).toContain('cannot connect to postgres://app:***@127.0.0.1:1/app');
     expect(r.stdout + r.stderr).not.toContain('hunter2');

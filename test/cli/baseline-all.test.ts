@@ -20,7 +20,12 @@ describe.each(ENGINES)('baseline --all on %s', (engine) => {
   const history = async (module: string) => {
     const table = await historyTableName(module);
     if (!(await tableNames(target)).includes(table)) return [];
-    return (await queryTarget<{ version: string; state: string }>(target, `SELECT version, state FROM ${table} ORDER BY version`)).map((r) => `${r.version}:${r.state}`);
+    return (
+      await queryTarget<{ version: string; state: string }>(
+        target,
+        `SELECT version, state FROM ${table} ORDER BY version`,
+      )
+    ).map((r) => `${r.version}:${r.state}`);
   };
   const setup = async () => {
     target = await createTarget(engine);
@@ -33,8 +38,20 @@ describe.each(ENGINES)('baseline --all on %s', (engine) => {
     const r = await cli('baseline', '--all', '--to', 'users=0001_users', '--json');
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc).toMatchObject({ command: 'baseline', exitCode: 0, all: true, withoutMigrations: ['docs'], summary: { recorded: 5, modules: 4 } });
-    expect(doc.modules.map((m: { module: string; to: string; recorded: { id: string }[] }) => [m.module, m.to, m.recorded.map((x) => x.id)])).toEqual([
+    expect(doc).toMatchObject({
+      command: 'baseline',
+      exitCode: 0,
+      all: true,
+      withoutMigrations: ['docs'],
+      summary: { recorded: 5, modules: 4 },
+    });
+    expect(
+      doc.modules.map((m: { module: string; to: string; recorded: { id: string }[] }) => [
+        m.module,
+        m.to,
+        m.recorded.map((x) => x.id),
+      ]),
+    ).toEqual([
       ['platform', '0001_settings', ['0001_settings']],
       ['users', '0001_users', ['0001_users']],
       ['billing', '0002_refunds', ['0001_invoices', '0002_refunds']],
@@ -50,10 +67,14 @@ describe.each(ENGINES)('baseline --all on %s', (engine) => {
     // Again: the rest of users is recorded, everything else is skipped; a third time records nothing.
     const again = await cli('baseline', '--all');
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout).toContain('  skipped   users 0001_users (already recorded)\n  recorded  users 0002_email_index\n');
+    expect(again.stdout).toContain(
+      '  skipped   users 0001_users (already recorded)\n  recorded  users 0002_email_index\n',
+    );
     expect(again.stdout).toContain('  no migrations: docs');
     expect(again.stdout).toContain('Recorded 1 migration of 1 module as applied, without running them.');
-    expect((await cli('baseline', '--all')).stdout).toContain('Nothing to record: 4 modules already have every migration');
+    expect((await cli('baseline', '--all')).stdout).toContain(
+      'Nothing to record: 4 modules already have every migration',
+    );
     expect((await cli('status', '--exit-code')).code).toBe(0);
   });
 
@@ -72,7 +93,16 @@ describe.each(ENGINES)('baseline --all on %s', (engine) => {
 
   it('lists every refusal at once and records nothing', async () => {
     await setup();
-    const usage = await cli('baseline', '--all', '--to', 'users=0009_x', '--to', 'nope=1', '--to', 'billing=0001_invoice');
+    const usage = await cli(
+      'baseline',
+      '--all',
+      '--to',
+      'users=0009_x',
+      '--to',
+      'nope=1',
+      '--to',
+      'billing=0001_invoice',
+    );
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^error: 3 problems:\n- /m);
     expect(usage.stderr).toContain('module "users" has no migration with that id');
@@ -87,15 +117,21 @@ describe.each(ENGINES)('baseline --all on %s', (engine) => {
     }
     const conflict = await cli('baseline', '--all');
     expect(conflict.code).toBe(4);
-    expect(conflict.stderr).toContain('refusing to baseline: 2 migrations are already recorded differently, so nothing was recorded:');
-    expect(conflict.stderr).toMatch(/\n- users 0001_users \(.*\): recorded feedface, file [0-9a-f]{12}…\n- billing 0001_invoices /);
+    expect(conflict.stderr).toContain(
+      'refusing to baseline: 2 migrations are already recorded differently, so nothing was recorded:',
+    );
+    expect(conflict.stderr).toMatch(
+      /\n- users 0001_users \(.*\): recorded feedface, file [0-9a-f]{12}…\n- billing 0001_invoices /,
+    );
     expect(conflict.stderr).toContain('modkit repair --module users --module billing');
     expect(await history('users')).toEqual(['0001_users:applied']);
     expect(await history('billing')).toEqual(['0001_invoices:applied']);
 
     const both = await cli('baseline', 'users', '--all');
     expect(both.code).toBe(2);
-    expect(both.stderr).toContain('--all baselines every selected module: leave out "users", or narrow --all with --module users');
+    expect(both.stderr).toContain(
+      '--all baselines every selected module: leave out "users", or narrow --all with --module users',
+    );
     const none = await cli('baseline');
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('name the module to baseline');
@@ -107,7 +143,12 @@ describe.each(ENGINES)('baseline --all on %s', (engine) => {
   it('records each module in the database that holds its history (a module with its own database)', async () => {
     target = await createTarget(engine);
     const dir = await mkdtemp(join(tmpdir(), 'modkit-baseline-all-'));
-    const own: TestTarget = { engine: 'sqlite', url: `sqlite:${join(dir, 'reports.sqlite')}`, file: join(dir, 'reports.sqlite'), dispose: () => rm(dir, { recursive: true, force: true }) };
+    const own: TestTarget = {
+      engine: 'sqlite',
+      url: `sqlite:${join(dir, 'reports.sqlite')}`,
+      file: join(dir, 'reports.sqlite'),
+      dispose: () => rm(dir, { recursive: true, force: true }),
+    };
     project = await createFixtureProject(OPS_MODULES, { modulesConfig: { reports: { database: { url: own.url } } } });
     try {
       const r = await cli('baseline', '--all', '--json');
@@ -117,7 +158,10 @@ describe.each(ENGINES)('baseline --all on %s', (engine) => {
       expect(doc.modules.find((m: { module: string }) => m.module === 'reports').database).toBe(own.url);
       expect(await history('billing')).toEqual(['0001_invoices:applied', '0002_refunds:applied']);
       expect(await tableNames(target)).not.toContain(await historyTableName('reports'));
-      const reports = await queryTarget<{ version: string }>(own, `SELECT version FROM ${await historyTableName('reports')}`);
+      const reports = await queryTarget<{ version: string }>(
+        own,
+        `SELECT version FROM ${await historyTableName('reports')}`,
+      );
       expect(reports.map((x) => x.version)).toEqual(['0001_revenue']);
       expect((await cli('status', '--exit-code')).code).toBe(0);
     } finally {
@@ -138,7 +182,9 @@ describe.each(ENGINES)('baseline --all on %s', (engine) => {
     await queryTarget(target, ddl);
     const r = await cli('baseline', '--all');
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toContain(`modkit could not record the migration in its history table ${table} (for baseline of module reports)`);
+    expect(r.stderr).toContain(
+      `modkit could not record the migration in its history table ${table} (for baseline of module reports)`,
+    );
     expect(r.stderr).toContain("This is modkit's own bookkeeping, not your migration.");
     expect(r.stderr).toContain('No row was recorded in');
     for (const module of ['platform', 'users', 'billing', 'reports']) expect(await history(module), module).toEqual([]);

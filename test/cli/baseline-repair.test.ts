@@ -23,7 +23,10 @@ describe.each(ENGINES)('modkit baseline, repair and status --exit-code on %s', (
   });
   const cli = (...args: string[]) => runCli([...args, '-c', project.configPath, '--database-url', target.url]);
   const rows = async (module: string) =>
-    queryTarget<Row>(target, `SELECT version, checksum, state, duration_ms FROM ${await historyTableName(module)} ORDER BY version`);
+    queryTarget<Row>(
+      target,
+      `SELECT version, checksum, state, duration_ms FROM ${await historyTableName(module)} ORDER BY version`,
+    );
   const setup = async () => {
     target = await createTarget(engine);
     project = await createFixtureProject(OPS_MODULES);
@@ -34,7 +37,14 @@ describe.each(ENGINES)('modkit baseline, repair and status --exit-code on %s', (
     const r = await cli('baseline', 'users', '--to', '0002_email_index', '--json');
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc).toMatchObject({ modkit: 1, command: 'baseline', exitCode: 0, module: 'users', to: '0002_email_index', skipped: [] });
+    expect(doc).toMatchObject({
+      modkit: 1,
+      command: 'baseline',
+      exitCode: 0,
+      module: 'users',
+      to: '0002_email_index',
+      skipped: [],
+    });
     expect(doc.recorded.map((m: { id: string }) => m.id)).toEqual(['0001_users', '0002_email_index']);
     const recorded = await rows('users');
     expect(recorded.map((x) => [x.version, x.state, x.duration_ms])).toEqual([
@@ -53,7 +63,10 @@ describe.each(ENGINES)('modkit baseline, repair and status --exit-code on %s', (
   it('baseline refuses (exit 4, recording nothing) when a migration is recorded with another checksum', async () => {
     await setup();
     expect((await cli('baseline', 'users', '--to', '0001_users')).code).toBe(0);
-    await queryTarget(target, `UPDATE ${await historyTableName('users')} SET checksum = 'feedface' WHERE version = '0001_users'`);
+    await queryTarget(
+      target,
+      `UPDATE ${await historyTableName('users')} SET checksum = 'feedface' WHERE version = '0001_users'`,
+    );
     const r = await cli('baseline', 'users', '--to', '0002_email_index');
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('refusing to baseline module "users" to 0002_email_index');
@@ -76,13 +89,25 @@ describe.each(ENGINES)('modkit baseline, repair and status --exit-code on %s', (
     await setup();
     const table = await historyTableName('platform');
     // The Rust runtime's own statements: its table (version + applied_at), its row, no modkit columns.
-    await runRustMigrations(target, 'platform', [{ name: '0001_settings', sql: 'CREATE TABLE settings (k VARCHAR(50) PRIMARY KEY, v TEXT)' }]);
+    await runRustMigrations(target, 'platform', [
+      { name: '0001_settings', sql: 'CREATE TABLE settings (k VARCHAR(50) PRIMARY KEY, v TEXT)' },
+    ]);
     const r = await cli('repair', '--module', 'platform', '--json');
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ modkit: 1, command: 'repair', exitCode: 0, modules: ['platform'] });
-    expect(doc.upgrades).toEqual([{ module: 'platform', table, columns: ['checksum', 'duration_ms', 'state', 'run_id'], appliedAtConverted: false, database: redact(target.url) }]);
-    expect(doc.changes).toEqual([expect.objectContaining({ module: 'platform', id: '0001_settings', kind: 'checksum-filled', before: null })]);
+    expect(doc.upgrades).toEqual([
+      {
+        module: 'platform',
+        table,
+        columns: ['checksum', 'duration_ms', 'state', 'run_id'],
+        appliedAtConverted: false,
+        database: redact(target.url),
+      },
+    ]);
+    expect(doc.changes).toEqual([
+      expect.objectContaining({ module: 'platform', id: '0001_settings', kind: 'checksum-filled', before: null }),
+    ]);
     const [row] = await rows('platform');
     expect(row!.checksum).toBe(doc.changes[0].after);
   });
@@ -90,9 +115,18 @@ describe.each(ENGINES)('modkit baseline, repair and status --exit-code on %s', (
   it('repair clears dirty state and re-records a changed checksum, only in the named module, printing each change', async () => {
     await setup();
     expect((await cli('migrate', '--only')).code).toBe(0);
-    await queryTarget(target, `UPDATE ${await historyTableName('users')} SET state = 'started' WHERE version = '0002_email_index'`);
-    await queryTarget(target, `UPDATE ${await historyTableName('billing')} SET checksum = NULL WHERE version = '0001_invoices'`);
-    await project.write('modules/users/migrations/0001_users.up.sql', 'CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(200));');
+    await queryTarget(
+      target,
+      `UPDATE ${await historyTableName('users')} SET state = 'started' WHERE version = '0002_email_index'`,
+    );
+    await queryTarget(
+      target,
+      `UPDATE ${await historyTableName('billing')} SET checksum = NULL WHERE version = '0001_invoices'`,
+    );
+    await project.write(
+      'modules/users/migrations/0001_users.up.sql',
+      'CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(200));',
+    );
 
     const refused = await cli('migrate', '--only');
     expect(refused.code).toBe(4);
@@ -118,7 +152,10 @@ describe.each(ENGINES)('modkit baseline, repair and status --exit-code on %s', (
   it('repair --retry forgets a dirty migration whose work was undone, so migrate runs it again', async () => {
     await setup();
     expect((await cli('migrate', '--only')).code).toBe(0);
-    await queryTarget(target, `UPDATE ${await historyTableName('users')} SET state = 'started' WHERE version = '0002_email_index'`);
+    await queryTarget(
+      target,
+      `UPDATE ${await historyTableName('users')} SET state = 'started' WHERE version = '0002_email_index'`,
+    );
     const refused = await cli('migrate', '--only');
     expect(refused.code).toBe(4);
     expect(refused.stderr).toContain('modkit repair --module users --retry');

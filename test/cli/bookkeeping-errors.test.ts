@@ -9,7 +9,9 @@ import { createTarget, queryTarget, tableNames, type TestTarget } from '../suppo
 import { createFixtureProject, type FixtureProject } from '../support/project-fixture.js';
 import { runCli } from '../support/run-cli.js';
 
-const MODULES = [{ name: 'billing', migrations: { '0001_invoices.sql': 'CREATE TABLE invoices (id INTEGER PRIMARY KEY);' } }];
+const MODULES = [
+  { name: 'billing', migrations: { '0001_invoices.sql': 'CREATE TABLE invoices (id INTEGER PRIMARY KEY);' } },
+];
 
 describe('bookkeeping failures on PostgreSQL', () => {
   let target: TestTarget;
@@ -41,7 +43,9 @@ describe('bookkeeping failures on PostgreSQL', () => {
     const r = await cli('migrate', '--only');
     expect(r.code).toBe(1);
     const table = await historyTableName('billing');
-    expect(r.stderr).toContain(`modkit could not create its history table ${table} (for module billing): permission denied for schema public [42501]`);
+    expect(r.stderr).toContain(
+      `modkit could not create its history table ${table} (for module billing): permission denied for schema public [42501]`,
+    );
     expect(r.stderr).toContain("This is modkit's own bookkeeping, not your migration.");
     expect(r.stderr).toContain('grant it CREATE on the schema that holds the history tables');
     expect(r.stderr).toContain('Nothing of module "billing" ran.');
@@ -59,7 +63,9 @@ describe('bookkeeping failures on PostgreSQL', () => {
     await queryTarget(target, `GRANT SELECT ON public."${table}" TO ${role}`);
     const r = await cli('migrate', '--only');
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`modkit could not record the migration in its history table ${table} (for billing/0001_invoices): permission denied for table ${table} [42501]`);
+    expect(r.stderr).toContain(
+      `modkit could not record the migration in its history table ${table} (for billing/0001_invoices): permission denied for table ${table} [42501]`,
+    );
     expect(r.stderr).toContain('grant it SELECT, INSERT, UPDATE and DELETE on the history table');
     expect(r.stderr).toContain('The migration was rolled back together with it');
     expect(r.stderr).not.toContain('Fix the migration');
@@ -79,11 +85,19 @@ describe('bookkeeping failures on SQLite', () => {
     target = await createTarget('sqlite');
     project = await createFixtureProject(MODULES);
     const table = await historyTableName('billing');
-    await queryTarget(target, `CREATE TABLE "${table}" (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (datetime('now')), checksum TEXT, duration_ms INTEGER, state TEXT, run_id TEXT)`);
-    await queryTarget(target, `CREATE TRIGGER frozen BEFORE INSERT ON "${table}" BEGIN SELECT RAISE(ABORT, 'history is frozen'); END`);
+    await queryTarget(
+      target,
+      `CREATE TABLE "${table}" (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (datetime('now')), checksum TEXT, duration_ms INTEGER, state TEXT, run_id TEXT)`,
+    );
+    await queryTarget(
+      target,
+      `CREATE TRIGGER frozen BEFORE INSERT ON "${table}" BEGIN SELECT RAISE(ABORT, 'history is frozen'); END`,
+    );
     const r = await runCli(['migrate', '--only', '-c', project.configPath, '--database-url', target.url]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`modkit could not record the migration in its history table ${table} (for billing/0001_invoices): history is frozen`);
+    expect(r.stderr).toContain(
+      `modkit could not record the migration in its history table ${table} (for billing/0001_invoices): history is frozen`,
+    );
     expect(r.stderr).not.toContain('Fix the migration');
     expect(await tableNames(target)).not.toContain('invoices');
   });
@@ -95,18 +109,25 @@ describe('bookkeeping failures on SQLite', () => {
     expect((await cli('migrate', '--only')).code).toBe(0);
     const table = await historyTableName('billing');
     await queryTarget(target, `UPDATE "${table}" SET state = 'started' WHERE version = '0001_invoices'`);
-    await queryTarget(target, `CREATE TRIGGER frozen BEFORE UPDATE ON "${table}" BEGIN SELECT RAISE(ABORT, 'history is frozen'); END`);
+    await queryTarget(
+      target,
+      `CREATE TRIGGER frozen BEFORE UPDATE ON "${table}" BEGIN SELECT RAISE(ABORT, 'history is frozen'); END`,
+    );
     const r = await cli('repair');
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain(`${table} (for repair of module billing): history is frozen`);
     expect(r.stderr).toContain("This is modkit's own bookkeeping, not your migration.");
     expect(r.stderr).toContain('its changes are written in one transaction, which was rolled back');
     expect(r.stderr).toContain('Run repair again once the cause is fixed');
-    expect(await queryTarget(target, `SELECT state FROM "${table}" WHERE version = '0001_invoices'`)).toEqual([{ state: 'started' }]);
+    expect(await queryTarget(target, `SELECT state FROM "${table}" WHERE version = '0001_invoices'`)).toEqual([
+      { state: 'started' },
+    ]);
     await queryTarget(target, 'DROP TRIGGER frozen');
     const rerun = await cli('repair');
     expect(rerun.code, rerun.stderr).toBe(0);
-    expect(await queryTarget(target, `SELECT state FROM "${table}" WHERE version = '0001_invoices'`)).toEqual([{ state: 'applied' }]);
+    expect(await queryTarget(target, `SELECT state FROM "${table}" WHERE version = '0001_invoices'`)).toEqual([
+      { state: 'applied' },
+    ]);
   });
 });
 

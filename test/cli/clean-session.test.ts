@@ -33,7 +33,8 @@ describe.skipIf(!ENGINES.includes('postgres'))('PostgreSQL: each migration start
     await queryTarget(target, `DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} NOLOGIN`);
     const files = {
       '0001_settings.sql': `CREATE SCHEMA other;\nSET search_path TO other;\nSET TIME ZONE 'Asia/Tokyo';\nSET ROLE ${role};\n`,
-      '0002_next.sql': "CREATE TABLE b AS SELECT current_setting('TimeZone') AS tz, current_user::text AS who, current_setting('search_path') AS path;\n",
+      '0002_next.sql':
+        "CREATE TABLE b AS SELECT current_setting('TimeZone') AS tz, current_user::text AS who, current_setting('search_path') AS path;\n",
     };
     project = await createFixtureProject([{ name: 'a', migrations: files }]);
     const run = await runCli(['migrate', '--only', '-c', project.configPath, '--database-url', target.url]);
@@ -52,7 +53,17 @@ describe.skipIf(!ENGINES.includes('postgres'))('PostgreSQL: each migration start
     };
     const mine = await where(target);
     // psql, one file after the other (a new session each), on a database of its own.
-    for (const file of Object.keys(files)) execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', viaPsql.url, '-f', project.migrationPath('a', file)]);
+    for (const file of Object.keys(files))
+      execFileSync('psql', [
+        '-X',
+        '-q',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-d',
+        viaPsql.url,
+        '-f',
+        project.migrationPath('a', file),
+      ]);
     const theirs = await where(viaPsql);
     expect(mine).toEqual(theirs);
     expect(mine).toMatchObject({ schema: 'public', owner: 'postgres', who: 'postgres' });
@@ -60,10 +71,15 @@ describe.skipIf(!ENGINES.includes('postgres'))('PostgreSQL: each migration start
 
   it('a fleet schema target starts every migration from its own search_path', async () => {
     target = await createTarget('postgres');
-    const files = { '0001_elsewhere.sql': 'CREATE TABLE a1 (x int);\nSET search_path TO public;\n', '0002_next.sql': 'CREATE TABLE b (x int);\n' };
+    const files = {
+      '0001_elsewhere.sql': 'CREATE TABLE a1 (x int);\nSET search_path TO public;\n',
+      '0002_next.sql': 'CREATE TABLE b (x int);\n',
+    };
     project = await createFixtureProject([{ name: 'a', migrations: files }]);
     await project.write('targets.txt', ['tenant_a', 'tenant_b'].map((s) => `${target!.url} schema=${s}`).join('\n'));
-    const run = await runCli(['migrate', '--only', '-c', project.configPath, '--targets', 'targets.txt'], { cwd: project.dir });
+    const run = await runCli(['migrate', '--only', '-c', project.configPath, '--targets', 'targets.txt'], {
+      cwd: project.dir,
+    });
     expect(run.code, run.stderr).toBe(0);
     const tables = await queryTarget<{ schema: string; name: string }>(
       target,

@@ -12,7 +12,19 @@ describe('per-command --help', () => {
   const options = (text: string) => text.slice(text.indexOf('Options:'), text.indexOf('Examples:'));
 
   it('every command shows examples of itself', async () => {
-    for (const command of ['migrate', 'run', 'plan', 'status', 'validate', 'lint', 'rollback', 'baseline', 'repair', 'new', 'graph']) {
+    for (const command of [
+      'migrate',
+      'run',
+      'plan',
+      'status',
+      'validate',
+      'lint',
+      'rollback',
+      'baseline',
+      'repair',
+      'new',
+      'graph',
+    ]) {
       const text = await help(command);
       expect(text, command).toMatch(new RegExp(`\\nExamples:\\n {2}\\$ modkit ${command}\\b`));
     }
@@ -21,12 +33,25 @@ describe('per-command --help', () => {
   it('read-only commands do not list the lock or --allow-* flags; the commands that use them do', async () => {
     for (const command of ['status', 'plan', 'validate', 'graph', 'lint']) {
       const listed = options(await help(command));
-      for (const flag of ['--db-lock-timeout', '--lock-timeout', '--allow-drift', '--allow-missing', '--allow-out-of-order']) {
+      for (const flag of [
+        '--db-lock-timeout',
+        '--lock-timeout',
+        '--allow-drift',
+        '--allow-missing',
+        '--allow-out-of-order',
+      ]) {
         expect(listed, `${command} --help lists ${flag}`).not.toContain(flag);
       }
     }
     const migrate = options(await help('migrate'));
-    for (const flag of ['--db-lock-timeout', '--lock-timeout', '--allow-drift', '--allow-missing', '--allow-out-of-order']) expect(migrate).toContain(flag);
+    for (const flag of [
+      '--db-lock-timeout',
+      '--lock-timeout',
+      '--allow-drift',
+      '--allow-missing',
+      '--allow-out-of-order',
+    ])
+      expect(migrate).toContain(flag);
     expect(options(await help('rollback'))).toContain('--allow-drift');
     expect(options(await help('rollback'))).toContain('--db-lock-timeout');
     for (const command of ['baseline', 'repair']) {
@@ -54,9 +79,20 @@ describe('flags a read-only command keeps accepting, and errors with several pro
   });
 
   it('plan and status still accept the hidden flags (scripts pass one set of flags to every command)', async () => {
-    project = await createFixtureProject([{ name: 'core', migrations: { '0001_t.sql': 'CREATE TABLE t (id INTEGER);' } }]);
+    project = await createFixtureProject([
+      { name: 'core', migrations: { '0001_t.sql': 'CREATE TABLE t (id INTEGER);' } },
+    ]);
     for (const command of ['plan', 'status', 'validate']) {
-      const r = await runCli([command, '-c', project.configPath, '--allow-drift', '--lock-timeout', '100', '--db-lock-timeout', '100']);
+      const r = await runCli([
+        command,
+        '-c',
+        project.configPath,
+        '--allow-drift',
+        '--lock-timeout',
+        '100',
+        '--db-lock-timeout',
+        '100',
+      ]);
       expect(r.code, `${command}: ${r.stderr}`).toBe(0);
     }
   });
@@ -65,6 +101,8 @@ describe('flags a read-only command keeps accepting, and errors with several pro
     project = await createFixtureProject([{ name: 'core' }, { name: 'users' }]);
     const r = await runCli(['status', '-c', project.configPath, '--module', 'usres', '--module', 'kore']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: 2 problems:\n- Unknown module "usres" \(did you mean "users"\?\)\.\n- Unknown module "kore" \(did you mean "core"\?\)\.\n/m);
+    expect(r.stderr).toMatch(
+      /^error: 2 problems:\n- Unknown module "usres" \(did you mean "users"\?\)\.\n- Unknown module "kore" \(did you mean "core"\?\)\.\n/m,
+    );
   });
 });

@@ -16,11 +16,15 @@ afterEach(async () => project?.cleanup());
 
 const SECRET = 'Hunter2Secret';
 const setup = async (config: Record<string, unknown> = {}) => {
-  project = await createFixtureProject([{ name: 'core', system: true, migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER PRIMARY KEY);' } }], config);
+  project = await createFixtureProject(
+    [{ name: 'core', system: true, migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER PRIMARY KEY);' } }],
+    config,
+  );
   return (name: string) => join(project.dir, name);
 };
 /** A config file that reads `process.env` itself, as most TypeScript configs do. */
-const configReading = (body: string) => project.write('modkit.config.mjs', `export default { modules: ['modules/*/module.mjs'], ${body} };\n`);
+const configReading = (body: string) =>
+  project.write('modkit.config.mjs', `export default { modules: ['modules/*/module.mjs'], ${body} };\n`);
 const embeddedDir = () => join(project.dir, '.modkit');
 const usingLine = (stdout: string) => stdout.split('\n')[0];
 
@@ -42,14 +46,19 @@ describe('.env lines that cannot be read as written', () => {
     await writeFile(at('.env'), `OTHER=1\nMODKIT_DATABASE_URL="sqlite:${at('app.sqlite')}\nLATER=2\n`);
     const r = await runCli(['migrate', '--only', '-c', project.configPath]);
     expect(r.code, r.stdout + r.stderr).toBe(2);
-    expect(r.stderr).toContain(`${at('.env')}:2 sets MODKIT_DATABASE_URL, which modkit reads, but its opening " is never closed`);
+    expect(r.stderr).toContain(
+      `${at('.env')}:2 sets MODKIT_DATABASE_URL, which modkit reads, but its opening " is never closed`,
+    );
     expect(existsSync(embeddedDir())).toBe(false);
     expect(existsSync(at('app.sqlite'))).toBe(false);
   });
 
   it('a malformed line is never echoed: "DB URL=postgres://u:…@h/db" warns by line number when nothing reads DB_URL', async () => {
     const at = await setup();
-    await writeFile(at('.env'), `# local\nDB URL=postgres://u:${SECRET}@h/db\nMODKIT_DATABASE_URL=sqlite:${at('app.sqlite')}\n`);
+    await writeFile(
+      at('.env'),
+      `# local\nDB URL=postgres://u:${SECRET}@h/db\nMODKIT_DATABASE_URL=sqlite:${at('app.sqlite')}\n`,
+    );
     const r = await runCli(['migrate', '--only', '-c', project.configPath]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`warning: ${at('.env')}:2 (DB URL): it is not KEY=value; ignored`);
@@ -65,7 +74,9 @@ describe('.env lines that cannot be read as written', () => {
       await configReading(body);
       const r = await runCli(['migrate', '--only', '-c', project.configPath]);
       expect(r.code, r.stdout + r.stderr).toBe(2);
-      expect(r.stderr).toContain(`${at('.env')}:1 looks like it sets DB_URL, which the config reads, but it is not KEY=value`);
+      expect(r.stderr).toContain(
+        `${at('.env')}:1 looks like it sets DB_URL, which the config reads, but it is not KEY=value`,
+      );
       expect(r.stdout + r.stderr).not.toContain(SECRET);
       expect(existsSync(embeddedDir())).toBe(false);
     }
@@ -76,7 +87,9 @@ describe('.env lines that cannot be read as written', () => {
     await writeFile(at('.env'), 'MODKIT_DATABASE_URL=postgres://app@${DB_HOST}:5432/shop\n');
     const r = await runCli(['status', '-c', project.configPath]);
     expect(r.code, r.stdout + r.stderr).toBe(2);
-    expect(r.stderr).toContain('error: MODKIT_DATABASE_URL: "postgres://app@${DB_HOST}:5432/shop" still holds ${DB_HOST}, a reference that nothing expanded');
+    expect(r.stderr).toContain(
+      'error: MODKIT_DATABASE_URL: "postgres://app@${DB_HOST}:5432/shop" still holds ${DB_HOST}, a reference that nothing expanded',
+    );
     // In the password, the reference is not named: it may be part of a real password.
     await writeFile(at('.env'), `MODKIT_DATABASE_URL=postgres://app:${SECRET}\${PW}@127.0.0.1/shop\n`);
     const hidden = await runCli(['status', '-c', project.configPath]);
@@ -89,7 +102,9 @@ describe('.env lines that cannot be read as written', () => {
 describe('DATABASE_URL, runtime URLs and the embedded default', () => {
   it('DATABASE_URL names the database to migrate when nothing else does, and the first line says so', async () => {
     const at = await setup();
-    const r = await runCli(['migrate', '--only', '-c', project.configPath], { env: { DATABASE_URL: `sqlite:${at('dbmate.sqlite')}` } });
+    const r = await runCli(['migrate', '--only', '-c', project.configPath], {
+      env: { DATABASE_URL: `sqlite:${at('dbmate.sqlite')}` },
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(usingLine(r.stdout)).toBe(`Using SQLite ${at('dbmate.sqlite')} (from DATABASE_URL)`);
     expect(existsSync(at('dbmate.sqlite'))).toBe(true);
@@ -98,21 +113,27 @@ describe('DATABASE_URL, runtime URLs and the embedded default', () => {
     const fromFile = await runCli(['plan', '-c', project.configPath]);
     expect(usingLine(fromFile.stdout)).toBe(`Using SQLite ${at('dbmate.sqlite')} (from DATABASE_URL in ${at('.env')})`);
     // Anything else that names the database wins over it.
-    const env = await runCli(['plan', '-c', project.configPath], { env: { MODKIT_DATABASE_URL: `sqlite:${at('modkit.sqlite')}` } });
+    const env = await runCli(['plan', '-c', project.configPath], {
+      env: { MODKIT_DATABASE_URL: `sqlite:${at('modkit.sqlite')}` },
+    });
     expect(usingLine(env.stdout)).toBe(`Using SQLite ${at('modkit.sqlite')} (from MODKIT_DATABASE_URL)`);
   });
 
   it("DATABASE_URL that is the config's runtime.url is not migrated with: exit 2, nothing created", async () => {
     const at = await setup();
     await configReading('runtime: { url: process.env.DATABASE_URL }');
-    const r = await runCli(['migrate', '--only', '-c', project.configPath], { env: { DATABASE_URL: `sqlite:${at('runtime.sqlite')}` } });
+    const r = await runCli(['migrate', '--only', '-c', project.configPath], {
+      env: { DATABASE_URL: `sqlite:${at('runtime.sqlite')}` },
+    });
     expect(r.code, r.stdout + r.stderr).toBe(2);
     expect(r.stderr).toContain("DATABASE_URL is the config's runtime URL");
     expect(r.stderr).toContain('migrations need their own URL');
     expect(existsSync(at('runtime.sqlite'))).toBe(false);
     expect(existsSync(embeddedDir())).toBe(false);
     // With a URL for migrations, both are as configured.
-    const ok = await runCli(['migrate', '--only', '-c', project.configPath], { env: { DATABASE_URL: `sqlite:${at('runtime.sqlite')}`, MODKIT_DATABASE_URL: `sqlite:${at('admin.sqlite')}` } });
+    const ok = await runCli(['migrate', '--only', '-c', project.configPath], {
+      env: { DATABASE_URL: `sqlite:${at('runtime.sqlite')}`, MODKIT_DATABASE_URL: `sqlite:${at('admin.sqlite')}` },
+    });
     expect(ok.code, ok.stderr).toBe(0);
     expect(existsSync(at('admin.sqlite'))).toBe(true);
   });
@@ -121,7 +142,9 @@ describe('DATABASE_URL, runtime URLs and the embedded default', () => {
     const at = await setup({ runtime: { url: 'postgres://app@127.0.0.1:1/shop' } });
     const r = await runCli(['migrate', '--only', '-c', project.configPath]);
     expect(r.code, r.stdout + r.stderr).toBe(2);
-    expect(r.stderr).toContain('the config sets runtime.url (the URL modules get at run time), but nothing names the database to migrate');
+    expect(r.stderr).toContain(
+      'the config sets runtime.url (the URL modules get at run time), but nothing names the database to migrate',
+    );
     expect(existsSync(embeddedDir())).toBe(false);
     expect((await runCli(['graph', '-c', project.configPath])).code).toBe(0);
     expect((await runCli(['validate', '--offline', '-c', project.configPath])).code).toBe(0);
@@ -138,7 +161,9 @@ describe('DATABASE_URL, runtime URLs and the embedded default', () => {
     );
     const r = await runCli(['migrate', '--only', '-c', project.configPath]);
     expect(r.code, r.stdout + r.stderr).toBe(2);
-    expect(r.stderr).toContain('module "core" has no database: the config gives "audit" a database of its own, but names no default database');
+    expect(r.stderr).toContain(
+      'module "core" has no database: the config gives "audit" a database of its own, but names no default database',
+    );
     expect(existsSync(embeddedDir())).toBe(false);
     expect(existsSync(join(project.dir, 'audit.sqlite'))).toBe(false);
   });
@@ -156,20 +181,37 @@ describe('--url, --env and --env-file', () => {
   it('--env NAME lays environments.NAME over the config; it wins over MODKIT_DATABASE_URL (and says so), --url wins over it', async () => {
     const at = await setup({
       database: { url: 'sqlite:dev.sqlite' },
-      environments: { staging: { database: { url: 'sqlite:staging.sqlite' }, lockTimeoutMs: 1234 }, production: { database: { url: '${PROD_URL}' } } },
+      environments: {
+        staging: { database: { url: 'sqlite:staging.sqlite' }, lockTimeoutMs: 1234 },
+        production: { database: { url: '${PROD_URL}' } },
+      },
     });
     const r = await runCli(['migrate', '--only', '-c', project.configPath, '--env', 'staging']);
     expect(r.code, r.stderr).toBe(0);
     expect(usingLine(r.stdout)).toBe(`Using SQLite ${at('staging.sqlite')} (from environments.staging in the config)`);
     expect(existsSync(at('staging.sqlite'))).toBe(true);
     expect(existsSync(at('dev.sqlite'))).toBe(false);
-    const shadowed = await runCli(['plan', '-c', project.configPath, '--env', 'staging'], { env: { MODKIT_DATABASE_URL: `sqlite:${at('env.sqlite')}` } });
-    expect(usingLine(shadowed.stdout)).toBe(`Using SQLite ${at('staging.sqlite')} (from environments.staging in the config; MODKIT_DATABASE_URL is set but not used)`);
-    const flagged = await runCli(['plan', '-c', project.configPath, '--env', 'staging', '--url', `sqlite:${at('flag.sqlite')}`]);
+    const shadowed = await runCli(['plan', '-c', project.configPath, '--env', 'staging'], {
+      env: { MODKIT_DATABASE_URL: `sqlite:${at('env.sqlite')}` },
+    });
+    expect(usingLine(shadowed.stdout)).toBe(
+      `Using SQLite ${at('staging.sqlite')} (from environments.staging in the config; MODKIT_DATABASE_URL is set but not used)`,
+    );
+    const flagged = await runCli([
+      'plan',
+      '-c',
+      project.configPath,
+      '--env',
+      'staging',
+      '--url',
+      `sqlite:${at('flag.sqlite')}`,
+    ]);
     expect(usingLine(flagged.stdout)).toBe(`Using SQLite ${at('flag.sqlite')} (from --url)`);
     const unset = await runCli(['plan', '-c', project.configPath, '--env', 'production']);
     expect(unset.code).toBe(2);
-    expect(unset.stderr).toContain('"environments.production.database.url" uses ${PROD_URL}, but the environment variable PROD_URL is not set');
+    expect(unset.stderr).toContain(
+      '"environments.production.database.url" uses ${PROD_URL}, but the environment variable PROD_URL is not set',
+    );
   });
 
   it('an unknown --env is exit 2 with a suggestion; a config without environments says so', async () => {

@@ -21,7 +21,11 @@ const migrateArgs = () => ['migrate', '--only', '-c', project.configPath, '--dat
 /** Resolves once PostgreSQL shows a statement containing `fragment` running in the target database. */
 async function waitForStatement(fragment: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const rows = await queryTarget(target, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE $1", [`%${fragment}%`]);
+    const rows = await queryTarget(
+      target,
+      "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE $1",
+      [`%${fragment}%`],
+    );
     if (rows.length > 0) return;
     await sleep(50);
   }
@@ -36,7 +40,9 @@ async function waitForFile(path: string): Promise<void> {
 describe('PostgreSQL', () => {
   it('a runner killed with SIGKILL mid-migration leaves no lock and no partial schema; the next run applies it', async () => {
     target = await createTarget('postgres');
-    project = await createFixtureProject([{ name: 'core', migrations: { '0001_slow.sql': 'CREATE TABLE half (id INTEGER);\nSELECT pg_sleep(30);' } }]);
+    project = await createFixtureProject([
+      { name: 'core', migrations: { '0001_slow.sql': 'CREATE TABLE half (id INTEGER);\nSELECT pg_sleep(30);' } },
+    ]);
     const runner = startCli(migrateArgs());
     await waitForStatement('pg_sleep(30)');
     runner.child.kill('SIGKILL');
@@ -51,7 +57,10 @@ describe('PostgreSQL', () => {
   it('a no-transaction migration killed half-way leaves its module dirty: migrate refuses with exit 4 and names repair', async () => {
     target = await createTarget('postgres');
     project = await createFixtureProject([
-      { name: 'core', migrations: { '0001_nt.sql': '-- modkit:no-transaction\nCREATE TABLE nt (id INTEGER);\nSELECT pg_sleep(30);' } },
+      {
+        name: 'core',
+        migrations: { '0001_nt.sql': '-- modkit:no-transaction\nCREATE TABLE nt (id INTEGER);\nSELECT pg_sleep(30);' },
+      },
     ]);
     const runner = startCli(migrateArgs());
     await waitForStatement('pg_sleep(30)');
@@ -68,7 +77,13 @@ describe('PostgreSQL', () => {
   it('SIGTERM during a migration cancels the statement, rolls back, releases the lock and exits 130', async () => {
     target = await createTarget('postgres');
     project = await createFixtureProject([
-      { name: 'core', migrations: { '0001_fast.sql': 'CREATE TABLE fast (id INTEGER);', '0002_slow.sql': 'CREATE TABLE slow (id INTEGER);\nSELECT pg_sleep(30);' } },
+      {
+        name: 'core',
+        migrations: {
+          '0001_fast.sql': 'CREATE TABLE fast (id INTEGER);',
+          '0002_slow.sql': 'CREATE TABLE slow (id INTEGER);\nSELECT pg_sleep(30);',
+        },
+      },
     ]);
     const runner = startCli(migrateArgs());
     await waitForStatement('pg_sleep(30)');
@@ -79,13 +94,19 @@ describe('PostgreSQL', () => {
     const tables = await tableNames(target);
     expect(tables).toContain('fast');
     expect(tables).not.toContain('slow');
-    const locks = await queryTarget(target, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", [Number(POSTGRES_LOCK_KEY & 0xffffffffn)]);
+    const locks = await queryTarget(
+      target,
+      "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+      [Number(POSTGRES_LOCK_KEY & 0xffffffffn)],
+    );
     expect(locks).toEqual([]);
   });
 
   it('gives up after --lock-timeout with exit 3 and names the holder', async () => {
     target = await createTarget('postgres');
-    project = await createFixtureProject([{ name: 'core', migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER);' } }]);
+    project = await createFixtureProject([
+      { name: 'core', migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER);' } },
+    ]);
     const holder = new pg.Client({ connectionString: target.url, application_name: 'test-holder' });
     await holder.connect();
     try {
@@ -107,7 +128,8 @@ describe('PostgreSQL', () => {
       {
         name: 'core',
         migrations: {
-          '0001_big.sql': 'CREATE TABLE big (id INTEGER, v TEXT);\nINSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 600000) g;',
+          '0001_big.sql':
+            'CREATE TABLE big (id INTEGER, v TEXT);\nINSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 600000) g;',
           '0002_index.sql': '-- modkit:no-transaction\nCREATE INDEX CONCURRENTLY big_v ON big (v);',
         },
       },
@@ -119,9 +141,15 @@ describe('PostgreSQL', () => {
     expect(ra.code, ra.stderr).toBe(0);
     expect(rb.code, rb.stderr).toBe(0);
     expect(rb.stdout).toContain('Nothing to migrate');
-    const valid = await queryTarget(target, "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'big_v'");
+    const valid = await queryTarget(
+      target,
+      "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'big_v'",
+    );
     expect(valid).toEqual([{ indisvalid: true }]);
-    const rows = await queryTarget(target, `SELECT version, state FROM ${await historyTableName('core')} ORDER BY version`);
+    const rows = await queryTarget(
+      target,
+      `SELECT version, state FROM ${await historyTableName('core')} ORDER BY version`,
+    );
     expect(rows).toEqual([
       { version: '0001_big', state: 'applied' },
       { version: '0002_index', state: 'applied' },
@@ -141,12 +169,17 @@ export async function up(db) {
 
   it('a runner killed with SIGKILL mid-migration leaves no lock and no partial schema', async () => {
     target = await createTarget('sqlite');
-    project = await createFixtureProject([{ name: 'core', migrations: { '0001_slow.mjs': slowScript(`${target.file}.marker`) } }]);
+    project = await createFixtureProject([
+      { name: 'core', migrations: { '0001_slow.mjs': slowScript(`${target.file}.marker`) } },
+    ]);
     const runner = startCli(migrateArgs());
     await waitForFile(`${target.file}.marker`);
     runner.child.kill('SIGKILL');
     await runner.done;
-    await project.write('modules/core/migrations/0001_slow.mjs', "export async function up(db) { await db.raw('CREATE TABLE half (id INTEGER)'); }");
+    await project.write(
+      'modules/core/migrations/0001_slow.mjs',
+      "export async function up(db) { await db.raw('CREATE TABLE half (id INTEGER)'); }",
+    );
     const next = await runCli([...migrateArgs(), '--lock-timeout', '1000']);
     expect(next.code, next.stderr).toBe(0);
     expect(next.stderr).not.toContain('Waiting for the migration lock');
@@ -155,14 +188,19 @@ export async function up(db) {
 
   it('SIGTERM abandons a running script migration, rolls it back and exits 130', async () => {
     target = await createTarget('sqlite');
-    project = await createFixtureProject([{ name: 'core', migrations: { '0001_slow.mjs': slowScript(`${target.file}.marker`) } }]);
+    project = await createFixtureProject([
+      { name: 'core', migrations: { '0001_slow.mjs': slowScript(`${target.file}.marker`) } },
+    ]);
     const runner = startCli(migrateArgs());
     await waitForFile(`${target.file}.marker`);
     runner.child.kill('SIGTERM');
     const result = await runner.done;
     expect(result.code).toBe(130);
     expect(await tableNames(target)).not.toContain('half');
-    await project.write('modules/core/migrations/0001_slow.mjs', "export async function up(db) { await db.raw('CREATE TABLE half (id INTEGER)'); }");
+    await project.write(
+      'modules/core/migrations/0001_slow.mjs',
+      "export async function up(db) { await db.raw('CREATE TABLE half (id INTEGER)'); }",
+    );
     expect((await runCli([...migrateArgs(), '--lock-timeout', '1000'])).code).toBe(0);
   });
 
@@ -190,7 +228,9 @@ export async function up(db) {
 
   it('gives up after --lock-timeout with exit 3 while another process holds the lock', async () => {
     target = await createTarget('sqlite');
-    project = await createFixtureProject([{ name: 'core', migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER);' } }]);
+    project = await createFixtureProject([
+      { name: 'core', migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER);' } },
+    ]);
     const lock = new Database(`${target.file}.modkit-lock`);
     lock.exec('BEGIN IMMEDIATE');
     try {

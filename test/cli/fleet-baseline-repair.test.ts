@@ -11,8 +11,18 @@ import { createFixtureProject, type FixtureModule, type FixtureProject } from '.
 import { runCli, type CliResult } from '../support/run-cli.js';
 
 const MODULES: FixtureModule[] = [
-  { name: 'users', migrations: { '0001_users.sql': 'CREATE TABLE users (id INTEGER PRIMARY KEY);', '0002_email.sql': 'ALTER TABLE users ADD COLUMN email VARCHAR(100);' } },
-  { name: 'billing', deps: ['users'], migrations: { '0001_invoices.sql': 'CREATE TABLE invoices (id INTEGER PRIMARY KEY, user_id INTEGER);' } },
+  {
+    name: 'users',
+    migrations: {
+      '0001_users.sql': 'CREATE TABLE users (id INTEGER PRIMARY KEY);',
+      '0002_email.sql': 'ALTER TABLE users ADD COLUMN email VARCHAR(100);',
+    },
+  },
+  {
+    name: 'billing',
+    deps: ['users'],
+    migrations: { '0001_invoices.sql': 'CREATE TABLE invoices (id INTEGER PRIMARY KEY, user_id INTEGER);' },
+  },
 ];
 
 interface Entry {
@@ -39,7 +49,8 @@ afterEach(async () => {
   project = database = undefined;
 });
 
-const fleet = (args: string[]) => runCli([...args, '--targets', 'targets.txt', '-c', project!.configPath], { cwd: project!.dir, timeoutMs: 120_000 });
+const fleet = (args: string[]) =>
+  runCli([...args, '--targets', 'targets.txt', '-c', project!.configPath], { cwd: project!.dir, timeoutMs: 120_000 });
 const parse = (r: CliResult): Doc => {
   try {
     return JSON.parse(r.stdout) as Doc;
@@ -47,7 +58,8 @@ const parse = (r: CliResult): Doc => {
     throw new Error(`not one JSON document (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
   }
 };
-const sqliteTarget = (file: string): TestTarget => ({ engine: 'sqlite', url: `sqlite:${file}`, file, dispose: async () => undefined }) as TestTarget;
+const sqliteTarget = (file: string): TestTarget =>
+  ({ engine: 'sqlite', url: `sqlite:${file}`, file, dispose: async () => undefined }) as TestTarget;
 
 describe('baseline and repair over a fleet of SQLite databases', () => {
   it('baseline --all adopts every tenant (a tenant recorded differently fails alone, exit 4); repair fixes only the dirty tenant', async () => {
@@ -56,9 +68,18 @@ describe('baseline and repair over a fleet of SQLite databases', () => {
     await project.write('tenants/.keep', '');
     await project.write('targets.txt', files.map((f) => `sqlite:${f}`).join('\n'));
     // Existing tenants: their schema was made by hand, before modkit.
-    for (const f of files) await queryTarget(sqliteTarget(f), 'CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(100))');
+    for (const f of files)
+      await queryTarget(sqliteTarget(f), 'CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(100))');
 
-    const first = await fleet(['baseline', '--all', '--to', 'users=0002_email', '--to', 'billing=0001_invoices', '--json']);
+    const first = await fleet([
+      'baseline',
+      '--all',
+      '--to',
+      'users=0002_email',
+      '--to',
+      'billing=0001_invoices',
+      '--json',
+    ]);
     expect(first.code, first.stderr).toBe(0);
     const doc = parse(first);
     expect(doc.command).toBe('baseline');
@@ -71,7 +92,9 @@ describe('baseline and repair over a fleet of SQLite databases', () => {
       ]);
     }
     // Recorded, not run: no tenant got the invoices table.
-    expect(await queryTarget(sqliteTarget(files[0]!), "SELECT name FROM sqlite_master WHERE name = 'invoices'")).toEqual([]);
+    expect(
+      await queryTarget(sqliteTarget(files[0]!), "SELECT name FROM sqlite_master WHERE name = 'invoices'"),
+    ).toEqual([]);
     const again = parse(await fleet(['baseline', '--all', '--json']));
     expect(again.summary).toMatchObject({ ok: 3, exitCode: 0, recorded: 0 });
 
@@ -83,9 +106,13 @@ describe('baseline and repair over a fleet of SQLite databases', () => {
     expect(repairDoc.command).toBe('repair');
     expect(repairDoc.summary).toMatchObject({ targets: 3, ok: 3, exitCode: 0, repaired: 1 });
     const byFile = new Map(repairDoc.targets.map((t) => [t.target, t]));
-    expect(byFile.get(`sqlite:${files[1]}`)?.changes).toEqual([expect.objectContaining({ module: 'users', id: '0002_email', kind: 'dirty-cleared' })]);
+    expect(byFile.get(`sqlite:${files[1]}`)?.changes).toEqual([
+      expect.objectContaining({ module: 'users', id: '0002_email', kind: 'dirty-cleared' }),
+    ]);
     expect(byFile.get(`sqlite:${files[0]}`)?.changes).toEqual([]);
-    expect(await queryTarget(sqliteTarget(files[1]!), `SELECT state FROM "${users}" WHERE version = '0002_email'`)).toEqual([{ state: 'applied' }]);
+    expect(
+      await queryTarget(sqliteTarget(files[1]!), `SELECT state FROM "${users}" WHERE version = '0002_email'`),
+    ).toEqual([{ state: 'applied' }]);
 
     // A tenant whose history disagrees with the files fails alone with baseline's exit 4.
     await queryTarget(sqliteTarget(files[2]!), `UPDATE "${users}" SET checksum = 'x' WHERE version = '0001_users'`);
@@ -93,7 +120,10 @@ describe('baseline and repair over a fleet of SQLite databases', () => {
     expect(conflict.code, conflict.stderr).toBe(4);
     const conflictDoc = parse(conflict);
     expect(conflictDoc.summary).toMatchObject({ ok: 2, failed: 1, exitCode: 4 });
-    expect(conflictDoc.targets.find((t) => t.result === 'failed')).toMatchObject({ target: `sqlite:${files[2]}`, exitCode: 4 });
+    expect(conflictDoc.targets.find((t) => t.result === 'failed')).toMatchObject({
+      target: `sqlite:${files[2]}`,
+      exitCode: 4,
+    });
   });
 
   it('an unknown module or migration is refused once, before any tenant is opened (exit 2)', async () => {
@@ -119,7 +149,8 @@ describe('baseline and repair over PostgreSQL schema targets', () => {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
-      for (const s of schemas) await client.query(`CREATE SCHEMA ${s}; CREATE TABLE ${s}.users (id INTEGER PRIMARY KEY)`);
+      for (const s of schemas)
+        await client.query(`CREATE SCHEMA ${s}; CREATE TABLE ${s}.users (id INTEGER PRIMARY KEY)`);
       const r = await fleet(['baseline', 'users', '--to', '0001_users', '--parallel', '2', '--json']);
       expect(r.code, r.stderr).toBe(0);
       expect(parse(r).summary).toMatchObject({ targets: 5, ok: 5, recorded: 5 });
@@ -134,7 +165,10 @@ describe('baseline and repair over PostgreSQL schema targets', () => {
       expect(repaired.summary).toMatchObject({ ok: 5, repaired: 1 });
       expect((await client.query(`SELECT state FROM tenant_3."${users}"`)).rows).toEqual([{ state: 'applied' }]);
       // Then migrate runs only what was not recorded.
-      const migrated = await runCli(['migrate', '--only', '--targets', 'targets.txt', '-c', project.configPath, '--json'], { cwd: project.dir, timeoutMs: 120_000 });
+      const migrated = await runCli(
+        ['migrate', '--only', '--targets', 'targets.txt', '-c', project.configPath, '--json'],
+        { cwd: project.dir, timeoutMs: 120_000 },
+      );
       expect(migrated.code, migrated.stderr).toBe(0);
       expect(JSON.parse(migrated.stdout).summary).toMatchObject({ applied: 10 });
     } finally {

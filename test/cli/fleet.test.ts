@@ -11,8 +11,18 @@ import { BIN, runCli, startCli, type CliResult } from '../support/run-cli.js';
 
 /** A small project: two modules, three migrations; `billing` depends on `users`. */
 const MODULES: FixtureModule[] = [
-  { name: 'users', migrations: { '0001_users.sql': 'CREATE TABLE users (id INTEGER PRIMARY KEY);', '0002_email.sql': 'ALTER TABLE users ADD COLUMN email VARCHAR(100);' } },
-  { name: 'billing', deps: ['users'], migrations: { '0001_invoices.sql': 'CREATE TABLE invoices (id INTEGER PRIMARY KEY, user_id INTEGER);' } },
+  {
+    name: 'users',
+    migrations: {
+      '0001_users.sql': 'CREATE TABLE users (id INTEGER PRIMARY KEY);',
+      '0002_email.sql': 'ALTER TABLE users ADD COLUMN email VARCHAR(100);',
+    },
+  },
+  {
+    name: 'billing',
+    deps: ['users'],
+    migrations: { '0001_invoices.sql': 'CREATE TABLE invoices (id INTEGER PRIMARY KEY, user_id INTEGER);' },
+  },
 ];
 const PER_TARGET = 3;
 
@@ -39,7 +49,15 @@ interface FleetDocument {
   command: string;
   exitCode: number;
   targets: TargetEntry[];
-  summary: { targets: number; ok: number; failed: number; skipped: number; exitCode: number; applied?: number; stoppedBy?: string };
+  summary: {
+    targets: number;
+    ok: number;
+    failed: number;
+    skipped: number;
+    exitCode: number;
+    applied?: number;
+    stoppedBy?: string;
+  };
 }
 
 const parse = (result: CliResult): FleetDocument => {
@@ -49,8 +67,9 @@ const parse = (result: CliResult): FleetDocument => {
     throw new Error(`not one JSON document (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
   }
 };
-const fleet = (args: string[], env?: Record<string, string>) => runCli([...args, '-c', project!.configPath], { cwd: project!.dir, timeoutMs: 120_000, ...(env ? { env } : {}) });
-const pgQuery = async <T,>(url: string, sql: string): Promise<T[]> => {
+const fleet = (args: string[], env?: Record<string, string>) =>
+  runCli([...args, '-c', project!.configPath], { cwd: project!.dir, timeoutMs: 120_000, ...(env ? { env } : {}) });
+const pgQuery = async <T>(url: string, sql: string): Promise<T[]> => {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -64,10 +83,17 @@ const byTarget = (doc: FleetDocument) => new Map(doc.targets.map((t) => [t.schem
 describe('a fleet of 30 SQLite databases with one tenant broken', () => {
   it('migrates the 29 others, exits 1 with one JSON entry per target, and the rerun after the fix migrates only the broken tenant', async () => {
     project = await createFixtureProject(MODULES);
-    const files = Array.from({ length: 30 }, (_, i) => join(project!.dir, 'tenants', `t${String(i + 1).padStart(2, '0')}.db`));
+    const files = Array.from({ length: 30 }, (_, i) =>
+      join(project!.dir, 'tenants', `t${String(i + 1).padStart(2, '0')}.db`),
+    );
     await project.write('targets.txt', `# one database per tenant\n${files.map((f) => `sqlite:${f}`).join('\n')}\n`);
     // Tenant 17 already has an "invoices" table: billing's first migration fails there only.
-    const broken = { engine: 'sqlite' as const, url: `sqlite:${files[16]}`, file: files[16]!, dispose: async () => undefined };
+    const broken = {
+      engine: 'sqlite' as const,
+      url: `sqlite:${files[16]}`,
+      file: files[16]!,
+      dispose: async () => undefined,
+    };
     await project.write('tenants/.keep', '');
     await queryTarget(broken, 'CREATE TABLE invoices (legacy TEXT)');
 
@@ -77,11 +103,19 @@ describe('a fleet of 30 SQLite databases with one tenant broken', () => {
     expect(doc.command).toBe('migrate');
     expect(doc.exitCode).toBe(1);
     expect(doc.targets).toHaveLength(30);
-    expect(doc.summary).toMatchObject({ targets: 30, ok: 29, failed: 1, skipped: 0, exitCode: 1, applied: 29 * PER_TARGET + 2 });
+    expect(doc.summary).toMatchObject({
+      targets: 30,
+      ok: 29,
+      failed: 1,
+      skipped: 0,
+      exitCode: 1,
+      applied: 29 * PER_TARGET + 2,
+    });
     const bad = doc.targets.find((t) => t.result === 'failed')!;
     expect(bad).toMatchObject({ target: `sqlite:${files[16]}`, origin: 'targets.txt:18', exitCode: 1, applied: 2 });
     expect(bad.error!.message).toMatch(/billing\/0001_invoices/);
-    for (const t of doc.targets.filter((x) => x !== bad)) expect(t).toMatchObject({ result: 'ok', exitCode: 0, applied: PER_TARGET });
+    for (const t of doc.targets.filter((x) => x !== bad))
+      expect(t).toMatchObject({ result: 'ok', exitCode: 0, applied: PER_TARGET });
     // Human lines went to stderr under --json: one per target, and the summary.
     expect(first.stderr).toMatch(new RegExp(`FAILED  sqlite:${files[16]}: exit 1, migration-failed`));
     expect(first.stderr).toMatch(/Fleet: 30 targets: 29 ok, 1 failed \(exit 1: 1\)/);
@@ -92,7 +126,10 @@ describe('a fleet of 30 SQLite databases with one tenant broken', () => {
     const applied = rerun.targets.filter((t) => (t.applied ?? 0) > 0);
     expect(applied.map((t) => t.target)).toEqual([`sqlite:${files[16]}`]);
     expect(applied[0]!.applied).toBe(1);
-    const rows = await queryTarget<{ version: string }>(broken, `SELECT version FROM ${await historyTableName('billing')}`);
+    const rows = await queryTarget<{ version: string }>(
+      broken,
+      `SELECT version FROM ${await historyTableName('billing')}`,
+    );
     expect(rows.map((r) => r.version)).toEqual(['0001_invoices']);
   });
 });
@@ -110,10 +147,22 @@ describe('a fleet of 30 schemas in one PostgreSQL database with one tenant broke
     const doc = parse(first);
     expect(doc.summary).toMatchObject({ targets: 30, ok: 29, failed: 1, exitCode: 1 });
     const entries = byTarget(doc);
-    expect(entries.get('tenant_07')).toMatchObject({ result: 'failed', exitCode: 1, origin: 'targets.txt:7', applied: 2 });
-    expect(entries.get('tenant_01')).toMatchObject({ result: 'ok', applied: PER_TARGET, target: `${redact(database.url)} schema=tenant_01` });
+    expect(entries.get('tenant_07')).toMatchObject({
+      result: 'failed',
+      exitCode: 1,
+      origin: 'targets.txt:7',
+      applied: 2,
+    });
+    expect(entries.get('tenant_01')).toMatchObject({
+      result: 'ok',
+      applied: PER_TARGET,
+      target: `${redact(database.url)} schema=tenant_01`,
+    });
     // Each tenant's tables and history are in its own schema; nothing went to public.
-    const tables = await pgQuery<{ schema: string; n: string }>(database.url, "SELECT schemaname AS schema, count(*) AS n FROM pg_tables WHERE schemaname LIKE 'tenant_%' OR schemaname = 'public' GROUP BY 1");
+    const tables = await pgQuery<{ schema: string; n: string }>(
+      database.url,
+      "SELECT schemaname AS schema, count(*) AS n FROM pg_tables WHERE schemaname LIKE 'tenant_%' OR schemaname = 'public' GROUP BY 1",
+    );
     const counts = new Map(tables.map((r) => [r.schema, Number(r.n)]));
     expect(counts.get('public')).toBeUndefined();
     expect(counts.get('tenant_01')).toBe(4); // users, invoices, two history tables
@@ -123,7 +172,10 @@ describe('a fleet of 30 schemas in one PostgreSQL database with one tenant broke
     const rerun = parse(await fleet(['migrate', '--only', '--targets', 'targets.txt', '--json']));
     expect(rerun.summary).toMatchObject({ ok: 30, failed: 0, exitCode: 0, applied: 1 });
     expect(rerun.targets.filter((t) => (t.applied ?? 0) > 0).map((t) => t.schema)).toEqual(['tenant_07']);
-    const history = await pgQuery<{ version: string }>(database.url, `SELECT version FROM tenant_07.${await historyTableName('billing')}`);
+    const history = await pgQuery<{ version: string }>(
+      database.url,
+      `SELECT version FROM tenant_07.${await historyTableName('billing')}`,
+    );
     expect(history.map((r) => r.version)).toEqual(['0001_invoices']);
 
     // status reads every schema (a missing one reads as empty, and is not created).
@@ -140,14 +192,30 @@ describe('a fleet of 30 schemas in one PostgreSQL database with one tenant broke
     project = await createFixtureProject(MODULES);
     const schemas = Array.from({ length: 12 }, (_, i) => `t${i}`);
     await project.write('targets.txt', schemas.map((s) => `${database!.url} schema=${s}`).join('\n'));
-    const args = ['migrate', '--only', '--targets', 'targets.txt', '--json', '--parallel', '3', '-c', project.configPath];
-    const [a, b] = await Promise.all([startCli(args, { cwd: project.dir, timeoutMs: 120_000 }).done, startCli(args, { cwd: project.dir, timeoutMs: 120_000 }).done]);
+    const args = [
+      'migrate',
+      '--only',
+      '--targets',
+      'targets.txt',
+      '--json',
+      '--parallel',
+      '3',
+      '-c',
+      project.configPath,
+    ];
+    const [a, b] = await Promise.all([
+      startCli(args, { cwd: project.dir, timeoutMs: 120_000 }).done,
+      startCli(args, { cwd: project.dir, timeoutMs: 120_000 }).done,
+    ]);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
     const total = (parse(a).summary.applied ?? 0) + (parse(b).summary.applied ?? 0);
     expect(total).toBe(schemas.length * PER_TARGET);
     for (const s of schemas) {
-      const rows = await pgQuery<{ n: string }>(database.url, `SELECT count(*) AS n FROM ${s}.${await historyTableName('users')}`);
+      const rows = await pgQuery<{ n: string }>(
+        database.url,
+        `SELECT count(*) AS n FROM ${s}.${await historyTableName('users')}`,
+      );
       expect(Number(rows[0]!.n)).toBe(2);
     }
   });
@@ -172,7 +240,10 @@ describe('lint over a fleet of schemas', () => {
     expect(warned.stderr.match(/\[index-not-concurrent\]/g)).toHaveLength(1);
     expect(warned.stdout).toContain('Lint of the pending migrations: 1 warning (index-not-concurrent 1).');
 
-    await project.write('modules/billing/migrations/0002_concurrently.sql', 'CREATE INDEX CONCURRENTLY users_id2 ON users (id);');
+    await project.write(
+      'modules/billing/migrations/0002_concurrently.sql',
+      'CREATE INDEX CONCURRENTLY users_id2 ON users (id);',
+    );
     const refused = parse(await fleet(['migrate', '--only', '--targets', 'targets.txt', '--json']));
     expect(refused.summary).toMatchObject({ targets: 3, failed: 3, exitCode: 4, applied: 0 });
     for (const t of refused.targets) expect(t.error?.message).toContain('needs-no-transaction');
@@ -210,20 +281,30 @@ describe('--shard, --canary, --fail-fast', () => {
 
   it('--canary: when a canary fails, no other target is attempted', async () => {
     const files = await sqliteFleet(8);
-    await queryTarget({ engine: 'sqlite', url: '', file: files[1]!, dispose: async () => undefined }, 'CREATE TABLE users (x TEXT)');
+    await queryTarget(
+      { engine: 'sqlite', url: '', file: files[1]!, dispose: async () => undefined },
+      'CREATE TABLE users (x TEXT)',
+    );
     const run = await fleet(['migrate', '--only', '--targets', 'targets.txt', '--canary', '2', '--json']);
     expect(run.code).toBe(1);
     const doc = parse(run);
     expect(doc.summary).toMatchObject({ ok: 1, failed: 1, skipped: 6, stoppedBy: 'canary', exitCode: 1 });
-    expect(doc.targets.filter((t) => t.result === 'skipped').every((t) => t.skipped === 'canary' && t.exitCode === null)).toBe(true);
+    expect(
+      doc.targets.filter((t) => t.result === 'skipped').every((t) => t.skipped === 'canary' && t.exitCode === null),
+    ).toBe(true);
     for (const f of files.slice(2)) expect(existsSync(f)).toBe(false);
     expect(run.stderr).toMatch(/6 not attempted \(a canary failed\)/);
   });
 
   it('--fail-fast stops starting targets after the first failure; by default every target is attempted', async () => {
     const files = await sqliteFleet(6);
-    await queryTarget({ engine: 'sqlite', url: '', file: files[2]!, dispose: async () => undefined }, 'CREATE TABLE users (x TEXT)');
-    const fast = parse(await fleet(['migrate', '--only', '--targets', 'targets.txt', '--fail-fast', '--parallel', '1', '--json']));
+    await queryTarget(
+      { engine: 'sqlite', url: '', file: files[2]!, dispose: async () => undefined },
+      'CREATE TABLE users (x TEXT)',
+    );
+    const fast = parse(
+      await fleet(['migrate', '--only', '--targets', 'targets.txt', '--fail-fast', '--parallel', '1', '--json']),
+    );
     expect(fast.summary).toMatchObject({ ok: 2, failed: 1, skipped: 3, stoppedBy: 'fail-fast', exitCode: 1 });
     const all = parse(await fleet(['migrate', '--only', '--targets', 'targets.txt', '--parallel', '1', '--json']));
     expect(all.summary).toMatchObject({ ok: 5, failed: 1, skipped: 0, exitCode: 1 });
@@ -233,7 +314,11 @@ describe('--shard, --canary, --fail-fast', () => {
 describe('targets: where they come from, and bad input', () => {
   it('reads the targets from stdin with --targets -', async () => {
     project = await createFixtureProject(MODULES);
-    const child = spawn(process.execPath, [BIN, 'migrate', '--only', '--targets', '-', '--json', '-c', project.configPath], { cwd: project.dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'migrate', '--only', '--targets', '-', '--json', '-c', project.configPath],
+      { cwd: project.dir, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stdin.end('# piped\nsqlite:./a.db\nsqlite:./b.db\n');
@@ -265,7 +350,9 @@ describe('targets: where they come from, and bad input', () => {
   });
 
   it('refuses a fleet when a module has a database of its own (it is not per tenant)', async () => {
-    project = await createFixtureProject(MODULES, { modulesConfig: { billing: { database: { url: 'sqlite:./billing.db' } } } });
+    project = await createFixtureProject(MODULES, {
+      modulesConfig: { billing: { database: { url: 'sqlite:./billing.db' } } },
+    });
     await project.write('targets.txt', 'sqlite:./a.db\n');
     const run = await fleet(['migrate', '--only', '--targets', 'targets.txt']);
     expect(run.code).toBe(2);
@@ -275,14 +362,22 @@ describe('targets: where they come from, and bad input', () => {
 
   it('an unreachable target is reported with its redacted URL (exit 5) and the others are migrated', async () => {
     project = await createFixtureProject(MODULES);
-    await project.write('targets.txt', 'sqlite:./ok.db\npostgres://fleet:hunter2secret@127.0.0.1:1/app schema=t1\nsqlite:./ok2.db\n');
+    await project.write(
+      'targets.txt',
+      'sqlite:./ok.db\npostgres://fleet:hunter2secret@127.0.0.1:1/app schema=t1\nsqlite:./ok2.db\n',
+    );
     const run = await fleet(['migrate', '--only', '--targets', 'targets.txt', '--json']);
     expect(run.code).toBe(5);
     expect(run.stdout + run.stderr).not.toContain('hunter2secret');
     const doc = parse(run);
     expect(doc.summary).toMatchObject({ ok: 2, failed: 1, exitCode: 5 });
-    expect(doc.targets.find((t) => t.result === 'failed')).toMatchObject({ target: 'postgres://fleet:***@127.0.0.1:1/app schema=t1', exitCode: 5 });
-    expect(run.stderr).toMatch(/FAILED {2}postgres:\/\/fleet:\*\*\*@127\.0\.0\.1:1\/app schema=t1: exit 5, unreachable/);
+    expect(doc.targets.find((t) => t.result === 'failed')).toMatchObject({
+      target: 'postgres://fleet:***@127.0.0.1:1/app schema=t1',
+      exitCode: 5,
+    });
+    expect(run.stderr).toMatch(
+      /FAILED {2}postgres:\/\/fleet:\*\*\*@127\.0\.0\.1:1\/app schema=t1: exit 5, unreachable/,
+    );
   });
 
   it('config targets from an async function; modkit run refuses a fleet', async () => {
@@ -311,12 +406,14 @@ describe('targets: where they come from, and bad input', () => {
     expect(JSON.parse(one.stdout).targets).toBeUndefined();
     const refused = await fleet(['run'], { TENANT_DIR: 'tenants' });
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/`modkit run` runs the application against one database, but the config's "targets" names a fleet/);
+    expect(refused.stderr).toMatch(
+      /`modkit run` runs the application against one database, but the config's "targets" names a fleet/,
+    );
   });
 });
 
 describe('rollback over a fleet', () => {
-  it('--last-run undoes what each target\'s last run applied, and only that', async () => {
+  it("--last-run undoes what each target's last run applied, and only that", async () => {
     project = await createFixtureProject(MODULES);
     await project.write('targets.txt', 'sqlite:./r1.db\nsqlite:./r2.db\n');
     await project.write('modules/users/migrations/0001_users.down.sql', 'DROP TABLE users;');
@@ -342,12 +439,23 @@ describe('rollback over a fleet', () => {
 describe('a signal during a fleet run', () => {
   it('cancels the running targets (rolled back), attempts no other, and exits 130', async () => {
     database = await createTarget('postgres');
-    project = await createFixtureProject([{ name: 'slow', migrations: { '0001_t.sql': 'CREATE TABLE t (id INTEGER);', '0002_wait.sql': 'SELECT pg_sleep(30);' } }]);
+    project = await createFixtureProject([
+      {
+        name: 'slow',
+        migrations: { '0001_t.sql': 'CREATE TABLE t (id INTEGER);', '0002_wait.sql': 'SELECT pg_sleep(30);' },
+      },
+    ]);
     await project.write('targets.txt', Array.from({ length: 5 }, (_, i) => `${database!.url} schema=s${i}`).join('\n'));
-    const run = startCli(['migrate', '--only', '--targets', 'targets.txt', '--parallel', '2', '--json', '-c', project.configPath], { cwd: project.dir, timeoutMs: 120_000 });
+    const run = startCli(
+      ['migrate', '--only', '--targets', 'targets.txt', '--parallel', '2', '--json', '-c', project.configPath],
+      { cwd: project.dir, timeoutMs: 120_000 },
+    );
     // Both running targets are inside pg_sleep once two backends run it.
     for (let i = 0; i < 200; i += 1) {
-      const rows = await pgQuery<{ n: string }>(database.url, "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()");
+      const rows = await pgQuery<{ n: string }>(
+        database.url,
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()",
+      );
       if (Number(rows[0]!.n) >= 2) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -357,7 +465,10 @@ describe('a signal during a fleet run', () => {
     const doc = parse(result);
     expect(doc.summary).toMatchObject({ failed: 2, skipped: 3, stoppedBy: 'interrupted', exitCode: 130 });
     expect(doc.targets.filter((t) => t.result === 'failed').every((t) => t.exitCode === 130)).toBe(true);
-    const started = await pgQuery<{ n: string }>(database.url, "SELECT count(*) AS n FROM pg_namespace WHERE nspname LIKE 's_'");
+    const started = await pgQuery<{ n: string }>(
+      database.url,
+      "SELECT count(*) AS n FROM pg_namespace WHERE nspname LIKE 's_'",
+    );
     expect(Number(started[0]!.n)).toBe(2);
   });
 });

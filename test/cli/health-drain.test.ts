@@ -46,21 +46,40 @@ describe.each(ENGINES)('health server and drain on %s', (engine) => {
     target = await createTarget(engine);
     project = await createFixtureProject(gatedApp());
     const gate = join(project.dir, 'gate');
-    const cli = startCli(['run', '-c', project.configPath, '--database-url', target.url, '--health-port', '0', '--drain', '10s'], {
-      env: { GATE: gate, MODKIT_INSTANCE_ID: 'pod-a1' },
-    });
+    const cli = startCli(
+      ['run', '-c', project.configPath, '--database-url', target.url, '--health-port', '0', '--drain', '10s'],
+      {
+        env: { GATE: gate, MODKIT_INSTANCE_ID: 'pod-a1' },
+      },
+    );
     const url = await healthUrl(cli);
     await cli.waitFor(/web: init waiting/);
-    expect(await probe(`${url}/readyz`)).toEqual({ status: 503, body: { status: 'not ready', reasons: ['starting (init phase)'] } });
+    expect(await probe(`${url}/readyz`)).toEqual({
+      status: 503,
+      body: { status: 'not ready', reasons: ['starting (init phase)'] },
+    });
     expect(await probe(`${url}/livez`)).toEqual({ status: 200, body: { status: 'live' } });
     const starting = await probe(`${url}/status`);
-    expect(starting.body).toMatchObject({ state: 'starting', phase: 'init', modules: [{ name: 'core' }, { name: 'web', state: 'starting', phase: 'init' }] });
+    expect(starting.body).toMatchObject({
+      state: 'starting',
+      phase: 'init',
+      modules: [{ name: 'core' }, { name: 'web', state: 'starting', phase: 'init' }],
+    });
 
     await writeFile(gate, '');
     await cli.waitFor(/\[modkit\] running/);
     expect(await probe(`${url}/readyz`)).toEqual({ status: 200, body: { status: 'ready' } });
     const running = await probe(`${url}/status`);
-    const module = (name: string, system: boolean) => ({ name, system, state: 'running', phase: null, health: null, restarts: 0, restarting: false, lastReload: null });
+    const module = (name: string, system: boolean) => ({
+      name,
+      system,
+      state: 'running',
+      phase: null,
+      health: null,
+      restarts: 0,
+      restarting: false,
+      lastReload: null,
+    });
     expect(running).toEqual({
       status: 200,
       body: {
@@ -81,30 +100,48 @@ describe.each(ENGINES)('health server and drain on %s', (engine) => {
     const draining = await probeUntil(`${url}/readyz`, (p) => p.status === 503);
     expect(draining.body).toEqual({ status: 'not ready', reasons: ['draining'] });
     // The drain (10 s) holds the modules up: none has begun to stop.
-    expect((await probe(`${url}/status`)).body.modules.map((m: { state: string }) => m.state)).toEqual(['running', 'running']);
+    expect((await probe(`${url}/status`)).body.modules.map((m: { state: string }) => m.state)).toEqual([
+      'running',
+      'running',
+    ]);
     expect(await probe(`${url}/livez`)).toEqual({ status: 200, body: { status: 'live' } });
     const result = await cli.done;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('[modkit] starting (instance pod-a1)');
-    expect(result.stdout).toMatch(/\[modkit\] draining \(shutdown signal\)\n\[modkit\] \/readyz answers 503; modules stop in 10\.0 s \(drainMs\)\n[\s\S]*web: stop ran[\s\S]*\[modkit\] stopped/);
+    expect(result.stdout).toMatch(
+      /\[modkit\] draining \(shutdown signal\)\n\[modkit\] \/readyz answers 503; modules stop in 10\.0 s \(drainMs\)\n[\s\S]*web: stop ran[\s\S]*\[modkit\] stopped/,
+    );
     await expect(fetch(`${url}/livez`)).rejects.toThrow();
   });
 });
 
 describe('module health checks', () => {
-  const api = (health: string) => ({ name: 'api', source: `import { existsSync } from 'node:fs';\nexport default { name: 'api', ${health} };\n` });
+  const api = (health: string) => ({
+    name: 'api',
+    source: `import { existsSync } from 'node:fs';\nexport default { name: 'api', ${health} };\n`,
+  });
 
   it('a health(ctx) that throws makes /readyz 503 naming the module while /livez stays 200; recovering makes it ready again', async () => {
-    project = await createFixtureProject([api(`health(ctx) { if (existsSync(process.env.SICK)) throw new Error('database down'); return { ok: true, detail: 'fine' }; }`)]);
+    project = await createFixtureProject([
+      api(
+        `health(ctx) { if (existsSync(process.env.SICK)) throw new Error('database down'); return { ok: true, detail: 'fine' }; }`,
+      ),
+    ]);
     const sick = join(project.dir, 'sick');
     const cli = startCli(['run', '-c', project.configPath, '--health-port', '0'], { env: { SICK: sick } });
     const url = await healthUrl(cli);
     await cli.waitFor(/\[modkit\] running/);
     expect((await probe(`${url}/readyz`)).status).toBe(200);
     await writeFile(sick, '');
-    expect(await probe(`${url}/readyz`)).toEqual({ status: 503, body: { status: 'not ready', reasons: ['module "api" unhealthy: database down'] } });
+    expect(await probe(`${url}/readyz`)).toEqual({
+      status: 503,
+      body: { status: 'not ready', reasons: ['module "api" unhealthy: database down'] },
+    });
     expect((await probe(`${url}/livez`)).status).toBe(200);
-    expect((await probe(`${url}/status`)).body.modules[0]).toMatchObject({ state: 'running', health: { ok: false, detail: 'database down' } });
+    expect((await probe(`${url}/status`)).body.modules[0]).toMatchObject({
+      state: 'running',
+      health: { ok: false, detail: 'database down' },
+    });
     await rm(sick);
     expect((await probe(`${url}/readyz`)).status).toBe(200);
     cli.child.kill('SIGTERM');
@@ -115,15 +152,30 @@ describe('module health checks', () => {
   });
 
   it('a health(ctx) that never answers is unhealthy after healthTimeoutMs, and is not called again while it hangs', async () => {
-    project = await createFixtureProject([api(`health() { globalThis.calls = (globalThis.calls ?? 0) + 1; console.log('api: health call ' + globalThis.calls); return new Promise(() => {}); }`)], {
-      healthTimeoutMs: 200,
-    });
+    project = await createFixtureProject(
+      [
+        api(
+          `health() { globalThis.calls = (globalThis.calls ?? 0) + 1; console.log('api: health call ' + globalThis.calls); return new Promise(() => {}); }`,
+        ),
+      ],
+      {
+        healthTimeoutMs: 200,
+      },
+    );
     const cli = startCli(['run', '-c', project.configPath, '--health-port', '0']);
     const url = await healthUrl(cli);
     await cli.waitFor(/\[modkit\] running/);
-    expect(await probe(`${url}/readyz`)).toEqual({ status: 503, body: { status: 'not ready', reasons: ['module "api" unhealthy: did not answer within 200 ms (healthTimeoutMs)'] } });
+    expect(await probe(`${url}/readyz`)).toEqual({
+      status: 503,
+      body: {
+        status: 'not ready',
+        reasons: ['module "api" unhealthy: did not answer within 200 ms (healthTimeoutMs)'],
+      },
+    });
     const again = await probe(`${url}/readyz`);
-    expect(again.body.reasons[0]).toMatch(/^module "api" unhealthy: its previous health\(ctx\) call has not returned \(for \d+ ms\)$/);
+    expect(again.body.reasons[0]).toMatch(
+      /^module "api" unhealthy: its previous health\(ctx\) call has not returned \(for \d+ ms\)$/,
+    );
     cli.child.kill('SIGTERM');
     const result = await cli.done;
     expect(result.code).toBe(0);

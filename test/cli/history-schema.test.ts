@@ -34,7 +34,13 @@ describe('history tables in a pinned schema (PostgreSQL)', () => {
     return (...args: string[]) => runCli([...args, '-c', project.configPath, '--database-url', target.url]);
   };
   const schemasOf = async (table: string) =>
-    (await queryTarget<{ schemaname: string }>(target, 'SELECT schemaname FROM pg_tables WHERE tablename = $1 ORDER BY 1', [table])).map((r) => r.schemaname);
+    (
+      await queryTarget<{ schemaname: string }>(
+        target,
+        'SELECT schemaname FROM pg_tables WHERE tablename = $1 ORDER BY 1',
+        [table],
+      )
+    ).map((r) => r.schemaname);
 
   it('keeps history in public when search_path moves between runs: the second run finds it and applies nothing', async () => {
     const cli = await setup();
@@ -57,10 +63,20 @@ describe('history tables in a pinned schema (PostgreSQL)', () => {
     const table = await historyTableName('storage-api');
     // An earlier run of another tool put the history where search_path pointed at the time.
     await queryTarget(target, 'CREATE SCHEMA storage');
-    await queryTarget(target, `CREATE TABLE storage."${table}" (version VARCHAR(255) PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP)`);
+    await queryTarget(
+      target,
+      `CREATE TABLE storage."${table}" (version VARCHAR(255) PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP)`,
+    );
     await queryTarget(target, `INSERT INTO storage."${table}" (version) VALUES ('0001_schema'), ('0002_objects')`);
 
-    for (const command of [['migrate', '--only'], ['status'], ['plan'], ['validate'], ['repair'], ['rollback', 'storage-api']]) {
+    for (const command of [
+      ['migrate', '--only'],
+      ['status'],
+      ['plan'],
+      ['validate'],
+      ['repair'],
+      ['rollback', 'storage-api'],
+    ]) {
       const r = await cli(...command);
       expect(r.code, `${command.join(' ')}: ${r.stderr}`).toBe(4);
       expect(r.stderr).toContain('schema "storage"');
@@ -70,7 +86,10 @@ describe('history tables in a pinned schema (PostgreSQL)', () => {
     expect(await schemasOf(table)).toEqual(['storage']); // nothing created in public, nothing re-applied
 
     // Saying where the history belongs resolves it.
-    await project.write('modkit.config.mjs', `export default ${JSON.stringify({ modules: ['modules/*/module.mjs'], database: { schema: 'storage' } })};\n`);
+    await project.write(
+      'modkit.config.mjs',
+      `export default ${JSON.stringify({ modules: ['modules/*/module.mjs'], database: { schema: 'storage' } })};\n`,
+    );
     const pinned = await cli('migrate', '--only');
     expect(pinned.code, pinned.stderr).toBe(0);
     expect(pinned.stdout).toContain('Nothing to migrate');

@@ -40,13 +40,21 @@ describe.each(ENGINES)('upgrading modkit 0.1.0 history tables on %s', (engine) =
     await queryTarget(target, V010_DDL(table));
     await queryTarget(target, 'CREATE TABLE settings (k VARCHAR(50) PRIMARY KEY, v TEXT)');
     await queryTarget(target, 'CREATE TABLE flags (k VARCHAR(50) PRIMARY KEY)');
-    await queryTarget(target, `INSERT INTO ${table} (version, applied_at, checksum, duration_ms, state) VALUES ('0001_settings', 1700000000, '${checksumOf(files['0001_settings.sql'])}', 3, 'applied')`);
-    await queryTarget(target, `INSERT INTO ${table} (version, applied_at, checksum, duration_ms, state) VALUES ('0002_flags', 1700000100, '${checksumOf(files['0002_flags.sql'])}', 4, 'applied')`);
+    await queryTarget(
+      target,
+      `INSERT INTO ${table} (version, applied_at, checksum, duration_ms, state) VALUES ('0001_settings', 1700000000, '${checksumOf(files['0001_settings.sql'])}', 3, 'applied')`,
+    );
+    await queryTarget(
+      target,
+      `INSERT INTO ${table} (version, applied_at, checksum, duration_ms, state) VALUES ('0002_flags', 1700000100, '${checksumOf(files['0002_flags.sql'])}', 4, 'applied')`,
+    );
     const cli = (...args: string[]) => runCli([...args, '-c', project.configPath, '--database-url', target.url]);
 
     const first = await cli('migrate', '--only');
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toContain(`Upgraded the history table of module "core" (${table}): added run_id; applied_at converted from unix seconds (modkit 0.1.0) to the Rust runtime's type, every value kept`);
+    expect(first.stdout).toContain(
+      `Upgraded the history table of module "core" (${table}): added run_id; applied_at converted from unix seconds (modkit 0.1.0) to the Rust runtime's type, every value kept`,
+    );
     expect(first.stdout).toMatch(/core\s+0003_more/);
     expect(first.stdout).not.toMatch(/0001_settings|0002_flags/);
 
@@ -54,11 +62,19 @@ describe.each(ENGINES)('upgrading modkit 0.1.0 history tables on %s', (engine) =
     const core = status.modules.find((m: { name: string }) => m.name === 'core');
     expect(core.applied).toBe(3);
     // Timestamps kept: the two old rows read back as the same instants.
-    const history = await queryTarget<{ version: string; applied_at: unknown; duration_ms: number }>(target, `SELECT version, applied_at, duration_ms FROM ${table} ORDER BY version`);
-    expect(history.slice(0, 2).map((r) => new Date(engine === 'sqlite' ? `${String(r.applied_at).replace(' ', 'T')}Z` : (r.applied_at as Date)).toISOString())).toEqual([
-      '2023-11-14T22:13:20.000Z',
-      '2023-11-14T22:15:00.000Z',
-    ]);
+    const history = await queryTarget<{ version: string; applied_at: unknown; duration_ms: number }>(
+      target,
+      `SELECT version, applied_at, duration_ms FROM ${table} ORDER BY version`,
+    );
+    expect(
+      history
+        .slice(0, 2)
+        .map((r) =>
+          new Date(
+            engine === 'sqlite' ? `${String(r.applied_at).replace(' ', 'T')}Z` : (r.applied_at as Date),
+          ).toISOString(),
+        ),
+    ).toEqual(['2023-11-14T22:13:20.000Z', '2023-11-14T22:15:00.000Z']);
     expect(history.map((r) => Number(r.duration_ms))).toEqual([3, 4, expect.any(Number)]);
     expect(await appliedAtType(target, table)).toEqual(
       {
@@ -69,11 +85,21 @@ describe.each(ENGINES)('upgrading modkit 0.1.0 history tables on %s', (engine) =
     );
 
     // The Rust runtime's own insert (no applied_at) now works on this table.
-    await runRustMigrations(target, 'core', [{ name: '0004_rust', sql: 'CREATE TABLE rust_things (k VARCHAR(50) PRIMARY KEY)' }]);
-    expect(await rustAppliedVersions(target, 'core')).toEqual(['0001_settings', '0002_flags', '0003_more', '0004_rust']);
+    await runRustMigrations(target, 'core', [
+      { name: '0004_rust', sql: 'CREATE TABLE rust_things (k VARCHAR(50) PRIMARY KEY)' },
+    ]);
+    expect(await rustAppliedVersions(target, 'core')).toEqual([
+      '0001_settings',
+      '0002_flags',
+      '0003_more',
+      '0004_rust',
+    ]);
 
     // Once: the next run has nothing to upgrade.
-    await project.write('modules/core/migrations/0004_rust.sql', 'CREATE TABLE rust_things (k VARCHAR(50) PRIMARY KEY);');
+    await project.write(
+      'modules/core/migrations/0004_rust.sql',
+      'CREATE TABLE rust_things (k VARCHAR(50) PRIMARY KEY);',
+    );
     const second = await cli('migrate', '--only');
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).not.toContain('Upgraded');
@@ -100,26 +126,43 @@ describe.each(ENGINES)('histories of the Rust runtime and of modkit 0.1.0 side b
     const old = await historyTableName('old');
     await queryTarget(target, V010_DDL(old));
     await queryTarget(target, 'CREATE TABLE o1 (k INTEGER PRIMARY KEY)');
-    await queryTarget(target, `INSERT INTO ${old} (version, applied_at, checksum, duration_ms, state) VALUES ('0001_o1', 1700000000, NULL, 1, 'applied')`);
+    await queryTarget(
+      target,
+      `INSERT INTO ${old} (version, applied_at, checksum, duration_ms, state) VALUES ('0001_o1', 1700000000, NULL, 1, 'applied')`,
+    );
     const cli = (...args: string[]) => runCli([...args, '-c', project.configPath, '--database-url', target.url]);
 
     const status = await cli('status', '--json');
     expect(status.code, status.stderr).toBe(0);
-    const modules = JSON.parse(status.stdout).modules as { name: string; applied: number; lastApplied: { appliedAt: string } }[];
-    expect(modules.map((m) => [m.name, m.applied])).toEqual([['old', 1], ['rusty', 1]]);
+    const modules = JSON.parse(status.stdout).modules as {
+      name: string;
+      applied: number;
+      lastApplied: { appliedAt: string };
+    }[];
+    expect(modules.map((m) => [m.name, m.applied])).toEqual([
+      ['old', 1],
+      ['rusty', 1],
+    ]);
     expect(modules.find((m) => m.name === 'old')!.lastApplied.appliedAt).toBe('2023-11-14T22:13:20.000Z');
 
     const migrate = await cli('migrate', '--only');
     expect(migrate.code, migrate.stderr).toBe(0);
     expect(migrate.stdout).toContain('Nothing to migrate');
-    expect(migrate.stdout).toContain(`Upgraded the history table of module "rusty" (${await historyTableName('rusty')}): added checksum, duration_ms, state, run_id`);
-    expect(migrate.stdout).toContain(`Upgraded the history table of module "old" (${old}): added run_id; applied_at converted`);
+    expect(migrate.stdout).toContain(
+      `Upgraded the history table of module "rusty" (${await historyTableName('rusty')}): added checksum, duration_ms, state, run_id`,
+    );
+    expect(migrate.stdout).toContain(
+      `Upgraded the history table of module "old" (${old}): added run_id; applied_at converted`,
+    );
   });
 });
 
 async function appliedAtType(target: TestTarget, table: string): Promise<{ type: string; default: string }> {
   if (target.engine === 'sqlite') {
-    const [row] = await queryTarget<{ type: string; dflt_value: string }>(target, `SELECT type, dflt_value FROM pragma_table_info('${table}') WHERE name = 'applied_at'`);
+    const [row] = await queryTarget<{ type: string; dflt_value: string }>(
+      target,
+      `SELECT type, dflt_value FROM pragma_table_info('${table}') WHERE name = 'applied_at'`,
+    );
     return { type: row!.type, default: row!.dflt_value };
   }
   if (target.engine === 'mysql') {

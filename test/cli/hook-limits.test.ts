@@ -29,7 +29,9 @@ const stopLines = (output: string) => [...output.matchAll(/^\[stop\] (\S+) stopp
 
 describe('hookTimeoutMs', () => {
   it('a hung init fails the run with exit 1 naming module, hook and limit; nothing had started, and the report says so', async () => {
-    project = await createFixtureProject([source('a', `async init() { console.log('a: init pending'); ${hang} }`)], { hookTimeoutMs: 500 });
+    project = await createFixtureProject([source('a', `async init() { console.log('a: init pending'); ${hang} }`)], {
+      hookTimeoutMs: 500,
+    });
     const result = await startCli(['run', '-c', project.configPath]).done;
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toMatch(
@@ -44,7 +46,11 @@ describe('hookTimeoutMs', () => {
       [
         source('a', `async stop() { console.log('a: stopped'); }`),
         source('b', `async stop() { console.log('b: stopped'); }`, ['a']),
-        source('c', `timeouts: { start: '300ms' }, async start() { console.log('c: start pending'); ${hang} }, async stop() { console.log('c: stop ran'); }`, ['b']),
+        source(
+          'c',
+          `timeouts: { start: '300ms' }, async start() { console.log('c: start pending'); ${hang} }, async stop() { console.log('c: stop ran'); }`,
+          ['b'],
+        ),
       ],
       { hookTimeoutMs: 60_000 },
     );
@@ -60,12 +66,19 @@ describe('hookTimeoutMs', () => {
   it('migrate --only bounds a hung preInit too: exit 1, nothing migrated', async () => {
     target = await createTarget('sqlite');
     project = await createFixtureProject(
-      [{ ...source('sys', `migrations: './migrations', async preInit() { ${hang} }`, [], true), migrations: { '0001_t.sql': 'CREATE TABLE t (id INTEGER);' } }],
+      [
+        {
+          ...source('sys', `migrations: './migrations', async preInit() { ${hang} }`, [], true),
+          migrations: { '0001_t.sql': 'CREATE TABLE t (id INTEGER);' },
+        },
+      ],
       { hookTimeoutMs: 400 },
     );
     const result = await startCli(['migrate', '--only', '-c', project.configPath, '--url', target.url]).done;
     expect(result.code, result.stderr).toBe(1);
-    expect(result.stderr).toMatch(/preInit\(sys\) of module "sys" failed in the pre_init phase .*within its time limit of 400 ms \(hookTimeoutMs\).*Nothing was migrated or started\./);
+    expect(result.stderr).toMatch(
+      /preInit\(sys\) of module "sys" failed in the pre_init phase .*within its time limit of 400 ms \(hookTimeoutMs\).*Nothing was migrated or started\./,
+    );
     expect(existsSync(target.file!) ? await tableNames(target) : []).not.toContain('t');
   });
 });
@@ -75,7 +88,11 @@ describe('reports that match what happened (issue 19 §5)', () => {
     project = await createFixtureProject([
       source('a', `async stop() { console.log('a: stopped'); }`),
       // Blocks the event loop until the test has sent SIGTERM and then created the file.
-      source('b', `start() { console.log('b: blocking'); while (!existsSync(process.env.RELEASE)) {} console.log('b: returned'); }, stop() { console.log('b: stopped'); }`, ['a']),
+      source(
+        'b',
+        `start() { console.log('b: blocking'); while (!existsSync(process.env.RELEASE)) {} console.log('b: returned'); }, stop() { console.log('b: stopped'); }`,
+        ['a'],
+      ),
     ]);
     const release = join(project.dir, 'release');
     const cli = startCli(['run', '-c', project.configPath], { env: { RELEASE: release } });
@@ -91,7 +108,10 @@ describe('reports that match what happened (issue 19 §5)', () => {
   });
 
   it('a preInit interrupted by a signal under run: no "[db] nothing to migrate" after "[modkit] failed"', async () => {
-    project = await createFixtureProject([source('sys', `async preInit() { console.log('sys: pre_init pending'); ${hang} }`, [], true)], { shutdownDeadlineMs: 100 });
+    project = await createFixtureProject(
+      [source('sys', `async preInit() { console.log('sys: pre_init pending'); ${hang} }`, [], true)],
+      { shutdownDeadlineMs: 100 },
+    );
     const cli = startCli(['run', '-c', project.configPath]);
     await cli.waitFor(/sys: pre_init pending/);
     cli.child.kill('SIGTERM');
@@ -102,7 +122,9 @@ describe('reports that match what happened (issue 19 §5)', () => {
   });
 
   it('a post_init failure after every init: the report says no module had started', async () => {
-    project = await createFixtureProject([source('sys', `init() {}, postInit() { throw new Error('registry incomplete'); }`, [], true)]);
+    project = await createFixtureProject([
+      source('sys', `init() {}, postInit() { throw new Error('registry incomplete'); }`, [], true),
+    ]);
     const result = await startCli(['run', '-c', project.configPath]).done;
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('postInit(sys) of module "sys" failed in the post_init phase');
@@ -112,7 +134,9 @@ describe('reports that match what happened (issue 19 §5)', () => {
 
 describe('a project with no migrations and no database', () => {
   it('creates no SQLite file (run and migrate --only)', async () => {
-    project = await createFixtureProject([source('a', `start(signal, ctx) { console.log('a: started as ' + ctx.name); }`)]);
+    project = await createFixtureProject([
+      source('a', `start(signal, ctx) { console.log('a: started as ' + ctx.name); }`),
+    ]);
     const migrate = await startCli(['migrate', '--only', '-c', project.configPath]).done;
     expect(migrate.code, migrate.stderr).toBe(0);
     expect(migrate.stdout).toContain('No database: no module has migrations and none is configured');

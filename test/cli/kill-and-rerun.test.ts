@@ -88,11 +88,17 @@ describe('SIGKILL, then a new run at once (PostgreSQL)', () => {
     // is either waiting for the lock or (were the lock broken) already in its own body at the first
     // gate, the dead run's backend is let go: it finishes and commits what it was sent.
     const rerun = startCli(args);
-    await until(async () => /Waiting for the migration lock/.test(rerun.stdout()) || (await waitingOn(GATES.beforeBody)) > (point === 'beforeBody' ? 1 : 0));
+    await until(
+      async () =>
+        /Waiting for the migration lock/.test(rerun.stdout()) ||
+        (await waitingOn(GATES.beforeBody)) > (point === 'beforeBody' ? 1 : 0),
+    );
     await gates!.query('SELECT pg_advisory_unlock_all()');
     const result = await rerun.done;
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
-    expect(result.stdout).toMatch(/Waiting for the migration lock, held by the backend of an earlier run that ended abruptly/);
+    expect(result.stdout).toMatch(
+      /Waiting for the migration lock, held by the backend of an earlier run that ended abruptly/,
+    );
     expect(result.stderr).not.toMatch(/duplicate key|already exists/);
     // Exactly one apply, whichever run it was: the tables exist and the history holds one row.
     expect(await tableNames(target)).toEqual(expect.arrayContaining(['ghost1', 'ghost2']));
@@ -130,7 +136,9 @@ describe('the work barrier (PostgreSQL)', () => {
     const second = await openSession(database);
     sessions.push(second);
     expect(await second.lock!.tryAcquire()).toBe(false);
-    expect(await second.lock!.describeHolder()).toMatch(/backend of an earlier run that ended abruptly, still finishing: backend pid \d+ \(user \w+, application "modkit"/);
+    expect(await second.lock!.describeHolder()).toMatch(
+      /backend of an earlier run that ended abruptly, still finishing: backend pid \d+ \(user \w+, application "modkit"/,
+    );
     await first.close();
     expect(await second.lock!.tryAcquire()).toBe(true);
   });
@@ -144,34 +152,44 @@ describe('SIGKILL, then a new run at once (SQLite)', () => {
     await project?.cleanup();
   });
 
-  it.each(['first', 'last'] as const)('killed in the %s migration of a group: the rerun applies what is missing, each exactly once', async (where) => {
-    target = await createTarget('sqlite');
-    // A script that signals where it is, then waits for ever — unless told to go on (the rerun).
-    const waiting = (name: string) => `import { writeFileSync } from 'node:fs';
+  it.each(['first', 'last'] as const)(
+    'killed in the %s migration of a group: the rerun applies what is missing, each exactly once',
+    async (where) => {
+      target = await createTarget('sqlite');
+      // A script that signals where it is, then waits for ever — unless told to go on (the rerun).
+      const waiting = (name: string) => `import { writeFileSync } from 'node:fs';
 export async function up(db) {
   await db.schema.createTable('${name}', (t) => t.integer('x'));
   if (process.env.GHOST_GO) return;
   writeFileSync(process.env.GHOST_MARKER, '${name}');
   await new Promise(() => setInterval(() => {}, 1000));
 }`;
-    const migrations: Record<string, string> = {
-      '0001_a.sql': 'CREATE TABLE a (x int);',
-      '0002_b.sql': 'CREATE TABLE b (x int);',
-      [where === 'first' ? '0000_wait.mjs' : '0003_wait.mjs']: waiting('waited'),
-    };
-    project = await createFixtureProject([{ name: 'ghost', migrations }]);
-    const marker = `${project.dir}/marker`;
-    const args = ['migrate', '--only', '-c', project.configPath, '--database-url', target.url];
-    const victim = startCli(args, { env: { GHOST_MARKER: marker } });
-    await waitForFile(marker);
-    victim.child.kill('SIGKILL');
-    await victim.done;
-    const rerun = await startCli(args, { env: { GHOST_GO: '1' } }).done;
-    expect(rerun.code, rerun.stderr).toBe(0);
-    expect(await tableNames(target)).toEqual(expect.arrayContaining(['a', 'b', 'waited']));
-    const rows = await queryTarget<{ version: string }>(target, `SELECT version FROM "${await historyTableName('ghost')}" ORDER BY version`);
-    expect(rows.map((r) => r.version)).toEqual(Object.keys(migrations).map((f) => f.replace(/\.\w+$/, '')).sort());
-  });
+      const migrations: Record<string, string> = {
+        '0001_a.sql': 'CREATE TABLE a (x int);',
+        '0002_b.sql': 'CREATE TABLE b (x int);',
+        [where === 'first' ? '0000_wait.mjs' : '0003_wait.mjs']: waiting('waited'),
+      };
+      project = await createFixtureProject([{ name: 'ghost', migrations }]);
+      const marker = `${project.dir}/marker`;
+      const args = ['migrate', '--only', '-c', project.configPath, '--database-url', target.url];
+      const victim = startCli(args, { env: { GHOST_MARKER: marker } });
+      await waitForFile(marker);
+      victim.child.kill('SIGKILL');
+      await victim.done;
+      const rerun = await startCli(args, { env: { GHOST_GO: '1' } }).done;
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(await tableNames(target)).toEqual(expect.arrayContaining(['a', 'b', 'waited']));
+      const rows = await queryTarget<{ version: string }>(
+        target,
+        `SELECT version FROM "${await historyTableName('ghost')}" ORDER BY version`,
+      );
+      expect(rows.map((r) => r.version)).toEqual(
+        Object.keys(migrations)
+          .map((f) => f.replace(/\.\w+$/, ''))
+          .sort(),
+      );
+    },
+  );
 });
 
 async function waitForFile(path: string): Promise<void> {

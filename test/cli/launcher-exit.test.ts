@@ -25,7 +25,10 @@ function createApp(): string {
   mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
   symlinkSync(REPO, join(dir, 'node_modules', 'modkit'), 'dir');
   symlinkSync(join('..', 'modkit', 'bin', 'modkit.js'), join(dir, 'node_modules', '.bin', 'modkit'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, scripts: { start: 'modkit run --database-url sqlite:./app.sqlite' } }));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'app', private: true, scripts: { start: 'modkit run --database-url sqlite:./app.sqlite' } }),
+  );
   writeFileSync(join(dir, 'modkit.config.mjs'), "export default { modules: ['modules/*/module.mjs'] };\n");
   mkdirSync(join(dir, 'modules', 'svc'), { recursive: true });
   writeFileSync(
@@ -60,8 +63,16 @@ async function until(what: string, check: () => boolean, limitMs = 30_000): Prom
   }
 }
 
-function start(command: string, args: readonly string[], cwd: string): { child: ChildProcess; output: () => string; closed: Promise<void> } {
-  const child = spawn(command, args, { cwd, env: { ...process.env, MODKIT_DATABASE_URL: '', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+): { child: ChildProcess; output: () => string; closed: Promise<void> } {
+  const child = spawn(command, args, {
+    cwd,
+    env: { ...process.env, MODKIT_DATABASE_URL: '', FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -79,7 +90,10 @@ describe('the package runner that started `modkit run` goes away', () => {
     const dir = createApp();
     const run = start(command, args, dir);
     // Running, not just started: a signal between the last start and `running` is an interrupted start (exit 130).
-    await until('the module to start', () => existsSync(join(dir, 'started')) && run.output().includes('[modkit] running'));
+    await until(
+      'the module to start',
+      () => existsSync(join(dir, 'started')) && run.output().includes('[modkit] running'),
+    );
     const pid = Number(readFileSync(join(dir, 'started'), 'utf8'));
     strays.push(pid);
     expect(pid).not.toBe(run.child.pid); // modkit runs below npm, not as npm
@@ -87,7 +101,9 @@ describe('the package runner that started `modkit run` goes away', () => {
     await until('stop() of the module', () => existsSync(join(dir, 'stopped')));
     await until('modkit to exit', () => !isRunning(pid));
     await run.closed;
-    expect(run.output()).toMatch(/warning: (its parent process|the package runner) \(pid \d+\), which started modkit, exited; stopping as on SIGTERM/);
+    expect(run.output()).toMatch(
+      /warning: (its parent process|the package runner) \(pid \d+\), which started modkit, exited; stopping as on SIGTERM/,
+    );
     expect(run.output()).toContain('[stop] svc stopped');
     expect(run.output()).toContain('[modkit] stopped');
   });

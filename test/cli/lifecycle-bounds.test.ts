@@ -36,7 +36,11 @@ function modules(b: { start?: string; stop?: string }, migrations = true): Fixtu
 };
 `;
   return [
-    { name: 'a', source: a, ...(migrations ? { migrations: { '0001_a.sql': 'CREATE TABLE a_items (id INTEGER);' } } : {}) },
+    {
+      name: 'a',
+      source: a,
+      ...(migrations ? { migrations: { '0001_a.sql': 'CREATE TABLE a_items (id INTEGER);' } } : {}),
+    },
     { name: 'b', source: bSource },
   ];
 }
@@ -58,7 +62,9 @@ describe.each(ENGINES)('lifecycle bounds on %s', (engine) => {
     const result = await cli.done;
     expect(result.code, result.stderr).toBe(130);
     expect(result.stderr).toContain('interrupted by a signal during the start phase');
-    expect(result.stderr).toMatch(/start\(signal\) of module "b" \(.*modules\/b\/module\.mjs\) did not return within 200 ms of the signal/);
+    expect(result.stderr).toMatch(
+      /start\(signal\) of module "b" \(.*modules\/b\/module\.mjs\) did not return within 200 ms of the signal/,
+    );
     expect(result.stderr).toContain('warning: [start] b TIMED-OUT');
     expect(result.stdout).toContain('a: stop ran');
     expect(result.stdout).not.toContain('b: stop pending');
@@ -85,14 +91,22 @@ describe.each(ENGINES)('lifecycle bounds on %s', (engine) => {
 describe('lifecycle bounds', () => {
   it('a start() whose promise can never settle, with nothing keeping Node alive: exit 1 naming the hook (not 13), started modules stopped', async () => {
     // No database configured and no migrations: no pool, no socket, nothing in the event loop.
-    project = await createFixtureProject(modules({ start: 'await new Promise(() => {});' }, false), { shutdownDeadlineMs: 100 });
+    project = await createFixtureProject(modules({ start: 'await new Promise(() => {});' }, false), {
+      shutdownDeadlineMs: 100,
+    });
     for (const json of [false, true]) {
       const result = await startCli(['run', '-c', project.configPath, ...(json ? ['--json'] : [])]).done;
       expect(result.code, result.stderr).toBe(1);
-      expect(result.stderr).toMatch(/start\(signal\) of module "b" failed in the start phase \(.*\): it returned a promise that can never settle/);
+      expect(result.stderr).toMatch(
+        /start\(signal\) of module "b" failed in the start phase \(.*\): it returned a promise that can never settle/,
+      );
       // Under --json, what user code prints goes to stderr: stdout is the document's alone.
       expect(json ? result.stderr : result.stdout).toContain('a: stop ran');
-      if (json) expect(JSON.parse(result.stdout)).toMatchObject({ exitCode: 1, lifecycle: { outcome: 'failed', stopped: ['a'] } });
+      if (json)
+        expect(JSON.parse(result.stdout)).toMatchObject({
+          exitCode: 1,
+          lifecycle: { outcome: 'failed', stopped: ['a'] },
+        });
       else expect(stopLines(result.stdout)).toEqual(['a']);
     }
   });
@@ -102,7 +116,9 @@ describe('lifecycle bounds', () => {
     project = await createFixtureProject([{ name: 'solo', source }]);
     const result = await startCli(['run', '-c', project.configPath]).done;
     expect(result.code, result.stderr).toBe(1);
-    expect(result.stderr).toMatch(/init\(ctx\) of module "solo" failed in the init phase \(.*\): it returned a promise that can never settle/);
+    expect(result.stderr).toMatch(
+      /init\(ctx\) of module "solo" failed in the init phase \(.*\): it returned a promise that can never settle/,
+    );
   });
 
   it('a migration script that stalls on SQLite: what committed stays, it is rolled back, exit 1 naming it', async () => {
@@ -112,13 +128,16 @@ describe('lifecycle bounds', () => {
         name: 'core',
         migrations: {
           '0001_first.sql': 'CREATE TABLE first (id INTEGER);',
-          '0002_stall.mjs': "export async function up(db) { await db.raw('CREATE TABLE second (id INTEGER)'); await new Promise(() => {}); }",
+          '0002_stall.mjs':
+            "export async function up(db) { await db.raw('CREATE TABLE second (id INTEGER)'); await new Promise(() => {}); }",
         },
       },
     ]);
     const result = await startCli(['migrate', '--only', '-c', project.configPath, '--database-url', target.url]).done;
     expect(result.code, result.stderr).toBe(1);
-    expect(result.stderr).toMatch(/Migration core\/0002_stall \(.*0002_stall\.mjs\) did not finish: it returned a promise that can never settle/);
+    expect(result.stderr).toMatch(
+      /Migration core\/0002_stall \(.*0002_stall\.mjs\) did not finish: it returned a promise that can never settle/,
+    );
     expect(result.stderr).toContain('It was rolled back and nothing after it ran');
     const tables = await tableNames(target);
     expect(tables).toContain('first');
@@ -137,7 +156,10 @@ describe('lifecycle bounds', () => {
   });
 
   it('a stop() blocked in native code, where V8 cannot interrupt it: the backstop kills the process (SIGKILL, shell status 137)', async () => {
-    project = await createFixtureProject(modules({ stop: "(await import('node:fs')).readFileSync(process.env.MODKIT_TEST_FIFO);" }, false), { shutdownDeadlineMs: 100 });
+    project = await createFixtureProject(
+      modules({ stop: "(await import('node:fs')).readFileSync(process.env.MODKIT_TEST_FIFO);" }, false),
+      { shutdownDeadlineMs: 100 },
+    );
     // Reading a FIFO nobody writes to blocks in open(2) for ever.
     const fifo = join(project.dir, 'never-written.fifo');
     execFileSync('mkfifo', [fifo]);
@@ -148,7 +170,9 @@ describe('lifecycle bounds', () => {
     expect(result.signal).toBe('SIGKILL');
     expect(result.code).toBeNull();
     expect(result.stdout).toContain('b: stop pending');
-    expect(result.stderr).toContain('modkit: the main thread is still blocked (in native code?): killing the process with SIGKILL (exit status 137)');
+    expect(result.stderr).toContain(
+      'modkit: the main thread is still blocked (in native code?): killing the process with SIGKILL (exit status 137)',
+    );
   });
 });
 

@@ -24,26 +24,23 @@ const FILES = {
 };
 
 describe('modkit lint --format', () => {
-  it(
-    'github: one workflow command per finding, escaped, the file relative to the job directory; the summary last',
-    async () => {
-      project = await createFixtureProject([{ name: 'billing', migrations: FILES }], { database: { url: PG_URL } });
-      const run = await runCli(['lint', '--format', 'github'], { cwd: project.dir });
-      expect(run.code, run.stderr).toBe(4);
-      expect(run.stdout.trim().split('\n')).toEqual([
-        expect.stringContaining(
-          '::error file=modules/billing/migrations/0002_index.sql,line=1,title=modkit lint%3A needs-no-transaction::' +
-            'billing/0002_index: CREATE INDEX CONCURRENTLY cannot run inside a transaction',
-        ),
-        expect.stringContaining(
-          '::notice file=modules/billing/migrations/0003_widen.sql,line=3,title=modkit lint%3A not-analysed::' +
-            'billing/0003_widen: in the DO block at line 3: ' +
-            "EXECUTE of a computed string (format('ANALYZE %25I', 'accounts'))",
-        ),
-        '1 error, 0 warnings, 1 info, 1 ignored in 3 migrations of 1 module (needs-no-transaction 1, not-analysed 1).',
-      ]);
-    },
-  );
+  it('github: one workflow command per finding, escaped, the file relative to the job directory; the summary last', async () => {
+    project = await createFixtureProject([{ name: 'billing', migrations: FILES }], { database: { url: PG_URL } });
+    const run = await runCli(['lint', '--format', 'github'], { cwd: project.dir });
+    expect(run.code, run.stderr).toBe(4);
+    expect(run.stdout.trim().split('\n')).toEqual([
+      expect.stringContaining(
+        '::error file=modules/billing/migrations/0002_index.sql,line=1,title=modkit lint%3A needs-no-transaction::' +
+          'billing/0002_index: CREATE INDEX CONCURRENTLY cannot run inside a transaction',
+      ),
+      expect.stringContaining(
+        '::notice file=modules/billing/migrations/0003_widen.sql,line=3,title=modkit lint%3A not-analysed::' +
+          'billing/0003_widen: in the DO block at line 3: ' +
+          "EXECUTE of a computed string (format('ANALYZE %25I', 'accounts'))",
+      ),
+      '1 error, 0 warnings, 1 info, 1 ignored in 3 migrations of 1 module (needs-no-transaction 1, not-analysed 1).',
+    ]);
+  });
 
   it('json: the --json document', async () => {
     project = await createFixtureProject([{ name: 'billing', migrations: FILES }], { database: { url: PG_URL } });

@@ -71,7 +71,11 @@ async function lintWithRss(dir: string): Promise<{ code: number | null; stdout: 
       child.stdout.on('data', (chunk) => (stdout += chunk));
       child.on('error', reject);
       child.on('close', (code) =>
-        resolve({ code, stdout, rssMb: Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)!.split(' ')[0]) / 1024 }),
+        resolve({
+          code,
+          stdout,
+          rssMb: Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)!.split(' ')[0]) / 1024,
+        }),
       );
     });
   } finally {

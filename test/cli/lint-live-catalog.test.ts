@@ -87,9 +87,14 @@ describe('migrate lints against the live catalog', () => {
     ({ target, project } = await migratedScriptProject());
     await queryTarget(target, 'CREATE SCHEMA archive');
     await queryTarget(target, 'CREATE TABLE archive.ledger (id int PRIMARY KEY, amount int)');
-    await project.write('modules/app/migrations/0002_archive.sql', 'ALTER TABLE archive.ledger ALTER COLUMN amount TYPE text;\n');
+    await project.write(
+      'modules/app/migrations/0002_archive.sql',
+      'ALTER TABLE archive.ledger ALTER COLUMN amount TYPE text;\n',
+    );
     const run = await runCli(['migrate', '--only', '-c', project.configPath]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/0002_archive\.sql:1\) \[table-rewrite\] ALTER COLUMN amount TYPE text \(from integer\)/);
+    expect(run.stderr).toMatch(
+      /0002_archive\.sql:1\) \[table-rewrite\] ALTER COLUMN amount TYPE text \(from integer\)/,
+    );
   });
 });

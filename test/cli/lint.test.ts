@@ -22,9 +22,11 @@ async function mixedProject(config: Record<string, unknown> = {}): Promise<Fixtu
       {
         name: 'billing',
         migrations: {
-          '0001_invoices.sql': 'CREATE TABLE invoices (id bigint PRIMARY KEY, status text);\nCREATE INDEX invoices_status ON invoices (status);\n',
+          '0001_invoices.sql':
+            'CREATE TABLE invoices (id bigint PRIMARY KEY, status text);\nCREATE INDEX invoices_status ON invoices (status);\n',
           '0002_status_index.sql': '-- a live table\nCREATE INDEX CONCURRENTLY invoices_total ON invoices (total);\n',
-          '0003_drop.sql': '-- modkit:lint-ignore destructive nothing reads legacy_invoices since v2\nDROP TABLE legacy_invoices;\nCREATE INDEX invoices_due ON invoices (due);\n',
+          '0003_drop.sql':
+            '-- modkit:lint-ignore destructive nothing reads legacy_invoices since v2\nDROP TABLE legacy_invoices;\nCREATE INDEX invoices_due ON invoices (due);\n',
           '0004_backfill.mjs': 'export async function up(db) {}\n',
         },
       },
@@ -42,9 +44,15 @@ describe('modkit lint', () => {
     const lines = run.stdout.trim().split('\n');
     expect(lines).toEqual([
       'billing',
-      expect.stringMatching(/^ {2}0002_status_index {2}modules\/billing\/migrations\/0002_status_index\.sql:2 {2}error {2}needs-no-transaction {2}CREATE INDEX CONCURRENTLY cannot run inside a transaction.*-- modkit:no-transaction$/),
-      expect.stringMatching(/^ {2}0003_drop {2}modules\/billing\/migrations\/0003_drop\.sql:2 {2}ignored {2}destructive {2}DROP TABLE legacy_invoices .*\(ignored at line 1: nothing reads legacy_invoices since v2\)$/),
-      expect.stringMatching(/^ {2}0003_drop {2}modules\/billing\/migrations\/0003_drop\.sql:3 {2}warn {2}index-not-concurrent {2}CREATE INDEX on "invoices" blocks writes/),
+      expect.stringMatching(
+        /^ {2}0002_status_index {2}modules\/billing\/migrations\/0002_status_index\.sql:2 {2}error {2}needs-no-transaction {2}CREATE INDEX CONCURRENTLY cannot run inside a transaction.*-- modkit:no-transaction$/,
+      ),
+      expect.stringMatching(
+        /^ {2}0003_drop {2}modules\/billing\/migrations\/0003_drop\.sql:2 {2}ignored {2}destructive {2}DROP TABLE legacy_invoices .*\(ignored at line 1: nothing reads legacy_invoices since v2\)$/,
+      ),
+      expect.stringMatching(
+        /^ {2}0003_drop {2}modules\/billing\/migrations\/0003_drop\.sql:3 {2}warn {2}index-not-concurrent {2}CREATE INDEX on "invoices" blocks writes/,
+      ),
       'PostgreSQL rules only: 2 migrations of module audit (SQLite) not linted.',
       'Not linted: 1 script migration of module billing (0004_backfill): TS/JS migrations are only known when they run.',
       '1 error, 1 warning, 1 ignored in 3 migrations of 1 module (index-not-concurrent 1, needs-no-transaction 1).',
@@ -60,12 +68,38 @@ describe('modkit lint', () => {
       modkit: 1,
       command: 'lint',
       exitCode: 4,
-      summary: { linted: 3, errors: 1, warnings: 1, infos: 0, ignored: 1, byRule: { 'index-not-concurrent': 1, 'needs-no-transaction': 1 } },
+      summary: {
+        linted: 3,
+        errors: 1,
+        warnings: 1,
+        infos: 0,
+        ignored: 1,
+        byRule: { 'index-not-concurrent': 1, 'needs-no-transaction': 1 },
+      },
     });
     expect(doc.findings).toEqual([
-      expect.objectContaining({ module: 'billing', id: '0002_status_index', line: 2, rule: 'needs-no-transaction', severity: 'error', ignored: null }),
-      expect.objectContaining({ id: '0003_drop', line: 2, rule: 'destructive', severity: 'warn', ignored: { reason: 'nothing reads legacy_invoices since v2', scope: 'file', line: 1 } }),
-      expect.objectContaining({ id: '0003_drop', line: 3, rule: 'index-not-concurrent', severity: 'warn', ignored: null }),
+      expect.objectContaining({
+        module: 'billing',
+        id: '0002_status_index',
+        line: 2,
+        rule: 'needs-no-transaction',
+        severity: 'error',
+        ignored: null,
+      }),
+      expect.objectContaining({
+        id: '0003_drop',
+        line: 2,
+        rule: 'destructive',
+        severity: 'warn',
+        ignored: { reason: 'nothing reads legacy_invoices since v2', scope: 'file', line: 1 },
+      }),
+      expect.objectContaining({
+        id: '0003_drop',
+        line: 3,
+        rule: 'index-not-concurrent',
+        severity: 'warn',
+        ignored: null,
+      }),
     ]);
     expect(doc.findings[0].file).toBe(project.migrationPath('billing', '0002_status_index.sql'));
     expect(doc.notLinted).toEqual([
@@ -78,9 +112,14 @@ describe('modkit lint', () => {
     project = await mixedProject({ lint: { rules: { 'needs-no-transaction': 'warn' } } });
     const warnOnly = await runCli(['lint', '-c', project.configPath]);
     expect(warnOnly.code, warnOnly.stderr).toBe(0);
-    expect(warnOnly.stdout).toContain('0 errors, 2 warnings, 1 ignored in 3 migrations of 1 module (index-not-concurrent 1, needs-no-transaction 1).');
+    expect(warnOnly.stdout).toContain(
+      '0 errors, 2 warnings, 1 ignored in 3 migrations of 1 module (index-not-concurrent 1, needs-no-transaction 1).',
+    );
 
-    await project.write('modkit.config.mjs', `export default ${JSON.stringify({ modules: ['modules/*/module.mjs'], database: { url: PG_URL }, lint: { rules: { 'needs-no-transaction': 'off', 'index-not-concurrent': 'error' } } })};\n`);
+    await project.write(
+      'modkit.config.mjs',
+      `export default ${JSON.stringify({ modules: ['modules/*/module.mjs'], database: { url: PG_URL }, lint: { rules: { 'needs-no-transaction': 'off', 'index-not-concurrent': 'error' } } })};\n`,
+    );
     const strict = await runCli(['lint', '-c', project.configPath]);
     expect(strict.code, strict.stderr).toBe(4);
     expect(strict.stdout).toMatch(/0003_drop\.sql:3 {2}error {2}index-not-concurrent/);
@@ -98,7 +137,10 @@ describe('modkit lint', () => {
     project = await mixedProject();
     const audit = await runCli(['lint', 'audit', '-c', project.configPath]);
     expect(audit.code, audit.stderr).toBe(0);
-    expect(audit.stdout.trim().split('\n')).toEqual(['PostgreSQL rules only: 2 migrations of module audit (SQLite) not linted.', '0 errors, 0 warnings in 0 migrations of 0 modules.']);
+    expect(audit.stdout.trim().split('\n')).toEqual([
+      'PostgreSQL rules only: 2 migrations of module audit (SQLite) not linted.',
+      '0 errors, 0 warnings in 0 migrations of 0 modules.',
+    ]);
     const typo = await runCli(['lint', 'biling', '-c', project.configPath]);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain('did you mean "billing"');
@@ -122,13 +164,25 @@ describe('validate includes lint', () => {
     expect(run.code, run.stderr).toBe(4);
     expect(run.stdout).toMatch(/0002_status_index\.sql:2 {2}error {2}needs-no-transaction/);
     expect(run.stdout).toMatch(/0003_drop\.sql:3 {2}warn {2}index-not-concurrent/);
-    expect(run.stdout).toContain('Lint (PostgreSQL rules): 1 error, 1 warning, 1 ignored in 3 migrations of 1 module (index-not-concurrent 1, needs-no-transaction 1).');
+    expect(run.stdout).toContain(
+      'Lint (PostgreSQL rules): 1 error, 1 warning, 1 ignored in 3 migrations of 1 module (index-not-concurrent 1, needs-no-transaction 1).',
+    );
     expect(run.stdout).not.toContain('Valid.');
 
-    await project.write('modules/billing/migrations/0002_status_index.sql', '-- modkit:no-transaction\nCREATE INDEX CONCURRENTLY invoices_total ON invoices (total);\n');
+    await project.write(
+      'modules/billing/migrations/0002_status_index.sql',
+      '-- modkit:no-transaction\nCREATE INDEX CONCURRENTLY invoices_total ON invoices (total);\n',
+    );
     const fixed = await runCli(['validate', '--offline', '--json', '-c', project.configPath]);
     expect(fixed.code, fixed.stderr).toBe(0);
-    expect(JSON.parse(fixed.stdout).lint.summary).toEqual({ linted: 3, errors: 0, warnings: 1, infos: 0, ignored: 1, byRule: { 'index-not-concurrent': 1 } });
+    expect(JSON.parse(fixed.stdout).lint.summary).toEqual({
+      linted: 3,
+      errors: 0,
+      warnings: 1,
+      infos: 0,
+      ignored: 1,
+      byRule: { 'index-not-concurrent': 1 },
+    });
   });
 });
 
@@ -143,14 +197,21 @@ describe('migrate lints the pending migrations first (PostgreSQL)', () => {
     project = await createFixtureProject([{ name: 'accounts', migrations: files }], { database: { url: target.url } });
     const run = await runCli(['migrate', '--only', '-c', project.configPath]);
     expect(run.code, run.stderr).toBe(4);
-    expect(run.stderr).toContain('refusing to migrate: the lint of the pending migrations found an error before anything ran');
-    expect(run.stderr).toContain(`accounts/0002_email_index (${project.migrationPath('accounts', '0002_email_index.sql')}, line 1) [needs-no-transaction]`);
+    expect(run.stderr).toContain(
+      'refusing to migrate: the lint of the pending migrations found an error before anything ran',
+    );
+    expect(run.stderr).toContain(
+      `accounts/0002_email_index (${project.migrationPath('accounts', '0002_email_index.sql')}, line 1) [needs-no-transaction]`,
+    );
     expect(run.stderr).toContain('--no-lint');
     // Nothing ran: not even the first, valid migration.
     expect(await tableNames(target)).not.toContain('accounts');
     const json = await runCli(['migrate', '--only', '--json', '-c', project.configPath]);
     expect(json.code).toBe(4);
-    expect(JSON.parse(json.stdout).error).toMatchObject({ kind: 'validation', lint: [{ module: 'accounts', id: '0002_email_index', line: 1, rule: 'needs-no-transaction', severity: 'error' }] });
+    expect(JSON.parse(json.stdout).error).toMatchObject({
+      kind: 'validation',
+      lint: [{ module: 'accounts', id: '0002_email_index', line: 1, rule: 'needs-no-transaction', severity: 'error' }],
+    });
 
     const unlinted = await runCli(['migrate', '--only', '--no-lint', '-c', project.configPath]);
     expect(unlinted.code).toBe(1); // PostgreSQL itself refuses CONCURRENTLY in the migration's transaction
@@ -160,20 +221,52 @@ describe('migrate lints the pending migrations first (PostgreSQL)', () => {
 
   it('prints warnings about live tables and runs, ending with the counts; lint.onMigrate off skips the lint; a no-op run lints nothing', async () => {
     target = await createTarget('postgres');
-    project = await createFixtureProject([{ name: 'accounts', migrations: { '0001_accounts.sql': files['0001_accounts.sql'] } }], { database: { url: target.url } });
+    project = await createFixtureProject(
+      [{ name: 'accounts', migrations: { '0001_accounts.sql': files['0001_accounts.sql'] } }],
+      { database: { url: target.url } },
+    );
     expect((await runCli(['migrate', '--only', '-c', project.configPath])).code).toBe(0);
     // accounts is live now: the next deploy's NOT NULL column fails once it has rows.
-    await project.write('modules/accounts/migrations/0002_plan.sql', 'ALTER TABLE accounts ADD COLUMN plan text NOT NULL;\n');
+    await project.write(
+      'modules/accounts/migrations/0002_plan.sql',
+      'ALTER TABLE accounts ADD COLUMN plan text NOT NULL;\n',
+    );
     const run = await runCli(['migrate', '--only', '--json', '-c', project.configPath]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/warning: lint: accounts\/0002_plan \(.*0002_plan\.sql:1\) \[add-column-not-null\] ADD COLUMN plan NOT NULL without a default/);
+    expect(run.stderr).toMatch(
+      /warning: lint: accounts\/0002_plan \(.*0002_plan\.sql:1\) \[add-column-not-null\] ADD COLUMN plan NOT NULL without a default/,
+    );
     expect(run.stderr).toContain('Lint of the pending migrations: 1 warning (add-column-not-null 1).');
-    expect(JSON.parse(run.stdout).lint).toEqual([expect.objectContaining({ module: 'accounts', id: '0002_plan', line: 1, rule: 'add-column-not-null', severity: 'warn' })]);
-    expect(JSON.parse(run.stdout).lintSummary).toEqual({ errors: 0, warnings: 1, infos: 0, byRule: { 'add-column-not-null': 1 } });
-    expect(await queryTarget(target, "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'accounts' AND column_name = 'plan'")).toEqual([{ n: 1 }]);
+    expect(JSON.parse(run.stdout).lint).toEqual([
+      expect.objectContaining({
+        module: 'accounts',
+        id: '0002_plan',
+        line: 1,
+        rule: 'add-column-not-null',
+        severity: 'warn',
+      }),
+    ]);
+    expect(JSON.parse(run.stdout).lintSummary).toEqual({
+      errors: 0,
+      warnings: 1,
+      infos: 0,
+      byRule: { 'add-column-not-null': 1 },
+    });
+    expect(
+      await queryTarget(
+        target,
+        "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'accounts' AND column_name = 'plan'",
+      ),
+    ).toEqual([{ n: 1 }]);
 
-    await project.write('modules/accounts/migrations/0003_bad.sql', 'CREATE INDEX CONCURRENTLY accounts_plan ON accounts (plan);\n');
-    await project.write('modkit.config.mjs', `export default ${JSON.stringify({ modules: ['modules/*/module.mjs'], database: { url: target.url }, lint: { onMigrate: 'off' } })};\n`);
+    await project.write(
+      'modules/accounts/migrations/0003_bad.sql',
+      'CREATE INDEX CONCURRENTLY accounts_plan ON accounts (plan);\n',
+    );
+    await project.write(
+      'modkit.config.mjs',
+      `export default ${JSON.stringify({ modules: ['modules/*/module.mjs'], database: { url: target.url }, lint: { onMigrate: 'off' } })};\n`,
+    );
     const off = await runCli(['migrate', '--only', '-c', project.configPath]);
     expect(off.code).toBe(1); // not refused by lint: PostgreSQL fails it
     expect(off.stderr).not.toContain('lint');
@@ -187,12 +280,22 @@ describe('migrate lints the pending migrations first (PostgreSQL)', () => {
 
   it('lint.onMigrate warn prints errors as warnings and runs', async () => {
     target = await createTarget('postgres');
-    project = await createFixtureProject([{ name: 'accounts', migrations: { '0001_accounts.sql': 'CREATE TABLE accounts (id int);\nVACUUM accounts;\n' } }], {
-      database: { url: target.url },
-      lint: { onMigrate: 'warn' },
-    });
+    project = await createFixtureProject(
+      [
+        {
+          name: 'accounts',
+          migrations: { '0001_accounts.sql': 'CREATE TABLE accounts (id int);\nVACUUM accounts;\n' },
+        },
+      ],
+      {
+        database: { url: target.url },
+        lint: { onMigrate: 'warn' },
+      },
+    );
     const run = await runCli(['migrate', '--only', '-c', project.configPath]);
-    expect(run.stderr).toMatch(/warning: lint: accounts\/0001_accounts \(.*:2\) \[needs-no-transaction, error\] VACUUM cannot run inside a transaction/);
+    expect(run.stderr).toMatch(
+      /warning: lint: accounts\/0001_accounts \(.*:2\) \[needs-no-transaction, error\] VACUUM cannot run inside a transaction/,
+    );
     expect(run.code).toBe(1); // it ran, and PostgreSQL refused the VACUUM
   });
 });

@@ -64,9 +64,12 @@ describe('database URLs', () => {
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain('error: MODKIT_DATABASE_URL is set but empty');
     expect(existsSync(embedded())).toBe(false);
-    const overridden = await runCli(['migrate', '--only', '-c', project.configPath, '--database-url', `sqlite:${project.dir}/flag.sqlite`], {
-      env: { MODKIT_DATABASE_URL: '' },
-    });
+    const overridden = await runCli(
+      ['migrate', '--only', '-c', project.configPath, '--database-url', `sqlite:${project.dir}/flag.sqlite`],
+      {
+        env: { MODKIT_DATABASE_URL: '' },
+      },
+    );
     expect(overridden.code, overridden.stderr).toBe(0);
     const unset = await runCli(['migrate', '--only', '-c', project.configPath]);
     expect(unset.code, unset.stderr).toBe(0);
@@ -76,7 +79,10 @@ describe('database URLs', () => {
 
   it('database.url: process.env.X with X set but empty is an error naming the key', async () => {
     project = await createFixtureProject([good]);
-    await project.write('modkit.config.mjs', "export default { modules: ['modules/*/module.mjs'], database: { url: process.env.APP_DB } };\n");
+    await project.write(
+      'modkit.config.mjs',
+      "export default { modules: ['modules/*/module.mjs'], database: { url: process.env.APP_DB } };\n",
+    );
     const r = await runCli(['migrate', '--only', '-c', project.configPath], { env: { APP_DB: '' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('"database.url" is empty');
@@ -87,13 +93,21 @@ describe('database URLs', () => {
 describe.each(ENGINES)('a SQL migration that is not valid UTF-8, on %s', (engine) => {
   it('is refused before anything runs, naming the file and the byte offset', async () => {
     target = await createTarget(engine);
-    project = await createFixtureProject([good, { name: 'latin', migrations: { '0001_ok.sql': 'CREATE TABLE ok (id INTEGER);' } }]);
+    project = await createFixtureProject([
+      good,
+      { name: 'latin', migrations: { '0001_ok.sql': 'CREATE TABLE ok (id INTEGER);' } },
+    ]);
     const file = project.migrationPath('latin', '0002_cafe.sql');
-    await writeFile(file, Buffer.concat([Buffer.from('-- prices\nCREATE TABLE caf'), Buffer.from([0xe9]), Buffer.from(' (id INTEGER);\n')]));
+    await writeFile(
+      file,
+      Buffer.concat([Buffer.from('-- prices\nCREATE TABLE caf'), Buffer.from([0xe9]), Buffer.from(' (id INTEGER);\n')]),
+    );
     for (const command of [['migrate', '--only'], ['plan'], ['validate']]) {
       const r = await runCli([...command, '-c', project.configPath, '--database-url', target.url]);
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toContain(`${file} is not valid UTF-8: the sequence at byte offset 26 (line 2) is invalid (0xE9 0x20 0x28 0x69)`);
+      expect(r.stderr).toContain(
+        `${file} is not valid UTF-8: the sequence at byte offset 26 (line 2) is invalid (0xE9 0x20 0x28 0x69)`,
+      );
     }
     expect(await tableNames(target)).toEqual([]);
     await writeFile(file, 'CREATE TABLE café (id INTEGER);\n');

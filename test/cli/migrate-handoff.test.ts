@@ -16,7 +16,11 @@ describe.each(['sqlite', 'postgres'] as TestEngine[])('bare migrate on %s', (eng
   const setup = async (migration: string) => {
     target = await createTarget(engine);
     project = await createFixtureProject([
-      { name: 'core', migrations: { '0001_t.sql': migration }, extra: "async start() { console.log('core started'); }," },
+      {
+        name: 'core',
+        migrations: { '0001_t.sql': migration },
+        extra: "async start() { console.log('core started'); },",
+      },
     ]);
   };
 
@@ -35,7 +39,9 @@ describe.each(['sqlite', 'postgres'] as TestEngine[])('bare migrate on %s', (eng
     expect(lines[at + 1]).toBe('core started');
     expect(lines.filter((l) => l.startsWith('[modkit] migrated;'))).toHaveLength(1);
     // `run` and `migrate --only` say nothing of the kind.
-    expect((await runCli(['migrate', '--only', '-c', project.configPath, '--database-url', target.url])).stdout).not.toContain('[modkit] migrated;');
+    expect(
+      (await runCli(['migrate', '--only', '-c', project.configPath, '--database-url', target.url])).stdout,
+    ).not.toContain('[modkit] migrated;');
     const run = startCli(['run', '-c', project.configPath, '--database-url', target.url]);
     await run.waitFor(/\[modkit\] running/);
     run.child.kill('SIGTERM');

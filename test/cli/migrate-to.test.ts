@@ -17,7 +17,9 @@ describe.each(ENGINES)('migrate --to and --dry-run on %s', (engine) => {
   const versions = async (module: string) => {
     const table = await historyTableName(module);
     if (!(await tableNames(target)).includes(table)) return [];
-    return (await queryTarget<{ version: string }>(target, `SELECT version FROM ${table} ORDER BY version`)).map((r) => r.version);
+    return (await queryTarget<{ version: string }>(target, `SELECT version FROM ${table} ORDER BY version`)).map(
+      (r) => r.version,
+    );
   };
   const setup = async () => {
     target = await createTarget(engine);
@@ -26,17 +28,29 @@ describe.each(ENGINES)('migrate --to and --dry-run on %s', (engine) => {
 
   it('--dry-run prints exactly what plan prints, with the same exit code, and changes nothing', async () => {
     await setup();
-    for (const flags of [[], ['--json'], ['--module', 'users', '--to', '0001_users'], ['--sql', '--module', 'billing']]) {
+    for (const flags of [
+      [],
+      ['--json'],
+      ['--module', 'users', '--to', '0001_users'],
+      ['--sql', '--module', 'billing'],
+    ]) {
       const plan = await cli('plan', ...flags);
       const dry = await cli('migrate', '--dry-run', ...flags);
       expect(plan.code, plan.stderr).toBe(0);
-      expect({ code: dry.code, stdout: dry.stdout, stderr: dry.stderr }).toEqual({ code: plan.code, stdout: plan.stdout, stderr: plan.stderr });
+      expect({ code: dry.code, stdout: dry.stdout, stderr: dry.stderr }).toEqual({
+        code: plan.code,
+        stdout: plan.stdout,
+        stderr: plan.stderr,
+      });
       expect((await cli('migrate', '--only', '--dry-run', ...flags)).stdout).toBe(plan.stdout);
     }
     expect(await tableNames(target)).toEqual([]);
     // A refusal plan reports (drift after a real migrate) is reported the same way, with the same code.
     expect((await cli('migrate', '--only')).code).toBe(0);
-    await project.write('modules/users/migrations/0001_users.up.sql', 'CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(200));');
+    await project.write(
+      'modules/users/migrations/0001_users.up.sql',
+      'CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(200));',
+    );
     const plan = await cli('plan');
     const dry = await cli('migrate', '--dry-run');
     expect(dry.stdout).toContain('problem [drift]');
@@ -52,7 +66,9 @@ describe.each(ENGINES)('migrate --to and --dry-run on %s', (engine) => {
     const plan = await cli('plan', '--module', 'users', '--to', '0001_users', '--json');
     expect(plan.code, plan.stderr).toBe(0);
     const planned = JSON.parse(plan.stdout);
-    expect(planned.modules.map((m: { name: string; pending: { id: string }[] }) => [m.name, m.pending.map((p) => p.id)])).toEqual([
+    expect(
+      planned.modules.map((m: { name: string; pending: { id: string }[] }) => [m.name, m.pending.map((p) => p.id)]),
+    ).toEqual([
       ['platform', ['0001_settings']],
       ['users', ['0001_users']],
     ]);
@@ -72,20 +88,26 @@ describe.each(ENGINES)('migrate --to and --dry-run on %s', (engine) => {
     // The same target again (a retried deploy step): nothing to do up to it, exit 0, nothing runs.
     const again = await cli('migrate', '--only', '--module', 'users', '--to', '0001_users');
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout).toContain('"users" is already at 0001_users (--to): nothing to apply up to it; left pending after it: 0002_email_index.');
+    expect(again.stdout).toContain(
+      '"users" is already at 0001_users (--to): nothing to apply up to it; left pending after it: 0002_email_index.',
+    );
     expect(await versions('users')).toEqual(['0001_users']);
 
     // MODULE=ID is the same thing; --json says where each module stopped.
     const next = await cli('migrate', '--only', '--to', 'users=0002_email_index', '--module', 'users', '--json');
     expect(next.code, next.stderr).toBe(0);
     const doc = JSON.parse(next.stdout);
-    expect(doc.migrations.map((m: { module: string; id: string }) => `${m.module} ${m.id}`)).toEqual(['users 0002_email_index']);
+    expect(doc.migrations.map((m: { module: string; id: string }) => `${m.module} ${m.id}`)).toEqual([
+      'users 0002_email_index',
+    ]);
     expect(doc.to).toEqual({ users: '0002_email_index' });
     expect(doc.heldBack).toEqual([]);
     expect(await versions('users')).toEqual(['0001_users', '0002_email_index']);
     const past = await cli('migrate', '--only', '--module', 'users', '--to', '0001_users');
     expect(past.code, past.stderr).toBe(0);
-    expect(past.stdout).toContain('It is past it: 0002_email_index is applied too (to go back: modkit rollback users --to 0001_users).');
+    expect(past.stdout).toContain(
+      'It is past it: 0002_email_index is applied too (to go back: modkit rollback users --to 0001_users).',
+    );
     expect(await versions('users')).toEqual(['0001_users', '0002_email_index']);
   });
 
@@ -96,15 +118,37 @@ describe.each(ENGINES)('migrate --to and --dry-run on %s', (engine) => {
       expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(2);
       for (const e of expected) expect(r.stderr).toMatch(e);
     };
-    await refused(['migrate', '--only', '--module', 'users', '--to', '0001_user'], 'module "users" has no migration with that id (did you mean "0001_users"?)');
-    await refused(['migrate', '--only', '--to', '0001_users'], 'a migration id belongs to one module, and no module is named');
-    await refused(['migrate', '--only', '--module', 'users', '--module', 'billing', '--to', '0001_users'], '2 are named (users, billing); write --to MODULE=0001_users');
+    await refused(
+      ['migrate', '--only', '--module', 'users', '--to', '0001_user'],
+      'module "users" has no migration with that id (did you mean "0001_users"?)',
+    );
+    await refused(
+      ['migrate', '--only', '--to', '0001_users'],
+      'a migration id belongs to one module, and no module is named',
+    );
+    await refused(
+      ['migrate', '--only', '--module', 'users', '--module', 'billing', '--to', '0001_users'],
+      '2 are named (users, billing); write --to MODULE=0001_users',
+    );
     // A module with a dependent in the same run would have it run against part of it.
-    await refused(['migrate', '--only', '--module', 'billing', '--to', 'users=0001_users'], 'but "billing" depends on it', 'modkit migrate --only --module users --to 0001_users');
-    await refused(['migrate', '--only', '--module', 'users', '--to', 'reports=0001_revenue'], 'module "reports" is not among the modules of this run (platform, users): add --module reports');
-    await refused(['migrate', '--only', '--module', 'users', '--to', 'usrs=0001_users'], 'unknown module "usrs" (did you mean "users"?)');
+    await refused(
+      ['migrate', '--only', '--module', 'billing', '--to', 'users=0001_users'],
+      'but "billing" depends on it',
+      'modkit migrate --only --module users --to 0001_users',
+    );
+    await refused(
+      ['migrate', '--only', '--module', 'users', '--to', 'reports=0001_revenue'],
+      'module "reports" is not among the modules of this run (platform, users): add --module reports',
+    );
+    await refused(
+      ['migrate', '--only', '--module', 'users', '--to', 'usrs=0001_users'],
+      'unknown module "usrs" (did you mean "users"?)',
+    );
     // The full mode would start the application against part of a module.
-    await refused(['migrate', '--module', 'users', '--to', '0001_users'], 'use `modkit migrate --only --module M --to ID`');
+    await refused(
+      ['migrate', '--module', 'users', '--to', '0001_users'],
+      'use `modkit migrate --only --module M --to ID`',
+    );
     // Every problem at once, the list on lines of its own.
     await refused(
       ['migrate', '--only', '--module', 'reports', '--to', 'users=0009_x', '--to', 'nope=1'],

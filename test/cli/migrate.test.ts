@@ -32,10 +32,19 @@ describe('the quick start on the shop example', () => {
   it('migrates PostgreSQL from MODKIT_DATABASE_URL, and --json reports the same facts', async () => {
     example = await copyExample();
     target = await createTarget('postgres');
-    const first = await runCli(['migrate', '--only', '-c', example.config, '--json'], { env: { MODKIT_DATABASE_URL: target.url } });
+    const first = await runCli(['migrate', '--only', '-c', example.config, '--json'], {
+      env: { MODKIT_DATABASE_URL: target.url },
+    });
     expect(first.code, first.stderr).toBe(0);
     const doc = JSON.parse(first.stdout);
-    expect(doc).toMatchObject({ modkit: 1, command: 'migrate', exitCode: 0, mode: 'migrate-only', database: { engine: 'postgres', source: 'env' }, error: null });
+    expect(doc).toMatchObject({
+      modkit: 1,
+      command: 'migrate',
+      exitCode: 0,
+      mode: 'migrate-only',
+      database: { engine: 'postgres', source: 'env' },
+      error: null,
+    });
     expect(doc.modules).toEqual(['platform', 'audit-log', 'catalog', 'customers', 'orders', 'mailer', 'storefront']);
     expect(doc.migrations).toHaveLength(9);
     expect(doc.migrations[0]).toMatchObject({ module: 'platform', id: '0001_settings', status: 'applied' });
@@ -66,18 +75,35 @@ describe('the quick start on the shop example', () => {
     expect(doc.upToDate).toBe(false);
     const byName = Object.fromEntries(doc.modules.map((m: { name: string }) => [m.name, m]));
     expect(byName.catalog).toMatchObject({ applied: 2, pending: [], lastApplied: { id: '0002_seed_products' } });
-    expect(byName.orders).toMatchObject({ applied: 0, pending: ['0001_orders', '0002_order_totals_view'], lastApplied: null });
+    expect(byName.orders).toMatchObject({
+      applied: 0,
+      pending: ['0001_orders', '0002_order_totals_view'],
+      lastApplied: null,
+    });
     const gate = await runCli(['status', '--exit-code', '-c', example.config, '--database-url', target.url]);
     expect(gate.code).toBe(4);
   });
 
   it('prints a password-free URL and never a stack trace without --verbose', async () => {
     example = await copyExample();
-    const r = await runCli(['status', '-c', example.config, '--database-url', 'postgres://app:topsecret@127.0.0.1:1/x']);
+    const r = await runCli([
+      'status',
+      '-c',
+      example.config,
+      '--database-url',
+      'postgres://app:topsecret@127.0.0.1:1/x',
+    ]);
     expect(r.code).toBe(5);
     expect(r.stdout + r.stderr).not.toContain('topsecret');
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    const verbose = await runCli(['status', '--verbose', '-c', example.config, '--database-url', 'postgres://app:topsecret@127.0.0.1:1/x']);
+    const verbose = await runCli([
+      'status',
+      '--verbose',
+      '-c',
+      example.config,
+      '--database-url',
+      'postgres://app:topsecret@127.0.0.1:1/x',
+    ]);
     expect(verbose.stderr).toMatch(/\n\s+at /);
     expect(verbose.stdout + verbose.stderr).not.toContain('topsecret');
   });

@@ -15,7 +15,12 @@ describe.each(ENGINES)('rollback --module on %s', (engine) => {
   });
   const cli = (...args: string[]) => runCli([...args, '-c', project.configPath, '--database-url', target.url]);
   const versions = async (module: string) =>
-    (await queryTarget<{ version: string }>(target, `SELECT version FROM ${await historyTableName(module)} ORDER BY version`)).map((r) => r.version);
+    (
+      await queryTarget<{ version: string }>(
+        target,
+        `SELECT version FROM ${await historyTableName(module)} ORDER BY version`,
+      )
+    ).map((r) => r.version);
 
   it('rolls back exactly that module, as the argument does, and refuses two modules', async () => {
     target = await createTarget(engine);
@@ -62,8 +67,18 @@ describe('lint --module', () => {
     // platform's migration has a warning; users depends on platform and has a clean one.
     project = await createFixtureProject(
       [
-        { name: 'platform', system: true, migrations: { '0001_settings.sql': 'CREATE TABLE settings (k text);\nCREATE INDEX settings_k ON settings (k);\n' } },
-        { name: 'users', deps: ['platform'], migrations: { '0001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY);\n' } },
+        {
+          name: 'platform',
+          system: true,
+          migrations: {
+            '0001_settings.sql': 'CREATE TABLE settings (k text);\nCREATE INDEX settings_k ON settings (k);\n',
+          },
+        },
+        {
+          name: 'users',
+          deps: ['platform'],
+          migrations: { '0001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY);\n' },
+        },
       ],
       // Nothing connects: the URL only says the migrations are PostgreSQL's.
       { database: { url: 'postgres://nobody@127.0.0.1:1/never_connected' } },
@@ -76,7 +91,10 @@ describe('lint --module', () => {
     expect(flag.code, flag.stderr).toBe(0);
     expect(JSON.parse(flag.stdout)).toEqual(JSON.parse(positional.stdout));
     expect(JSON.parse(flag.stdout).modules).toEqual(['users']);
-    expect(JSON.parse((await lint('--module', 'users', '--module', 'platform')).stdout).modules).toEqual(['platform', 'users']);
+    expect(JSON.parse((await lint('--module', 'users', '--module', 'platform')).stdout).modules).toEqual([
+      'platform',
+      'users',
+    ]);
     const unknown = await lint('--module', 'usres');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('did you mean "users"?');

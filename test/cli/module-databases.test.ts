@@ -30,13 +30,30 @@ afterEach(async () => {
 });
 
 const versions = async (target: TestTarget, module: string) =>
-  (await queryTarget<{ version: string }>(target, `SELECT version FROM ${await historyTableName(module)} ORDER BY version`)).map((r) => r.version);
+  (
+    await queryTarget<{ version: string }>(
+      target,
+      `SELECT version FROM ${await historyTableName(module)} ORDER BY version`,
+    )
+  ).map((r) => r.version);
 
 describe('a JSON config with ${VAR} references and a module in a database of its own', () => {
   const modules: FixtureModule[] = [
-    { name: 'platform', system: true, migrations: { '0001_settings.sql': 'CREATE TABLE settings (k VARCHAR(20) PRIMARY KEY);' } },
-    { name: 'audit', deps: ['platform'], migrations: { '0001_events.sql': 'CREATE TABLE audit_events (id INTEGER PRIMARY KEY);' } },
-    { name: 'billing', deps: ['audit'], migrations: { '0001_invoices.sql': 'CREATE TABLE invoices (id INTEGER PRIMARY KEY);' } },
+    {
+      name: 'platform',
+      system: true,
+      migrations: { '0001_settings.sql': 'CREATE TABLE settings (k VARCHAR(20) PRIMARY KEY);' },
+    },
+    {
+      name: 'audit',
+      deps: ['platform'],
+      migrations: { '0001_events.sql': 'CREATE TABLE audit_events (id INTEGER PRIMARY KEY);' },
+    },
+    {
+      name: 'billing',
+      deps: ['audit'],
+      migrations: { '0001_invoices.sql': 'CREATE TABLE invoices (id INTEGER PRIMARY KEY);' },
+    },
   ];
   const writeJsonConfig = async (extra: Record<string, unknown> = {}) => {
     project = await createFixtureProject(modules);
@@ -63,7 +80,14 @@ describe('a JSON config with ${VAR} references and a module in a database of its
     const doc = JSON.parse(first.stdout);
     expect(doc.database).toMatchObject({ engine: 'postgres', source: 'flag' });
     expect(doc.databases).toEqual([
-      { engine: 'postgres', url: redact(pg.url), source: 'flag', from: '--database-url', default: true, modules: ['platform', 'billing'] },
+      {
+        engine: 'postgres',
+        url: redact(pg.url),
+        source: 'flag',
+        from: '--database-url',
+        default: true,
+        modules: ['platform', 'billing'],
+      },
       { engine: 'sqlite', url: sqlite.url, source: 'config', path: sqlite.file, default: false, modules: ['audit'] },
     ]);
     expect(doc.migrations.map((m: { module: string; database: string }) => [m.module, m.database])).toEqual([
@@ -79,7 +103,9 @@ describe('a JSON config with ${VAR} references and a module in a database of its
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(new RegExp(`\\naudit +1 +0 +0001_events at [^\\n]+  \\(SQLite ${sqlite.file}\\)\\n`));
     expect(status.stdout).toMatch(/\nbilling +1 +0 +0001_invoices at [^\n(]+\n/);
-    const statusJson = JSON.parse((await runCli(['status', '-c', config, '--database-url', pg.url, '--json'], { env })).stdout);
+    const statusJson = JSON.parse(
+      (await runCli(['status', '-c', config, '--database-url', pg.url, '--json'], { env })).stdout,
+    );
     expect(statusJson.modules.map((m: { name: string; database: string }) => [m.name, m.database])).toEqual([
       ['platform', redact(pg.url)],
       ['audit', sqlite.url],
@@ -96,9 +122,13 @@ describe('a JSON config with ${VAR} references and a module in a database of its
 
   it('an unset variable is exit 2 naming the variable, the setting and the file; nothing is touched', async () => {
     const config = await writeJsonConfig();
-    const result = await runCli(['migrate', '--only', '-c', config, '--database-url', pg.url, '--json'], { env: { AUDIT_DIR: undefined } });
+    const result = await runCli(['migrate', '--only', '-c', config, '--database-url', pg.url, '--json'], {
+      env: { AUDIT_DIR: undefined },
+    });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`${config}: "modulesConfig.audit.database.url" uses \${AUDIT_DIR}, but the environment variable AUDIT_DIR is not set`);
+    expect(result.stderr).toContain(
+      `${config}: "modulesConfig.audit.database.url" uses \${AUDIT_DIR}, but the environment variable AUDIT_DIR is not set`,
+    );
     // database.url is overridden by --database-url, so its unset variable is no error.
     expect(result.stderr).not.toContain('APP_DATABASE_URL');
     expect(JSON.parse(result.stdout).error.kind).toBe('usage');
@@ -112,14 +142,18 @@ describe('a JSON config with ${VAR} references and a module in a database of its
     expect(only.code, only.stderr).toBe(0);
     const run = await runCli(['run', '-c', config, '--database-url', pg.url], { env });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('"runtime.url" uses ${APP_RUNTIME_URL}, but the environment variable APP_RUNTIME_URL is not set');
+    expect(run.stderr).toContain(
+      '"runtime.url" uses ${APP_RUNTIME_URL}, but the environment variable APP_RUNTIME_URL is not set',
+    );
   });
 
   it('a database configured for a module that does not exist is exit 2 with a did-you-mean', async () => {
     const config = await writeJsonConfig({ modulesConfig: { audits: { database: { url: sqlite.url } } } });
     const result = await runCli(['migrate', '--only', '-c', config, '--database-url', pg.url], { env: {} });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('"modulesConfig.audits.database" is set, but there is no module "audits" (did you mean "audit"?)');
+    expect(result.stderr).toContain(
+      '"modulesConfig.audits.database" is set, but there is no module "audits" (did you mean "audit"?)',
+    );
   });
 });
 
@@ -157,7 +191,11 @@ function spanningProject(slowBeta = false): FixtureModule[] {
     `export async function up(db) { await db.raw('CREATE TABLE ${table} (id INTEGER PRIMARY KEY)'); await new Promise((r) => setTimeout(r, 100)); }`;
   return [
     { name: 'core', system: true, migrations: { '0001_c1.sql': pgMigration('c1'), '0002_c2.sql': pgMigration('c2') } },
-    { name: 'alpha', deps: ['core'], migrations: { '0001_a1.sql': pgMigration('a1'), '0002_a2.sql': pgMigration('a2') } },
+    {
+      name: 'alpha',
+      deps: ['core'],
+      migrations: { '0001_a1.sql': pgMigration('a1'), '0002_a2.sql': pgMigration('a2') },
+    },
     {
       name: 'beta',
       deps: ['core'],
@@ -175,11 +213,18 @@ export async function up(db) { await db.raw('CREATE TABLE b1 (id INTEGER PRIMARY
 async function writeSwappedConfigs(): Promise<{ pgDefault: string; sqliteDefault: string }> {
   const pgDefault = join(project.dir, 'pg-default.config.mjs');
   const sqliteDefault = join(project.dir, 'sqlite-default.config.mjs');
-  const body = (config: Record<string, unknown>) => `export default ${JSON.stringify({ modules: ['modules/*/module.mjs'], ...config }, null, 2)};\n`;
-  await project.write('pg-default.config.mjs', body({ database: { url: pg.url }, modulesConfig: { beta: { database: { url: sqlite.url } } } }));
+  const body = (config: Record<string, unknown>) =>
+    `export default ${JSON.stringify({ modules: ['modules/*/module.mjs'], ...config }, null, 2)};\n`;
+  await project.write(
+    'pg-default.config.mjs',
+    body({ database: { url: pg.url }, modulesConfig: { beta: { database: { url: sqlite.url } } } }),
+  );
   await project.write(
     'sqlite-default.config.mjs',
-    body({ database: { url: sqlite.url }, modulesConfig: { core: { database: { url: pg.url } }, alpha: { database: { url: pg.url } } } }),
+    body({
+      database: { url: sqlite.url },
+      modulesConfig: { core: { database: { url: pg.url } }, alpha: { database: { url: pg.url } } },
+    }),
   );
   return { pgDefault, sqliteDefault };
 }
@@ -189,7 +234,11 @@ describe('concurrent runners over a project spanning two databases', () => {
     project = await createFixtureProject(spanningProject());
     const { pgDefault, sqliteDefault } = await writeSwappedConfigs();
     const configs = [pgDefault, sqliteDefault, pgDefault, sqliteDefault];
-    const results = await Promise.all(configs.map((config) => runCli(['migrate', '--only', '-c', config, '--lock-timeout', '30000', '--json'], { timeoutMs: 90_000 })));
+    const results = await Promise.all(
+      configs.map((config) =>
+        runCli(['migrate', '--only', '-c', config, '--lock-timeout', '30000', '--json'], { timeoutMs: 90_000 }),
+      ),
+    );
     for (const r of results) expect(r.code, r.stderr).toBe(0);
     const applied = results.map((r) => (JSON.parse(r.stdout) as { summary: { applied: number } }).summary.applied);
     // Whoever holds both locks applies everything; the others wait, then find nothing to do.
@@ -197,7 +246,9 @@ describe('concurrent runners over a project spanning two databases', () => {
     expect(await versions(pg, 'core')).toEqual(['0001_c1', '0002_c2']);
     expect(await versions(pg, 'alpha')).toEqual(['0001_a1', '0002_a2']);
     expect(await versions(sqlite, 'beta')).toEqual(['0001_b1', '0002_b2']);
-    const waits = results.flatMap((r) => r.stderr.split('\n').filter((l) => l.startsWith('Waiting for the migration lock on ')));
+    const waits = results.flatMap((r) =>
+      r.stderr.split('\n').filter((l) => l.startsWith('Waiting for the migration lock on ')),
+    );
     expect(waits.length).toBeGreaterThan(0);
   }, 120_000);
 });
@@ -216,13 +267,22 @@ describe('a runner killed with SIGKILL while holding the locks of two databases'
     expect(await versions(pg, 'alpha')).toEqual(['0001_a1', '0002_a2']);
     expect(await tableNames(sqlite)).not.toContain('b1');
 
-    await project.write('modules/beta/migrations/0001_b1.mjs', "export async function up(db) { await db.raw('CREATE TABLE b1 (id INTEGER PRIMARY KEY)'); }");
+    await project.write(
+      'modules/beta/migrations/0001_b1.mjs',
+      "export async function up(db) { await db.raw('CREATE TABLE b1 (id INTEGER PRIMARY KEY)'); }",
+    );
     // The other config takes the locks too (same order), well within its lock timeout.
     const next = await runCli(['migrate', '--only', '-c', sqliteDefault, '--lock-timeout', '10000', '--json']);
     expect(next.code, next.stderr).toBe(0);
-    expect(JSON.parse(next.stdout).migrations.map((m: { module: string; id: string }) => `${m.module}/${m.id}`)).toEqual(['beta/0001_b1', 'beta/0002_b2']);
+    expect(
+      JSON.parse(next.stdout).migrations.map((m: { module: string; id: string }) => `${m.module}/${m.id}`),
+    ).toEqual(['beta/0001_b1', 'beta/0002_b2']);
     expect(await versions(sqlite, 'beta')).toEqual(['0001_b1', '0002_b2']);
-    const locks = await queryTarget(pg, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", [Number(POSTGRES_LOCK_KEY & 0xffffffffn)]);
+    const locks = await queryTarget(
+      pg,
+      "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+      [Number(POSTGRES_LOCK_KEY & 0xffffffffn)],
+    );
     expect(locks).toEqual([]);
   }, 120_000);
 });

@@ -32,7 +32,10 @@ describe.each(ENGINES)('--module on %s', (engine) => {
 
     const both = await cli('migrate', '--only', '--module', 'reports', '--module', 'users');
     expect(both.code, both.stderr).toBe(0);
-    const rows = await queryTarget<{ version: string }>(target, `SELECT version FROM ${await historyTableName('reports')}`);
+    const rows = await queryTarget<{ version: string }>(
+      target,
+      `SELECT version FROM ${await historyTableName('reports')}`,
+    );
     expect(rows.map((r) => r.version)).toEqual(['0001_revenue']);
 
     const unknown = await cli('status', '--module', 'reprts');

@@ -14,7 +14,8 @@ const graphOf = async (globs: string[]) => {
   project = await createFixtureProject(modules, { modules: globs });
   return runCli(['graph', '--json', '-c', project.configPath]);
 };
-const names = (stdout: string) => (JSON.parse(stdout) as { modules: { name: string }[] }).modules.map((m) => m.name).sort();
+const names = (stdout: string) =>
+  (JSON.parse(stdout) as { modules: { name: string }[] }).modules.map((m) => m.name).sort();
 
 describe('module globs', () => {
   it("'!…' leaves a module out", async () => {
@@ -24,7 +25,11 @@ describe('module globs', () => {
   });
 
   it('extglobs and braces select the same files', async () => {
-    for (const globs of [['modules/*/module.+(mjs|js)'], ['modules/@(core|orders)/module.mjs'], ['modules/{core,orders}/module.{mjs,ts}']]) {
+    for (const globs of [
+      ['modules/*/module.+(mjs|js)'],
+      ['modules/@(core|orders)/module.mjs'],
+      ['modules/{core,orders}/module.{mjs,ts}'],
+    ]) {
       await project?.cleanup();
       const r = await graphOf(globs);
       expect(r.code, r.stderr).toBe(0);
@@ -35,6 +40,8 @@ describe('module globs', () => {
   it('a glob it does not understand is exit 2 with what to write instead', async () => {
     const r = await graphOf(['modules/*/module.(mjs|js)']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('error: module glob "modules/*/module.(mjs|js)": "(" is not glob syntax here: use {a,b} or @(a|b) for alternatives');
+    expect(r.stderr).toContain(
+      'error: module glob "modules/*/module.(mjs|js)": "(" is not glob syntax here: use {a,b} or @(a|b) for alternatives',
+    );
   });
 });

@@ -51,7 +51,8 @@ describe.skipIf(!ENGINES.includes('mysql'))('MariaDB/MySQL: truthful runs', () =
     cleanups.push(() => connection.end());
     return connection;
   };
-  const history = (t = target!) => queryTarget<{ version: string; state: string }>(t, `SELECT version, state FROM ${TABLE} ORDER BY version`);
+  const history = (t = target!) =>
+    queryTarget<{ version: string; state: string }>(t, `SELECT version, state FROM ${TABLE} ORDER BY version`);
 
   it('§2: a deadlock victim never takes the migrations reported applied before it', async () => {
     target = await createTarget('mysql');
@@ -59,13 +60,22 @@ describe.skipIf(!ENGINES.includes('mysql'))('MariaDB/MySQL: truthful runs', () =
       'CREATE TABLE accounts (id INT PRIMARY KEY, x INT) ENGINE=InnoDB;\nINSERT INTO accounts VALUES (1, 0), (2, 0);\n' +
       'CREATE TABLE filler (id INT PRIMARY KEY, x INT) ENGINE=InnoDB;\nCREATE TABLE log (v VARCHAR(10)) ENGINE=InnoDB;\n';
     // No lock timeout can end the wait below: only the deadlock does.
-    project = await createFixtureProject([{ name: 'a', migrations: { '0001_tables.sql': setup } }], { dbLockTimeoutMs: 600_000, dbLockRetries: 1 });
+    project = await createFixtureProject([{ name: 'a', migrations: { '0001_tables.sql': setup } }], {
+      dbLockTimeoutMs: 600_000,
+      dbLockRetries: 1,
+    });
     expect((await cli('migrate', '--only')).code).toBe(0);
-    await queryTarget(target, 'INSERT INTO filler (id, x) WITH RECURSIVE s (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 900) SELECT n, 0 FROM s');
+    await queryTarget(
+      target,
+      'INSERT INTO filler (id, x) WITH RECURSIVE s (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 900) SELECT n, 0 FROM s',
+    );
 
     // 0002 and 0003 change data only: 0002's marks wait for a commit while 0003 runs.
     await project.write('modules/a/migrations/0002_data.sql', "INSERT INTO log VALUES ('0002');\n");
-    await project.write('modules/a/migrations/0003_victim.sql', 'UPDATE accounts SET x = 3 WHERE id = 1;\nUPDATE accounts SET x = 3 WHERE id = 2;\n');
+    await project.write(
+      'modules/a/migrations/0003_victim.sql',
+      'UPDATE accounts SET x = 3 WHERE id = 1;\nUPDATE accounts SET x = 3 WHERE id = 2;\n',
+    );
     // The other transaction is heavy (900 rows), so the server picks modkit's as the victim.
     const holder = await connect();
     await holder.query('START TRANSACTION');
@@ -110,11 +120,18 @@ describe.skipIf(!ENGINES.includes('mysql'))('MariaDB/MySQL: truthful runs', () =
     target = await createTarget('mysql');
     other = await createTarget('mysql');
     const otherDb = new URL(other.url).pathname.slice(1);
-    const files = { '0001_use.sql': `CREATE TABLE a1 (x INT);\nUSE \`${otherDb}\`;\n`, '0002_next.sql': 'CREATE TABLE b (x INT);\n' };
+    const files = {
+      '0001_use.sql': `CREATE TABLE a1 (x INT);\nUSE \`${otherDb}\`;\n`,
+      '0002_next.sql': 'CREATE TABLE b (x INT);\n',
+    };
     project = await createFixtureProject([{ name: 'a', migrations: files }]);
     const run = await cli('migrate', '--only');
     expect(run.code, run.stderr).toBe(0);
-    const tables = (t: TestTarget) => queryTarget<{ t: string }>(t, 'SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1');
+    const tables = (t: TestTarget) =>
+      queryTarget<{ t: string }>(
+        t,
+        'SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1',
+      );
     expect((await tables(target)).map((r) => r.t)).toEqual(['a1', 'b', TABLE]);
     expect(await tables(other)).toEqual([]);
     expect(await history()).toEqual([
@@ -131,7 +148,8 @@ describe.skipIf(!ENGINES.includes('mysql'))('MariaDB/MySQL: truthful runs', () =
   it('§3: the server’s sql_mode and collation, as the client: CREATE TABLE count works, routines store the global sql_mode, no mode leaks', async () => {
     target = await createTarget('mysql');
     const files = {
-      '0001_count.sql': 'CREATE TABLE count (a INT);\nDELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT 1; END$$\nDELIMITER ;\nSET sql_mode = \'ANSI_QUOTES\';\n',
+      '0001_count.sql':
+        "CREATE TABLE count (a INT);\nDELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT 1; END$$\nDELIMITER ;\nSET sql_mode = 'ANSI_QUOTES';\n",
       '0002_quotes.sql': 'CREATE TABLE q (v VARCHAR(5) DEFAULT "x");\n',
     };
     project = await createFixtureProject([{ name: 'a', migrations: files }]);
@@ -148,7 +166,12 @@ describe.skipIf(!ENGINES.includes('mysql'))('MariaDB/MySQL: truthful runs', () =
     expect(mine!.mode).toBe(mine!.global);
     expect(mine!.cs).toBe('utf8mb4');
     expect(mine!.coll).toBe(mine!.dflt);
-    expect(await queryTarget(target, 'SELECT COLUMN_DEFAULT AS d FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = \'q\'')).toEqual([{ d: "'x'" }]);
+    expect(
+      await queryTarget(
+        target,
+        "SELECT COLUMN_DEFAULT AS d FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'q'",
+      ),
+    ).toEqual([{ d: "'x'" }]);
     // The client, file by file: the same tables, and its routine's sql_mode is the same as modkit's.
     const viaClient = await createTarget('mysql');
     cleanups.push(() => viaClient.dispose());
@@ -159,7 +182,21 @@ describe.skipIf(!ENGINES.includes('mysql'))('MariaDB/MySQL: truthful runs', () =
 
   it('§3: a syntax error names the file line the server’s “at line N” points to, and says both', async () => {
     target = await createTarget('mysql');
-    const file = ['-- line 1', 'CREATE TABLE t1 (a INT);', '', 'DELIMITER $$', 'CREATE PROCEDURE p()', 'BEGIN', '  SELECT 1;', '  SELECT 2;', '  SELECT 3;', '  SELEC 4;', 'END$$', 'DELIMITER ;', ''].join('\n');
+    const file = [
+      '-- line 1',
+      'CREATE TABLE t1 (a INT);',
+      '',
+      'DELIMITER $$',
+      'CREATE PROCEDURE p()',
+      'BEGIN',
+      '  SELECT 1;',
+      '  SELECT 2;',
+      '  SELECT 3;',
+      '  SELEC 4;',
+      'END$$',
+      'DELIMITER ;',
+      '',
+    ].join('\n');
     project = await createFixtureProject([{ name: 'a', migrations: { '0001_bad.sql': file } }]);
     const run = await cli('migrate', '--only');
     expect(run.code).toBe(1);
@@ -176,7 +213,10 @@ describe.skipIf(!ENGINES.includes('mysql'))('MariaDB/MySQL: truthful runs', () =
     const config = { dbLockTimeoutMs: 300, dbLockRetries: 2 };
 
     // The ALTER is the first statement: nothing of the migration ran, so it can simply run again.
-    project = await createFixtureProject([{ name: 'a', migrations: { '0001_plan.sql': 'ALTER TABLE accounts ADD COLUMN plan INT;\n' } }], config);
+    project = await createFixtureProject(
+      [{ name: 'a', migrations: { '0001_plan.sql': 'ALTER TABLE accounts ADD COLUMN plan INT;\n' } }],
+      config,
+    );
     const first = await cli('migrate', '--only');
     expect(first.code).toBe(1);
     expect(first.stderr).toContain('could not get a lock within its lock timeout of 1 s');
@@ -187,7 +227,12 @@ describe.skipIf(!ENGINES.includes('mysql'))('MariaDB/MySQL: truthful runs', () =
 
     // Something ran before it and stays: the module is dirty, and the message says repair, not "run it again".
     project = await createFixtureProject(
-      [{ name: 'a', migrations: { '0001_plan.sql': 'CREATE TABLE plans (id INT);\nALTER TABLE accounts ADD COLUMN plan INT;\n' } }],
+      [
+        {
+          name: 'a',
+          migrations: { '0001_plan.sql': 'CREATE TABLE plans (id INT);\nALTER TABLE accounts ADD COLUMN plan INT;\n' },
+        },
+      ],
       config,
     );
     const second = await cli('migrate', '--only');

@@ -29,12 +29,21 @@ describe('modkit new and graph (no database)', () => {
   afterEach(async () => project?.cleanup());
   const setup = async () => {
     project = await createFixtureProject(
-      [...OPS_MODULES, { name: 'flags', source: `export default { name: 'flags', migrations: [{ id: '0001_flags', up: 'CREATE TABLE flags (k TEXT)' }] };\n` }],
+      [
+        ...OPS_MODULES,
+        {
+          name: 'flags',
+          source: `export default { name: 'flags', migrations: [{ id: '0001_flags', up: 'CREATE TABLE flags (k TEXT)' }] };\n`,
+        },
+      ],
       NO_DB,
     );
     await writeFile(join(project.dir, 'forbid-drivers.mjs'), FORBID_DRIVERS);
   };
-  const cli = (...args: string[]) => runCli([...args, '-c', project.configPath], { env: { NODE_OPTIONS: `--import=${join(project.dir, 'forbid-drivers.mjs')}` } });
+  const cli = (...args: string[]) =>
+    runCli([...args, '-c', project.configPath], {
+      env: { NODE_OPTIONS: `--import=${join(project.dir, 'forbid-drivers.mjs')}` },
+    });
 
   it('the driver guard really fails a command that opens the database', async () => {
     await setup();
@@ -48,10 +57,21 @@ describe('modkit new and graph (no database)', () => {
     const sql = await cli('new', 'billing', 'add refunds v2');
     expect(sql.code, sql.stderr).toBe(0);
     const dir = join(project.dir, 'modules', 'billing', 'migrations');
-    expect(sql.stdout).toMatch(new RegExp(`^Created ${join(dir, '0003_add_refunds_v2.up.sql')}\nCreated ${join(dir, '0003_add_refunds_v2.down.sql')}\nNext: write the SQL`));
+    expect(sql.stdout).toMatch(
+      new RegExp(
+        `^Created ${join(dir, '0003_add_refunds_v2.up.sql')}\nCreated ${join(dir, '0003_add_refunds_v2.down.sql')}\nNext: write the SQL`,
+      ),
+    );
     const ts = await cli('new', 'billing', 'Credit notes', '--ts', '--json');
     expect(ts.code, ts.stderr).toBe(0);
-    expect(JSON.parse(ts.stdout)).toMatchObject({ modkit: 1, command: 'new', exitCode: 0, module: 'billing', id: '0004_credit_notes', format: 'ts' });
+    expect(JSON.parse(ts.stdout)).toMatchObject({
+      modkit: 1,
+      command: 'new',
+      exitCode: 0,
+      module: 'billing',
+      id: '0004_credit_notes',
+      format: 'ts',
+    });
     const source = await readFile(join(dir, '0004_credit_notes.ts'), 'utf8');
     expect(source).toContain("import type { Knex } from 'modkit';");
     expect(source).toMatch(/export async function up\(db: Knex\)[\s\S]*export async function down\(db: Knex\)/);

@@ -47,12 +47,24 @@ describe("other tools' files on PostgreSQL", () => {
   });
   const cli = (...args: string[]) => runCli([...args, '-c', project.configPath, '--database-url', target.url]);
   const indexes = async () =>
-    (await queryTarget<{ indexname: string }>(target, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND indexname NOT LIKE '%pkey' ORDER BY 1")).map((r) => r.indexname);
+    (
+      await queryTarget<{ indexname: string }>(
+        target,
+        "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND indexname NOT LIKE '%pkey' ORDER BY 1",
+      )
+    ).map((r) => r.indexname);
 
   it('goose and dbmate files: up runs the up section only (NO TRANSACTION honoured), rollback runs the down sections', async () => {
     target = await createTarget('postgres');
     project = await createFixtureProject([
-      { name: 'shop', migrations: { '0001_users.sql': GOOSE_USERS, '0002_email_index.sql': GOOSE_INDEX, '0003_orders.sql': DBMATE_ORDERS } },
+      {
+        name: 'shop',
+        migrations: {
+          '0001_users.sql': GOOSE_USERS,
+          '0002_email_index.sql': GOOSE_INDEX,
+          '0003_orders.sql': DBMATE_ORDERS,
+        },
+      },
     ]);
     const up = await cli('migrate', '--only');
     expect(up.code, up.stderr).toBe(0);
@@ -75,16 +87,21 @@ describe("other tools' files on PostgreSQL", () => {
         name: 'shop',
         migrations: {
           '0001_items.sql': 'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);',
-          '0002_items_name.sql': '-- speeds up the search page\n-- modkit:no-transaction\nCREATE INDEX CONCURRENTLY items_name ON items (name);',
+          '0002_items_name.sql':
+            '-- speeds up the search page\n-- modkit:no-transaction\nCREATE INDEX CONCURRENTLY items_name ON items (name);',
           '0003_seed.sql': "-- +goose Up\n-- +goose ENVSUB ON\nINSERT INTO items VALUES (1, '${ITEM_NAME}');",
         },
       },
     ]);
     const validate = await cli('validate');
-    expect(validate.stderr).toContain('0003_seed.sql:2: "-- +goose ENVSUB ON" looks like an instruction to a migration tool, but modkit does not act on it');
+    expect(validate.stderr).toContain(
+      '0003_seed.sql:2: "-- +goose ENVSUB ON" looks like an instruction to a migration tool, but modkit does not act on it',
+    );
     const up = await cli('migrate', '--only');
     expect(up.code, up.stderr).toBe(0);
-    expect(up.stderr).toContain('"-- +goose ENVSUB ON" looks like an instruction to a migration tool, but modkit does not act on it');
+    expect(up.stderr).toContain(
+      '"-- +goose ENVSUB ON" looks like an instruction to a migration tool, but modkit does not act on it',
+    );
     expect(await indexes()).toEqual(['items_name']);
   });
 });

@@ -58,7 +58,12 @@ export default { name: ${JSON.stringify(name)}, deps: ${JSON.stringify(deps)}, s
 });
 
 /** A module run by `process` (its script beside the module file). */
-const processModule = (name: string, deps: string[], process: Record<string, unknown>, migrations?: Record<string, string>) => ({
+const processModule = (
+  name: string,
+  deps: string[],
+  process: Record<string, unknown>,
+  migrations?: Record<string, string>,
+) => ({
   name,
   ...(migrations ? { migrations } : {}),
   source: `export default { name: ${JSON.stringify(name)}, deps: ${JSON.stringify(deps)},
@@ -98,7 +103,11 @@ async function waitUntilGone(pid: number, timeoutMs = 20_000): Promise<boolean> 
 
 /** The test harness's own server URLs (MODKIT_TEST_*), unset. */
 function harnessUrlsUnset(): Record<string, undefined> {
-  return Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('MODKIT_TEST_')).map((k) => [k, undefined]));
+  return Object.fromEntries(
+    Object.keys(process.env)
+      .filter((k) => k.startsWith('MODKIT_TEST_'))
+      .map((k) => [k, undefined]),
+  );
 }
 
 function json(stdout: string) {
@@ -110,7 +119,11 @@ describe('out-of-process modules', () => {
     const target: TestTarget = await createTarget('sqlite');
     cleanups.push(() => target.dispose());
     const project = await fixture(
-      [processModule('worker', [], nodeWorker({ env: { LOG_LEVEL: 'debug' } }), { '0001_jobs.sql': 'CREATE TABLE jobs (id INTEGER);' })],
+      [
+        processModule('worker', [], nodeWorker({ env: { LOG_LEVEL: 'debug' } }), {
+          '0001_jobs.sql': 'CREATE TABLE jobs (id INTEGER);',
+        }),
+      ],
       { modulesConfig: { worker: { queue: 'jobs', batch: 5 } } },
     );
     await project.write('modules/worker/worker.mjs', NODE_WORKER);
@@ -139,7 +152,12 @@ describe('out-of-process modules', () => {
       config: { queue: 'jobs', batch: 5 },
       database: { module: { dsn: `sqlite://${target.file}` } },
     });
-    expect(seen.env).toMatchObject({ MODKIT_MODULE_NAME: 'worker', MODKIT_INSTANCE_ID: 'pod-7', LOG_LEVEL: 'debug', PARENT_VAR: 'inherited' });
+    expect(seen.env).toMatchObject({
+      MODKIT_MODULE_NAME: 'worker',
+      MODKIT_INSTANCE_ID: 'pod-7',
+      LOG_LEVEL: 'debug',
+      PARENT_VAR: 'inherited',
+    });
     expect(seen.env.MODKIT_DATABASE_URL).toBeUndefined();
     expect(seen.env.FROM_DOTENV).toBeUndefined();
 
@@ -151,7 +169,12 @@ describe('out-of-process modules', () => {
     expect(result.stderr).toMatch(/\[spawn\] worker ok/);
     expect(result.stderr).toMatch(new RegExp(`\\[process\\] worker stopped \\(pid ${pid}, exit code 0\\)`));
     const doc = json(result.stdout);
-    expect(doc.processes.worker).toMatchObject({ pid, state: 'stopped', restarts: 0, exits: [{ pid, code: 0, signal: null }] });
+    expect(doc.processes.worker).toMatchObject({
+      pid,
+      state: 'stopped',
+      restarts: 0,
+      exits: [{ pid, code: 0, signal: null }],
+    });
     expect(doc.processes.worker.events).toEqual([{ at: expect.any(String), event: { event: 'warming', spawn: 1 } }]);
     expect(await waitUntilGone(pid)).toBe(true);
   });
@@ -181,7 +204,11 @@ while true; do sleep 0.1; done
     expect(result.code, result.stderr).toBe(0);
     expect((await readFile(order, 'utf8')).split('\n').filter(Boolean)).toEqual(['api', 'worker', 'core']);
     expect(result.stdout).toContain('worker: worker got TERM');
-    expect([...result.stdout.matchAll(/^\[stop\] (\S+) stopped/gm)].map((m) => m[1])).toEqual(['api', 'worker', 'core']);
+    expect([...result.stdout.matchAll(/^\[stop\] (\S+) stopped/gm)].map((m) => m[1])).toEqual([
+      'api',
+      'worker',
+      'core',
+    ]);
   });
 
   it('a child that never gets ready within readyTimeoutMs fails the run: exit 1 naming module, command and its stderr; it is stopped', async () => {
@@ -189,7 +216,10 @@ while true; do sleep 0.1; done
       recorder('core', [], true),
       processModule('slow', ['core'], { command: 'sh', args: ['slow.sh'], readyTimeoutMs: 300 }),
     ]);
-    await project.write('modules/slow/slow.sh', 'echo $$ > pid.txt\necho "loading the model" >&2\nwhile true; do sleep 0.1; done\n');
+    await project.write(
+      'modules/slow/slow.sh',
+      'echo $$ > pid.txt\necho "loading the model" >&2\nwhile true; do sleep 0.1; done\n',
+    );
     const result = await runCli(['run', '-c', project.configPath], { env: { ORDER: join(project.dir, 'order.txt') } });
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toContain('the process of module "slow" (sh slow.sh;');
@@ -218,29 +248,50 @@ while true; do sleep 0.1; done
       processModule('worker', [], nodeWorker({ restart: { policy: 'on-failure', maxAttempts: 3, backoffMs: 50 } })),
     ]);
     await project.write('modules/worker/worker.mjs', NODE_WORKER);
-    const cli = startCli(['run', '-c', project.configPath, '--json', '--health-port', '0'], { env: { MODE: 'crash', CRASHES: '1' } });
+    const cli = startCli(['run', '-c', project.configPath, '--json', '--health-port', '0'], {
+      env: { MODE: 'crash', CRASHES: '1' },
+    });
     const url = await healthUrl(cli);
-    const status = await probeUntil(`${url}/status`, (p) => p.body.modules[0].process.restarts === 1 && p.body.modules[0].process.state === 'ready');
-    const spawns = (await readFile(join(project.dir, 'modules/worker/spawns.txt'), 'utf8')).split('\n').filter(Boolean).map(Number);
+    const status = await probeUntil(
+      `${url}/status`,
+      (p) => p.body.modules[0].process.restarts === 1 && p.body.modules[0].process.state === 'ready',
+    );
+    const spawns = (await readFile(join(project.dir, 'modules/worker/spawns.txt'), 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
     expect(spawns).toHaveLength(2);
-    expect(status.body.modules[0].process).toMatchObject({ pid: spawns[1], exits: [{ pid: spawns[0], code: 3, signal: null }] });
+    expect(status.body.modules[0].process).toMatchObject({
+      pid: spawns[1],
+      exits: [{ pid: spawns[0], code: 3, signal: null }],
+    });
     expect(await waitUntilGone(spawns[0]!)).toBe(true);
     cli.child.kill('SIGTERM');
     const result = await cli.done;
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/\[process\] worker restarting \(pid \d+, exit code 3\): it exited with code 3; restart 1 in 50 ms/);
+    expect(result.stderr).toMatch(
+      /\[process\] worker restarting \(pid \d+, exit code 3\): it exited with code 3; restart 1 in 50 ms/,
+    );
     expect(json(result.stdout).processes.worker).toMatchObject({ state: 'stopped', restarts: 1, pid: spawns[1] });
   });
 
   it('a child that keeps crashing spends its restart budget and shuts the app down (exit 1)', async () => {
     const project = await fixture([
       recorder('core', [], true),
-      processModule('worker', ['core'], nodeWorker({ restart: { policy: 'on-failure', maxAttempts: 2, backoffMs: 10 } })),
+      processModule(
+        'worker',
+        ['core'],
+        nodeWorker({ restart: { policy: 'on-failure', maxAttempts: 2, backoffMs: 10 } }),
+      ),
     ]);
     await project.write('modules/worker/worker.mjs', NODE_WORKER);
-    const result = await runCli(['run', '-c', project.configPath, '--json'], { env: { MODE: 'crash', CRASHES: '-1', ORDER: join(project.dir, 'order.txt') } });
+    const result = await runCli(['run', '-c', project.configPath, '--json'], {
+      env: { MODE: 'crash', CRASHES: '-1', ORDER: join(project.dir, 'order.txt') },
+    });
     expect(result.code, result.stderr).toBe(1);
-    expect(result.stderr).toContain("That was 3 times in a row (process.restart 'on-failure', at most 2 restarts), so the application shut down.");
+    expect(result.stderr).toContain(
+      "That was 3 times in a row (process.restart 'on-failure', at most 2 restarts), so the application shut down.",
+    );
     expect(result.stderr).toContain('worker crashed on spawn 3');
     const doc = json(result.stdout);
     expect(doc.processes.worker).toMatchObject({ state: 'failed', restarts: 2 });
@@ -262,14 +313,21 @@ while true; do sleep 0.1; done
   });
 
   it('a child that ignores SIGTERM is killed after its stop budget, and the run reports it (exit 1)', async () => {
-    const project = await fixture([processModule('stubborn', [], { command: 'sh', args: ['stubborn.sh'] })], { shutdownDeadlineMs: 300 });
-    await project.write('modules/stubborn/stubborn.sh', `trap '' TERM\necho $$ > pid.txt\necho '{"event":"ready"}'\nwhile true; do sleep 0.1; done\n`);
+    const project = await fixture([processModule('stubborn', [], { command: 'sh', args: ['stubborn.sh'] })], {
+      shutdownDeadlineMs: 300,
+    });
+    await project.write(
+      'modules/stubborn/stubborn.sh',
+      `trap '' TERM\necho $$ > pid.txt\necho '{"event":"ready"}'\nwhile true; do sleep 0.1; done\n`,
+    );
     const cli = startCli(['run', '-c', project.configPath, '--json']);
     await cli.waitFor(/\[modkit\] running/);
     cli.child.kill('SIGTERM');
     const result = await cli.done;
     expect(result.code, result.stderr).toBe(1);
-    expect(result.stderr).toContain('did not exit within its 300 ms deadline (shutdownDeadlineMs) after SIGTERM, and was killed with SIGKILL');
+    expect(result.stderr).toContain(
+      'did not exit within its 300 ms deadline (shutdownDeadlineMs) after SIGTERM, and was killed with SIGKILL',
+    );
     const doc = json(result.stdout);
     expect(doc.processes.stubborn).toMatchObject({ state: 'stopped', exits: [{ code: null, signal: 'SIGKILL' }] });
     expect(doc.lifecycle.stopProblems).toEqual([expect.objectContaining({ module: 'stubborn', status: 'timed-out' })]);
@@ -278,8 +336,13 @@ while true; do sleep 0.1; done
   });
 
   it('SIGTERM while a child is getting ready interrupts the run (exit 130) and stops the child', async () => {
-    const project = await fixture([processModule('slow', [], { command: 'sh', args: ['slow.sh'], readyTimeoutMs: '5m' })]);
-    await project.write('modules/slow/slow.sh', 'echo $$ > pid.txt\necho "warming up"\nwhile true; do sleep 0.1; done\n');
+    const project = await fixture([
+      processModule('slow', [], { command: 'sh', args: ['slow.sh'], readyTimeoutMs: '5m' }),
+    ]);
+    await project.write(
+      'modules/slow/slow.sh',
+      'echo $$ > pid.txt\necho "warming up"\nwhile true; do sleep 0.1; done\n',
+    );
     const cli = startCli(['run', '-c', project.configPath]);
     await cli.waitFor(/slow: warming up/);
     cli.child.kill('SIGTERM');
@@ -326,9 +389,12 @@ describe('out-of-process modules on PostgreSQL with a least-privilege runtime.ur
     const runtimeUrl = new URL(target.url);
     runtimeUrl.username = role;
     runtimeUrl.password = password;
-    const project = await fixture([processModule('worker', [], nodeWorker(), { '0001_jobs.sql': 'CREATE TABLE jobs (id INTEGER);' })], {
-      runtime: { url: runtimeUrl.href },
-    });
+    const project = await fixture(
+      [processModule('worker', [], nodeWorker(), { '0001_jobs.sql': 'CREATE TABLE jobs (id INTEGER);' })],
+      {
+        runtime: { url: runtimeUrl.href },
+      },
+    );
     await project.write('modules/worker/worker.mjs', NODE_WORKER);
     const cli = startCli(['run', '-c', project.configPath], {
       // The privileged URL reaches modkit three ways; none may reach the child.
@@ -343,7 +409,9 @@ describe('out-of-process modules on PostgreSQL with a least-privilege runtime.ur
     expect(JSON.parse(seen.env.MODKIT_MODULE_CONFIG).database).toEqual({ module: { dsn: runtimeUrl.href } });
     const privileged = new URL(target.url);
     for (const [name, value] of Object.entries(seen.env as Record<string, string>)) {
-      expect(value.includes(target.url) || value.includes(`${privileged.username}@${privileged.host}`), name).toBe(false);
+      expect(value.includes(target.url) || value.includes(`${privileged.username}@${privileged.host}`), name).toBe(
+        false,
+      );
     }
     expect(seen.env.MODKIT_DATABASE_URL).toBeUndefined();
     expect(seen.env.DATABASE_URL).toBeUndefined();

@@ -1,5 +1,15 @@
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +43,8 @@ const targets: TestTarget[] = [];
 
 /** `@types/node` at the repository's version (in npm's cache): `tsc` in the projects needs Node's types. */
 const typesNode = () => `@types/node@${versionOf('@types/node')}`;
-const versionOf = (name: string) => (JSON.parse(readFileSync(join(REPO, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+const versionOf = (name: string) =>
+  (JSON.parse(readFileSync(join(REPO, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 
 interface Run {
   readonly code: number;
@@ -66,7 +77,16 @@ async function runCliUntil(until: Promise<unknown>, bin: string, cwd: string): P
  * must replace it under a running CLI); node_modules linked (devDependencies).
  */
 function copySources(into: string): void {
-  const entries = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'bin', 'scripts', 'src'];
+  const entries = [
+    'package.json',
+    'package-lock.json',
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'README.md',
+    'bin',
+    'scripts',
+    'src',
+  ];
   for (const entry of [...entries, 'dist']) {
     cpSync(join(REPO, entry), join(into, entry), { recursive: true });
   }
@@ -82,15 +102,20 @@ function writeFiles(root: string, files: Record<string, string>): void {
 
 /** A project's TypeScript settings as a strict user would write them; `tsc` type-checks against what is installed. */
 const tsconfig = (extra: Record<string, unknown>) =>
-  JSON.stringify({ compilerOptions: { target: 'es2022', module: 'nodenext', strict: true, types: ['node'], ...extra } });
+  JSON.stringify({
+    compilerOptions: { target: 'es2022', module: 'nodenext', strict: true, types: ['node'], ...extra },
+  });
 
 function writeApp(): void {
   writeFiles(app, {
     'package.json': JSON.stringify({ name: 'shop-app', private: true, type: 'module' }, null, 2),
     'tsconfig.json': tsconfig({ noEmit: true }),
-    'modkit.config.ts': "import { defineConfig } from 'modkit';\nexport default defineConfig({ modules: ['modules/*/module.ts'] });\n",
-    'modules/core/module.ts': "import { defineModule } from 'modkit';\nexport default defineModule({ name: 'core', system: true, migrations: './migrations' });\n",
-    'modules/core/migrations/0001_settings.up.sql': 'CREATE TABLE settings (key VARCHAR(100) PRIMARY KEY, value TEXT);\n',
+    'modkit.config.ts':
+      "import { defineConfig } from 'modkit';\nexport default defineConfig({ modules: ['modules/*/module.ts'] });\n",
+    'modules/core/module.ts':
+      "import { defineModule } from 'modkit';\nexport default defineModule({ name: 'core', system: true, migrations: './migrations' });\n",
+    'modules/core/migrations/0001_settings.up.sql':
+      'CREATE TABLE settings (key VARCHAR(100) PRIMARY KEY, value TEXT);\n',
     'modules/core/migrations/0001_settings.down.sql': 'DROP TABLE settings;\n',
     // Typed from modkit: the project does not depend on knex (modkit does).
     'modules/core/migrations/0002_seed.ts':
@@ -138,8 +163,15 @@ beforeAll(async () => {
   const install = await run(
     'npm',
     [
-      'install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball,
-      `pg@${versionOf('pg')}`, `better-sqlite3@${versionOf('better-sqlite3')}`, typesNode(),
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      tarball,
+      `pg@${versionOf('pg')}`,
+      `better-sqlite3@${versionOf('better-sqlite3')}`,
+      typesNode(),
     ],
     app,
   );
@@ -153,7 +185,11 @@ beforeAll(async () => {
   // Install scripts on, as a user installs: nothing here may ask for approval.
   writeCjsApp();
   const cjsPackages = [tarball, `pg@${versionOf('pg')}`, typesNode()];
-  cjsInstall = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--omit=optional', ...cjsPackages], cjsApp);
+  cjsInstall = await run(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--omit=optional', ...cjsPackages],
+    cjsApp,
+  );
   expect(cjsInstall.code, cjsInstall.stderr).toBe(0);
 }, 900_000);
 
@@ -170,10 +206,23 @@ describe('npm pack, installed into an empty project with pg and better-sqlite3',
 
   it('ships the built CLI and library, their source maps and the sources they map to, and no tests', () => {
     const installed = join(app, 'node_modules', 'modkit');
-    for (const file of ['bin/modkit.js', 'dist/modkit-cli.cjs', 'dist/modkit-cli.cjs.map', 'dist/index.js', 'dist/index.d.ts', 'dist/index.js.map', 'src/index.ts', 'README.md']) {
+    for (const file of [
+      'bin/modkit.js',
+      'dist/modkit-cli.cjs',
+      'dist/modkit-cli.cjs.map',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/index.js.map',
+      'src/index.ts',
+      'README.md',
+    ]) {
       expect(existsSync(join(installed, file)), file).toBe(true);
     }
-    expect(readdirSync(installed).filter((f) => f !== 'node_modules').sort()).toEqual(['README.md', 'bin', 'dist', 'package.json', 'src']);
+    expect(
+      readdirSync(installed)
+        .filter((f) => f !== 'node_modules')
+        .sort(),
+    ).toEqual(['README.md', 'bin', 'dist', 'package.json', 'src']);
   });
 
   it('installs without asking to approve an install script: the packed package.json has no `prepare`', () => {
@@ -193,19 +242,30 @@ describe('npm pack, installed into an empty project with pg and better-sqlite3',
     expect(r.stdout).toContain('migrate');
   });
 
-  it.each(['sqlite', 'postgres'] as const)('modkit migrate --only on %s, from the project’s TypeScript config', async (engine) => {
-    const target = await createTarget(engine);
-    targets.push(target);
-    const r = await run(modkitBin, ['migrate', '--only', '--database-url', target.url], app);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('Applied 2 migrations in 1 module');
-    expect(await queryTarget(target, 'SELECT key, value FROM settings')).toEqual([{ key: 'currency', value: 'EUR' }]);
-    const again = await run(modkitBin, ['migrate', '--only', '--database-url', target.url], app);
-    expect(again.stdout).toContain('Nothing to migrate: 1 module up to date');
-  });
+  it.each(['sqlite', 'postgres'] as const)(
+    'modkit migrate --only on %s, from the project’s TypeScript config',
+    async (engine) => {
+      const target = await createTarget(engine);
+      targets.push(target);
+      const r = await run(modkitBin, ['migrate', '--only', '--database-url', target.url], app);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('Applied 2 migrations in 1 module');
+      expect(await queryTarget(target, 'SELECT key, value FROM settings')).toEqual([{ key: 'currency', value: 'EUR' }]);
+      const again = await run(modkitBin, ['migrate', '--only', '--database-url', target.url], app);
+      expect(again.stdout).toContain('Nothing to migrate: 1 module up to date');
+    },
+  );
 
   it('the library resolves as `modkit` from the project', async () => {
-    const r = await run(process.execPath, ['--input-type=module', '-e', "const m = await import('modkit'); console.log(typeof m.migrate, typeof m.defineModule, typeof m.loadProject);"], app);
+    const r = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const m = await import('modkit'); console.log(typeof m.migrate, typeof m.defineModule, typeof m.loadProject);",
+      ],
+      app,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe('function function function');
   });
@@ -233,7 +293,8 @@ describe('npm pack, installed into an empty project with pg and better-sqlite3',
 
 describe('a CommonJS project (`npm init -y`) using the library', () => {
   it('`require("modkit")` from plain JavaScript', async () => {
-    const program = "const m = require('modkit'); console.log(typeof m.migrate, typeof m.defineConfig, m.EXIT_CODES.usage);";
+    const program =
+      "const m = require('modkit'); console.log(typeof m.migrate, typeof m.defineConfig, m.EXIT_CODES.usage);";
     const r = await run(process.execPath, ['-e', program], cjsApp);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe('function function 2');

@@ -30,27 +30,32 @@ afterAll(async () => {
 const corpus = awkwardUrls('HOST', 'ROLE', 'DB').filter((entry) => entry.kind === 'reachable');
 
 describe.concurrent('password redaction, database reachable', () => {
-  it.each(corpus.map((entry, index) => [entry.name, index] as const))('%s', async (_name, index) => {
-    const password = passwordPgSends(corpus[index]!.url);
-    const { role, database, drop } = await databaseForRole(password);
-    try {
-      const entry = awkwardUrls(serverHostPort(), role, database.name).filter((e) => e.kind === 'reachable')[index]!;
-      const connects = await pgConnects(entry.url);
-      // A URL with a password must log in; one without depends on the server's auth method.
-      if (entry.fragments.length > 0) expect(connects, `pg could not log in with ${entry.name}`).toBe(true);
-      const channel = index % 2 === 0 ? 'flag' : 'env';
-      // Mode by mode, the whole cycle: migrate applies, rollback reverts, run applies again.
-      for (const mode of OUTPUT_MODES) {
-        for (const args of URL_COMMANDS) {
-          const run = await runWithUrl(project, entry.url, [...args, ...mode], channel);
-          expectNoLeak(entry, run);
-          expect(run.code, `${run.args.join(' ')}\n${run.stderr}`).toBe(connects ? 0 : 5);
-          if (connects && mode.length === 0 && args[0] !== 'validate') expect(run.stdout).toMatch(/^Using PostgreSQL postgres(ql)?:\/\/modkit_redact_/);
-          if (mode.includes('--json')) expect(JSON.parse(run.stdout)).toMatchObject({ exitCode: run.code });
+  it.each(corpus.map((entry, index) => [entry.name, index] as const))(
+    '%s',
+    async (_name, index) => {
+      const password = passwordPgSends(corpus[index]!.url);
+      const { role, database, drop } = await databaseForRole(password);
+      try {
+        const entry = awkwardUrls(serverHostPort(), role, database.name).filter((e) => e.kind === 'reachable')[index]!;
+        const connects = await pgConnects(entry.url);
+        // A URL with a password must log in; one without depends on the server's auth method.
+        if (entry.fragments.length > 0) expect(connects, `pg could not log in with ${entry.name}`).toBe(true);
+        const channel = index % 2 === 0 ? 'flag' : 'env';
+        // Mode by mode, the whole cycle: migrate applies, rollback reverts, run applies again.
+        for (const mode of OUTPUT_MODES) {
+          for (const args of URL_COMMANDS) {
+            const run = await runWithUrl(project, entry.url, [...args, ...mode], channel);
+            expectNoLeak(entry, run);
+            expect(run.code, `${run.args.join(' ')}\n${run.stderr}`).toBe(connects ? 0 : 5);
+            if (connects && mode.length === 0 && args[0] !== 'validate')
+              expect(run.stdout).toMatch(/^Using PostgreSQL postgres(ql)?:\/\/modkit_redact_/);
+            if (mode.includes('--json')) expect(JSON.parse(run.stdout)).toMatchObject({ exitCode: run.code });
+          }
         }
+      } finally {
+        await drop();
       }
-    } finally {
-      await drop();
-    }
-  }, 600_000);
+    },
+    600_000,
+  );
 });

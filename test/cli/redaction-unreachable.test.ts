@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awkwardUrls } from '../support/awkward-urls.js';
 import type { FixtureProject } from '../support/project-fixture.js';
-import { expectNoLeak, OUTPUT_MODES, redactionProject, runWithUrl, serverHostPort, URL_COMMANDS } from '../support/redaction-runner.js';
+import {
+  expectNoLeak,
+  OUTPUT_MODES,
+  redactionProject,
+  runWithUrl,
+  serverHostPort,
+  URL_COMMANDS,
+} from '../support/redaction-runner.js';
 
 /**
  * Issue 11, item 2, when no session opens: URLs pg cannot parse (a raw / ? # in the password),
@@ -18,10 +25,17 @@ afterAll(async () => {
   await project?.cleanup();
 });
 
-const corpus = () => awkwardUrls(serverHostPort(), 'modkit_redact_nobody', 'modkit_redact_nodb').filter((entry) => entry.kind !== 'reachable');
+const corpus = () =>
+  awkwardUrls(serverHostPort(), 'modkit_redact_nobody', 'modkit_redact_nodb').filter(
+    (entry) => entry.kind !== 'reachable',
+  );
 
 describe.concurrent('password redaction, no session', () => {
-  it.each(awkwardUrls('HOST', 'ROLE', 'DB').flatMap((entry, index) => (entry.kind === 'reachable' ? [] : [[entry.name, index] as const])))(
+  it.each(
+    awkwardUrls('HOST', 'ROLE', 'DB').flatMap((entry, index) =>
+      entry.kind === 'reachable' ? [] : [[entry.name, index] as const],
+    ),
+  )(
     '%s',
     async (name, index) => {
       const entry = awkwardUrls(serverHostPort(), 'modkit_redact_nobody', 'modkit_redact_nodb')[index]!;

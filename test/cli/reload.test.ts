@@ -39,7 +39,9 @@ describe('SIGHUP', () => {
     const cli = startCli(['run', '-c', project.configPath, '--health-port', '0', '--json']);
     const url = await healthUrl(cli);
     await cli.waitFor(/\[modkit\] running/);
-    const greeting = async () => (await probe(`${url}/readyz`), (await probe(`${url}/status`)).body.modules[0].health.detail);
+    const greeting = async () => (
+      await probe(`${url}/readyz`), (await probe(`${url}/status`)).body.modules[0].health.detail
+    );
     expect(await greeting()).toBe('greeting=hello');
 
     await project.write('modkit.config.mjs', config('hi', 'lockTimeoutMs: 5,'));
@@ -49,8 +51,15 @@ describe('SIGHUP', () => {
     expect((await probe(`${url}/status`)).body).toMatchObject({
       state: 'running',
       reloads: 1,
-      lastReload: { outcome: 'reloaded', modules: [{ module: 'greeter', status: 'ok' }], needsRestart: ['lockTimeoutMs'] },
-      modules: [{ name: 'greeter', lastReload: { status: 'ok' } }, { name: 'plain', lastReload: null }],
+      lastReload: {
+        outcome: 'reloaded',
+        modules: [{ module: 'greeter', status: 'ok' }],
+        needsRestart: ['lockTimeoutMs'],
+      },
+      modules: [
+        { name: 'greeter', lastReload: { status: 'ok' } },
+        { name: 'plain', lastReload: null },
+      ],
     });
 
     await project.write('modkit.config.mjs', config('boom'));
@@ -73,16 +82,29 @@ describe('SIGHUP', () => {
     expect(result.stderr).toContain('greeter: stops with hi');
     const doc = JSON.parse(result.stdout);
     expect(doc.reloads.map((r: { outcome: string }) => r.outcome)).toEqual(['reloaded', 'partial', 'config-error']);
-    expect(doc.reloads[1].modules).toEqual([{ module: 'greeter', status: 'failed', durationMs: expect.any(Number), error: 'refusing boom; it keeps its old config' }]);
+    expect(doc.reloads[1].modules).toEqual([
+      {
+        module: 'greeter',
+        status: 'failed',
+        durationMs: expect.any(Number),
+        error: 'refusing boom; it keeps its old config',
+      },
+    ]);
   });
 
   it('with no reload hook anywhere, SIGHUP is logged and never fatal; a reload that overruns hookTimeoutMs keeps the old config', async () => {
     project = await createFixtureProject([
       plain,
-      { name: 'greeter', source: `export default { name: 'greeter', reload(ctx) { if (ctx.config.greeting === 'slow') return new Promise(() => {}); } };\n` },
+      {
+        name: 'greeter',
+        source: `export default { name: 'greeter', reload(ctx) { if (ctx.config.greeting === 'slow') return new Promise(() => {}); } };\n`,
+      },
     ]);
     await project.write('modkit.config.mjs', config('hello', 'hookTimeoutMs: 300,'));
-    const noHooks = await createFixtureProject([plain, { name: 'greeter', source: `export default { name: 'greeter' };\n` }]);
+    const noHooks = await createFixtureProject([
+      plain,
+      { name: 'greeter', source: `export default { name: 'greeter' };\n` },
+    ]);
     try {
       const quiet = startCli(['run', '-c', noHooks.configPath]);
       await quiet.waitFor(/\[modkit\] running/);
@@ -101,7 +123,12 @@ describe('SIGHUP', () => {
     cli.child.kill('SIGHUP');
     const status = await probeUntil(`${url}/status`, (p) => p.body.reloads === 1);
     expect(status.body.lastReload.modules).toEqual([
-      { module: 'greeter', status: 'timed-out', durationMs: expect.any(Number), error: expect.stringContaining('did not return within its time limit of 300 ms (hookTimeoutMs)') },
+      {
+        module: 'greeter',
+        status: 'timed-out',
+        durationMs: expect.any(Number),
+        error: expect.stringContaining('did not return within its time limit of 300 ms (hookTimeoutMs)'),
+      },
     ]);
     expect((await probe(`${url}/readyz`)).status).toBe(200);
     cli.child.kill('SIGTERM');

@@ -16,7 +16,10 @@ describe.each(ENGINES)('modkit rollback --last-run on %s', (engine) => {
     await project?.cleanup();
   });
   const cli = (...args: string[]) => runCli([...args, '-c', project.configPath, '--database-url', target.url]);
-  const pair = (table: string) => ({ up: `CREATE TABLE ${table} (id INTEGER PRIMARY KEY);`, down: `DROP TABLE ${table};` });
+  const pair = (table: string) => ({
+    up: `CREATE TABLE ${table} (id INTEGER PRIMARY KEY);`,
+    down: `DROP TABLE ${table};`,
+  });
   const write = async (module: string, id: string, table: string) => {
     await project.write(`modules/${module}/migrations/${id}.up.sql`, pair(table).up);
     await project.write(`modules/${module}/migrations/${id}.down.sql`, pair(table).down);
@@ -41,16 +44,21 @@ describe.each(ENGINES)('modkit rollback --last-run on %s', (engine) => {
     const dry = await cli('rollback', '--last-run', '--dry-run');
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/Would roll back 3 migrations of the last run \([0-9a-f-]{36}\), in this order:/);
-    expect(dry.stdout.split('\n').filter((l) => /^\s+\d+\. /.test(l)).map((l) => l.trim().split(/\s+/).slice(1, 3).join(' '))).toEqual([
-      'billing 0002_refunds',
-      'billing 0001_invoices',
-      'users 0002_profiles',
-    ]);
+    expect(
+      dry.stdout
+        .split('\n')
+        .filter((l) => /^\s+\d+\. /.test(l))
+        .map((l) => l.trim().split(/\s+/).slice(1, 3).join(' ')),
+    ).toEqual(['billing 0002_refunds', 'billing 0001_invoices', 'users 0002_profiles']);
 
     const r = await cli('rollback', '--last-run', '--json');
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc.migrations.map((m: { module: string; id: string }) => `${m.module}/${m.id}`)).toEqual(['billing/0002_refunds', 'billing/0001_invoices', 'users/0002_profiles']);
+    expect(doc.migrations.map((m: { module: string; id: string }) => `${m.module}/${m.id}`)).toEqual([
+      'billing/0002_refunds',
+      'billing/0001_invoices',
+      'users/0002_profiles',
+    ]);
     expect(doc.lastRun).toMatch(/^[0-9a-f-]{36}$/);
     const tables = await tableNames(target);
     expect(tables).toEqual(expect.arrayContaining(['settings', 'users']));
@@ -83,7 +91,9 @@ describe.each(ENGINES)('modkit rollback --last-run on %s', (engine) => {
 
   it('is a usage error together with a module, --steps or --cascade', async () => {
     target = await createTarget(engine);
-    project = await createFixtureProject([{ name: 'users', migrations: { '0001_users.sql': 'CREATE TABLE users (id INTEGER);' } }]);
+    project = await createFixtureProject([
+      { name: 'users', migrations: { '0001_users.sql': 'CREATE TABLE users (id INTEGER);' } },
+    ]);
     expect((await cli('rollback', 'users', '--last-run')).code).toBe(2);
     expect((await cli('rollback', '--last-run', '--steps', '2')).code).toBe(2);
     expect((await cli('rollback')).code).toBe(2);

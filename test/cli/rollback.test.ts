@@ -14,7 +14,12 @@ describe.each(ENGINES)('modkit rollback on %s', (engine) => {
   });
   const cli = (...args: string[]) => runCli([...args, '-c', project.configPath, '--database-url', target.url]);
   const versions = async (module: string) =>
-    (await queryTarget<{ version: string }>(target, `SELECT version FROM ${await historyTableName(module)} ORDER BY version`)).map((r) => r.version);
+    (
+      await queryTarget<{ version: string }>(
+        target,
+        `SELECT version FROM ${await historyTableName(module)} ORDER BY version`,
+      )
+    ).map((r) => r.version);
   const migrated = async () => {
     target = await createTarget(engine);
     project = await createFixtureProject(OPS_MODULES);
@@ -37,12 +42,19 @@ describe.each(ENGINES)('modkit rollback on %s', (engine) => {
     const r = await cli('rollback', 'users', '--json');
     expect(r.code).toBe(2);
     const doc = JSON.parse(r.stdout);
-    expect(doc).toMatchObject({ modkit: 1, command: 'rollback', exitCode: 2, error: { kind: 'usage', module: 'users' } });
+    expect(doc).toMatchObject({
+      modkit: 1,
+      command: 'rollback',
+      exitCode: 2,
+      error: { kind: 'usage', module: 'users' },
+    });
     expect(doc.error.dependents).toEqual([
       { module: 'reports', applied: ['0001_revenue'] },
       { module: 'billing', applied: ['0001_invoices', '0002_refunds'] },
     ]);
-    expect(r.stderr).toMatch(/modules that depend on it have applied migrations:\n- reports: 0001_revenue\n- billing: 0001_invoices, 0002_refunds/);
+    expect(r.stderr).toMatch(
+      /modules that depend on it have applied migrations:\n- reports: 0001_revenue\n- billing: 0001_invoices, 0002_refunds/,
+    );
     expect(r.stderr).toContain('--cascade');
     expect(await versions('users')).toEqual(['0001_users', '0002_email_index']);
   });
@@ -65,7 +77,9 @@ describe.each(ENGINES)('modkit rollback on %s', (engine) => {
     const r = await cli('rollback', 'users', '--cascade', '--to', '0001_users', '--json');
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc.migrations.map((m: { module: string; id: string; status: string }) => `${m.module}/${m.id}:${m.status}`)).toEqual([
+    expect(
+      doc.migrations.map((m: { module: string; id: string; status: string }) => `${m.module}/${m.id}:${m.status}`),
+    ).toEqual([
       'reports/0001_revenue:reverted',
       'billing/0002_refunds:reverted',
       'billing/0001_invoices:reverted',
@@ -89,7 +103,9 @@ describe.each(ENGINES)('modkit rollback on %s', (engine) => {
     const r = await cli('rollback', 'billing', '--cascade', '--steps', '2', '--dry-run');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Would roll back 3 migrations, in this order:');
-    expect(r.stdout).toMatch(/1\. reports 0001_revenue .*\n\s+-- undo the report table\n\s+DROP TABLE revenue;\n\s+2\. billing 0002_refunds/);
+    expect(r.stdout).toMatch(
+      /1\. reports 0001_revenue .*\n\s+-- undo the report table\n\s+DROP TABLE revenue;\n\s+2\. billing 0002_refunds/,
+    );
     expect(r.stdout).toMatch(/3\. billing 0001_invoices/);
     expect(await versions('reports')).toEqual(['0001_revenue']);
     expect(await versions('billing')).toEqual(['0001_invoices', '0002_refunds']);
@@ -122,7 +138,10 @@ describe.each(ENGINES)('modkit rollback on %s', (engine) => {
 
   it('refuses (exit 4) to undo a migration whose file changed after it was applied, unless --allow-drift', async () => {
     await migrated();
-    await project.write('modules/reports/migrations/0001_revenue.up.sql', 'CREATE TABLE revenue (day VARCHAR(10) PRIMARY KEY, total BIGINT);');
+    await project.write(
+      'modules/reports/migrations/0001_revenue.up.sql',
+      'CREATE TABLE revenue (day VARCHAR(10) PRIMARY KEY, total BIGINT);',
+    );
     const refused = await cli('rollback', 'reports');
     expect(refused.code).toBe(4);
     expect(refused.stderr).toContain('changed after');
@@ -138,7 +157,10 @@ describe.each(ENGINES)('modkit rollback on %s', (engine) => {
     const r = await cli('rollback', 'billing', '--cascade', '--steps', '2', '--json');
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
-    expect(doc.migrations.map((m: { id: string; status: string }) => `${m.id}:${m.status}`)).toEqual(['0001_revenue:reverted', '0002_refunds:failed']);
+    expect(doc.migrations.map((m: { id: string; status: string }) => `${m.id}:${m.status}`)).toEqual([
+      '0001_revenue:reverted',
+      '0002_refunds:failed',
+    ]);
     expect(doc.error.message).toContain('0002_refunds');
     expect(r.stderr).toContain('billing');
     expect(await versions('reports')).toEqual([]);

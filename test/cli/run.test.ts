@@ -42,11 +42,14 @@ describe.each(ENGINES)('modkit run on %s', (engine) => {
 
   it('migrates, serves products over HTTP through ctx.db and the catalog service, reloads on SIGHUP, and stops in reverse order on SIGTERM with exit 0', async () => {
     const { target, dir } = await setup();
-    const cli = startCli(['run', '-c', join(dir, 'modkit.config.ts'), '--database-url', target.url], { env: { PORT: '0' } });
+    const cli = startCli(['run', '-c', join(dir, 'modkit.config.ts'), '--database-url', target.url], {
+      env: { PORT: '0' },
+    });
     const port = await listeningPort(cli);
     const health = await healthUrl(cli);
     await cli.waitFor(/\[modkit\] running/);
-    const products = async (): Promise<{ currency: string }[]> => (await fetch(`http://127.0.0.1:${port}/products`)).json() as Promise<{ currency: string }[]>;
+    const products = async (): Promise<{ currency: string }[]> =>
+      (await fetch(`http://127.0.0.1:${port}/products`)).json() as Promise<{ currency: string }[]>;
     const inEuro = [
       { sku: 'mug-001', title: 'modkit mug', priceCents: 1200, currency: 'EUR' },
       { sku: 'sticker-001', title: 'Sticker; pack of 5', priceCents: 300, currency: 'EUR' },
@@ -65,14 +68,18 @@ describe.each(ENGINES)('modkit run on %s', (engine) => {
     expect(await products()).toEqual(inEuro.map((p) => ({ ...p, currency: 'USD' })));
     await writeFile(config, (await readFile(config, 'utf8')).replace("currency: 'USD'", "currency: 'usd'"));
     cli.child.kill('SIGHUP');
-    await cli.waitFor(/\[reload\] catalog FAILED .*must be a three-letter ISO 4217 code like EUR, got "usd"; it keeps its old config/);
+    await cli.waitFor(
+      /\[reload\] catalog FAILED .*must be a three-letter ISO 4217 code like EUR, got "usd"; it keeps its old config/,
+    );
     expect((await products())[0]!.currency).toBe('USD');
     cli.child.kill('SIGTERM');
     const result = await cli.done;
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('[db] applied 9 migrations in 6 modules');
     expect(stopLines(result.stdout)).toEqual(SHOP_STOP_ORDER);
-    expect(result.stdout).toMatch(/\[modkit\] draining \(shutdown signal\)[\s\S]*storefront: closed the HTTP server[\s\S]*\[modkit\] stopped/);
+    expect(result.stdout).toMatch(
+      /\[modkit\] draining \(shutdown signal\)[\s\S]*storefront: closed the HTTP server[\s\S]*\[modkit\] stopped/,
+    );
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
   });
 
@@ -82,7 +89,9 @@ describe.each(ENGINES)('modkit run on %s', (engine) => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise((resolve) => blocker.close(resolve)));
     const port = (blocker.address() as { port: number }).port;
-    const cli = startCli(['run', '-c', join(dir, 'modkit.config.ts'), '--database-url', target.url], { env: { PORT: String(port) } });
+    const cli = startCli(['run', '-c', join(dir, 'modkit.config.ts'), '--database-url', target.url], {
+      env: { PORT: String(port) },
+    });
     const result = await cli.done;
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('start(signal) of module "storefront" failed in the start phase');
@@ -101,7 +110,12 @@ describe('modkit run, signals and JSON', () => {
     const result = await cli.done;
     expect(result.code).toBe(0);
     const doc = JSON.parse(result.stdout);
-    expect(doc).toMatchObject({ command: 'migrate', mode: 'full', exitCode: 0, lifecycle: { outcome: 'stopped', stopped: SHOP_STOP_ORDER } });
+    expect(doc).toMatchObject({
+      command: 'migrate',
+      mode: 'full',
+      exitCode: 0,
+      lifecycle: { outcome: 'stopped', stopped: SHOP_STOP_ORDER },
+    });
     const runtime = doc.states.filter((s: { module?: string }) => !s.module).map((s: { state: string }) => s.state);
     expect(runtime).toEqual(['starting', 'running', 'draining', 'stopped']);
     expect(doc.states).toContainEqual(expect.objectContaining({ module: 'storefront', state: 'draining' }));

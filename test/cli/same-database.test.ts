@@ -40,8 +40,16 @@ describe.each(SERVER_ENGINES)('one database spelled two ways on %s', (engine) =>
     expect(spelled).not.toBe(target.url);
     project = await createFixtureProject(
       [
-        { name: 'core', system: true, migrations: { '0001_core.sql': 'CREATE TABLE core_t (id INTEGER PRIMARY KEY);' } },
-        { name: 'audit', deps: ['core'], migrations: { '0001_audit.sql': 'CREATE TABLE audit_t (id INTEGER PRIMARY KEY);' } },
+        {
+          name: 'core',
+          system: true,
+          migrations: { '0001_core.sql': 'CREATE TABLE core_t (id INTEGER PRIMARY KEY);' },
+        },
+        {
+          name: 'audit',
+          deps: ['core'],
+          migrations: { '0001_audit.sql': 'CREATE TABLE audit_t (id INTEGER PRIMARY KEY);' },
+        },
       ],
       { database: { url: target.url }, modulesConfig: { audit: { database: { url: spelled } } } },
     );
@@ -54,7 +62,10 @@ describe.each(SERVER_ENGINES)('one database spelled two ways on %s', (engine) =>
     expect(doc.databases).toHaveLength(1);
     expect(doc.databases[0].modules).toEqual(['core', 'audit']);
     for (const module of ['core', 'audit']) {
-      const rows = await queryTarget<{ version: string }>(target, `SELECT version FROM ${await historyTableName(module)}`);
+      const rows = await queryTarget<{ version: string }>(
+        target,
+        `SELECT version FROM ${await historyTableName(module)}`,
+      );
       expect(rows.map((row) => row.version)).toHaveLength(1);
     }
   });

@@ -19,7 +19,11 @@ interface Frame {
 
 /** The `at fn (file:line:col)` frames of a stack trace. */
 function framesOf(stack: string): Frame[] {
-  return [...stack.matchAll(/^\s+at (?:async )?(\S+) \((?:file:\/\/)?(\/[^:()]+):(\d+):\d+\)$/gm)].map((m) => ({ fn: m[1]!, file: m[2]!, line: Number(m[3]) }));
+  return [...stack.matchAll(/^\s+at (?:async )?(\S+) \((?:file:\/\/)?(\/[^:()]+):(\d+):\d+\)$/gm)].map((m) => ({
+    fn: m[1]!,
+    file: m[2]!,
+    line: Number(m[3]),
+  }));
 }
 
 /** The text of a line of a file (1-based), or undefined when the file has no such line. */
@@ -35,7 +39,10 @@ function lineOf(file: string, line: number): string | undefined {
 describe('source maps and start-up', () => {
   it('--verbose prints a stack whose frames name src/*.ts lines that exist, the throwing line first', () => {
     const missing = join(scratch, 'missing.mjs');
-    const run = spawnSync(process.execPath, [BIN, 'graph', '-c', missing, '--verbose'], { encoding: 'utf8', env: { ...process.env, MODKIT_DATABASE_URL: '' } });
+    const run = spawnSync(process.execPath, [BIN, 'graph', '-c', missing, '--verbose'], {
+      encoding: 'utf8',
+      env: { ...process.env, MODKIT_DATABASE_URL: '' },
+    });
     expect(run.status).toBe(2);
     const frames = framesOf(run.stderr).filter((f) => f.file.startsWith(join(REPO, 'src')));
     expect(frames.length, run.stderr).toBeGreaterThan(2);
@@ -58,7 +65,10 @@ describe('source maps and start-up', () => {
     const script = `import(${JSON.stringify(index)}).then((m) => m.loadProject({ configPath: ${JSON.stringify(join(scratch, 'missing.mjs'))} })).catch((e) => console.log(e.stack));`;
     const run = spawnSync(process.execPath, ['--enable-source-maps', '-e', script], { encoding: 'utf8' });
     const top = framesOf(run.stdout)[0];
-    expect(top, run.stdout + run.stderr).toMatchObject({ fn: 'loadConfig', file: join(REPO, 'src/config/load-config.ts') });
+    expect(top, run.stdout + run.stderr).toMatchObject({
+      fn: 'loadConfig',
+      file: join(REPO, 'src/config/load-config.ts'),
+    });
     expect(lineOf(top!.file, top!.line)).toContain('config file not found');
   });
 
@@ -86,7 +96,10 @@ describe('source maps and start-up', () => {
 
   it('asks for Node’s compile cache where the release has one, and runs without it where not', () => {
     const report = join(scratch, 'compile-cache.json');
-    const run = spawnSync(process.execPath, ['--import', COMPILE_CACHE_PRELOAD, BIN, '--version'], { encoding: 'utf8', env: { ...process.env, MODKIT_COMPILE_CACHE_REPORT: report } });
+    const run = spawnSync(process.execPath, ['--import', COMPILE_CACHE_PRELOAD, BIN, '--version'], {
+      encoding: 'utf8',
+      env: { ...process.env, MODKIT_COMPILE_CACHE_REPORT: report },
+    });
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(readFileSync(report, 'utf8'))).toEqual({ called: true, args: [] });
     // This machine's Node may have no compile cache at all (Node 20): the plain run is the fallback.

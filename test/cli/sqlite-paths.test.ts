@@ -11,7 +11,9 @@ describe('SQLite paths that cannot be created', () => {
     ['under /proc', 'sqlite:/proc/nonexistent/x.sqlite', "mkdir '/proc/nonexistent'"],
     ['through a file', 'sqlite:/etc/hostname/x.sqlite', 'SQLITE_CANTOPEN'],
   ])('%s: exit 5 at once, naming the path', async (_what, url, detail) => {
-    project = await createFixtureProject([{ name: 'core', migrations: { '0001_a.sql': 'CREATE TABLE a (x INTEGER);' } }]);
+    project = await createFixtureProject([
+      { name: 'core', migrations: { '0001_a.sql': 'CREATE TABLE a (x INTEGER);' } },
+    ]);
     const r = await runCli(['migrate', '--only', '-c', project.configPath, '--database-url', url]);
     expect(r.code).toBe(5);
     expect(r.stderr).toContain(`cannot connect to ${url}`);

@@ -48,11 +48,14 @@ function loadedPackages(args: readonly string[], cwd = scratch): Set<string> {
 }
 
 describe('start-up', () => {
-  it.each(NO_DATABASE_COMMANDS.map((args) => [args.join(' '), args] as const))('`modkit %s` loads no driver and no knex', (_name, args) => {
-    const loaded = loadedPackages(args);
-    for (const driver of DRIVERS) expect(loaded.has(driver), `${driver} was loaded`).toBe(false);
-    expect(loaded.has(PARSER), `${PARSER} was loaded`).toBe(false);
-  });
+  it.each(NO_DATABASE_COMMANDS.map((args) => [args.join(' '), args] as const))(
+    '`modkit %s` loads no driver and no knex',
+    (_name, args) => {
+      const loaded = loadedPackages(args);
+      for (const driver of DRIVERS) expect(loaded.has(driver), `${driver} was loaded`).toBe(false);
+      expect(loaded.has(PARSER), `${PARSER} was loaded`).toBe(false);
+    },
+  );
 
   it('migrate loads the SQL parser only for a pending file that needs it: not for plain CREATE TABLEs, not in a no-op', async () => {
     const target = await createTarget('postgres');
@@ -62,7 +65,8 @@ describe('start-up', () => {
         system: true,
         migrations: {
           '0001_a.sql': 'CREATE TABLE a (id INTEGER PRIMARY KEY);',
-          '0002_b.sql': '-- plain: the lint parses it without the parser (src/lint/plain-sql)\nCREATE TABLE b (id BIGINT NOT NULL, name VARCHAR(100) UNIQUE);\n',
+          '0002_b.sql':
+            '-- plain: the lint parses it without the parser (src/lint/plain-sql)\nCREATE TABLE b (id BIGINT NOT NULL, name VARCHAR(100) UNIQUE);\n',
         },
       },
     ]);
@@ -82,13 +86,29 @@ describe('start-up', () => {
 
   it("a PostgreSQL run does not load Node's fetch implementation (pg's Cloudflare probe touches `Response`)", async () => {
     const target = await createTarget('postgres');
-    const project = await createFixtureProject([{ name: 'core', system: true, migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER PRIMARY KEY);' } }]);
+    const project = await createFixtureProject([
+      { name: 'core', system: true, migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER PRIMARY KEY);' } },
+    ]);
     // Node 20 has no `navigator`: pg then asks `typeof Response`, and that lazy global loads undici.
-    const report = 'process.on("exit", () => process.stderr.write(`undici=${process.moduleLoadList.some((m) => m.includes("undici"))}\\n`));';
+    const report =
+      'process.on("exit", () => process.stderr.write(`undici=${process.moduleLoadList.some((m) => m.includes("undici"))}\\n`));';
     try {
-      const args = ['--import', `data:text/javascript,${encodeURIComponent(report)}`, BIN, 'migrate', '--only', '-c', project.configPath, '--database-url', target.url];
+      const args = [
+        '--import',
+        `data:text/javascript,${encodeURIComponent(report)}`,
+        BIN,
+        'migrate',
+        '--only',
+        '-c',
+        project.configPath,
+        '--database-url',
+        target.url,
+      ];
       for (const run of ['apply', 'no-op']) {
-        const result = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, MODKIT_DATABASE_URL: undefined } });
+        const result = spawnSync(process.execPath, args, {
+          encoding: 'utf8',
+          env: { ...process.env, MODKIT_DATABASE_URL: undefined },
+        });
         expect(result.status, result.stderr).toBe(0);
         expect(result.stderr, run).toContain('undici=false');
       }
@@ -101,13 +121,21 @@ describe('start-up', () => {
   it('the transaction-control check loads the parser only for a file with a candidate statement, with --no-lint too', async () => {
     const target = await createTarget('postgres');
     const project = await createFixtureProject([
-      { name: 'core', system: true, migrations: { '0001_a.sql': "CREATE TABLE a (id INTEGER PRIMARY KEY, note TEXT DEFAULT 'the end');" } },
+      {
+        name: 'core',
+        system: true,
+        migrations: { '0001_a.sql': "CREATE TABLE a (id INTEGER PRIMARY KEY, note TEXT DEFAULT 'the end');" },
+      },
     ]);
     try {
       const args = ['migrate', '--only', '--no-lint', '-c', project.configPath, '--database-url', target.url];
       expect(loadedPackages(args).has(PARSER), `a --no-lint migrate of an ordinary file loaded ${PARSER}`).toBe(false);
       await project.write('modules/core/migrations/0002_b.sql', 'CREATE TABLE b (id INTEGER);\nCOMMIT;\n');
-      const env = { ...process.env, MODKIT_LOADED_MODULES_FILE: join(scratch, 'candidate.txt'), MODKIT_DATABASE_URL: undefined };
+      const env = {
+        ...process.env,
+        MODKIT_LOADED_MODULES_FILE: join(scratch, 'candidate.txt'),
+        MODKIT_DATABASE_URL: undefined,
+      };
       const candidate = spawnSync(process.execPath, ['--import', PRELOAD, BIN, ...args], { encoding: 'utf8', env });
       expect(candidate.status, 'a top-level COMMIT, confirmed by the parser: refused').toBe(4);
       expect(readFileSync(join(scratch, 'candidate.txt'), 'utf8')).toContain(PARSER);
@@ -118,9 +146,18 @@ describe('start-up', () => {
   });
 
   it('the check sees a driver when a command does load one (control)', async () => {
-    const project = await createFixtureProject([{ name: 'core', system: true, migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER PRIMARY KEY);' } }]);
+    const project = await createFixtureProject([
+      { name: 'core', system: true, migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER PRIMARY KEY);' } },
+    ]);
     try {
-      const loaded = loadedPackages(['migrate', '--only', '-c', project.configPath, '--database-url', `sqlite:${join(project.dir, 'db.sqlite')}`]);
+      const loaded = loadedPackages([
+        'migrate',
+        '--only',
+        '-c',
+        project.configPath,
+        '--database-url',
+        `sqlite:${join(project.dir, 'db.sqlite')}`,
+      ]);
       expect(loaded.has('better-sqlite3')).toBe(true);
       expect(loaded.has('knex')).toBe(false);
       // Only the engine of the URL: the other drivers stay unloaded.

@@ -44,8 +44,13 @@ const FIRST_LINE = new RegExp(String.raw`core\s+0001_first\s+${DURATION}`);
 describe('per-migration lines stream as each migration finishes', () => {
   it('on a TTY: the first line is printed while the second migration runs, with the progress line', async () => {
     const { project: p, release, db } = await blockingProject();
-    const command = [process.execPath, BIN, 'migrate', '--only', '-c', p.configPath, '--database-url', `sqlite:${db}`].map((a) => `'${a}'`).join(' ');
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, RELEASE_DIR: p.dir, MODKIT_DATABASE_URL: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const command = [process.execPath, BIN, 'migrate', '--only', '-c', p.configPath, '--database-url', `sqlite:${db}`]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      env: { ...process.env, RELEASE_DIR: p.dir, MODKIT_DATABASE_URL: '' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     const seen = (pattern: RegExp) =>
       new Promise<void>((resolve, reject) => {
@@ -69,7 +74,9 @@ describe('per-migration lines stream as each migration finishes', () => {
 
   it('on a pipe: lines stream too, without progress escapes', async () => {
     const { project: p, release, db } = await blockingProject();
-    const cli = startCli(['migrate', '--only', '-c', p.configPath, '--database-url', `sqlite:${db}`], { env: { RELEASE_DIR: p.dir } });
+    const cli = startCli(['migrate', '--only', '-c', p.configPath, '--database-url', `sqlite:${db}`], {
+      env: { RELEASE_DIR: p.dir },
+    });
     await cli.waitFor(FIRST_LINE);
     expect(cli.stdout()).not.toContain('Applied');
     writeFileSync(release, '');
@@ -81,7 +88,9 @@ describe('per-migration lines stream as each migration finishes', () => {
 
   it('--json: the lines stream on stderr, stdout holds only the document', async () => {
     const { project: p, release, db } = await blockingProject();
-    const cli = startCli(['migrate', '--only', '--json', '-c', p.configPath, '--database-url', `sqlite:${db}`], { env: { RELEASE_DIR: p.dir } });
+    const cli = startCli(['migrate', '--only', '--json', '-c', p.configPath, '--database-url', `sqlite:${db}`], {
+      env: { RELEASE_DIR: p.dir },
+    });
     await cli.waitFor(FIRST_LINE);
     expect(cli.stdout()).toBe('');
     writeFileSync(release, '');

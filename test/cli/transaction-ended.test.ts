@@ -25,36 +25,64 @@ const TABLE = historyTableNameSync('a');
 describe.each(ENGINES)('a script that ends its transaction (%s)', (engine) => {
   const cli = (...args: string[]) => runCli([...args, '-c', project!.configPath, '--database-url', target!.url]);
   const side = async () => (await queryTarget<{ v: string }>(target!, 'SELECT v FROM side ORDER BY v')).map((r) => r.v);
-  const history = () => queryTarget<{ version: string; state: string }>(target!, `SELECT version, state FROM ${TABLE} ORDER BY version`);
+  const history = () =>
+    queryTarget<{ version: string; state: string }>(target!, `SELECT version, state FROM ${TABLE} ORDER BY version`);
 
-  it.each(['commit', 'rollback'])('db.%s() is refused with the marker as the fix, and nothing of the migration stays', async (method) => {
-    target = await createTarget(engine);
-    const script = `export async function up(db) {\n  await db('side').insert({ v: 'c1' });\n  await db.${method}();\n}\n`;
-    project = await createFixtureProject([{ name: 'a', migrations: { '0001_side.sql': SIDE, '0002_script.mjs': script, '0003_after.sql': "INSERT INTO side VALUES ('c3');\n" } }]);
-    const run = await cli('migrate', '--only');
-    expect(run.code, run.stderr).toBe(1);
-    expect(run.stderr).toContain(`Migration a/0002_script (${project.migrationPath('a', '0002_script.mjs')}) failed`);
-    expect(run.stderr).toContain(`db.${method}() would end the transaction modkit runs this migration in`);
-    expect(run.stderr).toContain('export const transaction = false');
-    expect(run.stderr).toContain('It was rolled back');
-    expect(run.stdout).toContain('Applied 1 migration');
-    expect(await side()).toEqual([]);
-    expect(await history()).toEqual([{ version: '0001_side', state: 'applied' }]);
+  it.each(['commit', 'rollback'])(
+    'db.%s() is refused with the marker as the fix, and nothing of the migration stays',
+    async (method) => {
+      target = await createTarget(engine);
+      const script = `export async function up(db) {\n  await db('side').insert({ v: 'c1' });\n  await db.${method}();\n}\n`;
+      project = await createFixtureProject([
+        {
+          name: 'a',
+          migrations: {
+            '0001_side.sql': SIDE,
+            '0002_script.mjs': script,
+            '0003_after.sql': "INSERT INTO side VALUES ('c3');\n",
+          },
+        },
+      ]);
+      const run = await cli('migrate', '--only');
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toContain(`Migration a/0002_script (${project.migrationPath('a', '0002_script.mjs')}) failed`);
+      expect(run.stderr).toContain(`db.${method}() would end the transaction modkit runs this migration in`);
+      expect(run.stderr).toContain('export const transaction = false');
+      expect(run.stderr).toContain('It was rolled back');
+      expect(run.stdout).toContain('Applied 1 migration');
+      expect(await side()).toEqual([]);
+      expect(await history()).toEqual([{ version: '0001_side', state: 'applied' }]);
 
-    await project.write('modules/a/migrations/0002_script.mjs', "export async function up(db) {\n  await db('side').insert({ v: 'c1' });\n}\n");
-    const again = await cli('migrate', '--only');
-    expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout).toContain('Applied 2 migrations');
-    expect(await side()).toEqual(['c1', 'c3']);
-  });
+      await project.write(
+        'modules/a/migrations/0002_script.mjs',
+        "export async function up(db) {\n  await db('side').insert({ v: 'c1' });\n}\n",
+      );
+      const again = await cli('migrate', '--only');
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toContain('Applied 2 migrations');
+      expect(await side()).toEqual(['c1', 'c3']);
+    },
+  );
 
   it("db.raw('ROLLBACK') is found after the body: exit 1, dirty, the database as reported, and migrate refuses until repair", async () => {
     target = await createTarget(engine);
-    const script = "export async function up(db) {\n  await db('side').insert({ v: 'c1' });\n  await db.raw('ROLLBACK');\n  await db('side').insert({ v: 'c2' });\n}\n";
-    project = await createFixtureProject([{ name: 'a', migrations: { '0001_side.sql': SIDE, '0002_script.mjs': script, '0003_after.sql': "INSERT INTO side VALUES ('c3');\n" } }]);
+    const script =
+      "export async function up(db) {\n  await db('side').insert({ v: 'c1' });\n  await db.raw('ROLLBACK');\n  await db('side').insert({ v: 'c2' });\n}\n";
+    project = await createFixtureProject([
+      {
+        name: 'a',
+        migrations: {
+          '0001_side.sql': SIDE,
+          '0002_script.mjs': script,
+          '0003_after.sql': "INSERT INTO side VALUES ('c3');\n",
+        },
+      },
+    ]);
     const run = await cli('migrate', '--only');
     expect(run.code, run.stderr).toBe(1);
-    expect(run.stderr).toContain(`Migration a/0002_script (${project.migrationPath('a', '0002_script.mjs')}) ended the transaction modkit ran it in`);
+    expect(run.stderr).toContain(
+      `Migration a/0002_script (${project.migrationPath('a', '0002_script.mjs')}) ended the transaction modkit ran it in`,
+    );
     expect(run.stderr).toContain('Some or all of its work may be committed without its history row');
     expect(run.stderr).toContain('module "a" is now dirty');
     expect(run.stderr).toContain('modkit repair --module a --retry');
@@ -73,7 +101,10 @@ describe.each(ENGINES)('a script that ends its transaction (%s)', (engine) => {
     // The user undoes what it left, fixes the script, and lets migrate run it again.
     await queryTarget(target, "DELETE FROM side WHERE v = 'c2'");
     expect((await cli('repair', '--module', 'a', '--retry')).code).toBe(0);
-    await project.write('modules/a/migrations/0002_script.mjs', "export async function up(db) {\n  await db('side').insert([{ v: 'c1' }, { v: 'c2' }]);\n}\n");
+    await project.write(
+      'modules/a/migrations/0002_script.mjs',
+      "export async function up(db) {\n  await db('side').insert([{ v: 'c1' }, { v: 'c2' }]);\n}\n",
+    );
     const fixed = await cli('migrate', '--only');
     expect(fixed.code, fixed.stderr).toBe(0);
     expect(await side()).toEqual(['c1', 'c2', 'c3']);

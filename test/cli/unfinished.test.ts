@@ -15,7 +15,13 @@ afterEach(async () => project?.cleanup());
 
 describe('unfinished migrations (stubs from modkit new)', () => {
   const setup = async () => {
-    project = await createFixtureProject([{ name: 'billing', system: true, migrations: { '0001_invoices.sql': 'CREATE TABLE invoices (id INTEGER PRIMARY KEY);' } }]);
+    project = await createFixtureProject([
+      {
+        name: 'billing',
+        system: true,
+        migrations: { '0001_invoices.sql': 'CREATE TABLE invoices (id INTEGER PRIMARY KEY);' },
+      },
+    ]);
     const db = `sqlite:${join(project.dir, 'db.sqlite')}`;
     const cli = (...args: string[]) => runCli([...args, '-c', project.configPath, '--database-url', db]);
     expect((await cli('migrate', '--only')).code).toBe(0);
@@ -31,7 +37,9 @@ describe('unfinished migrations (stubs from modkit new)', () => {
     for (const args of [['migrate', '--only'], ['plan'], ['status'], ['rollback', 'billing', '--dry-run']]) {
       const r = await cli(...args);
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr).toContain(`migration 0002_add_refunds (${join(dir, '0002_add_refunds.up.sql')}) is unfinished: it holds only comments`);
+      expect(r.stderr).toContain(
+        `migration 0002_add_refunds (${join(dir, '0002_add_refunds.up.sql')}) is unfinished: it holds only comments`,
+      );
       expect(r.stderr).toContain(`Write its SQL (and the down in ${join(dir, '0002_add_refunds.down.sql')})`);
     }
     const validate = await cli('validate', '--json');
@@ -45,7 +53,10 @@ describe('unfinished migrations (stubs from modkit new)', () => {
     await rm(join(dir, '0003_add_index.down.sql'));
 
     // Nothing of the stub was recorded: once written, it applies, and nothing counts as drift.
-    await writeFile(join(dir, '0002_add_refunds.up.sql'), `${await readFile(join(dir, '0002_add_refunds.up.sql'), 'utf8')}CREATE TABLE refunds (id INTEGER PRIMARY KEY);\n`);
+    await writeFile(
+      join(dir, '0002_add_refunds.up.sql'),
+      `${await readFile(join(dir, '0002_add_refunds.up.sql'), 'utf8')}CREATE TABLE refunds (id INTEGER PRIMARY KEY);\n`,
+    );
     await writeFile(join(dir, '0002_add_refunds.down.sql'), 'DROP TABLE refunds;\n');
     const migrate = await cli('migrate', '--only');
     expect(migrate.code, migrate.stderr).toBe(0);
@@ -61,7 +72,9 @@ describe('unfinished migrations (stubs from modkit new)', () => {
     const file = join(dir, '0002_backfill.ts');
     const r = await cli('migrate', '--only');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`migration 0002_backfill (${file}) is unfinished: it still has the "modkit:unfinished" line`);
+    expect(r.stderr).toContain(
+      `migration 0002_backfill (${file}) is unfinished: it still has the "modkit:unfinished" line`,
+    );
     const written = (await readFile(file, 'utf8'))
       .split('\n')
       .filter((line) => !line.includes('modkit:unfinished'))

@@ -4,7 +4,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { historyTableName } from '../../src/db/history-table-name.js';
-import { createTarget, ENGINES, hasTransactionalDdl, queryTarget, tableNames, type TestTarget } from '../support/engines.js';
+import {
+  createTarget,
+  ENGINES,
+  hasTransactionalDdl,
+  queryTarget,
+  tableNames,
+  type TestTarget,
+} from '../support/engines.js';
 import { createFixtureProject, type FixtureProject } from '../support/project-fixture.js';
 import { runCli } from '../support/run-cli.js';
 
@@ -33,10 +40,19 @@ describe.each(ENGINES)('process.exit(0) from user code on %s', (engine) => {
     ]);
     const r = await runCli(['migrate', '--only', '--json', '-c', project.configPath, '--database-url', target.url]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('the process was ended by user code (process.exit(0) or the like) while running migration core/0003_exit');
+    expect(r.stderr).toContain(
+      'the process was ended by user code (process.exit(0) or the like) while running migration core/0003_exit',
+    );
     const doc = JSON.parse(r.stdout);
-    expect(doc).toMatchObject({ command: 'migrate', exitCode: 1, error: { kind: 'user-exit', during: 'migration core/0003_exit' } });
-    const rows = await queryTarget<{ version: string; state: string }>(target, `SELECT version, state FROM ${await historyTableName('core')} ORDER BY version`);
+    expect(doc).toMatchObject({
+      command: 'migrate',
+      exitCode: 1,
+      error: { kind: 'user-exit', during: 'migration core/0003_exit' },
+    });
+    const rows = await queryTarget<{ version: string; state: string }>(
+      target,
+      `SELECT version, state FROM ${await historyTableName('core')} ORDER BY version`,
+    );
     const tables = await tableNames(target);
     expect(tables).toEqual(expect.arrayContaining(['a', 'b']));
     if (!hasTransactionalDdl(engine)) {
@@ -56,7 +72,12 @@ describe.each(ENGINES)('process.exit(0) from user code on %s', (engine) => {
   it('in a preInit hook: exit 1 naming the hook, nothing migrated', async () => {
     target = await createTarget(engine);
     project = await createFixtureProject([
-      { name: 'platform', system: true, migrations: { '0001_a.sql': 'CREATE TABLE a (x INTEGER);' }, extra: 'preInit() { process.exit(0); },' },
+      {
+        name: 'platform',
+        system: true,
+        migrations: { '0001_a.sql': 'CREATE TABLE a (x INTEGER);' },
+        extra: 'preInit() { process.exit(0); },',
+      },
     ]);
     const r = await runCli(['migrate', '--only', '-c', project.configPath, '--database-url', target.url]);
     expect(r.code).toBe(1);

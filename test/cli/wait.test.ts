@@ -25,7 +25,11 @@ afterEach(async () => {
 });
 
 const migrations = { '0001_a.sql': 'CREATE TABLE a (id INTEGER);', '0002_b.sql': 'CREATE TABLE b (id INTEGER);' };
-const core = (extra = '') => ({ name: 'core', migrations, source: `export default { name: 'core', migrations: './migrations', ${extra} };\n` });
+const core = (extra = '') => ({
+  name: 'core',
+  migrations,
+  source: `export default { name: 'core', migrations: './migrations', ${extra} };\n`,
+});
 
 /** Holds the target's migration lock as a running `migrate` would, until the returned function is called. */
 async function holdRunLock(t: TestTarget): Promise<() => Promise<void>> {
@@ -61,7 +65,9 @@ describe.each(ENGINES)('modkit wait on %s', (engine) => {
     project = await createFixtureProject([core()]);
     const early = await runCli(args('--timeout', '300ms'));
     expect(early.code, early.stderr).toBe(4);
-    expect(early.stderr).toMatch(/the schema is not ready after \d+ ms \(\d+ looks?\): 2 migrations of 1 module are not applied yet:\n- core 0001_a\n- core 0002_b/);
+    expect(early.stderr).toMatch(
+      /the schema is not ready after \d+ ms \(\d+ looks?\): 2 migrations of 1 module are not applied yet:\n- core 0001_a\n- core 0002_b/,
+    );
 
     const waiting = startCli(args('--timeout', '2m'));
     await waiting.waitFor(/waiting for 2 migrations to be applied: core 0001_a, core 0002_b/);
@@ -83,15 +89,24 @@ describe.each(ENGINES)('modkit wait on %s', (engine) => {
 
     const dirty = await runCli(args('--timeout', '10m', '--json'));
     expect(dirty.code, dirty.stderr).toBe(4);
-    expect(JSON.parse(dirty.stdout)).toMatchObject({ outcome: 'dirty', attempts: 1, pending: [{ module: 'core', id: '0003_c' }] });
-    expect(dirty.stderr).toContain('the schema will not become ready: a module is dirty and no run holds the migration lock');
+    expect(JSON.parse(dirty.stdout)).toMatchObject({
+      outcome: 'dirty',
+      attempts: 1,
+      pending: [{ module: 'core', id: '0003_c' }],
+    });
+    expect(dirty.stderr).toContain(
+      'the schema will not become ready: a module is dirty and no run holds the migration lock',
+    );
     expect(dirty.stderr).toContain('module "core" is dirty: migration 0003_c started outside a transaction');
 
     const release = await holdRunLock(target);
     try {
       const running = await runCli(args('--timeout', '400ms', '--json'));
       expect(running.code, running.stderr).toBe(4);
-      expect(JSON.parse(running.stdout)).toMatchObject({ outcome: 'pending', pending: [{ module: 'core', id: '0003_c' }] });
+      expect(JSON.parse(running.stdout)).toMatchObject({
+        outcome: 'pending',
+        pending: [{ module: 'core', id: '0003_c' }],
+      });
     } finally {
       await release();
     }
@@ -100,14 +115,37 @@ describe.each(ENGINES)('modkit wait on %s', (engine) => {
   it('run --no-migrate waits for the schema (not ready meanwhile), then runs; without a migration in time it exits 4 before init', async () => {
     target = await createTarget(engine);
     project = await createFixtureProject([core(`init() { console.log('core: init ran'); }`)]);
-    const early = await runCli(['run', '--no-migrate', '--wait-timeout', '300ms', '-c', project.configPath, '--url', target.url]);
+    const early = await runCli([
+      'run',
+      '--no-migrate',
+      '--wait-timeout',
+      '300ms',
+      '-c',
+      project.configPath,
+      '--url',
+      target.url,
+    ]);
     expect(early.code, early.stderr).toBe(4);
     expect(early.stdout).not.toContain('core: init ran');
 
-    const replica = startCli(['run', '--no-migrate', '--wait-timeout', '2m', '--health-port', '0', '-c', project.configPath, '--url', target.url]);
+    const replica = startCli([
+      'run',
+      '--no-migrate',
+      '--wait-timeout',
+      '2m',
+      '--health-port',
+      '0',
+      '-c',
+      project.configPath,
+      '--url',
+      target.url,
+    ]);
     const url = await healthUrl(replica);
     await replica.waitFor(/\[db\] waiting for another run to apply 2 migrations: core 0001_a, core 0002_b/);
-    expect(await probe(`${url}/readyz`)).toEqual({ status: 503, body: { status: 'not ready', reasons: ['starting (db phase)'] } });
+    expect(await probe(`${url}/readyz`)).toEqual({
+      status: 503,
+      body: { status: 'not ready', reasons: ['starting (db phase)'] },
+    });
     expect((await runCli(['migrate', '--only', '-c', project.configPath, '--url', target.url])).code).toBe(0);
     await replica.waitFor(/\[modkit\] running/);
     expect((await probe(`${url}/readyz`)).status).toBe(200);
@@ -123,9 +161,19 @@ describe.each(ENGINES)('modkit wait on %s', (engine) => {
 describe('modkit wait', () => {
   it('retries a database it cannot reach until the timeout, then exits 5 with the last error', async () => {
     project = await createFixtureProject([core()]);
-    const result = await runCli(['wait', '-c', project.configPath, '--url', 'postgres://app:s3cret@127.0.0.1:1/shop', '--timeout', '700ms']);
+    const result = await runCli([
+      'wait',
+      '-c',
+      project.configPath,
+      '--url',
+      'postgres://app:s3cret@127.0.0.1:1/shop',
+      '--timeout',
+      '700ms',
+    ]);
     expect(result.code, result.stderr).toBe(5);
-    expect(result.stderr).toMatch(/gave up waiting for the schema after \d+ ms \(\d+ looks?\): cannot connect to postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/shop/);
+    expect(result.stderr).toMatch(
+      /gave up waiting for the schema after \d+ ms \(\d+ looks?\): cannot connect to postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/shop/,
+    );
     expect(result.stderr).not.toContain('s3cret');
   });
 
@@ -133,8 +181,19 @@ describe('modkit wait', () => {
     project = await createFixtureProject([core()]);
     const bad = await runCli(['wait', '-c', project.configPath, '--timeout', 'soon']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("option '--timeout <duration>' argument 'soon' is invalid. expected a duration: 60s, 500ms, 2m, 1h or a plain number of milliseconds");
-    const lock = await runCli(['migrate', '--only', '-c', project.configPath, '--lock-timeout', '1.5s', '--db-lock-timeout', '2000']);
+    expect(bad.stderr).toContain(
+      "option '--timeout <duration>' argument 'soon' is invalid. expected a duration: 60s, 500ms, 2m, 1h or a plain number of milliseconds",
+    );
+    const lock = await runCli([
+      'migrate',
+      '--only',
+      '-c',
+      project.configPath,
+      '--lock-timeout',
+      '1.5s',
+      '--db-lock-timeout',
+      '2000',
+    ]);
     expect(lock.code, lock.stderr).toBe(0);
   });
 });

@@ -16,7 +16,12 @@ function tree(failing?: string): FixtureModule[] {
       system: k === 0,
       deps: k === 0 ? [] : [`mod${Math.floor((k - 1) / 2)}`],
       migrations: Object.fromEntries(
-        [1, 2, 3].map((i) => [`000${i}_t${i}.sql`, name === failing && i === 2 ? 'SELECT * FROM no_such_table' : `CREATE TABLE ${name}_t${i} (id INTEGER PRIMARY KEY);`]),
+        [1, 2, 3].map((i) => [
+          `000${i}_t${i}.sql`,
+          name === failing && i === 2
+            ? 'SELECT * FROM no_such_table'
+            : `CREATE TABLE ${name}_t${i} (id INTEGER PRIMARY KEY);`,
+        ]),
       ),
     };
   });
@@ -39,7 +44,10 @@ describe('--concurrency on postgres', () => {
     const first = (m: string) => result.results.findIndex((r) => r.module === m);
     const last = (m: string) => result.results.map((r) => r.module).lastIndexOf(m);
     for (let k = 1; k < 7; k += 1) expect(first(`mod${k}`)).toBeGreaterThan(last(`mod${Math.floor((k - 1) / 2)}`));
-    const tables = await queryTarget<{ n: number }>(target, "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name LIKE 'mod%\\_t%'");
+    const tables = await queryTarget<{ n: number }>(
+      target,
+      "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name LIKE 'mod%\\_t%'",
+    );
     expect(tables[0]!.n).toBe(21);
   });
 
@@ -48,12 +56,18 @@ describe('--concurrency on postgres', () => {
     project = await createFixtureProject([
       { name: 'a', migrations: { '0001_a.sql': 'SELECT pg_sleep(0.5);\nCREATE TABLE a_t (id INTEGER PRIMARY KEY);' } },
       { name: 'b', deps: ['a'] },
-      { name: 'c', deps: ['b'], migrations: { '0001_c.sql': 'CREATE TABLE c_t (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a_t (id));' } },
+      {
+        name: 'c',
+        deps: ['b'],
+        migrations: { '0001_c.sql': 'CREATE TABLE c_t (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a_t (id));' },
+      },
       { name: 'd', migrations: { '0001_d.sql': 'CREATE TABLE d_t (id INTEGER);' } },
     ]);
     const { result } = await migrate({ configPath: project.configPath, databaseUrl: target.url, concurrency: 3 });
     expect(result.error).toBeUndefined();
-    expect(result.results.map((r) => r.module).indexOf('c')).toBeGreaterThan(result.results.map((r) => r.module).indexOf('a'));
+    expect(result.results.map((r) => r.module).indexOf('c')).toBeGreaterThan(
+      result.results.map((r) => r.module).indexOf('a'),
+    );
   });
 
   it('stops scheduling after a failure, keeps what completed, and reports the failure', async () => {
@@ -66,7 +80,10 @@ describe('--concurrency on postgres', () => {
     expect(failed.map((r) => `${r.module}/${r.id}`)).toEqual(['mod1/0002_t2']);
     // mod3 and mod4 depend on mod1: never started.
     expect(result.results.some((r) => r.module === 'mod3' || r.module === 'mod4')).toBe(false);
-    const applied = await queryTarget<{ n: number }>(target, "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name LIKE 'mod%\\_t%'");
+    const applied = await queryTarget<{ n: number }>(
+      target,
+      "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name LIKE 'mod%\\_t%'",
+    );
     expect(applied[0]!.n).toBe(result.results.filter((r) => r.status === 'applied').length);
   });
 });
@@ -77,7 +94,12 @@ describe('--concurrency on sqlite', () => {
     const project = await createFixtureProject(tree());
     try {
       const events: ExecuteEvent[] = [];
-      const { result } = await migrate({ configPath: project.configPath, databaseUrl: target.url, concurrency: 4, onEvent: (e) => events.push(e) });
+      const { result } = await migrate({
+        configPath: project.configPath,
+        databaseUrl: target.url,
+        concurrency: 4,
+        onEvent: (e) => events.push(e),
+      });
       expect(result.error).toBeUndefined();
       expect(result.results.map((r) => r.module)).toEqual(tree().flatMap((m) => [m.name, m.name, m.name]));
       expect(events.some((e) => e.type === 'warning' && e.message.includes('--concurrency 4 ignored'))).toBe(true);

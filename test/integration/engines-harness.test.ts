@@ -21,7 +21,8 @@ function source(engine: TestEngine): string {
   if (engine === 'sqlite') return `better-sqlite3 ${driverVersion('better-sqlite3')}`;
   const name = engine === 'postgres' ? PG_SOURCE_ENV : MYSQL_SOURCE_ENV;
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run this file through a project that has test/support/global-setup.ts`);
+  if (!value)
+    throw new Error(`${name} is not set: run this file through a project that has test/support/global-setup.ts`);
   return value;
 }
 
@@ -30,7 +31,9 @@ function driverVersion(name: string): string {
 }
 
 describe('engines harness', () => {
-  it('every engine of ENGINES answers on a fresh database; the report records where each came from', async ({ task }) => {
+  it('every engine of ENGINES answers on a fresh database; the report records where each came from', async ({
+    task,
+  }) => {
     const engines: Record<string, { source: string; version: string }> = {};
     for (const engine of ENGINES) {
       const target = await createTarget(engine);

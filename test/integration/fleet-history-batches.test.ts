@@ -20,10 +20,15 @@ const sent: { database: string; sql: string; params: readonly unknown[] }[] = []
 const query = pg.Client.prototype.query;
 function countStatements(): () => void {
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const params = (this as unknown as { connectionParameters: { database: string; application_name?: string } }).connectionParameters;
+    const params = (this as unknown as { connectionParameters: { database: string; application_name?: string } })
+      .connectionParameters;
     if (MODKIT_APPLICATIONS.has(params.application_name ?? '')) {
       const first = args[0];
-      sent.push({ database: params.database, sql: typeof first === 'string' ? first : String((first as { text?: string })?.text), params: Array.isArray(args[1]) ? args[1] : [] });
+      sent.push({
+        database: params.database,
+        sql: typeof first === 'string' ? first : String((first as { text?: string })?.text),
+        params: Array.isArray(args[1]) ? args[1] : [],
+      });
     }
     return (query as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof query;
@@ -49,13 +54,31 @@ async function fleetOf(schemas: readonly string[], lockTimeoutMs?: number) {
   const database = await createTarget('postgres');
   databases.push(database);
   const project = await createFixtureProject([
-    { name: 'accounts', migrations: { '0001_accounts.sql': 'CREATE TABLE accounts (id INTEGER PRIMARY KEY);', '0002_name.sql': 'ALTER TABLE accounts ADD COLUMN name TEXT;' } },
-    { name: 'notes', deps: ['accounts'], migrations: { '0001_notes.sql': 'CREATE TABLE notes (id INTEGER PRIMARY KEY, account_id INTEGER REFERENCES accounts (id));' } },
+    {
+      name: 'accounts',
+      migrations: {
+        '0001_accounts.sql': 'CREATE TABLE accounts (id INTEGER PRIMARY KEY);',
+        '0002_name.sql': 'ALTER TABLE accounts ADD COLUMN name TEXT;',
+      },
+    },
+    {
+      name: 'notes',
+      deps: ['accounts'],
+      migrations: {
+        '0001_notes.sql': 'CREATE TABLE notes (id INTEGER PRIMARY KEY, account_id INTEGER REFERENCES accounts (id));',
+      },
+    },
     { name: 'empty' }, // no migrations: its history table never exists
   ]);
   projects.push(project);
-  const loaded = await loadProject({ configPath: project.configPath, ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}) });
-  const targets = resolveTargets(parseTargetsText(schemas.map((s) => `${database.url} schema=${s}`).join('\n'), 'list'), { source: 'flag', baseDir: project.dir, env: {}, from: 'list' });
+  const loaded = await loadProject({
+    configPath: project.configPath,
+    ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),
+  });
+  const targets = resolveTargets(
+    parseTargetsText(schemas.map((s) => `${database.url} schema=${s}`).join('\n'), 'list'),
+    { source: 'flag', baseDir: project.dir, env: {}, from: 'list' },
+  );
   return { database, loaded, targets };
 }
 
@@ -97,7 +120,8 @@ describe('a no-op and a status over the schemas of one PostgreSQL database', () 
   it('send as many statements for 40 schemas as for 4: a batch of history reads, not a session per schema', async () => {
     const small = await fleetOf(schemasOf(4));
     const large = await fleetOf(schemasOf(40));
-    for (const fleet of [small, large]) expect((await migrateFleet(fleet.loaded, fleet.targets)).summary).toMatchObject({ failed: 0, exitCode: 0 });
+    for (const fleet of [small, large])
+      expect((await migrateFleet(fleet.loaded, fleet.targets)).summary).toMatchObject({ failed: 0, exitCode: 0 });
 
     const few = await costsOf(small.loaded, small.targets, small.database);
     const many = await costsOf(large.loaded, large.targets, large.database);
@@ -124,7 +148,9 @@ describe('a no-op and a status over the schemas of one PostgreSQL database', () 
     const rows = (await (await admin(fleet.database.url)).query(catalog.sql, [...catalog.params])).rows;
     // 4 schemas x 2 history tables (`empty` has none), each with its columns in one JSON text.
     expect(rows).toHaveLength(8);
-    expect(JSON.parse(rows[0].columns).map((c: [string, string]) => c[0])).toEqual(expect.arrayContaining(['version', 'checksum', 'state']));
+    expect(JSON.parse(rows[0].columns).map((c: [string, string]) => c[0])).toEqual(
+      expect.arrayContaining(['version', 'checksum', 'state']),
+    );
   });
 
   it('read schemas that do not exist yet as empty, in the same few statements', async () => {
@@ -163,7 +189,9 @@ describe('a no-op and a status over the schemas of one PostgreSQL database', () 
       restore();
     }
     await client.query('ALTER TABLE tenant_002.accounts ADD COLUMN name TEXT');
-    await client.query(`INSERT INTO tenant_002.${accounts} (version, checksum, state) SELECT version, checksum, 'applied' FROM tenant_001.${accounts} WHERE version = '0002_name'`);
+    await client.query(
+      `INSERT INTO tenant_002.${accounts} (version, checksum, state) SELECT version, checksum, 'applied' FROM tenant_001.${accounts} WHERE version = '0002_name'`,
+    );
     await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]);
     // Applying it again would fail (the column exists): the history read under the lock says it is done.
     const { summary, results } = await running;

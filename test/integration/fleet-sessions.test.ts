@@ -29,10 +29,22 @@ const setUp = async (schemas: readonly string[], lockTimeoutMs?: number) => {
   database = await createTarget('postgres');
   project = await createFixtureProject([
     { name: 'accounts', migrations: { '0001_accounts.sql': 'CREATE TABLE accounts (id INTEGER PRIMARY KEY);' } },
-    { name: 'notes', deps: ['accounts'], migrations: { '0001_notes.sql': 'CREATE TABLE notes (id INTEGER PRIMARY KEY, account_id INTEGER REFERENCES accounts (id));' } },
+    {
+      name: 'notes',
+      deps: ['accounts'],
+      migrations: {
+        '0001_notes.sql': 'CREATE TABLE notes (id INTEGER PRIMARY KEY, account_id INTEGER REFERENCES accounts (id));',
+      },
+    },
   ]);
-  const loaded = await loadProject({ configPath: project.configPath, ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}) });
-  const targets = resolveTargets(parseTargetsText(schemas.map((s) => `${database!.url} schema=${s}`).join('\n'), 'list'), { source: 'flag', baseDir: project.dir, env: {}, from: 'list' });
+  const loaded = await loadProject({
+    configPath: project.configPath,
+    ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),
+  });
+  const targets = resolveTargets(
+    parseTargetsText(schemas.map((s) => `${database!.url} schema=${s}`).join('\n'), 'list'),
+    { source: 'flag', baseDir: project.dir, env: {}, from: 'list' },
+  );
   return { loaded, targets };
 };
 
@@ -44,7 +56,11 @@ describe('schema targets of one PostgreSQL database', () => {
     const seen: number[] = [];
     const backends = new Set<number>();
     const look = async () => {
-      const rows = (await observer.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name IN ('modkit', 'modkit-lock')")).rows as { pid: number }[];
+      const rows = (
+        await observer.query(
+          "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name IN ('modkit', 'modkit-lock')",
+        )
+      ).rows as { pid: number }[];
       seen.push(rows.length);
       for (const r of rows) backends.add(r.pid);
     };
@@ -67,11 +83,15 @@ describe('schema targets of one PostgreSQL database', () => {
     const holder = await connect(database!.url);
     await holder.query('SELECT pg_advisory_lock($1::bigint)', [postgresLockKeys('held').lock.toString()]);
     const outcomes: { schema?: string; exitCode: number | null }[] = [];
-    const { summary } = await migrateFleet(loaded, targets, { onTarget: (o) => outcomes.push({ schema: o.schema!, exitCode: o.exitCode }) });
+    const { summary } = await migrateFleet(loaded, targets, {
+      onTarget: (o) => outcomes.push({ schema: o.schema!, exitCode: o.exitCode }),
+    });
     expect(summary).toMatchObject({ ok: 2, failed: 1, exitCode: 3, exitCodes: { '3': 1 } });
     expect(outcomes.find((o) => o.schema === 'held')!.exitCode).toBe(3);
     // Nothing was created in the held tenant's schema, not even the schema.
-    const rows = (await holder.query("SELECT nspname FROM pg_namespace WHERE nspname IN ('held', 'free_1', 'free_2') ORDER BY 1")).rows as { nspname: string }[];
+    const rows = (
+      await holder.query("SELECT nspname FROM pg_namespace WHERE nspname IN ('held', 'free_1', 'free_2') ORDER BY 1")
+    ).rows as { nspname: string }[];
     expect(rows.map((r) => r.nspname)).toEqual(['free_1', 'free_2']);
   });
 });

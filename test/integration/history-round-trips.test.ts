@@ -16,13 +16,18 @@ import { createTarget, ENGINES, type TestTarget } from '../support/engines.js';
 function counting(runner: SqlRunner): { runner: SqlRunner; count: () => number } {
   let n = 0;
   return {
-    runner: { query: (sql, params) => ((n += 1), runner.query(sql, params)), exec: (sql) => ((n += 1), runner.exec(sql)) },
+    runner: {
+      query: (sql, params) => ((n += 1), runner.query(sql, params)),
+      exec: (sql) => ((n += 1), runner.exec(sql)),
+    },
     count: () => n,
   };
 }
 
 /** The engine's own runner and history dialect on a second connection, for counting. */
-async function rawRunner(target: TestTarget): Promise<{ runner: SqlRunner; dialect: HistoryDialect; close(): Promise<void> }> {
+async function rawRunner(
+  target: TestTarget,
+): Promise<{ runner: SqlRunner; dialect: HistoryDialect; close(): Promise<void> }> {
   if (target.engine === 'sqlite') {
     const db = openDatabase(target.file!);
     return { runner: new SqliteConnection(db), dialect: sqliteHistory(db), close: async () => void db.close() };

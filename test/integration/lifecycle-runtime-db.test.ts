@@ -58,16 +58,23 @@ describe('runtime handle on PostgreSQL with a least-privilege runtime.url', () =
 
     // Called from inside init: what the server sees at that moment, through a separate admin session.
     lc.hooks.sessions = () =>
-      admin(db.url, async (c) =>
-        (await c.query(
-          `SELECT usename, application_name FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY 1, 2`,
-        )).rows,
+      admin(
+        db.url,
+        async (c) =>
+          (
+            await c.query(
+              `SELECT usename, application_name FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY 1, 2`,
+            )
+          ).rows,
       );
     project = await createFixtureProject(
       [
         recordingModule({
           name: 'catalog',
-          migrations: { '0001_products.sql': "CREATE TABLE products (sku VARCHAR(20) PRIMARY KEY); INSERT INTO products VALUES ('mug');" },
+          migrations: {
+            '0001_products.sql':
+              "CREATE TABLE products (sku VARCHAR(20) PRIMARY KEY); INSERT INTO products VALUES ('mug');",
+          },
           init: `lc.facts.sessions = await lc.hooks.sessions();
                  lc.facts.user = (await ctx.db.raw('SELECT current_user AS u')).rows[0].u;
                  lc.facts.products = (await ctx.db('products').select('sku')).map((r) => r.sku);
@@ -95,7 +102,11 @@ describe('runtime handle on PostgreSQL with a least-privilege runtime.url', () =
     expect(sessions.every((s) => (s as { usename: string }).usename === role)).toBe(true);
     expect(sessions.some((s) => (s as { application_name: string }).application_name === 'modkit')).toBe(false);
     // After stop the runtime pool is destroyed too.
-    const left = await admin(db.url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1`, [role])).rows[0].n);
+    const left = await admin(
+      db.url,
+      async (c) =>
+        (await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1`, [role])).rows[0].n,
+    );
     expect(left).toBe(0);
   });
 
@@ -104,7 +115,9 @@ describe('runtime handle on PostgreSQL with a least-privilege runtime.url', () =
     const runtimeUrl = new URL(target.url);
     runtimeUrl.username = 'nobody_here';
     runtimeUrl.password = 'S3cretPw';
-    project = await createFixtureProject([recordingModule({ name: 'catalog' })], { runtime: { url: runtimeUrl.toString() } });
+    project = await createFixtureProject([recordingModule({ name: 'catalog' })], {
+      runtime: { url: runtimeUrl.toString() },
+    });
     const loaded = await loadProject({ configPath: project.configPath, databaseUrl: target.url });
     const report = await runPipeline(loaded, { mode: 'full' });
     expect(report.error?.exitCode).toBe(5);
@@ -116,13 +129,21 @@ describe('runtime handle on PostgreSQL with a least-privilege runtime.url', () =
 describe('ctx.db with no database configured at all', () => {
   it('a module without migrations gets a ctx.db that explains itself when used; one with migrations gets the embedded file', async () => {
     project = await createFixtureProject([
-      recordingModule({ name: 'owner', migrations: { '0001_t.sql': 'CREATE TABLE t (id INTEGER); INSERT INTO t VALUES (7);' }, init: "lc.facts.owner = (await ctx.db('t').select('id'))[0].id;" }),
+      recordingModule({
+        name: 'owner',
+        migrations: { '0001_t.sql': 'CREATE TABLE t (id INTEGER); INSERT INTO t VALUES (7);' },
+        init: "lc.facts.owner = (await ctx.db('t').select('id'))[0].id;",
+      }),
       recordingModule({ name: 'pure', init: "try { await ctx.db('t'); } catch (e) { lc.facts.error = e.message; }" }),
     ]);
     const loaded = await loadProject({ configPath: project.configPath, env: {} });
     expect(loaded.config.database.source).toBe('default');
     const controller = new AbortController();
-    const report = await runPipeline(loaded, { mode: 'full', signal: controller.signal, onLifecycleEvent: (e) => e.type === 'state' && e.state === 'running' && !e.module && controller.abort() });
+    const report = await runPipeline(loaded, {
+      mode: 'full',
+      signal: controller.signal,
+      onLifecycleEvent: (e) => e.type === 'state' && e.state === 'running' && !e.module && controller.abort(),
+    });
     expect(report.error).toBeUndefined();
     expect(lc.facts.owner).toBe(7);
     expect(lc.facts.error).toMatch(/module "pure" .* used ctx\.db, but it has no database/);

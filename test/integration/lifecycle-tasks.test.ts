@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadProject, runPipeline, type LifecycleEvent } from '../../src/index.js';
 import { createTarget, ENGINES, type TestTarget } from '../support/engines.js';
-import { recordingModule, resetRecorder, type LifecycleRecorder, type RecordingModule } from '../support/lifecycle-fixture.js';
+import {
+  recordingModule,
+  resetRecorder,
+  type LifecycleRecorder,
+  type RecordingModule,
+} from '../support/lifecycle-fixture.js';
 import { createFixtureProject, type FixtureProject } from '../support/project-fixture.js';
 
 /** A `run` task that counts its attempts and fails until attempt `failUntil`, then waits for shutdown. */
@@ -18,7 +23,11 @@ const worker = (restart: string, failUntil: number): RecordingModule => ({
     lc.events.push('run-ended:worker');
   },`,
 });
-const core: RecordingModule = { name: 'core', system: true, migrations: { '0001_jobs.sql': 'CREATE TABLE jobs (id INTEGER PRIMARY KEY);' } };
+const core: RecordingModule = {
+  name: 'core',
+  system: true,
+  migrations: { '0001_jobs.sql': 'CREATE TABLE jobs (id INTEGER PRIMARY KEY);' },
+};
 
 describe.each(ENGINES)('supervised run tasks on %s', (engine) => {
   let target: TestTarget;
@@ -37,7 +46,11 @@ describe.each(ENGINES)('supervised run tasks on %s', (engine) => {
     project = await createFixtureProject(modules.map(recordingModule));
     const loaded = await loadProject({ configPath: project.configPath, databaseUrl: target.url });
     const events: LifecycleEvent[] = [];
-    const report = await runPipeline(loaded, { mode: 'full', ...(signal ? { signal } : {}), onLifecycleEvent: (e) => void events.push(e) });
+    const report = await runPipeline(loaded, {
+      mode: 'full',
+      ...(signal ? { signal } : {}),
+      onLifecycleEvent: (e) => void events.push(e),
+    });
     return { report, events };
   };
 
@@ -46,11 +59,17 @@ describe.each(ENGINES)('supervised run tasks on %s', (engine) => {
     lc.hooks.onRun = (attempt) => {
       if (attempt === 3) setImmediate(() => controller.abort());
     };
-    const { report, events } = await run([core, worker("{ policy: 'on-failure', maxAttempts: 3, backoffMs: 5 }", 2)], controller.signal);
+    const { report, events } = await run(
+      [core, worker("{ policy: 'on-failure', maxAttempts: 3, backoffMs: 5 }", 2)],
+      controller.signal,
+    );
     expect(report.error).toBeUndefined();
     expect(lc.facts.attempts).toBe(3);
     const restarts = events.flatMap((e) => (e.type === 'task-restart' ? [[e.attempt, e.delayMs]] : []));
-    expect(restarts).toEqual([[1, 5], [2, 10]]);
+    expect(restarts).toEqual([
+      [1, 5],
+      [2, 10],
+    ]);
     // The task ends on the shutdown signal before its module's stop runs.
     expect(lc.events.slice(-3)).toEqual(['run-ended:worker', 'stop:worker', 'stop:core']);
   });
@@ -86,7 +105,10 @@ describe.each(ENGINES)('supervised run tasks on %s', (engine) => {
     expect(report.error).toBeUndefined();
     expect(lc.facts).toMatchObject({ runs: 3, ctxName: 'poller' });
     const restarts = events.flatMap((e) => (e.type === 'task-restart' ? [{ attempt: e.attempt, error: e.error }] : []));
-    expect(restarts).toEqual([{ attempt: 1, error: undefined }, { attempt: 2, error: undefined }]);
+    expect(restarts).toEqual([
+      { attempt: 1, error: undefined },
+      { attempt: 2, error: undefined },
+    ]);
   });
 
   it('a task that overruns its shutdown budget does not eat its module stop budget: stop gets a fresh deadline', async () => {

@@ -30,13 +30,20 @@ async function tenantDatabase(): Promise<SqlRunner> {
   await client.connect();
   await client.query('SET search_path TO tenant_a');
   const c = client;
-  return { query: async (sql, params) => (await c.query(sql, params as unknown[])).rows, exec: async (sql) => void (await c.query(sql)) };
+  return {
+    query: async (sql, params) => (await c.query(sql, params as unknown[])).rows,
+    exec: async (sql) => void (await c.query(sql)),
+  };
 }
 
 describe('the lint catalog of one tenant schema', () => {
   it("holds the search path's relations, indexes and domains, not the other tenants'", async () => {
     const runner = await tenantDatabase();
-    const catalog = await readPostgresLintCatalog(runner, { relations: ['accounts', 'accounts_note'], functions: [], schemas: [] });
+    const catalog = await readPostgresLintCatalog(runner, {
+      relations: ['accounts', 'accounts_note'],
+      functions: [],
+      schemas: [],
+    });
     expect(catalog.searchPath).toEqual(['tenant_a']);
     expect(catalog.relations.map((r) => r.schema)).toEqual(['tenant_a']);
     expect(catalog.relations[0]!.columns.map((c) => c.name)).toEqual(['id', 'note']);
@@ -46,7 +53,11 @@ describe('the lint catalog of one tenant schema', () => {
 
   it('and the schemas the statements name themselves', async () => {
     const runner = await tenantDatabase();
-    const catalog = await readPostgresLintCatalog(runner, { relations: ['accounts'], functions: [], schemas: ['shared'] });
+    const catalog = await readPostgresLintCatalog(runner, {
+      relations: ['accounts'],
+      functions: [],
+      schemas: ['shared'],
+    });
     expect(catalog.relations.map((r) => r.schema).sort()).toEqual(['shared', 'tenant_a']);
   });
 });

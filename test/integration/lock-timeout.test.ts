@@ -26,8 +26,14 @@ describe('lock timeouts with retries (PostgreSQL)', () => {
   /** Runs the scenario; returns the readers' latencies and the migration's outcome. */
   const scenario = async (config: Record<string, unknown>) => {
     target = await createTarget('postgres');
-    await queryTarget(target, 'CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO accounts SELECT g, g::text FROM generate_series(1, 100) g');
-    project = await createFixtureProject([{ name: 'accounts', migrations: { '0001_add_plan.sql': 'ALTER TABLE accounts ADD COLUMN plan TEXT;' } }], config);
+    await queryTarget(
+      target,
+      'CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO accounts SELECT g, g::text FROM generate_series(1, 100) g',
+    );
+    project = await createFixtureProject(
+      [{ name: 'accounts', migrations: { '0001_add_plan.sql': 'ALTER TABLE accounts ADD COLUMN plan TEXT;' } }],
+      config,
+    );
 
     const holder = new pg.Client({ connectionString: target.url, application_name: 'long-report' });
     const reader = new pg.Client({ connectionString: target.url, application_name: 'reader' });
@@ -48,7 +54,11 @@ describe('lock timeouts with retries (PostgreSQL)', () => {
     })();
 
     const events: ExecuteEvent[] = [];
-    const { result } = await migrate({ configPath: project.configPath, databaseUrl: target.url, onEvent: (e) => events.push(e) });
+    const { result } = await migrate({
+      configPath: project.configPath,
+      databaseUrl: target.url,
+      onEvent: (e) => events.push(e),
+    });
     await released;
     reading = false;
     await readers;
@@ -60,10 +70,24 @@ describe('lock timeouts with retries (PostgreSQL)', () => {
     const { result, latencies, retries } = await scenario({ dbLockTimeoutMs: 200 });
     expect(result.error).toBeUndefined();
     expect(result.results.map((r) => [r.id, r.status])).toEqual([['0001_add_plan', 'applied']]);
-    expect(await queryTarget(target, "SELECT 1 FROM information_schema.columns WHERE table_name = 'accounts' AND column_name = 'plan'")).toHaveLength(1);
+    expect(
+      await queryTarget(
+        target,
+        "SELECT 1 FROM information_schema.columns WHERE table_name = 'accounts' AND column_name = 'plan'",
+      ),
+    ).toHaveLength(1);
     expect(retries.length).toBeGreaterThan(0);
-    expect(retries[0]).toMatchObject({ type: 'lock-retry', module: 'accounts', id: '0001_add_plan', attempt: 1, tries: 5, lockTimeoutMs: 200 });
-    expect(retries.flatMap((r) => (r.type === 'lock-retry' ? r.blockers : [])).join('\n')).toContain('application "long-report"');
+    expect(retries[0]).toMatchObject({
+      type: 'lock-retry',
+      module: 'accounts',
+      id: '0001_add_plan',
+      attempt: 1,
+      tries: 5,
+      lockTimeoutMs: 200,
+    });
+    expect(retries.flatMap((r) => (r.type === 'lock-retry' ? r.blockers : [])).join('\n')).toContain(
+      'application "long-report"',
+    );
     // Readers waited at most about one lock timeout at a time: far less than the holder's 3 s.
     expect(Math.max(...latencies)).toBeLessThan(HOLD_MS / 2);
   });
@@ -79,7 +103,14 @@ describe('lock timeouts with retries (PostgreSQL)', () => {
     target = await createTarget('postgres');
     await queryTarget(target, 'CREATE TABLE accounts (id INTEGER PRIMARY KEY)');
     project = await createFixtureProject(
-      [{ name: 'accounts', migrations: { '0001_add_plan.sql': '-- modkit:lock-timeout 100ms\nALTER TABLE accounts ADD COLUMN plan TEXT;' } }],
+      [
+        {
+          name: 'accounts',
+          migrations: {
+            '0001_add_plan.sql': '-- modkit:lock-timeout 100ms\nALTER TABLE accounts ADD COLUMN plan TEXT;',
+          },
+        },
+      ],
       { dbLockRetries: 2 },
     );
     const holder = new pg.Client({ connectionString: target.url, application_name: 'long-report' });
@@ -88,11 +119,17 @@ describe('lock timeouts with retries (PostgreSQL)', () => {
     await holder.query('SELECT count(*) FROM accounts');
     try {
       const events: ExecuteEvent[] = [];
-      const { result } = await migrate({ configPath: project.configPath, databaseUrl: target.url, onEvent: (e) => events.push(e) });
+      const { result } = await migrate({
+        configPath: project.configPath,
+        databaseUrl: target.url,
+        onEvent: (e) => events.push(e),
+      });
       expect(events.filter((e) => e.type === 'lock-retry')).toHaveLength(1);
       expect(result.error?.exitCode).toBe(1);
       expect(result.error?.message).toContain('Migration accounts/0001_add_plan');
-      expect(result.error?.message).toContain('could not get a lock within its lock timeout of 100 ms: canceling statement due to lock timeout [55P03]');
+      expect(result.error?.message).toContain(
+        'could not get a lock within its lock timeout of 100 ms: canceling statement due to lock timeout [55P03]',
+      );
       expect(result.error?.message).toContain('application "long-report"');
       expect(result.error?.message).toContain('It was rolled back each time and nothing after it ran');
     } finally {

@@ -3,10 +3,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { inspect, migrate, repair } from '../../src/index.js';
 import { historyTableName } from '../../src/db/history-table-name.js';
 import { createFixtureProject, type FixtureModule, type FixtureProject } from '../support/project-fixture.js';
-import { createTarget, ENGINES, hasTransactionalDdl, queryTarget, tableNames, type TestTarget } from '../support/engines.js';
+import {
+  createTarget,
+  ENGINES,
+  hasTransactionalDdl,
+  queryTarget,
+  tableNames,
+  type TestTarget,
+} from '../support/engines.js';
 
 const shop: FixtureModule[] = [
-  { name: 'core', system: true, migrations: { '0001_settings.sql': 'CREATE TABLE core_settings (k VARCHAR(50) PRIMARY KEY, v TEXT);' } },
+  {
+    name: 'core',
+    system: true,
+    migrations: { '0001_settings.sql': 'CREATE TABLE core_settings (k VARCHAR(50) PRIMARY KEY, v TEXT);' },
+  },
   {
     name: 'users',
     deps: ['core'],
@@ -21,7 +32,13 @@ INSERT INTO users (id, email) VALUES (2, 'it''s;me@example.com');`,
 export async function down(db) { await db('users').where({ id: 3 }).delete(); }`,
     },
   },
-  { name: 'billing', deps: ['users'], migrations: { '0001_invoices.sql': 'CREATE TABLE invoices (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id));' } },
+  {
+    name: 'billing',
+    deps: ['users'],
+    migrations: {
+      '0001_invoices.sql': 'CREATE TABLE invoices (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id));',
+    },
+  },
 ];
 
 describe.each(ENGINES)('migrate on %s', (engine) => {
@@ -50,7 +67,10 @@ describe.each(ENGINES)('migrate on %s', (engine) => {
     const emails = await queryTarget<{ email: string }>(target, 'SELECT email FROM users ORDER BY id');
     expect(emails.map((r) => r.email)).toEqual(['a;b@example.com', "it's;me@example.com", 'ts@example.com']);
     const table = await historyTableName('users');
-    const rows = await queryTarget<{ version: string; checksum: string; state: string }>(target, `SELECT version, checksum, state FROM ${table} ORDER BY version`);
+    const rows = await queryTarget<{ version: string; checksum: string; state: string }>(
+      target,
+      `SELECT version, checksum, state FROM ${table} ORDER BY version`,
+    );
     expect(rows.map((r) => r.version)).toEqual(['0001_users', '0002_backfill']);
     expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.checksum) && r.state === 'applied')).toBe(true);
 
@@ -84,7 +104,14 @@ describe.each(ENGINES)('migrate on %s', (engine) => {
   it('a failing migration rolls back, stops the run, names module, id, file and line, and the next run resumes', async () => {
     const options = await setup([
       ...shop.slice(0, 2),
-      { name: 'billing', deps: ['users'], migrations: { '0001_invoices.sql': 'CREATE TABLE invoices (id INTEGER PRIMARY KEY);\nINSERT INTO invoices (id) VALUES (1);\nINSERT INTO no_such_table (id) VALUES (1);' } },
+      {
+        name: 'billing',
+        deps: ['users'],
+        migrations: {
+          '0001_invoices.sql':
+            'CREATE TABLE invoices (id INTEGER PRIMARY KEY);\nINSERT INTO invoices (id) VALUES (1);\nINSERT INTO no_such_table (id) VALUES (1);',
+        },
+      },
       { name: 'zz-last', deps: ['billing'], migrations: { '0001_z.sql': 'CREATE TABLE zz (id INTEGER);' } },
     ]);
     const { result } = await migrate(options);
@@ -109,7 +136,10 @@ describe.each(ENGINES)('migrate on %s', (engine) => {
       expect(tables).not.toContain('invoices');
     }
 
-    await project.write('modules/billing/migrations/0001_invoices.sql', 'CREATE TABLE invoices (id INTEGER PRIMARY KEY);');
+    await project.write(
+      'modules/billing/migrations/0001_invoices.sql',
+      'CREATE TABLE invoices (id INTEGER PRIMARY KEY);',
+    );
     const again = await migrate(options);
     expect(again.result.error).toBeUndefined();
     expect(again.result.results.map((r) => r.id)).toEqual(['0001_invoices', '0001_z']);
@@ -162,10 +192,13 @@ describe.each(ENGINES)('migrate on %s', (engine) => {
 
     // A new file: Node caches an imported module by path for the life of this test process.
     await project.remove('modules/core/migrations/0001_nested.mjs');
-    await project.write('modules/core/migrations/0002_fixed.mjs', `export async function up(db) {
+    await project.write(
+      'modules/core/migrations/0002_fixed.mjs',
+      `export async function up(db) {
   await db.transaction(async (trx) => { await trx.schema.createTable('t1', (t) => t.integer('id')); });
   await db.schema.createTable('t2', (t) => t.integer('id'));
-}`);
+}`,
+    );
     const again = await migrate(options);
     expect(again.result.error).toBeUndefined();
     expect(await tableNames(target)).toEqual(expect.arrayContaining(['t1', 't2']));
@@ -174,13 +207,19 @@ describe.each(ENGINES)('migrate on %s', (engine) => {
   it('continues history tables created by the Rust runtime and adds its columns in place', async () => {
     const options = await setup();
     const table = await historyTableName('core');
-    await queryTarget(target, `CREATE TABLE ${table} (version VARCHAR(255) PRIMARY KEY NOT NULL, applied_at BIGINT NOT NULL)`);
+    await queryTarget(
+      target,
+      `CREATE TABLE ${table} (version VARCHAR(255) PRIMARY KEY NOT NULL, applied_at BIGINT NOT NULL)`,
+    );
     await queryTarget(target, `INSERT INTO ${table} (version, applied_at) VALUES ('0001_settings', 1700000000)`);
     await queryTarget(target, 'CREATE TABLE core_settings (k VARCHAR(50) PRIMARY KEY, v TEXT)');
     const { result } = await migrate(options);
     expect(result.error).toBeUndefined();
     expect(result.results.map((r) => r.id)).not.toContain('0001_settings');
-    const rows = await queryTarget<{ version: string; checksum: string | null }>(target, `SELECT version, checksum FROM ${table}`);
+    const rows = await queryTarget<{ version: string; checksum: string | null }>(
+      target,
+      `SELECT version, checksum FROM ${table}`,
+    );
     expect(rows).toEqual([{ version: '0001_settings', checksum: null }]);
     const { plan } = await inspect(options);
     expect(plan.modules[0]!.lastApplied?.appliedAt?.toISOString()).toBe('2023-11-14T22:13:20.000Z');
@@ -208,14 +247,18 @@ BEGIN
 END;
 $body$ LANGUAGE plpgsql;
 SELECT add_item('first; item');`,
-          '0002_index.sql': '-- modkit:no-transaction\nCREATE INDEX CONCURRENTLY items_name ON items (name);\nCREATE INDEX CONCURRENTLY items_id_name ON items (id, name);',
+          '0002_index.sql':
+            '-- modkit:no-transaction\nCREATE INDEX CONCURRENTLY items_name ON items (name);\nCREATE INDEX CONCURRENTLY items_id_name ON items (id, name);',
         },
       },
     ]);
     const { result } = await migrate({ configPath: project.configPath, databaseUrl: target.url });
     expect(result.error).toBeUndefined();
     expect(await queryTarget(target, 'SELECT name FROM items')).toEqual([{ name: 'first; item' }]);
-    const indexes = await queryTarget<{ indexname: string }>(target, "SELECT indexname FROM pg_indexes WHERE tablename = 'items' ORDER BY 1");
+    const indexes = await queryTarget<{ indexname: string }>(
+      target,
+      "SELECT indexname FROM pg_indexes WHERE tablename = 'items' ORDER BY 1",
+    );
     expect(indexes.map((i) => i.indexname)).toEqual(['items_id_name', 'items_name', 'items_pkey']);
   });
 });
@@ -224,7 +267,12 @@ describe('error lines on PostgreSQL', () => {
   it('points at the failing line even when it is far into a long first line', async () => {
     const target = await createTarget('postgres');
     const project = await createFixtureProject([
-      { name: 'core', migrations: { '0001_x.sql': `SELECT 1;\nSELECT 2;\nSELECT 3;\nSELECT * FROM missing_table_${'x'.repeat(80)};\n` } },
+      {
+        name: 'core',
+        migrations: {
+          '0001_x.sql': `SELECT 1;\nSELECT 2;\nSELECT 3;\nSELECT * FROM missing_table_${'x'.repeat(80)};\n`,
+        },
+      },
     ]);
     try {
       const { result } = await migrate({ configPath: project.configPath, databaseUrl: target.url });

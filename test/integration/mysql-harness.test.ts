@@ -26,7 +26,9 @@ describe.skipIf(!mysqlAdminUrl())('MariaDB/MySQL harness', () => {
       await a.drop();
       await b.drop();
     }
-    const [left] = await withConnection(mysqlAdminUrl()!, (c) => c.query('SELECT schema_name FROM information_schema.schemata WHERE schema_name IN (?, ?)', [a.name, b.name]));
+    const [left] = await withConnection(mysqlAdminUrl()!, (c) =>
+      c.query('SELECT schema_name FROM information_schema.schemata WHERE schema_name IN (?, ?)', [a.name, b.name]),
+    );
     expect(left).toEqual([]);
     await a.drop(); // idempotent
   });

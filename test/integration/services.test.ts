@@ -37,9 +37,17 @@ const module = (name: string, deps: string[], body: string, system = false): Fix
 describe('ctx.services', () => {
   it('a provider shares a live object; a direct and a transitive dependent get it, by string or by token; start and stop get ctx', async () => {
     const report = await run([
-      module('mailer', [], `init(ctx) { const sent = []; ctx.services.provide('mailer', { send: (t) => sent.push(t), sent }); }`),
-      module('users', ['mailer'], `init(ctx) { ctx.services.get('mailer').send('welcome'); },
-        start(signal, ctx) { facts().startCtx = ctx.name; }, stop(deadline, ctx) { facts().stopCtx = ctx.name; }`),
+      module(
+        'mailer',
+        [],
+        `init(ctx) { const sent = []; ctx.services.provide('mailer', { send: (t) => sent.push(t), sent }); }`,
+      ),
+      module(
+        'users',
+        ['mailer'],
+        `init(ctx) { ctx.services.get('mailer').send('welcome'); },
+        start(signal, ctx) { facts().startCtx = ctx.name; }, stop(deadline, ctx) { facts().stopCtx = ctx.name; }`,
+      ),
       module('reports', ['users'], `init(ctx) { facts().sent = [...ctx.services.get({ name: 'mailer' }).sent]; }`),
     ]);
     expect(report.error).toBeUndefined();
@@ -49,7 +57,12 @@ describe('ctx.services', () => {
   it('system modules provide in preInit and get in postInit through sys.services', async () => {
     const report = await run([
       module('platform', [], `preInit(sys) { sys.services.provide('clock', { now: () => 42 }); }`, true),
-      module('audit', ['platform'], `postInit(sys) { facts().now = sys.services.get('clock').now(); }, init(ctx) { facts().initNow = ctx.services.get('clock').now(); }`, true),
+      module(
+        'audit',
+        ['platform'],
+        `postInit(sys) { facts().now = sys.services.get('clock').now(); }, init(ctx) { facts().initNow = ctx.services.get('clock').now(); }`,
+        true,
+      ),
     ]);
     expect(report.error).toBeUndefined();
     expect(facts()).toEqual({ now: 42, initNow: 42 });
@@ -61,7 +74,9 @@ describe('ctx.services', () => {
       module('b', ['a'], `init(ctx) { ctx.services.provide('cache', 2); }`),
     ]);
     expect(report.error?.exitCode).toBe(1);
-    expect(report.error?.message).toMatch(/init\(ctx\) of module "b" failed in the init phase .*: service "cache" is provided twice: module "a" already provided it/);
+    expect(report.error?.message).toMatch(
+      /init\(ctx\) of module "b" failed in the init phase .*: service "cache" is provided twice: module "a" already provided it/,
+    );
   });
 
   it('a key nobody provided: names the key and lists what is provided', async () => {
@@ -69,7 +84,9 @@ describe('ctx.services', () => {
       module('a', [], `init(ctx) { ctx.services.provide('mailer', {}); ctx.services.provide('cache', {}); }`),
       module('b', ['a'], `init(ctx) { ctx.services.get('mailr'); }`),
     ]);
-    expect(report.error?.message).toContain('service "mailr" was requested by module "b", but no module provided it (did you mean "mailer"?)');
+    expect(report.error?.message).toContain(
+      'service "mailr" was requested by module "b", but no module provided it (did you mean "mailer"?)',
+    );
     expect(report.error?.message).toContain('provided: "mailer" (by a), "cache" (by a)');
   });
 
@@ -78,13 +95,17 @@ describe('ctx.services', () => {
       module('a', [], `init(ctx) { ctx.services.provide('mailer', {}); }`),
       module('b', [], `init(ctx) { ctx.services.get('mailer'); }`),
     ]);
-    expect(report.error?.message).toMatch(/service "mailer" is provided by module "a", which module "b" does not depend on: add "a" to the deps of "b" \(.*b\/module\.mjs\)/);
+    expect(report.error?.message).toMatch(
+      /service "mailer" is provided by module "a", which module "b" does not depend on: add "a" to the deps of "b" \(.*b\/module\.mjs\)/,
+    );
     expect(report.error?.message).toContain('No module had started, so none was stopped.');
   });
 
   it('refuses provide once the start phase began', async () => {
     const report = await run([module('a', [], `start(signal, ctx) { ctx.services.provide('late', 1); }`)]);
-    expect(report.error?.message).toContain('service "late" cannot be provided by module "a" now: services are provided in init (or preInit)');
+    expect(report.error?.message).toContain(
+      'service "late" cannot be provided by module "a" now: services are provided in init (or preInit)',
+    );
   });
 
   it('defineService makes a token that stands for its name', () => {

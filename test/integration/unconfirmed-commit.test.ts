@@ -42,7 +42,14 @@ describe.each(ENGINES.filter((e) => e !== 'sqlite'))('a failed final commit (%s)
     target = await createTarget(engine);
     // Data only after the first: on MariaDB their marks wait for the final commit with them.
     project = await createFixtureProject([
-      { name: 'a', migrations: { '0001_t.sql': 'CREATE TABLE t (v INT);\n', '0002_one.sql': 'INSERT INTO t VALUES (1);\n', '0003_two.sql': 'INSERT INTO t VALUES (2);\n' } },
+      {
+        name: 'a',
+        migrations: {
+          '0001_t.sql': 'CREATE TABLE t (v INT);\n',
+          '0002_one.sql': 'INSERT INTO t VALUES (1);\n',
+          '0003_two.sql': 'INSERT INTO t VALUES (2);\n',
+        },
+      },
     ]);
     const loaded = await loadProject({ configPath: project.configPath, databaseUrl: target.url });
     const t = target;
@@ -70,7 +77,9 @@ describe.each(ENGINES.filter((e) => e !== 'sqlite'))('a failed final commit (%s)
     expect(result.error?.message).toContain("the database did not confirm the commit of this run's last migrations");
     const doubt = engine === 'postgres' ? ['0001_t', '0002_one', '0003_two'] : ['0003_two'];
     expect(result.error?.details.unconfirmed).toEqual(doubt.map((id) => ({ module: 'a', id })));
-    expect(result.results.map((r) => `${r.id} ${r.status}`)).toEqual(['0001_t', '0002_one', '0003_two'].map((id) => `${id} ${doubt.includes(id) ? 'unconfirmed' : 'applied'}`));
+    expect(result.results.map((r) => `${r.id} ${r.status}`)).toEqual(
+      ['0001_t', '0002_one', '0003_two'].map((id) => `${id} ${doubt.includes(id) ? 'unconfirmed' : 'applied'}`),
+    );
 
     // The server did not crash: PostgreSQL's commits stand (nothing to do); MariaDB lost the last
     // migration's waiting transaction whole (data and marks), and the next run applies it again.

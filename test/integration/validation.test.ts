@@ -3,7 +3,14 @@ import { migrate } from '../../src/index.js';
 import { historyTableName } from '../../src/db/history-table-name.js';
 import type { ModkitError } from '../../src/errors.js';
 import { createFixtureProject, type FixtureProject } from '../support/project-fixture.js';
-import { createTarget, ENGINES, hasTransactionalDdl, queryTarget, tableNames, type TestTarget } from '../support/engines.js';
+import {
+  createTarget,
+  ENGINES,
+  hasTransactionalDdl,
+  queryTarget,
+  tableNames,
+  type TestTarget,
+} from '../support/engines.js';
 
 describe.each(ENGINES)('verification before migrate on %s', (engine) => {
   let target: TestTarget;
@@ -83,7 +90,10 @@ describe.each(ENGINES)('verification before migrate on %s', (engine) => {
   it('--tx-mode all leaves the database exactly as before when a late migration fails', async () => {
     const options = await setup();
     await project.write('modules/core/migrations/0004_d.sql', 'CREATE TABLE d (id INTEGER);');
-    await project.write('modules/users/migrations/0002_bad.sql', 'CREATE TABLE e (id INTEGER);\nINSERT INTO nowhere VALUES (1);');
+    await project.write(
+      'modules/users/migrations/0002_bad.sql',
+      'CREATE TABLE e (id INTEGER);\nINSERT INTO nowhere VALUES (1);',
+    );
     const before = await tableNames(target);
     const { result } = await migrate({ ...options, txMode: 'all' });
     if (!hasTransactionalDdl(engine)) {
@@ -103,7 +113,10 @@ describe.each(ENGINES)('verification before migrate on %s', (engine) => {
   it('--tx-mode all refuses up front when a pending migration is no-transaction', async () => {
     const options = await setup();
     await project.write('modules/core/migrations/0004_d.sql', 'CREATE TABLE d (id INTEGER);');
-    await project.write('modules/users/migrations/0002_nt.sql', '-- modkit:no-transaction\nCREATE TABLE nt (id INTEGER);');
+    await project.write(
+      'modules/users/migrations/0002_nt.sql',
+      '-- modkit:no-transaction\nCREATE TABLE nt (id INTEGER);',
+    );
     const error = await migrate({ ...options, txMode: 'all' }).then(
       () => undefined,
       (e: ModkitError) => e,

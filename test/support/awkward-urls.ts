@@ -22,10 +22,25 @@ export function awkwardUrls(hostPort: string, role: string, db: string): readonl
   const at = (password: string) => `postgres://${role}:${password}@${hostPort}/${db}`;
   return [
     // pg decodes these as meant and connects.
-    { name: 'raw @ and : in the password', url: at('Ne6f@Pg2h:Bs5t'), fragments: ['Ne6f', 'Pg2h', 'Bs5t'], kind: 'reachable' },
-    { name: 'a space and unicode in the password', url: at('Tr3q Zu7vÄ😀Xe6y'), fragments: ['Tr3q', 'Zu7v', 'Xe6y'], kind: 'reachable' },
+    {
+      name: 'raw @ and : in the password',
+      url: at('Ne6f@Pg2h:Bs5t'),
+      fragments: ['Ne6f', 'Pg2h', 'Bs5t'],
+      kind: 'reachable',
+    },
+    {
+      name: 'a space and unicode in the password',
+      url: at('Tr3q Zu7vÄ😀Xe6y'),
+      fragments: ['Tr3q', 'Zu7v', 'Xe6y'],
+      kind: 'reachable',
+    },
     { name: 'a %-escape in the password', url: at('Kd9e%2FMa4c'), fragments: ['Kd9e', 'Ma4c'], kind: 'reachable' },
-    { name: 'an invalid %-escape in the password', url: at('Pw8x%zzYq4t'), fragments: ['Pw8x', 'zzYq4t'], kind: 'reachable' },
+    {
+      name: 'an invalid %-escape in the password',
+      url: at('Pw8x%zzYq4t'),
+      fragments: ['Pw8x', 'zzYq4t'],
+      kind: 'reachable',
+    },
     { name: 'an empty password', url: at(''), fragments: [], kind: 'reachable' },
     {
       name: 'no password in the userinfo; password= with a raw & and sslpassword= in the query',
@@ -35,17 +50,62 @@ export function awkwardUrls(hostPort: string, role: string, db: string): readonl
     },
     // pg throws "Invalid URL", or reads part of the password as a port and a database name.
     { name: 'raw / in the password', url: at('Qx7k/Wz3m'), fragments: ['Qx7k', 'Wz3m'], kind: 'unreachable' },
-    { name: 'raw / ? # @ : in the password', url: at('Ak1x/Bl2y?Cm3z#Dn4w@Eo5v:Fp6u'), fragments: ['Ak1x', 'Bl2y', 'Cm3z', 'Dn4w', 'Eo5v', 'Fp6u'], kind: 'unreachable' },
+    {
+      name: 'raw / ? # @ : in the password',
+      url: at('Ak1x/Bl2y?Cm3z#Dn4w@Eo5v:Fp6u'),
+      fragments: ['Ak1x', 'Bl2y', 'Cm3z', 'Dn4w', 'Eo5v', 'Fp6u'],
+      kind: 'unreachable',
+    },
     // pg connects to host:port and answers that the database "Ss7x…@…" does not exist: the driver echoes the secret.
-    { name: 'a password pg reads as port and database', url: `postgres://${hostPort}/Ss7xTail@elsewhere/${db}?user=postgres`, fragments: ['Ss7xTail'], kind: 'unreachable' },
-    { name: 'a password pg reads as host and port', url: `postgres://nohost-redact:12/Rw3kTail@${hostPort}/${db}`, fragments: ['Rw3kTail'], kind: 'unreachable' },
-    { name: 'nothing listening', url: `postgres://${role}:Nl5c@Mq6d@127.0.0.1:1/${db}`, fragments: ['Nl5c', 'Mq6d'], kind: 'unreachable' },
-    { name: 'mysql:// with a raw @ in the password, nothing listening', url: `mysql://${role}:Zq8w@Xy3v@127.0.0.1:1/${db}`, fragments: ['Zq8w', 'Xy3v'], kind: 'unreachable' },
+    {
+      name: 'a password pg reads as port and database',
+      url: `postgres://${hostPort}/Ss7xTail@elsewhere/${db}?user=postgres`,
+      fragments: ['Ss7xTail'],
+      kind: 'unreachable',
+    },
+    {
+      name: 'a password pg reads as host and port',
+      url: `postgres://nohost-redact:12/Rw3kTail@${hostPort}/${db}`,
+      fragments: ['Rw3kTail'],
+      kind: 'unreachable',
+    },
+    {
+      name: 'nothing listening',
+      url: `postgres://${role}:Nl5c@Mq6d@127.0.0.1:1/${db}`,
+      fragments: ['Nl5c', 'Mq6d'],
+      kind: 'unreachable',
+    },
+    {
+      name: 'mysql:// with a raw @ in the password, nothing listening',
+      url: `mysql://${role}:Zq8w@Xy3v@127.0.0.1:1/${db}`,
+      fragments: ['Zq8w', 'Xy3v'],
+      kind: 'unreachable',
+    },
     // modkit refuses these itself.
-    { name: 'an unknown scheme ending in .db', url: `http://${role}:Lk4j/Zz9q@example.com/foo.db`, fragments: ['Lk4j', 'Zz9q'], kind: 'refused' },
-    { name: 'a user and password in a SQLite URL', url: `sqlite://${role}:Sl8qPw@localhost/app.db`, fragments: ['Sl8qPw'], kind: 'refused' },
-    { name: 'no scheme at all', url: `${role}:Cv6n/Bb1q@${hostPort}/${db}`, fragments: ['Cv6n', 'Bb1q'], kind: 'refused' },
-    { name: 'a libpq key=value string', url: `host=127.0.0.1 password=Dw7xDsn dbname=${db}`, fragments: ['Dw7xDsn'], kind: 'refused' },
+    {
+      name: 'an unknown scheme ending in .db',
+      url: `http://${role}:Lk4j/Zz9q@example.com/foo.db`,
+      fragments: ['Lk4j', 'Zz9q'],
+      kind: 'refused',
+    },
+    {
+      name: 'a user and password in a SQLite URL',
+      url: `sqlite://${role}:Sl8qPw@localhost/app.db`,
+      fragments: ['Sl8qPw'],
+      kind: 'refused',
+    },
+    {
+      name: 'no scheme at all',
+      url: `${role}:Cv6n/Bb1q@${hostPort}/${db}`,
+      fragments: ['Cv6n', 'Bb1q'],
+      kind: 'refused',
+    },
+    {
+      name: 'a libpq key=value string',
+      url: `host=127.0.0.1 password=Dw7xDsn dbname=${db}`,
+      fragments: ['Dw7xDsn'],
+      kind: 'refused',
+    },
   ];
 }
 

@@ -30,7 +30,8 @@ export async function createTarget(engine: TestEngine): Promise<TestTarget> {
   }
   if (engine === 'mysql') {
     const admin = mysqlAdminUrl();
-    if (!admin) throw new Error('no MariaDB/MySQL for tests: check ENGINES or mysqlAdminUrl() before createTarget("mysql")');
+    if (!admin)
+      throw new Error('no MariaDB/MySQL for tests: check ENGINES or mysqlAdminUrl() before createTarget("mysql")');
     const db = await createMysqlDatabase(admin);
     return { engine, url: db.url, dispose: () => db.drop() };
   }
@@ -42,7 +43,11 @@ export async function createTarget(engine: TestEngine): Promise<TestTarget> {
  * Runs one query against a target directly through its driver (to check database state).
  * Parameters are `$1`, `$2` … on PostgreSQL and `?` on SQLite and MariaDB/MySQL.
  */
-export async function queryTarget<T = Record<string, unknown>>(target: TestTarget, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function queryTarget<T = Record<string, unknown>>(
+  target: TestTarget,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   if (target.engine === 'sqlite') {
     const { default: Database } = await import('better-sqlite3');
     const db = new Database(target.file!);
@@ -73,8 +78,10 @@ export async function queryTarget<T = Record<string, unknown>>(target: TestTarge
 export async function tableNames(target: TestTarget): Promise<string[]> {
   const sql = {
     sqlite: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
-    postgres: 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1',
-    mysql: "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1",
+    postgres:
+      'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1',
+    mysql:
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1",
   }[target.engine];
   return (await queryTarget<{ name: string }>(target, sql)).map((r) => r.name);
 }

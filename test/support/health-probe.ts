@@ -26,7 +26,8 @@ export async function probeUntil(url: string, done: (p: Probe) => boolean, timeo
   for (;;) {
     const answer = await probe(url);
     if (done(answer)) return answer;
-    if (Date.now() > deadline) throw new Error(`${url} never answered as expected; last: ${answer.status} ${JSON.stringify(answer.body)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${url} never answered as expected; last: ${answer.status} ${JSON.stringify(answer.body)}`);
     await sleep(50);
   }
 }

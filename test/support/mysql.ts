@@ -37,11 +37,18 @@ export async function startMysql(): Promise<RunningMysql | { readonly unavailabl
   const envUrl = process.env['MODKIT_TEST_MYSQL_URL'];
   if (envUrl) {
     await withConnection(envUrl, (c) => c.query('SELECT 1')).catch((error: unknown) => {
-      throw new Error(`MODKIT_TEST_MYSQL_URL is set but ${redactMysql(envUrl)} does not answer: ${(error as Error).message}`);
+      throw new Error(
+        `MODKIT_TEST_MYSQL_URL is set but ${redactMysql(envUrl)} does not answer: ${(error as Error).message}`,
+      );
     });
     return { url: envUrl, source: 'env', stop: async () => {} };
   }
-  if (await withConnection(LOCAL_URL, (c) => c.query('SELECT 1'), 1_000).then(() => true, () => false)) {
+  if (
+    await withConnection(LOCAL_URL, (c) => c.query('SELECT 1'), 1_000).then(
+      () => true,
+      () => false,
+    )
+  ) {
     return { url: LOCAL_URL, source: 'local', stop: async () => {} };
   }
   if (await containerRuntimeAnswers()) {
@@ -54,7 +61,10 @@ export async function startMysql(): Promise<RunningMysql | { readonly unavailabl
       return { unavailable: `testcontainers failed: ${(error as Error).message}` };
     }
   }
-  return { unavailable: 'MODKIT_TEST_MYSQL_URL is not set, nothing answers at 127.0.0.1:3306, and no container runtime answers' };
+  return {
+    unavailable:
+      'MODKIT_TEST_MYSQL_URL is not set, nothing answers at 127.0.0.1:3306, and no container runtime answers',
+  };
 }
 
 /** The admin URL the global setup published, or undefined when no MariaDB/MySQL is available. */
@@ -74,7 +84,10 @@ export async function createMysqlDatabase(adminUrl: string, prefix = 'modkit_tes
     drop: () =>
       withConnection(adminUrl, async (c) => {
         // A test that failed may leave connections open; DROP would wait for their metadata locks.
-        const [rows] = await c.query('SELECT id FROM information_schema.PROCESSLIST WHERE db = ? AND id <> CONNECTION_ID()', [name]);
+        const [rows] = await c.query(
+          'SELECT id FROM information_schema.PROCESSLIST WHERE db = ? AND id <> CONNECTION_ID()',
+          [name],
+        );
         for (const { id } of rows as { id: number }[]) await c.query('KILL ?', [id]).catch(() => undefined);
         await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
       }),
@@ -82,7 +95,11 @@ export async function createMysqlDatabase(adminUrl: string, prefix = 'modkit_tes
 }
 
 /** Runs `fn` on a new connection to `url`, closed afterwards. */
-export async function withConnection<T>(url: string, fn: (c: mysql.Connection) => Promise<T>, connectTimeout = 10_000): Promise<T> {
+export async function withConnection<T>(
+  url: string,
+  fn: (c: mysql.Connection) => Promise<T>,
+  connectTimeout = 10_000,
+): Promise<T> {
   const connection = await mysql.createConnection({ uri: url, connectTimeout });
   connection.on('error', () => undefined);
   try {

@@ -70,7 +70,10 @@ export async function startPostgres(): Promise<RunningPostgres> {
  * parallel workers) never share state.
  */
 export async function createTestDatabase(adminUrl: string, prefix = 'modkit_test'): Promise<TestDatabase> {
-  const safePrefix = prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 30);
+  const safePrefix = prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 30);
   const name = `${safePrefix}_${process.pid}_${randomBytes(5).toString('hex')}`;
   // template0 because CREATE DATABASE from template1 fails while anyone is
   // connected to template1, and nothing may connect to template0.
@@ -99,7 +102,9 @@ export async function createTestDatabase(adminUrl: string, prefix = 'modkit_test
 export function pgUrl(): string {
   const url = process.env[ADMIN_URL_ENV];
   if (!url) {
-    throw new Error(`${ADMIN_URL_ENV} is not set: run this file through a vitest project that has test/support/global-setup.ts`);
+    throw new Error(
+      `${ADMIN_URL_ENV} is not set: run this file through a vitest project that has test/support/global-setup.ts`,
+    );
   }
   return url;
 }
@@ -192,7 +197,11 @@ async function startContainer(): Promise<RunningPostgres> {
   // Imported lazily: it is heavy and needs Node >= 22, which the embedded path does not.
   const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
   const container = await new PostgreSqlContainer('postgres:15-alpine').withDatabase('postgres').start();
-  return { url: container.getConnectionUri(), source: 'testcontainers', stop: async () => void (await container.stop()) };
+  return {
+    url: container.getConnectionUri(),
+    source: 'testcontainers',
+    stop: async () => void (await container.stop()),
+  };
 }
 
 /** Asks the kernel for a free port; the tiny race with another process is covered by retrying. */

@@ -47,7 +47,8 @@ export async function createFixtureProject(
     for (const [file, content] of Object.entries(module.migrations ?? {})) {
       await write(`modules/${module.name}/migrations/${file}`, content);
     }
-    if (!module.source && !module.migrations) await mkdir(join(dir, 'modules', module.name, 'migrations'), { recursive: true });
+    if (!module.source && !module.migrations)
+      await mkdir(join(dir, 'modules', module.name, 'migrations'), { recursive: true });
   }
   return {
     dir,

@@ -24,7 +24,12 @@ export const OUTPUT_MODES: readonly (readonly string[])[] = [[], ['--json', '--v
 
 /** A one-module project with an up and a down, so that migrate, rollback and run all do something. */
 export function redactionProject(): Promise<FixtureProject> {
-  return createFixtureProject([{ name: 'core', migrations: { '0001_a.up.sql': 'CREATE TABLE a (id INTEGER);', '0001_a.down.sql': 'DROP TABLE a;' } }]);
+  return createFixtureProject([
+    {
+      name: 'core',
+      migrations: { '0001_a.up.sql': 'CREATE TABLE a (id INTEGER);', '0001_a.down.sql': 'DROP TABLE a;' },
+    },
+  ]);
 }
 
 export interface CommandRun extends CliResult {
@@ -35,11 +40,19 @@ export interface CommandRun extends CliResult {
  * Runs `args` with `url` given as `--database-url` or as `MODKIT_DATABASE_URL` (both channels reach the
  * same code). `run` is stopped with SIGTERM once it says it is running.
  */
-export async function runWithUrl(project: FixtureProject, url: string, args: readonly string[], channel: 'flag' | 'env'): Promise<CommandRun> {
+export async function runWithUrl(
+  project: FixtureProject,
+  url: string,
+  args: readonly string[],
+  channel: 'flag' | 'env',
+): Promise<CommandRun> {
   const full = [...args, '-c', project.configPath, ...(channel === 'flag' ? ['--database-url', url] : [])];
   const cli = startCli(full, channel === 'env' ? { env: { MODKIT_DATABASE_URL: url } } : {});
   if (args[0] === 'run') {
-    const running = await Promise.race([cli.waitFor(/\[modkit\] running/, 60_000).then(() => true), cli.done.then(() => false)]);
+    const running = await Promise.race([
+      cli.waitFor(/\[modkit\] running/, 60_000).then(() => true),
+      cli.done.then(() => false),
+    ]);
     if (running) cli.child.kill('SIGTERM');
   }
   return { ...(await cli.done), args: full };
@@ -48,11 +61,16 @@ export async function runWithUrl(project: FixtureProject, url: string, args: rea
 /** Asserts that no fragment of the entry's secret appears anywhere in a run's output. */
 export function expectNoLeak(entry: AwkwardUrl, run: CommandRun): void {
   const leaked = leakedFragments(entry, `${run.stdout}\n${run.stderr}`);
-  expect(leaked, `${entry.name}: modkit ${run.args.join(' ')} printed ${leaked.join(', ')}:\n${run.stdout}\n${run.stderr}`).toEqual([]);
+  expect(
+    leaked,
+    `${entry.name}: modkit ${run.args.join(' ')} printed ${leaked.join(', ')}:\n${run.stdout}\n${run.stderr}`,
+  ).toEqual([]);
 }
 
 /** A database owned by a fresh role whose password is `password` (as pg will send it), and how to drop both. */
-export async function databaseForRole(password: string | undefined): Promise<{ role: string; database: TestDatabase; drop(): Promise<void> }> {
+export async function databaseForRole(
+  password: string | undefined,
+): Promise<{ role: string; database: TestDatabase; drop(): Promise<void> }> {
   const role = `modkit_redact_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: pgUrl() });
   await admin.connect();
@@ -76,7 +94,10 @@ export async function databaseForRole(password: string | undefined): Promise<{ r
 /** The password pg itself reads from a URL (what it sends to the server), or undefined when it cannot parse it. */
 export function passwordPgSends(url: string): string | undefined {
   try {
-    return (new pg.Client({ connectionString: url }) as unknown as { connectionParameters: { password?: string } }).connectionParameters.password ?? undefined;
+    return (
+      (new pg.Client({ connectionString: url }) as unknown as { connectionParameters: { password?: string } })
+        .connectionParameters.password ?? undefined
+    );
   } catch {
     return undefined;
   }

@@ -30,9 +30,18 @@ export interface CliProcess {
 
 /** Spawns `node bin/modkit.js ...args` with a clean env (no inherited MODKIT_DATABASE_URL). */
 export function startCli(args: readonly string[], options: CliOptions = {}): CliProcess {
-  const env: Record<string, string | undefined> = { ...process.env, MODKIT_DATABASE_URL: undefined, FORCE_COLOR: '0', ...options.env };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    MODKIT_DATABASE_URL: undefined,
+    FORCE_COLOR: '0',
+    ...options.env,
+  };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? process.cwd(), env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? process.cwd(),
+    env: env as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const waiters: { pattern: RegExp; resolve: () => void }[] = [];
@@ -59,7 +68,10 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Cli
     stderr: () => stderr,
     waitFor(pattern, timeoutMs = 30_000) {
       return new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; stdout: ${stdout}\nstderr: ${stderr}`)), timeoutMs);
+        const t = setTimeout(
+          () => reject(new Error(`timed out waiting for ${pattern}; stdout: ${stdout}\nstderr: ${stderr}`)),
+          timeoutMs,
+        );
         waiters.push({ pattern, resolve: () => (clearTimeout(t), resolve()) });
         check();
       });

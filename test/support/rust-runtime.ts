@@ -108,7 +108,11 @@ export interface RustRunResult {
  * `run_migrations_for_module(db, module, migrations)`: creates the table if needed, reads what is
  * applied, then applies the rest sorted by name, each in its own transaction with its history row.
  */
-export async function runRustMigrations(target: TestTarget, module: string, migrations: readonly RustMigration[]): Promise<RustRunResult> {
+export async function runRustMigrations(
+  target: TestTarget,
+  module: string,
+  migrations: readonly RustMigration[],
+): Promise<RustRunResult> {
   const sql = statementsFor(target.engine, await historyTableName(module));
   const conn = await connect(target);
   try {

@@ -55,8 +55,12 @@ describe('database URLs', () => {
   });
 
   it('refuses an unknown scheme whatever the suffix; mysql:// and mariadb:// are MariaDB/MySQL', () => {
-    expect(() => engineOf('http://example.com/foo.db')).toThrow(/unknown database URL scheme "http:" in "http:\/\/example.com\/foo.db"/);
-    expect(() => engineOf('postgress://u:pw@h/db')).toThrow(/unknown database URL scheme "postgress:" in "postgress:\/\/u:\*\*\*@h\/db"/);
+    expect(() => engineOf('http://example.com/foo.db')).toThrow(
+      /unknown database URL scheme "http:" in "http:\/\/example.com\/foo.db"/,
+    );
+    expect(() => engineOf('postgress://u:pw@h/db')).toThrow(
+      /unknown database URL scheme "postgress:" in "postgress:\/\/u:\*\*\*@h\/db"/,
+    );
     expect(() => engineOf('s3://bucket/app.sqlite')).toThrow(/unknown database URL scheme "s3:"/);
     expect(engineOf('mysql://root:pw@h/db')).toBe('mysql');
     expect(engineOf('MariaDB://root@h/db')).toBe('mysql');
@@ -84,10 +88,14 @@ describe('database URLs', () => {
     expect(redactUrl('postgres://app:s3cret@host:5432/db')).toBe('postgres://app:***@host:5432/db');
     expect(redactUrl('postgres://app@host/db')).toBe('postgres://app@host/db');
     expect(redactUrl('postgres://app:@host/db')).toBe('postgres://app:***@host/db');
-    expect(redactUrl('postgres://host/db?user=a&password=s3cret&x=1')).toBe('postgres://host/db?user=a&password=***&x=1');
+    expect(redactUrl('postgres://host/db?user=a&password=s3cret&x=1')).toBe(
+      'postgres://host/db?user=a&password=***&x=1',
+    );
     expect(redactUrl('postgres://host/db?sslpassword=a#b&x=1')).toBe('postgres://host/db?sslpassword=***&x=1');
     expect(redactUrl('postgres://app:sec@ret@127.0.0.1:1/db')).toBe('postgres://app:***@127.0.0.1:1/db');
-    expect(redactUrl('postgres://app:a:b@c@host/db?sslmode=require')).toBe('postgres://app:***@host/db?sslmode=require');
+    expect(redactUrl('postgres://app:a:b@c@host/db?sslmode=require')).toBe(
+      'postgres://app:***@host/db?sslmode=require',
+    );
     expect(redactUrl('postgres://host:5432/db')).toBe('postgres://host:5432/db');
     expect(redactUrl('sqlite:/tmp/a:b@c.db')).toBe('sqlite:/tmp/a:b@c.db');
     expect(redactUrl('/tmp/x@y.sqlite')).toBe('/tmp/x@y.sqlite');
@@ -117,7 +125,11 @@ describe('config precedence: defaults < file < env < flags', () => {
 
   it('defaults to the embedded SQLite file beside the config', () => {
     const config = resolveConfig({}, file, base);
-    expect(config.database).toMatchObject({ engine: 'sqlite', source: 'default', filePath: '/proj/.modkit/modkit.sqlite' });
+    expect(config.database).toMatchObject({
+      engine: 'sqlite',
+      source: 'default',
+      filePath: '/proj/.modkit/modkit.sqlite',
+    });
     expect(config.lockTimeoutMs).toBe(60_000);
     expect(config.shutdownDeadlineMs).toBe(35_000);
   });
@@ -126,7 +138,10 @@ describe('config precedence: defaults < file < env < flags', () => {
     const fromFile = { database: { url: 'postgres://file@h/db' }, lockTimeoutMs: 5 };
     expect(resolveConfig(fromFile, file, base).database.source).toBe('config');
     const env = { MODKIT_DATABASE_URL: 'postgres://env@h/db' } as NodeJS.ProcessEnv;
-    expect(resolveConfig(fromFile, file, { ...base, env }).database).toMatchObject({ url: 'postgres://env@h/db', source: 'env' });
+    expect(resolveConfig(fromFile, file, { ...base, env }).database).toMatchObject({
+      url: 'postgres://env@h/db',
+      source: 'env',
+    });
     const flagged = resolveConfig(fromFile, file, { ...base, env, databaseUrl: 'sqlite:x.db', lockTimeoutMs: 9 });
     expect(flagged.database).toMatchObject({ engine: 'sqlite', source: 'flag', filePath: '/cwd/x.db' });
     expect(flagged.lockTimeoutMs).toBe(9);
@@ -137,13 +152,19 @@ describe('config precedence: defaults < file < env < flags', () => {
     const fromFile = { database: { url: 'postgres://file@h/db' } };
     for (const databaseUrl of ['', '  ']) {
       expect(() => resolveConfig({}, file, { ...base, databaseUrl })).toThrow(/^the databaseUrl option is empty/);
-      expect(() => resolveConfig(fromFile, file, { ...base, databaseUrl, databaseUrlFrom: '--url' })).toThrow(/^--url is empty/);
+      expect(() => resolveConfig(fromFile, file, { ...base, databaseUrl, databaseUrlFrom: '--url' })).toThrow(
+        /^--url is empty/,
+      );
     }
     const emptyEnv = { MODKIT_DATABASE_URL: '' } as NodeJS.ProcessEnv;
     expect(() => resolveConfig({}, file, { ...base, env: emptyEnv })).toThrow(/^MODKIT_DATABASE_URL is set but empty/);
-    expect(() => resolveConfig(fromFile, file, { ...base, env: emptyEnv })).toThrow(/^MODKIT_DATABASE_URL is set but empty/);
+    expect(() => resolveConfig(fromFile, file, { ...base, env: emptyEnv })).toThrow(
+      /^MODKIT_DATABASE_URL is set but empty/,
+    );
     // A flag overrides the env var, empty or not: the variable is not used, so it is no error.
-    expect(resolveConfig({}, file, { ...base, env: emptyEnv, databaseUrl: 'sqlite:x.db' }).database.source).toBe('flag');
+    expect(resolveConfig({}, file, { ...base, env: emptyEnv, databaseUrl: 'sqlite:x.db' }).database.source).toBe(
+      'flag',
+    );
     // Unset (not empty) falls through as always.
     expect(resolveConfig({}, file, base).database.source).toBe('default');
     expect(validateConfig({ database: { url: '' } }).errors).toEqual([
@@ -152,6 +173,8 @@ describe('config precedence: defaults < file < env < flags', () => {
   });
 
   it('checks the scheme of runtime.url at load, before anything runs', () => {
-    expect(() => resolveConfig({ runtime: { url: 'http://app:pw@h/x.db' } }, file, base)).toThrow(/^unknown database URL scheme "http:" in "http:\/\/app:\*\*\*@h\/x.db"/);
+    expect(() => resolveConfig({ runtime: { url: 'http://app:pw@h/x.db' } }, file, base)).toThrow(
+      /^unknown database URL scheme "http:" in "http:\/\/app:\*\*\*@h\/x.db"/,
+    );
   });
 });

@@ -4,10 +4,15 @@ import { awkwardUrls, leakedFragments } from '../support/awkward-urls.js';
 
 describe('scrubSecret', () => {
   it('removes fragments a driver echoes after splitting the password in the wrong place', () => {
-    expect(scrubSecret('getaddrinfo ENOTFOUND ss@host', 'postgres://u:pa/ss@host/db')).toBe('getaddrinfo ENOTFOUND ***@host');
-    expect(scrubSecret('database "Ss7x@elsewhere/db" does not exist', 'postgres://127.0.0.1:5432/Ss7x@elsewhere/db?user=postgres')).toBe(
-      'database "***@elsewhere/db" does not exist',
+    expect(scrubSecret('getaddrinfo ENOTFOUND ss@host', 'postgres://u:pa/ss@host/db')).toBe(
+      'getaddrinfo ENOTFOUND ***@host',
     );
+    expect(
+      scrubSecret(
+        'database "Ss7x@elsewhere/db" does not exist',
+        'postgres://127.0.0.1:5432/Ss7x@elsewhere/db?user=postgres',
+      ),
+    ).toBe('database "***@elsewhere/db" does not exist');
   });
 
   it('removes the secret raw, decoded and re-encoded, and leaves the rest of the text alone', () => {
@@ -22,7 +27,9 @@ describe('scrubSecret', () => {
 
   it('leaves no fragment of any corpus password in a message that quotes the password every way', () => {
     for (const entry of awkwardUrls('127.0.0.1:5432', 'app', 'db')) {
-      const echoes = [entry.url, decodeURIComponentSafe(entry.url), encodeURI(entry.url), ...entry.fragments].join(' | ');
+      const echoes = [entry.url, decodeURIComponentSafe(entry.url), encodeURI(entry.url), ...entry.fragments].join(
+        ' | ',
+      );
       expect(leakedFragments(entry, scrubSecret(echoes, entry.url)), entry.name).toEqual([]);
     }
   });
@@ -31,10 +38,20 @@ describe('scrubSecret', () => {
 describe('unreachableError', () => {
   it('scrubs the message, the details and the cause (whose stack --verbose prints)', () => {
     const url = 'postgres://u:Qx7k/Wz3m@host/db';
-    const driverError = Object.assign(new Error('getaddrinfo ENOTFOUND Wz3m@host'), { code: 'ENOTFOUND', hostname: 'Wz3m@host' });
+    const driverError = Object.assign(new Error('getaddrinfo ENOTFOUND Wz3m@host'), {
+      code: 'ENOTFOUND',
+      hostname: 'Wz3m@host',
+    });
     const error = unreachableError(url, driverError);
     const cause = error.cause as Error & { hostname: string; code: string };
-    const everything = [error.message, error.stack, JSON.stringify(error.details), cause.message, cause.stack, cause.hostname].join('\n');
+    const everything = [
+      error.message,
+      error.stack,
+      JSON.stringify(error.details),
+      cause.message,
+      cause.stack,
+      cause.hostname,
+    ].join('\n');
     expect(everything).not.toMatch(/Qx7k|Wz3m/);
     expect(cause.code).toBe('ENOTFOUND');
     expect(error.exitCode).toBe(5);

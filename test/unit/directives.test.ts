@@ -9,8 +9,14 @@ describe('no-transaction markers', () => {
   });
 
   it('accepts it anywhere in the leading comment block, block comments and blank lines included', () => {
-    expect(hasNoTransactionDirective('-- add an index to users\n-- modkit:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (x);')).toBe(true);
-    expect(hasNoTransactionDirective('\n/* author: me\n   ticket: 42 */\n\n-- modkit:no-transaction\nSELECT 1;')).toBe(true);
+    expect(
+      hasNoTransactionDirective(
+        '-- add an index to users\n-- modkit:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (x);',
+      ),
+    ).toBe(true);
+    expect(hasNoTransactionDirective('\n/* author: me\n   ticket: 42 */\n\n-- modkit:no-transaction\nSELECT 1;')).toBe(
+      true,
+    );
   });
 
   it('ignores it after the first statement, and look-alikes', () => {
@@ -26,7 +32,10 @@ describe('no-transaction markers', () => {
   it.each([
     ['postgres-migrations', '-- postgres-migrations disable-transaction\nCREATE INDEX CONCURRENTLY i ON t (x);'],
     ['goose', '-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON t (x);'],
-    ['dbmate', '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (x);\n\n-- migrate:down\nDROP INDEX i;'],
+    [
+      'dbmate',
+      '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (x);\n\n-- migrate:down\nDROP INDEX i;',
+    ],
     ['sqlx', '-- no-transaction\nCREATE INDEX CONCURRENTLY i ON t (x);'],
     ['graphile-migrate', '--! no-transaction\nCREATE INDEX CONCURRENTLY i ON t (x);'],
     ['Atlas', '-- atlas:txmode none\nCREATE INDEX CONCURRENTLY i ON t (x);'],
@@ -41,7 +50,11 @@ describe('no-transaction markers', () => {
       { line: 3, text: '-- modkit:no-transacton' },
     ]);
     expect(readDirectives('-- migrate:up transaction:false\nSELECT 1;').unknown).toEqual([]);
-    expect(readDirectives('-- modkit:lint-ignore destructive dropping the old column on purpose\nALTER TABLE t DROP COLUMN x;').unknown).toEqual([]);
+    expect(
+      readDirectives(
+        '-- modkit:lint-ignore destructive dropping the old column on purpose\nALTER TABLE t DROP COLUMN x;',
+      ).unknown,
+    ).toEqual([]);
   });
 });
 

@@ -37,7 +37,14 @@ describe('parseEnv (dotenv rules)', () => {
       HASH: 'abc#def',
       DUP: '2',
     });
-    expect(malformed).toEqual([{ line: 13, reason: 'it is not KEY=value', fix: expect.stringContaining('NAME=value'), names: ['not', 'a', 'line'] }]);
+    expect(malformed).toEqual([
+      {
+        line: 13,
+        reason: 'it is not KEY=value',
+        fix: expect.stringContaining('NAME=value'),
+        names: ['not', 'a', 'line'],
+      },
+    ]);
   });
 
   it('a missing file is a usage error naming it', () => {
@@ -46,11 +53,21 @@ describe('parseEnv (dotenv rules)', () => {
 });
 
 describe('env files under the environment (config/load-config.ts)', () => {
-  const file = (name: string, values: Record<string, string>) => ({ file: name, values: new Map(Object.entries(values)), malformed: [] });
+  const file = (name: string, values: Record<string, string>) => ({
+    file: name,
+    values: new Map(Object.entries(values)),
+    malformed: [],
+  });
 
   it('a variable set in the environment wins; among files the later one wins', () => {
-    const added = variablesFromEnvFiles({ A: 'from env', EMPTY: '' }, [file('.env', { A: 'file', B: 'first', EMPTY: 'file' }), file('other.env', { B: 'second', C: 'c' })]);
-    expect(Object.fromEntries([...added].map(([k, v]) => [k, `${v.value} (${v.file})`]))).toEqual({ B: 'second (other.env)', C: 'c (other.env)' });
+    const added = variablesFromEnvFiles({ A: 'from env', EMPTY: '' }, [
+      file('.env', { A: 'file', B: 'first', EMPTY: 'file' }),
+      file('other.env', { B: 'second', C: 'c' }),
+    ]);
+    expect(Object.fromEntries([...added].map(([k, v]) => [k, `${v.value} (${v.file})`]))).toEqual({
+      B: 'second (other.env)',
+      C: 'c (other.env)',
+    });
   });
 
   it('--env-file paths, else the .env beside the config when present', () => {
@@ -68,30 +85,42 @@ describe('env files under the environment (config/load-config.ts)', () => {
 describe('lines that cannot be read (issue 19 §4)', () => {
   it('a UTF-16 file, with or without a BOM, sets nothing and names each variable it meant to set', () => {
     const text = '# c\r\nMODKIT_DATABASE_URL=postgres://u:s3cret@h/db\r\nOTHER=1\r\n';
-    for (const bytes of [Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]), Buffer.from(text, 'utf16le')]) {
+    for (const bytes of [
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+      Buffer.from(text, 'utf16le'),
+    ]) {
       const { values, malformed } = decodeEnv(bytes);
       expect(values.size).toBe(0);
-      expect(malformed.map((m) => [m.line, m.key])).toEqual([[2, 'MODKIT_DATABASE_URL'], [3, 'OTHER']]);
+      expect(malformed.map((m) => [m.line, m.key])).toEqual([
+        [2, 'MODKIT_DATABASE_URL'],
+        [3, 'OTHER'],
+      ]);
       expect(malformed[0]!.reason).toContain('UTF-16');
       expect(JSON.stringify(malformed)).not.toContain('s3cret');
     }
   });
 
   it('an unclosed quote is one malformed line, and the lines after it are read on their own', () => {
-    const { values, malformed } = parseEnv('A="never closed\nB=2\nC=\'x\'');
+    const { values, malformed } = parseEnv("A=\"never closed\nB=2\nC='x'");
     expect(Object.fromEntries(values)).toEqual({ B: '2', C: 'x' });
     expect(malformed).toMatchObject([{ line: 1, key: 'A', names: ['A'], reason: 'its opening " is never closed' }]);
   });
 
   it('bytes that are not UTF-8 make their line malformed', () => {
-    const { values, malformed } = decodeEnv(Buffer.concat([Buffer.from('OK=1\nPW=caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    const { values, malformed } = decodeEnv(
+      Buffer.concat([Buffer.from('OK=1\nPW=caf'), Buffer.from([0xe9]), Buffer.from('\n')]),
+    );
     expect(Object.fromEntries(values)).toEqual({ OK: '1' });
     expect(malformed).toMatchObject([{ line: 2, key: 'PW', reason: expect.stringContaining('not valid UTF-8') }]);
   });
 
   it('guesses the names a line that is not KEY=value may set, and keeps its text only when it reads as a name', () => {
-    const { malformed } = parseEnv('DB URL=postgres://u:Hunter2Secret@h/db\nMODKIT_DATABASE_URL postgres://u:pw@h/db\npostgres://u:pw@h/db?x=1');
-    expect(malformed.map((m) => [m.key, m.names.includes('DB_URL') || m.names.includes('MODKIT_DATABASE_URL')])).toEqual([
+    const { malformed } = parseEnv(
+      'DB URL=postgres://u:Hunter2Secret@h/db\nMODKIT_DATABASE_URL postgres://u:pw@h/db\npostgres://u:pw@h/db?x=1',
+    );
+    expect(
+      malformed.map((m) => [m.key, m.names.includes('DB_URL') || m.names.includes('MODKIT_DATABASE_URL')]),
+    ).toEqual([
       ['DB URL', true],
       [undefined, true],
       [undefined, false],
@@ -99,12 +128,21 @@ describe('lines that cannot be read (issue 19 §4)', () => {
   });
 
   it('a malformed line is an error when it sets a variable in use that the environment does not set, else a warning', () => {
-    const files = [{ file: '.env', values: new Map(), malformed: parseEnv('DB URL=x\nNOPE\nMODKIT_DATABASE_URL="y').malformed }];
-    const inUse = new Map([['MODKIT_DATABASE_URL', 'modkit'], ['DB_URL', 'the config']]);
+    const files = [
+      { file: '.env', values: new Map(), malformed: parseEnv('DB URL=x\nNOPE\nMODKIT_DATABASE_URL="y').malformed },
+    ];
+    const inUse = new Map([
+      ['MODKIT_DATABASE_URL', 'modkit'],
+      ['DB_URL', 'the config'],
+    ]);
     expect(judgeMalformedLines(files, inUse, {})).toEqual({
       errors: [
-        expect.stringMatching(/^\.env:1 looks like it sets DB_URL, which the config reads, but it is not KEY=value: write it as NAME=value/),
-        expect.stringMatching(/^\.env:3 sets MODKIT_DATABASE_URL, which modkit reads, but its opening " is never closed: close the quote/),
+        expect.stringMatching(
+          /^\.env:1 looks like it sets DB_URL, which the config reads, but it is not KEY=value: write it as NAME=value/,
+        ),
+        expect.stringMatching(
+          /^\.env:3 sets MODKIT_DATABASE_URL, which modkit reads, but its opening " is never closed: close the quote/,
+        ),
       ],
       warnings: ['.env:2: it is not KEY=value; ignored'],
     });

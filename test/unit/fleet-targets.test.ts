@@ -5,7 +5,8 @@ import { resolveTargets } from '../../src/fleet/resolve-targets.js';
 import { parseShard, shardOf } from '../../src/fleet/shard.js';
 import { parseTargetsText } from '../../src/fleet/targets-file.js';
 
-const resolve = (text: string, env: NodeJS.ProcessEnv = {}) => resolveTargets(parseTargetsText(text, 't.txt'), { source: 'flag', baseDir: '/srv', env, from: 't.txt' });
+const resolve = (text: string, env: NodeJS.ProcessEnv = {}) =>
+  resolveTargets(parseTargetsText(text, 't.txt'), { source: 'flag', baseDir: '/srv', env, from: 't.txt' });
 const problemsOf = (fn: () => unknown): string[] => {
   try {
     fn();
@@ -18,7 +19,10 @@ const problemsOf = (fn: () => unknown): string[] => {
 
 describe('targets file', () => {
   it('reads one target a line: comments, blank lines, trailing comments and schema=NAME', () => {
-    const listed = parseTargetsText('# tenants\n\npostgres://app@db/saas schema=tenant_1   # first\n  sqlite:./t2.db\r\n#postgres://off@db/x\n', 'tenants.txt');
+    const listed = parseTargetsText(
+      '# tenants\n\npostgres://app@db/saas schema=tenant_1   # first\n  sqlite:./t2.db\r\n#postgres://off@db/x\n',
+      'tenants.txt',
+    );
     expect(listed).toEqual([
       { url: 'postgres://app@db/saas', schema: 'tenant_1', origin: 'tenants.txt:3' },
       { url: 'sqlite:./t2.db', origin: 'tenants.txt:4' },
@@ -34,26 +38,46 @@ describe('targets file', () => {
 
   it('expands ${VAR}, gives a schema target its history schema and search_path, and labels it with the redacted URL', () => {
     const [t] = resolve('postgres://app:${PW}@db/saas schema=${T}\n', { PW: 's3cret', T: 'tenant_9' });
-    expect(t!.target).toMatchObject({ engine: 'postgres', url: 'postgres://app:s3cret@db/saas', schema: 'tenant_9', searchPath: '"tenant_9"', source: 'flag' });
+    expect(t!.target).toMatchObject({
+      engine: 'postgres',
+      url: 'postgres://app:s3cret@db/saas',
+      schema: 'tenant_9',
+      searchPath: '"tenant_9"',
+      source: 'flag',
+    });
     expect(t!.label).toBe('postgres://app:***@db/saas schema=tenant_9');
     expect(t!.origin).toBe('t.txt:1');
   });
 
   it('reports every problem at once: unset variable, bad URL (redacted), schema on SQLite, duplicates naming both lines', () => {
     const problems = problemsOf(() =>
-      resolve(['postgres://db/${NOPE}', 'mongodb://u:topsecret@h/x', 'sqlite:/srv/a.db schema=t1', 'postgres://u@LOCALHOST/app schema=t1', 'postgresql://u:pw@127.0.0.1:5432/app schema=t1', 'sqlite:/srv/b.db', '/srv/b.db'].join('\n')),
+      resolve(
+        [
+          'postgres://db/${NOPE}',
+          'mongodb://u:topsecret@h/x',
+          'sqlite:/srv/a.db schema=t1',
+          'postgres://u@LOCALHOST/app schema=t1',
+          'postgresql://u:pw@127.0.0.1:5432/app schema=t1',
+          'sqlite:/srv/b.db',
+          '/srv/b.db',
+        ].join('\n'),
+      ),
     );
     expect(problems).toHaveLength(5);
     expect(problems[0]).toMatch(/t\.txt:1.*NOPE.*not set/);
     expect(problems[1]).toMatch(/^t\.txt:2: /);
     expect(problems.join('\n')).not.toContain('topsecret');
     expect(problems[2]).toMatch(/t\.txt:3: .*needs PostgreSQL/);
-    expect(problems[3]).toMatch(/t\.txt:5: postgresql:\/\/u:\*\*\*@127\.0\.0\.1:5432\/app schema=t1 is the same target as t\.txt:4/);
+    expect(problems[3]).toMatch(
+      /t\.txt:5: postgresql:\/\/u:\*\*\*@127\.0\.0\.1:5432\/app schema=t1 is the same target as t\.txt:4/,
+    );
     expect(problems[4]).toMatch(/t\.txt:7: .* is the same target as t\.txt:6/);
   });
 
   it('one database with different schemas is different targets', () => {
-    expect(resolve('postgres://u@db/app schema=a\npostgres://u@db/app schema=b\npostgres://u@db/app\n')).toHaveLength(3);
+    expect(resolve('postgres://u@db/app schema=a\npostgres://u@db/app schema=b\npostgres://u@db/app\n')).toHaveLength(
+      3,
+    );
   });
 
   it('an empty list is a usage error', () => {

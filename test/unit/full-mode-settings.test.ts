@@ -19,7 +19,10 @@ describe('one duration syntax for flags and file markers', () => {
   });
 
   it('is what the markers read: a plain number of ms in a marker is now a timeout, not an unknown marker', () => {
-    expect(readDirectives('-- modkit:lock-timeout 250\nALTER TABLE t ADD c int;')).toMatchObject({ lockTimeoutMs: 250, unknown: [] });
+    expect(readDirectives('-- modkit:lock-timeout 250\nALTER TABLE t ADD c int;')).toMatchObject({
+      lockTimeoutMs: 250,
+      unknown: [],
+    });
     expect(readDirectives('-- modkit:statement-timeout 2m\nSELECT 1;')).toMatchObject({ statementTimeoutMs: 120_000 });
   });
 });
@@ -28,7 +31,12 @@ describe('full-mode config keys', () => {
   it('accepts health, drainMs, hookTimeoutMs and healthTimeoutMs, and resolves their defaults', () => {
     const raw = { health: { port: 0, host: '0.0.0.0' }, drainMs: 5000, hookTimeoutMs: 500, healthTimeoutMs: 100 };
     expect(validateConfig(raw).errors).toEqual([]);
-    expect(resolveLifecycleSettings(raw)).toEqual({ hookTimeoutMs: 500, healthTimeoutMs: 100, drainMs: 5000, health: { port: 0, host: '0.0.0.0' } });
+    expect(resolveLifecycleSettings(raw)).toEqual({
+      hookTimeoutMs: 500,
+      healthTimeoutMs: 100,
+      drainMs: 5000,
+      health: { port: 0, host: '0.0.0.0' },
+    });
     expect(resolveLifecycleSettings({})).toEqual({ hookTimeoutMs: 120_000, healthTimeoutMs: 2_000, drainMs: 0 });
     expect(resolveLifecycleSettings({ health: { port: 8081 } }).health).toEqual({ port: 8081, host: '127.0.0.1' });
   });
@@ -47,7 +55,14 @@ describe('module definitions: the new hooks and settings', () => {
   const check = (extra: Record<string, unknown>) => validateModuleDefinition({ name: 'm', ...extra }, 'm.mjs');
 
   it('accepts health, reload, timeouts and restart always', () => {
-    expect(check({ health() {}, reload() {}, timeouts: { init: 500, start: '30s', health: '1s', stop: 100 }, restart: 'always' })).toEqual([]);
+    expect(
+      check({
+        health() {},
+        reload() {},
+        timeouts: { init: 500, start: '30s', health: '1s', stop: 100 },
+        restart: 'always',
+      }),
+    ).toEqual([]);
     expect(check({ restart: { policy: 'always', maxAttempts: 5, backoffMs: 10 } })).toEqual([]);
   });
 

@@ -61,7 +61,9 @@ describe('.dependency-cruiser.cjs', () => {
     // A cycle is reported once, from whichever of its files comes first.
     const found = violations
       .map((v) =>
-        v.rule.name === 'no-cycle' ? `no-cycle: ${[v.from, v.to].sort().join(' ↔ ')}` : `${v.rule.name}: ${v.from} → ${v.to}`,
+        v.rule.name === 'no-cycle'
+          ? `no-cycle: ${[v.from, v.to].sort().join(' ↔ ')}`
+          : `${v.rule.name}: ${v.from} → ${v.to}`,
       )
       .sort();
     expect(found).toEqual(

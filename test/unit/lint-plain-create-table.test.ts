@@ -37,15 +37,67 @@ function random(seed: number): () => number {
   };
 }
 
-const NAMES = ['id', 'users', 'Created_At', 'x1', '_tmp', 'name', 'text', 'key', 'value', 'type', 'data', 'zone', 'year'];
+const NAMES = [
+  'id',
+  'users',
+  'Created_At',
+  'x1',
+  '_tmp',
+  'name',
+  'text',
+  'key',
+  'value',
+  'type',
+  'data',
+  'zone',
+  'year',
+];
 const TYPES = [
-  'INTEGER', 'int', 'BIGINT', 'smallint', 'text', 'VARCHAR(100)', 'varchar', 'character varying(20)', 'numeric(10,2)',
-  'NUMERIC(8)', 'decimal', 'boolean', 'bool', 'real', 'float', 'double precision', 'timestamp',
-  'timestamp with time zone', 'TIMESTAMP WITHOUT TIME ZONE', 'timestamptz', 'uuid', 'jsonb', 'date', 'bytea',
-  'int8', 'serial', 'bigserial', 'name', 'text[]', 'int [ ]', 'varchar(0)', 'UUID', 'JsonB', 'TEXT [] ',
+  'INTEGER',
+  'int',
+  'BIGINT',
+  'smallint',
+  'text',
+  'VARCHAR(100)',
+  'varchar',
+  'character varying(20)',
+  'numeric(10,2)',
+  'NUMERIC(8)',
+  'decimal',
+  'boolean',
+  'bool',
+  'real',
+  'float',
+  'double precision',
+  'timestamp',
+  'timestamp with time zone',
+  'TIMESTAMP WITHOUT TIME ZONE',
+  'timestamptz',
+  'uuid',
+  'jsonb',
+  'date',
+  'bytea',
+  'int8',
+  'serial',
+  'bigserial',
+  'name',
+  'text[]',
+  'int [ ]',
+  'varchar(0)',
+  'UUID',
+  'JsonB',
+  'TEXT [] ',
 ];
 const CONSTRAINTS = [
-  'NOT NULL', 'null', 'PRIMARY KEY', 'unique', "DEFAULT 'x'", "default ''", 'DEFAULT 0', 'default 42', 'DEFAULT true',
+  'NOT NULL',
+  'null',
+  'PRIMARY KEY',
+  'unique',
+  "DEFAULT 'x'",
+  "default ''",
+  'DEFAULT 0',
+  'default 42',
+  'DEFAULT true',
   'default FALSE',
 ];
 const GAPS = [' ', '\n  ', '\t', ' -- a comment, with ünïcödé — and 😀\n', ' /* block /* nested */ ✓ */ ', '\r\n'];
@@ -65,7 +117,9 @@ function generate(next: () => number, comments = true): string {
     }
     if (next() < 0.3) elements.push(`${pick(['PRIMARY KEY', 'UNIQUE'])}${gap()}(${pick(NAMES)}, ${pick(NAMES)})`);
     const ifNotExists = next() < 0.2 ? 'IF NOT EXISTS ' : '';
-    statements.push(`${pick(['CREATE TABLE', 'create table', 'Create Table'])} ${ifNotExists}${name}${gap()}(${elements.join(`,${gap()}`)})`);
+    statements.push(
+      `${pick(['CREATE TABLE', 'create table', 'Create Table'])} ${ifNotExists}${name}${gap()}(${elements.join(`,${gap()}`)})`,
+    );
   }
   const lead = comments && next() < 0.5 ? '-- modkit: a leading comment\n' : '';
   const tail = next() < 0.5 ? ';\n' : comments && next() < 0.5 ? ';\n-- trailing\n' : '';
@@ -74,7 +128,8 @@ function generate(next: () => number, comments = true): string {
 
 describe('plain CREATE TABLE files', () => {
   it('parses the bench workload exactly as the parser does', () => {
-    const sql = 'CREATE TABLE m000_t1 (\n  id INTEGER PRIMARY KEY,\n  name VARCHAR(100) NOT NULL,\n  created_at BIGINT\n);\n';
+    const sql =
+      'CREATE TABLE m000_t1 (\n  id INTEGER PRIMARY KEY,\n  name VARCHAR(100) NOT NULL,\n  created_at BIGINT\n);\n';
     expect(agrees(sql)).toBe(true);
   });
 
@@ -88,10 +143,28 @@ describe('plain CREATE TABLE files', () => {
 
   it('takes no mutation the parser refuses, and agrees on every one it takes', { timeout: 60_000 }, () => {
     const next = random(7);
-    const noise = ['(', ')', ',', ';', '.', 'not', 'null', 'default', 'table', 'create', 'user', 'check', "'s'", '1', '[]'];
+    const noise = [
+      '(',
+      ')',
+      ',',
+      ';',
+      '.',
+      'not',
+      'null',
+      'default',
+      'table',
+      'create',
+      'user',
+      'check',
+      "'s'",
+      '1',
+      '[]',
+    ];
     let accepted = 0;
     for (let k = 0; k < 3000; k++) {
-      const tokens = generate(next, false).split(/(\s+|[(),;.])/).filter((t) => t.trim() !== '');
+      const tokens = generate(next, false)
+        .split(/(\s+|[(),;.])/)
+        .filter((t) => t.trim() !== '');
       const at = Math.floor(next() * tokens.length);
       const choice = next();
       if (choice < 0.25) tokens.splice(at, 1);

@@ -15,18 +15,24 @@ const FILES: Readonly<Record<string, string>> = {
   // syntax
   '0101_syntax_bad.sql': 'CREATE TABLE broken (\n  id int,\n);\n',
   '0102_syntax_good.sql': 'CREATE TABLE fine (id int);\n',
-  '0103_syntax_after_accents.sql': "-- crème brûlée, naïve café ☕ 🎉\nINSERT INTO menu VALUES ('crème brûlée');\nCREATE TABLE (x int);\n",
+  '0103_syntax_after_accents.sql':
+    "-- crème brûlée, naïve café ☕ 🎉\nINSERT INTO menu VALUES ('crème brûlée');\nCREATE TABLE (x int);\n",
   // needs-no-transaction
-  '0201_concurrently_in_tx.sql': '-- an index on a live table\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n',
-  '0202_concurrently_no_tx.sql': '-- modkit:no-transaction\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n',
+  '0201_concurrently_in_tx.sql':
+    '-- an index on a live table\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n',
+  '0202_concurrently_no_tx.sql':
+    '-- modkit:no-transaction\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n',
   '0203_vacuum_in_tx.sql': 'VACUUM accounts;\n',
   // index-not-concurrent
   '0301_index_plain.sql': 'CREATE INDEX accounts_name ON accounts (name);\n',
-  '0302_index_on_new_table.sql': 'CREATE TABLE invoices (id bigint, account_id bigint);\nCREATE INDEX invoices_account ON invoices (account_id);\n',
+  '0302_index_on_new_table.sql':
+    'CREATE TABLE invoices (id bigint, account_id bigint);\nCREATE INDEX invoices_account ON invoices (account_id);\n',
   // add-column-not-null
   '0401_not_null_no_default.sql': 'ALTER TABLE accounts ADD COLUMN plan text NOT NULL;\n',
-  '0403_primary_key_column.sql': 'ALTER TABLE accounts ADD COLUMN code int PRIMARY KEY;\nALTER TABLE accounts ADD COLUMN id2 bigint GENERATED ALWAYS AS IDENTITY NOT NULL;\n',
-  '0402_not_null_default.sql': "ALTER TABLE accounts ADD COLUMN plan text NOT NULL DEFAULT 'free';\nALTER TABLE accounts ADD COLUMN note text;\n",
+  '0403_primary_key_column.sql':
+    'ALTER TABLE accounts ADD COLUMN code int PRIMARY KEY;\nALTER TABLE accounts ADD COLUMN id2 bigint GENERATED ALWAYS AS IDENTITY NOT NULL;\n',
+  '0402_not_null_default.sql':
+    "ALTER TABLE accounts ADD COLUMN plan text NOT NULL DEFAULT 'free';\nALTER TABLE accounts ADD COLUMN note text;\n",
   // table-rewrite
   '0501_type_change.sql': 'ALTER TABLE accounts ALTER COLUMN balance TYPE bigint;\n',
   '0502_volatile_default.sql': 'ALTER TABLE accounts ADD COLUMN token uuid DEFAULT gen_random_uuid();\n',
@@ -36,7 +42,8 @@ const FILES: Readonly<Record<string, string>> = {
     'ALTER TABLE accounts ALTER COLUMN name TYPE varchar(200);\nALTER TABLE accounts ALTER COLUMN bio TYPE text;\n' +
     'ALTER TABLE accounts ADD COLUMN created_at timestamptz NOT NULL DEFAULT now();\n',
   // constraint-validates-table
-  '0601_fk_validates.sql': 'ALTER TABLE accounts ADD CONSTRAINT accounts_owner_fk FOREIGN KEY (owner_id) REFERENCES users (id);\n',
+  '0601_fk_validates.sql':
+    'ALTER TABLE accounts ADD CONSTRAINT accounts_owner_fk FOREIGN KEY (owner_id) REFERENCES users (id);\n',
   '0602_check_validates.sql': 'ALTER TABLE accounts ADD CONSTRAINT balance_positive CHECK (balance >= 0);\n',
   '0603_set_not_null.sql': 'ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;\n',
   '0604_not_valid.sql':
@@ -46,16 +53,20 @@ const FILES: Readonly<Record<string, string>> = {
     'ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;\n',
   // destructive
   '0701_drop_table.sql': 'DROP TABLE legacy_accounts;\n',
-  '0702_drop_column_rename.sql': 'ALTER TABLE accounts DROP COLUMN legacy;\nALTER TABLE accounts RENAME COLUMN name TO full_name;\nALTER TABLE accounts RENAME TO customers;\n',
+  '0702_drop_column_rename.sql':
+    'ALTER TABLE accounts DROP COLUMN legacy;\nALTER TABLE accounts RENAME COLUMN name TO full_name;\nALTER TABLE accounts RENAME TO customers;\n',
   '0703_truncate.sql': 'TRUNCATE audit_log;\n',
   '0704_not_destructive.sql': 'CREATE TABLE scratch (id int);\nDROP TABLE scratch;\nDROP VIEW account_totals;\n',
   // ignore comments
   '0801_ignore_statement.sql':
     'CREATE TABLE a (id int);\n-- modkit:lint-ignore destructive nothing reads legacy since v3\nDROP TABLE legacy;\nDROP TABLE other;\n',
-  '0802_ignore_file.sql': '-- modkit:lint-ignore index-not-concurrent accounts has 40 rows\n\nCREATE INDEX a1 ON accounts (a);\nCREATE INDEX a2 ON accounts (b);\n',
-  '0803_ignore_without_reason.sql': 'SELECT 1;\n-- modkit:lint-ignore destructive\nDROP TABLE legacy;\n-- modkit:lint-ignore destrutcive typo in the rule\nDROP TABLE legacy2;\n',
+  '0802_ignore_file.sql':
+    '-- modkit:lint-ignore index-not-concurrent accounts has 40 rows\n\nCREATE INDEX a1 ON accounts (a);\nCREATE INDEX a2 ON accounts (b);\n',
+  '0803_ignore_without_reason.sql':
+    'SELECT 1;\n-- modkit:lint-ignore destructive\nDROP TABLE legacy;\n-- modkit:lint-ignore destrutcive typo in the rule\nDROP TABLE legacy2;\n',
   // lines: the statement's first line, after multi-byte characters
-  '0901_lines.sql': "-- café ☕\nCREATE TABLE t (label text DEFAULT 'naïve');\n\n/* block\n   comment */\nALTER TABLE accounts\n  DROP COLUMN x;\n",
+  '0901_lines.sql':
+    "-- café ☕\nCREATE TABLE t (label text DEFAULT 'naïve');\n\n/* block\n   comment */\nALTER TABLE accounts\n  DROP COLUMN x;\n",
   '0902_script.mjs': 'export async function up(db) {}\n',
 };
 
@@ -67,7 +78,10 @@ const findings = (id: string): readonly LintFinding[] => {
   if (!migration) throw new Error(`${id} was not linted`);
   return migration.findings;
 };
-const rules = (id: string) => findings(id).filter((f) => !f.ignored).map((f) => f.rule);
+const rules = (id: string) =>
+  findings(id)
+    .filter((f) => !f.ignored)
+    .map((f) => f.rule);
 
 beforeAll(async () => {
   project = await createFixtureProject([{ name: 'app', migrations: FILES }], { database: { url: PG_URL } });
@@ -77,7 +91,9 @@ afterAll(() => project?.cleanup());
 
 describe('lint rules (library API, real files)', () => {
   it('syntax: a file that does not parse, at the line of the error', () => {
-    expect(findings('0101_syntax_bad')).toEqual([expect.objectContaining({ rule: 'syntax', severity: 'error', line: 3 })]);
+    expect(findings('0101_syntax_bad')).toEqual([
+      expect.objectContaining({ rule: 'syntax', severity: 'error', line: 3 }),
+    ]);
     expect(findings('0101_syntax_bad')[0]!.message).toMatch(/syntax error at or near "\)"/);
     expect(rules('0102_syntax_good')).toEqual([]);
     // PostgreSQL reports the position in characters: the line is still right after multi-byte ones.
@@ -85,14 +101,18 @@ describe('lint rules (library API, real files)', () => {
   });
 
   it('needs-no-transaction: CONCURRENTLY or VACUUM without the no-transaction marker is an error', () => {
-    expect(findings('0201_concurrently_in_tx')).toEqual([expect.objectContaining({ rule: 'needs-no-transaction', severity: 'error', line: 2 })]);
+    expect(findings('0201_concurrently_in_tx')).toEqual([
+      expect.objectContaining({ rule: 'needs-no-transaction', severity: 'error', line: 2 }),
+    ]);
     expect(findings('0201_concurrently_in_tx')[0]!.message).toMatch(/-- modkit:no-transaction/);
     expect(rules('0203_vacuum_in_tx')).toEqual(['needs-no-transaction']);
     expect(rules('0202_concurrently_no_tx')).toEqual([]);
   });
 
   it('index-not-concurrent: a plain CREATE INDEX on a table the file did not create', () => {
-    expect(findings('0301_index_plain')).toEqual([expect.objectContaining({ rule: 'index-not-concurrent', severity: 'warn', line: 1 })]);
+    expect(findings('0301_index_plain')).toEqual([
+      expect.objectContaining({ rule: 'index-not-concurrent', severity: 'warn', line: 1 }),
+    ]);
     expect(findings('0301_index_plain')[0]!.message).toMatch(/CONCURRENTLY/);
     expect(rules('0302_index_on_new_table')).toEqual([]);
   });
@@ -102,7 +122,11 @@ describe('lint rules (library API, real files)', () => {
     expect(findings('0401_not_null_no_default')[0]!.message).toMatch(/backfill/);
     expect(rules('0402_not_null_default')).toEqual([]);
     // A PRIMARY KEY column is NOT NULL (and its index is built under the lock); an identity column gets values (but rewrites the table).
-    expect(rules('0403_primary_key_column')).toEqual(['constraint-builds-index', 'add-column-not-null', 'table-rewrite']);
+    expect(rules('0403_primary_key_column')).toEqual([
+      'constraint-builds-index',
+      'add-column-not-null',
+      'table-rewrite',
+    ]);
   });
 
   it('table-rewrite: type changes, volatile defaults, SET LOGGED/UNLOGGED, CLUSTER, VACUUM FULL; not widening or now()', () => {
@@ -136,7 +160,11 @@ describe('lint rules (library API, real files)', () => {
   it('an ignore comment above a statement silences that statement only, and keeps its reason', () => {
     const all = findings('0801_ignore_statement');
     expect(all).toEqual([
-      expect.objectContaining({ rule: 'destructive', line: 3, ignored: { reason: 'nothing reads legacy since v3', scope: 'statement', line: 2 } }),
+      expect.objectContaining({
+        rule: 'destructive',
+        line: 3,
+        ignored: { reason: 'nothing reads legacy since v3', scope: 'statement', line: 2 },
+      }),
       expect.objectContaining({ rule: 'destructive', line: 4 }),
     ]);
     expect(all[1]!.ignored).toBeUndefined();
@@ -179,7 +207,9 @@ describe('lint settings', () => {
     );
     try {
       const r = await lint({ configPath: p.configPath });
-      expect(r.migrations[0]!.findings).toEqual([expect.objectContaining({ rule: 'index-not-concurrent', severity: 'error' })]);
+      expect(r.migrations[0]!.findings).toEqual([
+        expect.objectContaining({ rule: 'index-not-concurrent', severity: 'error' }),
+      ]);
       expect(r.errors).toBe(1);
       expect(r.warnings).toBe(0);
     } finally {
@@ -188,12 +218,18 @@ describe('lint settings', () => {
   });
 
   it('an unknown rule name in lint.rules is a config error with a did-you-mean', async () => {
-    const p = await createFixtureProject([{ name: 'app' }], { lint: { rules: { 'index-not-concurent': 'off' }, onMigrate: 'sometimes' } });
+    const p = await createFixtureProject([{ name: 'app' }], {
+      lint: { rules: { 'index-not-concurent': 'off' }, onMigrate: 'sometimes' },
+    });
     try {
       const error = await lint({ configPath: p.configPath }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UsageError);
-      expect((error as UsageError).message).toMatch(/unknown lint rule "lint\.rules\.index-not-concurent" \(did you mean "index-not-concurrent"\?\)/);
-      expect((error as UsageError).message).toMatch(/"lint\.onMigrate" must be 'error', 'warn', 'off', got "sometimes"/);
+      expect((error as UsageError).message).toMatch(
+        /unknown lint rule "lint\.rules\.index-not-concurent" \(did you mean "index-not-concurrent"\?\)/,
+      );
+      expect((error as UsageError).message).toMatch(
+        /"lint\.onMigrate" must be 'error', 'warn', 'off', got "sometimes"/,
+      );
     } finally {
       await p.cleanup();
     }
@@ -204,7 +240,10 @@ describe('lint settings', () => {
       [
         {
           name: 'app',
-          migrations: { '0001_goose.sql': '-- +goose Up\nCREATE TABLE t (id int);\nCREATE INDEX t_id ON accounts (id);\n-- +goose Down\nDROP TABLE t;\n' },
+          migrations: {
+            '0001_goose.sql':
+              '-- +goose Up\nCREATE TABLE t (id int);\nCREATE INDEX t_id ON accounts (id);\n-- +goose Down\nDROP TABLE t;\n',
+          },
         },
         {
           name: 'inline',
@@ -227,7 +266,9 @@ describe('lint settings', () => {
   });
 
   it('SQLite modules are not linted: PostgreSQL rules only', async () => {
-    const p = await createFixtureProject([{ name: 'app', migrations: { '0001_a.sql': 'DROP TABLE legacy;\n', '0002_b.sql': 'SELECT 1;\n' } }]);
+    const p = await createFixtureProject([
+      { name: 'app', migrations: { '0001_a.sql': 'DROP TABLE legacy;\n', '0002_b.sql': 'SELECT 1;\n' } },
+    ]);
     try {
       const r = await lint({ configPath: p.configPath });
       expect(r.migrations).toEqual([]);

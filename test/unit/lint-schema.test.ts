@@ -234,10 +234,23 @@ describe('a live catalog that cannot be read', () => {
 });
 
 describe('the live catalog is asked only when a rule may need it', () => {
-  const inline = (id: string, up: string) => ({ id, module: 'app', format: 'sql' as const, checksum: id, inline: { id, up } });
+  const inline = (id: string, up: string) => ({
+    id,
+    module: 'app',
+    format: 'sql' as const,
+    checksum: id,
+    inline: { id, up },
+  });
   const lintRun = async (ups: readonly string[]) => {
     const requests: unknown[] = [];
-    const catalog: LintCatalog = { searchPath: ['public'], timeZone: 'UTC', relations: [], indexes: [], domains: [], functions: [] };
+    const catalog: LintCatalog = {
+      searchPath: ['public'],
+      timeZone: 'UTC',
+      relations: [],
+      indexes: [],
+      domains: [],
+      functions: [],
+    };
     const report = await lintMigrations(
       [
         {

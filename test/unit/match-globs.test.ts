@@ -30,7 +30,14 @@ for (const file of [
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const rel = (paths: string[]) => paths.map((p) => p.slice(root.length + 1));
 const match = (...patterns: string[]) => rel(matchGlobs(root, patterns));
-const ALL_TS = ['modules/core/module.ts', 'modules/legacy/module.ts', 'modules/m1/module.ts', 'modules/m10/module.ts', 'modules/m2/module.ts', 'modules/orders/module.ts'];
+const ALL_TS = [
+  'modules/core/module.ts',
+  'modules/legacy/module.ts',
+  'modules/m1/module.ts',
+  'modules/m10/module.ts',
+  'modules/m2/module.ts',
+  'modules/orders/module.ts',
+];
 
 describe('matchGlobs', () => {
   it('matches * within one segment and skips hidden and node_modules entries', () => {
@@ -38,7 +45,10 @@ describe('matchGlobs', () => {
   });
 
   it('expands braces, sorts and deduplicates', () => {
-    expect(match('modules/{core,users}/module.{ts,mjs}', 'modules/core/module.ts')).toEqual(['modules/core/module.ts', 'modules/users/module.mjs']);
+    expect(match('modules/{core,users}/module.{ts,mjs}', 'modules/core/module.ts')).toEqual([
+      'modules/core/module.ts',
+      'modules/users/module.mjs',
+    ]);
     expect(match('modules/{core,users/module.mjs}')).toEqual(['modules/users/module.mjs']); // a brace across segments
   });
 
@@ -48,13 +58,21 @@ describe('matchGlobs', () => {
   });
 
   it('** matches zero or more directories', () => {
-    expect(match('packages/**/module.ts')).toEqual(['packages/a/src/modules/billing/module.ts', 'packages/b/module.ts']);
+    expect(match('packages/**/module.ts')).toEqual([
+      'packages/a/src/modules/billing/module.ts',
+      'packages/b/module.ts',
+    ]);
     expect(match('**/module.mjs')).toEqual(['modules/users/module.mjs']);
   });
 
   it('? and [] classes, literal dot directories, ./ prefixes, escapes and missing directories', () => {
     expect(match('modules/u?ers/module.[mt]js')).toEqual(['modules/users/module.mjs']);
-    expect(match('modules/[!cl]*/module.ts')).toEqual(['modules/m1/module.ts', 'modules/m10/module.ts', 'modules/m2/module.ts', 'modules/orders/module.ts']);
+    expect(match('modules/[!cl]*/module.ts')).toEqual([
+      'modules/m1/module.ts',
+      'modules/m10/module.ts',
+      'modules/m2/module.ts',
+      'modules/orders/module.ts',
+    ]);
     expect(match('.config/modules/*/module.ts')).toEqual(['.config/modules/x/module.ts']);
     expect(match('./one.ts')).toEqual(['one.ts']);
     expect(match('star\\*.ts')).toEqual(['star*.ts']);
@@ -65,15 +83,24 @@ describe('matchGlobs', () => {
     expect(match('modules/orders/module.+(ts|js)')).toEqual(['modules/orders/module.js', 'modules/orders/module.ts']);
     expect(match('modules/@(core|orders)/module.ts')).toEqual(['modules/core/module.ts', 'modules/orders/module.ts']);
     expect(match('modules/m?(1)/module.ts')).toEqual(['modules/m1/module.ts']);
-    expect(match('modules/m*([0-9])/module.ts')).toEqual(['modules/m1/module.ts', 'modules/m10/module.ts', 'modules/m2/module.ts']);
+    expect(match('modules/m*([0-9])/module.ts')).toEqual([
+      'modules/m1/module.ts',
+      'modules/m10/module.ts',
+      'modules/m2/module.ts',
+    ]);
     expect(match('modules/!(legacy|m*)/module.ts')).toEqual(['modules/core/module.ts', 'modules/orders/module.ts']);
     expect(match('modules/users/!(*.d).ts')).toEqual([]);
     expect(match('modules/users/module.!(d.ts)')).toEqual(['modules/users/module.mjs']);
   });
 
   it('a pattern starting with ! excludes what it matches, whatever the order', () => {
-    expect(match('!modules/legacy/module.ts', 'modules/*/module.ts', '!modules/m*/**')).toEqual(['modules/core/module.ts', 'modules/orders/module.ts']);
-    expect(match('modules/*/module.ts', `!${join(root, 'modules/orders/module.ts')}`)).not.toContain('modules/orders/module.ts');
+    expect(match('!modules/legacy/module.ts', 'modules/*/module.ts', '!modules/m*/**')).toEqual([
+      'modules/core/module.ts',
+      'modules/orders/module.ts',
+    ]);
+    expect(match('modules/*/module.ts', `!${join(root, 'modules/orders/module.ts')}`)).not.toContain(
+      'modules/orders/module.ts',
+    );
   });
 
   it('refuses what it does not understand, never matching nothing in silence', () => {

@@ -14,13 +14,25 @@ describe('classifyMigrationFile', () => {
     expect(classifyMigrationFile(name)).toEqual(expected);
   });
 
-  it.each(['.DS_Store', '.gitkeep', '_helpers.ts', '0001_users.d.ts', '0001_users.js.map', 'README.md', 'notes.txt', 'LICENSE'])('%s is ignored', (name) => {
+  it.each([
+    '.DS_Store',
+    '.gitkeep',
+    '_helpers.ts',
+    '0001_users.d.ts',
+    '0001_users.js.map',
+    'README.md',
+    'notes.txt',
+    'LICENSE',
+  ])('%s is ignored', (name) => {
     expect(classifyMigrationFile(name)).toEqual({ kind: 'ignored' });
   });
 
-  it.each(['users.sql', 'add users.sql', '0001 users.sql', '0001_users.psql', 'helpers.ts', '0001_users.SQL'])('%s is misnamed', (name) => {
-    expect(classifyMigrationFile(name).kind).toBe('misnamed');
-  });
+  it.each(['users.sql', 'add users.sql', '0001 users.sql', '0001_users.psql', 'helpers.ts', '0001_users.SQL'])(
+    '%s is misnamed',
+    (name) => {
+      expect(classifyMigrationFile(name).kind).toBe('misnamed');
+    },
+  );
 });
 
 describe('compareIds', () => {
@@ -30,10 +42,23 @@ describe('compareIds', () => {
   });
 
   it('orders by UTF-8 bytes for any text a history table may hold (astral characters too)', () => {
-    const ids = ['0001_a', '0001_é', '0001_\u{E000}', '0001_\u{FFFD}', '0001_😀', '0001_\u{10FFFF}', '0001_', '0001_a😀', '0001_aé', ''];
+    const ids = [
+      '0001_a',
+      '0001_é',
+      '0001_\u{E000}',
+      '0001_\u{FFFD}',
+      '0001_😀',
+      '0001_\u{10FFFF}',
+      '0001_',
+      '0001_a😀',
+      '0001_aé',
+      '',
+    ];
     for (const a of ids) {
       for (const b of ids) {
-        expect(Math.sign(compareIds(a, b)), `${a} vs ${b}`).toBe(Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))));
+        expect(Math.sign(compareIds(a, b)), `${a} vs ${b}`).toBe(
+          Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))),
+        );
       }
     }
   });

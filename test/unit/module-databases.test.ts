@@ -34,7 +34,9 @@ describe('expandEnv', () => {
   });
 
   it('refuses a ${ that is not a reference instead of passing it on as part of a URL', () => {
-    expect(expandEnv('sqlite:${AUDIT-DIR}/a.db', '"x"', {}).problems[0]).toMatch(/has "\$\{AUDIT-DIR\}", which is not a \$\{NAME\} reference/);
+    expect(expandEnv('sqlite:${AUDIT-DIR}/a.db', '"x"', {}).problems[0]).toMatch(
+      /has "\$\{AUDIT-DIR\}", which is not a \$\{NAME\} reference/,
+    );
     expect(expandEnv('sqlite:${1}', '"x"', {}).problems).toHaveLength(1);
     expect(expandEnv('sqlite:${OPEN', '"x"', { OPEN: 'x' }).problems).toHaveLength(1);
   });
@@ -43,7 +45,14 @@ describe('expandEnv', () => {
 describe('validateConfig: modulesConfig.<name>.database', () => {
   it('accepts url, schema and runtimeUrl, and leaves the rest of a module config alone', () => {
     const { errors } = validateConfig({
-      modulesConfig: { audit: { database: { url: 'sqlite:audit.db', schema: 'audit', runtimeUrl: 'sqlite:audit.db' }, retentionDays: 30 }, users: 5, other: null },
+      modulesConfig: {
+        audit: {
+          database: { url: 'sqlite:audit.db', schema: 'audit', runtimeUrl: 'sqlite:audit.db' },
+          retentionDays: 30,
+        },
+        users: 5,
+        other: null,
+      },
     });
     expect(errors).toEqual([]);
   });
@@ -71,13 +80,25 @@ describe('validateConfig: modulesConfig.<name>.database', () => {
 describe('resolveConfig: module databases', () => {
   const config: ModkitConfig = {
     database: { url: 'postgres://app@db/app' },
-    modulesConfig: { audit: { database: { url: 'sqlite:data/audit.sqlite' }, retentionDays: 30 }, users: { pageSize: 50 } },
+    modulesConfig: {
+      audit: { database: { url: 'sqlite:data/audit.sqlite' }, retentionDays: 30 },
+      users: { pageSize: 50 },
+    },
   };
 
   it('resolves each module database beside the default one, relative SQLite paths against the config file', () => {
     const resolved = resolve(config);
     expect(resolved.database.url).toBe('postgres://app@db/app');
-    expect(resolved.moduleDatabases).toEqual({ audit: { target: { url: 'sqlite:data/audit.sqlite', engine: 'sqlite', source: 'config', filePath: '/app/data/audit.sqlite' } } });
+    expect(resolved.moduleDatabases).toEqual({
+      audit: {
+        target: {
+          url: 'sqlite:data/audit.sqlite',
+          engine: 'sqlite',
+          source: 'config',
+          filePath: '/app/data/audit.sqlite',
+        },
+      },
+    });
   });
 
   it('takes `database` out of the module config handed to the module as ctx.config', () => {
@@ -98,9 +119,18 @@ describe('resolveConfig: module databases', () => {
       {
         database: { url: 'postgres://app:${PW}@db/app', schema: '${SCHEMA}' },
         runtime: { url: 'postgres://rt:${RT_PW}@db/app' },
-        modulesConfig: { audit: { database: { url: '${AUDIT_URL}', schema: 'audit_${TENANT}', runtimeUrl: '${AUDIT_RT}' } } },
+        modulesConfig: {
+          audit: { database: { url: '${AUDIT_URL}', schema: 'audit_${TENANT}', runtimeUrl: '${AUDIT_RT}' } },
+        },
       },
-      { PW: 'pw', SCHEMA: 'modkit', RT_PW: 'rt', AUDIT_URL: 'postgres://a@db/audit', TENANT: 't1', AUDIT_RT: 'postgres://reader@db/audit' },
+      {
+        PW: 'pw',
+        SCHEMA: 'modkit',
+        RT_PW: 'rt',
+        AUDIT_URL: 'postgres://a@db/audit',
+        TENANT: 't1',
+        AUDIT_RT: 'postgres://reader@db/audit',
+      },
     );
     expect(resolved.database).toMatchObject({ url: 'postgres://app:pw@db/app', schema: 'modkit' });
     expect(resolved.runtimeUrl).toBe('postgres://rt:rt@db/app');
@@ -113,7 +143,13 @@ describe('resolveConfig: module databases', () => {
   it('lists every unset variable at once, naming the file and the setting', () => {
     const error = (() => {
       try {
-        resolve({ database: { url: '${APP_URL}' }, modulesConfig: { audit: { database: { url: 'sqlite:${AUDIT_DIR}/a.db' } }, search: { database: { url: 'mysqlx://x' } } } });
+        resolve({
+          database: { url: '${APP_URL}' },
+          modulesConfig: {
+            audit: { database: { url: 'sqlite:${AUDIT_DIR}/a.db' } },
+            search: { database: { url: 'mysqlx://x' } },
+          },
+        });
       } catch (e) {
         return e;
       }
@@ -122,19 +158,31 @@ describe('resolveConfig: module databases', () => {
     expect((error as UsageError).problems).toEqual([
       `${FILE}: "database.url" uses \${APP_URL}, but the environment variable APP_URL is not set`,
       `${FILE}: "modulesConfig.audit.database.url" uses \${AUDIT_DIR}, but the environment variable AUDIT_DIR is not set`,
-      expect.stringMatching(/^\/app\/modkit\.config\.json: "modulesConfig\.search\.database\.url": unknown database URL scheme "mysqlx:" in "mysqlx:\/\/x"/),
+      expect.stringMatching(
+        /^\/app\/modkit\.config\.json: "modulesConfig\.search\.database\.url": unknown database URL scheme "mysqlx:" in "mysqlx:\/\/x"/,
+      ),
     ]);
   });
 
   it('an unset variable in a URL that a flag overrides is no error', () => {
-    expect(resolve({ database: { url: '${APP_URL}' } }, {}, 'postgres://flag@db/x').database.url).toBe('postgres://flag@db/x');
+    expect(resolve({ database: { url: '${APP_URL}' } }, {}, 'postgres://flag@db/x').database.url).toBe(
+      'postgres://flag@db/x',
+    );
   });
 
   it('an unset variable in a runtime URL is kept for the run that opens ctx.db, not raised now', () => {
-    const resolved = resolve({ database: { url: 'app.db' }, runtime: { url: '${APP_RUNTIME_URL}' }, modulesConfig: { audit: { database: { url: 'a.db', runtimeUrl: '${AUDIT_RT}' } } } });
+    const resolved = resolve({
+      database: { url: 'app.db' },
+      runtime: { url: '${APP_RUNTIME_URL}' },
+      modulesConfig: { audit: { database: { url: 'a.db', runtimeUrl: '${AUDIT_RT}' } } },
+    });
     expect(resolved.runtimeUrl).toBeUndefined();
-    expect(resolved.runtimeUrlProblem).toBe(`${FILE}: "runtime.url" uses \${APP_RUNTIME_URL}, but the environment variable APP_RUNTIME_URL is not set`);
-    expect(resolved.moduleDatabases.audit!.runtimeUrlProblem).toContain('"modulesConfig.audit.database.runtimeUrl" uses ${AUDIT_RT}');
+    expect(resolved.runtimeUrlProblem).toBe(
+      `${FILE}: "runtime.url" uses \${APP_RUNTIME_URL}, but the environment variable APP_RUNTIME_URL is not set`,
+    );
+    expect(resolved.moduleDatabases.audit!.runtimeUrlProblem).toContain(
+      '"modulesConfig.audit.database.runtimeUrl" uses ${AUDIT_RT}',
+    );
   });
 });
 
@@ -159,7 +207,12 @@ describe('databaseKey', () => {
   });
 
   it('differs between databases, servers and ports', () => {
-    const keys = ['postgres://a@db1/shop', 'postgres://a@db1/audit', 'postgres://a@db2/shop', 'postgres://a@db1:5433/shop'].map((u) => databaseKey(pg(u)));
+    const keys = [
+      'postgres://a@db1/shop',
+      'postgres://a@db1/audit',
+      'postgres://a@db2/shop',
+      'postgres://a@db1:5433/shop',
+    ].map((u) => databaseKey(pg(u)));
     expect(new Set(keys).size).toBe(4);
   });
 
@@ -182,7 +235,10 @@ describe('groupByDatabase', () => {
   });
 
   it('one group per database, sorted by canonical key (the lock order), modules in the order given', () => {
-    const groups = groupByDatabase(placement({ audit: 'sqlite:/srv/audit.sqlite', search: 'postgres://app@db/search' }), ['platform', 'audit', 'users', 'search', 'billing']);
+    const groups = groupByDatabase(
+      placement({ audit: 'sqlite:/srv/audit.sqlite', search: 'postgres://app@db/search' }),
+      ['platform', 'audit', 'users', 'search', 'billing'],
+    );
     expect(groups.map((g) => [g.key, g.isDefault, g.modules])).toEqual([
       ['postgres://db:5432/app', true, ['platform', 'users', 'billing']],
       ['postgres://db:5432/search', false, ['search']],
@@ -192,7 +248,10 @@ describe('groupByDatabase', () => {
 
   it('the lock order does not depend on which database is the default', () => {
     const a = groupByDatabase(placement({ b: 'sqlite:/srv/b.sqlite' }, 'postgres://app@db/app'), ['a', 'b']);
-    const b = groupByDatabase({ database: pg('sqlite:/srv/b.sqlite'), moduleDatabases: { a: { target: pg('postgres://app@db/app') } } }, ['a', 'b']);
+    const b = groupByDatabase(
+      { database: pg('sqlite:/srv/b.sqlite'), moduleDatabases: { a: { target: pg('postgres://app@db/app') } } },
+      ['a', 'b'],
+    );
     expect(a.map((g) => g.key)).toEqual(b.map((g) => g.key));
     expect(a.map((g) => g.modules)).toEqual(b.map((g) => g.modules));
   });
@@ -205,7 +264,9 @@ describe('groupByDatabase', () => {
   });
 
   it('only databases that hold one of the modules appear', () => {
-    expect(groupByDatabase(placement({ audit: 'sqlite:/srv/audit.sqlite' }), ['audit']).map((g) => g.isDefault)).toEqual([false]);
+    expect(
+      groupByDatabase(placement({ audit: 'sqlite:/srv/audit.sqlite' }), ['audit']).map((g) => g.isDefault),
+    ).toEqual([false]);
   });
 
   it('refuses one database named with different users (it would run some migrations as the wrong role)', () => {

@@ -42,10 +42,24 @@ describe('orderModules', () => {
   it('orders the SPEC §3 example', () => {
     const order = orderModules(example);
     expect(order.topological).toEqual([
-      'analytics', 'platform', 'audit-log', 'tenancy', 'users-info', 'billing', 'reports', 'search',
+      'analytics',
+      'platform',
+      'audit-log',
+      'tenancy',
+      'users-info',
+      'billing',
+      'reports',
+      'search',
     ]);
     expect(order.systemFirst).toEqual([
-      'platform', 'audit-log', 'analytics', 'tenancy', 'users-info', 'billing', 'reports', 'search',
+      'platform',
+      'audit-log',
+      'analytics',
+      'tenancy',
+      'users-info',
+      'billing',
+      'reports',
+      'search',
     ]);
     expect(order.stop).toEqual([...order.topological].reverse());
   });
@@ -139,8 +153,11 @@ describe('findGraphProblems', () => {
 
   it('lists each distinct cycle once, including cycles that share modules', () => {
     const problems = findGraphProblems([
-      mod('a', ['b', 'c']), mod('b', ['a']), mod('c', ['a']), // two cycles through a
-      mod('p', ['q']), mod('q', ['p']), // a separate one
+      mod('a', ['b', 'c']),
+      mod('b', ['a']),
+      mod('c', ['a']), // two cycles through a
+      mod('p', ['q']),
+      mod('q', ['p']), // a separate one
     ]);
     const cycles = problems.map((p) => p.match(/^Dependency cycle: (.*) \(/)?.[1]);
     expect(cycles).toEqual(['a -> b -> a', 'a -> c -> a', 'p -> q -> p']);
@@ -156,7 +173,12 @@ describe('findGraphProblems', () => {
 
   it('caps the number of cycles listed in a dense tangle', () => {
     const names = ['a', 'b', 'c', 'd', 'e', 'f'];
-    const clique = names.map((name) => mod(name, names.filter((other) => other !== name)));
+    const clique = names.map((name) =>
+      mod(
+        name,
+        names.filter((other) => other !== name),
+      ),
+    );
     const problems = findGraphProblems(clique);
     expect(problems).toHaveLength(21);
     expect(problems[20]).toBe('More dependency cycles exist; fix the 20 above first.');
@@ -189,7 +211,13 @@ describe('selectWithDependencies', () => {
   it('returns the named modules and their transitive deps, in topological order', () => {
     expect(selectWithDependencies(example, ['billing'])).toEqual(['platform', 'tenancy', 'users-info', 'billing']);
     expect(selectWithDependencies(example, ['reports', 'analytics', 'reports'])).toEqual([
-      'analytics', 'platform', 'audit-log', 'tenancy', 'users-info', 'billing', 'reports',
+      'analytics',
+      'platform',
+      'audit-log',
+      'tenancy',
+      'users-info',
+      'billing',
+      'reports',
     ]);
     expect(selectWithDependencies(example, [])).toEqual([]);
   });
@@ -208,7 +236,12 @@ describe('dependentsOf', () => {
   it('returns direct and transitive dependents in reverse topological order', () => {
     expect(dependentsOf(example, 'users-info')).toEqual(['search', 'reports', 'billing']);
     expect(dependentsOf(example, 'platform')).toEqual([
-      'search', 'reports', 'billing', 'users-info', 'tenancy', 'audit-log',
+      'search',
+      'reports',
+      'billing',
+      'users-info',
+      'tenancy',
+      'audit-log',
     ]);
     expect(dependentsOf(example, 'search')).toEqual([]);
   });

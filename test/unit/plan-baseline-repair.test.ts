@@ -14,13 +14,24 @@ describe('planBaseline', () => {
   });
 
   it('skips rows recorded identically or without a checksum (Rust rows)', () => {
-    const plan = planBaseline(billing, history('billing', ['0001_invoices', '0002_refunds'], { '0002_refunds': { checksum: null } }), '0003_credits');
+    const plan = planBaseline(
+      billing,
+      history('billing', ['0001_invoices', '0002_refunds'], { '0002_refunds': { checksum: null } }),
+      '0003_credits',
+    );
     expect(plan.skip.map((m) => m.id)).toEqual(['0001_invoices', '0002_refunds']);
     expect(plan.record.map((m) => m.id)).toEqual(['0003_credits']);
   });
 
   it('reports rows recorded with another checksum, or dirty, as conflicts', () => {
-    const plan = planBaseline(billing, history('billing', ['0001_invoices', '0002_refunds'], { '0001_invoices': { checksum: 'other' }, '0002_refunds': { state: 'started' } }), '0002_refunds');
+    const plan = planBaseline(
+      billing,
+      history('billing', ['0001_invoices', '0002_refunds'], {
+        '0001_invoices': { checksum: 'other' },
+        '0002_refunds': { state: 'started' },
+      }),
+      '0002_refunds',
+    );
     expect(plan.conflicts.map((c) => [c.id, c.recorded])).toEqual([
       ['0001_invoices', 'other'],
       ['0002_refunds', 'started (dirty)'],
@@ -37,7 +48,11 @@ describe('planRepair', () => {
     const h = history(
       'billing',
       ['0001_invoices', '0002_refunds', '0003_credits', '0004_gone'],
-      { '0001_invoices': { checksum: null }, '0002_refunds': { checksum: 'old' }, '0003_credits': { state: 'started' } },
+      {
+        '0001_invoices': { checksum: null },
+        '0002_refunds': { checksum: 'old' },
+        '0003_credits': { state: 'started' },
+      },
       ['state'],
     );
     const plan = planRepair([billing], new Map([['billing', h]]));
@@ -46,7 +61,9 @@ describe('planRepair', () => {
       ['0002_refunds', 'checksum-updated', 'old', migration('billing', '0002_refunds').checksum],
       ['0003_credits', 'dirty-cleared', 'started', 'applied'],
     ]);
-    expect(plan.upgrades).toEqual([{ module: 'billing', table: 't_billing', columns: ['state'], appliedAtConverted: false }]);
+    expect(plan.upgrades).toEqual([
+      { module: 'billing', table: 't_billing', columns: ['state'], appliedAtConverted: false },
+    ]);
     expect(plan.missing).toEqual([{ module: 'billing', id: '0004_gone' }]);
   });
 

@@ -3,7 +3,13 @@ import type { LoadedModule, Migration } from '../../src/modules/types.js';
 import { planMigrations } from '../../src/plan/plan-migrations.js';
 import type { AppliedRecord, ModuleHistory } from '../../src/plan/types.js';
 
-const migration = (module: string, id: string, checksum = `sum-${id}`): Migration => ({ id, module, format: 'sql', file: `/m/${module}/${id}.sql`, checksum });
+const migration = (module: string, id: string, checksum = `sum-${id}`): Migration => ({
+  id,
+  module,
+  format: 'sql',
+  file: `/m/${module}/${id}.sql`,
+  checksum,
+});
 const moduleOf = (name: string, ids: string[]): LoadedModule => ({
   name,
   deps: [],
@@ -22,11 +28,21 @@ const record = (version: string, extra: Partial<AppliedRecord> = {}): AppliedRec
   runId: null,
   ...extra,
 });
-const history = (module: string, records: AppliedRecord[]): ModuleHistory => ({ module, table: `t_${module}`, exists: true, missingColumns: [], legacyAppliedAt: false, records });
+const history = (module: string, records: AppliedRecord[]): ModuleHistory => ({
+  module,
+  table: `t_${module}`,
+  exists: true,
+  missingColumns: [],
+  legacyAppliedAt: false,
+  records,
+});
 
 describe('planMigrations', () => {
   it('lists pending migrations in id order, per module in the given order', () => {
-    const plan = planMigrations([moduleOf('core', ['0001_a', '0002_b']), moduleOf('users', ['0001_u'])], new Map([['core', history('core', [record('0001_a')])]]));
+    const plan = planMigrations(
+      [moduleOf('core', ['0001_a', '0002_b']), moduleOf('users', ['0001_u'])],
+      new Map([['core', history('core', [record('0001_a')])]]),
+    );
     expect(plan.modules.map((m) => [m.module.name, m.pending.map((p) => p.id)])).toEqual([
       ['core', ['0002_b']],
       ['users', ['0001_u']],
@@ -43,14 +59,22 @@ describe('planMigrations', () => {
       ['users', history('users', [record('0001_gone'), record('0002_v', { state: 'started' })])],
     ]);
     const plan = planMigrations(modules, histories);
-    expect(plan.problems.map((p) => `${p.kind}:${p.module}/${p.id}`)).toEqual(['drift:core/0001_a', 'out-of-order:core/0002_b', 'missing:users/0001_gone', 'dirty:users/0002_v']);
+    expect(plan.problems.map((p) => `${p.kind}:${p.module}/${p.id}`)).toEqual([
+      'drift:core/0001_a',
+      'out-of-order:core/0002_b',
+      'missing:users/0001_gone',
+      'dirty:users/0002_v',
+    ]);
     expect(plan.blocking).toHaveLength(4);
     const allowed = planMigrations(modules, histories, { drift: true, missing: true, outOfOrder: true });
     expect(allowed.blocking.map((p) => p.kind)).toEqual(['dirty']);
   });
 
   it('accepts a null checksum (a row written by the Rust runtime) as not drifted', () => {
-    const plan = planMigrations([moduleOf('core', ['0001_a'])], new Map([['core', history('core', [record('0001_a', { checksum: null })])]]));
+    const plan = planMigrations(
+      [moduleOf('core', ['0001_a'])],
+      new Map([['core', history('core', [record('0001_a', { checksum: null })])]]),
+    );
     expect(plan.problems).toEqual([]);
     expect(plan.pendingCount).toBe(0);
   });

@@ -26,7 +26,10 @@ describe('planRollback', () => {
   });
 
   it('undoes N steps newest first', () => {
-    expect(steps(planRollback(nodes, byName, usersOnly, { module: 'users', target: { steps: 2 } }))).toEqual(['users/0003_index', 'users/0002_email']);
+    expect(steps(planRollback(nodes, byName, usersOnly, { module: 'users', target: { steps: 2 } }))).toEqual([
+      'users/0003_index',
+      'users/0002_email',
+    ]);
   });
 
   it('--to ID keeps ID applied and undoes everything after it', () => {
@@ -42,8 +45,12 @@ describe('planRollback', () => {
   });
 
   it('refuses more steps than are applied, and an unapplied --to id with a suggestion', () => {
-    expect(() => planRollback(nodes, byName, usersOnly, { module: 'users', target: { steps: 4 } })).toThrow(/only 3 are applied/);
-    expect(() => planRollback(nodes, byName, usersOnly, { module: 'users', target: { to: '0002_emial' } })).toThrow(/did you mean "0002_email"/);
+    expect(() => planRollback(nodes, byName, usersOnly, { module: 'users', target: { steps: 4 } })).toThrow(
+      /only 3 are applied/,
+    );
+    expect(() => planRollback(nodes, byName, usersOnly, { module: 'users', target: { to: '0002_emial' } })).toThrow(
+      /did you mean "0002_email"/,
+    );
   });
 
   it('nothing applied is nothing to roll back, whatever the steps or a known --to id; an unknown --to id is still refused', () => {
@@ -51,12 +58,16 @@ describe('planRollback', () => {
       const plan = planRollback(nodes, byName, histories([]), { module: 'users', ...(target ? { target } : {}) });
       expect(plan).toMatchObject({ applied: 0, steps: [], blockers: [] });
     }
-    expect(() => planRollback(nodes, byName, histories([]), { module: 'users', target: { to: '0009_nope' } })).toThrow(/not applied/);
+    expect(() => planRollback(nodes, byName, histories([]), { module: 'users', target: { to: '0009_nope' } })).toThrow(
+      /not applied/,
+    );
   });
 
   it('says "1 migration", not "1 migrations"', () => {
     const one = histories([history('users', ['0001_users'])]);
-    expect(() => planRollback(nodes, byName, one, { module: 'users', target: { steps: 2 } })).toThrow('cannot roll back 2 migrations of module "users": only 1 is applied (0001_users). Use --steps 1 or --to ID.');
+    expect(() => planRollback(nodes, byName, one, { module: 'users', target: { steps: 2 } })).toThrow(
+      'cannot roll back 2 migrations of module "users": only 1 is applied (0001_users). Use --steps 1 or --to ID.',
+    );
     expect(planRollback(nodes, byName, one, { module: 'users' }).applied).toBe(1);
   });
 
@@ -89,7 +100,12 @@ describe('planRollback', () => {
     ]);
     const plan = planRollback(nodes, byName, h, { module: 'users', cascade: true });
     expect(plan.blockers).toEqual([]);
-    expect(steps(plan)).toEqual(['reports/0001_views', 'billing/0002_refunds', 'billing/0001_invoices', 'users/0002_email']);
+    expect(steps(plan)).toEqual([
+      'reports/0001_views',
+      'billing/0002_refunds',
+      'billing/0001_invoices',
+      'users/0002_email',
+    ]);
     expect(plan.steps.map((s) => s.reason)).toEqual(['cascade', 'cascade', 'cascade', 'target']);
     expect(plan.steps[0]!.table).toBe('t_reports');
   });
@@ -109,6 +125,8 @@ describe('planRollback', () => {
   it('sorts by byte order, as the Rust runtime does', () => {
     const m = [loadedModule('x', ['0009_a', '0010_b', 'm0001_c'])];
     const h = histories([history('x', ['0010_b', '0009_a', 'm0001_c'])]);
-    expect(steps(planRollback(nodesOf(m), new Map(m.map((x) => [x.name, x])), h, { module: 'x', target: { steps: 3 } }))).toEqual(['x/m0001_c', 'x/0010_b', 'x/0009_a']);
+    expect(
+      steps(planRollback(nodesOf(m), new Map(m.map((x) => [x.name, x])), h, { module: 'x', target: { steps: 3 } })),
+    ).toEqual(['x/m0001_c', 'x/0010_b', 'x/0009_a']);
   });
 });

@@ -20,8 +20,15 @@ const problemsOf = (work: () => unknown): readonly string[] => {
 
 describe('--to (StopAt)', () => {
   it('planMigrations stops a module after the id and holds the rest back', () => {
-    const plan = planMigrations([core, users], new Map([['core', history('core', ['0001_a'])]]), {}, { users: '0001_u' });
-    expect(plan.modules.map((m) => [m.module.name, m.pending.map((p) => p.id), (m.heldBack ?? []).map((h) => h.id)])).toEqual([
+    const plan = planMigrations(
+      [core, users],
+      new Map([['core', history('core', ['0001_a'])]]),
+      {},
+      { users: '0001_u' },
+    );
+    expect(
+      plan.modules.map((m) => [m.module.name, m.pending.map((p) => p.id), (m.heldBack ?? []).map((h) => h.id)]),
+    ).toEqual([
       ['core', ['0002_b', '0003_c'], []],
       ['users', ['0001_u'], ['0002_v']],
     ]);
@@ -29,7 +36,12 @@ describe('--to (StopAt)', () => {
   });
 
   it('plans nothing for a module already at (or past) its --to: a retried step is a no-op, not an error', () => {
-    const plan = planMigrations([core], new Map([['core', history('core', ['0001_a', '0002_b'])]]), {}, { core: '0001_a' });
+    const plan = planMigrations(
+      [core],
+      new Map([['core', history('core', ['0001_a', '0002_b'])]]),
+      {},
+      { core: '0001_a' },
+    );
     expect(plan.modules[0]!.pending).toEqual([]);
     expect((plan.modules[0]!.heldBack ?? []).map((h) => h.id)).toEqual(['0003_c']);
     expect(plan.pendingCount).toBe(0);
@@ -40,7 +52,9 @@ describe('--to (StopAt)', () => {
   });
 
   it('checkStopAt lists unknown ids, modules outside the run, unknown modules and stopped dependencies at once', () => {
-    const problems = problemsOf(() => checkStopAt([core, users], { core: '0002_x', reports: '0001_r', usrs: '1' }, ['core', 'users', 'reports']));
+    const problems = problemsOf(() =>
+      checkStopAt([core, users], { core: '0002_x', reports: '0001_r', usrs: '1' }, ['core', 'users', 'reports']),
+    );
     expect(problems).toEqual([
       expect.stringContaining('module "core" has no migration with that id (did you mean "0002_b"?)'),
       '--to reports=0001_r: module "reports" is not among the modules of this run (core, users): add --module reports',
@@ -52,7 +66,10 @@ describe('--to (StopAt)', () => {
 
   it('parseStopAt gives a bare id to the one named module and refuses it otherwise', () => {
     expect(parseStopAt(['0002_v'], ['users'])).toEqual({ users: '0002_v' });
-    expect(parseStopAt(['core=0001_a', 'users=0002_v'], ['users', 'core'])).toEqual({ core: '0001_a', users: '0002_v' });
+    expect(parseStopAt(['core=0001_a', 'users=0002_v'], ['users', 'core'])).toEqual({
+      core: '0001_a',
+      users: '0002_v',
+    });
     expect(parseStopAt(undefined, ['users'])).toBeUndefined();
     expect(problemsOf(() => parseStopAt(['0002_v'], []))[0]).toContain('no module is named');
     expect(problemsOf(() => parseStopAt(['0002_v'], ['a', 'b']))[0]).toContain('2 are named (a, b)');
@@ -64,7 +81,9 @@ describe('--to (StopAt)', () => {
 
   it('planBaselineAll takes each module to its latest or its --to, and skips modules without migrations', () => {
     const empty = loadedModule('docs', []);
-    const plans = planBaselineAll([core, empty, users], new Map([['core', history('core', ['0001_a'])]]), { users: '0001_u' });
+    const plans = planBaselineAll([core, empty, users], new Map([['core', history('core', ['0001_a'])]]), {
+      users: '0001_u',
+    });
     expect(plans.map((p) => [p.module, p.to, p.record.map((m) => m.id), p.skip.map((m) => m.id)])).toEqual([
       ['core', '0003_c', ['0002_b', '0003_c'], ['0001_a']],
       ['users', '0001_u', ['0001_u'], []],

@@ -4,7 +4,10 @@ import { progressReporter } from '../../src/cli/progress.js';
 
 function fakeStream(isTTY: boolean) {
   const chunks: string[] = [];
-  return { stream: { isTTY, write: (s: string) => (chunks.push(s), true) } as unknown as NodeJS.WriteStream, text: () => chunks.join('') };
+  return {
+    stream: { isTTY, write: (s: string) => (chunks.push(s), true) } as unknown as NodeJS.WriteStream,
+    text: () => chunks.join(''),
+  };
 }
 
 describe('progressReporter', () => {

@@ -28,8 +28,22 @@ describe('stop order', () => {
   it('is the reverse topological order of the modules that started', () => {
     // SPEC §3 example: topological analytics, platform, audit-log, tenancy, users-info, billing, reports, search.
     const topological = ['analytics', 'platform', 'audit-log', 'tenancy', 'users-info', 'billing', 'reports', 'search'];
-    expect(stopOrder(topological, topological)).toEqual(['search', 'reports', 'billing', 'users-info', 'tenancy', 'audit-log', 'platform', 'analytics']);
+    expect(stopOrder(topological, topological)).toEqual([
+      'search',
+      'reports',
+      'billing',
+      'users-info',
+      'tenancy',
+      'audit-log',
+      'platform',
+      'analytics',
+    ]);
     // A failure while starting users-info (system-first: platform, audit-log, analytics, tenancy started).
-    expect(stopOrder(topological, ['platform', 'audit-log', 'analytics', 'tenancy'])).toEqual(['tenancy', 'audit-log', 'platform', 'analytics']);
+    expect(stopOrder(topological, ['platform', 'audit-log', 'analytics', 'tenancy'])).toEqual([
+      'tenancy',
+      'audit-log',
+      'platform',
+      'analytics',
+    ]);
   });
 });

@@ -8,14 +8,16 @@ describe('splitMysqlStatements', () => {
   it('splits on ; outside quotes and comments, trims, and drops empty and comment-only statements', () => {
     expect(texts('  SELECT 1 ;\n\nSELECT 2;SELECT 3  ')).toEqual(['SELECT 1', 'SELECT 2', 'SELECT 3']);
     expect(texts(';;  ;\n-- only a comment\n;/* block */;\n# hash comment\n')).toEqual([]);
-    expect(texts('SELECT 1 -- not; the end\n, 2 # nor; this\n;SELECT /* a; b */ 3')).toEqual(['SELECT 1 -- not; the end\n, 2 # nor; this', 'SELECT /* a; b */ 3']);
+    expect(texts('SELECT 1 -- not; the end\n, 2 # nor; this\n;SELECT /* a; b */ 3')).toEqual([
+      'SELECT 1 -- not; the end\n, 2 # nor; this',
+      'SELECT /* a; b */ 3',
+    ]);
   });
 
-  it("keeps ; inside '…' and \"…\" (doubled quotes and backslash escapes) and `…` (doubled backticks)", () => {
-    expect(texts("INSERT INTO t VALUES ('a;b', 'it''s; x', 'it\\'s; y', \"q\\\";z\");SELECT `we;ird``name;` FROM t")).toEqual([
-      "INSERT INTO t VALUES ('a;b', 'it''s; x', 'it\\'s; y', \"q\\\";z\")",
-      'SELECT `we;ird``name;` FROM t',
-    ]);
+  it('keeps ; inside \'…\' and "…" (doubled quotes and backslash escapes) and `…` (doubled backticks)', () => {
+    expect(
+      texts("INSERT INTO t VALUES ('a;b', 'it''s; x', 'it\\'s; y', \"q\\\";z\");SELECT `we;ird``name;` FROM t"),
+    ).toEqual(["INSERT INTO t VALUES ('a;b', 'it''s; x', 'it\\'s; y', \"q\\\";z\")", 'SELECT `we;ird``name;` FROM t']);
   });
 
   it('--x is not a comment (MySQL needs a space after --)', () => {
@@ -54,7 +56,10 @@ describe('splitMysqlStatements', () => {
   });
 
   it('sends executable comments (/*! … */), which are statements in a dump', () => {
-    expect(texts('/*!40101 SET NAMES utf8mb4 */;\n/* plain */;\n/*!50003 SET @x = 1 */ ;')).toEqual(['/*!40101 SET NAMES utf8mb4 */', '/*!50003 SET @x = 1 */']);
+    expect(texts('/*!40101 SET NAMES utf8mb4 */;\n/* plain */;\n/*!50003 SET @x = 1 */ ;')).toEqual([
+      '/*!40101 SET NAMES utf8mb4 */',
+      '/*!50003 SET @x = 1 */',
+    ]);
   });
 
   it('splits a real mysqldump with a trigger and a procedure as the mysql client does', () => {
@@ -63,7 +68,9 @@ describe('splitMysqlStatements', () => {
     const dump = readFileSync(new URL('./fixtures/mysqldump-trigger-procedure.sql', import.meta.url), 'utf8');
     const statements = splitMysqlStatements(dump);
     const trigger = statements.find((s) => s.text.includes('TRIGGER accounts_audit'))!;
-    expect(trigger.text).toMatch(/^\/\*!50003 CREATE\*\/ \/\*!50017 DEFINER=`root`@`localhost`\*\/ \/\*!50003 TRIGGER accounts_audit/);
+    expect(trigger.text).toMatch(
+      /^\/\*!50003 CREATE\*\/ \/\*!50017 DEFINER=`root`@`localhost`\*\/ \/\*!50003 TRIGGER accounts_audit/,
+    );
     expect(trigger.text).toMatch(/CONCAT\('balance; ', NEW\.balance\)\);\nEND \n\*\/$/);
     const procedure = statements.find((s) => s.text.includes('PROCEDURE `add_interest`'))!;
     expect(procedure.text).toBe(

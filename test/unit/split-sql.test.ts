@@ -34,7 +34,10 @@ describe('splitSqlStatements', () => {
 
   it('treats backslash as ordinary in standard strings but as escape in E strings', () => {
     expect(texts("SELECT 'C:\\';SELECT 2")).toEqual(["SELECT 'C:\\'", 'SELECT 2']);
-    expect(texts("SELECT E'it\\'s; fine', e'x\\\\';SELECT 2")).toEqual(["SELECT E'it\\'s; fine', e'x\\\\'", 'SELECT 2']);
+    expect(texts("SELECT E'it\\'s; fine', e'x\\\\';SELECT 2")).toEqual([
+      "SELECT E'it\\'s; fine', e'x\\\\'",
+      'SELECT 2',
+    ]);
     // `date'...'` is a typed literal, not an E string: the backslash does not escape.
     expect(texts("SELECT type'a\\';SELECT 2")).toEqual(["SELECT type'a\\'", 'SELECT 2']);
   });
@@ -66,7 +69,7 @@ describe('splitSqlStatements', () => {
       'CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);',
       'CREATE TEMP TRIGGER IF NOT EXISTS trg AFTER INSERT ON t',
       'BEGIN',
-      "  UPDATE t SET n = CASE WHEN NEW.n IS NULL THEN 0 ELSE NEW.n END WHERE id = NEW.id;",
+      '  UPDATE t SET n = CASE WHEN NEW.n IS NULL THEN 0 ELSE NEW.n END WHERE id = NEW.id;',
       "  INSERT INTO log VALUES ('end; not really');",
       'END;',
       'INSERT INTO t (n) VALUES (1);',

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { findTransactionControl, leadingWords } from '../../src/lint/transaction-control.js';
 
-const found = async (sql: string, engine: 'postgres' | 'sqlite' | 'mysql') => (await findTransactionControl(sql, engine)).map((h) => `${h.line} ${h.statement}`);
+const found = async (sql: string, engine: 'postgres' | 'sqlite' | 'mysql') =>
+  (await findTransactionControl(sql, engine)).map((h) => `${h.line} ${h.statement}`);
 
 describe('transaction-control: the statements that end or open modkit’s transaction', () => {
   it('PostgreSQL: the parser’s top-level transaction statements, named as written', async () => {
@@ -50,7 +51,8 @@ describe('transaction-control: the statements that end or open modkit’s transa
   });
 
   it('SQLite and MariaDB/MySQL: the splitter’s top-level statements', async () => {
-    const sqlite = 'BEGIN IMMEDIATE;\nEND;\nROLLBACK TRANSACTION;\nROLLBACK TO s;\nCREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END;\nCOMMIT;';
+    const sqlite =
+      'BEGIN IMMEDIATE;\nEND;\nROLLBACK TRANSACTION;\nROLLBACK TO s;\nCREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END;\nCOMMIT;';
     expect(await found(sqlite, 'sqlite')).toEqual(['1 BEGIN', '2 END', '3 ROLLBACK', '6 COMMIT']);
     const mysql = [
       'BEGIN WORK;',

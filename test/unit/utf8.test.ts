@@ -2,7 +2,8 @@ import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { decodeUtf8File, describeInvalidUtf8, invalidUtf8Offset } from '../../src/modules/utf8.js';
 
-const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
+const bytes = (...parts: (string | number[])[]) =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
 
 describe('invalidUtf8Offset', () => {
   it('accepts UTF-8, a BOM and every plane', () => {
@@ -27,16 +28,22 @@ describe('invalidUtf8Offset', () => {
     let seed = 42;
     const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed / 0x7fffffff);
     // Mostly ASCII and well-formed lead/continuation bytes, so that invalid spots come late too.
-    const pool = [0x41, 0x0a, 0x80, 0xa0, 0xbf, 0x8f, 0x90, 0xc2, 0xdf, 0xe0, 0xe2, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xc0, 0xff];
+    const pool = [
+      0x41, 0x0a, 0x80, 0xa0, 0xbf, 0x8f, 0x90, 0xc2, 0xdf, 0xe0, 0xe2, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xc0, 0xff,
+    ];
     const disagreements: string[] = [];
     let invalid = 0;
     for (let n = 0; n < 5_000; n++) {
-      const input = Uint8Array.from({ length: 1 + Math.floor(random() * 12) }, () => pool[Math.floor(random() * pool.length)]!);
+      const input = Uint8Array.from(
+        { length: 1 + Math.floor(random() * 12) },
+        () => pool[Math.floor(random() * pool.length)]!,
+      );
       const offset = invalidUtf8Offset(input);
       const agrees =
         offset === undefined
           ? isUtf8(input)
-          : isUtf8(input.subarray(0, offset)) && [1, 2, 3, 4].every((length) => !isUtf8(input.subarray(offset, offset + length)));
+          : isUtf8(input.subarray(0, offset)) &&
+            [1, 2, 3, 4].every((length) => !isUtf8(input.subarray(offset, offset + length)));
       if (offset !== undefined) invalid++;
       if (!agrees) disagreements.push(`${Buffer.from(input).toString('hex')} -> ${offset}`);
     }

@@ -75,7 +75,8 @@ describe('xxh3', () => {
       const n = Math.floor(rand() * (i % 10 === 0 ? 400 : 64));
       let s = '';
       for (let j = 0; j < n; j++) {
-        s += rand() < 0.7 ? pool[Math.floor(rand() * pool.length)] : String.fromCodePoint(Math.floor(rand() * 0xd7ff) + 1);
+        s +=
+          rand() < 0.7 ? pool[Math.floor(rand() * pool.length)] : String.fromCodePoint(Math.floor(rand() * 0xd7ff) + 1);
       }
       expect(xxh3Hex(utf8(s)), JSON.stringify(s)).toBe(oracle(seed0, utf8(s)));
     }
@@ -84,7 +85,15 @@ describe('xxh3', () => {
   it('reads a view with a non-zero byteOffset (e.g. a pooled Buffer) correctly', () => {
     const rand = prng(3);
     const backing = randomBytes(rand, 1200);
-    for (const [start, len] of [[1, 3], [3, 7], [5, 13], [7, 31], [9, 100], [11, 200], [13, 999]] as const) {
+    for (const [start, len] of [
+      [1, 3],
+      [3, 7],
+      [5, 13],
+      [7, 31],
+      [9, 100],
+      [11, 200],
+      [13, 999],
+    ] as const) {
       const view = backing.subarray(start, start + len);
       expect(xxh3Hex(view)).toBe(oracle(seed0, view.slice()));
     }
@@ -92,7 +101,11 @@ describe('xxh3', () => {
 
   it('matches hash-wasm with non-zero seeds, long inputs included (derived secret)', async () => {
     const rand = prng(99);
-    const seeds: Array<[number, number]> = [[1, 0], [0xdeadbeef, 0x12345678], [0xffffffff, 0xffffffff]];
+    const seeds: Array<[number, number]> = [
+      [1, 0],
+      [0xdeadbeef, 0x12345678],
+      [0xffffffff, 0xffffffff],
+    ];
     for (const [lo, hi] of seeds) {
       const h = await createXXHash3(lo, hi);
       const seed = (BigInt(hi) << 32n) | BigInt(lo);

@@ -4,7 +4,15 @@ import { compareIds } from '../../modules/migration-files.js';
 import type { BaselinePlan } from '../../plan/plan-baseline.js';
 import { projectOptions, type CommonFlags } from '../common-options.js';
 import { oneModule } from '../one-module.js';
-import { databaseJson, databasesJson, databaseSuffix, describeDatabases, moduleDatabaseUrls, type Output, plural } from '../output.js';
+import {
+  databaseJson,
+  databasesJson,
+  databaseSuffix,
+  describeDatabases,
+  moduleDatabaseUrls,
+  type Output,
+  plural,
+} from '../output.js';
 import { progressReporter } from '../progress.js';
 import { parseStopAt } from '../to-option.js';
 import { loadFleet, type FleetFlags } from '../fleet-options.js';
@@ -21,23 +29,50 @@ export interface BaselineFlags extends CommonFlags, FleetFlags {
  * applied without running them; `modkit baseline --all [--module M…] [--to MODULE=ID…]`: every
  * selected module, each at its latest migration or its `--to`.
  */
-export async function baselineCommand(flags: BaselineFlags, output: Output, signal: AbortSignal, args: readonly string[]): Promise<number> {
+export async function baselineCommand(
+  flags: BaselineFlags,
+  output: Output,
+  signal: AbortSignal,
+  args: readonly string[],
+): Promise<number> {
   if (flags.all) return baselineAllCommand(flags, output, signal, args);
-  const module = oneModule(args[0], flags.module, 'baseline without --all records one module: use --all --module M… for several');
-  if (module === undefined) throw new UsageError('name the module to baseline (modkit baseline MODULE --to ID), or give --all to baseline every module');
+  const module = oneModule(
+    args[0],
+    flags.module,
+    'baseline without --all records one module: use --all --module M… for several',
+  );
+  if (module === undefined)
+    throw new UsageError(
+      'name the module to baseline (modkit baseline MODULE --to ID), or give --all to baseline every module',
+    );
   const to = parseStopAt(flags.to, [module]) ?? {};
   const others = Object.keys(to).filter((m) => m !== module);
-  if (others.length > 0) throw new UsageError(`--to names ${others.map((m) => `"${m}"`).join(', ')}, but only "${module}" is baselined: use --all to baseline several modules`);
+  if (others.length > 0)
+    throw new UsageError(
+      `--to names ${others.map((m) => `"${m}"`).join(', ')}, but only "${module}" is baselined: use --all to baseline several modules`,
+    );
   if (to[module] === undefined) {
-    throw new UsageError(`give --to ID, the newest migration of "${module}" to record (or --all, which records every module at its latest)`);
+    throw new UsageError(
+      `give --to ID, the newest migration of "${module}" to record (or --all, which records every module at its latest)`,
+    );
   }
   const { modules: _selection, ...options } = projectOptions(flags);
   const { config, targets } = await loadFleet(flags);
   if (targets) {
     const project = await loadProject({ ...options, config });
-    return (await import('./fleet.js')).baselineFleetCommand(flags, output, signal, project, targets, { module, to: to[module] });
+    return (await import('./fleet.js')).baselineFleetCommand(flags, output, signal, project, targets, {
+      module,
+      to: to[module],
+    });
   }
-  const report = await baseline({ ...options, config, module, to: to[module], signal, onEvent: progressReporter(output) });
+  const report = await baseline({
+    ...options,
+    config,
+    module,
+    to: to[module],
+    signal,
+    onEvent: progressReporter(output),
+  });
   const { plan } = report;
   output.line(describeDatabases(report.project.config.database, report.databases));
   for (const line of planLines(plan)) output.line(line);
@@ -54,8 +89,16 @@ export async function baselineCommand(flags: BaselineFlags, output: Output, sign
   return EXIT_CODES.ok;
 }
 
-async function baselineAllCommand(flags: BaselineFlags, output: Output, signal: AbortSignal, args: readonly string[]): Promise<number> {
-  if (args[0] !== undefined) throw new UsageError(`--all baselines every selected module: leave out "${args[0]}", or narrow --all with --module ${args[0]}`);
+async function baselineAllCommand(
+  flags: BaselineFlags,
+  output: Output,
+  signal: AbortSignal,
+  args: readonly string[],
+): Promise<number> {
+  if (args[0] !== undefined)
+    throw new UsageError(
+      `--all baselines every selected module: leave out "${args[0]}", or narrow --all with --module ${args[0]}`,
+    );
   const to = parseStopAt(flags.to, flags.module);
   const { config, targets } = await loadFleet(flags);
   if (targets) {
@@ -63,7 +106,13 @@ async function baselineAllCommand(flags: BaselineFlags, output: Output, signal: 
     const request = { all: true as const, ...(flags.module ? { modules: flags.module } : {}), ...(to ? { to } : {}) };
     return (await import('./fleet.js')).baselineFleetCommand(flags, output, signal, project, targets, request);
   }
-  const report = await baselineAll({ ...projectOptions(flags), config, ...(to ? { to } : {}), signal, onEvent: progressReporter(output) });
+  const report = await baselineAll({
+    ...projectOptions(flags),
+    config,
+    ...(to ? { to } : {}),
+    signal,
+    onEvent: progressReporter(output),
+  });
   output.line(describeDatabases(report.database, report.databases));
   const suffix = databaseSuffix(report.databases);
   for (const plan of report.plans) for (const line of planLines(plan)) output.line(`${line}${suffix(plan.module)}`);
@@ -93,7 +142,9 @@ function planLines(plan: BaselinePlan): string[] {
   const recorded = new Set(plan.record);
   return [...plan.record, ...plan.skip]
     .sort((a, b) => compareIds(a.id, b.id))
-    .map((m) => (recorded.has(m) ? `  recorded  ${plan.module} ${m.id}` : `  skipped   ${plan.module} ${m.id} (already recorded)`));
+    .map((m) =>
+      recorded.has(m) ? `  recorded  ${plan.module} ${m.id}` : `  skipped   ${plan.module} ${m.id} (already recorded)`,
+    );
 }
 
 function planJson(plan: BaselinePlan): Record<string, unknown> {

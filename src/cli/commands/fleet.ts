@@ -75,7 +75,10 @@ export async function inspectFleetCommand(
   const judge = (plan: MigrationPlan): ModkitError | undefined => {
     if (command === 'validate') return plan.blocking.length > 0 ? validationError(plan.blocking) : undefined;
     if (command === 'status' && flags.exitCode && (plan.pendingCount > 0 || plan.problems.length > 0)) {
-      return new ModkitError('validation', `not up to date: ${plural(plan.pendingCount, 'pending migration')}, ${plural(plan.problems.length, 'problem')}`);
+      return new ModkitError(
+        'validation',
+        `not up to date: ${plural(plan.pendingCount, 'pending migration')}, ${plural(plan.problems.length, 'problem')}`,
+      );
     }
     return undefined;
   };
@@ -89,7 +92,9 @@ export async function inspectFleetCommand(
     (plan) => ({
       upToDate: plan.pendingCount === 0 && plan.problems.length === 0,
       pendingCount: plan.pendingCount,
-      pending: plan.modules.filter((m) => m.pending.length > 0).map((m) => ({ module: m.module.name, ids: m.pending.map((p) => p.id) })),
+      pending: plan.modules
+        .filter((m) => m.pending.length > 0)
+        .map((m) => ({ module: m.module.name, ids: m.pending.map((p) => p.id) })),
       problems: plan.problems,
     }),
   );
@@ -110,7 +115,10 @@ export async function inspectFleetCommand(
   const exitCode = mostSevereExitCode([summary.exitCode, fileProblems.length > 0 ? EXIT_CODES.usage : EXIT_CODES.ok]);
   reporter.finish(
     { ...summary, exitCode },
-    { text: `${plural(behind, 'target')} behind, ${plural(pending, 'pending migration')} in all`, json: { behind, pendingCount: pending, ...(command === 'validate' ? { fileProblems } : {}) } },
+    {
+      text: `${plural(behind, 'target')} behind, ${plural(pending, 'pending migration')} in all`,
+      json: { behind, pendingCount: pending, ...(command === 'validate' ? { fileProblems } : {}) },
+    },
   );
   return exitCode;
 }
@@ -167,7 +175,12 @@ export async function baselineFleetCommand(
     (d) => ({
       recorded: count(d),
       lockWaitedMs: d.lockWaitedMs,
-      modules: d.plans.map((p) => ({ module: p.module, to: p.to, recorded: p.record.map((m) => m.id), skipped: p.skip.map((m) => m.id) })),
+      modules: d.plans.map((p) => ({
+        module: p.module,
+        to: p.to,
+        recorded: p.record.map((m) => m.id),
+        skipped: p.skip.map((m) => m.id),
+      })),
     }),
   );
   reporter.start(targets.length);
@@ -179,7 +192,10 @@ export async function baselineFleetCommand(
       reporter.onTarget(outcome);
     },
   });
-  reporter.finish(summary, { text: `${plural(recorded, 'migration')} recorded as applied, none run`, json: { recorded } });
+  reporter.finish(summary, {
+    text: `${plural(recorded, 'migration')} recorded as applied, none run`,
+    json: { recorded },
+  });
   return summary.exitCode;
 }
 
@@ -200,7 +216,12 @@ export async function repairFleetCommand(
       d.plan.changes.length === 0 && d.plan.upgrades.length === 0
         ? 'nothing to repair'
         : `repaired ${plural(d.plan.changes.length, 'row')}${d.plan.upgrades.length > 0 ? `, upgraded ${plural(d.plan.upgrades.length, 'table')}` : ''}`,
-    (d) => ({ changes: d.plan.changes, upgrades: d.plan.upgrades, missing: d.plan.missing, lockWaitedMs: d.lockWaitedMs }),
+    (d) => ({
+      changes: d.plan.changes,
+      upgrades: d.plan.upgrades,
+      missing: d.plan.missing,
+      lockWaitedMs: d.lockWaitedMs,
+    }),
   );
   reporter.start(targets.length);
   const { summary } = await repairFleet(project, targets, {

@@ -18,10 +18,18 @@ export async function graphCommand(flags: GraphFlags, output: Output): Promise<n
   // The graph holds no migration: an unfinished one (a stub from `modkit new`) does not stop it.
   const config = flags.config ? { configPath: flags.config } : {};
   const project = await loadProject({ ...config, allowUnfinished: true, needsDatabase: false });
-  const groups = groupByDatabase(project.config, project.modules.map((m) => m.name));
-  const own = new Map(groups.filter((g) => !g.isDefault).flatMap((g) => g.modules.map((m) => [m, describeTarget(g.target)] as const)));
+  const groups = groupByDatabase(
+    project.config,
+    project.modules.map((m) => m.name),
+  );
+  const own = new Map(
+    groups.filter((g) => !g.isDefault).flatMap((g) => g.modules.map((m) => [m, describeTarget(g.target)] as const)),
+  );
   // Under --json the document is the output; the rendering would only be noise on stderr.
   if (!output.json) output.line(renderGraph(project.nodes, project.order, flags.format ?? 'text', own).trimEnd());
-  output.document('graph', EXIT_CODES.ok, { ...graphToJson(project.nodes, project.order, moduleDatabaseUrls(groups)), databases: databasesJson(groups) });
+  output.document('graph', EXIT_CODES.ok, {
+    ...graphToJson(project.nodes, project.order, moduleDatabaseUrls(groups)),
+    databases: databasesJson(groups),
+  });
   return EXIT_CODES.ok;
 }

@@ -6,7 +6,17 @@ import { allowOptions, projectOptions, type CommonFlags } from '../common-option
 import { loadFleet, type FleetFlags } from '../fleet-options.js';
 import { loadProject } from '../../project/load-project.js';
 import { heldBackLines, parseStopAt } from '../to-option.js';
-import { acrossDatabases, databaseJson, databasesJson, databaseSuffix, describeDatabases, displayPath, moduleDatabaseUrls, type Output, plural } from '../output.js';
+import {
+  acrossDatabases,
+  databaseJson,
+  databasesJson,
+  databaseSuffix,
+  describeDatabases,
+  displayPath,
+  moduleDatabaseUrls,
+  type Output,
+  plural,
+} from '../output.js';
 
 export interface PlanFlags extends CommonFlags, FleetFlags {
   readonly sql?: boolean;
@@ -18,8 +28,23 @@ export interface PlanFlags extends CommonFlags, FleetFlags {
 export async function planCommand(flags: PlanFlags, output: Output, signal: AbortSignal): Promise<number> {
   const to = parseStopAt(flags.to, flags.module);
   const { config, targets } = await loadFleet(flags);
-  if (targets) return (await import('./fleet.js')).inspectFleetCommand('plan', flags, output, signal, await loadProject({ ...projectOptions(flags), config }), targets, [], to);
-  const { database, databases, plan } = await inspect({ ...projectOptions(flags), config, allow: allowOptions(flags), ...(to ? { to } : {}) });
+  if (targets)
+    return (await import('./fleet.js')).inspectFleetCommand(
+      'plan',
+      flags,
+      output,
+      signal,
+      await loadProject({ ...projectOptions(flags), config }),
+      targets,
+      [],
+      to,
+    );
+  const { database, databases, plan } = await inspect({
+    ...projectOptions(flags),
+    config,
+    allow: allowOptions(flags),
+    ...(to ? { to } : {}),
+  });
   output.line(describeDatabases(database, databases));
   const suffix = databaseSuffix(databases);
   const urls = moduleDatabaseUrls(databases);
@@ -29,13 +54,31 @@ export async function planCommand(flags: PlanFlags, output: Output, signal: Abor
     const pending = [];
     for (const migration of m.pending) {
       step += 1;
-      const sql = flags.sql && migration.format === 'sql' ? (migration.file ? await readFile(migration.file, 'utf8') : String(migration.inline?.up)) : undefined;
-      pending.push({ id: migration.id, format: migration.format, ...(migration.file ? { file: migration.file } : {}), ...(sql !== undefined ? { sql } : {}) });
-      output.line(`${String(step).padStart(4)}. ${m.module.name} ${migration.id}${migration.file ? `  (${displayPath(migration.file)})` : ''}${suffix(m.module.name)}`);
+      const sql =
+        flags.sql && migration.format === 'sql'
+          ? migration.file
+            ? await readFile(migration.file, 'utf8')
+            : String(migration.inline?.up)
+          : undefined;
+      pending.push({
+        id: migration.id,
+        format: migration.format,
+        ...(migration.file ? { file: migration.file } : {}),
+        ...(sql !== undefined ? { sql } : {}),
+      });
+      output.line(
+        `${String(step).padStart(4)}. ${m.module.name} ${migration.id}${migration.file ? `  (${displayPath(migration.file)})` : ''}${suffix(m.module.name)}`,
+      );
       if (sql !== undefined) output.line(indent(sql.trimEnd()));
     }
     const heldBack = m.heldBack ? { heldBack: m.heldBack.map((h) => h.id) } : {};
-    modules.push({ name: m.module.name, system: m.module.system, database: urls.get(m.module.name), pending, ...heldBack });
+    modules.push({
+      name: m.module.name,
+      system: m.module.system,
+      database: urls.get(m.module.name),
+      pending,
+      ...heldBack,
+    });
   }
   if (to) for (const line of heldBackLines(plan, to, true)) output.line(line);
   for (const p of plan.problems) output.line(`problem [${p.kind}] ${p.message}`);
@@ -45,7 +88,14 @@ export async function planCommand(flags: PlanFlags, output: Output, signal: Abor
       ? 'Nothing to migrate.'
       : `${blocked ? 'migrate would refuse: fix the problems above first. ' : ''}Would apply ${plural(plan.pendingCount, 'migration')} in ${plural(plan.modules.filter((m) => m.pending.length > 0).length, 'module')}${acrossDatabases(databases)}.`,
   );
-  output.document('plan', EXIT_CODES.ok, { database: databaseJson(database), databases: databasesJson(databases), modules, pendingCount: plan.pendingCount, problems: plan.problems, wouldRefuse: blocked });
+  output.document('plan', EXIT_CODES.ok, {
+    database: databaseJson(database),
+    databases: databasesJson(databases),
+    modules,
+    pendingCount: plan.pendingCount,
+    problems: plan.problems,
+    wouldRefuse: blocked,
+  });
   return EXIT_CODES.ok;
 }
 
@@ -56,7 +106,15 @@ export interface StatusFlags extends CommonFlags, FleetFlags {
 /** `modkit status`: per module, applied count, pending ids, last applied id and time, problems. */
 export async function statusCommand(flags: StatusFlags, output: Output, signal: AbortSignal): Promise<number> {
   const { config, targets } = await loadFleet(flags);
-  if (targets) return (await import('./fleet.js')).inspectFleetCommand('status', flags, output, signal, await loadProject({ ...projectOptions(flags), config }), targets);
+  if (targets)
+    return (await import('./fleet.js')).inspectFleetCommand(
+      'status',
+      flags,
+      output,
+      signal,
+      await loadProject({ ...projectOptions(flags), config }),
+      targets,
+    );
   const { database, databases, plan } = await inspect({ ...projectOptions(flags), config });
   output.line(describeDatabases(database, databases));
   const suffix = databaseSuffix(databases);
@@ -64,12 +122,18 @@ export async function statusCommand(flags: StatusFlags, output: Output, signal: 
   const width = Math.max(6, ...plan.modules.map((m) => m.module.name.length));
   output.line(`${'module'.padEnd(width)}  applied  pending  last applied`);
   for (const m of plan.modules) {
-    output.line(`${m.module.name.padEnd(width)}  ${String(m.applied.length).padStart(7)}  ${String(m.pending.length).padStart(7)}  ${lastApplied(m)}${suffix(m.module.name)}`);
+    output.line(
+      `${m.module.name.padEnd(width)}  ${String(m.applied.length).padStart(7)}  ${String(m.pending.length).padStart(7)}  ${lastApplied(m)}${suffix(m.module.name)}`,
+    );
     if (m.pending.length > 0) output.line(`${' '.repeat(width)}  pending: ${m.pending.map((p) => p.id).join(', ')}`);
     for (const p of m.problems) output.line(`${' '.repeat(width)}  problem [${p.kind}] ${p.message}`);
   }
   const upToDate = plan.pendingCount === 0 && plan.problems.length === 0;
-  output.line(upToDate ? 'Up to date.' : `${plural(plan.pendingCount, 'pending migration')}, ${plural(plan.problems.length, 'problem')}.`);
+  output.line(
+    upToDate
+      ? 'Up to date.'
+      : `${plural(plan.pendingCount, 'pending migration')}, ${plural(plan.problems.length, 'problem')}.`,
+  );
   const exitCode = flags.exitCode && !upToDate ? EXIT_CODES.validation : EXIT_CODES.ok;
   output.document('status', exitCode, {
     database: databaseJson(database),
@@ -82,7 +146,9 @@ export async function statusCommand(flags: StatusFlags, output: Output, signal: 
       table: m.history.table || undefined,
       applied: m.applied.length,
       pending: m.pending.map((p) => p.id),
-      lastApplied: m.lastApplied ? { id: m.lastApplied.version, appliedAt: m.lastApplied.appliedAt?.toISOString() ?? null } : null,
+      lastApplied: m.lastApplied
+        ? { id: m.lastApplied.version, appliedAt: m.lastApplied.appliedAt?.toISOString() ?? null }
+        : null,
       problems: m.problems,
     })),
     problems: plan.problems,
@@ -92,7 +158,11 @@ export async function statusCommand(flags: StatusFlags, output: Output, signal: 
 
 function lastApplied(m: ModulePlan): string {
   if (!m.lastApplied) return '-';
-  const at = m.lastApplied.appliedAt?.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') ?? 'unknown time';
+  const at =
+    m.lastApplied.appliedAt
+      ?.toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, 'Z') ?? 'unknown time';
   return `${m.lastApplied.version} at ${at}`;
 }
 

@@ -4,7 +4,18 @@ import { loadProject, selectModules } from '../../project/load-project.js';
 import { EXIT_CODES, UsageError } from '../../errors.js';
 import type { ExecuteEvent, LintEventFinding, TxMode } from '../../execute/types.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
-import { acrossDatabases, databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, formatMs, moduleDatabaseUrls, type Output, plural } from '../output.js';
+import {
+  acrossDatabases,
+  databaseJson,
+  databasesJson,
+  databaseSuffix,
+  describeDatabases,
+  errorJson,
+  formatMs,
+  moduleDatabaseUrls,
+  type Output,
+  plural,
+} from '../output.js';
 import { NO_DATABASE_LINE } from '../output.js';
 import type { HandlerResult } from '../program.js';
 import { trackActivity } from '../exit-guard.js';
@@ -34,21 +45,38 @@ export const FULL_MODE_HANDOFF =
   '(to migrate and exit, use `modkit migrate --only`)';
 
 /** `modkit migrate --only`: pre_init + db, then exit (the CI/CD pre-deploy step). */
-export async function migrateOnly(flags: MigrateFlags, output: Output, signal: AbortSignal): Promise<number | HandlerResult> {
+export async function migrateOnly(
+  flags: MigrateFlags,
+  output: Output,
+  signal: AbortSignal,
+): Promise<number | HandlerResult> {
   // --dry-run is `plan` under the name other tools give it: same flags, same output, same exit code.
   if (flags.dryRun) return (await import('./inspect.js')).planCommand(flags, output, signal);
-  if (flags.sql) throw new UsageError('--sql prints the SQL of a dry run: use it with --dry-run (or `modkit plan --sql`)');
+  if (flags.sql)
+    throw new UsageError('--sql prints the SQL of a dry run: use it with --dry-run (or `modkit plan --sql`)');
   const to = parseStopAt(flags.to, flags.module);
   if (to && !flags.only) throw new UsageError(TO_NEEDS_ONLY);
   // Without --only, migrate is the full pipeline (SPEC §4), exactly as `modkit run`.
-  if (!flags.only) return (await import('./run.js')).runFullPipeline(flags, output, signal, 'migrate', FULL_MODE_HANDOFF);
+  if (!flags.only)
+    return (await import('./run.js')).runFullPipeline(flags, output, signal, 'migrate', FULL_MODE_HANDOFF);
   const options = projectOptions(flags);
   const { config, targets } = await loadFleet(flags);
-  if (targets) return (await import('./fleet.js')).migrateFleetCommand(flags, output, signal, await loadProject({ ...options, config }), targets, to);
+  if (targets)
+    return (await import('./fleet.js')).migrateFleetCommand(
+      flags,
+      output,
+      signal,
+      await loadProject({ ...options, config }),
+      targets,
+      to,
+    );
   const project = await loadProject({ ...options, config });
   // Which databases the selected modules live in is known before anything connects.
   const selected = selectModules(project, options.modules);
-  const groups = groupByDatabase(project.config, selected.map((m) => m.name));
+  const groups = groupByDatabase(
+    project.config,
+    selected.map((m) => m.name),
+  );
   const noDatabase = needsNoDatabase(project, selected);
   output.line(noDatabase ? NO_DATABASE_LINE : describeDatabases(project.config.database, groups));
   const progress = progressReporter(output);
@@ -83,10 +111,14 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
   if (applied.length === 0 && !result.error) {
     // With --to holding migrations back, "up to date" would be false: the --to line below says where each stopped.
     const upTo = to && result.plan?.modules.some((m) => m.heldBack) ? 'up to --to' : 'up to date';
-    output.line(`Nothing to migrate: ${plural(report.modules.length, 'module')}${acrossDatabases(report.databases)} ${upTo} (${formatMs(result.durationMs)})`);
+    output.line(
+      `Nothing to migrate: ${plural(report.modules.length, 'module')}${acrossDatabases(report.databases)} ${upTo} (${formatMs(result.durationMs)})`,
+    );
   } else {
     const touched = report.databases.filter((g) => applied.some((r) => g.modules.includes(r.module)));
-    output.line(`Applied ${plural(applied.length, 'migration')} in ${plural(modules, 'module')}${acrossDatabases(touched)} (${formatMs(result.durationMs)})`);
+    output.line(
+      `Applied ${plural(applied.length, 'migration')} in ${plural(modules, 'module')}${acrossDatabases(touched)} (${formatMs(result.durationMs)})`,
+    );
   }
   if (to && result.plan) for (const line of heldBackLines(result.plan, to)) output.line(line);
   // Hundreds of warning lines scroll away on a first deploy: the run ends with their counts.
@@ -112,7 +144,12 @@ export async function migrateOnly(flags: MigrateFlags, output: Output, signal: A
 }
 
 /** `lint[]`'s counts (ignored findings are not in `lint[]`, so no `ignored` count). */
-function lintSummaryJson(lint: readonly LintEventFinding[]): { errors: number; warnings: number; infos: number; byRule: object } {
+function lintSummaryJson(lint: readonly LintEventFinding[]): {
+  errors: number;
+  warnings: number;
+  infos: number;
+  byRule: object;
+} {
   const { errors, warnings, infos, byRule } = pendingLintCounts(lint);
   return { errors, warnings, infos, byRule };
 }

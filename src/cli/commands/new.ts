@@ -10,11 +10,21 @@ export interface NewFlags extends CommonFlags {
 }
 
 /** `modkit new <module> <name> [--sql | --ts]`: write the module's next migration. No database. */
-export async function newCommand(flags: NewFlags, output: Output, _signal: AbortSignal, args: readonly string[]): Promise<number> {
+export async function newCommand(
+  flags: NewFlags,
+  output: Output,
+  _signal: AbortSignal,
+  args: readonly string[],
+): Promise<number> {
   if (flags.sql && flags.ts) throw new UsageError('give either --sql or --ts, not both');
   const format: NewMigrationFormat = flags.ts ? 'ts' : 'sql';
   const [module, ...words] = args;
-  const report = await createMigration({ ...(flags.config ? { configPath: flags.config } : {}), module: module!, name: words.join(' '), format });
+  const report = await createMigration({
+    ...(flags.config ? { configPath: flags.config } : {}),
+    module: module!,
+    name: words.join(' '),
+    format,
+  });
   for (const file of report.files) output.line(`Created ${file}`);
   output.line(
     format === 'ts'

@@ -4,7 +4,18 @@ import type { LoadedDown } from '../../execute/check-downs.js';
 import type { RollbackTarget } from '../../plan/plan-rollback.js';
 import { allowOptions, projectOptions, type CommonFlags } from '../common-options.js';
 import { warningTotals } from '../lint-lines.js';
-import { acrossDatabases, databaseJson, databasesJson, databaseSuffix, describeDatabases, errorJson, formatMs, moduleDatabaseUrls, type Output, plural } from '../output.js';
+import {
+  acrossDatabases,
+  databaseJson,
+  databasesJson,
+  databaseSuffix,
+  describeDatabases,
+  errorJson,
+  formatMs,
+  moduleDatabaseUrls,
+  type Output,
+  plural,
+} from '../output.js';
 import { oneModule } from '../one-module.js';
 import { progressReporter } from '../progress.js';
 import { loadFleet, type FleetFlags } from '../fleet-options.js';
@@ -19,12 +30,24 @@ export interface RollbackFlags extends CommonFlags, FleetFlags {
 }
 
 /** `modkit rollback <module> [--steps N | --to ID] [--cascade] [--dry-run]`, or `modkit rollback --last-run`. */
-export async function rollbackCommand(flags: RollbackFlags, output: Output, signal: AbortSignal, args: readonly string[]): Promise<number> {
-  const module = oneModule(args[0], flags.module, 'rollback undoes one module at a time: run it once per module, dependents first (or the dependency alone with --cascade)');
-  if (flags.steps !== undefined && flags.to !== undefined) throw new UsageError('give either --steps N or --to ID, not both');
+export async function rollbackCommand(
+  flags: RollbackFlags,
+  output: Output,
+  signal: AbortSignal,
+  args: readonly string[],
+): Promise<number> {
+  const module = oneModule(
+    args[0],
+    flags.module,
+    'rollback undoes one module at a time: run it once per module, dependents first (or the dependency alone with --cascade)',
+  );
+  if (flags.steps !== undefined && flags.to !== undefined)
+    throw new UsageError('give either --steps N or --to ID, not both');
   const lastRun = flags.lastRun === true;
   if (lastRun && (flags.steps !== undefined || flags.to !== undefined || flags.cascade)) {
-    throw new UsageError('--last-run undoes exactly what the last migrate applied: it takes no module, --steps, --to or --cascade');
+    throw new UsageError(
+      '--last-run undoes exactly what the last migrate applied: it takes no module, --steps, --to or --cascade',
+    );
   }
   const { modules: _selection, ...options } = projectOptions(flags);
   const target: RollbackTarget = flags.to !== undefined ? { to: flags.to } : { steps: flags.steps ?? 1 };
@@ -36,7 +59,14 @@ export async function rollbackCommand(flags: RollbackFlags, output: Output, sign
       dryRun: flags.dryRun === true,
       allow: allowOptions(flags),
     };
-    return (await import('./fleet.js')).rollbackFleetCommand(flags, output, signal, await loadProject({ ...options, config }), targets, request);
+    return (await import('./fleet.js')).rollbackFleetCommand(
+      flags,
+      output,
+      signal,
+      await loadProject({ ...options, config }),
+      targets,
+      request,
+    );
   }
   const progress = progressReporter(output);
   let warnings = 0;
@@ -68,18 +98,27 @@ export async function rollbackCommand(flags: RollbackFlags, output: Output, sign
         : `Nothing to roll back: module "${module}" is already at ${'to' in target ? target.to : 'the requested point'}.`,
     );
   } else if (report.dryRun) {
-    output.line(`Would roll back ${plural(plan.steps.length, 'migration')}${lastRun ? ` of the last run (${(plan as { runId?: string }).runId})` : ''}, in this order:`);
+    output.line(
+      `Would roll back ${plural(plan.steps.length, 'migration')}${lastRun ? ` of the last run (${(plan as { runId?: string }).runId})` : ''}, in this order:`,
+    );
     for (const [i, d] of report.downs.entries()) {
-      output.line(`${String(i + 1).padStart(4)}. ${d.step.module} ${d.step.id}${d.step.reason === 'cascade' ? '  (--cascade: depends on ' + module + ')' : ''}  ${d.body.file ?? '(inline)'}${suffix(d.step.module)}`);
+      output.line(
+        `${String(i + 1).padStart(4)}. ${d.step.module} ${d.step.id}${d.step.reason === 'cascade' ? '  (--cascade: depends on ' + module + ')' : ''}  ${d.body.file ?? '(inline)'}${suffix(d.step.module)}`,
+      );
       if (d.body.format === 'sql') output.line(indent(d.body.sql.trimEnd()));
     }
   } else if (result) {
     const width = Math.max(0, ...result.results.map((r) => r.module.length));
     const idWidth = Math.max(0, ...result.results.map((r) => r.id.length));
-    for (const r of result.results) output.line(`${r.status === 'reverted' ? ' ' : '!'} ${r.module.padEnd(width)}  ${r.id.padEnd(idWidth)}  ${r.status === 'reverted' ? formatMs(r.durationMs) : r.status}${suffix(r.module)}`);
+    for (const r of result.results)
+      output.line(
+        `${r.status === 'reverted' ? ' ' : '!'} ${r.module.padEnd(width)}  ${r.id.padEnd(idWidth)}  ${r.status === 'reverted' ? formatMs(r.durationMs) : r.status}${suffix(r.module)}`,
+      );
     const reverted = result.results.filter((r) => r.status === 'reverted').length;
     const touched = report.databases.filter((g) => result.results.some((r) => g.modules.includes(r.module)));
-    output.line(`Rolled back ${plural(reverted, 'migration')} in ${plural(new Set(result.results.map((r) => r.module)).size, 'module')}${acrossDatabases(touched)} (${formatMs(result.durationMs)})`);
+    output.line(
+      `Rolled back ${plural(reverted, 'migration')} in ${plural(new Set(result.results.map((r) => r.module)).size, 'module')}${acrossDatabases(touched)} (${formatMs(result.durationMs)})`,
+    );
   }
   // As migrate: the warning lines scrolled by above the per-migration lines, so their count ends the output.
   const totals = warningTotals([], warnings);
@@ -93,7 +132,13 @@ export async function rollbackCommand(flags: RollbackFlags, output: Output, sign
     dryRun: report.dryRun,
     steps,
     migrations: (result?.results ?? []).map((r) => ({ ...r, database: urls.get(r.module) })),
-    summary: result ? { reverted: result.results.filter((r) => r.status === 'reverted').length, durationMs: result.durationMs, lockWaitedMs: result.lockWaitedMs } : null,
+    summary: result
+      ? {
+          reverted: result.results.filter((r) => r.status === 'reverted').length,
+          durationMs: result.durationMs,
+          lockWaitedMs: result.lockWaitedMs,
+        }
+      : null,
     error: result?.error ? errorJson(result.error) : null,
   });
   if (result?.error) output.error(result.error);

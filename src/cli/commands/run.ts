@@ -34,7 +34,12 @@ export interface RunFlags extends MigrateFlags {
  * anything runs, with the two ways forward.
  */
 function refuseFleet(flags: MigrateFlags, config: ResolvedConfig, command: string): void {
-  const fleet = flags.targets !== undefined ? '--targets' : config.targets !== undefined && config.database.source !== 'flag' && config.database.source !== 'env' ? 'the config\'s "targets"' : undefined;
+  const fleet =
+    flags.targets !== undefined
+      ? '--targets'
+      : config.targets !== undefined && config.database.source !== 'flag' && config.database.source !== 'env'
+        ? 'the config\'s "targets"'
+        : undefined;
   if (!fleet) return;
   const what = command === 'run' ? '`modkit run`' : '`modkit migrate` without --only';
   throw new UsageError(
@@ -89,7 +94,10 @@ async function runWith(
   refuseFleet(flags, project.config, command);
   const instanceId = resolveInstanceId(flags.instanceId);
   const selected = selectModules(project, options.modules);
-  const groups = groupByDatabase(project.config, selected.map((m) => m.name));
+  const groups = groupByDatabase(
+    project.config,
+    selected.map((m) => m.name),
+  );
   const noDatabase = needsNoDatabase(project, selected);
   output.line(noDatabase ? NO_DATABASE_LINE : describeDatabases(project.config.database, groups));
   const reporter = lifecycleReporter(output, databaseSuffix(groups), instanceId);
@@ -122,10 +130,15 @@ async function runWith(
     onEvent: reporter.onEvent,
     onLifecycleEvent: (event) => {
       // The first event after the db phase is the lifecycle's, unless the db phase failed.
-      if (handoff && dbEnded && !(event.type === 'state' && event.state === 'failed' && !event.module)) output.line(handoff);
+      if (handoff && dbEnded && !(event.type === 'state' && event.state === 'failed' && !event.module))
+        output.line(handoff);
       if (dbEnded) handoff = undefined;
       if (event.type === 'phase' && event.phase === 'db' && event.status === 'end') dbEnded = true;
-      if (event.type === 'deadline') backstop.arm(event.ms, event.phase === 'stop' ? 'the stop phase' : `the ${event.phase} phase after the shutdown signal`);
+      if (event.type === 'deadline')
+        backstop.arm(
+          event.ms,
+          event.phase === 'stop' ? 'the stop phase' : `the ${event.phase} phase after the shutdown signal`,
+        );
       reporter.onLifecycleEvent(event);
     },
   }).finally(() => backstop.disarm());
@@ -138,7 +151,10 @@ async function runWith(
     database: databaseJson(migration.database),
     databases: databasesJson(migration.databases),
     modules: migration.modules,
-    migrations: migration.result.results.map((r) => ({ ...r, database: moduleDatabaseUrls(migration.databases).get(r.module) })),
+    migrations: migration.result.results.map((r) => ({
+      ...r,
+      database: moduleDatabaseUrls(migration.databases).get(r.module),
+    })),
     problems: migration.result.plan?.problems ?? [],
     lifecycle: lifecycle
       ? {

@@ -17,15 +17,32 @@ export async function validateCommand(flags: ValidateFlags, output: Output, sign
     // The files once (they are the same for every target), then each target's history.
     const files = await validate({ ...projectOptions(flags), config, offline: true });
     const migrations = files.project.modules.reduce((n, m) => n + m.migrations.length, 0);
-    output.line(`Checked ${plural(files.project.modules.length, 'module')} and ${plural(migrations, 'migration')}: graph, names, ids and files; now each target's history.`);
+    output.line(
+      `Checked ${plural(files.project.modules.length, 'module')} and ${plural(migrations, 'migration')}: graph, names, ids and files; now each target's history.`,
+    );
     for (const w of files.markerWarnings) output.warn(w);
     if (files.markerWarnings.length > 0) output.line(markerTotal(files.markerWarnings.length));
-    return (await import('./fleet.js')).inspectFleetCommand('validate', flags, output, signal, files.project, targets, files.fileProblems);
+    return (await import('./fleet.js')).inspectFleetCommand(
+      'validate',
+      flags,
+      output,
+      signal,
+      files.project,
+      targets,
+      files.fileProblems,
+    );
   }
-  const report = await validate({ ...projectOptions(flags), config, allow: allowOptions(flags), offline: flags.offline === true });
+  const report = await validate({
+    ...projectOptions(flags),
+    config,
+    allow: allowOptions(flags),
+    offline: flags.offline === true,
+  });
   const modules = report.project.modules.length;
   const migrations = report.project.modules.reduce((n, m) => n + m.migrations.length, 0);
-  output.line(`Checked ${plural(modules, 'module')} and ${plural(migrations, 'migration')}: graph, names, ids and files.`);
+  output.line(
+    `Checked ${plural(modules, 'module')} and ${plural(migrations, 'migration')}: graph, names, ids and files.`,
+  );
   for (const p of report.fileProblems) output.line(`problem [file] ${p}`);
   for (const w of report.markerWarnings) output.warn(w);
   if (report.markerWarnings.length > 0) output.line(markerTotal(report.markerWarnings.length));
@@ -35,9 +52,15 @@ export async function validateCommand(flags: ValidateFlags, output: Output, sign
   if (lint.migrations.length > 0) output.line(`Lint (PostgreSQL rules): ${lintSummary(lint)}`);
   const online = report.online;
   if (online.checked) {
-    if (report.databases.length > 1) output.line(`Databases checked: ${report.databases.map((g) => `${describeTarget(g.target)} (${g.modules.join(', ')})`).join('; ')}.`);
-    for (const p of online.plan.problems) output.line(`problem [${p.kind}] ${p.message}${online.plan.blocking.includes(p) ? '' : ' (allowed)'}`);
-    output.line(`Database checked: ${plural(online.plan.problems.length, 'problem')}, ${plural(online.plan.pendingCount, 'pending migration')}.`);
+    if (report.databases.length > 1)
+      output.line(
+        `Databases checked: ${report.databases.map((g) => `${describeTarget(g.target)} (${g.modules.join(', ')})`).join('; ')}.`,
+      );
+    for (const p of online.plan.problems)
+      output.line(`problem [${p.kind}] ${p.message}${online.plan.blocking.includes(p) ? '' : ' (allowed)'}`);
+    output.line(
+      `Database checked: ${plural(online.plan.problems.length, 'problem')}, ${plural(online.plan.pendingCount, 'pending migration')}.`,
+    );
   } else if (online.unreachable) {
     output.line(`Database not reached: ${online.reason}`);
   } else {

@@ -16,8 +16,15 @@ export interface HistoryWrite {
 /** The `started` mark before the body: a row inserted (up) or set back to started (down). */
 export function startedMark(dialect: HistoryDialect, step: MigrationStep, runId: string): HistoryWrite {
   const { table, migration } = step;
-  if (step.direction === 'down') return { sql: historySql.markStarted(dialect, table), params: [STATE_STARTED, migration.id] };
-  const row = { version: migration.id, checksum: migration.checksum, durationMs: 0, state: STATE_STARTED, runId } as const;
+  if (step.direction === 'down')
+    return { sql: historySql.markStarted(dialect, table), params: [STATE_STARTED, migration.id] };
+  const row = {
+    version: migration.id,
+    checksum: migration.checksum,
+    durationMs: 0,
+    state: STATE_STARTED,
+    runId,
+  } as const;
   return { sql: historySql.insert(dialect, table), params: historySql.insertValues(row) };
 }
 
@@ -29,7 +36,10 @@ export function appliedMark(dialect: HistoryDialect, step: MigrationStep, durati
   const { table, migration } = step;
   const ref = dialect.tableRef(table);
   return step.direction === 'up'
-    ? { sql: `UPDATE ${ref} SET state = ?, duration_ms = ? WHERE version = ? AND state = ?`, params: [STATE_APPLIED, durationMs, migration.id, STATE_STARTED] }
+    ? {
+        sql: `UPDATE ${ref} SET state = ?, duration_ms = ? WHERE version = ? AND state = ?`,
+        params: [STATE_APPLIED, durationMs, migration.id, STATE_STARTED],
+      }
     : { sql: `DELETE FROM ${ref} WHERE version = ? AND state = ?`, params: [migration.id, STATE_STARTED] };
 }
 
@@ -39,7 +49,10 @@ export function appliedMark(dialect: HistoryDialect, step: MigrationStep, durati
  */
 export function forcedStartedMark(dialect: HistoryDialect, step: MigrationStep, runId: string): HistoryWrite[] {
   const { table, migration } = step;
-  return [{ sql: historySql.delete(dialect, table), params: [migration.id] }, startedMark(dialect, { ...step, direction: 'up' }, runId)];
+  return [
+    { sql: historySql.delete(dialect, table), params: [migration.id] },
+    startedMark(dialect, { ...step, direction: 'up' }, runId),
+  ];
 }
 
 /** The history row write of a step that ran inside its transaction: insert (up) or delete (down). */
@@ -55,6 +68,14 @@ export async function recordStep(
     await bookkeeping(table, 'delete', () => runner.query(historySql.delete(dialect, table), [migration.id]));
     return;
   }
-  const row = { version: migration.id, checksum: migration.checksum, durationMs, state: STATE_APPLIED, runId: context.runId } as const;
-  await bookkeeping(table, 'record', () => runner.query(historySql.insert(dialect, table), historySql.insertValues(row)));
+  const row = {
+    version: migration.id,
+    checksum: migration.checksum,
+    durationMs,
+    state: STATE_APPLIED,
+    runId: context.runId,
+  } as const;
+  await bookkeeping(table, 'record', () =>
+    runner.query(historySql.insert(dialect, table), historySql.insertValues(row)),
+  );
 }

@@ -61,7 +61,8 @@ export class OuterTransaction {
     const exec = (sql: string) => driver.runner.exec(sql);
     try {
       const { body } = step;
-      if (body.format === 'sql' && this.sqlInOneCall && driver.guard) await this.runSqlInOneCall(body.sql, step, context);
+      if (body.format === 'sql' && this.sqlInOneCall && driver.guard)
+        await this.runSqlInOneCall(body.sql, step, context);
       else if (body.format === 'sql') await conn.guarded(exec, () => conn.runStatements(body.sql), step, context);
       else {
         await conn.clean();

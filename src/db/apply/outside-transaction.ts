@@ -10,7 +10,11 @@ import type { WorkingConnection } from './working-connection.js';
  * applied. Commits of earlier migrations are made durable before it starts, since nothing of it
  * can be rolled back.
  */
-export async function applyOutsideTransaction(conn: WorkingConnection, step: MigrationStep, context: StepContext): Promise<void> {
+export async function applyOutsideTransaction(
+  conn: WorkingConnection,
+  step: MigrationStep,
+  context: StepContext,
+): Promise<void> {
   const { driver } = conn;
   const { dialect, runner } = driver;
   const elapsed = stopwatch();
@@ -30,5 +34,7 @@ export async function applyOutsideTransaction(conn: WorkingConnection, step: Mig
   driver.hygiene.ran(step);
   await conn.clean(); // the mark below is modkit's own: not as a role the body set
   const applied = appliedMark(dialect, step, elapsed());
-  await bookkeeping(step.table, step.direction === 'up' ? 'mark-applied' : 'delete', () => runner.query(applied.sql, applied.params));
+  await bookkeeping(step.table, step.direction === 'up' ? 'mark-applied' : 'delete', () =>
+    runner.query(applied.sql, applied.params),
+  );
 }

@@ -25,7 +25,11 @@ export interface RunStatementsOptions {
  * tried again by itself (outside a transaction, or where the server undoes only that statement) —
  * never the statements already done.
  */
-export async function runStatements(driver: EngineDriver, sql: string, options: RunStatementsOptions = {}): Promise<void> {
+export async function runStatements(
+  driver: EngineDriver,
+  sql: string,
+  options: RunStatementsOptions = {},
+): Promise<void> {
   const { context } = options;
   const statements = options.statements ?? driver.splitStatements(sql);
   for (const [index, statement] of statements.entries()) {
@@ -65,5 +69,9 @@ export function bodyError(
 
 /** True when a lock timeout is to be tried again (the step's policy says so, after its wait). */
 export async function retryAfterLockTimeout(error: unknown, attempt: number, context: StepContext): Promise<boolean> {
-  return error instanceof LockTimeoutError && context.onLockTimeout !== undefined && (await context.onLockTimeout(error, attempt));
+  return (
+    error instanceof LockTimeoutError &&
+    context.onLockTimeout !== undefined &&
+    (await context.onLockTimeout(error, attempt))
+  );
 }

@@ -63,7 +63,12 @@ export class WorkingConnection {
   }
 
   /** Runs a body inside the engine's guard (body-guard.ts), or as it is where the engine has none. */
-  guarded(exec: (sql: string) => Promise<unknown>, work: () => Promise<void>, step: MigrationStep, context: StepContext): Promise<void> {
+  guarded(
+    exec: (sql: string) => Promise<unknown>,
+    work: () => Promise<void>,
+    step: MigrationStep,
+    context: StepContext,
+  ): Promise<void> {
     const { guard } = this.driver;
     return guard ? runGuarded(guard, exec, (e) => this.driver.isGuardLost(e), work, step, context) : work();
   }

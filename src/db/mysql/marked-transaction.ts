@@ -73,7 +73,13 @@ export class MarkedTransaction implements OwnTransaction {
     }
   }
 
-  private async applySql(step: MigrationStep, sql: string, context: StepContext, elapsed: () => number, traits: ServerTraits): Promise<void> {
+  private async applySql(
+    step: MigrationStep,
+    sql: string,
+    context: StepContext,
+    elapsed: () => number,
+    traits: ServerTraits,
+  ): Promise<void> {
     const { conn, driver } = this;
     const c = driver.runner;
     const format = (mark: HistoryWrite) => c.format(mark.sql, mark.params);
@@ -103,7 +109,11 @@ export class MarkedTransaction implements OwnTransaction {
       this.pendingSince ??= stopwatch();
       conn.uncommitted.push(step);
     } catch (error) {
-      if (!(error instanceof GuardLost) && !(await this.undoMigration()) && (await this.endedByBody(step, error, traits))) {
+      if (
+        !(error instanceof GuardLost) &&
+        !(await this.undoMigration()) &&
+        (await this.endedByBody(step, error, traits))
+      ) {
         throw new GuardLost(error, step, context, true);
       }
       // Its first statement was DDL, and failed: that committed the `started` row, but nothing of
@@ -116,7 +126,12 @@ export class MarkedTransaction implements OwnTransaction {
   }
 
   /** A script: the same marks, in a knex transaction on this connection (its `db.transaction()` nests as a savepoint). */
-  private async applyScript(step: MigrationStep, body: ScriptBody, context: StepContext, elapsed: () => number): Promise<void> {
+  private async applyScript(
+    step: MigrationStep,
+    body: ScriptBody,
+    context: StepContext,
+    elapsed: () => number,
+  ): Promise<void> {
     const { conn, driver } = this;
     const knex = await conn.scripts();
     await this.flush(); // knex's BEGIN would commit the waiting marks implicitly anyway
@@ -124,7 +139,9 @@ export class MarkedTransaction implements OwnTransaction {
     let lost: GuardLost | undefined;
     try {
       await knex.transaction(driver.knex.connection, async (trx) => {
-        await bookkeeping(step.table, 'mark-started', () => trx.raw(format(startedMark(driver.dialect, step, context.runId))));
+        await bookkeeping(step.table, 'mark-started', () =>
+          trx.raw(format(startedMark(driver.dialect, step, context.runId))),
+        );
         await runScript(body, scriptTransaction(trx), context);
         const done = format(appliedMark(driver.dialect, step, elapsed()));
         const result = await bookkeeping(step.table, 'mark-applied', () => trx.raw(done));

@@ -61,7 +61,9 @@ export class MysqlConnection implements SqlRunner {
 
   /** What the timeouts and retries depend on, asked once (one round trip). */
   traits(): Promise<ServerTraits> {
-    this.traitsOf ??= this.query<{ v: string; r: unknown }>('SELECT VERSION() AS v, @@innodb_rollback_on_timeout AS r').then(([row]) => ({
+    this.traitsOf ??= this.query<{ v: string; r: unknown }>(
+      'SELECT VERSION() AS v, @@innodb_rollback_on_timeout AS r',
+    ).then(([row]) => ({
       // MariaDB says so in its version string (`10.11.6-MariaDB-0+deb12u1`); MySQL does not.
       flavour: /mariadb/i.test(String(row?.v)) ? 'mariadb' : 'mysql',
       rollbackOnTimeout: Number(row?.r) === 1,
@@ -122,10 +124,12 @@ export class MysqlConnection implements SqlRunner {
     const [first] = result;
     // A CALL answers with several results, the last one its OK packet.
     const headers = (Array.isArray(first) ? first : [first]) as ({ serverStatus?: unknown } | undefined)[];
-    const changed = (h: { serverStatus?: unknown } | undefined) => typeof h?.serverStatus === 'number' && (h.serverStatus & SERVER_SESSION_STATE_CHANGED) !== 0;
+    const changed = (h: { serverStatus?: unknown } | undefined) =>
+      typeof h?.serverStatus === 'number' && (h.serverStatus & SERVER_SESSION_STATE_CHANGED) !== 0;
     this.stateChanges += headers.filter(changed).length;
     const header = headers.at(-1);
-    if (typeof header?.serverStatus === 'number') this.inTransaction = (header.serverStatus & SERVER_STATUS_IN_TRANS) !== 0;
+    if (typeof header?.serverStatus === 'number')
+      this.inTransaction = (header.serverStatus & SERVER_STATUS_IN_TRANS) !== 0;
     return result;
   }
 
@@ -140,7 +144,10 @@ export class MysqlConnection implements SqlRunner {
 }
 
 /** Opens a connection whose session reads and writes TIMESTAMPs in UTC. */
-export async function connectMysql(url: string, options: { readonly multipleStatements?: boolean } = {}): Promise<MysqlConnection> {
+export async function connectMysql(
+  url: string,
+  options: { readonly multipleStatements?: boolean } = {},
+): Promise<MysqlConnection> {
   const connection = await mysql.createConnection({ ...driverOptions(url), ...options });
   // An idle connection whose server goes away emits 'error'; without a listener Node would crash.
   connection.on('error', () => undefined);

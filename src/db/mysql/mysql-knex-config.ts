@@ -33,7 +33,10 @@ export function mysqlScriptKnexConfig(url: string): Knex.Config {
 export function mysqlRuntimeKnexConfig(target: DatabaseTarget): Knex.Config {
   return {
     client: 'mysql2',
-    connection: { uri: target.url, connectTimeout: driverOptions(target.url).connectTimeout } as Knex.MySql2ConnectionConfig,
+    connection: {
+      uri: target.url,
+      connectTimeout: driverOptions(target.url).connectTimeout,
+    } as Knex.MySql2ConnectionConfig,
     // min 0: no idle connection is held open for a module that never queries.
     pool: { min: 0, max: 10 },
   };

@@ -18,7 +18,10 @@ function lockName(kind: string, database: string): string {
 
 /** The names of one database's run lock and work slots. */
 export function lockNames(database: string): { readonly run: string; readonly slots: readonly string[] } {
-  return { run: lockName('run', database), slots: Array.from({ length: WORK_SLOTS }, (_, i) => lockName(`work${i}`, database)) };
+  return {
+    run: lockName('run', database),
+    slots: Array.from({ length: WORK_SLOTS }, (_, i) => lockName(`work${i}`, database)),
+  };
 }
 
 /**
@@ -57,7 +60,9 @@ export class MysqlRunLock implements RunLock {
   async tryAcquire(): Promise<boolean> {
     const connection = await this.opening;
     if (!this.holdsRunLock) {
-      const [row] = await connection.query<{ locked: number | null }>('SELECT GET_LOCK(?, 0) AS locked', [this.names.run]);
+      const [row] = await connection.query<{ locked: number | null }>('SELECT GET_LOCK(?, 0) AS locked', [
+        this.names.run,
+      ]);
       if (Number(row?.locked) !== 1) return false;
       this.holdsRunLock = true;
     }
@@ -87,7 +92,9 @@ export class MysqlRunLock implements RunLock {
       [id],
     );
     if (!p) return `connection ${id}`;
-    const doing = p.info ? `, running for ${p.time} s: ${p.info}` : `, ${String(p.command).toLowerCase()} for ${p.time} s`;
+    const doing = p.info
+      ? `, running for ${p.time} s: ${p.info}`
+      : `, ${String(p.command).toLowerCase()} for ${p.time} s`;
     return `connection ${p.id} (user ${p.user} from ${p.host}${p.state ? `, ${p.state}` : ''}${doing})`;
   }
 
@@ -161,7 +168,10 @@ export async function mysqlRunLockHeld(target: DatabaseTarget): Promise<boolean>
  */
 export function takeWorkSlot(database: string): { readonly sql: string; readonly params: readonly string[] } {
   const { slots } = lockNames(database);
-  return { sql: `SELECT CASE ${slots.map((_, i) => `WHEN GET_LOCK(?, 0) = 1 THEN ${i}`).join(' ')} END AS slot`, params: slots };
+  return {
+    sql: `SELECT CASE ${slots.map((_, i) => `WHEN GET_LOCK(?, 0) = 1 THEN ${i}`).join(' ')} END AS slot`,
+    params: slots,
+  };
 }
 
 interface Process extends Record<string, unknown> {

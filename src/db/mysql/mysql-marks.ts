@@ -18,7 +18,11 @@ export function commitsImplicitly(statement: string | undefined): boolean {
 }
 
 /** After a failure: did an implicit commit keep the `started` row (dirty), or did it roll back too? */
-export async function leftStarted(runner: SqlRunner, dialect: HistoryDialect, step: MigrationStep): Promise<boolean | undefined> {
+export async function leftStarted(
+  runner: SqlRunner,
+  dialect: HistoryDialect,
+  step: MigrationStep,
+): Promise<boolean | undefined> {
   try {
     const sql = `SELECT state FROM ${dialect.tableRef(step.table)} WHERE version = ?`;
     const rows = await runner.query<{ state: string }>(sql, [step.migration.id]);

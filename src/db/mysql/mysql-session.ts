@@ -22,7 +22,11 @@ export interface MysqlSessionOptions {
  * (`--concurrency`) are fine. A migration that changed the session (a variable, `USE`, a role)
  * leaves it reset for the next one (mysql-session-state.ts).
  */
-export function mysqlSession(target: DatabaseTarget, connection: MysqlConnection, options: MysqlSessionOptions = {}): Session {
+export function mysqlSession(
+  target: DatabaseTarget,
+  connection: MysqlConnection,
+  options: MysqlSessionOptions = {},
+): Session {
   const { lock } = options;
   const lockSide = lock ?? options.parentLock;
   const driver = new MysqlDriver(target, connection, databaseOf(target.url), lockSide, options.traits);
@@ -37,7 +41,10 @@ export function mysqlSession(target: DatabaseTarget, connection: MysqlConnection
         throw unreachableError(target.url, error);
       });
       const traits = driver.knownTraits;
-      const session = mysqlSession(target, forked, { ...(lockSide ? { parentLock: lockSide } : {}), ...(traits ? { traits } : {}) });
+      const session = mysqlSession(target, forked, {
+        ...(lockSide ? { parentLock: lockSide } : {}),
+        ...(traits ? { traits } : {}),
+      });
       await joinWorkBarrier(forked, target);
       return session;
     },

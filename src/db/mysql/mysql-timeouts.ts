@@ -14,14 +14,19 @@ export function mysqlTimeoutStatements(timeouts: StepTimeouts, flavour: ServerFl
     settings.push(`lock_wait_timeout = ${seconds}`, `innodb_lock_wait_timeout = ${seconds}`);
   }
   if (timeouts.statementMs > 0) {
-    settings.push(flavour === 'mariadb' ? `max_statement_time = ${timeouts.statementMs / 1000}` : `max_execution_time = ${Math.round(timeouts.statementMs)}`);
+    settings.push(
+      flavour === 'mariadb'
+        ? `max_statement_time = ${timeouts.statementMs / 1000}`
+        : `max_execution_time = ${Math.round(timeouts.statementMs)}`,
+    );
   }
   return settings.length > 0 ? [`SET SESSION ${settings.join(', ')}`] : [];
 }
 
 /** Puts every timeout {@link mysqlTimeoutStatements} may set back to the server's default. */
 export function mysqlTimeoutReset(flavour: ServerFlavour | undefined): string {
-  const statementTimeout = flavour === 'mariadb' ? 'max_statement_time' : flavour === 'mysql' ? 'max_execution_time' : undefined;
+  const statementTimeout =
+    flavour === 'mariadb' ? 'max_statement_time' : flavour === 'mysql' ? 'max_execution_time' : undefined;
   const names = ['lock_wait_timeout', 'innodb_lock_wait_timeout', ...(statementTimeout ? [statementTimeout] : [])];
   return `SET SESSION ${names.map((n) => `${n} = DEFAULT`).join(', ')}`;
 }

@@ -15,9 +15,14 @@ const UNKNOWN_DATABASE = 1049;
  * run lock's own connection, opened side by side. Read-only: a database that does not exist yet
  * gives `undefined` (it reads as empty), and the session refuses writes (`TRANSACTION READ ONLY`).
  */
-export async function openMysql(target: DatabaseTarget, options: { readonly readOnly?: boolean } = {}): Promise<Session | undefined> {
+export async function openMysql(
+  target: DatabaseTarget,
+  options: { readonly readOnly?: boolean } = {},
+): Promise<Session | undefined> {
   if (databaseOf(target.url) === '') {
-    throw new UsageError(`the MariaDB/MySQL URL "${redactUrl(target.url)}" names no database: add it as the path, e.g. mysql://user@host:3306/app`);
+    throw new UsageError(
+      `the MariaDB/MySQL URL "${redactUrl(target.url)}" names no database: add it as the path, e.g. mysql://user@host:3306/app`,
+    );
   }
   let lock: MysqlRunLock | undefined;
   let connection: MysqlConnection | undefined;

@@ -14,7 +14,11 @@ export const postgresEngine: EngineModule = {
   runLockHeld: postgresRunLockHeld,
   runtimeKnexConfig: (target: DatabaseTarget) => ({
     client: 'pg',
-    connection: { connectionString: target.url, application_name: APPLICATION_NAMES.runtime, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+    connection: {
+      connectionString: target.url,
+      application_name: APPLICATION_NAMES.runtime,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    },
     // min 0: no idle connection is held open for a module that never queries.
     pool: { min: 0, max: 10 },
   }),

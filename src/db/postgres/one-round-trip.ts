@@ -50,7 +50,12 @@ export class AsyncOneRoundTrip implements OwnTransaction {
     const { table, migration } = step;
     const record =
       step.direction === 'up'
-        ? insertRecordLiteral(driver.dialect, table, { version: migration.id, checksum: migration.checksum, state: STATE_APPLIED, runId: context.runId }, ELAPSED_MS_SQL)
+        ? insertRecordLiteral(
+            driver.dialect,
+            table,
+            { version: migration.id, checksum: migration.checksum, state: STATE_APPLIED, runId: context.runId },
+            ELAPSED_MS_SQL,
+          )
         : deleteRecordLiteral(driver.dialect, table, migration.id);
     const timeouts = context.timeouts ? await driver.timeoutStatements(context.timeouts, 'local') : [];
     const { script, bodyEnd } = migrationScript(sql, record, timeouts, this.reset);
@@ -65,7 +70,8 @@ export class AsyncOneRoundTrip implements OwnTransaction {
       const failure = this.classify(error, script, bodyEnd, table, watch?.stop() ?? [], context);
       // The body failed: had it ended the transaction before? (A failed history write came after the guard's release.)
       if (failure instanceof HistoryError) await this.connection.exec('ROLLBACK').catch(() => undefined);
-      else if (!(await this.undoBody())) throw await this.conn.transactionEnded(new GuardLost(error, step, context, true));
+      else if (!(await this.undoBody()))
+        throw await this.conn.transactionEnded(new GuardLost(error, step, context, true));
       throw failure;
     } finally {
       watch?.stop();
@@ -87,13 +93,22 @@ export class AsyncOneRoundTrip implements OwnTransaction {
   }
 
   /** Whether the one-round-trip script failed in the user's body or in modkit's history write. */
-  private classify(error: unknown, script: string, bodyEnd: number, table: string, blockers: readonly string[], context: StepContext): unknown {
+  private classify(
+    error: unknown,
+    script: string,
+    bodyEnd: number,
+    table: string,
+    blockers: readonly string[],
+    context: StepContext,
+  ): unknown {
     const { driver } = this.conn;
     if (!driver.isStatementError(error)) return error;
     const { position, table: errorTable, message } = error as { position?: string; table?: string; message?: string };
     const at = Number(position);
     if (Number.isInteger(at) && at > 0) {
-      return at - 1 >= bodyEnd ? new HistoryError(table, 'record', error) : bodyError(driver, error, lineOfOffset(script, at - 1), blockers, context);
+      return at - 1 >= bodyEnd
+        ? new HistoryError(table, 'record', error)
+        : bodyError(driver, error, lineOfOffset(script, at - 1), blockers, context);
     }
     // Errors without a position (permissions, constraints) name the table they are about.
     if (errorTable === table || String(message ?? '').includes(table)) return new HistoryError(table, 'record', error);
@@ -109,7 +124,9 @@ export class AsyncOneRoundTrip implements OwnTransaction {
   async createHistory(table: string): Promise<void> {
     await bookkeeping(table, 'create', async () => {
       try {
-        await this.connection.exec(`${this.reset.take()}${BEGIN}; ${this.conn.driver.dialect.createTableSql(table)}; COMMIT`);
+        await this.connection.exec(
+          `${this.reset.take()}${BEGIN}; ${this.conn.driver.dialect.createTableSql(table)}; COMMIT`,
+        );
       } catch (error) {
         await this.connection.exec('ROLLBACK').catch(() => undefined);
         this.reset.note(); // a reset sent with it rolled back too

@@ -2,7 +2,13 @@ import type { DatabaseTarget } from '../../config/types.js';
 import { unreachableError } from '../connection-errors.js';
 import { postgresLockKeys } from '../lock-key.js';
 import type { Session } from '../session.js';
-import { APPLICATION_NAMES, connectClient, PostgresConnection, sessionSettings, type OpenOptions } from './postgres-connection.js';
+import {
+  APPLICATION_NAMES,
+  connectClient,
+  PostgresConnection,
+  sessionSettings,
+  type OpenOptions,
+} from './postgres-connection.js';
 import { joinBarrier, PostgresRunLock } from './postgres-lock.js';
 import { postgresSession } from './postgres-session.js';
 
@@ -14,7 +20,8 @@ export async function openPostgres(target: DatabaseTarget, options: OpenOptions 
   const settings = sessionSettings(target, options);
   let lock: PostgresRunLock | undefined;
   let connection: PostgresConnection | undefined;
-  if (!options.readOnly) lock = new PostgresRunLock(target, () => joinBarrier(connection!, postgresLockKeys(target.schema)));
+  if (!options.readOnly)
+    lock = new PostgresRunLock(target, () => joinBarrier(connection!, postgresLockKeys(target.schema)));
   try {
     connection = new PostgresConnection(await connectClient(target.url, settings, APPLICATION_NAMES.migration));
     return postgresSession(target, connection, lock ? { lock } : {});

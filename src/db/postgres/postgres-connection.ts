@@ -6,7 +6,12 @@ import type { SqlRunner, Row } from '../history-store.js';
 export const CONNECT_TIMEOUT_MS = 10_000;
 
 /** `application_name` of modkit's connections, as seen in pg_stat_activity. */
-export const APPLICATION_NAMES = { migration: 'modkit', lock: 'modkit-lock', runtime: 'modkit-runtime', cancel: 'modkit-cancel' } as const;
+export const APPLICATION_NAMES = {
+  migration: 'modkit',
+  lock: 'modkit-lock',
+  runtime: 'modkit-runtime',
+  cancel: 'modkit-cancel',
+} as const;
 
 /** One pinned pg client: the SqlRunner of a PostgreSQL session. */
 export class PostgresConnection implements SqlRunner {
@@ -46,7 +51,11 @@ export class PostgresConnection implements SqlRunner {
  * a runner killed with SIGKILL mid-migration is rolled back within a second instead of whenever the
  * statement would have finished. Servers before PostgreSQL 14 do not know it: they get the rest.
  */
-export async function connectClient(url: string, settings: readonly string[], applicationName: string): Promise<pg.Client> {
+export async function connectClient(
+  url: string,
+  settings: readonly string[],
+  applicationName: string,
+): Promise<pg.Client> {
   try {
     return await connectOnce(url, [...settings, 'client_connection_check_interval=1000'], applicationName);
   } catch (error) {

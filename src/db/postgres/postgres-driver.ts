@@ -7,7 +7,13 @@ import type { HistoryDialect } from '../history-store.js';
 import { postgresLockKeys } from '../lock-key.js';
 import { lineOfOffset, splitSqlStatements } from '../split-sql.js';
 import { GUARD } from './migration-script.js';
-import { APPLICATION_NAMES, CONNECT_TIMEOUT_MS, PostgresConnection, sessionSettings, startupOptions } from './postgres-connection.js';
+import {
+  APPLICATION_NAMES,
+  CONNECT_TIMEOUT_MS,
+  PostgresConnection,
+  sessionSettings,
+  startupOptions,
+} from './postgres-connection.js';
 import { joinBarrier, type PostgresRunLock } from './postgres-lock.js';
 import type { SessionReset } from './session-reset.js';
 
@@ -73,22 +79,31 @@ function resetHygiene(connection: PostgresConnection, reset: SessionReset): Sess
     prefix: (inTransaction) => reset.take(inTransaction),
     async clean() {
       const sql = reset.take(true); // alone in its message, it commits by itself (or with an open transaction)
-      if (sql) await connection.exec(sql).catch((error: unknown) => {
-        reset.note();
-        throw error;
-      });
+      if (sql)
+        await connection.exec(sql).catch((error: unknown) => {
+          reset.note();
+          throw error;
+        });
     },
   };
 }
 
-async function cancelBackend(target: DatabaseTarget, connection: PostgresConnection, lockSide: PostgresRunLock | undefined): Promise<void> {
+async function cancelBackend(
+  target: DatabaseTarget,
+  connection: PostgresConnection,
+  lockSide: PostgresRunLock | undefined,
+): Promise<void> {
   const pid = connection.pid;
   if (!pid) return;
   if (lockSide) {
     await lockSide.cancel(pid);
     return;
   }
-  const canceller = new pg.Client({ connectionString: target.url, application_name: APPLICATION_NAMES.cancel, connectionTimeoutMillis: 5_000 });
+  const canceller = new pg.Client({
+    connectionString: target.url,
+    application_name: APPLICATION_NAMES.cancel,
+    connectionTimeoutMillis: 5_000,
+  });
   canceller.on('error', () => undefined);
   try {
     await canceller.connect();
@@ -113,7 +128,10 @@ function plainKnexConfig(target: DatabaseTarget): Knex.Config {
       min: 0,
       max: 1,
       afterCreate(client: pg.Client, done: (error: Error | null, client: pg.Client) => void) {
-        void joinBarrier(new PostgresConnection(client), keys).then(() => done(null, client), (error: Error) => done(error, client));
+        void joinBarrier(new PostgresConnection(client), keys).then(
+          () => done(null, client),
+          (error: Error) => done(error, client),
+        );
       },
     },
   };

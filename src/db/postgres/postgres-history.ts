@@ -68,7 +68,11 @@ export function postgresHistory(schema: string): HistoryDialect {
     isUnixSeconds: (type) => type === 'bigint' || type === 'integer' || type === 'numeric',
     // One UNION ALL reads every table: bring modkit 0.1.0's seconds (and any other type) to timestamptz.
     appliedAtSelect: (type) =>
-      type === 'timestamp with time zone' ? 'applied_at' : ['bigint', 'integer', 'numeric'].includes(type) ? 'to_timestamp(applied_at)' : 'applied_at::timestamptz',
+      type === 'timestamp with time zone'
+        ? 'applied_at'
+        : ['bigint', 'integer', 'numeric'].includes(type)
+          ? 'to_timestamp(applied_at)'
+          : 'applied_at::timestamptz',
 
     async convertUnixSeconds(runner, table) {
       const ref = `${schemaRef}.${quoteIdent(table)}`;

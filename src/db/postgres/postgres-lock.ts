@@ -37,7 +37,10 @@ export class PostgresRunLock implements RunLock {
     /** Called once the barrier is clear: the working connection joins it (SHARE) before any statement. */
     private readonly joinBarrier: () => Promise<void>,
     /** A pool's lock connection, lent for this run, and how to give it back; default: a connection of its own. */
-    private readonly borrowed?: { readonly connection: PostgresConnection; readonly giveBack: (healthy: boolean) => void },
+    private readonly borrowed?: {
+      readonly connection: PostgresConnection;
+      readonly giveBack: (healthy: boolean) => void;
+    },
   ) {
     this.keys = postgresLockKeys(target.schema);
     this.lockKey = this.keys.lock.toString();
@@ -86,7 +89,10 @@ export class PostgresRunLock implements RunLock {
       if (rows.length === 0) return undefined;
       return `the ${rows.length === 1 ? 'backend' : 'backends'} of an earlier run that ended abruptly, still finishing: ${rows.map(describe).join('; ')}`;
     }
-    const [holder] = await connection.query<Holder>(`${HOLDERS} AND l.mode = 'ExclusiveLock'`, keyParts(this.keys.lock));
+    const [holder] = await connection.query<Holder>(
+      `${HOLDERS} AND l.mode = 'ExclusiveLock'`,
+      keyParts(this.keys.lock),
+    );
     return holder ? describe(holder) : undefined;
   }
 
@@ -98,7 +104,10 @@ export class PostgresRunLock implements RunLock {
          FROM pg_stat_activity WHERE pid = ANY(pg_blocking_pids(?)) ORDER BY pid`,
       [pid],
     );
-    return rows.map((b) => `backend pid ${b.pid} (user ${b.usename}, application "${b.application_name}", ${b.state ?? 'unknown state'}, query started ${b.since ?? '?'}: ${b.query})`);
+    return rows.map(
+      (b) =>
+        `backend pid ${b.pid} (user ${b.usename}, application "${b.application_name}", ${b.state ?? 'unknown state'}, query started ${b.since ?? '?'}: ${b.query})`,
+    );
   }
 
   /** Cancels the statement running on backend `pid` (a cancel must come from another connection). */
@@ -112,7 +121,8 @@ export class PostgresRunLock implements RunLock {
     if (!connection) return;
     // Closing the session releases the lock too; unlocking first says so explicitly.
     let healthy = true;
-    if (this.holdsRunLock) await connection.query('SELECT pg_advisory_unlock(?::bigint)', [this.lockKey]).catch(() => (healthy = false));
+    if (this.holdsRunLock)
+      await connection.query('SELECT pg_advisory_unlock(?::bigint)', [this.lockKey]).catch(() => (healthy = false));
     this.holdsRunLock = false;
     if (this.borrowed) this.borrowed.giveBack(healthy);
     else await connection.close();

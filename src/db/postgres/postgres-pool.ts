@@ -43,7 +43,9 @@ class PostgresSessionPool implements SessionPool {
         // Its names are schema-qualified: the connection's search_path does not matter, and nothing is left in it.
         const first = targets[0]!;
         const settings = sessionSettings({ ...first, searchPath: undefined } as DatabaseTarget, { readOnly: true });
-        const connection = await this.borrow(this.idleWork, first, settings, APPLICATION_NAMES.migration).catch(() => undefined);
+        const connection = await this.borrow(this.idleWork, first, settings, APPLICATION_NAMES.migration).catch(
+          () => undefined,
+        );
         if (!connection) return new Map();
         try {
           const read = await readSchemaHistories(connection, targets, tables);
@@ -60,7 +62,9 @@ class PostgresSessionPool implements SessionPool {
   }
 
   async open(target: DatabaseTarget): Promise<Session> {
-    const settings = sessionSettings({ ...target, searchPath: undefined } as DatabaseTarget, { readOnly: this.readOnly });
+    const settings = sessionSettings({ ...target, searchPath: undefined } as DatabaseTarget, {
+      readOnly: this.readOnly,
+    });
     const [workOutcome, lockOutcome] = await Promise.allSettled([
       this.borrow(this.idleWork, target, settings, APPLICATION_NAMES.migration),
       this.readOnly ? undefined : this.borrow(this.idleLocks, target, [], APPLICATION_NAMES.lock),
@@ -76,18 +80,24 @@ class PostgresSessionPool implements SessionPool {
     if (this.readOnly || !lockConnection) {
       // A read-only session runs only modkit's own reads, which leave nothing in the session but
       // the search_path each target sets anew: its connection goes back without DISCARD ALL.
-      const lease = { giveBack: async (connection: PostgresConnection) => void (this.ended ? await connection.close() : this.idleWork.push(connection)) };
-      await work.exec(target.searchPath ? `SET search_path TO ${target.searchPath}` : 'RESET search_path').catch(async (error: unknown) => {
-        await work.close();
-        throw error;
-      });
+      const lease = {
+        giveBack: async (connection: PostgresConnection) =>
+          void (this.ended ? await connection.close() : this.idleWork.push(connection)),
+      };
+      await work
+        .exec(target.searchPath ? `SET search_path TO ${target.searchPath}` : 'RESET search_path')
+        .catch(async (error: unknown) => {
+          await work.close();
+          throw error;
+        });
       return postgresSession(target, work, { lease });
     }
     const lease = { giveBack: (connection: PostgresConnection) => this.giveBackWork(connection) };
     const keys = postgresLockKeys(target.schema);
     const lock = new PostgresRunLock(target, () => this.prepare(work, target, keys), {
       connection: lockConnection,
-      giveBack: (healthy) => (healthy && !this.ended ? void this.idleLocks.push(lockConnection) : void lockConnection.close()),
+      giveBack: (healthy) =>
+        healthy && !this.ended ? void this.idleLocks.push(lockConnection) : void lockConnection.close(),
     });
     return postgresSession(target, work, { lock, lease });
   }
@@ -102,27 +112,42 @@ class PostgresSessionPool implements SessionPool {
    * Once the target's lock is held: join its barrier, point unqualified names at its schema and
    * create that schema when it is missing (under the lock, so two runners never race to create it).
    */
-  private async prepare(work: PostgresConnection, target: DatabaseTarget, keys: ReturnType<typeof postgresLockKeys>): Promise<void> {
+  private async prepare(
+    work: PostgresConnection,
+    target: DatabaseTarget,
+    keys: ReturnType<typeof postgresLockKeys>,
+  ): Promise<void> {
     const schema = target.schema;
     const create =
       schema && schema !== DEFAULT_HISTORY_SCHEMA
         ? // Committed asynchronously, like the history tables and migrations made durable by the run's flush.
           `BEGIN; SET LOCAL synchronous_commit TO off; DO $modkit$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${quoteLiteral(schema)}) THEN CREATE SCHEMA ${quoteIdent(schema)}; END IF; END $modkit$; COMMIT`
         : '';
-    const then = [target.searchPath ? `SET search_path TO ${target.searchPath}` : '', create].filter(Boolean).join('; ');
+    const then = [target.searchPath ? `SET search_path TO ${target.searchPath}` : '', create]
+      .filter(Boolean)
+      .join('; ');
     try {
       await joinBarrier(work, keys, then);
     } catch (error) {
       await work.exec('ROLLBACK').catch(() => undefined);
       if (!create) throw error;
-      throw new ModkitError('usage', `cannot create schema "${schema}": ${(error as Error).message}. Create it first, or grant this user CREATE on the database.`, {
-        cause: error,
-        details: { schema },
-      });
+      throw new ModkitError(
+        'usage',
+        `cannot create schema "${schema}": ${(error as Error).message}. Create it first, or grant this user CREATE on the database.`,
+        {
+          cause: error,
+          details: { schema },
+        },
+      );
     }
   }
 
-  private async borrow(idle: PostgresConnection[], target: DatabaseTarget, settings: readonly string[], name: string): Promise<PostgresConnection> {
+  private async borrow(
+    idle: PostgresConnection[],
+    target: DatabaseTarget,
+    settings: readonly string[],
+    name: string,
+  ): Promise<PostgresConnection> {
     const pooled = idle.pop();
     if (pooled) return pooled;
     if (this.failure !== undefined) throw unreachableError(target.url, this.failure);

@@ -25,7 +25,11 @@ export interface PostgresSessionOptions {
  * migration in one round trip with asynchronous commits (one-round-trip.ts), `--tx-mode all` sending
  * a body in one call (PostgreSQL reports an error's position), lock timeouts retried per migration.
  */
-export function postgresSession(target: DatabaseTarget, connection: PostgresConnection, options: PostgresSessionOptions = {}): Session {
+export function postgresSession(
+  target: DatabaseTarget,
+  connection: PostgresConnection,
+  options: PostgresSessionOptions = {},
+): Session {
   const { lock, lease } = options;
   const reset = new SessionReset(target.searchPath);
   const lockSide = lock ?? options.parentLock;
@@ -38,9 +42,11 @@ export function postgresSession(target: DatabaseTarget, connection: PostgresConn
     ownTransaction: (conn) => new AsyncOneRoundTrip(conn, connection, reset),
     options: { lockTimeoutRetries: 'migration', outerSqlInOneCall: true, closeReportsCommitFailure: false },
     async fork() {
-      const client = await connectClient(target.url, sessionSettings(target), APPLICATION_NAMES.migration).catch((error: unknown) => {
-        throw unreachableError(target.url, error);
-      });
+      const client = await connectClient(target.url, sessionSettings(target), APPLICATION_NAMES.migration).catch(
+        (error: unknown) => {
+          throw unreachableError(target.url, error);
+        },
+      );
       const forked = new PostgresConnection(client);
       const session = postgresSession(target, forked, lockSide ? { parentLock: lockSide } : {});
       await joinBarrier(forked, postgresLockKeys(target.schema));

@@ -33,21 +33,28 @@ export function sqliteHistory(db: Database.Database): HistoryDialect {
      * with integrity_check before it is kept.
      */
     async convertUnixSeconds(runner, table) {
-      const [row] = await runner.query<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]);
+      const [row] = await runner.query<{ sql: string }>(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+        [table],
+      );
       const current = row?.sql ?? '';
       const next = current.replace(/\bapplied_at\b\s+[^,)]*/i, APPLIED_AT);
-      if (next === current) throw new Error(`cannot find the applied_at column in the definition of ${table}: ${current}`);
+      if (next === current)
+        throw new Error(`cannot find the applied_at column in the definition of ${table}: ${current}`);
       db.exec('SAVEPOINT modkit_upgrade');
       db.unsafeMode(true); // better-sqlite3 turns SQLite's defensive mode off only in unsafe mode
       try {
-        db.prepare(`UPDATE "${table}" SET applied_at = datetime(applied_at, 'unixepoch') WHERE typeof(applied_at) IN ('integer', 'real')`).run();
+        db.prepare(
+          `UPDATE "${table}" SET applied_at = datetime(applied_at, 'unixepoch') WHERE typeof(applied_at) IN ('integer', 'real')`,
+        ).run();
         const version = db.pragma('schema_version', { simple: true }) as number;
         db.pragma('writable_schema = ON');
         db.prepare("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?").run(next, table);
         db.pragma(`schema_version = ${version + 1}`);
         db.pragma('writable_schema = OFF');
         const check = db.pragma('integrity_check') as { integrity_check: string }[];
-        if (check[0]?.integrity_check !== 'ok') throw new Error(`integrity_check after the upgrade: ${JSON.stringify(check)}`);
+        if (check[0]?.integrity_check !== 'ok')
+          throw new Error(`integrity_check after the upgrade: ${JSON.stringify(check)}`);
         db.exec('RELEASE modkit_upgrade');
       } catch (error) {
         db.pragma('writable_schema = OFF');

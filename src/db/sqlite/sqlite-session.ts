@@ -13,7 +13,10 @@ import { SqliteRunLock } from './sqlite-lock.js';
  * Opens a SQLite session. Read-only: a database file that does not exist yet gives `undefined`
  * (opening it would create it, and a look must leave no trace).
  */
-export async function openSqlite(target: FileTarget, options: { readonly readOnly?: boolean } = {}): Promise<Session | undefined> {
+export async function openSqlite(
+  target: FileTarget,
+  options: { readonly readOnly?: boolean } = {},
+): Promise<Session | undefined> {
   const path = target.filePath;
   if (options.readOnly && path !== ':memory:' && !existsSync(path)) return undefined;
   let db: ReturnType<typeof openDatabase>;
@@ -34,13 +37,20 @@ export async function openSqlite(target: FileTarget, options: { readonly readOnl
 function sqliteSession(target: FileTarget, connection: SqliteConnection, lock: SqliteRunLock | undefined): Session {
   return new EngineSession(target, {
     driver: sqliteDriver(target, connection),
-    capabilities: { concurrentMigrations: false, oneAtATime: 'SQLite has one writer per database', transactionalDdl: true },
+    capabilities: {
+      concurrentMigrations: false,
+      oneAtATime: 'SQLite has one writer per database',
+      transactionalDdl: true,
+    },
     ...(lock ? { lock } : {}),
     ownTransaction: (conn) => new GroupCommit(conn, connection),
     // A group commit still open at close is committed, never silently rolled back: its failure is reported.
     options: { lockTimeoutRetries: 'migration', outerSqlInOneCall: false, closeReportsCommitFailure: true },
     fork: async () => {
-      throw new ModkitError('usage', 'SQLite has one writer per database: modules cannot migrate on several connections at once');
+      throw new ModkitError(
+        'usage',
+        'SQLite has one writer per database: modules cannot migrate on several connections at once',
+      );
     },
     release: async () => {
       await lock?.release();

@@ -196,8 +196,7 @@ class Reader {
   private literal(): Node {
     const token = this.next();
     if (token.kind === 'int') return intConst(token);
-    if (token.kind === 'string')
-      return { A_Const: { sval: { sval: token.value }, location: token.at } } as Node;
+    if (token.kind === 'string') return { A_Const: { sval: { sval: token.value }, location: token.at } } as Node;
     if (token.kind === 'word' && (token.text === 'true' || token.text === 'false'))
       return { A_Const: { boolval: token.text === 'true' ? { boolval: true } : {}, location: token.at } } as Node;
     throw new Refused();

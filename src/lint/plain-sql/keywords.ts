@@ -43,7 +43,9 @@ unlogged until update user using vacuum valid validate validator value values va
 version view views virtual volatile when where whitespace window with within without work wrapper write xml
 xmlattributes xmlconcat xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi xmlroot xmlserialize
 xmltable year yes zone
-`.split(/\s+/).filter(Boolean),
+`
+    .split(/\s+/)
+    .filter(Boolean),
 );
 
 /**
@@ -52,11 +54,57 @@ xmltable year yes zone
  * one against the real parser in every place the recognizer accepts it.
  */
 export const NAME_KEYWORDS: ReadonlySet<string> = new Set([
-  'name', 'text', 'key', 'value', 'type', 'data', 'version', 'level', 'comment', 'owner', 'options', 'role',
-  'title', 'label', 'password', 'names', 'action', 'location', 'language', 'mode', 'size', 'source', 'index',
-  'object', 'parent', 'path', 'scope', 'sequence', 'content', 'year', 'month', 'day', 'hour', 'minute', 'second',
-  'zone', 'schema', 'event', 'format', 'method', 'attribute', 'enable', 'filter', 'owned', 'policy', 'rule',
-  'security', 'server', 'storage', 'target', 'uri',
+  'name',
+  'text',
+  'key',
+  'value',
+  'type',
+  'data',
+  'version',
+  'level',
+  'comment',
+  'owner',
+  'options',
+  'role',
+  'title',
+  'label',
+  'password',
+  'names',
+  'action',
+  'location',
+  'language',
+  'mode',
+  'size',
+  'source',
+  'index',
+  'object',
+  'parent',
+  'path',
+  'scope',
+  'sequence',
+  'content',
+  'year',
+  'month',
+  'day',
+  'hour',
+  'minute',
+  'second',
+  'zone',
+  'schema',
+  'event',
+  'format',
+  'method',
+  'attribute',
+  'enable',
+  'filter',
+  'owned',
+  'policy',
+  'rule',
+  'security',
+  'server',
+  'storage',
+  'target',
+  'uri',
 ]);
 
 /** A word that may stand as a name: not a keyword, or one of {@link NAME_KEYWORDS}. */
