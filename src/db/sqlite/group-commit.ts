@@ -1,11 +1,16 @@
 import { stopwatch } from '../../util/stopwatch.js';
 import type { OwnTransaction } from '../apply/own-transaction.js';
-import { recordStep } from '../apply/marks.js';
 import { applyScriptInTransaction } from '../apply/script-migration.js';
 import type { WorkingConnection } from '../apply/working-connection.js';
 import { GuardLost, SAVEPOINT_GUARD } from '../body-guard.js';
-import { createHistoryTable } from '../history-store.js';
-import { BodyError, CommitUnconfirmedError, type MigrationStep, type StepContext } from '../session.js';
+import {
+  createHistoryTable,
+  deleteRecordLiteral,
+  type HistoryDialect,
+  insertRecordLiteral,
+  STATE_APPLIED,
+} from '../history-store.js';
+import { BodyError, CommitUnconfirmedError, HistoryError, type MigrationStep, type StepContext } from '../session.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 
 /** How long one group of migrations may stay uncommitted. */
@@ -45,28 +50,30 @@ export class GroupCommit implements OwnTransaction {
       this.groupAge = stopwatch();
     }
     // The migration's savepoint holds the body and its history row; the guard's, the body alone.
-    db.exec(`SAVEPOINT modkit_migration; ${SAVEPOINT_GUARD.open}`);
+    // Two `exec`s a migration: the savepoints open in the body's, and the guard's release, the
+    // history row and the migration's release share one (it stops at the first failure, so the row
+    // is written only once the guard held).
     try {
       try {
-        db.exec(sql);
+        db.exec(`SAVEPOINT modkit_migration; ${SAVEPOINT_GUARD.open};\n${sql}`);
       } catch (error) {
         // Disk full, I/O: SQLite may roll back by itself (rollbackMigration says so); not the body's doing.
         if (!driver.isStatementError(error)) throw error;
         if (!this.guardHolds()) throw new GuardLost(error, step, context, true);
         throw new BodyError(error, this.failingLine(sql));
       }
+      const record = recordLiteral(driver.dialect, step, context.runId, elapsed());
       try {
-        db.exec(SAVEPOINT_GUARD.close);
+        db.exec(`${SAVEPOINT_GUARD.close}; ${record}; RELEASE modkit_migration`);
       } catch (error) {
-        throw driver.isGuardLost(error) ? new GuardLost(error, step, context, false) : error;
+        if (driver.isGuardLost(error)) throw new GuardLost(error, step, context, false);
+        throw new HistoryError(step.table, step.direction === 'up' ? 'record' : 'delete', error);
       }
-      await recordStep(this.connection, driver.dialect, step, context, elapsed());
     } catch (error) {
       if (error instanceof GuardLost) throw await this.conn.transactionEnded(error);
       this.rollbackMigration(error);
       throw error;
     }
-    db.exec('RELEASE modkit_migration');
     this.conn.uncommitted.push(step);
     if (this.groupAge() >= GROUP_COMMIT_MS) this.commitGroup();
     return elapsed();
@@ -146,4 +153,12 @@ export class GroupCommit implements OwnTransaction {
   createHistory(table: string): Promise<void> {
     return createHistoryTable(this.conn.driver.dialect, this.connection, table);
   }
+}
+
+/** A step's history write as SQL text, to share an `exec` with the guard's release: insert (up) or delete (down). */
+function recordLiteral(dialect: HistoryDialect, step: MigrationStep, runId: string, durationMs: number): string {
+  const { table, migration } = step;
+  if (step.direction === 'down') return deleteRecordLiteral(dialect, table, migration.id);
+  const record = { version: migration.id, checksum: migration.checksum, state: STATE_APPLIED, runId } as const;
+  return insertRecordLiteral(dialect, table, record, String(Math.trunc(durationMs)));
 }
