@@ -31,6 +31,10 @@ export function driverOptions(url: string): mysql.ConnectionOptions {
     connectTimeout: CONNECT_TIMEOUT_MS,
     supportBigNumbers: true,
     flags: ['-IGNORE_SPACE'],
+    // mysql2 captures a stack trace for every query by default, to put the caller's frames in a
+    // failed query's stack: ≈ 5 % of the client's instructions in an apply (three queries a
+    // migration). modkit reports the server's message and the migration's line, never that stack.
+    trace: false,
   };
 }
 
