@@ -1,5 +1,5 @@
 /**
- * Which migration started the work that is running (or failing) now. Every step runs inside an
+ * Which migration started the work that is running (or failing) now. Every script step runs inside an
  * AsyncLocalStorage context naming it, which Node carries into every timer, promise and callback
  * the migration's code creates: an exception thrown by a timer, or a promise rejected after `up()`
  * resolved, can then be blamed on the migration that started it, not on whichever one runs at that
@@ -26,9 +26,15 @@ const pending = new Map<number, { readonly origin: MigrationOrigin; readonly tim
 const waiters = new Set<() => void>();
 let hook: AsyncHook | undefined;
 
-/** Runs `work` (one step) as the code of `origin`; `script`: follow the timers it leaves behind. */
+/**
+ * Runs `work` (one step) as the code of `origin` when it runs user code (`script`): its timers are
+ * followed and what fails later is blamed on it. A SQL step runs no user code, so it runs outside
+ * any context: nothing it does can be its migration's late error, and a run of SQL files never turns
+ * on Node's promise hooks (an AsyncLocalStorage's price on every promise of the run).
+ */
 export function runAsMigration<T>(origin: MigrationOrigin, script: boolean, work: () => Promise<T>): Promise<T> {
-  if (script) hook ??= createHook({ init: noteTimer, destroy: forgetTimer }).enable();
+  if (!script) return work();
+  hook ??= createHook({ init: noteTimer, destroy: forgetTimer }).enable();
   return current.run(origin, work);
 }
 
