@@ -87,7 +87,12 @@ export function buildProgram(context: ProgramContext): Command {
     .option('--dry-run', 'change nothing: print what would run, exactly as `modkit plan` with the same flags')
     .option('--sql', 'with --dry-run: print the SQL of SQL migrations')
     .addOption(txModeOption())
-    .option('--concurrency <n>', 'migrate independent modules in parallel, each on its own connection (SQLite has one writer: one by one)', parsePositiveInt, 1)
+    .option(
+      '--concurrency <n>',
+      'migrate independent modules in parallel, each on its own connection (SQLite has one writer: one by one)',
+      parsePositiveInt,
+      1,
+    )
     .option('--no-lint', 'do not lint the pending migrations first (see `modkit lint`)')
     .addHelpText('after', examples(MIGRATE_EXAMPLES, MODULE_SELECTS_DEPS))
     .action(action(async () => (await import('./commands/migrate.js')).migrateOnly as Handler));
@@ -97,7 +102,12 @@ export function buildProgram(context: ProgramContext): Command {
       'migrate (pre_init + db), then run the application: init, post_init, start, wait for SIGINT/SIGTERM, drain, stop',
     )
     .addOption(txModeOption())
-    .option('--concurrency <n>', 'migrate independent modules in parallel, each on its own connection (SQLite has one writer: one by one)', parsePositiveInt, 1)
+    .option(
+      '--concurrency <n>',
+      'migrate independent modules in parallel, each on its own connection (SQLite has one writer: one by one)',
+      parsePositiveInt,
+      1,
+    )
     .option('--no-lint', 'do not lint the pending migrations first (see `modkit lint`)')
     .option('--health-port <port>', 'serve GET /livez, /readyz and /status on this port (0: a free one)', parsePort)
     .option('--drain <duration>', 'on SIGTERM/SIGINT, /readyz 503 this long before modules stop', parseDurationFlag)
