@@ -19,6 +19,8 @@ export interface FailedStep {
   readonly table: string;
   /** The database URL, so that its password can be scrubbed from the database's message. */
   readonly url: string;
+  /** The engine rolls DDL back with its transaction (false: DDL commits at once, MariaDB/MySQL). */
+  readonly transactionalDdl: boolean;
 }
 
 /**
@@ -44,12 +46,18 @@ export function stepFailedError(failed: FailedStep, error: unknown): ModkitError
 function interruptedStepError(step: FailedStep, error: unknown): ModkitError {
   const { migration, body } = step;
   const { message, code } = databaseWords(error, step.url);
-  const aftermath = body.transactional
-    ? 'Its transaction was not committed by modkit, so the database rolls it back.'
-    : `It ran outside a transaction, so part of it may be applied and module "${migration.module}" may be dirty; \`modkit status\` tells.`;
+  const rolledBack = body.transactional && step.transactionalDdl;
+  const whatStays = body.transactional
+    ? 'Its transaction was not committed by modkit, but DDL commits at once on this database: what ran before a DDL statement may stay'
+    : 'It ran outside a transaction, so part of it may be applied';
+  const aftermath = rolledBack
+    ? 'Its transaction was not committed by modkit, so the database rolls it back. Run migrate again once the ' +
+      'database answers: it re-reads the history and resumes where the database stands.'
+    : `${whatStays}, and module "${migration.module}" is then dirty. Once the database answers, \`modkit status\` ` +
+      'tells: a clean module resumes with migrate; a dirty one needs `modkit repair` first (docs/verification.md).';
   return new ModkitError(
     'migration-failed',
-    `The run stopped during ${migration.module}/${migration.id}: ${withCode(message, code)}. ${aftermath} Run migrate again once the database answers: it re-reads the history and resumes where the database stands.`,
+    `The run stopped during ${migration.module}/${migration.id}: ${withCode(message, code)}. ${aftermath}`,
     {
       cause: error,
       details: {

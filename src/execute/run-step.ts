@@ -6,6 +6,7 @@ import type { Migration } from '../modules/types.js';
 import { stopwatch } from '../util/stopwatch.js';
 import { lockRetryPolicy, stepTimeouts } from './lock-retry.js';
 import { stepFailedError } from './migration-error.js';
+import { letEventLoopTurn } from './event-loop-turn.js';
 import { runAsMigration } from './script-work.js';
 import type { EventSink, MigrationResult } from './types.js';
 
@@ -47,6 +48,7 @@ export async function runStep(
   index: number,
   context: RunContext,
 ): Promise<void> {
+  await letEventLoopTurn(); // a signal that came during the last steps is seen now, on every engine
   if (context.signal?.aborted) throw interruptedError();
   context.onEvent?.({
     type: 'migration-start',
@@ -98,7 +100,8 @@ export async function runStep(
       context.results.push(result);
       context.onEvent?.({ type: 'migration-done', result, index, total: context.total });
     } catch (error) {
-      throw stepFailedError({ migration, direction, body, table, url: session.target.url }, error);
+      const { transactionalDdl } = session.capabilities;
+      throw stepFailedError({ migration, direction, body, table, url: session.target.url, transactionalDdl }, error);
     }
   } catch (error) {
     context.results.push({ ...base, status: 'failed', durationMs: elapsed() });

@@ -116,6 +116,34 @@ describe.skipIf(!ENGINES.includes('mysql'))('MariaDB/MySQL: truthful runs', () =
     ]);
   });
 
+  it('a connection lost after DDL does not claim a rollback: what stayed is said, the module is dirty', async () => {
+    target = await createTarget('mysql');
+    const body =
+      'CREATE TABLE t2 (x INT);\nINSERT INTO t2 VALUES (1);\nSELECT SLEEP(600);\nINSERT INTO t2 VALUES (2);\n';
+    project = await createFixtureProject([{ name: 'a', migrations: { '0001_lost.sql': body } }]);
+    const run = startCli(['migrate', '--only', '-c', project.configPath, '--database-url', target.url]);
+    const killer = await connect();
+    for (;;) {
+      const [rows] = await killer.query(
+        "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO = 'SELECT SLEEP(600)'",
+      );
+      const id = (rows as { id: number }[])[0]?.id;
+      if (id !== undefined) {
+        await killer.query(`KILL CONNECTION ${Number(id)}`);
+        break;
+      }
+      if (run.child.exitCode !== null) throw new Error(`migrate ended before the sleep: ${run.stderr()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const result = await run.done;
+    expect(result.code, result.stderr).not.toBe(0);
+    expect(result.stderr).not.toContain('so the database rolls it back');
+    expect(result.stderr).toContain('DDL commits at once on this database');
+    // What the message says is what the database holds: the table and its first row stayed.
+    expect(await queryTarget(target, 'SELECT x FROM t2')).toEqual([{ x: 1 }]);
+    expect(await history()).toEqual([{ version: '0001_lost', state: 'started' }]);
+  });
+
   it('§3: USE another database does not move the next migration or modkit’s bookkeeping, as with the client', async () => {
     target = await createTarget('mysql');
     other = await createTarget('mysql');
