@@ -59,13 +59,21 @@ export class OuterTransaction {
     const { driver } = conn;
     const elapsed = stopwatch();
     const exec = (sql: string) => driver.runner.exec(sql);
+    // The step's lock and statement timeouts, for the rest of the one transaction (the next step sets its own).
+    const timeouts = context.timeouts ? await driver.timeoutStatements(context.timeouts, 'local') : [];
+    const setTimeouts = async () => {
+      for (const statement of timeouts) await exec(statement);
+    };
     try {
       const { body } = step;
       if (body.format === 'sql' && this.sqlInOneCall && driver.guard)
-        await this.runSqlInOneCall(body.sql, step, context);
-      else if (body.format === 'sql') await conn.guarded(exec, () => conn.runStatements(body.sql), step, context);
-      else {
+        await this.runSqlInOneCall(body.sql, step, context, timeouts);
+      else if (body.format === 'sql') {
+        await setTimeouts();
+        await conn.guarded(exec, () => conn.runStatements(body.sql), step, context);
+      } else {
         await conn.clean();
+        await setTimeouts();
         const knex = this.open?.knex;
         const run = knex
           ? () => knex.transaction((nested) => runScript(body, scriptTransaction(nested), context))
@@ -82,10 +90,16 @@ export class OuterTransaction {
   }
 
   /** The whole file in one call inside the guard, its error position mapped to a line. */
-  private async runSqlInOneCall(sql: string, step: MigrationStep, context: StepContext): Promise<void> {
+  private async runSqlInOneCall(
+    sql: string,
+    step: MigrationStep,
+    context: StepContext,
+    timeouts: readonly string[],
+  ): Promise<void> {
     const { driver } = this.conn;
     const guard = driver.guard!;
-    const text = `${driver.hygiene.prefix(true)}${guard.open}; ${sql}\n;\n${guard.close}`;
+    const setTimeouts = timeouts.map((statement) => `${statement}; `).join('');
+    const text = `${driver.hygiene.prefix(true)}${setTimeouts}${guard.open}; ${sql}\n;\n${guard.close}`;
     try {
       await driver.runner.exec(text);
     } catch (error) {
