@@ -41,7 +41,10 @@ function planModule(module: LoadedModule, history: ModuleHistory, stopAt: string
         message:
           `module "${module.name}" is dirty: migration ${record.version} started outside a transaction and never finished. ` +
           `Check what it left in the database: if you finished it by hand, run \`modkit repair --module ${module.name}\`; ` +
-          `if you undid it, run \`modkit repair --module ${module.name} --retry\` so that migrate runs it again`,
+          `if you undid it, run \`modkit repair --module ${module.name} --retry\` so that migrate runs it again. ` +
+          // The history cannot tell a migrate's step from a rollback's down: say both ways.
+          'If it was a rollback that failed (its down), the other way round: finished the undo by hand, ' +
+          `\`modkit repair --module ${module.name} --retry\` (its row goes); put back what it removed, \`modkit repair --module ${module.name}\``,
       });
     } else if (!migration) {
       problems.push({

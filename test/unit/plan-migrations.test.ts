@@ -52,6 +52,19 @@ describe('planMigrations', () => {
     expect(plan.modules[0]!.lastApplied?.version).toBe('0001_a');
   });
 
+  it("a dirty module's advice covers a failed migrate and a failed rollback (the row cannot tell them apart)", () => {
+    const plan = planMigrations(
+      [moduleOf('users', ['0001_u'])],
+      new Map([['users', history('users', [record('0001_u', { state: 'started' })])]]),
+    );
+    const [dirty] = plan.problems;
+    expect(dirty?.kind).toBe('dirty');
+    expect(dirty?.message).toContain('if you finished it by hand, run `modkit repair --module users`');
+    expect(dirty?.message).toContain(
+      'If it was a rollback that failed (its down), the other way round: finished the undo by hand, `modkit repair --module users --retry`',
+    );
+  });
+
   it('finds drift, missing, out-of-order and dirty, and blocks unless allowed (dirty always blocks)', () => {
     const modules = [moduleOf('core', ['0001_a', '0002_b', '0003_c']), moduleOf('users', ['0002_v'])];
     const histories = new Map([
