@@ -23,7 +23,7 @@ function run(engine: Engine): Promise<void> {
     url: URLS[engine],
     engine,
     source: 'flag',
-    ...(engine === 'sqlite' ? { sqlitePath: '/tmp/app.db' } : {}),
+    ...(engine === 'sqlite' ? { filePath: '/tmp/app.db' } : {}),
   } as DatabaseTarget;
   const placement: DatabasePlacement = { database, moduleDatabases: {} };
   const migration = { id: '0001_a', module: 'app', format: 'sql', checksum: 'x', file: '/nonexistent/0001_a.up.sql' };
