@@ -144,6 +144,19 @@ describe.skipIf(!ENGINES.includes('mysql'))('MariaDB/MySQL: truthful runs', () =
     expect(await history()).toEqual([{ version: '0001_lost', state: 'started' }]);
   });
 
+  it('LOCK TABLES in a body, then a failure: what the implicit commit kept is said, the module is dirty', async () => {
+    target = await createTarget('mysql');
+    await queryTarget(target, 'CREATE TABLE cnt (x INT)');
+    const body = 'INSERT INTO cnt VALUES (4);\nLOCK TABLES cnt WRITE;\nINSERT INTO nope VALUES (1);\n';
+    project = await createFixtureProject([{ name: 'a', migrations: { '0001_locks.sql': body } }]);
+    const run = await cli('migrate', '--only');
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).not.toContain('It was rolled back');
+    expect(run.stderr).toContain('module "a" is now dirty');
+    expect(await queryTarget(target, 'SELECT x FROM cnt')).toEqual([{ x: 4 }]);
+    expect(await history()).toEqual([{ version: '0001_locks', state: 'started' }]);
+  });
+
   it('§3: USE another database does not move the next migration or modkit’s bookkeeping, as with the client', async () => {
     target = await createTarget('mysql');
     other = await createTarget('mysql');

@@ -23,14 +23,26 @@ export async function leftStarted(
   dialect: HistoryDialect,
   step: MigrationStep,
 ): Promise<boolean | undefined> {
+  const sql = `SELECT state FROM ${dialect.tableRef(step.table)} WHERE version = ?`;
+  const read = async () =>
+    (await runner.query<{ state: string }>(sql, [step.migration.id]))[0]?.state === STATE_STARTED;
   try {
-    const sql = `SELECT state FROM ${dialect.tableRef(step.table)} WHERE version = ?`;
-    const rows = await runner.query<{ state: string }>(sql, [step.migration.id]);
-    return rows[0]?.state === STATE_STARTED;
-  } catch {
-    return undefined;
+    return await read();
+  } catch (error) {
+    // The body's LOCK TABLES (an implicit commit: the row is there) hides every other table from
+    // this session: let go of its locks, as the next migration's clean session would, and look again.
+    if ((error as { errno?: number }).errno !== ER_TABLE_NOT_LOCKED) return undefined;
+    try {
+      await runner.exec('UNLOCK TABLES');
+      return await read();
+    } catch {
+      return undefined;
+    }
   }
 }
+
+/** MySQL's "Table … was not locked with LOCK TABLES". */
+const ER_TABLE_NOT_LOCKED = 1100;
 
 /** Takes back a committed `started` mark of a migration none of whose work took effect. True when done. */
 export async function forgetStarted(runner: SqlRunner, dialect: HistoryDialect, step: MigrationStep): Promise<boolean> {
