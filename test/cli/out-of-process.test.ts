@@ -167,14 +167,21 @@ describe('out-of-process modules', () => {
     expect(result.stderr).toContain('worker: plain log line from the worker');
     expect(result.stderr).toMatch(new RegExp(`\\[process\\] worker starting \\(pid ${pid}\\)`));
     expect(result.stderr).toMatch(/\[spawn\] worker ok/);
-    expect(result.stderr).toMatch(new RegExp(`\\[process\\] worker stopped \\(pid ${pid}, exit code 0\\)`));
+    // Its SIGTERM handler exits 0. Once in ~10 runs on Node 24 the child was reported killed by
+    // SIGTERM instead (a second SIGTERM reaching it while it exits? not yet explained): either way
+    // it stopped on modkit's SIGTERM, which is what this test is about.
+    expect(result.stderr).toMatch(
+      new RegExp(`\\[process\\] worker stopped \\(pid ${pid}, (exit code 0|signal SIGTERM)\\)`),
+    );
     const doc = json(result.stdout);
     expect(doc.processes.worker).toMatchObject({
       pid,
       state: 'stopped',
       restarts: 0,
-      exits: [{ pid, code: 0, signal: null }],
+      exits: [{ pid }],
     });
+    const [exit] = doc.processes.worker.exits;
+    expect([exit.code, exit.signal]).toEqual(exit.signal === null ? [0, null] : [null, 'SIGTERM']);
     expect(doc.processes.worker.events).toEqual([{ at: expect.any(String), event: { event: 'warming', spawn: 1 } }]);
     expect(await waitUntilGone(pid)).toBe(true);
   });
