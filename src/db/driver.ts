@@ -44,6 +44,8 @@ export interface EngineDriver {
   isStatementError(error: unknown): boolean;
   /** True when the statement gave up waiting for a lock (the lock timeout). */
   isLockTimeout(error: unknown): boolean;
+  /** True when the statement cannot run inside a transaction (the file needs `-- modkit:no-transaction`). */
+  needsNoTransaction(error: unknown): boolean;
   /** True when `error` says the guard's savepoint, or the transaction it was in, is gone. */
   isGuardLost(error: unknown): boolean;
   /**

@@ -10,14 +10,15 @@ import type { EngineDriver } from './driver.js';
 import { createHistoryTable, readHistories, upgradeHistoryTable } from './history-store.js';
 import type { ModuleHistory } from './history-types.js';
 import type { LintCatalogReader } from './lint-catalog.js';
-import type {
-  HistoryUpgrade,
-  HistoryWriter,
-  MigrationStep,
-  RunLock,
-  Session,
-  SessionCapabilities,
-  StepContext,
+import {
+  BodyError,
+  type HistoryUpgrade,
+  type HistoryWriter,
+  type MigrationStep,
+  type RunLock,
+  type Session,
+  type SessionCapabilities,
+  type StepContext,
 } from './session.js';
 
 /** What makes one engine's session: its driver, the strategies it chose, and their settings — as data. */
@@ -96,6 +97,9 @@ export class EngineSession implements Session {
   async apply(step: MigrationStep, context: StepContext): Promise<number> {
     try {
       return await this.applyStep(step, context);
+    } catch (error) {
+      if (error instanceof BodyError) error.needsNoTransaction = this.driver.needsNoTransaction(error.cause);
+      throw error;
     } finally {
       this.driver.hygiene.ran(step);
     }

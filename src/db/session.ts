@@ -130,6 +130,8 @@ export class BodyError extends Error {
   leftDirty?: boolean;
   /** Which statement of the body failed (0-based), when it ran statement by statement. */
   statementIndex?: number;
+  /** The failing statement cannot run inside a transaction (the engine's driver tells). */
+  needsNoTransaction?: boolean;
 
   constructor(
     override readonly cause: unknown,

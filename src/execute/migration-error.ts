@@ -38,7 +38,7 @@ export function stepFailedError(failed: FailedStep, error: unknown): ModkitError
   if (error instanceof TransactionEndedError) return transactionEndedError(failed, error);
   if (error instanceof HistoryError) return historyFailedError(step, error);
   if (error instanceof LockTimeoutError) return lockTimeoutError(step, error);
-  if (error instanceof BodyError) return migrationFailedError(step, error.cause, error.line);
+  if (error instanceof BodyError) return migrationFailedError(step, error);
   return interruptedStepError(step, error);
 }
 
@@ -72,7 +72,8 @@ function interruptedStepError(step: FailedStep, error: unknown): ModkitError {
   );
 }
 
-function migrationFailedError(step: FailedStep, cause: unknown, line: number | undefined): ModkitError {
+function migrationFailedError(step: FailedStep, error: BodyError): ModkitError {
+  const { cause, line } = error;
   const { migration, direction, body } = step;
   const module = migration.module;
   const { message, code } = databaseWords(cause, step.url);
@@ -84,8 +85,7 @@ function migrationFailedError(step: FailedStep, cause: unknown, line: number | u
   let next: string;
   if (!body.transactional) {
     next = `It ran outside a transaction, so the statements before the failing one stay applied, and module "${module}" is now dirty: migrate and rollback refuse it until you check the database and then run ${dirtyAdvice(module, direction)}.`;
-  } else if (code === '25001') {
-    // active_sql_transaction: e.g. CREATE INDEX CONCURRENTLY inside a transaction
+  } else if (error.needsNoTransaction) {
     next =
       "It was rolled back. This statement cannot run inside a transaction: put `-- modkit:no-transaction` in the file's leading comments " +
       '(or `export const transaction = false` in a script), then run migrate again: it resumes from this migration.';

@@ -216,6 +216,8 @@ describe('migrate lints the pending migrations first (PostgreSQL)', () => {
     const unlinted = await runCli(['migrate', '--only', '--no-lint', '-c', project.configPath]);
     expect(unlinted.code).toBe(1); // PostgreSQL itself refuses CONCURRENTLY in the migration's transaction
     expect(unlinted.stderr).toMatch(/CREATE INDEX CONCURRENTLY cannot run inside a transaction block/);
+    // The driver recognises the failure (PostgreSQL's 25001) and the message says the way out.
+    expect(unlinted.stderr).toContain('This statement cannot run inside a transaction: put `-- modkit:no-transaction`');
     expect(await tableNames(target)).toContain('accounts');
   });
 

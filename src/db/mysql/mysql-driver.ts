@@ -71,6 +71,11 @@ export class MysqlDriver implements EngineDriver {
     return isLockWaitTimeout(error);
   }
 
+  /** DDL commits the transaction instead of refusing to run in one. */
+  needsNoTransaction(): boolean {
+    return false;
+  }
+
   /** No guard: its marks' row counts tell (marked-transaction.ts). */
   isGuardLost(): boolean {
     return false;

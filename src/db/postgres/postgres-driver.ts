@@ -37,6 +37,8 @@ export function postgresDriver(
     hygiene: resetHygiene(connection, reset),
     isStatementError: (error) => error instanceof pg.DatabaseError,
     isLockTimeout: (error) => (error as { code?: string })?.code === '55P03', // lock_not_available
+    // active_sql_transaction: CREATE INDEX CONCURRENTLY, VACUUM, … inside a transaction.
+    needsNoTransaction: (error) => (error as { code?: string })?.code === '25001',
     isGuardLost,
     errorLine(error, statement) {
       const position = Number((error as { position?: string })?.position);

@@ -21,6 +21,7 @@ export function sqliteDriver(target: FileTarget, connection: SqliteConnection): 
     hygiene: NO_HYGIENE,
     isStatementError: isSqliteStatementError,
     isLockTimeout: () => false,
+    needsNoTransaction: () => false,
     // `no such savepoint` (the body committed, rolled back or began anew), or no transaction at all.
     isGuardLost: (error) => /no such savepoint|no transaction is active/i.test(String((error as Error)?.message)),
     errorLine: () => undefined,
