@@ -5,7 +5,7 @@ import { HistoryError, type HistoryWriter } from '../db/session.js';
 import { ModkitError, UsageError } from '../errors.js';
 import { describeTarget } from '../config/database-url.js';
 import { withLockedSession } from '../execute/locked-session.js';
-import { historyWriteError } from '../execute/migration-error.js';
+import { historyWriteError } from '../execute/history-errors.js';
 import type { EventSink } from '../execute/types.js';
 import type { LoadedModule } from '../modules/types.js';
 import { checkBaselineTarget, planBaseline, planBaselineAll, type BaselinePlan } from '../plan/plan-baseline.js';

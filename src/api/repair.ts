@@ -4,7 +4,7 @@ import type { DatabaseTarget } from '../config/types.js';
 import { HistoryError, type HistoryWriter } from '../db/session.js';
 import { UsageError } from '../errors.js';
 import { withLockedSession } from '../execute/locked-session.js';
-import { historyWriteError } from '../execute/migration-error.js';
+import { historyWriteError } from '../execute/history-errors.js';
 import type { EventSink } from '../execute/types.js';
 import { planRepair, type RepairChange, type RepairPlan } from '../plan/plan-repair.js';
 import { loadProject, type LoadProjectOptions, type Project } from '../project/load-project.js';

@@ -133,3 +133,8 @@ function safeDecode(text: string): string {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/** The database refused for want of a privilege (PostgreSQL's SQLSTATE 42501, insufficient_privilege). */
+export function lacksPrivilege(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === '42501';
+}

@@ -4,7 +4,7 @@ import type { Session } from '../db/session.js';
 import { ModkitError } from '../errors.js';
 import type { MigrationPlan } from '../plan/types.js';
 import type { DatabaseSessions } from './locked-session.js';
-import { historySetupError } from './migration-error.js';
+import { historySetupError } from './history-errors.js';
 import { runError, runStep, type RunContext, type StepOptions } from './run-step.js';
 import type { ApplyResult, MigrationResult, TxMode } from './types.js';
 

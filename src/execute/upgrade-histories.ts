@@ -1,6 +1,6 @@
 import type { ModuleHistory } from '../plan/types.js';
 import type { DatabaseSessions } from './locked-session.js';
-import { historySetupError } from './migration-error.js';
+import { historySetupError } from './history-errors.js';
 import type { EventSink } from './types.js';
 
 /**
