@@ -111,3 +111,38 @@ export const GRAPH_EXAMPLES: Examples = [
   ['modkit graph --format mermaid', 'a Mermaid flowchart (GitHub renders it in Markdown)'],
   ['modkit graph --format dot | dot -Tsvg > graph.svg', 'a Graphviz drawing'],
 ];
+
+/** The end of `modkit --help`: examples across commands, the environment, precedence, exit codes. */
+export const HELP_AFTER = `
+Examples:
+  $ modkit migrate --only                      apply pending migrations, then exit (the pre-deploy step)
+  $ modkit migrate --only --url postgres://app@127.0.0.1/shop
+  $ modkit status --exit-code                  exit 4 unless the database is exactly up to date
+  $ modkit plan --sql                          what migrate would run, in order, with the SQL
+                                               (also: modkit migrate --dry-run --sql)
+  $ modkit migrate --only --module users --to 0002_email
+                                               users' dependencies, then users up to and including 0002_email
+  $ modkit baseline --all                      adopt an existing database: record every migration, run none
+  $ modkit lint                                check PostgreSQL migrations for unsafe statements (no database)
+  $ modkit new users "add email"               write the next migration of module users (--ts for TypeScript)
+  $ modkit rollback users --steps 2 --dry-run  what undoing the last two migrations of users would run
+  $ modkit run                                 migrate, then run the modules until SIGINT/SIGTERM
+  $ modkit run --no-migrate --health-port 8081 a replica: wait for the schema, run, serve /livez /readyz /status
+  $ modkit wait --timeout 2m                   exit 0 once every migration is applied (exit 4 if not in time)
+  $ modkit migrate --only --targets tenants.txt --parallel 4 --shard 1/3
+                                               a fleet: every tenant database or schema listed, shard 1 of 3
+
+Environment:
+  MODKIT_DATABASE_URL  the database to migrate; wins over the config's database.url,
+                       --env NAME and --url/--database-url win over it
+  DATABASE_URL         the database to migrate only when nothing else names one, and never
+                       when it is the config's runtime.url
+  MODKIT_INSTANCE_ID   \`run\`: this process's instance id (default: a new UUID per process)
+  .env                 read from beside the config file (or the files given with --dotenv PATH):
+                       fills in variables the environment does not set; the environment wins
+
+Precedence: defaults < config file < environment (completed from .env) < --env NAME < flags.
+  See docs/configuration.md.
+Exit codes: 0 ok or nothing to do, 1 a migration or hook failed, 2 usage/config/module error,
+  3 lock timeout, 4 validation (drift, missing, dirty, out-of-order, lint errors), 5 database unreachable,
+  130 interrupted. Run \`modkit <command> --help\` for a command's flags and examples.`;
