@@ -204,6 +204,9 @@ export class LockTimeoutError extends BodyError {
     super(cause, line);
     this.name = 'LockTimeoutError';
   }
+
+  /** How many times it was tried (set when the retry policy gives up; 1 when it never retried). */
+  attempts = 1;
 }
 
 /** What modkit was doing to a history table when it failed. */

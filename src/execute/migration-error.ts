@@ -169,7 +169,8 @@ function lockTimeoutError(step: FailedStep, error: LockTimeoutError): ModkitErro
   const longer = 'raise dbLockTimeoutMs (or --db-lock-timeout), or put `-- modkit:lock-timeout 30s` in the file';
   // One instruction, the one that works: a dirty module is refused until repaired, whatever the table does.
   const next = body.transactional
-    ? 'It was rolled back each time and nothing after it ran. Waiting longer would have kept every query on that ' +
+    ? `It was rolled back${error.attempts > 1 ? ' each time' : ''} and nothing after it ran. ` +
+      'Waiting longer would have kept every query on that ' +
       `table waiting behind it. Run it again when the table is quieter or once the holder is gone; to wait longer, ${longer}.`
     : 'It ran outside a transaction: the statements before this one stay applied, and module ' +
       `"${migration.module}" is now dirty: migrate and rollback refuse it until you check the database and then run ` +

@@ -54,6 +54,9 @@ describe('--tx-mode all on PostgreSQL', () => {
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toMatch(/core\/0002_lock/);
     expect(run.stderr).toMatch(/lock timeout/i);
+    // What it says is what happened: the timeout it ran with, tried once (no retries inside one transaction).
+    expect(run.stderr).toContain('could not get a lock within its lock timeout of 500 ms');
+    expect(run.stderr).toContain('It was rolled back and nothing after it ran');
     await holder.query('ROLLBACK');
     expect(await tableNames(target)).not.toContain('first_table');
   });

@@ -110,7 +110,7 @@ export class OuterTransaction {
       );
       if (!holds) throw new GuardLost(error, step, context, true);
       if (!driver.isStatementError(error)) throw error;
-      throw bodyError(driver, error, driver.errorLine(error, { text, line: 1 }), []);
+      throw bodyError(driver, error, driver.errorLine(error, { text, line: 1 }), [], context);
     }
   }
 }

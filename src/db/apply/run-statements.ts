@@ -69,6 +69,7 @@ export function bodyError(
 
 /** True when a lock timeout is to be tried again (the step's policy says so, after its wait). */
 export async function retryAfterLockTimeout(error: unknown, attempt: number, context: StepContext): Promise<boolean> {
+  if (error instanceof LockTimeoutError) error.attempts = attempt;
   return (
     error instanceof LockTimeoutError &&
     context.onLockTimeout !== undefined &&
