@@ -46,13 +46,16 @@ export function stepFailedError(failed: FailedStep, error: unknown): ModkitError
 function interruptedStepError(step: FailedStep, error: unknown): ModkitError {
   const { migration, body } = step;
   const { message, code } = databaseWords(error, step.url);
-  const rolledBack = body.transactional && step.transactionalDdl;
+  // One transaction holds the body (its DDL too) and the history row: both committed, or neither.
+  const atomic = body.transactional && step.transactionalDdl;
   const whatStays = body.transactional
-    ? 'Its transaction was not committed by modkit, but DDL commits at once on this database: what ran before a DDL statement may stay'
+    ? 'modkit did not see its transaction commit, and DDL commits at once on this database: what ran before a DDL statement may stay'
     : 'It ran outside a transaction, so part of it may be applied';
-  const aftermath = rolledBack
-    ? 'Its transaction was not committed by modkit, so the database rolls it back. Run migrate again once the ' +
-      'database answers: it re-reads the history and resumes where the database stands.'
+  const aftermath = atomic
+    ? // The connection may have gone after the server ran the COMMIT: modkit cannot know which.
+      'modkit did not see its transaction commit; its history row is in the same transaction, so the database ' +
+      'holds both or neither. Run migrate again once the database answers: it re-reads the history and resumes ' +
+      'where the database stands.'
     : `${whatStays}, and module "${migration.module}" is then dirty. Once the database answers, \`modkit status\` ` +
       'tells: a clean module resumes with migrate; a dirty one needs `modkit repair` first (docs/verification.md).';
   return new ModkitError(
