@@ -10,6 +10,7 @@ import type { AllowOptions, MigrationPlan, Problem } from '../plan/types.js';
 import type { ApplyOptions } from './apply-plan.js';
 import { applyInOrderOrConcurrently } from './choose-executor.js';
 import { preflight } from './preflight.js';
+import { cachedBodyLoader } from '../modules/body-cache.js';
 import { awaitScriptWork, followingScriptWork } from './script-work.js';
 import { lintPending } from './lint-pending.js';
 import { pendingSteps, refuseTransactionControl } from './refuse-transaction-control.js';
@@ -62,23 +63,26 @@ export async function runDbPhase(
   const elapsed = stopwatch();
   const names = modules.map((m) => m.name);
   const runId = newRunId();
+  // Each pending file read once, by the first check that needs it; the steps run that same text.
+  const loadBody = options.loadBody ?? cachedBodyLoader();
   return followingScriptWork(() =>
     withLockedSession(placement, names, options, async ({ sessions, histories, lockWaitedMs }) => {
       const plan = planMigrations(modules, histories, options.allow, options.to);
       if (plan.blocking.length > 0) throw validationError(plan.blocking);
       // Before the lint, which would report the same finding with advice (ignore, --no-lint) that cannot help here.
-      await refuseTransactionControl(pendingSteps(placement, plan));
+      await refuseTransactionControl(pendingSteps(placement, plan), loadBody);
       if (options.lint) {
         await lintPending(placement, plan, options.lint, {
           sessions,
+          loadBody,
           ...(options.onEvent ? { onEvent: options.onEvent } : {}),
           ...(options.lintCache ? { cache: options.lintCache } : {}),
         });
       }
       // Tables of another runtime or an older modkit are brought up to date now, even with nothing pending.
       await upgradeHistories(sessions, histories.values(), options.onEvent);
-      await preflight(plan, options.txMode ?? 'per-migration');
-      let result = await applyInOrderOrConcurrently(sessions, plan, runId, options);
+      await preflight(plan, options.txMode ?? 'per-migration', loadBody);
+      let result = await applyInOrderOrConcurrently(sessions, plan, runId, { ...options, loadBody });
       const warn = (message: string) => options.onEvent?.({ type: 'warning', message });
       if (!options.signal?.aborted) await awaitScriptWork(warn, options.signal);
       // Stopped for a reason of its own (a late error of a migration's code): the run did not succeed.

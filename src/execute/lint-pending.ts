@@ -6,6 +6,7 @@ import { ModkitError } from '../errors.js';
 import { lintMigrations, type LintCache, type LintReport } from '../lint/lint-migrations.js';
 import type { MigrationPlan } from '../plan/types.js';
 import type { DatabaseSessions } from './locked-session.js';
+import type { BodyLoader } from './run-step.js';
 import type { EventSink, LintEventFinding } from './types.js';
 
 export interface LintPendingOptions {
@@ -14,6 +15,8 @@ export interface LintPendingOptions {
   readonly cache?: LintCache;
   /** The run's sessions: each database's live catalog tells a live table from one nothing uses yet. */
   readonly sessions?: DatabaseSessions;
+  /** The run's body loader: the steps then run what the lint read (modules/body-cache.ts). */
+  readonly loadBody?: BodyLoader;
 }
 
 /**
@@ -51,6 +54,7 @@ export async function lintPending(
   const report = await lintMigrations(inputs, settings.severities, {
     scope: 'run',
     ...(options.cache ? { cache: options.cache } : {}),
+    ...(options.loadBody ? { loadBody: options.loadBody } : {}),
   });
   for (const message of report.catalogProblems ?? []) options.onEvent?.({ type: 'warning', message });
   const findings = flatFindings(report);

@@ -7,9 +7,9 @@ import type { TxMode } from './types.js';
  * Checks, before anything runs, what would otherwise fail half-way: every pending script
  * migration loads and exports `up`, and `--tx-mode all` holds no no-transaction migration.
  * Script files are imported now (they would be anyway); SQL files are read only under
- * `--tx-mode all`, and their text is not kept.
+ * `--tx-mode all` (through the run's body loader, `bodies`, which the steps then read from).
  */
-export async function preflight(plan: MigrationPlan, txMode: TxMode): Promise<void> {
+export async function preflight(plan: MigrationPlan, txMode: TxMode, bodies = loadBody): Promise<void> {
   const broken: string[] = [];
   const noTransaction: string[] = [];
   for (const modulePlan of plan.modules) {
@@ -17,7 +17,7 @@ export async function preflight(plan: MigrationPlan, txMode: TxMode): Promise<vo
       if (migration.format !== 'script' && txMode !== 'all') continue;
       const name = `${migration.module}/${migration.id}${migration.file ? ` (${migration.file})` : ''}`;
       try {
-        const body = await loadBody(migration, 'up');
+        const body = await bodies(migration, 'up');
         if (body && !body.transactional) noTransaction.push(name);
       } catch (error) {
         broken.push((error as Error).message);

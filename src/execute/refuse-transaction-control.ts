@@ -25,7 +25,7 @@ const checked = new WeakMap<Migration, Map<string, readonly TransactionControlHi
  * settings and ignore comments do not turn it off. Script migrations are checked as they run (their
  * knex handle refuses commit() and rollback(), and the session verifies the transaction after them).
  */
-export async function refuseTransactionControl(steps: readonly StepToCheck[]): Promise<void> {
+export async function refuseTransactionControl(steps: readonly StepToCheck[], bodies = loadBody): Promise<void> {
   const offenders: { step: StepToCheck; file?: string; hit: TransactionControlHit }[] = [];
   for (const step of steps) {
     const { migration, direction, engine } = step;
@@ -34,7 +34,7 @@ export async function refuseTransactionControl(steps: readonly StepToCheck[]): P
     let hits = checked.get(migration)?.get(key);
     let file = direction === 'up' ? migration.file : (migration.downFile ?? migration.file);
     if (!hits) {
-      const body = step.body ?? (await loadBody(migration, direction));
+      const body = step.body ?? (await bodies(migration, direction));
       file = body?.file ?? file;
       hits = body?.format === 'sql' && body.transactional ? await findTransactionControl(body.sql, engine) : [];
       if (!checked.has(migration)) checked.set(migration, new Map());

@@ -11,7 +11,7 @@ import { checkStopAt } from '../plan/stop-at.js';
 import type { Problem } from '../plan/types.js';
 import { selectModules, type Project } from '../project/load-project.js';
 import type { LintCache } from '../lint/lint-migrations.js';
-import { cachedBodyLoader } from './body-cache.js';
+import { cachedBodyLoader } from '../modules/body-cache.js';
 import type { FleetTarget } from './resolve-targets.js';
 import { runFleet, type FleetOptions, type FleetReport, type TargetOutcome } from './run-fleet.js';
 

@@ -69,6 +69,8 @@ export interface LintRunOptions {
   readonly cache?: LintCache;
   /** Only these migrations' findings are reported (`lint --since`); the others still feed the schema model. */
   readonly reported?: (migration: Migration) => boolean;
+  /** Where bodies come from: default, read now; `migrate` passes its run's loader (modules/body-cache.ts). */
+  readonly loadBody?: typeof loadBody;
 }
 
 export async function lintMigrations(
@@ -78,6 +80,7 @@ export async function lintMigrations(
 ): Promise<LintReport> {
   const notLinted: NotLinted[] = [];
   const prepared = new Map<Migration, PreparedFile>();
+  const bodies = options.loadBody ?? loadBody;
   const linted = inputs.filter((input) => {
     if (hasPostgresLint(input.engine)) return true;
     if (input.migrations.length > 0)
@@ -98,7 +101,7 @@ export async function lintMigrations(
       const large = file ? undefined : largeFileSource(migration);
       if (large) file = prepareFile(large.source, large.transactional, await parser());
       if (!file) {
-        const body = migration.format === 'sql' || migration.inline ? await loadBody(migration, 'up') : undefined;
+        const body = migration.format === 'sql' || migration.inline ? await bodies(migration, 'up') : undefined;
         if (body?.format !== 'sql') {
           scripts.push(migration.id);
           continue;
@@ -144,10 +147,11 @@ async function otherEngines(
   options: LintRunOptions,
 ): Promise<LintedMigration[]> {
   const found: LintedMigration[] = [];
+  const bodies = options.loadBody ?? loadBody;
   for (const input of inputs.filter((i) => !hasPostgresLint(i.engine))) {
     for (const migration of input.migrations) {
       if (options.reported && !options.reported(migration)) continue;
-      const body = migration.format === 'sql' || migration.inline ? await loadBody(migration, 'up') : undefined;
+      const body = migration.format === 'sql' || migration.inline ? await bodies(migration, 'up') : undefined;
       if (body?.format !== 'sql' || !body.transactional) continue;
       const findings = await transactionControlFindings(body.sql, input.engine, severities['transaction-control']);
       if (findings.length === 0) continue;

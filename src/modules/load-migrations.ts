@@ -17,7 +17,8 @@ export interface MigrationsResult {
 
 /**
  * Lists a module's migrations and checksums them. File bodies are read once for the checksum
- * and dropped: SQL is read again only when it runs, so memory stays flat for big projects.
+ * and dropped: a run reads its pending SQL again, once (modules/body-cache.ts), so what a project
+ * holds is the text of what runs, never of its whole history.
  */
 export function loadMigrations(
   module: string,

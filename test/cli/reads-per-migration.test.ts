@@ -1,0 +1,65 @@
+/**
+ * Each pending SQL file is read twice in a `migrate`: once when the project is discovered (its
+ * checksum) and once for the run, whose body the refusal of transaction control, the lint (a
+ * PostgreSQL CREATE INDEX goes to the parser) and the step that runs it all share
+ * (modules/body-cache.ts). An applied file is read once, for its checksum. Counted at
+ * fs.readFileSync in the CLI process, on every engine, with the migrations really applied.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createFixtureProject } from '../support/project-fixture.js';
+import { BIN } from '../support/run-cli.js';
+import { createTarget, ENGINES, tableNames } from '../support/engines.js';
+
+const PRELOAD = fileURLToPath(new URL('../support/count-file-reads.cjs', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'modkit-reads-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Runs the CLI; returns how many times each .sql file was read. */
+function sqlReads(args: readonly string[]): Record<string, number> {
+  const file = join(scratch, `reads-${Math.random().toString(36).slice(2)}.json`);
+  const run = spawnSync(process.execPath, ['--require', PRELOAD, BIN, ...args], {
+    env: { ...process.env, MODKIT_COUNT_READS_FILE: file, MODKIT_DATABASE_URL: undefined },
+    encoding: 'utf8',
+  });
+  expect(run.status, run.stderr).toBe(0);
+  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+}
+
+describe.each(ENGINES)('file reads of a migrate on %s', (engine) => {
+  it('reads a pending file twice (checksum, run) and an applied one once', async () => {
+    const target = await createTarget(engine);
+    const project = await createFixtureProject([
+      {
+        name: 'core',
+        system: true,
+        migrations: {
+          '0001_a.sql': 'CREATE TABLE a (id INTEGER PRIMARY KEY, name VARCHAR(100));',
+          '0002_a_name.sql': 'CREATE INDEX a_name ON a (name);',
+        },
+      },
+      { name: 'app', deps: ['core'], migrations: { '0001_b.sql': 'CREATE TABLE b (id INTEGER PRIMARY KEY);' } },
+    ]);
+    try {
+      const args = ['migrate', '--only', '-c', project.configPath, '--database-url', target.url];
+      const files = [
+        project.migrationPath('core', '0001_a.sql'),
+        project.migrationPath('core', '0002_a_name.sql'),
+        project.migrationPath('app', '0001_b.sql'),
+      ];
+      const apply = sqlReads(args);
+      expect(await tableNames(target)).toEqual(expect.arrayContaining(['a', 'b']));
+      for (const file of files) expect(apply[file], file).toBe(2);
+
+      const noop = sqlReads(args);
+      for (const file of files) expect(noop[file], file).toBe(1);
+    } finally {
+      await project.cleanup();
+      await target.dispose();
+    }
+  });
+});
