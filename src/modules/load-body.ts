@@ -5,6 +5,7 @@ import { readDirectives, splitSections } from './directives.js';
 import { importFile } from './import-file.js';
 import type { Migration } from './types.js';
 import { decodeUtf8File } from './utf8.js';
+import { takeDiscoveredBytes } from './discovered-bytes.js';
 
 export type Direction = 'up' | 'down';
 
@@ -29,7 +30,8 @@ export type MigrationBody =
     };
 
 /**
- * Loads the body of a migration for one direction, reading the file only now (not at discovery).
+ * Loads the body of a migration for one direction: an up file from the bytes discovery checksummed
+ * (./discovered-bytes.ts), else read now.
  * Returns undefined when the migration has no body for that direction (no `down`). A `.sql` file
  * written for goose or dbmate holds both directions in sections: each direction gets its own.
  */
@@ -74,7 +76,7 @@ export async function loadBody(migration: Migration, direction: Direction): Prom
 function loadSql(migration: Migration, direction: Direction): MigrationBody | undefined {
   if (direction === 'down' && migration.downFile) return sqlBody(readSql(migration.downFile), migration.downFile);
   const file = migration.file!;
-  const text = readSql(file);
+  const text = readSql(file, takeDiscoveredBytes(migration));
   const sections = splitSections(text);
   if (!sections) return direction === 'up' ? sqlBody(text, file) : undefined;
   const part = direction === 'up' ? sections.up : sections.down;
@@ -101,6 +103,6 @@ function sqlBody(sql: string, file: string, noTransaction = false): MigrationBod
  * Synchronous on purpose: an async read costs four thread-pool hops (open, stat, read, close),
  * ~0.2 ms each, which for a thousand small migrations was most of the run.
  */
-function readSql(file: string): string {
-  return decodeUtf8File(readFileSync(file), file); // never U+FFFD in an identifier: refused, naming the byte
+function readSql(file: string, discovered?: Buffer): string {
+  return decodeUtf8File(discovered ?? readFileSync(file), file); // never U+FFFD in an identifier: refused, naming the byte
 }

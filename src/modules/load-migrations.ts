@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { checksumOf } from './checksum.js';
+import { keepDiscoveredBytes } from './discovered-bytes.js';
 import { classifyMigrationFile, compareIds, MIGRATION_ID_PATTERN } from './migration-files.js';
 import type { InlineMigration, Migration } from './types.js';
 import { hasSqlStatement, hasUnfinishedMarker } from './unfinished.js';
@@ -16,9 +17,9 @@ export interface MigrationsResult {
 }
 
 /**
- * Lists a module's migrations and checksums them. File bodies are read once for the checksum
- * and dropped: a run reads its pending SQL again, once (modules/body-cache.ts), so what a project
- * holds is the text of what runs, never of its whole history.
+ * Lists a module's migrations and checksums them. The bytes of a small SQL file are kept for the
+ * run that executes it (./discovered-bytes.ts): what runs is what was checksummed. A large file is
+ * dropped and read again by the run that needs it, once (./body-cache.ts).
  */
 export function loadMigrations(
   module: string,
@@ -85,7 +86,11 @@ export function loadMigrations(
       checksum: checksumOf(bytes),
       size: bytes.length,
     };
-    (isUnfinished(entry.format, bytes) ? unfinished : migrations).push(migration);
+    if (isUnfinished(entry.format, bytes)) unfinished.push(migration);
+    else {
+      if (entry.format === 'sql') keepDiscoveredBytes(migration, bytes);
+      migrations.push(migration);
+    }
   }
   migrations.sort((a, b) => compareIds(a.id, b.id));
   return { migrations, unfinished, migrationsDir: dir, problems };

@@ -1,9 +1,10 @@
 /**
- * Each pending SQL file is read twice in a `migrate`: once when the project is discovered (its
- * checksum) and once for the run, whose body the refusal of transaction control, the lint (a
- * PostgreSQL CREATE INDEX goes to the parser) and the step that runs it all share
- * (modules/body-cache.ts). An applied file is read once, for its checksum. Counted at
- * fs.readFileSync in the CLI process, on every engine, with the migrations really applied.
+ * Each SQL file is read once in a `migrate`, when the project is discovered (its checksum): the
+ * run executes those same bytes (modules/discovered-bytes.ts), and the refusal of transaction
+ * control, the lint (a PostgreSQL CREATE INDEX goes to the parser) and the step that runs it share
+ * one body (modules/body-cache.ts). Counted at fs.readFileSync in the CLI process, on every
+ * engine, with the migrations really applied; and, through the library, a file changed after the
+ * project was loaded runs as it was when checksummed.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,7 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFixtureProject } from '../support/project-fixture.js';
 import { BIN } from '../support/run-cli.js';
-import { createTarget, ENGINES, tableNames } from '../support/engines.js';
+import { createTarget, ENGINES, queryTarget, tableNames } from '../support/engines.js';
+import { checksumOf } from '../../src/modules/checksum.js';
+import { historyTableNameSync } from '../../src/db/history-table-name.js';
+import { loadProject, migrateProject } from '../../src/index.js';
 
 const PRELOAD = fileURLToPath(new URL('../support/count-file-reads.cjs', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'modkit-reads-'));
@@ -31,7 +35,7 @@ function sqlReads(args: readonly string[]): Record<string, number> {
 }
 
 describe.each(ENGINES)('file reads of a migrate on %s', (engine) => {
-  it('reads a pending file twice (checksum, run) and an applied one once', async () => {
+  it('reads each file once, pending or applied', async () => {
     const target = await createTarget(engine);
     const project = await createFixtureProject([
       {
@@ -53,10 +57,35 @@ describe.each(ENGINES)('file reads of a migrate on %s', (engine) => {
       ];
       const apply = sqlReads(args);
       expect(await tableNames(target)).toEqual(expect.arrayContaining(['a', 'b']));
-      for (const file of files) expect(apply[file], file).toBe(2);
+      for (const file of files) expect(apply[file], file).toBe(1);
 
       const noop = sqlReads(args);
       for (const file of files) expect(noop[file], file).toBe(1);
+    } finally {
+      await project.cleanup();
+      await target.dispose();
+    }
+  });
+
+  it('runs the bytes it checksummed, even if the file changes after the project loaded', async () => {
+    const target = await createTarget(engine);
+    const original = 'CREATE TABLE kept (id INTEGER PRIMARY KEY);';
+    const project = await createFixtureProject([
+      { name: 'core', system: true, migrations: { '0001_t.sql': original } },
+    ]);
+    try {
+      const loaded = await loadProject({ configPath: project.configPath, env: { MODKIT_DATABASE_URL: target.url } });
+      await project.write('modules/core/migrations/0001_t.sql', 'CREATE TABLE edited (id INTEGER PRIMARY KEY);');
+      const { result } = await migrateProject(loaded);
+      expect(result.error).toBeUndefined();
+      const tables = await tableNames(target);
+      expect(tables).toContain('kept');
+      expect(tables).not.toContain('edited');
+      const rows = await queryTarget<{ checksum: string }>(
+        target,
+        `SELECT checksum FROM ${historyTableNameSync('core')}`,
+      );
+      expect(rows.map((r) => r.checksum)).toEqual([checksumOf(original)]);
     } finally {
       await project.cleanup();
       await target.dispose();
