@@ -6,6 +6,7 @@ import { importFile } from './import-file.js';
 import type { Migration } from './types.js';
 import { decodeUtf8File } from './utf8.js';
 import { takeDiscoveredBytes } from './discovered-bytes.js';
+import { checksumOf } from './checksum.js';
 
 export type Direction = 'up' | 'down';
 
@@ -76,7 +77,7 @@ export async function loadBody(migration: Migration, direction: Direction): Prom
 function loadSql(migration: Migration, direction: Direction): MigrationBody | undefined {
   if (direction === 'down' && migration.downFile) return sqlBody(readSql(migration.downFile), migration.downFile);
   const file = migration.file!;
-  const text = readSql(file, takeDiscoveredBytes(migration));
+  const text = readSql(file, takeDiscoveredBytes(migration) ?? unchangedSinceLoaded(migration, file));
   const sections = splitSections(text);
   if (!sections) return direction === 'up' ? sqlBody(text, file) : undefined;
   const part = direction === 'up' ? sections.up : sections.down;
@@ -97,6 +98,24 @@ function sqlBody(sql: string, file: string, noTransaction = false): MigrationBod
     ...(directives.lockTimeoutMs !== undefined ? { lockTimeoutMs: directives.lockTimeoutMs } : {}),
     ...(directives.statementTimeoutMs !== undefined ? { statementTimeoutMs: directives.statementTimeoutMs } : {}),
   };
+}
+
+/**
+ * A file discovery did not keep (over 16 KB, or taken already), read again: refused unless it
+ * still has the checksum it was loaded with, so that what runs is always what was checksummed
+ * (and is recorded as such).
+ */
+function unchangedSinceLoaded(migration: Migration, file: string): Buffer {
+  const bytes = readFileSync(file);
+  const now = checksumOf(bytes);
+  if (now === migration.checksum) return bytes;
+  throw new ModkitError(
+    'validation',
+    `migration ${migration.module}/${migration.id} (${file}) changed while modkit was running: its checksum is ` +
+      `${now}, not the ${migration.checksum} it had when the project was loaded. modkit did not run it; ` +
+      'run modkit again to apply what the file holds now',
+    { details: { module: migration.module, id: migration.id, file, loaded: migration.checksum, now } },
+  );
 }
 
 /**

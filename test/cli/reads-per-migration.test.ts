@@ -91,4 +91,35 @@ describe.each(ENGINES)('file reads of a migrate on %s', (engine) => {
       await target.dispose();
     }
   });
+
+  it('refuses a large file (not kept) that changed after the project loaded, running nothing', async () => {
+    const target = await createTarget(engine);
+    const padding = `-- ${'x'.repeat(100)}\n`.repeat(200); // over the 16 KB discovery keeps
+    const project = await createFixtureProject([
+      {
+        name: 'core',
+        system: true,
+        migrations: { '0001_t.sql': `${padding}CREATE TABLE kept (id INTEGER PRIMARY KEY);` },
+      },
+    ]);
+    try {
+      const loaded = await loadProject({ configPath: project.configPath, env: { MODKIT_DATABASE_URL: target.url } });
+      await project.write(
+        'modules/core/migrations/0001_t.sql',
+        `${padding}CREATE TABLE edited (id INTEGER PRIMARY KEY);`,
+      );
+      const failure = await migrateProject(loaded).then(
+        () => undefined,
+        (error: unknown) => error as Error & { exitCode?: number },
+      );
+      expect(failure?.message).toMatch(/changed while modkit was running.*did not run it/s);
+      expect(failure?.exitCode).toBe(4);
+      const tables = await tableNames(target);
+      expect(tables).not.toContain('edited');
+      expect(tables).not.toContain('kept');
+    } finally {
+      await project.cleanup();
+      await target.dispose();
+    }
+  });
 });
