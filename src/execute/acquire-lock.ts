@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../util/sleep.js';
 import { stopwatch } from '../util/stopwatch.js';
 import type { RunLock } from '../db/session.js';
 import { ModkitError } from '../errors.js';
@@ -55,11 +55,7 @@ export async function acquireLock(lock: RunLock, options: AcquireLockOptions): P
         { details: { timeoutMs: options.timeoutMs, ...(holder ? { holder } : {}) } },
       );
     }
-    await sleep(
-      Math.min(left, delay / 2 + (Math.random() * delay) / 2),
-      undefined,
-      options.signal ? { signal: options.signal } : {},
-    ).catch(() => undefined);
+    await sleep(Math.min(left, delay / 2 + (Math.random() * delay) / 2), options.signal);
     if (options.signal?.aborted) throw interrupted();
     delay = Math.min(MAX_DELAY_MS, delay * 2);
   }

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../util/sleep.js';
 import type { DbTimeouts } from '../config/types.js';
 import type { LockTimeoutError, StepContext } from '../db/session.js';
 import type { MigrationBody } from '../modules/load-body.js';
@@ -37,7 +37,7 @@ export function lockRetryPolicy(migration: Migration, tries: number, onEvent?: E
       lockTimeoutMs: failure.lockTimeoutMs,
       blockers: failure.blockers,
     });
-    await sleep(delayMs, undefined, signal ? { signal } : {}).catch(() => undefined);
+    await sleep(delayMs, signal);
     return signal?.aborted !== true;
   };
 }

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../util/sleep.js';
 import type { DatabaseGroup } from '../config/database-groups.js';
 import { groupsByModule } from '../config/database-groups.js';
 import type { DatabasePlacement } from '../config/module-databases.js';
@@ -89,8 +89,7 @@ export async function waitForSchema(
       return { ...base, outcome: 'unreachable', pending: [], dirty: [], error: look.error };
     }
     // An abort ends the pause early; the loop's first line then says so.
-    const abortable = options.signal ? { signal: options.signal } : {};
-    await sleep(Math.min(pauseMs, left), undefined, abortable).catch(() => undefined);
+    await sleep(Math.min(pauseMs, left), options.signal);
     pauseMs = Math.min(MAX_POLL_MS, Math.round(pauseMs * 1.5));
   }
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 
 /** One target as listed, before it is expanded and checked. */
@@ -54,7 +54,7 @@ export function parseTargetsText(text: string, name: string): ListedTarget[] {
 export async function readTargetsFile(path: string): Promise<ListedTarget[]> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8'); // one small file: not worth loading fs/promises for every run
   } catch (error) {
     throw new UsageError(`cannot read the targets file ${path}: ${(error as Error).message}`, { cause: error });
   }

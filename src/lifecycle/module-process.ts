@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../util/sleep.js';
 import { ModkitError } from '../errors.js';
 import type { LoadedModule, ProcessDefinition } from '../modules/types.js';
 import { hookTimeoutMs } from '../modules/validate-definition.js';
@@ -94,7 +94,7 @@ export class ModuleProcess {
         }
         this.state('restarting', { ...this.exitOfChild(), attempt, delayMs, reason: why });
         await this.child!.terminate(this.stopBudgetMs); // a half-alive child, or what it left behind
-        await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+        await sleep(delayMs, signal);
         if (signal.aborted) return;
         const outcome = await this.spawnUntilReady(signal);
         if (outcome.status === 'aborted') return;

@@ -9,7 +9,6 @@ import { selectModules } from '../project/load-project.js';
 import { resolveInstanceId } from './instance-id.js';
 import { LIFECYCLE_DEFAULTS } from '../config/lifecycle-settings.js';
 import { runPreInit } from './pre-init.js';
-import { runLifecycle } from './run-lifecycle.js';
 import { Runtime } from './runtime.js';
 import type { HealthServer } from './health-server.js';
 import type { MigrateReport, PipelineOptions, PipelineReport } from './types.js';
@@ -80,6 +79,8 @@ export async function runPipeline(project: Project, options: PipelineOptions): P
       if (dbError && full) failed(dbError);
       return { mode: options.mode, migration, ...(dbError ? { error: dbError } : {}) };
     }
+    // Full mode only: the lifecycle (child processes, readline for their output) is not loaded by `migrate --only`.
+    const { runLifecycle } = await import('./run-lifecycle.js');
     const lifecycle = await runLifecycle(project, modules, {
       runtime,
       ...(options.signal ? { signal: options.signal } : {}),

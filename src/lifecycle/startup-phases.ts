@@ -1,4 +1,3 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { stopwatch } from '../util/stopwatch.js';
 import type { HookTimeouts, LoadedModule } from '../modules/types.js';
 import { messageOf, ModkitError } from '../errors.js';
@@ -148,3 +147,5 @@ async function letSignalsIn(): Promise<void> {
   await nextTurn();
   await nextTurn();
 }
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));

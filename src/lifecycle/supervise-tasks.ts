@@ -1,5 +1,5 @@
 import { stopwatch } from '../util/stopwatch.js';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../util/sleep.js';
 import type { ModkitError } from '../errors.js';
 import type { LoadedModule, ModuleContext } from '../modules/types.js';
 import { messageOf } from '../errors.js';
@@ -67,7 +67,7 @@ async function superviseTask(
       return;
     }
     emit({ type: 'task-restart', module: module.name, attempt, delayMs, ...why });
-    await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+    await sleep(delayMs, signal);
     if (signal.aborted) return;
   }
 }

@@ -167,4 +167,36 @@ describe('start-up', () => {
       await project.cleanup();
     }
   });
+
+  it("`migrate --only` loads none of Node's modules only the full lifecycle or a wait needs (child processes, readline, perf_hooks, timers/promises)", async () => {
+    const project = await createFixtureProject([
+      { name: 'core', system: true, migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER PRIMARY KEY);' } },
+    ]);
+    const report =
+      'process.on("exit", () => process.stderr.write(`builtins=${process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).map((m) => m.slice(13)).join(",")}\n`));';
+    try {
+      const args = [
+        'migrate',
+        '--only',
+        '-c',
+        project.configPath,
+        '--database-url',
+        `sqlite:${join(project.dir, 'db.sqlite')}`,
+      ];
+      for (const run of ['apply', 'no-op']) {
+        const result = spawnSync(
+          process.execPath,
+          ['--import', `data:text/javascript,${encodeURIComponent(report)}`, BIN, ...args],
+          { encoding: 'utf8', env: { ...process.env, MODKIT_DATABASE_URL: undefined } },
+        );
+        expect(result.status, result.stderr).toBe(0);
+        const builtins = new Set(/builtins=(.*)/.exec(result.stderr)?.[1]?.split(',') ?? []);
+        expect(builtins.has('crypto'), `${run}: the control (checksums load crypto)`).toBe(true);
+        for (const name of ['child_process', 'readline', 'perf_hooks', 'timers/promises'])
+          expect(builtins.has(name), `${run} loaded ${name}`).toBe(false);
+      }
+    } finally {
+      await project.cleanup();
+    }
+  });
 });
