@@ -47,6 +47,22 @@ function loadedPackages(args: readonly string[], cwd = scratch): Set<string> {
   return packages;
 }
 
+/** Runs the CLI and returns Node's `process.moduleLoadList` at its exit (builtins and bindings, `NativeModule x`). */
+function nodeModulesLoaded(args: readonly string[]): string[] {
+  const report =
+    'process.on("exit", () => process.stderr.write(`\\nmodules=${JSON.stringify(process.moduleLoadList)}\\n`));';
+  const result = spawnSync(
+    process.execPath,
+    ['--import', `data:text/javascript,${encodeURIComponent(report)}`, BIN, ...args],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, MODKIT_DATABASE_URL: undefined },
+    },
+  );
+  expect(result.status, result.stderr).toBe(0);
+  return JSON.parse(/^modules=(.*)$/m.exec(result.stderr)?.[1] ?? '[]') as string[];
+}
+
 describe('start-up', () => {
   it.each(NO_DATABASE_COMMANDS.map((args) => [args.join(' '), args] as const))(
     '`modkit %s` loads no driver and no knex',
@@ -90,27 +106,13 @@ describe('start-up', () => {
       { name: 'core', system: true, migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER PRIMARY KEY);' } },
     ]);
     // Node 20 has no `navigator`: pg then asks `typeof Response`, and that lazy global loads undici.
-    const report =
-      'process.on("exit", () => process.stderr.write(`undici=${process.moduleLoadList.some((m) => m.includes("undici"))}\\n`));';
     try {
-      const args = [
-        '--import',
-        `data:text/javascript,${encodeURIComponent(report)}`,
-        BIN,
-        'migrate',
-        '--only',
-        '-c',
-        project.configPath,
-        '--database-url',
-        target.url,
-      ];
+      const args = ['migrate', '--only', '-c', project.configPath, '--database-url', target.url];
       for (const run of ['apply', 'no-op']) {
-        const result = spawnSync(process.execPath, args, {
-          encoding: 'utf8',
-          env: { ...process.env, MODKIT_DATABASE_URL: undefined },
-        });
-        expect(result.status, result.stderr).toBe(0);
-        expect(result.stderr, run).toContain('undici=false');
+        expect(
+          nodeModulesLoaded(args).some((m) => m.includes('undici')),
+          `${run} loaded undici`,
+        ).toBe(false);
       }
     } finally {
       await project.cleanup();
@@ -172,8 +174,6 @@ describe('start-up', () => {
     const project = await createFixtureProject([
       { name: 'core', system: true, migrations: { '0001_a.sql': 'CREATE TABLE a (id INTEGER PRIMARY KEY);' } },
     ]);
-    const report =
-      'process.on("exit", () => process.stderr.write(`builtins=${process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).map((m) => m.slice(13)).join(",")}\n`));';
     try {
       const args = [
         'migrate',
@@ -184,13 +184,7 @@ describe('start-up', () => {
         `sqlite:${join(project.dir, 'db.sqlite')}`,
       ];
       for (const run of ['apply', 'no-op']) {
-        const result = spawnSync(
-          process.execPath,
-          ['--import', `data:text/javascript,${encodeURIComponent(report)}`, BIN, ...args],
-          { encoding: 'utf8', env: { ...process.env, MODKIT_DATABASE_URL: undefined } },
-        );
-        expect(result.status, result.stderr).toBe(0);
-        const builtins = new Set(/builtins=(.*)/.exec(result.stderr)?.[1]?.split(',') ?? []);
+        const builtins = new Set(nodeModulesLoaded(args).map((m) => m.replace(/^NativeModule /, '')));
         expect(builtins.has('crypto'), `${run}: the control (checksums load crypto)`).toBe(true);
         for (const name of ['child_process', 'readline', 'perf_hooks', 'timers/promises'])
           expect(builtins.has(name), `${run} loaded ${name}`).toBe(false);
