@@ -35,6 +35,36 @@ export class PostgresConnection implements SqlRunner {
     return (Array.isArray(results) ? results.flatMap((r) => r.rows) : results.rows) as T[];
   }
 
+  /**
+   * Runs a script as {@link queryScript} does (one round trip), which may hold `COPY … TO STDOUT`
+   * statements: the rows of its queries, and each COPY's rows in the script's order, a row as its
+   * fields in COPY's text format (null for SQL NULL). Each text is what the same column's value would
+   * arrive as in a query's row before its type parser: the same output function and session settings.
+   */
+  async queryScriptWithCopies<T extends Row = Row>(sql: string): Promise<{ rows: T[]; copies: CopiedRows[] }> {
+    const copies: CopiedRows[] = [];
+    let current: CopiedRows = [];
+    const query = new pg.Query(sql) as unknown as CopyOutQuery;
+    const complete = query.handleCommandComplete.bind(query);
+    // The server sends a COPY's rows a message each (CopyData), then its CommandComplete `COPY n`.
+    query.handleCopyData = (message) => {
+      current.push(copyTextRow(message.chunk));
+    };
+    query.handleCommandComplete = (message, connection) => {
+      if (message.text?.startsWith('COPY')) {
+        copies.push(current);
+        current = [];
+      }
+      complete(message, connection);
+    };
+    const results = await new Promise<pg.QueryResult | pg.QueryResult[]>((resolve, reject) => {
+      query.callback = (error, result) => (error ? reject(error) : resolve(result!));
+      this.client.query(query as unknown as pg.Query);
+    });
+    const rows = (Array.isArray(results) ? results.flatMap((r) => r.rows) : results.rows) as T[];
+    return { rows, copies };
+  }
+
   /** The server's process id of this connection (for cancel requests and lock reports). */
   get pid(): number | undefined {
     return (this.client as { processID?: number }).processID;
@@ -43,6 +73,35 @@ export class PostgresConnection implements SqlRunner {
   async close(): Promise<void> {
     await this.client.end().catch(() => undefined);
   }
+}
+
+/** The rows one `COPY … TO STDOUT` sent: each its fields as text, null for SQL NULL. */
+export type CopiedRows = (string | null)[][];
+
+/** What pg's Query does with the messages of a COPY to the client (not in its types). */
+interface CopyOutQuery {
+  callback?: (error: Error | undefined, result: pg.QueryResult | pg.QueryResult[] | undefined) => void;
+  handleCopyData(message: { chunk: Buffer }, connection: unknown): void;
+  handleCommandComplete(message: { text?: string }, connection: unknown): void;
+}
+
+const COPY_ESCAPES: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+/**
+ * One row of COPY's text format (a CopyData message): fields split at tabs, `\N` is NULL, and the
+ * backslash escapes COPY TO writes (`\\`, `\t`, `\n`, `\r`, `\b`, `\f`, `\v`; any other
+ * backslashed character stands for itself) undone.
+ */
+export function copyTextRow(chunk: Buffer): (string | null)[] {
+  // A row ends with a newline (a byte of its own in UTF-8): decoded without it.
+  const end = chunk.length > 0 && chunk[chunk.length - 1] === 0x0a ? chunk.length - 1 : chunk.length;
+  const fields: (string | null)[] = chunk.toString('utf8', 0, end).split('\t');
+  for (let i = 0; i < fields.length; i += 1) {
+    const field = fields[i]!;
+    if (field === '\\N') fields[i] = null;
+    else if (field.includes('\\')) fields[i] = field.replace(/\\(.)/gs, (_, c: string) => COPY_ESCAPES[c] ?? c);
+  }
+  return fields;
 }
 
 /**

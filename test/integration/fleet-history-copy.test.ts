@@ -1,0 +1,119 @@
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readHistories } from '../../src/db/history-store.js';
+import { historyTableNameSync } from '../../src/db/history-table-name.js';
+import { copyTextRow, PostgresConnection } from '../../src/db/postgres/postgres-connection.js';
+import { postgresHistory } from '../../src/db/postgres/postgres-history.js';
+import { readSchemaHistories } from '../../src/db/postgres/postgres-schema-histories.js';
+import { resolveTargets } from '../../src/fleet/resolve-targets.js';
+import { parseTargetsText } from '../../src/fleet/targets-file.js';
+import { createTarget, type TestTarget } from '../support/engines.js';
+
+/**
+ * A fleet's batch reads the history tables of modkit's own shape with `COPY … TO STDOUT` (no query
+ * to plan, a third of the server's CPU per table), and any other shape with a SELECT. Whatever the
+ * shape and the values, a batch reads what a single schema's own read reads.
+ */
+const databases: TestTarget[] = [];
+const clients: pg.Client[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.end().catch(() => undefined);
+  for (const d of databases.splice(0)) await d.dispose();
+});
+
+async function connection(url: string): Promise<PostgresConnection> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  clients.push(client);
+  return new PostgresConnection(client);
+}
+
+/** Every statement `connection` sends while `work` runs. */
+async function sentDuring<T>(
+  connection: PostgresConnection,
+  work: () => Promise<T>,
+): Promise<{ sql: string[]; params: unknown[][]; result: T }> {
+  const sql: string[] = [];
+  const params: unknown[][] = [];
+  const query = connection.client.query.bind(connection.client);
+  connection.client.query = ((first: unknown, ...rest: unknown[]) => {
+    sql.push(typeof first === 'string' ? first : String((first as { text?: string }).text));
+    params.push(Array.isArray(rest[0]) ? rest[0] : []);
+    return (query as (...a: unknown[]) => unknown)(first, ...rest);
+  }) as typeof connection.client.query;
+  try {
+    return { sql, params, result: await work() };
+  } finally {
+    connection.client.query = query;
+  }
+}
+
+const modules = ['accounts', 'notes', 'legacy', 'absent'];
+const tables = new Map(modules.map((m) => [m, historyTableNameSync(m)]));
+const create = (schema: string, module: string) => postgresHistory(schema).createTableSql(tables.get(module)!);
+
+describe('a fleet batch reads the history tables of modkit’s shape by COPY', () => {
+  it('reads what each schema’s own read reads: odd characters, NULLs, started rows, older shapes', async () => {
+    const database = await createTarget('postgres');
+    databases.push(database);
+    const admin = await connection(database.url);
+    const schemas = ['tenant_a', 'tenant_b', 'tenant_c'];
+    const ref = (schema: string, module: string) => `${schema}.${tables.get(module)}`;
+    for (const schema of schemas) {
+      await admin.exec(`CREATE SCHEMA ${schema}`);
+      await admin.exec(create(schema, 'accounts'));
+      await admin.exec(create(schema, 'notes'));
+      // modkit 0.1.0's table: applied_at in unix seconds, no state or run_id.
+      await admin.exec(
+        `CREATE TABLE ${ref(schema, 'legacy')} (version VARCHAR(255) PRIMARY KEY, applied_at BIGINT NOT NULL, checksum VARCHAR(64))`,
+      );
+      await admin.exec(`INSERT INTO ${ref(schema, 'legacy')} VALUES ('0001_old', 1700000000, 'abc')`);
+    }
+    // Values with what COPY's text format escapes (tab, newline, backslash, a literal \N) and NULLs.
+    await admin.query(
+      `INSERT INTO ${ref('tenant_a', 'accounts')} (version, applied_at, checksum, duration_ms, state, run_id) VALUES
+         ($1, '2026-12-07 10:11:12.345678+02', 'c1', 12, 'applied', 'run-1'),
+         ($2, '1999-01-02 03:04:05+00', NULL, NULL, 'started', NULL),
+         ('0003_plain', now(), '\\N', 2147483647, NULL, 'ü漢字')`,
+      ['0001_tab\there', '0002_line\nback\\slash\\N'],
+    );
+    await admin.exec(
+      `INSERT INTO ${ref('tenant_b', 'notes')} (version, checksum, state) VALUES ('0001_notes', 'x', 'applied')`,
+    );
+    // tenant_c's notes lost a column (an older modkit): read by SELECT, like the legacy tables.
+    await admin.exec(`ALTER TABLE ${ref('tenant_c', 'notes')} DROP COLUMN run_id`);
+    await admin.exec(`INSERT INTO ${ref('tenant_c', 'notes')} (version, checksum) VALUES ('0001_notes', 'y')`);
+
+    const targets = resolveTargets(
+      parseTargetsText([...schemas, 'tenant_missing'].map((s) => `${database.url} schema=${s}`).join('\n'), 'list'),
+      { source: 'flag', baseDir: process.cwd(), env: {}, from: 'list' },
+    ).map((t) => t.target);
+    const reader = await connection(database.url);
+    const { sql, params, result: batch } = await sentDuring(reader, () => readSchemaHistories(reader, targets, tables));
+
+    for (const target of targets) {
+      const own = await readHistories(postgresHistory(target.schema!), reader, modules);
+      expect(batch.get(target), target.schema).toEqual(own);
+    }
+    const accounts = batch.get(targets[0]!)!.get('accounts')!.records;
+    expect(accounts.map((r) => r.version)).toEqual(['0001_tab\there', '0002_line\nback\\slash\\N', '0003_plain']);
+    expect(accounts[0]!.appliedAt?.toISOString()).toBe('2026-12-07T08:11:12.345Z');
+    expect(accounts[2]!.checksum).toBe('\\N');
+
+    // Two statements: the catalog, then one script. modkit's shape by COPY (3 accounts, 2 notes);
+    // the older shapes (3 legacy, tenant_c's notes) selected.
+    expect(sql).toHaveLength(2);
+    // The catalog by the schemas' and the tables' names (4 + 4), not a (schema, table) pair each (16).
+    expect(params[0]).toEqual([[...schemas, 'tenant_missing'], [...tables.values()]]);
+    const script = sql[1]!;
+    expect(script.match(/^COPY /gm)).toHaveLength(5);
+    expect(script.match(/FROM "tenant_[abc]"\."/g)).toHaveLength(4);
+    expect(script).toContain(`FROM "tenant_c"."${tables.get('notes')}"`);
+    expect(script).not.toMatch(new RegExp(`FROM "tenant_[ab]"\\."${tables.get('notes')}"`));
+  });
+
+  it('decodes a row of COPY’s text format', () => {
+    expect(copyTextRow(Buffer.from('a\\tb\t\\N\t\\\\N\tx\\ny\\\\z\t\n'))).toEqual(['a\tb', null, '\\N', 'x\ny\\z', '']);
+    expect(copyTextRow(Buffer.from('ü漢\t\\r\\b\\f\\v\\q\n'))).toEqual(['ü漢', '\r\b\f\vq']);
+  });
+});
