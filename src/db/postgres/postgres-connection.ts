@@ -52,10 +52,10 @@ export class PostgresConnection implements SqlRunner {
     };
     query.handleCommandComplete = (message, connection) => {
       if (message.text?.startsWith('COPY')) {
+        // Its rows are taken: no result of its own (pg would make one per statement, a thousand a read).
         copies.push(current);
         current = [];
-      }
-      complete(message, connection);
+      } else complete(message, connection);
     };
     const results = await new Promise<pg.QueryResult | pg.QueryResult[]>((resolve, reject) => {
       query.callback = (error, result) => (error ? reject(error) : resolve(result!));
