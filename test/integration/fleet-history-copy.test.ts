@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readHistories } from '../../src/db/history-store.js';
 import { historyTableNameSync } from '../../src/db/history-table-name.js';
 import { copyTextRow, PostgresConnection } from '../../src/db/postgres/postgres-connection.js';
@@ -110,6 +110,27 @@ describe('a fleet batch reads the history tables of modkit’s shape by COPY', (
     expect(script.match(/FROM "tenant_[abc]"\."/g)).toHaveLength(4);
     expect(script).toContain(`FROM "tenant_c"."${tables.get('notes')}"`);
     expect(script).not.toMatch(new RegExp(`FROM "tenant_[ab]"\\."${tables.get('notes')}"`));
+  });
+
+  it('takes the COPYs of a script row by row, and makes pg results only for its queries', async () => {
+    const database = await createTarget('postgres');
+    databases.push(database);
+    const reader = await connection(database.url);
+    const completed = vi.spyOn(
+      pg.Query.prototype as unknown as { handleCommandComplete(): void },
+      'handleCommandComplete',
+    );
+    try {
+      const { rows, copies } = await reader.queryScriptWithCopies(
+        "COPY (SELECT 1, 'a') TO STDOUT; COPY (SELECT 2 WHERE false) TO STDOUT; SELECT 3 AS x; COPY (VALUES (4), (NULL)) TO STDOUT",
+      );
+      expect(rows).toEqual([{ x: 3 }]);
+      expect(copies).toEqual([[['1', 'a']], [], [['4'], [null]]]);
+      // pg builds a result for each statement it completes: one (the SELECT), not four.
+      expect(completed).toHaveBeenCalledTimes(1);
+    } finally {
+      completed.mockRestore();
+    }
   });
 
   it('decodes a row of COPY’s text format', () => {
