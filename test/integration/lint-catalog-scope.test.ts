@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readPostgresLintCatalog } from '../../src/db/postgres/postgres-lint-catalog.js';
+import { CATALOG_SQL, readPostgresLintCatalog } from '../../src/db/postgres/postgres-lint-catalog.js';
 import type { SqlRunner } from '../../src/db/history-store.js';
 import { createTarget, queryTarget, type TestTarget } from '../support/engines.js';
 
@@ -59,5 +59,37 @@ describe('the lint catalog of one tenant schema', () => {
       schemas: ['shared'],
     });
     expect(catalog.relations.map((r) => r.schema).sort()).toEqual(['shared', 'tenant_a']);
+  });
+
+  it('looks relations and indexes up schema by schema, never by name across every tenant', async () => {
+    await tenantDatabase();
+    const [{ 'QUERY PLAN': plan }] = (
+      await client!.query(`EXPLAIN (FORMAT JSON) ${CATALOG_SQL}`, [['accounts', 'accounts_note'], [], []])
+    ).rows;
+    const scans: { relation: string; type: string; index?: string; cond?: string }[] = [];
+    const walk = (node: Record<string, unknown>) => {
+      if (node['Relation Name'] === 'pg_class')
+        scans.push({
+          relation: 'pg_class',
+          type: String(node['Node Type']),
+          index: node['Index Name'] as string | undefined,
+          cond: node['Index Cond'] as string | undefined,
+        });
+      for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+    };
+    walk(plan[0].Plan);
+    // Whatever the planner estimates: a small test catalog gets this plan either way, a catalog of
+    // thousands of schemas with stale statistics got the lookup by name alone (every tenant's
+    // table of that name) until each lookup was fenced inside its schema.
+    expect(
+      CATALOG_SQL.match(/CROSS JOIN LATERAL \(SELECT \w+\.oid[\s\S]*?relnamespace = n\.oid[\s\S]*?OFFSET 0\)/g),
+    ).toHaveLength(2);
+    // The tables and the indexes named: each a probe of (name, schema); the indexes' tables by oid.
+    const byName = scans.filter((s) => s.index === 'pg_class_relname_nsp_index');
+    expect(byName).toHaveLength(2);
+    for (const scan of byName) expect(scan.cond).toMatch(/relnamespace = n(_\d+)?\.oid/);
+    expect(
+      scans.filter((s) => s.index !== 'pg_class_relname_nsp_index').every((s) => s.index === 'pg_class_oid_index'),
+    ).toBe(true);
   });
 });

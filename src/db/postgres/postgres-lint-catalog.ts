@@ -33,10 +33,18 @@ const COLUMNS = `coalesce((SELECT json_agg(json_build_object(
   LEFT JOIN pg_collation co ON co.oid = a.attcollation
   WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]')`;
 
-const CATALOG_SQL = `
+/**
+ * Relations and indexes are looked up schema by schema (LATERAL, fenced by OFFSET 0): by name first,
+ * PostgreSQL walked every tenant's table and index of that name in a schema-per-tenant database and
+ * kept the one on the search path (46 + 95 ms a tenant at 8,600 schemas, so a fleet's apply grew
+ * with the square of its schemas); per schema it is one index probe a name.
+ */
+export const CATALOG_SQL = `
 WITH rels AS (
-  SELECT c.oid, n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relname = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'm', 'v', 'f') AND ${USER_SCHEMA}
+  SELECT c.oid, n.nspname, c.relname, c.relkind FROM pg_namespace n
+  CROSS JOIN LATERAL (SELECT c.oid, c.relname, c.relkind FROM pg_class c
+    WHERE c.relnamespace = n.oid AND c.relname = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'm', 'v', 'f') OFFSET 0) c
+  WHERE ${USER_SCHEMA}
 )
 SELECT json_build_object(
   'searchPath', to_json(current_schemas(false)),
@@ -55,9 +63,11 @@ SELECT json_build_object(
   )) FROM rels r), '[]'),
   'indexes', coalesce((SELECT json_agg(json_build_object('schema', n.nspname, 'name', ic.relname,
       'table', tc.relname, 'columns', ${columnNames('tc.oid', 'i.indkey')}))
-    FROM pg_class ic JOIN pg_namespace n ON n.oid = ic.relnamespace JOIN pg_index i ON i.indexrelid = ic.oid
-    JOIN pg_class tc ON tc.oid = i.indrelid
-    WHERE ic.relname = ANY($1::text[]) AND ic.relkind IN ('i', 'I') AND ${USER_SCHEMA}), '[]'),
+    FROM pg_namespace n
+    CROSS JOIN LATERAL (SELECT ic.oid, ic.relname FROM pg_class ic
+      WHERE ic.relnamespace = n.oid AND ic.relname = ANY($1::text[]) AND ic.relkind IN ('i', 'I') OFFSET 0) ic
+    JOIN pg_index i ON i.indexrelid = ic.oid JOIN pg_class tc ON tc.oid = i.indrelid
+    WHERE ${USER_SCHEMA}), '[]'),
   'domains', coalesce((SELECT json_agg(json_build_object('schema', n.nspname, 'name', t.typname,
       'baseType', bt.typname, 'baseTypmod', t.typtypmod,
       'constrained', t.typnotnull OR EXISTS (SELECT 1 FROM pg_constraint k WHERE k.contypid = t.oid)))
