@@ -159,7 +159,12 @@ function abortedBy(reason: ModkitError, error: unknown): ModkitError {
  */
 export function interruptedError(cause?: unknown): ModkitError {
   const details = cause instanceof ModkitError ? cause.details : {};
-  const step = typeof details.module === 'string' ? `${details.module}/${String(details.id)}` : undefined;
+  // A migration's own failure names its module and id; modkit's work around it (a history table,
+  // the lint's catalog) names the module alone, and no migration was cancelled then.
+  const step =
+    typeof details.module === 'string' && typeof details.id === 'string'
+      ? `${details.module}/${details.id}`
+      : undefined;
   const down = details.direction === 'down';
   const next = down
     ? `${step} is still applied; run rollback again to go on.`
