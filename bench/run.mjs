@@ -12,7 +12,7 @@ import { parseBenchArgs } from './lib/args.mjs';
 import { describeEnvironment } from './lib/environment.mjs';
 import { rssSource } from './lib/measure.mjs';
 import { formatReport, quickCheck } from './lib/report.mjs';
-import { benchApply, benchHelp, benchLint, benchNoop, toolCommands } from './lib/scenarios.mjs';
+import { benchApply, benchHelp, benchLint, benchNoop, NOOP_RUNS_PER_REP, toolCommands } from './lib/scenarios.mjs';
 import { findSquawk } from './lib/squawk.mjs';
 import { summarize } from './lib/stats.mjs';
 import { generateWorkload } from './lib/workload.mjs';
@@ -61,7 +61,7 @@ async function runWorkload(modules, reps, { full }) {
         noopFloor,
         ...(full ? [{ name: 'modkit --no-lint', command: (db) => cmd.modkit(db, ['--no-lint']) }] : []),
       ];
-      const noop = summarizeAll(await benchNoop({ ...ctx, tools: noopTools }));
+      const noop = summarizeAll(await benchNoop({ ...ctx, reps: reps * NOOP_RUNS_PER_REP, tools: noopTools }));
       results.push({ engine, apply, 'no-op': noop });
     }
     const help = full ? summarizeAll(await benchHelp({ repo, reps, dir, log })) : undefined;

@@ -8,7 +8,7 @@ const HELP = `usage: npm run bench -- [options]
 
   --modules M          modules in the workload (default 50)
   --migrations K       migrations per module (default 20)
-  --reps N             timed repetitions per tool and phase (default 7)
+  --reps N             timed repetitions per tool and phase (default 7; the no-op runs 3x as many)
   --engines LIST       sqlite,postgres,mysql (default all three)
   --pg-url URL         admin URL for PostgreSQL; fresh databases are created and dropped there
                        (default $MODKIT_BENCH_PG_URL, $MODKIT_TEST_PG_URL, or postgres://postgres@127.0.0.1:5432/postgres)

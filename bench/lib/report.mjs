@@ -1,4 +1,5 @@
 /** Formats the bench results as the table the README quotes. */
+import { NOOP_RUNS_PER_REP } from './scenarios.mjs';
 import { isOwnTarget, targetOf } from './targets.mjs';
 
 const fmt = (ms) => (Number.isNaN(ms) ? 'failed' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
@@ -13,7 +14,7 @@ export function formatReport({ env, options, total, results, help, lint, scale }
   );
   lines.push(
     `workload: ${options.modules} modules x ${options.migrations} migrations = ${total} CREATE TABLEs; modkit migrations as ${options.modkitFormat === 'sql' ? '.up.sql/.down.sql' : '.mjs scripts'}, knex migrations as .js; ` +
-      `median of ${options.reps} runs per cell after one warm-up, tools alternating; modkit with its defaults, so migrate lints pending PostgreSQL migrations (apply) and the no-op has nothing to lint`,
+      `median of ${options.reps} runs per cell (the no-op ${options.reps * NOOP_RUNS_PER_REP}) after one warm-up, tools alternating; modkit with its defaults, so migrate lints pending PostgreSQL migrations (apply) and the no-op has nothing to lint`,
   );
   lines.push('');
   lines.push('| engine | phase | knex | modkit | modkit/knex | target | floor | peak RSS knex / modkit |');

@@ -54,12 +54,14 @@ function recordFailure(samples, tool, error, log) {
 }
 
 /**
- * (a) apply on a fresh database, each tool and repetition on its own new database. The databases
- * are dropped together once the phase is timed, not between runs: dropping one removes its ~2,000
- * files, and the file system's work for that lands in the next run's fsyncs (each PostgreSQL
- * `CREATE TABLE … PRIMARY KEY` fsyncs its new index): measured, a 1,000-migration apply on
- * PostgreSQL took 2.6-3.9 s of wall time right after such a drop and 1.4-2.1 s without one, with
- * the same CPU, for knex and modkit alike.
+ * (a) apply on a fresh database, each tool and repetition on its own new database. On PostgreSQL
+ * the databases are dropped together once the phase is timed, not between runs: a drop (its
+ * forced checkpoint, its ~2,000 deleted files) lands in the next run's fsyncs (each `CREATE TABLE …
+ * PRIMARY KEY` fsyncs its new index): a 1,000-migration apply took 2.6-3.9 s of wall time right
+ * after a drop and 1.4-2.1 s without one, with the same CPU, knex and modkit alike. On MariaDB it
+ * is the other way round (every database's tables share InnoDB): with the databases kept, each run
+ * was slower than the one before, the driver-only floor from 2.0 s to 6.1 s over one phase; there,
+ * and on SQLite (a file), each database is dropped right after its run.
  */
 export async function benchApply({ engine, tools, reps, dir, pgUrl, mysqlUrl, log }) {
   const samples = Object.fromEntries(tools.map((t) => [t.name, []]));
@@ -69,7 +71,7 @@ export async function benchApply({ engine, tools, reps, dir, pgUrl, mysqlUrl, lo
       for (const tool of rotate(tools, rep + 1)) {
         if (samples[tool.name].failed) continue;
         const db = await createDatabase(engine, { dir, pgUrl, mysqlUrl });
-        databases.push(db);
+        if (engine === 'postgres') databases.push(db);
         try {
           const { argv, env } = tool.command(db);
           const sample = await measure(argv, { env, cwd: dir });
@@ -77,6 +79,8 @@ export async function benchApply({ engine, tools, reps, dir, pgUrl, mysqlUrl, lo
           log(`  ${engine} apply ${tool.name} #${rep < 0 ? 'warm-up' : rep + 1}: ${sample.ms.toFixed(0)} ms`);
         } catch (error) {
           recordFailure(samples, tool, error, log);
+        } finally {
+          if (engine !== 'postgres') await db.drop();
         }
       }
     }
@@ -91,6 +95,9 @@ export async function benchApply({ engine, tools, reps, dir, pgUrl, mysqlUrl, lo
 function settleFileSystem() {
   spawnSync('sync', { stdio: 'ignore' });
 }
+
+/** The no-op (a fifth of a second, the machine's noise a tenth of it) runs this many times per repetition. */
+export const NOOP_RUNS_PER_REP = 3;
 
 /** (b) the no-op rerun: each tool migrates its own database once (untimed), then reruns. */
 export async function benchNoop({ engine, tools, reps, dir, pgUrl, mysqlUrl, log }) {
