@@ -19,7 +19,11 @@ export function fleetReporter<D>(
   // refusal) is then reported by the entry point as the usual one-document error.
   let stream: ReturnType<Output['documentStream']> | null = null;
   const json = {
-    item: (entry: unknown) => (stream ??= output.documentStream(command, 'targets'))?.item(entry),
+    // The entry is built only under --json: a fleet of thousands reports as many targets.
+    item: (entry: () => unknown) => {
+      stream ??= output.documentStream(command, 'targets');
+      stream?.item(entry());
+    },
     end: (exitCode: number, body: Record<string, unknown>) =>
       (stream ??= output.documentStream(command, 'targets'))?.end(exitCode, body),
   };
@@ -32,7 +36,7 @@ export function fleetReporter<D>(
       output.progress(`[0/${total}] targets`);
     },
     onTarget(outcome: TargetOutcome<D>): void {
-      json.item({
+      json.item(() => ({
         target: outcome.label,
         ...(outcome.schema ? { schema: outcome.schema } : {}),
         origin: outcome.origin,
@@ -43,7 +47,7 @@ export function fleetReporter<D>(
         ...(outcome.skipped ? { skipped: outcome.skipped } : {}),
         ...(outcome.detail !== undefined ? toJson(outcome.detail) : {}),
         error: outcome.error ? errorJson(outcome.error) : null,
-      });
+      }));
       if (outcome.result === 'skipped') return; // counted in the summary, not a line each
       done += 1;
       output.clearProgress();
