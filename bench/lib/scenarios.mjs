@@ -65,13 +65,14 @@ function recordFailure(samples, tool, error, log) {
  */
 export async function benchApply({ engine, tools, reps, dir, pgUrl, mysqlUrl, log }) {
   const samples = Object.fromEntries(tools.map((t) => [t.name, []]));
+  const dropAtEnd = engine === 'postgres';
   const databases = [];
   try {
     for (let rep = -1; rep < reps; rep += 1) {
       for (const tool of rotate(tools, rep + 1)) {
         if (samples[tool.name].failed) continue;
         const db = await createDatabase(engine, { dir, pgUrl, mysqlUrl });
-        if (engine === 'postgres') databases.push(db);
+        if (dropAtEnd) databases.push(db);
         try {
           const { argv, env } = tool.command(db);
           const sample = await measure(argv, { env, cwd: dir });
@@ -80,7 +81,7 @@ export async function benchApply({ engine, tools, reps, dir, pgUrl, mysqlUrl, lo
         } catch (error) {
           recordFailure(samples, tool, error, log);
         } finally {
-          if (engine !== 'postgres') await db.drop();
+          if (!dropAtEnd) await db.drop();
         }
       }
     }

@@ -6,12 +6,14 @@
  * can see; a turn per step would cost a little on thousands of fast steps. (Time from
  * process.hrtime, as util/stopwatch.ts explains: `performance` would load perf_hooks for every run.)
  */
+import { nextTurn } from '../util/sleep.js';
+
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 let lastTurn = nowMs();
 
 export async function letEventLoopTurn(everyMs = 20): Promise<void> {
   if (nowMs() - lastTurn < everyMs) return;
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
   lastTurn = nowMs();
 }

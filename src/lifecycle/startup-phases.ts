@@ -1,3 +1,4 @@
+import { nextTurn } from '../util/sleep.js';
 import { stopwatch } from '../util/stopwatch.js';
 import type { HookTimeouts, LoadedModule } from '../modules/types.js';
 import { messageOf, ModkitError } from '../errors.js';
@@ -147,5 +148,3 @@ async function letSignalsIn(): Promise<void> {
   await nextTurn();
   await nextTurn();
 }
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));

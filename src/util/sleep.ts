@@ -1,3 +1,8 @@
+/** One turn of the event loop (its poll phase passes: signals and I/O callbacks are delivered). */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /**
  * Waits `ms`, or less if `signal` aborts first; never rejects (every caller checks the signal
  * after). `node:timers/promises` would do, but loading it costs every run of the CLI, and only a

@@ -32,7 +32,7 @@ export class PostgresConnection implements SqlRunner {
   /** Runs a script of statements (simple query protocol, one round trip): the rows of all of them. */
   async queryScript<T extends Row = Row>(sql: string): Promise<T[]> {
     const results = (await this.client.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
-    return (Array.isArray(results) ? results.flatMap((r) => r.rows) : results.rows) as T[];
+    return rowsOf<T>(results);
   }
 
   /**
@@ -61,8 +61,7 @@ export class PostgresConnection implements SqlRunner {
       query.callback = (error, result) => (error ? reject(error) : resolve(result!));
       this.client.query(query as unknown as pg.Query);
     });
-    const rows = (Array.isArray(results) ? results.flatMap((r) => r.rows) : results.rows) as T[];
-    return { rows, copies };
+    return { rows: rowsOf<T>(results), copies };
   }
 
   /** The server's process id of this connection (for cancel requests and lock reports). */
@@ -73,6 +72,11 @@ export class PostgresConnection implements SqlRunner {
   async close(): Promise<void> {
     await this.client.end().catch(() => undefined);
   }
+}
+
+/** The rows of a script's statements, in order (pg gives one result, or one per statement). */
+function rowsOf<T extends Row>(results: pg.QueryResult | pg.QueryResult[]): T[] {
+  return (Array.isArray(results) ? results.flatMap((r) => r.rows) : results.rows) as T[];
 }
 
 /** The rows one `COPY … TO STDOUT` sent: each its fields as text, null for SQL NULL. */
