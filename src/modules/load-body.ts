@@ -113,7 +113,7 @@ function unchangedSinceLoaded(migration: Migration, file: string): Buffer {
     'validation',
     `migration ${migration.module}/${migration.id} (${file}) changed while modkit was running: its checksum is ` +
       `${now}, not the ${migration.checksum} it had when the project was loaded. modkit did not run it; ` +
-      'run modkit again to apply what the file holds now',
+      'run the command again: it reads the file as it is then',
     { details: { module: migration.module, id: migration.id, file, loaded: migration.checksum, now } },
   );
 }
@@ -122,6 +122,6 @@ function unchangedSinceLoaded(migration: Migration, file: string): Buffer {
  * Synchronous on purpose: an async read costs four thread-pool hops (open, stat, read, close),
  * ~0.2 ms each, which for a thousand small migrations was most of the run.
  */
-function readSql(file: string, discovered?: Buffer): string {
-  return decodeUtf8File(discovered ?? readFileSync(file), file); // never U+FFFD in an identifier: refused, naming the byte
+function readSql(file: string, bytes: Buffer = readFileSync(file)): string {
+  return decodeUtf8File(bytes, file); // never U+FFFD in an identifier: refused, naming the byte
 }
