@@ -3,23 +3,31 @@
 // instead of ~60 to resolve and link, on every run of every deploy.
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
-
-// Node's own compile cache (Node >= 22.1) keeps the bytecode of the bundle between runs. Older
-// releases have none: they compile as usual. A cache that cannot be written never fails a run.
-try {
-  module.enableCompileCache?.();
-} catch {
-  // a read-only or full temp directory: compile as usual
-}
-
-// Stack traces under --verbose name src/*.ts lines (the bundle's source map). Only then: reading
-// the map costs time every other run need not pay.
-if (process.argv.includes('--verbose')) process.setSourceMapsEnabled(true);
+import { requireWithCodeCache } from './code-cache.js';
 
 const bundle = fileURLToPath(new URL('../dist/modkit-cli.cjs', import.meta.url));
-let main;
+// Stack traces under --verbose name src/*.ts lines (the bundle's source map). Only then: reading
+// the map costs time every other run need not pay.
+const verbose = process.argv.includes('--verbose');
+if (verbose) process.setSourceMapsEnabled(true);
+
+let exports;
+if (module.enableCompileCache) {
+  // Node's own compile cache (Node >= 22.1) keeps the bytecode of the bundle between runs. A cache
+  // that cannot be written never fails a run.
+  try {
+    module.enableCompileCache();
+  } catch {
+    // a read-only or full temp directory: compile as usual
+  }
+} else if (!verbose) {
+  // Older releases: the code cache the build trained for this bundle (bin/code-cache.js), where one fits.
+  const cache = fileURLToPath(new URL('../dist/modkit-cli.cache', import.meta.url));
+  exports = requireWithCodeCache(bundle, cache, { train: process.env.MODKIT_TRAIN_CODE_CACHE === '1' });
+}
+
 try {
-  ({ main } = module.createRequire(import.meta.url)(bundle));
+  exports ??= module.createRequire(import.meta.url)(bundle);
 } catch (error) {
   if (error?.code !== 'MODULE_NOT_FOUND' || !String(error.message).startsWith(`Cannot find module '${bundle}'`))
     throw error;
@@ -30,4 +38,4 @@ try {
   );
   process.exit(2);
 }
-await main(process.argv);
+await exports.main(process.argv);

@@ -6,6 +6,10 @@
  * With its source map (dist/modkit-cli.cjs.map, pointing at src/, which the package ships), so a
  * stack printed under --verbose names the TypeScript file and line. bin/modkit.js turns source maps
  * on only for --verbose: reading the map costs time that other runs need not pay.
+ *
+ * On Node 20 and 21 bin/modkit.js may run the bundle from a code cache (bin/code-cache.js), compiled
+ * through vm.Script, which has no import() of its own there: the bundle's one native import() (in
+ * dynamicImport) then uses the one the loader puts on the bundle's `module` object.
  */
 import { readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
@@ -69,6 +73,24 @@ const pgWithoutFetchProbe = {
   },
 };
 
+/**
+ * dynamicImport (src/util/dynamic-import.ts) in the bundle: the loader's import() when the bundle
+ * runs from the code cache, else its own. The library's copy (dist/util/) stays a plain import().
+ */
+const importFromLoader = {
+  name: 'import-from-loader',
+  setup(esbuild) {
+    esbuild.onLoad({ filter: /[\\/]src[\\/]util[\\/]dynamic-import\.ts$/ }, () => ({
+      contents: [
+        'export function dynamicImport(specifier) {',
+        '  return __modkitImport === undefined ? import(specifier) : __modkitImport(specifier);',
+        '}',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
 /** Writes `modkit-cli.cjs` and its map into `outDir`, a directory beside src/ (the map's paths are relative). */
 export async function buildCli(outDir) {
   await build({
@@ -79,14 +101,31 @@ export async function buildCli(outDir) {
     format: 'cjs',
     target: 'node20',
     external,
-    plugins: [lazyChildProcessForCommander, pgWithoutFetchProbe],
+    plugins: [lazyChildProcessForCommander, pgWithoutFetchProbe, importFromLoader],
     sourcemap: 'linked',
     // The map names files (src/ ships with the package); their text would only make it bigger.
     sourcesContent: false,
     // import.meta.url is the bundle's own URL (dist/), from where packages resolve as from dist/*/.
     define: { 'import.meta.url': '__bundleUrl', __MODKIT_VERSION__: JSON.stringify(pkg.version) },
     // "use strict" first: a banner before esbuild's own directive would turn it into a no-op.
-    banner: { js: '"use strict";\nvar __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    // `module.modkitImport` is set by bin/code-cache.js only (see importFromLoader).
+    banner: {
+      js: '"use strict";\nvar __bundleUrl = require("node:url").pathToFileURL(__filename).href;\nvar __modkitImport = module.modkitImport;',
+    },
     logLevel: 'warning',
   });
+  assertOneNativeImport(readFileSync(join(outDir, 'modkit-cli.cjs'), 'utf8'));
+}
+
+/**
+ * Code run from the code cache has no import() of its own on Node 20: a native import() anywhere
+ * but dynamicImport would fail there, and only when its path runs.
+ */
+function assertOneNativeImport(bundle) {
+  const calls = bundle.match(/(?<![.\w$])import\(/g) ?? [];
+  if (calls.length !== 1) {
+    throw new Error(
+      `the CLI bundle has ${calls.length} native import() calls, expected 1: load modules through dynamicImport (src/util/dynamic-import.ts)`,
+    );
+  }
 }

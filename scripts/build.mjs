@@ -4,6 +4,8 @@
  * CLI or library run during a build (another terminal, a test suite, `npm pack`) reads the old file
  * or the new one, never a missing or half-written one, as it did when the build emptied dist/
  * first. Files the new build no longer has go last; a build that fails leaves dist/ as it was.
+ * Then, on Node releases without a compile cache of their own, the CLI's code cache is trained on
+ * the bundle in its place (train-code-cache.mjs).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildCli } from './build-cli.mjs';
+import { trainCodeCache } from './train-code-cache.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(repo, 'dist');
@@ -28,6 +31,7 @@ try {
   }
   await buildCli(next);
   moveInto(next, dist);
+  trainCodeCache(dist, join(repo, 'bin', 'modkit.js'));
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;

@@ -1,0 +1,81 @@
+/**
+ * Trains dist/modkit-cli.cache, the V8 code cache bin/code-cache.js runs the CLI bundle from on
+ * Node releases without a compile cache of their own (< 22.1; on later ones there is nothing to
+ * train and any old cache is removed). scripts/build.mjs calls it once the bundle is in place: the
+ * cache records the bundle's path, which stack frames then name.
+ *
+ * It runs the CLI on a throwaway project (SQL and script migrations, a system module) with
+ * MODKIT_TRAIN_CODE_CACHE=1, which makes bin/modkit.js write the cache at exit, each run adding what
+ * it compiled to the cache of the one before: migrate --only applying, the same with nothing to do
+ * (the run of every deploy), and --help. Without better-sqlite3 (an optional dependency) it trains
+ * on `graph`, which needs no driver.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import module from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Trains the cache of `dist`'s bundle with the CLI `bin` (bin/modkit.js); throws when no cache was written. */
+export function trainCodeCache(dist, bin) {
+  const cache = join(dist, 'modkit-cli.cache');
+  rmSync(cache, { force: true });
+  if (module.enableCompileCache) return;
+  const dir = mkdtempSync(join(tmpdir(), 'modkit-train-'));
+  const env = { ...process.env, MODKIT_TRAIN_CODE_CACHE: '1' };
+  delete env.MODKIT_DATABASE_URL;
+  try {
+    const config = writeTrainingProject(dir);
+    const run = (args) =>
+      execFileSync(process.execPath, [bin, ...args], {
+        env,
+        stdio: ['ignore', 'ignore', 'inherit'], // a failing training run is a broken build: show why
+        cwd: dir,
+      });
+    if (hasBetterSqlite3(dist)) {
+      const migrate = ['migrate', '--only', '-c', config, '--database-url', `sqlite:${join(dir, 'train.sqlite')}`];
+      run(migrate); // applies everything
+      run(migrate); // nothing to do
+    } else {
+      run(['graph', '-c', config]);
+    }
+    run(['--help']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (!existsSync(cache)) throw new Error(`training the CLI's code cache wrote no ${cache}`);
+}
+
+function hasBetterSqlite3(dist) {
+  try {
+    module.createRequire(join(dist, 'modkit-cli.cjs')).resolve('better-sqlite3');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function writeTrainingProject(dir) {
+  const modules = [
+    { name: 'core', deps: [], system: true },
+    { name: 'users', deps: ['core'], system: false },
+  ];
+  for (const { name, deps, system } of modules) {
+    const migrations = join(dir, 'modules', name, 'migrations');
+    mkdirSync(migrations, { recursive: true });
+    writeFileSync(
+      join(dir, 'modules', name, 'module.mjs'),
+      `export default { name: '${name}', deps: ${JSON.stringify(deps)}, system: ${system}, migrations: './migrations' };\n`,
+    );
+    writeFileSync(join(migrations, '0001_create.up.sql'), `CREATE TABLE ${name}_items (id INTEGER PRIMARY KEY);\n`);
+    writeFileSync(join(migrations, '0001_create.down.sql'), `DROP TABLE ${name}_items;\n`);
+    writeFileSync(
+      join(migrations, '0002_seed.mjs'),
+      `export async function up(db) { await db.raw("INSERT INTO ${name}_items (id) VALUES (1)"); }\n` +
+        `export async function down(db) { await db.raw("DELETE FROM ${name}_items"); }\n`,
+    );
+  }
+  const config = join(dir, 'modkit.config.mjs');
+  writeFileSync(config, "export default { modules: ['modules/*/module.mjs'] };\n");
+  return config;
+}
