@@ -16,7 +16,7 @@ import module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Trains the cache of `dist`'s bundle with the CLI `bin` (bin/modkit.js); throws when no cache was written. */
+/** Trains the cache of `dist`'s bundle with the CLI `bin` (bin/modkit.js); warns when it cannot. */
 export function trainCodeCache(dist, bin) {
   const cache = join(dist, 'modkit-cli.cache');
   rmSync(cache, { force: true });
@@ -27,11 +27,7 @@ export function trainCodeCache(dist, bin) {
   try {
     const config = writeTrainingProject(dir);
     const run = (args) =>
-      execFileSync(process.execPath, [bin, ...args], {
-        env,
-        stdio: ['ignore', 'ignore', 'inherit'], // a failing training run is a broken build: show why
-        cwd: dir,
-      });
+      execFileSync(process.execPath, [bin, ...args], { env, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
     if (hasBetterSqlite3(dist)) {
       const migrate = ['migrate', '--only', '-c', config, '--database-url', `sqlite:${join(dir, 'train.sqlite')}`];
       run(migrate); // applies everything
@@ -40,10 +36,17 @@ export function trainCodeCache(dist, bin) {
       run(['graph', '-c', config]);
     }
     run(['--help']);
+  } catch (error) {
+    // The CLI runs without the cache, only slower to start: a build (npm install's prepare) must
+    // not fail for it. The test suite checks that the build trained one (test/cli/code-cache.test.ts).
+    rmSync(cache, { force: true });
+    const why = String(error.stderr ?? '').trim() || error.message;
+    console.warn(`warning: the CLI's code cache was not trained, so start-up on this Node is slower: ${why}`);
+    return;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  if (!existsSync(cache)) throw new Error(`training the CLI's code cache wrote no ${cache}`);
+  if (!existsSync(cache)) console.warn(`warning: training the CLI's code cache wrote no ${cache}`);
 }
 
 function hasBetterSqlite3(dist) {
