@@ -6,7 +6,8 @@ import { ModkitError } from '../errors.js';
 import type { LoadedModule } from '../modules/types.js';
 import { planMigrations } from '../plan/plan-migrations.js';
 import type { StopAt } from '../plan/stop-at.js';
-import type { AllowOptions, MigrationPlan, Problem } from '../plan/types.js';
+import type { AllowOptions, MigrationPlan, ModuleHistory, Problem } from '../plan/types.js';
+import { nothingToDo } from './nothing-to-do.js';
 import type { ApplyOptions } from './apply-plan.js';
 import { applyInOrderOrConcurrently } from './choose-executor.js';
 import { preflight } from './preflight.js';
@@ -35,6 +36,11 @@ export interface DbPhaseOptions extends ApplyOptions {
   readonly lintCache?: LintCache;
   /** How sessions are opened (a fleet lends pooled connections); default: new connections. */
   readonly open?: LockedSessionOptions['open'];
+  /**
+   * false: take the locks before reading any history. Default: read first without them, and end
+   * there when nothing is to do (a fleet passes false: it has just read the target's histories).
+   */
+  readonly unlockedLookFirst?: boolean;
 }
 
 export interface DbPhaseResult extends ApplyResult {
@@ -49,7 +55,9 @@ export interface DbPhaseResult extends ApplyResult {
 /**
  * The db phase (SPEC §5.2): under the lock of every database the modules live in (their own, or
  * the default one), read every history, verify all of them, and apply what is pending in the one
- * system-first order, switching databases between modules. Nothing runs while any database has a
+ * system-first order, switching databases between modules. Histories that need nothing (nothing
+ * pending, no problem, no table to upgrade) as first read without the locks end the phase there,
+ * with no lock taken (as a fleet's up-to-date targets do). Nothing runs while any database has a
  * refusal (drift, dirty, ...). Runners that waited for the locks re-read history after taking
  * them, so each migration runs exactly once. The privileged connections are closed when the
  * phase ends. A signal cancels the statements in flight; the executor then stops before the next
@@ -65,8 +73,12 @@ export async function runDbPhase(
   const runId = newRunId();
   // Each pending file read once, by the first check that needs it; the steps run that same text.
   const loadBody = options.loadBody ?? cachedBodyLoader();
+  // Nothing pending, no problem, no table to upgrade: the work below changes nothing, and needs no lock.
+  const withoutLocksIf = (histories: ReadonlyMap<string, ModuleHistory>) =>
+    nothingToDo(planMigrations(modules, histories, options.allow, options.to));
+  const lockedOptions = options.unlockedLookFirst === false ? options : { ...options, withoutLocksIf };
   return followingScriptWork(() =>
-    withLockedSession(placement, names, options, async ({ sessions, histories, lockWaitedMs }) => {
+    withLockedSession(placement, names, lockedOptions, async ({ sessions, histories, lockWaitedMs }) => {
       const plan = planMigrations(modules, histories, options.allow, options.to);
       if (plan.blocking.length > 0) throw validationError(plan.blocking);
       // Before the lint, which would report the same finding with advice (ignore, --no-lint) that cannot help here.

@@ -17,6 +17,13 @@ export interface LockedSessionOptions {
   readonly onEvent?: EventSink;
   /** How each database's session is opened: default, new connections (a fleet lends pooled ones). */
   readonly open?: (target: DatabaseTarget) => Promise<Session>;
+  /**
+   * A look at the histories before any lock, on the same connections: true ends the operation
+   * there, without locks, its `work` given these histories; false takes the locks and reads the
+   * histories again under them. Only for an operation that changes nothing on the histories for
+   * which it says true (migrate: nothing-to-do.ts).
+   */
+  readonly withoutLocksIf?: (histories: ReadonlyMap<string, ModuleHistory>) => boolean;
 }
 
 /** The open sessions of an operation: one per database, each holding that database's lock. */
@@ -45,6 +52,7 @@ export interface LockedSession {
  * `modules` from their databases, run `work`, make each database's commits durable, then release
  * the locks and close the connections whatever happened (a crash releases them too: each engine's
  * lock dies with its connection or process). A signal cancels the statements in flight.
+ * `withoutLocksIf` first reads the histories without the locks and may end the operation there.
  */
 export async function withLockedSession<T>(
   placement: DatabasePlacement,
@@ -62,9 +70,29 @@ export async function withLockedSession<T>(
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   let failed = false;
+  const finish = async (result: T) => {
+    // Commits may be grouped or asynchronous: durable before we report success.
+    for (const session of opened) await session.flush();
+    return result;
+  };
   try {
     const open = options.open ?? openSession;
     for (const group of groups) opened.push(await open(group.target));
+    const readAll = async () => {
+      const histories = new Map<string, ModuleHistory>();
+      for (const [i, group] of groups.entries()) {
+        for (const [module, history] of await opened[i]!.readHistories(group.modules)) histories.set(module, history);
+      }
+      return histories;
+    };
+    const sessions = databaseSessions(groups, opened);
+    if (options.withoutLocksIf) {
+      // Nothing to do on what every database shows now: no lock, not even its connection (MariaDB's
+      // and SQLite's are opened by the first try). What another runner commits meanwhile only adds
+      // to histories that need nothing, as if this run had ended just before that one started.
+      const histories = await readAll();
+      if (options.withoutLocksIf(histories)) return await finish(await work({ sessions, histories, lockWaitedMs: 0 }));
+    }
     const elapsed = stopwatch();
     for (const [i, group] of groups.entries()) {
       await acquireLock(opened[i]!.lock!, {
@@ -78,15 +106,8 @@ export async function withLockedSession<T>(
       });
     }
     const lockWaitedMs = elapsed();
-    const histories = new Map<string, ModuleHistory>();
-    for (const [i, group] of groups.entries()) {
-      for (const [module, history] of await opened[i]!.readHistories(group.modules)) histories.set(module, history);
-    }
-    const sessions = databaseSessions(groups, opened);
-    const result = await work({ sessions, histories, lockWaitedMs });
-    // Commits may be grouped or asynchronous: durable before we report success.
-    for (const session of opened) await session.flush();
-    return result;
+    // Under the locks, read again: a runner that waited sees what the previous holder did.
+    return await finish(await work({ sessions, histories: await readAll(), lockWaitedMs }));
   } catch (error) {
     failed = true;
     throw error;

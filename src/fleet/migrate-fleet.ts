@@ -75,6 +75,7 @@ export async function migrateFleet(
         lockTimeoutMs: project.config.lockTimeoutMs,
         dbTimeouts: project.config.dbTimeouts,
         open: sessions.open,
+        unlockedLookFirst: false, // looked just now
         loadBody,
         ...(options.lint === false ? {} : { lint: project.config.lint, lintCache }),
         ...(options.allow ? { allow: options.allow } : {}),

@@ -41,20 +41,27 @@ export function lockNames(database: string): { readonly run: string; readonly sl
  * Both are polled with `GET_LOCK(name, 0)` (never a blocking wait), by acquire-lock's backoff.
  */
 export class MysqlRunLock implements RunLock {
-  private readonly opening: Promise<MysqlConnection>;
+  private opened: Promise<MysqlConnection> | undefined;
   private readonly names: ReturnType<typeof lockNames>;
   private holdsRunLock = false;
 
   constructor(
-    target: DatabaseTarget,
+    private readonly target: DatabaseTarget,
     /** Called once the barrier is clear: the working connection takes a slot before any statement. */
     private readonly joinBarrier: () => Promise<void>,
   ) {
     this.names = lockNames(databaseOf(target.url));
-    this.opening = connectMysql(target.url).catch((error: unknown) => {
-      throw unreachableError(target.url, error);
+  }
+
+  /**
+   * The lock's connection, opened by the first use: a run that finds nothing to do without the
+   * lock (db-phase.ts) never opens it, and so saves a connection and its setup.
+   */
+  private get opening(): Promise<MysqlConnection> {
+    this.opened ??= connectMysql(this.target.url).catch((error: unknown) => {
+      throw unreachableError(this.target.url, error);
     });
-    this.opening.catch(() => undefined); // reported by the first tryAcquire
+    return this.opened;
   }
 
   async tryAcquire(): Promise<boolean> {
@@ -121,7 +128,7 @@ export class MysqlRunLock implements RunLock {
   }
 
   async release(): Promise<void> {
-    const connection = await this.opening.catch(() => undefined);
+    const connection = await this.opened?.catch(() => undefined);
     if (!connection) return;
     // Closing the connection releases the lock too; releasing first says so explicitly.
     if (this.holdsRunLock) await connection.query('SELECT RELEASE_LOCK(?)', [this.names.run]).catch(() => undefined);

@@ -12,7 +12,7 @@ const UNKNOWN_DATABASE = 1049;
 
 /**
  * Opens a MySQL/MariaDB session on `target`: the working connection and, unless read-only, the
- * run lock's own connection, opened side by side. Read-only: a database that does not exist yet
+ * run lock, whose own connection opens when the lock is first tried (a no-op migrate never does). Read-only: a database that does not exist yet
  * gives `undefined` (it reads as empty), and the session refuses writes (`TRANSACTION READ ONLY`).
  */
 export async function openMysql(
