@@ -7,7 +7,7 @@
  * It runs the CLI on a throwaway project (SQL and script migrations, a system module) with
  * MODKIT_TRAIN_CODE_CACHE=1, which makes bin/modkit.js write the cache at exit, each run adding what
  * it compiled to the cache of the one before: migrate --only applying, the same with nothing to do
- * (the run of every deploy), and --help. Without better-sqlite3 (an optional dependency) it trains
+ * (the run of every deploy), lint (the PostgreSQL lint a PostgreSQL migrate runs too) and --help. Without better-sqlite3 (an optional dependency) it trains
  * on `graph`, which needs no driver.
  */
 import { execFileSync } from 'node:child_process';
@@ -35,6 +35,7 @@ export function trainCodeCache(dist, bin) {
     } else {
       run(['graph', '-c', config]);
     }
+    run(['lint', '-c', config]); // the PostgreSQL lint, which migrate runs on pending PostgreSQL files
     run(['--help']);
   } catch (error) {
     // The CLI runs without the cache, only slower to start: a build (npm install's prepare) must

@@ -14,7 +14,7 @@ import { postgresSession } from './postgres-session.js';
 
 /**
  * Opens a PostgreSQL session on `target`: the working connection and, unless read-only, the run
- * lock's own connection, opened side by side.
+ * lock, whose own connection opens when the lock is first tried (a migrate with nothing to do never does).
  */
 export async function openPostgres(target: DatabaseTarget, options: OpenOptions = {}): Promise<Session> {
   const settings = sessionSettings(target, options);

@@ -26,14 +26,14 @@ import { APPLICATION_NAMES, connectClient, PostgresConnection } from './postgres
  * database, each in its own schema, lock and fence only themselves.
  */
 export class PostgresRunLock implements RunLock {
-  private readonly opening: Promise<PostgresConnection>;
+  private opened: Promise<PostgresConnection> | undefined;
   private holdsRunLock = false;
   readonly keys: PostgresLockKeys;
   private readonly lockKey: string;
   private readonly barrierKey: string;
 
   constructor(
-    target: DatabaseTarget,
+    private readonly target: DatabaseTarget,
     /** Called once the barrier is clear: the working connection joins it (SHARE) before any statement. */
     private readonly joinBarrier: () => Promise<void>,
     /** A pool's lock connection, lent for this run, and how to give it back; default: a connection of its own. */
@@ -45,16 +45,21 @@ export class PostgresRunLock implements RunLock {
     this.keys = postgresLockKeys(target.schema);
     this.lockKey = this.keys.lock.toString();
     this.barrierKey = this.keys.barrier.toString();
-    // The lock's connection opens alongside the migration connection.
-    this.opening = borrowed
-      ? Promise.resolve(borrowed.connection)
-      : connectClient(target.url, [], APPLICATION_NAMES.lock).then(
-          (client) => new PostgresConnection(client),
-          (error: unknown) => {
-            throw unreachableError(target.url, error);
-          },
-        );
-    this.opening.catch(() => undefined); // reported by the first tryAcquire, not as an unhandled rejection
+    if (borrowed) this.opened = Promise.resolve(borrowed.connection);
+  }
+
+  /**
+   * The lock's own connection, opened by its first use: a migrate that finds nothing to do without
+   * the lock (execute/locked-session.ts) never opens it, and so saves a connection and its setup.
+   */
+  private get opening(): Promise<PostgresConnection> {
+    this.opened ??= connectClient(this.target.url, [], APPLICATION_NAMES.lock).then(
+      (client) => new PostgresConnection(client),
+      (error: unknown) => {
+        throw unreachableError(this.target.url, error);
+      },
+    );
+    return this.opened;
   }
 
   async tryAcquire(): Promise<boolean> {
@@ -117,7 +122,7 @@ export class PostgresRunLock implements RunLock {
   }
 
   async release(): Promise<void> {
-    const connection = await this.opening.catch(() => undefined);
+    const connection = await this.opened?.catch(() => undefined);
     if (!connection) return;
     // Closing the session releases the lock too; unlocking first says so explicitly.
     let healthy = true;
