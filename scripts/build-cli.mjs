@@ -128,7 +128,7 @@ export async function buildCli(outDir) {
  * stands (in a literal, `\u2026` is the same character; in a comment, it is only text).
  */
 function asciiOnly(code) {
-  return code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return code.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**
