@@ -16,6 +16,8 @@ export interface LintCatalogRequest {
   readonly relations: readonly string[];
   readonly functions: readonly string[];
   readonly schemas: readonly string[];
+  /** Type names the statements use (a domain's, among others); the requested relations' column types are added by the reader. */
+  readonly types: readonly string[];
 }
 
 export interface LintCatalog {

@@ -183,12 +183,18 @@ async function schemaModels(
       models.set(database, new SchemaModel(scope));
       continue;
     }
-    const mentioned = { relations: new Set<string>(), functions: new Set<string>(), schemas: new Set<string>() };
+    const mentioned = {
+      relations: new Set<string>(),
+      functions: new Set<string>(),
+      schemas: new Set<string>(),
+      types: new Set<string>(),
+    };
     for (const file of files) mentionedNames(file, mentioned);
     const request: LintCatalogRequest = {
       relations: [...mentioned.relations],
       functions: [...mentioned.functions],
       schemas: [...mentioned.schemas],
+      types: [...mentioned.types],
     };
     const catalog = await live.readLintCatalog(request).catch((error: unknown) => {
       // modkit's own query failed, not the user's migration: judge without it, and say so.

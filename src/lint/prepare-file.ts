@@ -97,6 +97,7 @@ export interface MentionedNames {
   readonly relations: Set<string>;
   readonly functions: Set<string>;
   readonly schemas: Set<string>;
+  readonly types: Set<string>;
 }
 
 /**
@@ -104,7 +105,7 @@ export interface MentionedNames {
  * statements mention, and every schema they name (a qualified relation, function or type, `SET
  * search_path`): what migrate asks the live catalog about.
  */
-export function mentionedNames(file: PreparedFile, { relations, functions, schemas }: MentionedNames): void {
+export function mentionedNames(file: PreparedFile, { relations, functions, schemas, types }: MentionedNames): void {
   for (const unit of file.units) {
     if (!('stmt' in unit)) continue;
     // One walk for everything (calledFunctions would walk the tree again).
@@ -113,6 +114,8 @@ export function mentionedNames(file: PreparedFile, { relations, functions, schem
       if (typeof node.schemaname === 'string' && node.schemaname) schemas.add(node.schemaname);
       // A TypeName sits unwrapped in its parent (`typeName: { names, typemod }`): `schema.domain`.
       const typeParts = 'typemod' in node && Array.isArray(node.names) ? names(node.names as Node[]) : [];
+      // Built-in types come qualified with pg_catalog (the parser's `int`), never a domain.
+      if (typeParts.length > 0 && typeParts[0] !== 'pg_catalog') types.add(typeParts.at(-1)!);
       if (typeParts.length > 1) schemas.add(typeParts[0]!);
       const call = node.FuncCall as { funcname?: Node[] } | undefined;
       const parts = call ? names(call.funcname) : [];
@@ -124,6 +127,10 @@ export function mentionedNames(file: PreparedFile, { relations, functions, schem
       if (parts.at(-1)) relations.add(parts.at(-1)!);
       if (parts.length > 1) schemas.add(parts.at(-2)!);
     }
+    // ALTER DOMAIN names its domain as a list of names, not a TypeName.
+    const domain = names(nodeOf(unit.stmt, 'AlterDomainStmt')?.typeName);
+    if (domain.length > 0) types.add(domain.at(-1)!);
+    if (domain.length > 1) schemas.add(domain[0]!);
     const set = nodeOf(unit.stmt, 'VariableSetStmt');
     if (set?.name === 'search_path') {
       for (const arg of set.args ?? []) {

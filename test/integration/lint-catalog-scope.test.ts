@@ -43,6 +43,7 @@ describe('the lint catalog of one tenant schema', () => {
       relations: ['accounts', 'accounts_note'],
       functions: [],
       schemas: [],
+      types: ['code'],
     });
     expect(catalog.searchPath).toEqual(['tenant_a']);
     expect(catalog.relations.map((r) => r.schema)).toEqual(['tenant_a']);
@@ -57,6 +58,7 @@ describe('the lint catalog of one tenant schema', () => {
       relations: ['accounts'],
       functions: [],
       schemas: ['shared'],
+      types: [],
     });
     expect(catalog.relations.map((r) => r.schema).sort()).toEqual(['shared', 'tenant_a']);
   });
@@ -64,7 +66,7 @@ describe('the lint catalog of one tenant schema', () => {
   it('looks relations and indexes up schema by schema, never by name across every tenant', async () => {
     await tenantDatabase();
     const [{ 'QUERY PLAN': plan }] = (
-      await client!.query(`EXPLAIN (FORMAT JSON) ${CATALOG_SQL}`, [['accounts', 'accounts_note'], [], []])
+      await client!.query(`EXPLAIN (FORMAT JSON) ${CATALOG_SQL}`, [['accounts', 'accounts_note'], [], [], []])
     ).rows;
     const scans: { relation: string; type: string; index?: string; cond?: string }[] = [];
     const walk = (node: Record<string, unknown>) => {
@@ -91,5 +93,37 @@ describe('the lint catalog of one tenant schema', () => {
     expect(
       scans.filter((s) => s.index !== 'pg_class_relname_nsp_index').every((s) => s.index === 'pg_class_oid_index'),
     ).toBe(true);
+  });
+
+  it('holds the domains the statements name and those of the requested tables’ columns, looked up by name schema by schema', async () => {
+    const runner = await tenantDatabase();
+    await queryTarget(target!, 'CREATE DOMAIN tenant_a.email AS text');
+    await queryTarget(target!, 'CREATE DOMAIN tenant_a.unused AS int');
+    await queryTarget(target!, 'CREATE TABLE tenant_a.people (id int, mail tenant_a.email, tags tenant_a.code[])');
+    const read = (types: string[]) =>
+      readPostgresLintCatalog(runner, { relations: ['people'], functions: [], schemas: [], types });
+    const names = async (types: string[]) => (await read(types)).domains.map((d) => `${d.schema}.${d.name}`).sort();
+    // The columns' domains (an array's element too), whatever the statements name; not the others.
+    expect(await names([])).toEqual(['tenant_a.code', 'tenant_a.email']);
+    expect(await names(['unused', 'text'])).toEqual(['tenant_a.code', 'tenant_a.email', 'tenant_a.unused']);
+    // Another tenant's domain of a name the statements use is not on this search path.
+    expect((await read(['code'])).domains.every((d) => d.schema === 'tenant_a')).toBe(true);
+
+    // All of a schema's domains meant a scan of pg_type, two rows a table of every tenant (5 ms a
+    // tenant at 2,000 schemas, 99 ms at 10,000); now a probe of (name, schema) each, fenced as above.
+    expect(CATALOG_SQL).toMatch(
+      /CROSS JOIN LATERAL \(SELECT t\.oid FROM pg_type t\s+WHERE t\.typnamespace = n\.oid AND t\.typname = ANY\(\$4::text\[\]\)[\s\S]*?OFFSET 0\)/,
+    );
+    const [{ 'QUERY PLAN': plan }] = (
+      await client!.query(`EXPLAIN (FORMAT JSON) ${CATALOG_SQL}`, [['people'], [], [], ['unused']])
+    ).rows;
+    const byName: string[] = [];
+    const walk = (node: Record<string, unknown>) => {
+      if (node['Index Name'] === 'pg_type_typname_nsp_index') byName.push(String(node['Index Cond']));
+      for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+    };
+    walk(plan[0].Plan);
+    expect(byName).toHaveLength(1);
+    expect(byName[0]).toMatch(/typnamespace = n(_\d+)?\.oid/);
   });
 });

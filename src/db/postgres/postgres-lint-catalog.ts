@@ -37,7 +37,10 @@ const COLUMNS = `coalesce((SELECT json_agg(json_build_object(
  * Relations and indexes are looked up schema by schema (LATERAL, fenced by OFFSET 0): by name first,
  * PostgreSQL walked every tenant's table and index of that name in a schema-per-tenant database and
  * kept the one on the search path (46 + 95 ms a tenant at 8,600 schemas, so a fleet's apply grew
- * with the square of its schemas); per schema it is one index probe a name.
+ * with the square of its schemas); per schema it is one index probe a name. Domains the same way,
+ * by the type names the statements use, plus those of the requested relations' columns (by oid):
+ * all of a schema's domains meant a scan of pg_type, which holds two types a table of every tenant
+ * (5 ms a tenant at 2,000 schemas, 99 ms at 10,000).
  */
 export const CATALOG_SQL = `
 WITH rels AS (
@@ -72,7 +75,14 @@ SELECT json_build_object(
       'baseType', bt.typname, 'baseTypmod', t.typtypmod,
       'constrained', t.typnotnull OR EXISTS (SELECT 1 FROM pg_constraint k WHERE k.contypid = t.oid)))
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_type bt ON bt.oid = t.typbasetype
-    WHERE t.typtype = 'd' AND ${USER_SCHEMA}), '[]'),
+    WHERE t.typtype = 'd' AND ${USER_SCHEMA} AND t.oid IN (
+      SELECT t.oid FROM pg_namespace n
+      CROSS JOIN LATERAL (SELECT t.oid FROM pg_type t
+        WHERE t.typnamespace = n.oid AND t.typname = ANY($4::text[]) AND t.typtype = 'd' OFFSET 0) t
+      WHERE ${USER_SCHEMA}
+      UNION SELECT CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END
+      FROM rels r JOIN pg_attribute a ON a.attrelid = r.oid JOIN pg_type t ON t.oid = a.atttypid
+      WHERE a.attnum > 0)), '[]'),
   'functions', coalesce((SELECT json_agg(json_build_object('schema', n.nspname, 'name', p.proname,
       'volatility', CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END))
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -85,6 +95,7 @@ export async function readPostgresLintCatalog(runner: SqlRunner, request: LintCa
     [...request.relations],
     [...request.functions],
     [...request.schemas],
+    [...request.types],
   ]);
   return rows[0]!.catalog;
 }
