@@ -3,14 +3,15 @@
 // no-op's 150 (issue 25). The build trains a V8 code cache of the bundle for the Node that built it
 // (scripts/train-code-cache.mjs): this runs the bundle from it.
 //
-// The cache is used only when it was made for this very file: V8 itself checks the Node release,
-// its flags and the source's length, and keeps the file name the cache was made with (so the
-// header must name this bundle: frames then name the real file), and the header's size and mtime
-// must be the bundle's (a bundle edited after the build, by patch-package or by hand, compiles as
-// usual). Nothing is global: code compiled through vm.Script has no import() of its own on Node
-// 20, so the loader hands one over on the bundle's own `module` object (scripts/build-cli.mjs),
-// which a plain require leaves without one.
-import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+// The cache is used only when it was made from these very bytes: its header names the bundle's
+// path (V8 keeps the file name a cache was made with, and frames name it) and the sha256 of the
+// bundle as read here, and the sha256 of the V8 data, which V8 does not check (a damaged cache can
+// crash it). V8 itself checks the Node release, its flags and the source's length. Anything else
+// (another file, an edited bundle, another Node) compiles as usual. Nothing is global: code
+// compiled through vm.Script has no import() of its own on Node 20, so the loader hands one over on
+// the bundle's own `module` object (scripts/build-cli.mjs), which a plain require leaves without one.
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
@@ -20,66 +21,65 @@ const HEADER = 'modkit-code-cache ';
 /**
  * The bundle's exports, run from its code cache; undefined when no cache fits (then the caller
  * requires the bundle as usual). `train` compiles through the cache whatever its state and writes
- * it again at exit, holding every function this run compiled (the build's training runs).
+ * it again at exit, holding every function this run compiled (the build's training runs only).
  */
 export function requireWithCodeCache(bundle, cacheFile, { train = false } = {}) {
-  let source;
-  let cachedData;
+  let bytes;
   try {
-    const bundleStat = statSync(bundle);
-    cachedData = fittingCache(cacheFile, bundle, bundleStat);
-    if (cachedData === undefined && !train) return undefined;
-    source = readFileSync(bundle, 'utf8');
+    bytes = readFileSync(bundle);
   } catch {
     return undefined;
   }
+  const header = headerOf(bundle, bytes);
+  const cachedData = fittingCache(cacheFile, header);
+  if (cachedData === undefined && !train) return undefined;
   // The wrapper stays on the bundle's first line: line numbers in stack traces are the bundle's own.
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: bundle,
-    cachedData,
-  });
+  const script = new Script(
+    `(function (exports, require, module, __filename, __dirname) {${bytes.toString('utf8')}\n})`,
+    {
+      filename: bundle,
+      cachedData,
+    },
+  );
   const module = { exports: {}, modkitImport: (specifier) => import(specifier) };
   script
     .runInThisContext()
     .call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
-  if (train) process.on('exit', () => writeCache(script, cacheFile, bundle));
+  if (train) process.on('exit', () => writeCache(cacheFile, header, script.createCachedData()));
   return module.exports;
 }
 
-/** The V8 data of a cache made for this bundle as it is now, else undefined. */
-function fittingCache(cacheFile, bundle, bundleStat) {
-  let fd;
+/** The V8 data of the cache when its first line is `header` and the data's sha256, else undefined. */
+function fittingCache(cacheFile, header) {
+  let bytes;
   try {
-    fd = openSync(cacheFile, 'r');
+    bytes = readFileSync(cacheFile);
   } catch {
     return undefined; // no cache: a development build, another Node, or removed
   }
-  try {
-    const bytes = Buffer.allocUnsafe(fstatSync(fd).size);
-    if (readSync(fd, bytes, 0, bytes.length, 0) !== bytes.length) return undefined;
-    const end = bytes.indexOf(10);
-    if (end < 0) return undefined;
-    if (bytes.toString('utf8', 0, end) !== headerOf(bundle, bundleStat)) return undefined;
-    return bytes.subarray(end + 1);
-  } finally {
-    closeSync(fd);
-  }
+  const end = bytes.indexOf(10);
+  const line = end < 0 ? '' : bytes.toString('latin1', 0, end);
+  if (!line.startsWith(`${header} `)) return undefined;
+  const data = bytes.subarray(end + 1);
+  return line.slice(header.length + 1) === sha256(data) ? data : undefined;
 }
 
-function headerOf(bundle, stat) {
-  return `${HEADER}${JSON.stringify({ bundle, size: stat.size, mtimeMs: stat.mtimeMs })}`;
+// The header without the data's checksum, which follows it: `modkit-code-cache {bundle, sha256} <data sha256>`.
+function headerOf(bundle, bytes) {
+  return `${HEADER}${JSON.stringify({ bundle, sha256: sha256(bytes) })}`;
+}
+
+function sha256(bytes) {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** Written whole under another name, then renamed: a run started meanwhile reads the old cache or the new. */
-function writeCache(script, cacheFile, bundle) {
+function writeCache(cacheFile, header, data) {
+  const temporary = `${cacheFile}.${process.pid}`;
   try {
-    const temporary = `${cacheFile}.${process.pid}`;
-    writeFileSync(
-      temporary,
-      Buffer.concat([Buffer.from(`${headerOf(bundle, statSync(bundle))}\n`), script.createCachedData()]),
-    );
+    writeFileSync(temporary, Buffer.concat([Buffer.from(`${header} ${sha256(data)}\n`), data]));
     renameSync(temporary, cacheFile);
   } catch {
-    // a read-only install: the build checks that its training wrote a cache; a run must not fail
+    rmSync(temporary, { force: true }); // a read-only install or a full disk: the build warns that there is no cache
   }
 }

@@ -23,7 +23,7 @@ if (module.enableCompileCache) {
 } else if (!verbose) {
   // Older releases: the code cache the build trained for this bundle (bin/code-cache.js), where one fits.
   const cache = fileURLToPath(new URL('../dist/modkit-cli.cache', import.meta.url));
-  exports = requireWithCodeCache(bundle, cache, { train: process.env.MODKIT_TRAIN_CODE_CACHE === '1' });
+  exports = requireWithCodeCache(bundle, cache);
 }
 
 try {

@@ -31,7 +31,7 @@ try {
   }
   await buildCli(next);
   moveInto(next, dist);
-  trainCodeCache(dist, join(repo, 'bin', 'modkit.js'));
+  trainCodeCache(dist);
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;

@@ -4,9 +4,9 @@
  * train and any old cache is removed). scripts/build.mjs calls it once the bundle is in place: the
  * cache records the bundle's path, which stack frames then name.
  *
- * It runs the CLI on a throwaway project (SQL and script migrations, a system module) with
- * MODKIT_TRAIN_CODE_CACHE=1, which makes bin/modkit.js write the cache at exit, each run adding what
- * it compiled to the cache of the one before: migrate --only applying, the same with nothing to do
+ * It runs the CLI on a throwaway project (SQL and script migrations, a system module) through
+ * train-run.mjs, which writes the cache at exit, each run adding what it compiled to the cache of
+ * the one before: migrate --only applying, the same with nothing to do
  * (the run of every deploy), lint (the PostgreSQL lint a PostgreSQL migrate runs too) and --help. Without better-sqlite3 (an optional dependency) it trains
  * on `graph`, which needs no driver.
  */
@@ -15,19 +15,29 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-/** Trains the cache of `dist`'s bundle with the CLI `bin` (bin/modkit.js); warns when it cannot. */
-export function trainCodeCache(dist, bin) {
+const TRAIN_RUN = fileURLToPath(new URL('./train-run.mjs', import.meta.url));
+
+/** Trains the cache of `dist`'s bundle; warns when it cannot (the CLI then compiles as usual). */
+export function trainCodeCache(dist) {
+  const bundle = join(dist, 'modkit-cli.cjs');
   const cache = join(dist, 'modkit-cli.cache');
   rmSync(cache, { force: true });
   if (module.enableCompileCache) return;
-  const dir = mkdtempSync(join(tmpdir(), 'modkit-train-'));
-  const env = { ...process.env, MODKIT_TRAIN_CODE_CACHE: '1' };
+  const env = { ...process.env };
   delete env.MODKIT_DATABASE_URL;
+  let dir;
   try {
+    dir = mkdtempSync(join(tmpdir(), 'modkit-train-'));
     const config = writeTrainingProject(dir);
     const run = (args) =>
-      execFileSync(process.execPath, [bin, ...args], { env, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync(process.execPath, [TRAIN_RUN, bundle, cache, ...args], {
+        env,
+        cwd: dir,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        timeout: 60_000, // a run that hangs must not hang `npm install`
+      });
     if (hasBetterSqlite3(dist)) {
       const migrate = ['migrate', '--only', '-c', config, '--database-url', `sqlite:${join(dir, 'train.sqlite')}`];
       run(migrate); // applies everything
@@ -45,7 +55,7 @@ export function trainCodeCache(dist, bin) {
     console.warn(`warning: the CLI's code cache was not trained, so start-up on this Node is slower: ${why}`);
     return;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
   if (!existsSync(cache)) console.warn(`warning: training the CLI's code cache wrote no ${cache}`);
 }

@@ -90,8 +90,11 @@ export async function withLockedSession<T>(
       // Nothing to do on what every database shows now: no lock, not even its connection (MariaDB's
       // and SQLite's are opened by the first try). What another runner commits meanwhile only adds
       // to histories that need nothing, as if this run had ended just before that one started.
-      const histories = await readAll();
-      if (options.withoutLocksIf(histories)) return await finish(await work({ sessions, histories, lockWaitedMs: 0 }));
+      // A read that fails here (SQLite busy under another run's write, for one) only means this
+      // run cannot tell: it takes the locks as before, and reads again under them.
+      const histories = await readAll().catch(() => undefined);
+      if (histories && options.withoutLocksIf(histories))
+        return await finish(await work({ sessions, histories, lockWaitedMs: 0 }));
     }
     const elapsed = stopwatch();
     for (const [i, group] of groups.entries()) {

@@ -11,6 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import module from 'node:module';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +52,7 @@ function run(
   const report = join(mkdtempSync(join(scratch, 'report-')), 'compiled.jsonl');
   const result = spawnSync(process.execPath, ['--import', RECORD, bin, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, MODKIT_CODE_CACHE_REPORT: report, MODKIT_TRAIN_CODE_CACHE: '' },
+    env: { ...process.env, MODKIT_CODE_CACHE_REPORT: report },
   });
   const compiled = existsSync(report)
     ? readFileSync(report, 'utf8')
@@ -62,12 +63,18 @@ function run(
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, compiled };
 }
 
-/** Gives the copy's bundle a cache made for it: the repo's V8 data under a header naming the copy's bundle as it is. */
-function cacheFor(bundle: string): void {
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** The repo's cache: its first line and its V8 data. */
+function repoCache(): { line: string; data: Buffer } {
   const bytes = readFileSync(CACHE);
-  const data = bytes.subarray(bytes.indexOf(10) + 1);
-  const { size, mtimeMs } = statSync(bundle);
-  const header = `modkit-code-cache ${JSON.stringify({ bundle, size, mtimeMs })}\n`;
+  const end = bytes.indexOf(10);
+  return { line: bytes.subarray(0, end).toString(), data: bytes.subarray(end + 1) };
+}
+
+/** Gives the copy's bundle a cache made for it: the repo's V8 data under a header naming the copy's bundle as it is. */
+function cacheFor(bundle: string, data = repoCache().data): void {
+  const header = `modkit-code-cache ${JSON.stringify({ bundle, sha256: sha256(readFileSync(bundle)) })} ${sha256(data)}\n`;
   writeFileSync(bundle.replace(/\.cjs$/, '.cache'), Buffer.concat([Buffer.from(header), data]));
 }
 
@@ -83,25 +90,24 @@ const nodeHasCompileCache = 'enableCompileCache' in module;
 
 describe.skipIf(nodeHasCompileCache)('the CLI code cache (Node < 22.1, issue 25)', () => {
   it('the build trained a cache for this very bundle, and a run is compiled from it with V8 accepting it', () => {
-    const header = readFileSync(CACHE).subarray(0, readFileSync(CACHE).indexOf(10)).toString();
-    const { size, mtimeMs } = statSync(BUNDLE);
-    expect(header).toBe(`modkit-code-cache ${JSON.stringify({ bundle: BUNDLE, size, mtimeMs })}`);
+    const { line, data } = repoCache();
+    expect(line).toBe(
+      `modkit-code-cache ${JSON.stringify({ bundle: BUNDLE, sha256: sha256(readFileSync(BUNDLE)) })} ${sha256(data)}`,
+    );
 
     const { config, url } = project();
     const applied = run(BIN, ['migrate', '--only', '-c', config, '--database-url', url]);
     expect(applied.status, applied.stderr).toBe(0);
     expect(applied.stdout).toContain('0001_notes');
     // One compile of the bundle, under its real name (V8 keeps the name a cache was made with).
-    expect(applied.compiled).toEqual([
-      { filename: BUNDLE, cachedBytes: statSync(CACHE).size - header.length - 1, rejected: false },
-    ]);
+    expect(applied.compiled).toEqual([{ filename: BUNDLE, cachedBytes: data.length, rejected: false }]);
     const noop = run(BIN, ['migrate', '--only', '-c', config, '--database-url', url]);
     expect(noop.status, noop.stderr).toBe(0);
     expect(noop.stdout).toContain('Nothing to migrate');
     expect(noop.compiled).toMatchObject([{ filename: BUNDLE, rejected: false }]);
   });
 
-  it('is not used for a bundle elsewhere (the cache names another file), nor once the bundle changed; the run is the same', () => {
+  it('is not used for a bundle elsewhere (the cache names another file), once the bundle changed, or when damaged; the run is the same', () => {
     const copy = copyWithDrivers();
     const { config, url } = project();
     const elsewhere = run(copy.bin, ['migrate', '--only', '-c', config, '--database-url', url]);
@@ -113,11 +119,24 @@ describe.skipIf(nodeHasCompileCache)('the CLI code cache (Node < 22.1, issue 25)
     expect(fitting.status, fitting.stderr).toBe(0);
     expect(fitting.compiled).toMatchObject([{ filename: copy.bundle, rejected: false }]);
 
-    const later = new Date(statSync(copy.bundle).mtimeMs + 5_000);
-    utimesSync(copy.bundle, later, later); // patch-package, or an edit by hand
-    const edited = run(copy.bin, ['migrate', '--only', '-c', config, '--database-url', url]);
+    // A damaged cache, its header intact (V8 does not check the data: a flipped byte can crash it).
+    const cacheFile = copy.bundle.replace(/\.cjs$/, '.cache');
+    const flipped = readFileSync(cacheFile);
+    flipped[flipped.length - 100]! ^= 0xff;
+    writeFileSync(cacheFile, flipped);
+    const afterDamage = run(copy.bin, ['migrate', '--only', '-c', config, '--database-url', url]);
+    expect(afterDamage.status, afterDamage.stderr).toBe(0);
+    expect(afterDamage.compiled).toEqual([]);
+
+    // An edit that keeps the bundle's length and mtime (V8 checks only the length): compiled as usual.
+    cacheFor(copy.bundle);
+    const { mtime } = statSync(copy.bundle);
+    const text = readFileSync(copy.bundle, 'utf8');
+    writeFileSync(copy.bundle, text.replace('Migrate the database', 'Migrate THE database'));
+    utimesSync(copy.bundle, mtime, mtime);
+    const edited = run(copy.bin, ['--help']);
     expect(edited.status, edited.stderr).toBe(0);
-    expect(edited.stdout).toContain('Nothing to migrate');
+    expect(edited.stdout).toContain('Migrate THE database');
     expect(edited.compiled).toEqual([]);
   });
 
