@@ -24,14 +24,14 @@ const HEADER = 'modkit-code-cache ';
  * it again at exit, holding every function this run compiled (the build's training runs only).
  */
 export function requireWithCodeCache(bundle, cacheFile, { train = false } = {}) {
-  let bytes;
-  try {
-    bytes = readFileSync(bundle);
-  } catch {
-    return undefined;
-  }
+  // The cache first: where there is none (an installed package, another Node) the bundle is read
+  // once, by the caller's require, and never hashed.
+  const cache = readOrUndefined(cacheFile);
+  if (cache === undefined && !train) return undefined;
+  const bytes = readOrUndefined(bundle);
+  if (bytes === undefined) return undefined;
   const header = headerOf(bundle, bytes);
-  const cachedData = fittingCache(cacheFile, header);
+  const cachedData = cache && fittingData(cache, header);
   if (cachedData === undefined && !train) return undefined;
   // The wrapper stays on the bundle's first line: line numbers in stack traces are the bundle's own.
   const script = new Script(
@@ -49,14 +49,16 @@ export function requireWithCodeCache(bundle, cacheFile, { train = false } = {}) 
   return module.exports;
 }
 
-/** The V8 data of the cache when its first line is `header` and the data's sha256, else undefined. */
-function fittingCache(cacheFile, header) {
-  let bytes;
+function readOrUndefined(file) {
   try {
-    bytes = readFileSync(cacheFile);
+    return readFileSync(file);
   } catch {
-    return undefined; // no cache: a development build, another Node, or removed
+    return undefined;
   }
+}
+
+/** The V8 data of a cache file whose first line is `header` and the data's sha256, else undefined. */
+function fittingData(bytes, header) {
   const end = bytes.indexOf(10);
   const line = end < 0 ? '' : bytes.toString('latin1', 0, end);
   if (!line.startsWith(`${header} `)) return undefined;

@@ -73,13 +73,20 @@ export async function runDbPhase(
   const runId = newRunId();
   // Each pending file read once, by the first check that needs it; the steps run that same text.
   const loadBody = options.loadBody ?? cachedBodyLoader();
+  // The plan of the histories last read: a look without the locks that finds nothing to do hands
+  // the work below the same histories, planned once.
+  let planned: { histories: ReadonlyMap<string, ModuleHistory>; plan: MigrationPlan } | undefined;
+  const planOf = (histories: ReadonlyMap<string, ModuleHistory>) => {
+    if (planned?.histories !== histories)
+      planned = { histories, plan: planMigrations(modules, histories, options.allow, options.to) };
+    return planned.plan;
+  };
   // Nothing pending, no problem, no table to upgrade: the work below changes nothing, and needs no lock.
-  const withoutLocksIf = (histories: ReadonlyMap<string, ModuleHistory>) =>
-    nothingToDo(planMigrations(modules, histories, options.allow, options.to));
+  const withoutLocksIf = (histories: ReadonlyMap<string, ModuleHistory>) => nothingToDo(planOf(histories));
   const lockedOptions = options.unlockedLookFirst === false ? options : { ...options, withoutLocksIf };
   return followingScriptWork(() =>
     withLockedSession(placement, names, lockedOptions, async ({ sessions, histories, lockWaitedMs }) => {
-      const plan = planMigrations(modules, histories, options.allow, options.to);
+      const plan = planOf(histories);
       if (plan.blocking.length > 0) throw validationError(plan.blocking);
       // Before the lint, which would report the same finding with advice (ignore, --no-lint) that cannot help here.
       await refuseTransactionControl(pendingSteps(placement, plan), loadBody);
