@@ -50,6 +50,11 @@ export interface HistoryDialect {
    * database of 1,000 tenant schemas, for every tenant (README, "Fleets").
    */
   listColumns(runner: SqlRunner, tables?: readonly string[]): Promise<readonly ColumnInfo[]>;
+  /**
+   * The rows of these existing tables (table → its columns), each tagged with its table in `t` as
+   * {@link selectHistory} tags it. Default: UNION ALLs of {@link selectHistory}, {@link TABLES_PER_QUERY} a query.
+   */
+  readRows?(runner: SqlRunner, tables: ReadonlyMap<string, ReadonlyMap<string, string>>): Promise<Row[]>;
   /** Refuses when history tables of these modules exist where modkit does not look (another schema). */
   checkPlacement?(runner: SqlRunner, tables: readonly string[]): Promise<void>;
   /** True for the integer type modkit 0.1.0 gave `applied_at` (unix seconds). */
@@ -66,7 +71,8 @@ export interface HistoryDialect {
 
 /**
  * Reads the history of every named module in a constant number of round trips: one query for the
- * tables and columns that exist, then one UNION ALL per 250 tables. Never writes.
+ * tables and columns that exist, then one UNION ALL per 250 tables (or the engine's own read of
+ * them, {@link HistoryDialect.readRows}). Never writes.
  */
 export async function readHistories(
   dialect: HistoryDialect,
@@ -79,14 +85,35 @@ export async function readHistories(
   );
   const missingTables = [...tables.values()].filter((t) => !columns.has(t));
   if (missingTables.length > 0) await dialect.checkPlacement?.(runner, missingTables);
-  const existing = modules.map((m) => tables.get(m)!).filter((t) => columns.has(t));
+  const existing = new Map<string, ReadonlyMap<string, string>>();
+  for (const m of modules) {
+    const table = tables.get(m)!;
+    const cols = columns.get(table);
+    if (cols) existing.set(table, cols);
+  }
+  const rows =
+    existing.size === 0
+      ? []
+      : dialect.readRows
+        ? await bookkeeping(existing.keys().next().value!, 'read', () => dialect.readRows!(runner, existing))
+        : await selectRows(dialect, runner, existing);
+  return assembleHistories(dialect, tables, columns, rows);
+}
+
+/** The default {@link HistoryDialect.readRows}: UNION ALLs of {@link selectHistory}. */
+async function selectRows(
+  dialect: HistoryDialect,
+  runner: SqlRunner,
+  existing: ReadonlyMap<string, ReadonlyMap<string, string>>,
+): Promise<Row[]> {
+  const names = [...existing.keys()];
   const rows: Row[] = [];
-  for (let i = 0; i < existing.length; i += TABLES_PER_QUERY) {
-    const chunk = existing.slice(i, i + TABLES_PER_QUERY);
-    const sql = chunk.map((table) => selectHistory(dialect, table, columns.get(table)!)).join('\nUNION ALL\n');
+  for (let i = 0; i < names.length; i += TABLES_PER_QUERY) {
+    const chunk = names.slice(i, i + TABLES_PER_QUERY);
+    const sql = chunk.map((table) => selectHistory(dialect, table, existing.get(table)!)).join('\nUNION ALL\n');
     rows.push(...(await bookkeeping(chunk[0]!, 'read', () => runner.query(sql))));
   }
-  return assembleHistories(dialect, tables, columns, rows);
+  return rows;
 }
 
 /** Catalog rows grouped: table → column → type. */

@@ -1,7 +1,9 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseDatabaseUrl } from '../../src/config/database-url.js';
 import { readHistories } from '../../src/db/history-store.js';
 import { historyTableNameSync } from '../../src/db/history-table-name.js';
+import { openSession } from '../../src/db/load-engine.js';
 import { copyTextRow, PostgresConnection } from '../../src/db/postgres/postgres-connection.js';
 import { postgresHistory } from '../../src/db/postgres/postgres-history.js';
 import { readSchemaHistories } from '../../src/db/postgres/postgres-schema-histories.js';
@@ -110,6 +112,49 @@ describe('a fleet batch reads the history tables of modkit’s shape by COPY', (
     expect(script.match(/FROM "tenant_[abc]"\."/g)).toHaveLength(4);
     expect(script).toContain(`FROM "tenant_c"."${tables.get('notes')}"`);
     expect(script).not.toMatch(new RegExp(`FROM "tenant_[ab]"\\."${tables.get('notes')}"`));
+  });
+
+  it('a single database reads its own tables of modkit’s shape by COPY too, as a SELECT would read them', async () => {
+    const database = await createTarget('postgres');
+    databases.push(database);
+    const admin = await connection(database.url);
+    await admin.exec(create('public', 'accounts'));
+    await admin.exec(create('public', 'notes'));
+    await admin.exec(
+      `CREATE TABLE public.${tables.get('legacy')} (version VARCHAR(255) PRIMARY KEY, applied_at BIGINT NOT NULL, checksum VARCHAR(64))`,
+    );
+    await admin.exec(`INSERT INTO public.${tables.get('legacy')} VALUES ('0001_old', 1700000000, 'abc')`);
+    await admin.query(
+      `INSERT INTO public.${tables.get('accounts')} (version, applied_at, checksum, duration_ms, state, run_id) VALUES
+         ($1, '2026-12-07 10:11:12.345678+02', 'c1', 12, 'applied', 'run-1'), ('0002_started', now(), NULL, NULL, 'started', NULL)`,
+      ['0001_tab\there\\N'],
+    );
+    const selected = await readHistories(postgresHistory('public'), admin, modules);
+
+    const reader = await connection(database.url);
+    const { sql, result: copied } = await sentDuring(reader, () =>
+      readHistories(postgresHistory('public', reader), reader, modules),
+    );
+    expect(copied).toEqual(selected);
+    expect(copied.get('accounts')!.records.map((r) => r.state)).toEqual(['applied', 'started']);
+    // The catalog, the search_path's check for the absent table, then one script: the two tables of
+    // modkit's shape by COPY, the legacy one selected.
+    expect(sql).toHaveLength(3);
+    expect(sql[2]!.match(/^COPY /gm)).toHaveLength(2);
+    expect(sql[2]).toContain(`FROM "public"."${tables.get('legacy')}"`);
+
+    // A session's reads are these (postgres-session.ts hands its connection to the dialect).
+    const sent = vi.spyOn(pg.Client.prototype, 'query');
+    const session = await openSession(parseDatabaseUrl(database.url, 'flag', process.cwd()));
+    try {
+      sent.mockClear();
+      expect(await session.readHistories(modules)).toEqual(selected);
+      const texts = sent.mock.calls.map(([q]) => (typeof q === 'string' ? q : String((q as { text?: string }).text)));
+      expect(texts.filter((text) => /^COPY /m.test(text))).toHaveLength(1);
+    } finally {
+      sent.mockRestore();
+      await session.close();
+    }
   });
 
   it('takes the COPYs of a script row by row, and makes pg results only for its queries', async () => {

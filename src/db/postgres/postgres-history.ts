@@ -1,6 +1,8 @@
 import { ModkitError } from '../../errors.js';
 import { HISTORY_TABLE_PREFIX } from '../history-table-name.js';
 import type { ColumnInfo, HistoryDialect, SqlRunner } from '../history-store.js';
+import type { PostgresConnection } from './postgres-connection.js';
+import { readHistoryRows } from './postgres-history-rows.js';
 
 /** Where history tables live when the config names no schema (where the Rust runtime's connection puts them). */
 export const DEFAULT_HISTORY_SCHEMA = 'public';
@@ -11,11 +13,12 @@ const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * PostgreSQL's history tables: the Rust runtime's DDL, always addressed schema-qualified in one
  * configured schema (`database.schema`, default `public`), whatever `search_path` says — a
  * search_path that changes between runs (a schema a migration creates, a role setting) must never
- * make modkit look for its history somewhere else.
+ * make modkit look for its history somewhere else. With the `connection` they are read on, tables of
+ * modkit's own shape are read by COPY (postgres-history-rows.ts).
  */
-export function postgresHistory(schema: string): HistoryDialect {
+export function postgresHistory(schema: string, connection?: PostgresConnection): HistoryDialect {
   const schemaRef = quoteIdent(schema);
-  return {
+  const dialect: HistoryDialect = {
     tableRef: (table) => `${schemaRef}.${quoteIdent(table)}`,
     createTableSql: (table) =>
       `CREATE TABLE IF NOT EXISTS ${schemaRef}.${quoteIdent(table)} (
@@ -81,6 +84,15 @@ export function postgresHistory(schema: string): HistoryDialect {
           'ALTER COLUMN applied_at SET DEFAULT CURRENT_TIMESTAMP',
       );
     },
+  };
+  if (!connection) return dialect;
+  return {
+    ...dialect,
+    readRows: (_runner, tables) =>
+      readHistoryRows(
+        connection,
+        [...tables].map(([table, columns]) => ({ dialect, schema, table, columns })),
+      ),
   };
 }
 

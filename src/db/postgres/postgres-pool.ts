@@ -6,7 +6,8 @@ import type { ManyHistoriesReader, Session, SessionPool } from '../session.js';
 import { APPLICATION_NAMES, connectClient, PostgresConnection, sessionSettings } from './postgres-connection.js';
 import { DEFAULT_HISTORY_SCHEMA } from './postgres-history.js';
 import { joinBarrier, PostgresRunLock } from './postgres-lock.js';
-import { readSchemaHistories, TABLES_PER_READ } from './postgres-schema-histories.js';
+import { TABLES_PER_READ } from './postgres-history-rows.js';
+import { readSchemaHistories } from './postgres-schema-histories.js';
 import { postgresSession } from './postgres-session.js';
 
 const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;

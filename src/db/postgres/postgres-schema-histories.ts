@@ -1,57 +1,17 @@
 import type { DatabaseTarget } from '../../config/types.js';
 import type { ModuleHistory } from '../history-types.js';
-import { assembleHistories, selectHistory, type Row } from '../history-store.js';
+import { assembleHistories, type Row } from '../history-store.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import { postgresHistory } from './postgres-history.js';
+import { readHistoryRows, type HistoryTableToRead } from './postgres-history-rows.js';
 
-/**
- * Tables one call reads at most. Every table read takes a lock until the read ends: one read of
- * 10,000 tables exceeds PostgreSQL's lock table (`max_locks_per_transaction`) and, as one UNION ALL,
- * its stack depth.
- */
-export const TABLES_PER_READ = 1000;
-
-/**
- * Tables per UNION ALL, for the tables not of modkit's own shape (those are read by COPY). A read
- * is a script of such statements: PostgreSQL plans a UNION ALL in
- * time that grows faster than its terms (1,000 tables in one: 3 s; in 50 statements of 20: 0.2 s,
- * measured on PostgreSQL 15, docs/performance.md), and a statement per table costs more per table.
- */
-const TABLES_PER_UNION = 20;
-
-/** The columns a copied table is read in (the row's fields, in this order). */
-const COPIED_COLUMNS = ['version', 'applied_at', 'checksum', 'duration_ms', 'state', 'run_id'] as const;
-const TIMESTAMPTZ_OID = 1184;
-/** No row, in the types the rows of a UNION of odd shapes are read in. */
-const TYPED_NO_ROW =
-  'SELECT NULL::text AS s, NULL::text AS t, NULL::text AS version, NULL::timestamptz AS applied_at, NULL::text AS checksum, ' +
-  'NULL::integer AS duration_ms, NULL::text AS state, NULL::text AS run_id WHERE false';
-const TEXT_TYPE = /^(character varying(\(\d+\))?|text)$/;
-
-/**
- * The shape modkit creates (postgres-history.ts), read as text by COPY to the same values a query
- * would hand {@link assembleHistories}: text columns as they are, applied_at a timestamptz
- * (parsed by the connection's own parser), duration_ms an integer (the record takes its Number).
- */
-function copyable(columns: ReadonlyMap<string, string>): boolean {
-  return (
-    TEXT_TYPE.test(columns.get('version') ?? '') &&
-    columns.get('applied_at') === 'timestamp with time zone' &&
-    TEXT_TYPE.test(columns.get('checksum') ?? '') &&
-    ['integer', 'bigint', 'smallint'].includes(columns.get('duration_ms') ?? '') &&
-    TEXT_TYPE.test(columns.get('state') ?? '') &&
-    TEXT_TYPE.test(columns.get('run_id') ?? '')
-  );
-}
-
-const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * The histories of many schemas of one database (a schema-per-tenant fleet) in two round trips:
  * one catalog query for the tables and columns of every schema, then one script that reads them
- * all (a `COPY … TO STDOUT` per table of modkit's shape, UNION ALLs of the others) (at most {@link TABLES_PER_READ} tables: the caller splits larger fleets). What it cannot
- * answer exactly as {@link Session.readHistories} would is left out, for the caller to read one
+ * all (postgres-history-rows.ts: a `COPY … TO STDOUT` per table of modkit's shape, UNION ALLs of
+ * the others; the caller splits larger fleets at `TABLES_PER_READ`). What it cannot answer exactly as {@link Session.readHistories} would is left out, for the caller to read one
  * target at a time: a target without a schema (or one longer than PostgreSQL's 63 bytes), and a target missing one of its tables whose
  * search_path names more than its own schema (where stray tables of the same name must be refused).
  * Reads only, on a read-only connection.
@@ -100,51 +60,17 @@ export async function readSchemaHistories(
     // A missing table is simply missing only where no other schema can be on the search_path.
     return (bySchema.get(t.schema)?.size ?? 0) === names.length || t.searchPath === quoteIdent(t.schema);
   });
-  // A table of the shape modkit creates is read by `COPY … TO STDOUT`: the server opens the table
-  // and scans it, with no query to plan (the planner opens each table's indexes and reads their
-  // statistics: about 3x the server's CPU per table). Any other shape (an older history table, a
-  // legacy applied_at) is selected as a single-database read would, in UNION ALLs.
-  const copied: { readonly schema: string; readonly table: string }[] = [];
-  const selects: string[] = [];
+  // A table of modkit's own shape is read by COPY, any other in UNION ALLs (postgres-history-rows.ts).
+  const reads: HistoryTableToRead[] = [];
   for (const schema of new Set(answerable.map((t) => t.schema!))) {
     const dialect = postgresHistory(schema);
-    const columns = bySchema.get(schema) ?? new Map();
-    const lead = `${quoteLiteral(schema)} AS s, `;
-    for (const name of names) {
-      const cols = columns.get(name);
-      if (!cols) continue;
-      if (copyable(cols)) copied.push({ schema, table: name });
-      else selects.push(selectHistory(dialect, name, cols, lead));
+    const columns = bySchema.get(schema) ?? new Map<string, ReadonlyMap<string, string>>();
+    for (const table of names) {
+      const cols = columns.get(table);
+      if (cols) reads.push({ dialect, schema, table, columns: cols });
     }
   }
-  const statements = copied.map(
-    ({ schema, table }) => `COPY ${quoteIdent(schema)}.${quoteIdent(table)} (${COPIED_COLUMNS.join(', ')}) TO STDOUT`,
-  );
-  for (let i = 0; i < selects.length; i += TABLES_PER_UNION) {
-    // Typed first: PostgreSQL resolves a UNION's column types pair by pair from the left, and two
-    // tables lacking a column (`NULL AS duration_ms`) make it text before a table that has it.
-    statements.push([TYPED_NO_ROW, ...selects.slice(i, i + TABLES_PER_UNION)].join('\nUNION ALL\n'));
-  }
-  const { rows, copies } =
-    statements.length > 0
-      ? await connection.queryScriptWithCopies(statements.join(';\n'))
-      : { rows: [] as Row[], copies: [] };
-  // applied_at as a query's row would hold it: the connection's own parser of timestamptz text.
-  const timestamptz = connection.client.getTypeParser(TIMESTAMPTZ_OID, 'text');
-  copied.forEach(({ schema, table }, i) => {
-    for (const [version, appliedAt, checksum, durationMs, state, runId] of copies[i] ?? []) {
-      rows.push({
-        s: schema,
-        t: table,
-        version,
-        applied_at: appliedAt === null || appliedAt === undefined ? null : timestamptz(appliedAt),
-        checksum,
-        duration_ms: durationMs,
-        state,
-        run_id: runId,
-      });
-    }
-  });
+  const rows: Row[] = await readHistoryRows(connection, reads);
   const rowsBySchema = groupBy(rows, (row) => String(row.s));
   for (const target of answerable) {
     const dialect = postgresHistory(target.schema!);

@@ -33,7 +33,7 @@ export function postgresSession(
   const { lock, lease } = options;
   const reset = new SessionReset(target.searchPath);
   const lockSide = lock ?? options.parentLock;
-  const dialect = postgresHistory(target.schema ?? DEFAULT_HISTORY_SCHEMA);
+  const dialect = postgresHistory(target.schema ?? DEFAULT_HISTORY_SCHEMA, connection);
   return new EngineSession(target, {
     driver: postgresDriver(target, connection, dialect, reset, lockSide),
     capabilities: { concurrentMigrations: true, transactionalDdl: true },
