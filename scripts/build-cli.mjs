@@ -103,6 +103,10 @@ export async function buildCli(outDir) {
     external,
     plugins: [lazyChildProcessForCommander, pgWithoutFetchProbe, importFromLoader],
     sourcemap: 'linked',
+    // Without whitespace and comments the bundle is 590 KB instead of 810: less to read, decode and
+    // hash on every run (names are kept; the source map still maps every position to src/).
+    minifyWhitespace: true,
+    legalComments: 'none',
     // The map names files (src/ ships with the package); their text would only make it bigger.
     sourcesContent: false,
     // import.meta.url is the bundle's own URL (dist/), from where packages resolve as from dist/*/.
