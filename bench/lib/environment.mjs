@@ -24,5 +24,9 @@ export async function describeEnvironment({ engines, pgUrl, mysqlUrl, repo }) {
     postgres: engines.includes('postgres') ? await serverVersion(pgUrl) : undefined,
     mysql2: version('mysql2'),
     mysql: engines.includes('mysql') ? await mysqlServerVersion(mysqlUrl) : undefined,
+    // Node 20 reads and parses every certificate of this file when it starts, before any script:
+    // on this project's machine (the system's 220 KB bundle) `node -e ''` took 84 ms instead of 32.
+    // Every tool and the floor pay it alike; it is named because it raises every no-op ratio.
+    extraCaCerts: process.env.NODE_EXTRA_CA_CERTS,
   };
 }

@@ -12,6 +12,10 @@ export function formatReport({ env, options, total, results, help, lint, scale }
       (env.postgres ? `, PostgreSQL server ${env.postgres} (local)` : '') +
       (env.mysql ? `, mysql2 ${env.mysql2}, server ${env.mysql} (local)` : ''),
   );
+  if (env.extraCaCerts)
+    lines.push(
+      `environment: NODE_EXTRA_CA_CERTS=${env.extraCaCerts}: every Node process (each tool, each floor) parses it at start-up, which raises every no-op ratio`,
+    );
   lines.push(
     `workload: ${options.modules} modules x ${options.migrations} migrations = ${total} CREATE TABLEs; modkit migrations as ${options.modkitFormat === 'sql' ? '.up.sql/.down.sql' : '.mjs scripts'}, knex migrations as .js; ` +
       `median of ${options.reps} runs per cell (the no-op ${options.reps * NOOP_RUNS_PER_REP}) after one warm-up, tools alternating; modkit with its defaults, so migrate lints pending PostgreSQL migrations (apply) and the no-op has nothing to lint`,

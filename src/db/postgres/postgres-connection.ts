@@ -24,9 +24,22 @@ export class PostgresConnection implements SqlRunner {
     return result.rows as T[];
   }
 
+  /**
+   * Runs a script through the simple query protocol (every statement of it, one round trip), its
+   * results unread: pg would build a result for each statement (a migration's script has a dozen),
+   * 27 µs of the client's CPU a round trip (measured, 2,000 round trips of such a script: 99 ->
+   * 71 µs each), so none is built, and rows a body's SELECT sends are dropped as they arrive.
+   */
   async exec(sql: string): Promise<void> {
-    // No parameters: pg uses the simple query protocol, which runs every statement of the script.
-    await this.client.query(sql);
+    const query = new pg.Query(sql) as unknown as UnreadQuery;
+    query.handleRowDescription = ignore;
+    query.handleDataRow = ignore;
+    query.handleCommandComplete = ignore;
+    await new Promise<void>((resolve, reject) => {
+      // pg calls back once more with no error at ReadyForQuery after an error: the first call settles.
+      query.callback = (error) => (error ? reject(error) : resolve());
+      this.client.query(query as unknown as pg.Query);
+    });
   }
 
   /** Runs a script of statements (simple query protocol, one round trip): the rows of all of them. */
@@ -88,6 +101,16 @@ interface CopyOutQuery {
   handleCopyData(message: { chunk: Buffer }, connection: unknown): void;
   handleCommandComplete(message: { text?: string }, connection: unknown): void;
 }
+
+/** What pg's Query does with a statement's messages (not in its types): a query whose results are not read ignores them. */
+interface UnreadQuery {
+  callback?: (error: Error | undefined) => void;
+  handleRowDescription(message: unknown): void;
+  handleDataRow(message: unknown): void;
+  handleCommandComplete(message: unknown, connection: unknown): void;
+}
+
+const ignore = (): void => undefined;
 
 const COPY_ESCAPES: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
