@@ -1,5 +1,5 @@
 // Node 20 and 21 have no compile cache of their own (module.enableCompileCache came in 22.1), so
-// every run there parsed the 800 KB CLI bundle and compiled each function it called, ≈ 20 ms of a
+// every run there parsed the CLI bundle (590 KB) and compiled each function it called, ≈ 20 ms of a
 // no-op's 150 (issue 25). The build trains a V8 code cache of the bundle for the Node that built it
 // (scripts/train-code-cache.mjs): this runs the bundle from it.
 //

@@ -127,7 +127,7 @@ export async function buildCli(outDir) {
 /**
  * esbuild escapes what is not ASCII in strings, regular expressions and names, but keeps the
  * comments it carries over (JSDoc of class members, a few more) as they are: six of them with a
- * `…` or `≥` made V8 hold the whole 800 KB source as two-byte text, decoded on every run (≈ 1 ms
+ * `…` or `≥` made V8 hold the whole source (then 800 KB) as two-byte text, decoded on every run (≈ 1 ms
  * more than ASCII, measured in process). Escaped the same way, the text reads the same wherever it
  * stands (in a literal, `\u2026` is the same character; in a comment, it is only text).
  */
