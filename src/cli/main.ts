@@ -16,9 +16,14 @@ import { watchLauncher } from './watch-launcher.js';
  */
 export async function main(argv: readonly string[] = process.argv): Promise<never> {
   const exitingOnPurpose = guardUnexpectedExit({ json: argv.includes('--json'), command: () => commandName(argv) });
+  const json = argv.includes('--json');
+  // Before any user code loads: under --json, stdout is the document's alone (see json-stdout.ts).
+  if (json) divertStdoutToStderr();
+  let output = new Output({ json, verbose: argv.includes('--verbose') });
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) {
+      output.flush();
       exitingOnPurpose();
       process.exit(EXIT_CODES.interrupted);
     }
@@ -26,11 +31,6 @@ export async function main(argv: readonly string[] = process.argv): Promise<neve
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-
-  const json = argv.includes('--json');
-  // Before any user code loads: under --json, stdout is the document's alone (see json-stdout.ts).
-  if (json) divertStdoutToStderr();
-  let output = new Output({ json, verbose: argv.includes('--verbose') });
   watchLauncher((what) => {
     if (controller.signal.aborted) return;
     output.warn(`${what}; stopping as on SIGTERM`);
@@ -110,6 +110,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<neve
       `no signal came: the run stalled and modkit stopped it itself. The migration or hook named above ${STALL_EXPLANATION}.`,
     );
   }
+  output.flush();
   await flush(stdoutForDocument());
   await flush(process.stderr);
   exitingOnPurpose();

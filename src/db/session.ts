@@ -64,6 +64,11 @@ export interface SessionCapabilities {
   readonly oneAtATime?: string;
   /** DDL is transactional, so `--tx-mode all` can undo a whole run. */
   readonly transactionalDdl: boolean;
+  /**
+   * Statements run on the calling thread (better-sqlite3): while one runs, nothing else in the
+   * process does, timers included.
+   */
+  readonly blocksThread?: boolean;
 }
 
 /** One migration to run in one direction, with its body already loaded. */

@@ -54,6 +54,8 @@ export async function runStep(
     type: 'migration-start',
     module: migration.module,
     id: migration.id,
+    format: migration.format,
+    blocksThread: session.capabilities.blocksThread === true,
     index,
     total: context.total,
   });

@@ -86,6 +86,35 @@ describe('per-migration lines stream as each migration finishes', () => {
     expect(r.stdout.split('\n').filter((l) => /0001_first|0002_waits/.test(l))).toHaveLength(2);
   });
 
+  it('on a pipe, a long SQLite run: the lines of finished migrations come out while a statement holds the thread', async () => {
+    // 200 quick migrations, then one whose single statement runs for minutes on the main thread
+    // (SQLite runs in process): no timer of the main thread can fire while it runs, and every line
+    // before it is out, in order (a worker thread writes them, src/cli/line-writer.ts; the
+    // mechanism's own tests are in test/unit/line-writer.test.ts).
+    const migrations: Record<string, string> = {};
+    for (let i = 1; i <= 200; i += 1)
+      migrations[`${String(i).padStart(4, '0')}_t${i}.sql`] = `CREATE TABLE t${i} (id INTEGER PRIMARY KEY);`;
+    migrations['0201_long.sql'] =
+      'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000000) SELECT count(*) FROM c;';
+    project = await createFixtureProject([{ name: 'core', system: true, migrations }]);
+    const db = join(project.dir, 'db.sqlite');
+    const cli = startCli(['migrate', '--only', '-c', project.configPath, '--database-url', `sqlite:${db}`]);
+    try {
+      await cli.waitFor(new RegExp(String.raw`core\s+0200_t200\s+${DURATION}`), 60_000);
+      const lines = cli
+        .stdout()
+        .split('\n')
+        .filter((l) => /^\s+core\s+\d{4}_/.test(l));
+      expect(lines.map((l) => l.trim().split(/\s+/)[1])).toEqual(
+        Array.from({ length: 200 }, (_, i) => `${String(i + 1).padStart(4, '0')}_t${i + 1}`),
+      );
+      expect(cli.stdout()).not.toContain('Applied');
+    } finally {
+      cli.child.kill('SIGKILL');
+      await cli.done;
+    }
+  });
+
   it('--json: the lines stream on stderr, stdout holds only the document', async () => {
     const { project: p, release, db } = await blockingProject();
     const cli = startCli(['migrate', '--only', '--json', '-c', p.configPath, '--database-url', `sqlite:${db}`], {

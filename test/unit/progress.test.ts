@@ -12,8 +12,24 @@ function fakeStream(isTTY: boolean) {
 
 describe('progressReporter', () => {
   const events = (sink: ReturnType<typeof progressReporter>) => {
-    sink({ type: 'migration-start', module: 'billing', id: '0004_backfill', index: 37, total: 120 });
-    sink({ type: 'migration-start', module: 'billing', id: '0005_refunds', index: 38, total: 120 });
+    sink({
+      type: 'migration-start',
+      module: 'billing',
+      id: '0004_backfill',
+      format: 'sql',
+      blocksThread: false,
+      index: 37,
+      total: 120,
+    });
+    sink({
+      type: 'migration-start',
+      module: 'billing',
+      id: '0005_refunds',
+      format: 'sql',
+      blocksThread: false,
+      index: 38,
+      total: 120,
+    });
   };
 
   it('overwrites one line per migration on a TTY ([37/120] billing 0004_backfill)', () => {

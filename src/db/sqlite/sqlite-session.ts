@@ -41,6 +41,7 @@ function sqliteSession(target: FileTarget, connection: SqliteConnection, lock: S
       concurrentMigrations: false,
       oneAtATime: 'SQLite has one writer per database',
       transactionalDdl: true,
+      blocksThread: true,
     },
     ...(lock ? { lock } : {}),
     ownTransaction: (conn) => new GroupCommit(conn, connection),
