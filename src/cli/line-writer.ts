@@ -1,5 +1,5 @@
-import { writeSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { fstatSync, writeSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 
 /** The lock word and the count of bytes waiting, at the start of the shared buffer. */
 const LOCK = 0;
@@ -34,6 +34,8 @@ export class ThreadedLineWriter {
     const shared = new SharedArrayBuffer(HEADER_BYTES + capacity);
     this.header = new Int32Array(shared, 0, 2);
     this.data = new Uint8Array(shared, HEADER_BYTES);
+    // Loaded here, not with the CLI: most runs never start the worker.
+    const { Worker } = process.getBuiltinModule('node:worker_threads');
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { shared, fd, everyMs } });
     this.worker.unref();
     this.worker.on('error', () => {
@@ -78,6 +80,19 @@ export class ThreadedLineWriter {
   close(): void {
     this.flush();
     void this.worker.terminate();
+  }
+}
+
+/**
+ * Whether a write to `fd` wakes a process that reads it (a pipe, a socket): what batching saves.
+ * A file or /dev/null takes a write in a few µs without waking anyone, less than the worker costs.
+ */
+export function wakesAReader(fd: number): boolean {
+  try {
+    const stat = fstatSync(fd);
+    return stat.isFIFO() || stat.isSocket();
+  } catch {
+    return false;
   }
 }
 

@@ -5,7 +5,7 @@ import type { DatabaseTarget } from '../config/types.js';
 import { EMBEDDED, engineName } from '../engines/engine-table.js';
 import { ModkitError } from '../errors.js';
 import { envFileOf } from './env-files.js';
-import { ThreadedLineWriter } from './line-writer.js';
+import { ThreadedLineWriter, wakesAReader } from './line-writer.js';
 import { stdoutForDocument } from './json-stdout.js';
 
 /** The version of every `--json` document's shape (docs/json-output.md). */
@@ -36,6 +36,8 @@ export class Output {
   private waitTimer: NodeJS.Timeout | undefined;
   /** Set by {@link keepLinesFlowing}: waiting lines are written by a worker thread. */
   private lineWriter: ThreadedLineWriter | undefined;
+  /** {@link keepLinesFlowing} was refused: no worker for this output. */
+  private linesStay = false;
   private readonly flushAtExit = () => this.flush();
 
   constructor(
@@ -84,13 +86,17 @@ export class Output {
   /**
    * From now on, the lines that wait are written by a worker thread every {@link LINES_WAIT_MS},
    * also while this thread is held (a run of SQLite migrations: ./line-writer.ts). False where lines
-   * do not wait (a terminal, --json, --quiet) or stdout has no descriptor: the caller then flushes
-   * before it holds the thread.
+   * do not wait (a terminal, --json, --quiet), where stdout has no descriptor, and where a write
+   * wakes no reader (a file, /dev/null): the caller then flushes before it holds the thread.
    */
   keepLinesFlowing(): boolean {
     if (this.lineWriter) return true;
+    if (this.linesStay) return false;
     const fd = (this.stdout as { fd?: unknown }).fd;
-    if (this.isTTY || this.json || this.quiet || typeof fd !== 'number') return false;
+    if (this.isTTY || this.json || this.quiet || typeof fd !== 'number' || !wakesAReader(fd)) {
+      this.linesStay = true; // asked before every migration of a run: decided once
+      return false;
+    }
     this.flush();
     this.lineWriter = new ThreadedLineWriter(fd, LINES_WAIT_MS);
     process.on('exit', this.flushAtExit);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,27 +69,49 @@ describe('Output.keepLinesFlowing', () => {
       write: (text: string) => (fd === undefined ? true : writeSync(fd, text) > 0),
     }) as unknown as NodeJS.WriteStream;
 
-  it('is refused on a terminal, under --json and --quiet, and for a stream without a descriptor', () => {
-    expect(new Output({}, stream(1, true)).keepLinesFlowing()).toBe(false);
-    expect(new Output({ json: true }, stream(1)).keepLinesFlowing()).toBe(false);
-    expect(new Output({ quiet: true }, stream(1)).keepLinesFlowing()).toBe(false);
-    expect(new Output({}, stream(undefined)).keepLinesFlowing()).toBe(false);
+  it('is refused on a terminal, under --json and --quiet, without a descriptor, and where no reader wakes (a file)', () => {
+    const { fd } = file();
+    try {
+      expect(new Output({}, stream(1, true)).keepLinesFlowing()).toBe(false);
+      expect(new Output({ json: true }, stream(1)).keepLinesFlowing()).toBe(false);
+      expect(new Output({ quiet: true }, stream(1)).keepLinesFlowing()).toBe(false);
+      expect(new Output({}, stream(undefined)).keepLinesFlowing()).toBe(false);
+      expect(new Output({}, stream(fd)).keepLinesFlowing()).toBe(false);
+    } finally {
+      closeSync(fd);
+    }
   });
 
-  it('keeps the order of soon lines and every other line', () => {
+  it('starts the worker where stdout is a pipe, and the lines keep their order with every other line', () => {
+    // A child whose stdout is a pipe (the built library: `npm test` builds dist/ first).
+    const output = join(process.cwd(), 'dist/cli/output.js');
+    const script = `
+      const { Output } = await import(${JSON.stringify(output)});
+      const out = new Output({});
+      out.lineSoon('before');
+      process.stderr.write(String(out.keepLinesFlowing()));
+      out.lineSoon('a');
+      out.lineSoon('b');
+      out.line('summary');
+      out.lineSoon('c');
+      process.exit(0); // what waits is written at exit`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(child.stderr).toBe('true');
+    expect(child.stdout).toBe('before\na\nb\nsummary\nc\n');
+  });
+
+  it('without the worker (a file), soon lines wait for a timer and keep their order', () => {
     const { path, fd } = file();
     const output = new Output({}, stream(fd));
     try {
-      output.lineSoon('before');
-      expect(output.keepLinesFlowing()).toBe(true);
       output.lineSoon('a');
       output.lineSoon('b');
+      expect(statSync(path).size).toBe(0);
       output.line('summary');
       output.lineSoon('c');
       output.flush();
-      expect(readFileSync(path, 'utf8')).toBe('before\na\nb\nsummary\nc\n');
+      expect(readFileSync(path, 'utf8')).toBe('a\nb\nsummary\nc\n');
     } finally {
-      output.flush();
       closeSync(fd);
     }
   });
