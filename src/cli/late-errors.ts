@@ -9,11 +9,16 @@ import { LateWorkError, migrationOfCurrentWork } from '../execute/script-work.js
  * fails the run (`fail`: stop it if it still runs; exit 1 either way). Any other ends the process
  * as Node itself would (the exit guard then says what was running).
  */
-export function watchLateErrors(fail: (error: ModkitError) => void): void {
+export function watchLateErrors(
+  fail: (error: ModkitError) => void,
+  /** Writes what output waits (its lines come before the error's). */
+  flushOutput: () => void = () => undefined,
+): void {
   stopWatching();
   const onError = (error: unknown) => {
     const origin = migrationOfCurrentWork();
     if (!origin) {
+      flushOutput();
       try {
         writeSync(2, `${(error as Error)?.stack ?? String(error)}\n`);
       } catch {

@@ -65,10 +65,13 @@ export async function main(argv: readonly string[] = process.argv): Promise<neve
 
   // A migration's late error (its timer throws after up() resolved) fails the run, naming it.
   let lateFailure: ModkitError | undefined;
-  watchLateErrors((error) => {
-    lateFailure ??= error;
-    if (!controller.signal.aborted) controller.abort(error);
-  });
+  watchLateErrors(
+    (error) => {
+      lateFailure ??= error;
+      if (!controller.signal.aborted) controller.abort(error);
+    },
+    () => output.flush(),
+  );
 
   const program = buildProgram({
     signal: controller.signal,

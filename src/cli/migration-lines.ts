@@ -10,12 +10,6 @@ import { formatMs, type Output } from './output.js';
  * `finish` prints what the events did not: the failed migration, and those that `--tx-mode all`
  * rolled back after they were reported applied.
  */
-/**
- * How many migrations a run holding the thread must have for its lines to be written by a worker
- * thread: starting one costs the run ≈ 4 ms, and the lines of 200 migrations through a pipe ≈ 10.
- */
-const LINES_BY_WORKER_FROM = 200;
-
 export function migrationLines(
   output: Output,
   modules: readonly LoadedModule[],
@@ -39,13 +33,8 @@ export function migrationLines(
   return {
     onEvent(event) {
       if (event.type === 'migration-done') print(event.result);
-      else if (event.type === 'migration-start') {
-        // The lines before a migration that may print (a script) go out first; so do those before
-        // one that holds the thread, unless a worker thread writes them meanwhile (a long run).
-        if (event.format === 'script') output.flush();
-        else if (event.blocksThread && !(event.total >= LINES_BY_WORKER_FROM && output.keepLinesFlowing()))
-          output.flush();
-      }
+      // The lines before a migration that may print (a script), or that holds the thread, go out first.
+      else if (event.type === 'migration-start' && (event.format === 'script' || event.blocksThread)) output.flush();
     },
     finish(results) {
       output.clearProgress();

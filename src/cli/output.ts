@@ -5,7 +5,6 @@ import type { DatabaseTarget } from '../config/types.js';
 import { EMBEDDED, engineName } from '../engines/engine-table.js';
 import { ModkitError } from '../errors.js';
 import { envFileOf } from './env-files.js';
-import { ThreadedLineWriter, wakesAReader } from './line-writer.js';
 import { stdoutForDocument } from './json-stdout.js';
 
 /** The version of every `--json` document's shape (docs/json-output.md). */
@@ -34,10 +33,6 @@ export class Output {
   /** Lines {@link lineSoon} holds back, and the timer that writes them. */
   private waiting = '';
   private waitTimer: NodeJS.Timeout | undefined;
-  /** Set by {@link keepLinesFlowing}: waiting lines are written by a worker thread. */
-  private lineWriter: ThreadedLineWriter | undefined;
-  /** {@link keepLinesFlowing} was refused: no worker for this output. */
-  private linesStay = false;
   private readonly flushAtExit = () => this.flush();
 
   constructor(
@@ -64,8 +59,9 @@ export class Output {
    * process that reads it: a SQLite apply of 1,000 migrations read through a pipe took 1.16x the time
    * of the same run with no lines (docs/performance.md). On a terminal, and under --json, it is
    * {@link line}. Anything else written, and {@link flush}, writes the waiting lines first, so the
-   * order of modkit's own output never changes; the caller flushes before code that may print, or
-   * that holds the thread (a SQLite statement: no timer could write the lines while it runs).
+   * order of modkit's own output never changes; the caller flushes before code that may print, and
+   * before a migration that holds the thread (a SQLite statement: no timer could write the lines
+   * while it runs, and a log would not show what finished before it).
    */
   lineSoon(text: string): void {
     if (this.quiet) return;
@@ -73,39 +69,15 @@ export class Output {
       this.line(text);
       return;
     }
-    if (this.lineWriter) {
-      this.lineWriter.write(`${text}\n`);
-      return;
-    }
-    if (this.waiting === '') process.once('exit', this.flushAtExit); // process.exit() from anywhere
+    // process.exit() from anywhere: written before the exit guard's paragraph.
+    if (this.waiting === '') process.prependOnceListener('exit', this.flushAtExit);
     this.waiting += `${text}\n`;
     if (this.waiting.length >= MAX_WAITING) this.flush();
     else this.waitTimer ??= setTimeout(this.flushAtExit, LINES_WAIT_MS).unref();
   }
 
-  /**
-   * From now on, the lines that wait are written by a worker thread every {@link LINES_WAIT_MS},
-   * also while this thread is held (a run of SQLite migrations: ./line-writer.ts). False where lines
-   * do not wait (a terminal, --json, --quiet), where stdout has no descriptor, and where a write
-   * wakes no reader (a file, /dev/null): the caller then flushes before it holds the thread.
-   */
-  keepLinesFlowing(): boolean {
-    if (this.lineWriter) return true;
-    if (this.linesStay) return false;
-    const fd = (this.stdout as { fd?: unknown }).fd;
-    if (this.isTTY || this.json || this.quiet || typeof fd !== 'number' || !wakesAReader(fd)) {
-      this.linesStay = true; // asked before every migration of a run: decided once
-      return false;
-    }
-    this.flush();
-    this.lineWriter = new ThreadedLineWriter(fd, LINES_WAIT_MS);
-    process.on('exit', this.flushAtExit);
-    return true;
-  }
-
   /** Writes the lines that wait ({@link lineSoon}), if any. */
   flush(): void {
-    this.lineWriter?.flush();
     if (this.waitTimer) clearTimeout(this.waitTimer);
     this.waitTimer = undefined;
     if (this.waiting === '') return;

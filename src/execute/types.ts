@@ -35,9 +35,9 @@ export type ExecuteEvent =
       readonly module: string;
       readonly id: string;
       /** `script`: the user's JavaScript runs now, and may print. */
-      readonly format: 'sql' | 'script';
+      readonly format?: 'sql' | 'script';
       /** It runs on this thread until it ends (SQLite): nothing else can happen meanwhile, timers included. */
-      readonly blocksThread: boolean;
+      readonly blocksThread?: boolean;
       readonly index: number;
       readonly total: number;
     }

@@ -86,11 +86,10 @@ describe('per-migration lines stream as each migration finishes', () => {
     expect(r.stdout.split('\n').filter((l) => /0001_first|0002_waits/.test(l))).toHaveLength(2);
   });
 
-  it('on a pipe, a long SQLite run: the lines of finished migrations come out while a statement holds the thread', async () => {
+  it('on a pipe: the lines of finished migrations are out while a SQLite statement holds the thread', async () => {
     // 200 quick migrations, then one whose single statement runs for minutes on the main thread
-    // (SQLite runs in process): no timer of the main thread can fire while it runs, and every line
-    // before it is out, in order (a worker thread writes them, src/cli/line-writer.ts; the
-    // mechanism's own tests are in test/unit/line-writer.test.ts).
+    // (SQLite runs in process): no timer can fire while it runs, so the lines that wait are written
+    // before it starts, and every line before it is out, in order (test/unit/output-lines.test.ts).
     const migrations: Record<string, string> = {};
     for (let i = 1; i <= 200; i += 1)
       migrations[`${String(i).padStart(4, '0')}_t${i}.sql`] = `CREATE TABLE t${i} (id INTEGER PRIMARY KEY);`;

@@ -137,11 +137,11 @@ describe('a fleet batch reads the history tables of modkit’s shape by COPY', (
     );
     expect(copied).toEqual(selected);
     expect(copied.get('accounts')!.records.map((r) => r.state)).toEqual(['applied', 'started']);
-    // The catalog, the search_path's check for the absent table, then one script: the two tables of
-    // modkit's shape by COPY, the legacy one selected.
-    expect(sql).toHaveLength(3);
-    expect(sql[2]!.match(/^COPY /gm)).toHaveLength(2);
-    expect(sql[2]).toContain(`FROM "public"."${tables.get('legacy')}"`);
+    // The catalog, the search_path's check for the absent table, the tables' flags (partitioned,
+    // inherited), then one script: the two tables of modkit's shape by COPY, the legacy one selected.
+    expect(sql).toHaveLength(4);
+    expect(sql[3]!.match(/^COPY /gm)).toHaveLength(2);
+    expect(sql[3]).toContain(`FROM "public"."${tables.get('legacy')}"`);
 
     // A session's reads are these (postgres-session.ts hands its connection to the dialect).
     const sent = vi.spyOn(pg.Client.prototype, 'query');
@@ -155,6 +155,46 @@ describe('a fleet batch reads the history tables of modkit’s shape by COPY', (
       sent.mockRestore();
       await session.close();
     }
+  });
+
+  it('a partitioned history table, and one with inheritance children, are selected: COPY would refuse or miss rows', async () => {
+    const database = await createTarget('postgres');
+    databases.push(database);
+    const admin = await connection(database.url);
+    const parted = tables.get('accounts')!;
+    const inherited = tables.get('notes')!;
+    const columns =
+      'version VARCHAR(255) NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP, checksum VARCHAR(64), duration_ms INTEGER, state VARCHAR(16), run_id VARCHAR(36)';
+    await admin.exec(`CREATE TABLE public.${parted} (${columns}, PRIMARY KEY (version)) PARTITION BY RANGE (version)`);
+    await admin.exec(
+      `CREATE TABLE public.${parted}_all PARTITION OF public.${parted} FOR VALUES FROM (MINVALUE) TO (MAXVALUE)`,
+    );
+    await admin.exec(`INSERT INTO public.${parted} (version, checksum, state) VALUES ('0001_a', 'c', 'applied')`);
+    await admin.exec(`CREATE TABLE public.${inherited} (${columns}, PRIMARY KEY (version))`);
+    await admin.exec(`CREATE TABLE public.${inherited}_child () INHERITS (public.${inherited})`);
+    await admin.exec(
+      `INSERT INTO public.${inherited}_child (version, checksum, state) VALUES ('0001_b', 'c', 'applied')`,
+    );
+    const selected = await readHistories(postgresHistory('public'), admin, ['accounts', 'notes']);
+    expect(selected.get('accounts')!.records.map((r) => r.version)).toEqual(['0001_a']);
+    expect(selected.get('notes')!.records.map((r) => r.version)).toEqual(['0001_b']);
+    const reader = await connection(database.url);
+    const { sql, result } = await sentDuring(reader, () =>
+      readHistories(postgresHistory('public', reader), reader, ['accounts', 'notes']),
+    );
+    expect(result).toEqual(selected);
+    expect(sql.some((text) => /^COPY /m.test(text))).toBe(false);
+    // A fleet's batch knows them from its own catalog query.
+    const [target] = resolveTargets(parseTargetsText(`${database.url} schema=public`, 'list'), {
+      source: 'flag',
+      baseDir: process.cwd(),
+      env: {},
+      from: 'list',
+    }).map((t) => t.target);
+    const two = new Map([...tables].filter(([m]) => m === 'accounts' || m === 'notes'));
+    const batch = await sentDuring(reader, () => readSchemaHistories(reader, [target!], two));
+    expect(batch.result.get(target!)).toEqual(selected);
+    expect(batch.sql.some((text) => /^COPY /m.test(text))).toBe(false);
   });
 
   it('takes the COPYs of a script row by row, and makes pg results only for its queries', async () => {

@@ -36,7 +36,6 @@ export class PostgresConnection implements SqlRunner {
     query.handleDataRow = ignore;
     query.handleCommandComplete = ignore;
     await new Promise<void>((resolve, reject) => {
-      // pg calls back once more with no error at ReadyForQuery after an error: the first call settles.
       query.callback = (error) => (error ? reject(error) : resolve());
       this.client.query(query as unknown as pg.Query);
     });

@@ -34,16 +34,19 @@ export interface HistoryTableToRead {
   readonly schema: string;
   readonly table: string;
   readonly columns: ReadonlyMap<string, string>;
+  /** A plain table without inheritance children, when the caller read the catalog's flags; else looked up. */
+  readonly plain?: boolean;
 }
 
 /**
  * The rows of these history tables, each tagged with its schema in `s` and its table in `t`, the
- * values as a query would hand them to {@link assembleHistories}: one round trip per
- * {@link TABLES_PER_READ} tables. A table of the shape modkit creates is read by `COPY … TO STDOUT`:
- * the server opens the table and scans it, with no query to plan (the planner opens each table's
- * indexes and reads their statistics: about 3x the server's CPU per table, and 11-13 ms against
- * 4-5 ms for the 50 tables of a new connection). Any other shape (an older history table, a legacy
- * applied_at) is selected in UNION ALLs.
+ * values as a query would hand them to {@link assembleHistories}: per {@link TABLES_PER_READ}
+ * tables, a look at the catalog's flags and one script. A plain table of the shape modkit creates
+ * is read by `COPY … TO STDOUT`: the server opens the table and scans it, with no query to plan
+ * (the planner opens each table's indexes and reads their statistics: about 3x the server's CPU
+ * per table, and 11-13 ms against 4-5 ms for the 50 tables of a new connection). Any other (an
+ * older history table, a legacy applied_at, a partitioned table, one with inheritance children)
+ * is selected in UNION ALLs.
  */
 export async function readHistoryRows(
   connection: PostgresConnection,
@@ -56,10 +59,15 @@ export async function readHistoryRows(
 }
 
 async function readScript(connection: PostgresConnection, tables: readonly HistoryTableToRead[]): Promise<Row[]> {
+  const notPlain = await withParentRows(
+    connection,
+    tables.filter((read) => read.plain === undefined && copyable(read.columns)),
+  );
   const copied: HistoryTableToRead[] = [];
   const selects: string[] = [];
   for (const read of tables) {
-    if (copyable(read.columns)) copied.push(read);
+    const plain = read.plain ?? !notPlain.has(`${read.schema}.${read.table}`);
+    if (plain && copyable(read.columns)) copied.push(read);
     else selects.push(selectHistory(read.dialect, read.table, read.columns, `${quoteLiteral(read.schema)} AS s, `));
   }
   const statements = copied.map(
@@ -89,6 +97,26 @@ async function readScript(connection: PostgresConnection, tables: readonly Histo
     }
   });
   return rows;
+}
+
+/**
+ * Which of these tables a COPY would not read as a SELECT does (`schema.table`): a partitioned
+ * table (COPY refuses it) or one with inheritance children (COPY reads the parent's own rows
+ * only). The catalog's flags, by name on its indexes; usually none.
+ */
+async function withParentRows(
+  connection: PostgresConnection,
+  tables: readonly HistoryTableToRead[],
+): Promise<Set<string>> {
+  if (tables.length === 0) return new Set();
+  const rows = await connection.query<{ name: string }>(
+    `SELECT n.nspname || '.' || c.relname AS "name"
+       FROM pg_catalog.pg_namespace n
+       JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid
+      WHERE n.nspname = ANY(?::name[]) AND c.relname = ANY(?::name[]) AND (c.relkind <> 'r' OR c.relhassubclass)`,
+    [[...new Set(tables.map((t) => t.schema))], [...new Set(tables.map((t) => t.table))]],
+  );
+  return new Set(rows.map((r) => r.name));
 }
 
 /**

@@ -33,8 +33,8 @@ export async function readSchemaHistories(
   // the server's CPU, and a parameter per pair instead of per schema and per table).
   // One row per table, its columns as one JSON text: the tenants' tables share their shape, so a
   // fleet's thousands of identical texts are parsed once (a row per column was 6x the rows to decode).
-  const found = await connection.query<{ schema: string; table: string; columns: string }>(
-    `SELECT n.nspname AS "schema", c.relname AS "table",
+  const found = await connection.query<{ schema: string; table: string; columns: string; plain: boolean }>(
+    `SELECT n.nspname AS "schema", c.relname AS "table", c.relkind = 'r' AND NOT c.relhassubclass AS "plain",
             (SELECT json_agg(json_build_array(a.attname, lower(format_type(a.atttypid, a.atttypmod))) ORDER BY a.attnum)::text
                FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS "columns"
        FROM pg_catalog.pg_namespace n
@@ -49,10 +49,13 @@ export async function readSchemaHistories(
     return shape;
   };
   const bySchema = new Map<string, Map<string, ReadonlyMap<string, string>>>();
+  // Partitioned tables and those with inheritance children: selected, not copied (postgres-history-rows.ts).
+  const notPlain = new Set<string>();
   for (const row of found) {
     const tablesOfSchema = bySchema.get(row.schema) ?? new Map<string, ReadonlyMap<string, string>>();
     tablesOfSchema.set(row.table, columnsOf(row.columns));
     bySchema.set(row.schema, tablesOfSchema);
+    if (!row.plain) notPlain.add(`${row.schema}.${row.table}`);
   }
 
   const answerable = targets.filter((t) => {
@@ -67,7 +70,7 @@ export async function readSchemaHistories(
     const columns = bySchema.get(schema) ?? new Map<string, ReadonlyMap<string, string>>();
     for (const table of names) {
       const cols = columns.get(table);
-      if (cols) reads.push({ dialect, schema, table, columns: cols });
+      if (cols) reads.push({ dialect, schema, table, columns: cols, plain: !notPlain.has(`${schema}.${table}`) });
     }
   }
   const rows: Row[] = await readHistoryRows(connection, reads);
