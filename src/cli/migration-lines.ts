@@ -5,8 +5,9 @@ import { formatMs, type Output } from './output.js';
 /**
  * The per-migration lines of `migrate --only` (`  catalog  0002_seed_products  57 ms`), printed as
  * each migration finishes rather than when the run ends, so a long run shows what is done (on a
- * TTY between progress lines; in CI logs a few lines a write, each at most 50 ms late). Columns are as wide as the longest module
- * name and migration id of the modules the run covers, known before anything runs.
+ * TTY between progress lines; in a CI log a few lines a write, each at most 50 ms late, and on
+ * SQLite each before the next migration starts: Output.lineSoon). Columns are as wide as the
+ * longest module name and migration id of the modules the run covers, known before anything runs.
  * `finish` prints what the events did not: the failed migration, and those that `--tx-mode all`
  * rolled back after they were reported applied.
  */

@@ -33,7 +33,8 @@ export class Output {
   /** Lines {@link lineSoon} holds back, and the timer that writes them. */
   private waiting = '';
   private waitTimer: NodeJS.Timeout | undefined;
-  private readonly flushAtExit = () => this.flush();
+  /** {@link flush} as a listener (the timer's, and process exit's). */
+  private readonly writeWaiting = () => this.flush();
 
   constructor(
     options: OutputOptions,
@@ -55,9 +56,10 @@ export class Output {
 
   /**
    * A line that may wait up to {@link LINES_WAIT_MS} to be written together with the lines after
-   * it (a migration's line as it finishes). Where stdout is a pipe or a file, every write wakes the
-   * process that reads it: a SQLite apply of 1,000 migrations read through a pipe took 1.16x the time
-   * of the same run with no lines (docs/performance.md). On a terminal, and under --json, it is
+   * it (a migration's line as it finishes). Where stdout is a pipe, every write wakes the process
+   * that reads it: a SQLite apply of 1,000 migrations read through a pipe took 1.16x the time of the
+   * same run with no lines, and `--concurrency 4` on PostgreSQL spent 6 % of its client's CPU on
+   * them (docs/performance.md). On a terminal, and under --json, it is
    * {@link line}. Anything else written, and {@link flush}, writes the waiting lines first, so the
    * order of modkit's own output never changes; the caller flushes before code that may print, and
    * before a migration that holds the thread (a SQLite statement: no timer could write the lines
@@ -70,10 +72,10 @@ export class Output {
       return;
     }
     // process.exit() from anywhere: written before the exit guard's paragraph.
-    if (this.waiting === '') process.prependOnceListener('exit', this.flushAtExit);
+    if (this.waiting === '') process.prependOnceListener('exit', this.writeWaiting);
     this.waiting += `${text}\n`;
     if (this.waiting.length >= MAX_WAITING) this.flush();
-    else this.waitTimer ??= setTimeout(this.flushAtExit, LINES_WAIT_MS).unref();
+    else this.waitTimer ??= setTimeout(this.writeWaiting, LINES_WAIT_MS).unref();
   }
 
   /** Writes the lines that wait ({@link lineSoon}), if any. */
@@ -81,7 +83,7 @@ export class Output {
     if (this.waitTimer) clearTimeout(this.waitTimer);
     this.waitTimer = undefined;
     if (this.waiting === '') return;
-    process.off('exit', this.flushAtExit);
+    process.off('exit', this.writeWaiting);
     const text = this.waiting;
     this.waiting = '';
     this.stdout.write(text);

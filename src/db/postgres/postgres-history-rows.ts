@@ -59,7 +59,7 @@ export async function readHistoryRows(
 }
 
 async function readScript(connection: PostgresConnection, tables: readonly HistoryTableToRead[]): Promise<Row[]> {
-  const notPlain = await withParentRows(
+  const notPlain = await notPlainTables(
     connection,
     tables.filter((read) => read.plain === undefined && copyable(read.columns)),
   );
@@ -104,7 +104,7 @@ async function readScript(connection: PostgresConnection, tables: readonly Histo
  * table (COPY refuses it) or one with inheritance children (COPY reads the parent's own rows
  * only). The catalog's flags, by name on its indexes; usually none.
  */
-async function withParentRows(
+async function notPlainTables(
   connection: PostgresConnection,
   tables: readonly HistoryTableToRead[],
 ): Promise<Set<string>> {
