@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { DatabaseTarget } from '../../config/types.js';
 import type { SqlRunner, Row } from '../history-store.js';
+import { quoteLiteral } from './quote.js';
 
 /** How long to wait for a PostgreSQL connection before calling the server unreachable. */
 export const CONNECT_TIMEOUT_MS = 10_000;
@@ -152,9 +153,8 @@ export async function connectClient(
 /** `name=value` as a set_config call, which parses the value as the setting's own syntax would. */
 function toSetCommand(setting: string): string {
   const at = setting.indexOf('=');
-  const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
   // The startup packet escapes spaces and backslashes with a backslash; set_config takes them plain.
-  return `SELECT set_config(${literal(setting.slice(0, at))}, ${literal(setting.slice(at + 1).replace(/\\(.)/g, '$1'))}, false)`;
+  return `SELECT set_config(${quoteLiteral(setting.slice(0, at))}, ${quoteLiteral(setting.slice(at + 1).replace(/\\(.)/g, '$1'))}, false)`;
 }
 
 /** Session settings as the startup packet's `options`: `-c name=value …`. */

@@ -1,5 +1,6 @@
 import { selectHistory, type HistoryDialect, type Row } from '../history-store.js';
 import type { PostgresConnection } from './postgres-connection.js';
+import { quoteIdent, quoteLiteral } from './quote.js';
 
 /**
  * Tables one script reads at most. Every table read takes a lock until the read ends: one read of
@@ -24,9 +25,6 @@ const TYPED_NO_ROW =
   'SELECT NULL::text AS s, NULL::text AS t, NULL::text AS version, NULL::timestamptz AS applied_at, NULL::text AS checksum, ' +
   'NULL::integer AS duration_ms, NULL::text AS state, NULL::text AS run_id WHERE false';
 const TEXT_TYPE = /^(character varying(\(\d+\))?|text)$/;
-
-const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** A history table that exists, with its columns (name → type), in the schema its dialect addresses. */
 export interface HistoryTableToRead {

@@ -3,11 +3,10 @@ import { HISTORY_TABLE_PREFIX } from '../history-table-name.js';
 import type { ColumnInfo, HistoryDialect, SqlRunner } from '../history-store.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import { readHistoryRows } from './postgres-history-rows.js';
+import { quoteIdent } from './quote.js';
 
 /** Where history tables live when the config names no schema (where the Rust runtime's connection puts them). */
 export const DEFAULT_HISTORY_SCHEMA = 'public';
-
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * PostgreSQL's history tables: the Rust runtime's DDL, always addressed schema-qualified in one

@@ -9,9 +9,7 @@ import { joinBarrier, PostgresRunLock } from './postgres-lock.js';
 import { TABLES_PER_READ } from './postgres-history-rows.js';
 import { readSchemaHistories } from './postgres-schema-histories.js';
 import { postgresSession } from './postgres-session.js';
-
-const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+import { quoteIdent, quoteLiteral } from './quote.js';
 
 /**
  * Sessions on the schemas of one PostgreSQL database (a schema-per-tenant fleet) over a few shared

@@ -4,17 +4,17 @@ import { assembleHistories, type Row } from '../history-store.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import { postgresHistory } from './postgres-history.js';
 import { readHistoryRows, type HistoryTableToRead } from './postgres-history-rows.js';
-
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+import { quoteIdent } from './quote.js';
 
 /**
  * The histories of many schemas of one database (a schema-per-tenant fleet) in two round trips:
  * one catalog query for the tables and columns of every schema, then one script that reads them
- * all (postgres-history-rows.ts: a `COPY … TO STDOUT` per table of modkit's shape, UNION ALLs of
- * the others; the caller splits larger fleets at `TABLES_PER_READ`). What it cannot answer exactly as {@link Session.readHistories} would is left out, for the caller to read one
- * target at a time: a target without a schema (or one longer than PostgreSQL's 63 bytes), and a target missing one of its tables whose
- * search_path names more than its own schema (where stray tables of the same name must be refused).
- * Reads only, on a read-only connection.
+ * all (postgres-history-rows.ts: a `COPY … TO STDOUT` per plain table of modkit's shape, UNION
+ * ALLs of the others; the caller splits larger fleets at `TABLES_PER_READ`). What it cannot answer
+ * exactly as {@link Session.readHistories} would is left out, for the caller to read one target at
+ * a time: a target without a schema (or one longer than PostgreSQL's 63 bytes), and a target
+ * missing one of its tables whose search_path names more than its own schema (where stray tables
+ * of the same name must be refused). Reads only, on a read-only connection.
  */
 export async function readSchemaHistories(
   connection: PostgresConnection,
