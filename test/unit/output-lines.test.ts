@@ -114,4 +114,23 @@ describe('migrationLines: when the lines that wait go out', () => {
     lines.onEvent(start('sql', true));
     expect(calls).toEqual(['soon 0001_a', 'flush', 'flush']);
   });
+
+  it('writes the line of a migration that held the thread at once: nothing could write it later', () => {
+    const calls: string[] = [];
+    const output = {
+      flush: () => calls.push('flush'),
+      clearProgress: () => undefined,
+      line: (text: string) => calls.push(`line ${text.trim().split(/\s+/)[1]}`),
+      lineSoon: (text: string) => calls.push(`soon ${text.trim().split(/\s+/)[1]}`),
+    } as unknown as Output;
+    const lines = migrationLines(output, [{ name: 'core', migrations: [{ id: '0001_a' }] }] as never);
+    lines.onEvent(start('sql', true));
+    lines.onEvent({
+      type: 'migration-done',
+      result: { module: 'core', id: '0001_a', direction: 'up', status: 'applied', durationMs: 3 },
+      index: 1,
+      total: 9,
+    });
+    expect(calls).toEqual(['flush', 'line 0001_a']);
+  });
 });
